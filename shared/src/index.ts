@@ -1,0 +1,7 @@
+// class-transformer's @Type reads decorator metadata: the polyfill must load before any DTO class is defined.
+import 'reflect-metadata';
+
+export * from './api';
+export * from './errors';
+export * from './validation';
+export * from './phone';

@@ -1,0 +1,112 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { ErrorDetail } from './errors';
+
+/**
+ * Validation of request bodies (and query strings) against the shared DTO classes.
+ * Unknown properties are errors, not silently dropped: a misspelt field must not look accepted.
+ */
+export const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: false },
+} as const;
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; details: ErrorDetail[] };
+
+const CJK = /[\u3400-\u9fff]/;
+
+/** The first number in class-validator's English default message ("must not be less than 1" → "1"). */
+function numberIn(text: string): string | undefined {
+  return /-?\d+(?:\.\d+)?/.exec(text)?.[0];
+}
+
+/**
+ * Chinese for class-validator's built-in constraints. A DTO may give its own message (in Chinese) on a decorator;
+ * any message that already contains Chinese is used as it is.
+ */
+const CONSTRAINT_MESSAGES: Record<string, (english: string) => string> = {
+  whitelistValidation: () => '不允许的字段',
+  unknownValue: () => '内容无法识别',
+  isDefined: () => '必填',
+  isNotEmpty: () => '不能为空',
+  isString: () => '必须是文本',
+  isBoolean: () => '必须是 true 或 false',
+  isInt: () => '必须是整数',
+  isNumber: () => '必须是数字',
+  isPositive: () => '必须是正数',
+  isArray: () => '必须是列表',
+  isObject: () => '必须是对象',
+  isEnum: () => '不在允许的取值范围内',
+  isIn: () => '不在允许的取值范围内',
+  isUUID: () => '编号格式不正确',
+  isISO8601: () => '必须是 ISO 8601 格式的时间',
+  isDateString: () => '必须是 ISO 8601 格式的时间',
+  isLatitude: () => '必须是 -90 到 90 之间的纬度',
+  isLongitude: () => '必须是 -180 到 180 之间的经度',
+  isUrl: () => '必须是网址',
+  matches: () => '格式不正确',
+  nestedValidation: () => '内容格式不正确',
+  arrayUnique: () => '不能有重复项',
+  min: (m) => `不能小于 ${numberIn(m) ?? '下限'}`,
+  max: (m) => `不能大于 ${numberIn(m) ?? '上限'}`,
+  minLength: (m) => `至少 ${numberIn(m) ?? ''} 个字符`,
+  maxLength: (m) => `最多 ${numberIn(m) ?? ''} 个字符`,
+  isLength: () => '长度不符合要求',
+  arrayMinSize: (m) => `至少 ${numberIn(m) ?? ''} 项`,
+  arrayMaxSize: (m) => `最多 ${numberIn(m) ?? ''} 项`,
+  arrayNotEmpty: () => '不能为空列表',
+};
+
+function translate(constraint: string, message: string): string {
+  if (CJK.test(message)) return message;
+  const t = CONSTRAINT_MESSAGES[constraint];
+  return t ? t(message) : '格式不正确';
+}
+
+function joinPath(parent: string, property: string): string {
+  if (!parent) return property;
+  return /^\d+$/.test(property) ? `${parent}[${property}]` : `${parent}.${property}`;
+}
+
+/** Flattens class-validator's error tree into `{ field, message }` pairs, one per field (its most telling message). */
+export function toErrorDetails(errors: ValidationError[], parent = ''): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  for (const error of errors) {
+    const field = joinPath(parent, error.property);
+    const constraints = error.constraints ?? {};
+    const keys = Object.keys(constraints);
+    // class-validator reports decorators bottom-up; the last one is the first written, usually the most basic
+    // ("必填" before "格式不正确"), so it is the one a person should fix first.
+    const key = keys[keys.length - 1];
+    if (key !== undefined) {
+      out.push({ field: field || 'body', message: translate(key, constraints[key] ?? '') });
+    }
+    if (error.children && error.children.length > 0) out.push(...toErrorDetails(error.children, field));
+  }
+  return out;
+}
+
+/**
+ * Turns a plain JSON value into an instance of `cls` and validates it.
+ * A body that is not a JSON object (null, a list, a number) fails as a whole, with `field: "body"`.
+ */
+export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: unknown): ValidationResult<T> {
+  if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
+    return { ok: false, details: [{ field: 'body', message: '请求内容必须是一个 JSON 对象' }] };
+  }
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
+  const errors = validateSync(instance, VALIDATOR_OPTIONS);
+  if (errors.length > 0) return { ok: false, details: toErrorDetails(errors) };
+  return { ok: true, value: instance };
+}
+
+/** One sentence for the whole error, naming the first field: "请求内容有误：phone 手机号格式不正确。" */
+export function summarizeDetails(details: ErrorDetail[]): string {
+  const first = details[0];
+  if (!first) return '请求内容有误，请检查后再试。';
+  const more = details.length > 1 ? `（另有 ${details.length - 1} 处）` : '';
+  const where = first.field === 'body' ? '' : `${first.field} `;
+  return `请求内容有误：${where}${first.message}${more}。`;
+}
