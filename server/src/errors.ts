@@ -1,0 +1,55 @@
+import { DEFAULT_ERROR_MESSAGES, ERROR_HTTP_STATUS, ErrorCode, type ErrorDetail } from '@bangbang/shared';
+
+/**
+ * Typed domain errors. Services throw these; the error handler turns them into the error contract.
+ * `message` is what the person sees: always a Chinese sentence.
+ */
+export class AppError extends Error {
+  readonly statusCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string = DEFAULT_ERROR_MESSAGES[code],
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.statusCode = ERROR_HTTP_STATUS[code];
+  }
+}
+
+export class ValidationFailedError extends AppError {
+  constructor(message?: string, details?: ErrorDetail[]) {
+    super(ErrorCode.VALIDATION_FAILED, message, details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message?: string) {
+    super(ErrorCode.UNAUTHORIZED, message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message?: string) {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message?: string) {
+    super(ErrorCode.NOT_FOUND, message);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message?: string, details?: ErrorDetail[]) {
+    super(ErrorCode.CONFLICT, message, details);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message?: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, message);
+  }
+}

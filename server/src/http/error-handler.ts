@@ -1,0 +1,147 @@
+import {
+  DEFAULT_ERROR_MESSAGES,
+  ERROR_HTTP_STATUS,
+  ErrorCode,
+  summarizeDetails,
+  type ErrorBody,
+  type ErrorDetail,
+} from '@bangbang/shared';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { isDatabaseUnavailable, sqlState } from '../db/errors';
+import { AppError } from '../errors';
+
+/**
+ * One place that turns every failure into the error contract: `{ code, message, details? }` with the right
+ * HTTP status and a Chinese message. A 5xx never carries a stack, SQL or an internal message.
+ */
+
+interface AjvIssue {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function ajvPath(issue: AjvIssue): string {
+  const parts = issue.instancePath.split('/').filter(Boolean);
+  if (issue.keyword === 'required' && typeof issue.params.missingProperty === 'string') parts.push(issue.params.missingProperty);
+  if (issue.keyword === 'additionalProperties' && typeof issue.params.additionalProperty === 'string') {
+    parts.push(issue.params.additionalProperty);
+  }
+  return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+function ajvMessage(issue: AjvIssue): string {
+  const p = issue.params;
+  switch (issue.keyword) {
+    case 'required':
+      return '必填';
+    case 'additionalProperties':
+      return '不允许的字段';
+    case 'type':
+      return `类型不正确，应为 ${String(p.type)}`;
+    case 'enum':
+      return '不在允许的取值范围内';
+    case 'minimum':
+      return `不能小于 ${String(p.limit)}`;
+    case 'maximum':
+      return `不能大于 ${String(p.limit)}`;
+    case 'minLength':
+      return `至少 ${String(p.limit)} 个字符`;
+    case 'maxLength':
+      return `最多 ${String(p.limit)} 个字符`;
+    case 'format':
+    case 'pattern':
+      return '格式不正确';
+    default:
+      return '格式不正确';
+  }
+}
+
+interface Mapped {
+  status: number;
+  body: ErrorBody;
+}
+
+function contract(code: ErrorCode, message?: string, details?: ErrorDetail[], status?: number): Mapped {
+  const body: ErrorBody = { code, message: message ?? DEFAULT_ERROR_MESSAGES[code] };
+  if (details && details.length > 0) body.details = details;
+  return { status: status ?? ERROR_HTTP_STATUS[code], body };
+}
+
+/** Exported for unit tests: the mapping from any thrown value to status + body. */
+export function mapError(err: unknown): Mapped {
+  if (err instanceof AppError) return contract(err.code, err.message, err.details, err.statusCode);
+
+  const e = err as Partial<FastifyError> & { validation?: AjvIssue[] };
+  if (Array.isArray(e.validation)) {
+    const details = e.validation.map((issue) => ({ field: ajvPath(issue) || 'body', message: ajvMessage(issue) }));
+    return contract(ErrorCode.VALIDATION_FAILED, summarizeDetails(details), details);
+  }
+
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return contract(ErrorCode.VALIDATION_FAILED, '请求内容不是有效的 JSON。', [{ field: 'body', message: '不是有效的 JSON' }]);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return contract(ErrorCode.VALIDATION_FAILED, '请求内容为空，请提交 JSON 对象。', [{ field: 'body', message: '不能为空' }]);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return contract(ErrorCode.VALIDATION_FAILED, '请求内容太大。', [{ field: 'body', message: '内容太大' }], 413);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return contract(ErrorCode.VALIDATION_FAILED, '不支持的内容类型，请以 application/json 提交。', [
+        { field: 'content-type', message: '不支持的内容类型' },
+      ], 415);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return contract(ErrorCode.VALIDATION_FAILED, '请求内容长度与声明不符。', [{ field: 'body', message: '长度不符' }]);
+    default:
+      break;
+  }
+
+  if (isDatabaseUnavailable(err)) return contract(ErrorCode.SERVICE_UNAVAILABLE, '数据库暂时无法连接，请稍后再试。');
+
+  switch (sqlState(err)) {
+    case '23505':
+      return contract(ErrorCode.CONFLICT, '该记录已存在。');
+    case '23503':
+      return contract(ErrorCode.CONFLICT, '关联的记录不存在或仍被引用。');
+    case '40001':
+    case '40P01':
+      return contract(ErrorCode.CONFLICT, '操作冲突，请重试。');
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+      return contract(ErrorCode.VALIDATION_FAILED, '参数格式不正确。');
+    case '57014':
+      return contract(ErrorCode.SERVICE_UNAVAILABLE, '处理超时，请稍后再试。');
+    default:
+      break;
+  }
+
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 429) return contract(ErrorCode.RATE_LIMITED);
+  if (status === 401) return contract(ErrorCode.UNAUTHORIZED);
+  if (status === 403) return contract(ErrorCode.FORBIDDEN);
+  if (status === 404) return contract(ErrorCode.NOT_FOUND);
+  if (status === 409) return contract(ErrorCode.CONFLICT);
+  if (status === 503) return contract(ErrorCode.SERVICE_UNAVAILABLE);
+  if (status >= 400 && status < 500) return contract(ErrorCode.VALIDATION_FAILED, undefined, undefined, status);
+  return contract(ErrorCode.INTERNAL);
+}
+
+async function errorHandler(app: FastifyInstance): Promise<void> {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = mapError(err);
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    else request.log.info({ code: body.code, status }, body.message);
+    void reply.code(status).header('cache-control', 'no-store').send(body);
+  });
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? request.url;
+    const body: ErrorBody = { code: ErrorCode.NOT_FOUND, message: `找不到这个接口：${request.method} ${path}` };
+    void reply.code(404).send(body);
+  });
+}
+
+export default fp(errorHandler, { name: 'error-handler', fastify: '5.x' });

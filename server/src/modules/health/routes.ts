@@ -1,0 +1,37 @@
+import { HEALTH_PATH, type HealthResponse } from '@bangbang/shared';
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+
+/** How long the health check waits for `SELECT 1` before calling the database down. */
+const PING_TIMEOUT_MS = 2_000;
+
+/** True when PostgreSQL answers `SELECT 1` within the timeout. Never throws, never hangs. */
+export async function pingDatabase(db: DataSource, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+  if (!db.isInitialized) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const ping = db.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  try {
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** `GET /api/v1/health`: 200 `{status:"ok", db:"ok"}` or 503 `{status:"unavailable", db:"down"}`. */
+export default async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get(HEALTH_PATH, async (_request, reply) => {
+    const dbOk = await pingDatabase(app.db);
+    const body: HealthResponse = {
+      status: dbOk ? 'ok' : 'unavailable',
+      db: dbOk ? 'ok' : 'down',
+      version: app.config.version,
+    };
+    return reply.code(dbOk ? 200 : 503).header('cache-control', 'no-store').send(body);
+  });
+}
