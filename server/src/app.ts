@@ -67,12 +67,23 @@ export function fastifyOptions(config: AppConfig): FastifyServerOptions {
   };
 }
 
-export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const instance = Fastify(fastifyOptions(opts.config));
+/**
+ * A bare Fastify instance with our options and the x-request-id header. `buildApp` registers the application
+ * on it; a caller composing more routes (tests, an embedding process) registers `fp(app)` itself.
+ */
+export function createFastify(config: AppConfig): FastifyInstance {
+  const instance = Fastify(fastifyOptions(config));
   instance.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
-  await instance.register(app, opts);
+  return instance;
+}
+
+/** The application, ready to `listen` or `inject`. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const instance = createFastify(opts.config);
+  // Registered without encapsulation so the error contract and the 404 handler cover the whole server.
+  await instance.register(fp(app, { name: 'bangbang-app' }), opts);
   await instance.ready();
   return instance;
 }

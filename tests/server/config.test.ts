@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, REPO_ROOT, ensureJwtSecret, loadConfig, parseConfig } from '../../server/src/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env, '/somewhere');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = parseConfig({}, '/somewhere');
+    expect(c.port).toBe(3000);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.nodeEnv).toBe('development');
+    expect(c.dataDir).toBe(path.join(REPO_ROOT, '.data'));
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.demoData).toBe(true);
+    expect(c.wechat.apiBase).toBe('https://api.weixin.qq.com');
+    expect(c.h5Dir).toBe(path.join(REPO_ROOT, 'miniapp', 'dist', 'h5'));
+    expect(c.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('reads every variable', () => {
+    const c = parseConfig(
+      {
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        DATA_DIR: 'var/data',
+        DATABASE_URL: 'postgres://u:p@db.example:5432/bangbang',
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(40),
+        ADMIN_PHONES: '13800138000, 13900139000',
+        WECHAT_APPID: 'wx123',
+        WECHAT_SECRET: 'sekret',
+        WECHAT_API_BASE: 'http://127.0.0.1:9999/',
+      },
+      '/srv/app',
+    );
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: '/srv/app/var/data',
+      databaseUrl: 'postgres://u:p@db.example:5432/bangbang',
+      nodeEnv: 'production',
+      jwtSecret: 'x'.repeat(40),
+      adminPhones: ['13800138000', '13900139000'],
+      wechat: { appId: 'wx123', secret: 'sekret', apiBase: 'http://127.0.0.1:9999' },
+      demoData: false,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT 必须是 0 到 65535 之间的整数，收到 "abc"/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ PORT: '-1' }, /PORT/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV 必须是 development、production 或 test/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL 必须是 postgres:\/\//],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL/],
+    [{ JWT_SECRET: 'short' }, /JWT_SECRET 至少需要 32 个字符/],
+    [{ NODE_ENV: 'production' }, /生产环境必须设置 JWT_SECRET/],
+    [{ ADMIN_PHONES: '13800138000,12345' }, /ADMIN_PHONES 中有无效的手机号：12345/],
+    [{ WECHAT_APPID: 'wx1' }, /WECHAT_APPID 和 WECHAT_SECRET 必须同时设置/],
+    [{ WECHAT_API_BASE: 'ftp://x' }, /WECHAT_API_BASE 必须是 http\(s\) 地址/],
+    [{ HOST: 'bad host!' }, /HOST 不是有效的主机名或地址/],
+    [{ DEMO_DATA: 'maybe' }, /DEMO_DATA 必须是 true 或 false/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+  ])('rejects %j with a clear message', (env, message) => {
+    const problems = problemsOf(env);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ PORT: 'x', NODE_ENV: 'production', ADMIN_PHONES: '1' });
+    expect(problems).toHaveLength(3);
+    try {
+      parseConfig({ PORT: 'x' });
+    } catch (err) {
+      expect((err as Error).message).toContain('配置有误');
+      expect((err as Error).message).toContain('PORT');
+    }
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseConfig({ PORT: '', DATABASE_URL: ' ' }, '/').port).toBe(3000);
+    expect(parseConfig({ DATABASE_URL: '' }, '/').databaseUrl).toBeUndefined();
+  });
+
+  it('generates a development JWT secret once and keeps it under DATA_DIR, private', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-cfg-'));
+    const first = loadConfig({ DATA_DIR: dir }, '/');
+    const second = loadConfig({ DATA_DIR: dir }, '/');
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(path.join(dir, 'jwt-secret'), 'utf8').trim()).toBe(first.jwtSecret);
+    expect(statSync(path.join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    expect(ensureJwtSecret(dir)).toBe(first.jwtSecret);
+  });
+
+  it('uses the given JWT_SECRET and writes nothing', () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'bangbang-cfg-')), 'never-made');
+    const c = loadConfig({ DATA_DIR: dir, JWT_SECRET: 'y'.repeat(32) }, '/');
+    expect(c.jwtSecret).toBe('y'.repeat(32));
+    expect(() => statSync(dir)).toThrow();
+  });
+});

@@ -1,0 +1,39 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../server/src/app';
+import { parseConfig, type AppConfig } from '../../server/src/config';
+import { createTestDatabase, type TestDatabase } from './db';
+
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
+
+/** A configuration as the server would parse it, for tests: quiet, a temporary DATA_DIR. */
+export function testConfig(env: Record<string, string> = {}): AppConfig {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-data-'));
+  const parsed = parseConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, ...env });
+  return { ...parsed, jwtSecret: parsed.jwtSecret ?? TEST_JWT_SECRET };
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: TestDatabase;
+  config: AppConfig;
+  close(): Promise<void>;
+}
+
+/** The real application on a database of its own; use `app.inject`. */
+export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(env);
+  const app = await buildApp({ config, db: database.db });
+  return {
+    app,
+    database,
+    config,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
