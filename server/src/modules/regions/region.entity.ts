@@ -1,17 +1,31 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 
 /** The five levels of the place tree, from the top. */
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
 
 /** A place: 盟市 city, 旗县区 county, 苏木乡镇/街道 town, 嘎查村/社区 community or 网格 grid. */
+// The constraints are the migration's (1795392000000-CreateRegion); they are named here too so that TypeORM's
+// schema diff sees no drift and a generated migration starts from the truth.
 @Entity({ name: 'region' })
+@Check('region_level_check', `level IN ('city', 'county', 'town', 'community', 'grid')`)
+@Check('region_name_check', `char_length(name) BETWEEN 1 AND 100`)
+@Check('region_center_lat_check', `center_lat BETWEEN -90 AND 90`)
+@Check('region_center_lng_check', `center_lng BETWEEN -180 AND 180`)
+@Check('region_root_is_city', `(parent_id IS NULL) = (level = 'city')`)
+@Check('region_center_pair', `(center_lat IS NULL) = (center_lng IS NULL)`)
+@Unique('region_sibling_name_unique', ['parentId', 'name'])
+@Index('region_parent_idx', ['parentId'])
 export class Region {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
 
   @Column({ name: 'parent_id', type: 'uuid', nullable: true })
   parentId!: string | null;
+
+  @ManyToOne(() => Region, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'parent_id', foreignKeyConstraintName: 'region_parent_id_fkey' })
+  parent?: Region | null;
 
   @Column({ type: 'text' })
   level!: RegionLevel;
@@ -20,6 +34,7 @@ export class Region {
   name!: string;
 
   /** `/ancestor-ids…/own-id/`: the subtree of X is `path LIKE X.path || '%'`. */
+  @Index('region_path_idx', { unique: true })
   @Column({ type: 'text' })
   path!: string;
 

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { tempDir, waitFor } from '../support/tmp';
+
+const SERVER_DIR = path.resolve(__dirname, '..', '..', 'server');
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  output: () => string;
+}
+
+/** Starts `server/src/server.ts` exactly as `pnpm start` does, and waits for the line that prints the URL. */
+async function startProcess(env: Record<string, string>): Promise<Started> {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !['DATABASE_URL', 'JWT_SECRET', 'NODE_ENV', 'PORT', 'DATA_DIR'].includes(k)) base[k] = v;
+  }
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...base, ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+      return /is running at (http:\/\/[\d.:]+)/.exec(out)?.[1];
+    },
+    90_000,
+    'the server to print its URL',
+  );
+  return { child, url, output: () => out };
+}
+
+function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+async function withDatabase<T>(dataDir: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const port = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
+  const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();
+  const client = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'bangbang' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+describe('the server process', () => {
+  const dataDir = tempDir('process');
+  const h5Dir = tempDir('h5');
+  writeFileSync(path.join(h5Dir, 'index.html'), '<!doctype html><title>帮帮团</title><div id="app"></div>');
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(h5Dir, { recursive: true, force: true });
+  });
+
+  it('starts with its own PostgreSQL and demo data, stops cleanly on SIGTERM, and keeps the data', async () => {
+    const env = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', H5_DIR: h5Dir, LOG_LEVEL: 'info' };
+    const first = await startProcess(env);
+    try {
+      const health = await fetch(`${first.url}/api/v1/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
+      const page = await fetch(`${first.url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toContain('帮帮团');
+      expect(first.output()).toMatch(/seeded 39 places/);
+
+      await withDatabase(dataDir, (c) => c.query(`INSERT INTO region (level, name, path) VALUES ('city', '测试市', '/marker/')`));
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await exitOf(first.child)).toBe(0);
+    expect(first.output()).toMatch(/SIGTERM received, shutting down gracefully/);
+    expect(first.output()).toMatch(/embedded PostgreSQL stopped/);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+
+    const second = await startProcess(env);
+    try {
+      expect(second.output()).toMatch(/database already has data/);
+      const names = await withDatabase(dataDir, async (c) => (await c.query('SELECT name FROM region')).rows as Array<{ name: string }>);
+      expect(names).toHaveLength(40);
+      expect(names.map((r) => r.name)).toContain('测试市');
+    } finally {
+      second.child.kill('SIGINT');
+    }
+    expect(await exitOf(second.child)).toBe(0);
+    expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  it('refuses a bad configuration with a clear message and exit code 2', async () => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
+      cwd: SERVER_DIR,
+      env: { ...process.env, PORT: 'eighty', NODE_ENV: 'production', JWT_SECRET: '', DATA_DIR: dataDir },
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await exitOf(child)).toBe(2);
+    expect(err).toContain('配置有误');
+    expect(err).toContain('PORT 必须是 0 到 65535 之间的整数，收到 "eighty"');
+    expect(err).toContain('生产环境必须设置 JWT_SECRET');
+    expect(err).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+});
