@@ -40,7 +40,7 @@ describe('when PostgreSQL becomes unreachable', () => {
     await server.register(fp(app), { config, db });
     // a route that reads the database, as every later module will
     server.get('/api/v1/regions-count', async () => {
-      const [row] = (await db.query('SELECT count(*)::int AS n FROM region')) as [{ n: number }];
+      const [row] = await db.query<[{ n: number }]>('SELECT count(*)::int AS n FROM region');
       return { count: row.n };
     });
     await server.ready();

@@ -28,7 +28,7 @@ describe('demo data', () => {
     expect(countPlaces()).toBe(39);
     expect(await seedDemoData(database.db)).toEqual({ seeded: false, places: 0 });
 
-    const rows = (await database.db.query('SELECT id, parent_id, level, name, path FROM region')) as Row[];
+    const rows = await database.db.query<Row[]>('SELECT id, parent_id, level, name, path FROM region');
     expect(rows).toHaveLength(39);
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const r of rows) {
@@ -44,14 +44,14 @@ describe('demo data', () => {
     }
     expect(rows.filter((r) => r.level === 'grid')).toHaveLength(24);
     const yuquan = rows.find((r) => r.name === '玉泉区')!;
-    const under = (await database.db.query(`SELECT count(*)::int AS n FROM region WHERE path LIKE $1 || '%'`, [yuquan.path])) as [{ n: number }];
+    const under = await database.db.query<[{ n: number }]>(`SELECT count(*)::int AS n FROM region WHERE path LIKE $1 || '%'`, [yuquan.path]);
     expect(under[0].n).toBe(1 + 2 + 4 + 12);
   });
 
   it('never touches a database someone already uses', async () => {
     await database.db.query(`INSERT INTO region (level, name, path) VALUES ('city', '包头市', '/x/')`);
     expect(await seedDemoData(database.db)).toEqual({ seeded: false, places: 0 });
-    const [row] = (await database.db.query('SELECT count(*)::int AS n FROM region')) as [{ n: number }];
+    const [row] = await database.db.query<[{ n: number }]>('SELECT count(*)::int AS n FROM region');
     expect(row.n).toBe(1);
   });
 
@@ -60,7 +60,7 @@ describe('demo data', () => {
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => seedDemoData(ds)));
       expect(results.filter((r) => r.seeded)).toHaveLength(1);
-      const [row] = (await database.db.query('SELECT count(*)::int AS n FROM region')) as [{ n: number }];
+      const [row] = await database.db.query<[{ n: number }]>('SELECT count(*)::int AS n FROM region');
       expect(row.n).toBe(39);
     } finally {
       await Promise.all(others.map((ds) => ds.destroy()));

@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import { parseConfig } from '../../server/src/config';
 import { startServer } from '../../server/src/server';
 import { TEST_JWT_SECRET } from '../support/app';
@@ -35,7 +34,7 @@ describe('graceful shutdown', () => {
       ...parseConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, H5_DIR: h5Dir, PORT: '0', JWT_SECRET: TEST_JWT_SECRET }),
       jwtSecret: TEST_JWT_SECRET,
     };
-    const running = await startServer(config, pino({ level: 'silent' }));
+    const running = await startServer(config);
     expect(running.embedded?.isRunning()).toBe(true);
 
     // a slow client: takes the first bytes of a large response, then stops reading

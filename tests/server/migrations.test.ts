@@ -19,9 +19,9 @@ describe('migrations', () => {
     expect(await runMigrations(database.db)).toEqual([]);
 
     for (let i = 0; i < migrations.length; i++) await database.db.undoLastMigration({ transaction: 'each' });
-    const tables = (await database.db.query(
+    const tables = await database.db.query<unknown[]>(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-    )) as unknown[];
+    );
     expect(tables).toEqual([]);
 
     expect(await runMigrations(database.db)).toHaveLength(migrations.length);
@@ -32,7 +32,7 @@ describe('migrations', () => {
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => runMigrations(ds)));
       expect(results.flat().sort()).toEqual(migrations.map((m) => m.name).sort());
-      const rows = (await database.db.query('SELECT name FROM schema_migrations')) as unknown[];
+      const rows = await database.db.query<unknown[]>('SELECT name FROM schema_migrations');
       expect(rows).toHaveLength(migrations.length);
     } finally {
       await Promise.all(others.map((ds) => ds.destroy()));

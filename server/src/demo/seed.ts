@@ -12,7 +12,7 @@ async function insertTree(m: EntityManager, places: DemoPlace[], parent: Region 
   let count = 0;
   for (const place of places) {
     const repo = m.getRepository(Region);
-    const id = (await m.query('SELECT gen_random_uuid() AS id') as Array<{ id: string }>)[0]!.id;
+    const id = (await m.query<Array<{ id: string }>>('SELECT gen_random_uuid() AS id'))[0]!.id;
     const row = repo.create({
       id,
       parentId: parent?.id ?? null,
@@ -36,7 +36,7 @@ async function insertTree(m: EntityManager, places: DemoPlace[], parent: Region 
 export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
   return ds.transaction(async (m) => {
     await m.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.DemoSeed]);
-    const [{ exists }] = (await m.query('SELECT EXISTS (SELECT 1 FROM region) AS exists')) as [{ exists: boolean }];
+    const [{ exists }] = await m.query<[{ exists: boolean }]>('SELECT EXISTS (SELECT 1 FROM region) AS exists');
     if (exists) return { seeded: false, places: 0 };
     const places = await insertTree(m, DEMO_PLACES, null);
     return { seeded: true, places };
