@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Builds the H5 version of the mini-program only when it is missing or stale, so `pnpm start` (root) serves a
+// current page without paying for a 15–120 s webpack build on every start. Plain Node, no dependencies.
+//
+// Stale = dist/h5/index.html is older than any file the build reads: the sources, the build config, the shared
+// package (compiled into the bundle) and the package manifest. Exits non-zero if the build fails.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MINIAPP = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = path.resolve(MINIAPP, '..');
+const OUTPUT = path.join(MINIAPP, 'dist', 'h5', 'index.html');
+
+/** Everything the H5 build depends on besides node_modules. Folders are walked; missing entries are skipped. */
+const INPUTS = [
+  path.join(MINIAPP, 'src'),
+  path.join(MINIAPP, 'config'),
+  path.join(MINIAPP, 'types'),
+  path.join(REPO, 'shared', 'src'),
+  path.join(MINIAPP, 'package.json'),
+  path.join(MINIAPP, 'babel.config.js'),
+  // Taro reads TARO_APP_* variables from these (.env, .env.local, .env.production, …).
+  ...readdirSync(MINIAPP)
+    .filter((name) => name === '.env' || name.startsWith('.env.'))
+    .map((name) => path.join(MINIAPP, name)),
+];
+
+/** The newest file under `entry` (a file or a folder), or undefined when there is none. */
+function newest(entry) {
+  let stat;
+  try {
+    stat = statSync(entry);
+  } catch {
+    return undefined;
+  }
+  if (!stat.isDirectory()) return { file: entry, mtimeMs: stat.mtimeMs };
+  let best;
+  for (const name of readdirSync(entry)) {
+    if (name === 'node_modules') continue;
+    const found = newest(path.join(entry, name));
+    if (found && (!best || found.mtimeMs > best.mtimeMs)) best = found;
+  }
+  return best;
+}
+
+function staleReason() {
+  if (!existsSync(OUTPUT)) return `${path.relative(REPO, OUTPUT)} is missing`;
+  const builtAt = statSync(OUTPUT).mtimeMs;
+  for (const input of INPUTS) {
+    const found = newest(input);
+    if (found && found.mtimeMs > builtAt) return `${path.relative(REPO, found.file)} changed since the last build`;
+  }
+  return undefined;
+}
+
+const reason = staleReason();
+if (reason === undefined) {
+  console.log(`[ensure-h5] H5 build is up to date (${path.relative(REPO, OUTPUT)}).`);
+  process.exit(0);
+}
+
+console.log(`[ensure-h5] Building H5: ${reason}.`);
+const windows = process.platform === 'win32';
+const taro = path.join(MINIAPP, 'node_modules', '.bin', windows ? 'taro.cmd' : 'taro');
+if (!existsSync(taro)) {
+  console.error(`[ensure-h5] ${path.relative(REPO, taro)} not found: run pnpm install first.`);
+  process.exit(1);
+}
+const started = Date.now();
+const result = spawnSync(taro, ['build', '--type', 'h5'], { cwd: MINIAPP, stdio: 'inherit', shell: windows });
+if (result.error) {
+  console.error(`[ensure-h5] Could not run taro: ${result.error.message}`);
+  process.exit(1);
+}
+if (result.status !== 0) {
+  console.error(`[ensure-h5] H5 build failed (${result.signal ?? `exit code ${result.status}`}).`);
+  process.exit(result.status || 1);
+}
+if (!existsSync(OUTPUT)) {
+  // A build that "succeeds" without index.html (e.g. src/index.html deleted) would leave the server without a page.
+  console.error(`[ensure-h5] The build finished but ${path.relative(REPO, OUTPUT)} was not written.`);
+  process.exit(1);
+}
+console.log(`[ensure-h5] H5 built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

@@ -1,0 +1,11 @@
+import type { PropsWithChildren } from 'react';
+// NutUI's styles once for the whole app (its px stay as drawn: see designWidth / selectorBlackList in config).
+import '@nutui/nutui-react-taro/dist/style.css';
+import './app.css';
+
+function App({ children }: PropsWithChildren) {
+  // children is the page being shown
+  return children;
+}
+
+export default App;

@@ -1,0 +1,135 @@
+import Taro from '@tarojs/taro';
+import {
+  DEFAULT_ERROR_MESSAGES,
+  HEALTH_PATH,
+  isErrorBody,
+  type ErrorCode,
+  type ErrorDetail,
+  type HealthResponse,
+} from '@bangbang/shared';
+
+/**
+ * The one way the mini-program talks to the API: every page goes through `request`, none calls `Taro.request`.
+ * Errors always arrive as an `ApiError` whose `message` is a Chinese sentence fit to show as it is.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The code the client adds to the server's contract: no answer came back at all. */
+export type ClientErrorCode = 'NETWORK_ERROR';
+
+export const NETWORK_ERROR_MESSAGE = '网络不给力，请重试';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    /** HTTP status; 0 when no response came back (network failure, timeout). */
+    readonly status: number,
+    readonly code: ErrorCode | ClientErrorCode,
+    message: string,
+    /** The fields a request got wrong (`VALIDATION_FAILED`); empty otherwise. */
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Where the login token (Bearer) is kept; the login flow writes it, `request` reads it on every call. */
+export const TOKEN_STORAGE_KEY = 'bangbang.token';
+
+export function getToken(): string | undefined {
+  const token: unknown = Taro.getStorageSync(TOKEN_STORAGE_KEY);
+  return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
+export function setToken(token: string): void {
+  Taro.setStorageSync(TOKEN_STORAGE_KEY, token);
+}
+
+export function clearToken(): void {
+  Taro.removeStorageSync(TOKEN_STORAGE_KEY);
+}
+
+/** Replaced at build time (config/index.ts): '' = the page's own origin (H5), an absolute origin for weapp. */
+const API_BASE = process.env.TARO_APP_API_BASE;
+
+const TIMEOUT_MS = 15_000;
+
+/**
+ * Methods safe to send twice. A POST whose connection dropped may still have created the order (下单) on the
+ * server, so it is not repeated behind the person's back; they see the network message and decide.
+ */
+const IDEMPOTENT = new Set<HttpMethod>(['GET', 'PUT', 'DELETE']);
+
+/** What Taro hands back: parsed JSON, or the raw text when the body was not JSON (null on H5). */
+type ResponseData = string | TaroGeneral.IAnyObject | ArrayBuffer;
+
+export interface RequestOptions {
+  /** Retry once on a network failure. Default: only for idempotent methods (GET, PUT, DELETE). */
+  retry?: boolean;
+}
+
+/**
+ * Sends `body` as JSON (for GET, as the query string) to `API_BASE + path` and resolves with the parsed 2xx body
+ * (`undefined` for 204). Rejects with an `ApiError`: the server's error body as it is; `SERVICE_UNAVAILABLE` for an
+ * answer that is not our API's (not JSON, or an error not in the contract's shape); `NETWORK_ERROR` when no answer
+ * came back (after one retry for idempotent methods).
+ */
+export async function request<T>(method: HttpMethod, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const header: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined && method !== 'GET') header['Content-Type'] = 'application/json';
+  const token = getToken();
+  if (token !== undefined) header.Authorization = `Bearer ${token}`;
+
+  const send = () =>
+    Taro.request<ResponseData, TaroGeneral.IAnyObject>({
+      url: `${API_BASE}${path}`,
+      method,
+      header,
+      timeout: TIMEOUT_MS,
+      dataType: 'json',
+      // JSON-serialisable by contract; Taro's type only admits objects and strings.
+      ...(body === undefined ? {} : { data: body as TaroGeneral.IAnyObject }),
+    });
+
+  let response: Taro.request.SuccessCallbackResult<ResponseData>;
+  try {
+    response = await send();
+  } catch {
+    if (!(options.retry ?? IDEMPOTENT.has(method))) throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+    try {
+      response = await send();
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+    }
+  }
+
+  const { statusCode: status, data } = response;
+  if (status === 204) return undefined as T;
+  // Our API answers every other request with a JSON object or list; anything else (an HTML page, an empty body)
+  // came from something in front of it or in its place: a proxy's error page, a static server with no API behind.
+  const json = typeof data === 'object' && data !== null && !(data instanceof ArrayBuffer);
+  if (status >= 200 && status < 300 && json) return data as T;
+  if (isErrorBody(data)) throw new ApiError(status, data.code, data.message, data.details ?? []);
+  throw new ApiError(status, 'SERVICE_UNAVAILABLE', DEFAULT_ERROR_MESSAGES.SERVICE_UNAVAILABLE);
+}
+
+function isHealthResponse(value: unknown): value is HealthResponse {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (v.status === 'ok' || v.status === 'unavailable') && typeof v.version === 'string';
+}
+
+/**
+ * `GET /api/v1/health`. Resolves only when the API and its database are up; a 503 (database down: its body is a
+ * health body, not an error body) rejects with the contract's "service unavailable" message, as does any 200 that
+ * is not a health body.
+ */
+export async function getHealth(): Promise<HealthResponse> {
+  const health = await request<unknown>('GET', HEALTH_PATH);
+  if (!isHealthResponse(health)) {
+    throw new ApiError(200, 'SERVICE_UNAVAILABLE', DEFAULT_ERROR_MESSAGES.SERVICE_UNAVAILABLE);
+  }
+  return health;
+}
