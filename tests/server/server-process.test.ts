@@ -1,5 +1,5 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { tempDir, waitFor } from '../support/tmp';
@@ -13,7 +13,7 @@ interface Started {
 }
 
 /** Starts `server/src/server.ts` exactly as `pnpm start` does, and waits for the line that prints the URL. */
-async function startProcess(env: Record<string, string>): Promise<Started> {
+async function startProcess(env: Record<string, string>, runAs?: { uid: number; gid: number }): Promise<Started> {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !['DATABASE_URL', 'JWT_SECRET', 'NODE_ENV', 'PORT', 'DATA_DIR'].includes(k)) base[k] = v;
@@ -21,6 +21,7 @@ async function startProcess(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
     cwd: SERVER_DIR,
     env: { ...base, ...env },
+    ...runAs,
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -95,6 +96,28 @@ describe('the server process', () => {
     }
     expect(await exitOf(second.child)).toBe(0);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
+  });
+
+  // CI runs as root, where the database must run as another user; a person runs as themself. When this suite
+  // runs as root it also starts the server as an unprivileged user (nobody), so both paths are exercised.
+  const root = process.getuid?.() === 0;
+  (root ? it : it.skip)('runs as an unprivileged user too', async () => {
+    const nobody = {
+      uid: Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()),
+      gid: Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim()),
+    };
+    const home = tempDir('nobody');
+    chownSync(home, nobody.uid, nobody.gid);
+    const started = await startProcess({ DATA_DIR: path.join(home, 'data'), HOME: home, PORT: '0', H5_DIR: h5Dir, LOG_LEVEL: 'info' }, nobody);
+    try {
+      const health = await fetch(`${started.url}/api/v1/health`);
+      expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
+      expect(statSync(path.join(home, 'data', 'pg')).uid).toBe(nobody.uid);
+    } finally {
+      started.child.kill('SIGTERM');
+    }
+    expect(await exitOf(started.child)).toBe(0);
+    rmSync(home, { recursive: true, force: true });
   });
 
   it('refuses a bad configuration with a clear message and exit code 2', async () => {
