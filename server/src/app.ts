@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config';
@@ -19,6 +19,8 @@ declare module 'fastify' {
 export interface AppOptions {
   config: AppConfig;
   db: DataSource;
+  /** The process's logger (server.ts); without one Fastify makes its own at config.logLevel. */
+  logger?: FastifyBaseLogger;
 }
 
 /** External layer: configuration and the database, visible to every plugin registered after it. */
@@ -51,9 +53,9 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
 }
 
 /** Fastify's own options: what is validated and how. */
-export function fastifyOptions(config: AppConfig): FastifyServerOptions {
+export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): FastifyServerOptions {
   return {
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    ...(logger ? { loggerInstance: logger } : { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
@@ -71,8 +73,8 @@ export function fastifyOptions(config: AppConfig): FastifyServerOptions {
  * A bare Fastify instance with our options and the x-request-id header. `buildApp` registers the application
  * on it; a caller composing more routes (tests, an embedding process) registers `fp(app)` itself.
  */
-export function createFastify(config: AppConfig): FastifyInstance {
-  const instance = Fastify(fastifyOptions(config));
+export function createFastify(config: AppConfig, logger?: FastifyBaseLogger): FastifyInstance {
+  const instance = Fastify(fastifyOptions(config, logger));
   instance.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -81,7 +83,7 @@ export function createFastify(config: AppConfig): FastifyInstance {
 
 /** The application, ready to `listen` or `inject`. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const instance = createFastify(opts.config);
+  const instance = createFastify(opts.config, opts.logger);
   // Registered without encapsulation so the error contract and the 404 handler cover the whole server.
   await instance.register(fp(app, { name: 'bangbang-app' }), opts);
   await instance.ready();

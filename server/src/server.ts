@@ -3,6 +3,7 @@ import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { DataSource } from 'typeorm';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
@@ -50,7 +51,7 @@ export async function startServer(config: AppConfig, logger: Logger = pino({ lev
       const seeded = await seedDemoData(db);
       logger.info(seeded.seeded ? `demo data: seeded ${seeded.places} places into the empty database` : 'demo data: database already has data, left as it is');
     }
-    app = await buildApp({ config, db });
+    app = await buildApp({ config, db, logger });
     const url2 = await app.listen({ port: config.port, host: config.host });
     const running: RunningServer = {
       app,
@@ -77,6 +78,14 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => (running ??= fn());
 }
 
+/** JSON lines for machines; readable lines when a person watches a terminal outside production. */
+function createLogger(config: AppConfig): Logger {
+  if (process.stdout.isTTY && config.nodeEnv !== 'production') {
+    return pino({ level: config.logLevel }, pretty({ sync: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' }));
+  }
+  return pino({ level: config.logLevel });
+}
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config);
   let server: RunningServer | undefined;
 
   // SIGINT/SIGTERM (and a crash): stop gracefully; a second signal or 30 s forces the exit.
