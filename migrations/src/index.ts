@@ -1,7 +1,13 @@
 import { CreateRegion1795392000000 } from './1795392000000-CreateRegion';
+import { CreatePeopleAndCatalogue1795392100000 } from './1795392100000-CreatePeopleAndCatalogue';
+import { SeedServiceCatalogue1795392200000 } from './1795392200000-SeedServiceCatalogue';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
  * the same set. Name new ones `<timestamp>-<Verb><Thing>.ts`, with `up`, `down` and a comment saying why.
  */
-export const migrations = [CreateRegion1795392000000];
+export const migrations = [
+  CreateRegion1795392000000,
+  CreatePeopleAndCatalogue1795392100000,
+  SeedServiceCatalogue1795392200000,
+];

@@ -3,10 +3,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config';
-import { ServiceUnavailableError } from './errors';
+import { ErrorCode } from '@bangbang/shared';
+import { AppError, ServiceUnavailableError } from './errors';
 import errorHandler from './http/error-handler';
 import staticH5 from './http/static-h5';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { postgresRateLimitStore } from './http/rate-limit-store';
+import authPlugin from './modules/auth/plugin';
+import authRoutes from './modules/auth/routes';
+import catalogueRoutes from './modules/catalogue/routes';
 import healthRoutes from './modules/health/routes';
+import meRoutes from './modules/users/me-routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -48,7 +55,21 @@ const core = fp(
 export default async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(core, opts);
   await instance.register(errorHandler);
+  // Limits apply to the routes that ask for one (auth); counts live in PostgreSQL, shared by every process.
+  await instance.register(fastifyRateLimit, {
+    global: false,
+    store: postgresRateLimitStore(opts.db),
+    skipOnError: false,
+    errorResponseBuilder: (_request, context) => {
+      const seconds = Math.ceil(context.ttl / 1000);
+      return Object.assign(new AppError(ErrorCode.RATE_LIMITED, `操作太频繁，请 ${seconds} 秒后再试。`), { statusCode: 429 });
+    },
+  });
+  await instance.register(authPlugin);
   await instance.register(healthRoutes);
+  await instance.register(authRoutes);
+  await instance.register(meRoutes);
+  await instance.register(catalogueRoutes);
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 

@@ -5,3 +5,6 @@ export * from './api';
 export * from './errors';
 export * from './validation';
 export * from './phone';
+export * from './domain';
+export * from './catalogue';
+export * from './auth';

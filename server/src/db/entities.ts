@@ -1,4 +1,6 @@
+import { ServiceCategory } from '../modules/catalogue/service-category.entity';
 import { Region } from '../modules/regions/region.entity';
+import { User } from '../modules/users/user.entity';
 
 /** Every entity, listed explicitly (no globs), so what TypeORM knows is what this file says. */
-export const entities = [Region];
+export const entities = [Region, ServiceCategory, User];

@@ -1,0 +1,86 @@
+import fastifyJwt from '@fastify/jwt';
+import type { Role } from '@bangbang/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ForbiddenError, UnauthorizedError } from '../../errors';
+import { User } from '../users/user.entity';
+
+/** How long a login lasts. */
+export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface TokenClaims {
+  /** The user's id. */
+  sub: string;
+}
+
+/** The person making the request, loaded fresh from the database (so role changes apply at once). */
+export interface Actor {
+  id: string;
+  roles: Role[];
+  regionId: string | null;
+  user: User;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set when the request carries a valid token; routes call `requireActor`. */
+    actor: Actor | null;
+  }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: TokenClaims;
+  }
+}
+
+const INVALID_TOKEN = '登录已失效，请重新登录。';
+
+/**
+ * Bearer tokens: HS256 only (a token signed any other way, `alg: none` included, is refused), with an expiry.
+ * A request without a token goes on as anonymous; a request with a bad one is refused at once with 401.
+ */
+async function auth(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyJwt, {
+    secret: app.config.jwtSecret,
+    sign: { algorithm: 'HS256', expiresIn: TOKEN_TTL_SECONDS },
+    verify: { algorithms: ['HS256'] },
+  });
+  app.decorateRequest('actor', null);
+
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
+    if (!match) throw new UnauthorizedError(INVALID_TOKEN);
+    let claims: TokenClaims;
+    try {
+      claims = await request.jwtVerify<TokenClaims>();
+    } catch {
+      throw new UnauthorizedError(INVALID_TOKEN);
+    }
+    if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
+    const user = await app.db.getRepository(User).findOneBy({ id: claims.sub });
+    if (!user) throw new UnauthorizedError(INVALID_TOKEN);
+    request.actor = { id: user.id, roles: user.roles, regionId: user.regionId, user };
+  });
+}
+
+export default fp(auth, { name: 'auth', dependencies: ['core'], fastify: '5.x' });
+
+/** The logged-in person, or 401. */
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new UnauthorizedError('请先登录。');
+  return request.actor;
+}
+
+/** 403 unless the person holds one of the roles. */
+export function requireRole(actor: Actor, roles: readonly Role[], message = '您没有权限进行此操作。'): void {
+  if (!actor.roles.some((r) => roles.includes(r))) throw new ForbiddenError(message);
+}
+
+/** Signs a token for a user. */
+export function signToken(app: FastifyInstance, userId: string): string {
+  return app.jwt.sign({ sub: userId });
+}

@@ -1,0 +1,120 @@
+import type { LedgerTag, MeDto, Role } from '@bangbang/shared';
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Region } from '../regions/region.entity';
+
+/** One weekly roster slot: weekday 1 (Monday) – 7 (Sunday), "HH:MM" times. */
+export interface RosterSlot {
+  weekday: number;
+  start: string;
+  end: string;
+}
+
+/**
+ * A person: resident (居民), volunteer (志愿者), grid worker (网格员), dispatcher (社区/街道), admin — often several.
+ * Constraints as in migration 1795392100000-CreatePeopleAndCatalogue.
+ */
+@Entity({ name: 'app_user' })
+@Check('app_user_name_check', `char_length(name) BETWEEN 1 AND 40`)
+@Check('app_user_phone_check', `phone ~ '^1[3-9][0-9]{9}$'`)
+@Check(
+  'app_user_roles_check',
+  `cardinality(roles) >= 1 AND roles <@ ARRAY['resident', 'volunteer', 'grid_worker', 'dispatcher', 'admin']`,
+)
+@Check('app_user_location_lat_check', `location_lat BETWEEN -90 AND 90`)
+@Check('app_user_location_lng_check', `location_lng BETWEEN -180 AND 180`)
+@Check('app_user_address_check', `char_length(address) <= 200`)
+@Check(
+  'app_user_tags_check',
+  `tags <@ ARRAY['living_alone', 'empty_nest', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'single_mother', 'seriously_ill']`,
+)
+@Check('app_user_location_pair', `(location_lat IS NULL) = (location_lng IS NULL)`)
+@Unique('app_user_phone_key', ['phone'])
+@Unique('app_user_wechat_openid_key', ['wechatOpenid'])
+@Index('app_user_region_idx', ['regionId'])
+@Index('app_user_created_idx', ['createdAt', 'id'])
+export class User {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  /** Null for a person who arrived through WeChat login and has not bound a phone yet. */
+  @Column({ type: 'text', nullable: true })
+  phone!: string | null;
+
+  // a GIN index (migration); TypeORM cannot describe GIN, so it is told to leave the index alone
+  @Index('app_user_roles_idx', { synchronize: false })
+  @Column({ type: 'text', array: true, default: () => `'{resident}'` })
+  roles!: Role[];
+
+  @Column({ name: 'region_id', type: 'uuid', nullable: true })
+  regionId!: string | null;
+
+  @ManyToOne(() => Region, { onDelete: 'RESTRICT', nullable: true })
+  @JoinColumn({ name: 'region_id', foreignKeyConstraintName: 'app_user_region_id_fkey' })
+  region?: Region | null;
+
+  @Column({ name: 'location_lat', type: 'double precision', nullable: true })
+  locationLat!: number | null;
+
+  @Column({ name: 'location_lng', type: 'double precision', nullable: true })
+  locationLng!: number | null;
+
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  skills!: string[];
+
+  @Column({ name: 'party_member', type: 'boolean', default: false })
+  partyMember!: boolean;
+
+  @Column({ name: 'employed_party_member', type: 'boolean', default: false })
+  employedPartyMember!: boolean;
+
+  @Column({ type: 'text', nullable: true })
+  address!: string | null;
+
+  @Column({ type: 'text', array: true, default: () => `'{}'` })
+  tags!: LedgerTag[];
+
+  @Column({ name: 'paired_cadre_id', type: 'uuid', nullable: true })
+  pairedCadreId!: string | null;
+
+  @ManyToOne(() => User, { onDelete: 'SET NULL', nullable: true })
+  @JoinColumn({ name: 'paired_cadre_id', foreignKeyConstraintName: 'app_user_paired_cadre_id_fkey' })
+  pairedCadre?: User | null;
+
+  @Column({ name: 'wechat_openid', type: 'text', nullable: true })
+  wechatOpenid!: string | null;
+
+  @Column({ name: 'on_duty', type: 'boolean', default: false })
+  onDuty!: boolean;
+
+  @Column({ type: 'jsonb', nullable: true })
+  roster!: RosterSlot[] | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}
+
+/** A person's own view of themself: nothing masked. */
+export function toMeDto(u: User): MeDto {
+  return {
+    id: u.id,
+    name: u.name,
+    phone: u.phone,
+    roles: u.roles,
+    regionId: u.regionId,
+    location: u.locationLat !== null && u.locationLng !== null ? { lat: u.locationLat, lng: u.locationLng } : null,
+    skills: u.skills,
+    partyMember: u.partyMember,
+    employedPartyMember: u.employedPartyMember,
+    address: u.address,
+    tags: u.tags,
+    pairedCadreId: u.pairedCadreId,
+    onDuty: u.onDuty,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
