@@ -14,6 +14,8 @@ import authRoutes from './modules/auth/routes';
 import catalogueRoutes from './modules/catalogue/routes';
 import healthRoutes from './modules/health/routes';
 import meRoutes from './modules/users/me-routes';
+import regionRoutes from './modules/regions/routes';
+import userRoutes from './modules/users/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -70,6 +72,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(authRoutes);
   await instance.register(meRoutes);
   await instance.register(catalogueRoutes);
+  await instance.register(regionRoutes);
+  await instance.register(userRoutes);
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 

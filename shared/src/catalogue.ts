@@ -27,7 +27,7 @@ export class CreateServiceCategoryDto {
   @MaxLength(40)
   name!: string;
 
-  @IsIn(TEAM_COLORS as unknown as string[], { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
   color!: TeamColor;
 
   @IsString()
@@ -65,7 +65,7 @@ export class UpdateServiceCategoryDto {
   name?: string;
 
   @IsOptional()
-  @IsIn(TEAM_COLORS as unknown as string[], { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
   color?: TeamColor;
 
   @IsOptional()

@@ -8,3 +8,5 @@ export * from './phone';
 export * from './domain';
 export * from './catalogue';
 export * from './auth';
+export * from './people';
+export * from './duty';

@@ -44,7 +44,8 @@ export function postgresRateLimitStore(db: DataSource) {
     /** One counter per route: the plugin passes its merged options, whose `routeInfo` is the route. */
     child(routeOptions: RouteOptions & { path: string; prefix: string }): FastifyRateLimitStore {
       const info = (routeOptions as unknown as { routeInfo?: { method?: unknown; url?: unknown } }).routeInfo;
-      const route = info ? `${String(info.method ?? '')} ${String(info.url ?? '')}:` : '';
+      const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(',') : '');
+      const route = info ? `${text(info.method)} ${text(info.url)}:` : '';
       return new PostgresRateLimitStore(undefined, this.prefix + route);
     }
   };

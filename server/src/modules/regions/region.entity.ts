@@ -1,8 +1,8 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { REGION_LEVELS, type RegionDto, type RegionLevel } from '@bangbang/shared';
 
-/** The five levels of the place tree, from the top. */
-export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
-export type RegionLevel = (typeof REGION_LEVELS)[number];
+/** The five levels of the place tree, from the top (defined in shared, for the mini-program too). */
+export { REGION_LEVELS, type RegionLevel };
 
 /** A place: 盟市 city, 旗县区 county, 苏木乡镇/街道 town, 嘎查村/社区 community or 网格 grid. */
 // The constraints are the migration's (1795392000000-CreateRegion); they are named here too so that TypeORM's
@@ -49,4 +49,14 @@ export class Region {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+}
+
+export function toRegionDto(r: Region): RegionDto {
+  return {
+    id: r.id,
+    parentId: r.parentId,
+    level: r.level,
+    name: r.name,
+    center: r.centerLat !== null && r.centerLng !== null ? { lat: r.centerLat, lng: r.centerLng } : null,
+  };
 }

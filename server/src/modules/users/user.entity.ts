@@ -1,13 +1,8 @@
-import type { LedgerTag, MeDto, Role } from '@bangbang/shared';
+import type { LedgerTag, MeDto, Role, RosterSlot } from '@bangbang/shared';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { Region } from '../regions/region.entity';
 
-/** One weekly roster slot: weekday 1 (Monday) – 7 (Sunday), "HH:MM" times. */
-export interface RosterSlot {
-  weekday: number;
-  start: string;
-  end: string;
-}
+export type { RosterSlot } from '@bangbang/shared';
 
 /**
  * A person: resident (居民), volunteer (志愿者), grid worker (网格员), dispatcher (社区/街道), admin — often several.

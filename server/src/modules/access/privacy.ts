@@ -1,0 +1,101 @@
+import type { UserDto } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import type { Actor } from '../auth/plugin';
+import { Region } from '../regions/region.entity';
+import type { User } from '../users/user.entity';
+import { covers, type Jurisdiction } from './jurisdiction';
+
+/**
+ * Privacy (residents are vulnerable people): phone numbers and exact addresses are shown in full only to the
+ * person themself and to staff whose jurisdiction covers them (later also to a volunteer who accepted their
+ * order). Everyone else sees `138****0001` and the community's name. Every full view by someone other than the
+ * owner is written to access_log (who, whose, when, why) in the same transaction as the read.
+ */
+
+export function maskPhone(phone: string): string {
+  return phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '****';
+}
+
+/** Why a viewer may see a person in full; undefined when they may not. */
+export type FullViewReason = 'self' | 'jurisdiction' | 'accepted_order';
+
+export interface Subject {
+  user: User;
+  /** The path of the person's home region (for jurisdiction), null when they have none. */
+  regionPath: string | null;
+}
+
+export function fullViewReason(actor: Actor, j: Jurisdiction, subject: Subject): FullViewReason | undefined {
+  if (actor.id === subject.user.id) return 'self';
+  if (j.kind !== 'none' && covers(j, subject.regionPath)) return 'jurisdiction';
+  return undefined;
+}
+
+/** The community (社区/嘎查村) a region lies in, by name: what a masked address is cut to. */
+async function communityNames(m: EntityManager, paths: Array<string | null>): Promise<Map<string, string>> {
+  const ids = new Set<string>();
+  for (const p of paths) for (const id of p?.split('/').filter(Boolean) ?? []) ids.add(id);
+  if (ids.size === 0) return new Map();
+  const rows = await m.getRepository(Region).createQueryBuilder('r').where('r.id IN (:...ids)', { ids: [...ids] }).getMany();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const out = new Map<string, string>();
+  for (const p of paths) {
+    if (!p) continue;
+    const chain = p.split('/').filter(Boolean).map((id) => byId.get(id));
+    const community = chain.find((r) => r?.level === 'community') ?? chain.filter(Boolean).at(-1);
+    if (community) out.set(p, community.name);
+  }
+  return out;
+}
+
+/**
+ * Presents people to a viewer: full or masked, one access_log row per full view of someone else.
+ * `reasonFor` decides per person (jurisdiction, self, or a reason the caller knows, e.g. an accepted order).
+ */
+export async function presentUsers(
+  m: EntityManager,
+  actor: Actor,
+  subjects: Subject[],
+  reasonFor: (s: Subject) => FullViewReason | undefined,
+): Promise<UserDto[]> {
+  const masked = subjects.filter((s) => reasonFor(s) === undefined);
+  const names = await communityNames(m, masked.map((s) => s.regionPath));
+  const logged: Array<{ subject: string; fields: string[]; reason: string }> = [];
+  const out = subjects.map(({ user, regionPath }) => {
+    const reason = reasonFor({ user, regionPath });
+    const full = reason !== undefined;
+    if (full && reason !== 'self') {
+      const fields = [user.phone !== null ? 'phone' : null, user.address !== null ? 'address' : null].filter((f): f is string => f !== null);
+      if (fields.length > 0) logged.push({ subject: user.id, fields, reason });
+    }
+    const dto: UserDto = {
+      id: user.id,
+      name: user.name,
+      phone: user.phone === null ? null : full ? user.phone : maskPhone(user.phone),
+      phoneMasked: !full && user.phone !== null,
+      roles: user.roles,
+      regionId: user.regionId,
+      location: user.locationLat !== null && user.locationLng !== null ? { lat: user.locationLat, lng: user.locationLng } : null,
+      skills: user.skills,
+      partyMember: user.partyMember,
+      employedPartyMember: user.employedPartyMember,
+      address: user.address === null ? null : full ? user.address : (names.get(regionPath ?? '') ?? null),
+      addressMasked: !full && user.address !== null,
+      tags: user.tags,
+      pairedCadreId: user.pairedCadreId,
+      onDuty: user.onDuty,
+      createdAt: user.createdAt.toISOString(),
+    };
+    // a masked person's exact location would give the address away
+    if (!full) dto.location = null;
+    return dto;
+  });
+  if (logged.length > 0) {
+    await m.query(
+      `INSERT INTO access_log (viewer_id, subject_id, fields, reason)
+       SELECT $1, s, string_to_array(f, ','), r FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(s, f, r)`,
+      [actor.id, logged.map((l) => l.subject), logged.map((l) => l.fields.join(',')), logged.map((l) => l.reason)],
+    );
+  }
+  return out;
+}

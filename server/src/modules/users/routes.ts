@@ -1,0 +1,285 @@
+import {
+  API_PREFIX,
+  CreateUserDto,
+  DutyDto,
+  ListUsersQuery,
+  ME_PATH,
+  RosterDto,
+  UpdateMeDto,
+  UpdateUserDto,
+  isAvailableNow,
+  isValidSlot,
+  type DutyStatusDto,
+  type MeDto,
+  type Page,
+  type Role,
+  type UserDto,
+} from '@bangbang/shared';
+import type { FastifyInstance } from 'fastify';
+import type { EntityManager } from 'typeorm';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../errors';
+import { validateBody, validateQuery } from '../../http/validate';
+import { covers, isStaff, jurisdictionOf, pathCondition, type Jurisdiction } from '../access/jurisdiction';
+import { fullViewReason, presentUsers } from '../access/privacy';
+import { requireActor, type Actor } from '../auth/plugin';
+import { ServiceCategory } from '../catalogue/service-category.entity';
+import { Region } from '../regions/region.entity';
+import { User, toMeDto } from './user.entity';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Roles only an admin hands out (or takes away). */
+const ADMIN_GRANTED: readonly Role[] = ['admin', 'dispatcher'];
+
+function fieldError(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError(`请求内容有误：${field} ${message}。`, [{ field, message }]);
+}
+
+/**
+ * Who may give which roles: only an admin grants or removes admin/dispatcher; a dispatcher manages residents,
+ * volunteers and grid workers; a grid worker registers residents of their grid (elderly people without phones).
+ */
+function checkRoleChange(actor: Actor, before: readonly Role[], after: readonly Role[]): void {
+  const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
+  if (changed.length === 0) return;
+  if (actor.roles.includes('admin')) return;
+  if (changed.some((r) => ADMIN_GRANTED.includes(r))) throw new ForbiddenError('只有管理员可以授予或收回管理员、调度员角色。');
+  if (actor.roles.includes('dispatcher')) return;
+  if (actor.roles.includes('grid_worker') && changed.every((r) => r === 'resident')) return;
+  throw new ForbiddenError('网格员只能登记居民。');
+}
+
+async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string, roles: readonly Role[]): Promise<Region> {
+  const region = await m.getRepository(Region).findOneBy({ id: regionId });
+  if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+  const staffOnly = roles.every((r) => r === 'dispatcher' || r === 'admin');
+  if (!staffOnly && region.level !== 'grid' && region.level !== 'community') {
+    throw fieldError('regionId', '居民、志愿者和网格员的所属地区须为社区/村或网格');
+  }
+  return region;
+}
+
+async function checkSkills(m: EntityManager, skills: string[] | undefined): Promise<void> {
+  if (!skills || skills.length === 0) return;
+  const known = await m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...skills)', { skills }).getCount();
+  if (known !== skills.length) throw fieldError('skills', '含有不存在的服务类别');
+}
+
+async function checkCadre(m: EntityManager, j: Jurisdiction, cadreId: string | undefined): Promise<void> {
+  if (cadreId === undefined) return;
+  const row = await m.query<Array<{ path: string | null }>>(
+    `SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+    [cadreId],
+  );
+  if (row.length === 0 || !covers(j, row[0]?.path)) throw fieldError('pairedCadreId', '包联责任人不存在');
+}
+
+async function loadSubject(m: EntityManager, id: string, lock = false): Promise<{ user: User; regionPath: string | null } | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const user = await m.getRepository(User).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+  if (!user) return undefined;
+  const region = user.regionId ? await m.getRepository(Region).findOneBy({ id: user.regionId }) : null;
+  return { user, regionPath: region?.path ?? null };
+}
+
+function encodeCursor(u: User): string {
+  return Buffer.from(JSON.stringify([u.createdAt.toISOString(), u.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID.test(id)) return [at, id];
+  } catch {
+    /* fall through */
+  }
+  throw fieldError('cursor', '分页游标无效');
+}
+
+function applyLocation(target: Partial<User>, location: { lat: number; lng: number } | undefined): void {
+  if (location === undefined) return;
+  target.locationLat = location.lat;
+  target.locationLng = location.lng;
+}
+
+/** People: staff (admin, dispatcher, grid worker) manage those in their jurisdiction; everyone manages themself. */
+export default async function userRoutes(app: FastifyInstance): Promise<void> {
+  const path = `${API_PREFIX}/users`;
+
+  app.post(path, { preValidation: validateBody(CreateUserDto) }, async (request, reply) => {
+    const actor = requireActor(request);
+    if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以登记人员。');
+    const body = request.body as CreateUserDto;
+    if (body.roles.length === 0) throw fieldError('roles', '至少需要一个角色');
+    checkRoleChange(actor, [], body.roles);
+    const dto = await app.db.transaction(async (m) => {
+      const j = await jurisdictionOf(m, actor);
+      await regionInScope(m, j, body.regionId, body.roles);
+      await checkSkills(m, body.skills);
+      await checkCadre(m, j, body.pairedCadreId);
+      const inserted = await m.query<Array<{ id: string }>>(
+        `INSERT INTO app_user (name, phone, roles, region_id, skills, party_member, employed_party_member, address, tags, paired_cadre_id, location_lat, location_lng)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (phone) DO NOTHING RETURNING id`,
+        [
+          body.name,
+          body.phone,
+          body.roles,
+          body.regionId,
+          body.skills ?? [],
+          body.partyMember ?? false,
+          body.employedPartyMember ?? false,
+          body.address ?? null,
+          body.tags ?? [],
+          body.pairedCadreId ?? null,
+          body.location?.lat ?? null,
+          body.location?.lng ?? null,
+        ],
+      );
+      if (inserted.length === 0) throw new ConflictError('该手机号已登记。');
+      const subject = await loadSubject(m, inserted[0]!.id);
+      const [out] = await presentUsers(m, actor, [subject!], (s) => fullViewReason(actor, j, s));
+      return out!;
+    });
+    return reply.code(201).send(dto);
+  });
+
+  app.get(path, { preValidation: validateQuery(ListUsersQuery) }, async (request): Promise<Page<UserDto>> => {
+    const actor = requireActor(request);
+    if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以查看人员名单。');
+    const q = request.query as ListUsersQuery;
+    const limit = q.limit ?? 20;
+    return app.db.transaction(async (m) => {
+      const j = await jurisdictionOf(m, actor);
+      const params: unknown[] = [];
+      const where: string[] = [pathCondition(j, 'r.path', params)];
+      if (q.regionId !== undefined) {
+        const region = await m.getRepository(Region).findOneBy({ id: q.regionId });
+        if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+        params.push(region.path);
+        where.push(`r.path LIKE $${params.length} || '%'`);
+      }
+      if (q.role !== undefined) {
+        params.push(q.role);
+        where.push(`$${params.length} = ANY(u.roles)`);
+      }
+      if (q.q !== undefined) {
+        params.push(`%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, `${q.q.replace(/\D/g, '')}%`);
+        where.push(`(u.name ILIKE $${params.length - 1} OR ($${params.length} <> '%' AND u.phone LIKE $${params.length}))`);
+      }
+      if (q.cursor !== undefined) {
+        const [at, id] = decodeCursor(q.cursor);
+        params.push(at, id);
+        where.push(`(u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      }
+      params.push(limit + 1);
+      const ids = await m.query<Array<{ id: string; path: string | null }>>(
+        `SELECT u.id, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id
+         WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`,
+        params,
+      );
+      const page = ids.slice(0, limit);
+      const users = page.length === 0 ? [] : await m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: page.map((r) => r.id) }).getMany();
+      const byId = new Map(users.map((u) => [u.id, u]));
+      const subjects = page.map((r) => ({ user: byId.get(r.id)!, regionPath: r.path }));
+      const items = await presentUsers(m, actor, subjects, (s) => fullViewReason(actor, j, s));
+      const last = subjects.at(-1);
+      return { items, nextCursor: ids.length > limit && last ? encodeCursor(last.user) : null };
+    });
+  });
+
+  app.get<{ Params: { id: string } }>(`${path}/:id`, async (request): Promise<UserDto> => {
+    const actor = requireActor(request);
+    return app.db.transaction(async (m) => {
+      const j = await jurisdictionOf(m, actor);
+      const subject = await loadSubject(m, request.params.id);
+      const reason = subject ? fullViewReason(actor, j, subject) : undefined;
+      // outside your jurisdiction a person does not exist for you
+      if (!subject || reason === undefined) throw new NotFoundError('该人员不存在。');
+      const [dto] = await presentUsers(m, actor, [subject], () => reason);
+      return dto!;
+    });
+  });
+
+  app.patch<{ Params: { id: string } }>(`${path}/:id`, { preValidation: validateBody(UpdateUserDto) }, async (request) => {
+    const actor = requireActor(request);
+    if (!isStaff(actor)) throw new ForbiddenError('请在“我的”页面修改自己的资料。');
+    const patch = request.body as UpdateUserDto;
+    return app.db.transaction(async (m) => {
+      const j = await jurisdictionOf(m, actor);
+      const subject = await loadSubject(m, request.params.id, true);
+      if (!subject || !covers(j, subject.regionPath)) throw new NotFoundError('该人员不存在。');
+      const user = subject.user;
+      const roles = patch.roles ?? user.roles;
+      if (roles.length === 0) throw fieldError('roles', '至少需要一个角色');
+      checkRoleChange(actor, user.roles, roles);
+      // a grid worker keeps the ledger of residents; they do not edit other staff
+      if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher') && user.roles.some((r) => r !== 'resident')) {
+        throw new ForbiddenError('网格员只能修改居民的资料。');
+      }
+      if (patch.regionId !== undefined || patch.roles !== undefined) await regionInScope(m, j, patch.regionId ?? user.regionId ?? '', roles);
+      await checkSkills(m, patch.skills);
+      await checkCadre(m, j, patch.pairedCadreId);
+      const { location, ...rest } = patch;
+      const changes: Partial<User> = { ...rest };
+      applyLocation(changes, location);
+      if (Object.keys(changes).length > 0) {
+        try {
+          await m.getRepository(User).update({ id: user.id }, changes);
+        } catch (err) {
+          if ((err as { driverError?: { code?: string } }).driverError?.code === '23505') throw new ConflictError('该手机号已登记。');
+          throw err;
+        }
+      }
+      const fresh = await loadSubject(m, user.id);
+      const [dto] = await presentUsers(m, actor, [fresh!], (s) => fullViewReason(actor, j, s));
+      return dto!;
+    });
+  });
+
+  app.patch(ME_PATH, { preValidation: validateBody(UpdateMeDto) }, async (request): Promise<MeDto> => {
+    const actor = requireActor(request);
+    const patch = request.body as UpdateMeDto;
+    return app.db.transaction(async (m) => {
+      await checkSkills(m, patch.skills);
+      const { location, ...rest } = patch;
+      const changes: Partial<User> = { ...rest };
+      applyLocation(changes, location);
+      if (Object.keys(changes).length > 0) await m.getRepository(User).update({ id: actor.id }, changes);
+      return toMeDto(await m.getRepository(User).findOneByOrFail({ id: actor.id }));
+    });
+  });
+
+  app.put(`${ME_PATH}/duty`, { preValidation: validateBody(DutyDto) }, async (request): Promise<DutyStatusDto> => {
+    const actor = requireActor(request);
+    if (!actor.roles.includes('volunteer') && !actor.roles.includes('grid_worker')) {
+      throw new ForbiddenError('只有志愿者和网格员可以上岗接单。');
+    }
+    const { onDuty } = request.body as DutyDto;
+    await app.db.getRepository(User).update({ id: actor.id }, { onDuty });
+    const roster = actor.user.roster;
+    return { onDuty, availableNow: isAvailableNow(onDuty, roster), roster };
+  });
+
+  app.put<{ Params: { id: string } }>(`${path}/:id/roster`, { preValidation: validateBody(RosterDto) }, async (request): Promise<DutyStatusDto> => {
+    const actor = requireActor(request);
+    const { slots } = request.body as RosterDto;
+    slots.forEach((slot, i) => {
+      if (!isValidSlot(slot)) {
+        throw new ValidationFailedError(`请求内容有误：slots[${i}] 开始时间须早于结束时间。`, [
+          { field: `slots[${i}].end`, message: '开始时间须早于结束时间' },
+        ]);
+      }
+    });
+    return app.db.transaction(async (m) => {
+      const j = await jurisdictionOf(m, actor);
+      const subject = await loadSubject(m, request.params.id, true);
+      if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw new NotFoundError('该人员不存在。');
+      if (!subject.user.roles.includes('volunteer') && !subject.user.roles.includes('grid_worker')) {
+        throw new ForbiddenError('只有志愿者和网格员有值班表。');
+      }
+      const roster = slots.map((s) => ({ weekday: s.weekday, start: s.start, end: s.end }));
+      await m.getRepository(User).update({ id: subject.user.id }, { roster: roster.length > 0 ? roster : null });
+      const onDuty = subject.user.onDuty;
+      return { onDuty, availableNow: isAvailableNow(onDuty, roster.length > 0 ? roster : null), roster: roster.length > 0 ? roster : null };
+    });
+  });
+}

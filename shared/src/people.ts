@@ -1,0 +1,336 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { CATEGORY_CODE, LEDGER_TAGS, ROLES, TEAM_COLORS, type LedgerTag, type Role, type TeamColor } from './domain';
+import { IsMainlandMobile } from './phone';
+
+export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
+export type RegionLevel = (typeof REGION_LEVELS)[number];
+
+export class LatLngDto {
+  @Type(() => Number)
+  @Min(-90)
+  @Max(90)
+  lat!: number;
+
+  @Type(() => Number)
+  @Min(-180)
+  @Max(180)
+  lng!: number;
+}
+
+// ---------- places ----------
+
+export interface RegionDto {
+  id: string;
+  parentId: string | null;
+  level: RegionLevel;
+  name: string;
+  center: { lat: number; lng: number } | null;
+}
+
+export class CreateRegionDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name!: string;
+
+  @IsIn(REGION_LEVELS, { message: '级别须为 city、county、town、community 或 grid' })
+  level!: RegionLevel;
+
+  @IsOptional()
+  @IsUUID('all', { message: '上级地区编号格式不正确' })
+  parentId?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  center?: LatLngDto;
+}
+
+// ---------- people ----------
+
+/** A person as someone else sees them: phone and address masked unless the viewer may see them. */
+export interface UserDto {
+  id: string;
+  name: string;
+  /** `138****0001` when masked. */
+  phone: string | null;
+  phoneMasked: boolean;
+  roles: Role[];
+  regionId: string | null;
+  location: { lat: number; lng: number } | null;
+  skills: string[];
+  partyMember: boolean;
+  employedPartyMember: boolean;
+  /** Cut to the community's name when masked. */
+  address: string | null;
+  addressMasked: boolean;
+  tags: LedgerTag[];
+  pairedCadreId: string | null;
+  onDuty: boolean;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const ROLE_MESSAGE = { message: '角色须为 resident、volunteer、grid_worker、dispatcher 或 admin', each: true } as const;
+const TAG_MESSAGE = {
+  message: '台账标签须为 living_alone、empty_nest、elderly、disabled、low_income、left_behind_child、single_mother 或 seriously_ill',
+  each: true,
+} as const;
+
+export class CreateUserDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
+  name!: string;
+
+  @IsMainlandMobile()
+  phone!: string;
+
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(5)
+  @IsIn(ROLES, ROLE_MESSAGE)
+  roles!: Role[];
+
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  location?: LatLngDto;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  skills?: string[];
+
+  @IsOptional()
+  @IsBoolean()
+  partyMember?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  employedPartyMember?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  address?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(LEDGER_TAGS, TAG_MESSAGE)
+  tags?: LedgerTag[];
+
+  @IsOptional()
+  @IsUUID('all', { message: '包联责任人编号格式不正确' })
+  pairedCadreId?: string;
+}
+
+/** What staff with jurisdiction may change about a person. */
+export class UpdateUserDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
+  name?: string;
+
+  @IsOptional()
+  @IsMainlandMobile()
+  phone?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(5)
+  @IsIn(ROLES, ROLE_MESSAGE)
+  roles?: Role[];
+
+  @IsOptional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  location?: LatLngDto;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  skills?: string[];
+
+  @IsOptional()
+  @IsBoolean()
+  partyMember?: boolean;
+
+  @IsOptional()
+  @IsBoolean()
+  employedPartyMember?: boolean;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  address?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(LEDGER_TAGS, TAG_MESSAGE)
+  tags?: LedgerTag[];
+
+  @IsOptional()
+  @IsUUID('all', { message: '包联责任人编号格式不正确' })
+  pairedCadreId?: string;
+}
+
+/** What a person may change about themself (`PATCH /me`): never roles, region, ledger tags or party status. */
+export class UpdateMeDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
+  name?: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  location?: LatLngDto;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  address?: string;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  skills?: string[];
+}
+
+export class ListUsersQuery {
+  @IsOptional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  @IsOptional()
+  @IsIn(ROLES, { message: '角色须为 resident、volunteer、grid_worker、dispatcher 或 admin' })
+  role?: Role;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(40)
+  q?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+// ---------- duty ----------
+
+export class DutyDto {
+  @IsBoolean()
+  onDuty!: boolean;
+}
+
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+
+export class RosterSlotDto {
+  @IsInt()
+  @Min(1)
+  @Max(7)
+  weekday!: number;
+
+  @Matches(HHMM, { message: '时间须为 HH:MM 格式' })
+  start!: string;
+
+  @Matches(HHMM, { message: '时间须为 HH:MM 格式' })
+  end!: string;
+}
+
+export class RosterDto {
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => RosterSlotDto)
+  slots!: RosterSlotDto[];
+}
+
+// ---------- squads ----------
+
+export interface SquadDto {
+  id: string;
+  name: string;
+  color: TeamColor;
+  regionId: string;
+  leaderId: string;
+  categories: string[];
+  memberCount: number;
+}
+
+export class CreateSquadDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  name!: string;
+
+  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  color!: TeamColor;
+
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId!: string;
+
+  @IsUUID('all', { message: '负责人编号格式不正确' })
+  leaderId!: string;
+
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @Matches(CATEGORY_CODE, { each: true, message: '服务类别编码格式不正确' })
+  categories!: string[];
+}
+
+export class AddSquadMemberDto {
+  @IsUUID('all', { message: '用户编号格式不正确' })
+  userId!: string;
+}
