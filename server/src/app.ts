@@ -16,6 +16,7 @@ import healthRoutes from './modules/health/routes';
 import meRoutes from './modules/users/me-routes';
 import regionRoutes from './modules/regions/routes';
 import userRoutes from './modules/users/routes';
+import squadRoutes from './modules/squads/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -74,6 +75,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(catalogueRoutes);
   await instance.register(regionRoutes);
   await instance.register(userRoutes);
+  await instance.register(squadRoutes);
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 
