@@ -9,7 +9,7 @@ import { requireActor, type Actor } from '../auth/plugin';
 import { ServiceCategory } from '../catalogue/service-category.entity';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
-import { Squad, SquadMember } from './squad.entity';
+import { SquadMember } from './squad.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
