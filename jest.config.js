@@ -7,7 +7,7 @@ const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true, tsx: true },
     // TypeORM and class-transformer read decorator metadata
-    transform: { legacyDecorator: true, decoratorMetadata: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
     target: 'es2022',
   },
   module: { type: 'commonjs' },

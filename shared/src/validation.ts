@@ -99,6 +99,9 @@ export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: u
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
   if (errors.length > 0) return { ok: false, details: toErrorDetails(errors) };
+  // Compilers that define class fields (useDefineForClassFields) give every declared property an own `undefined`;
+  // drop them, so "absent" stays absent and `{ ...current, ...patch }` never overwrites a value with undefined.
+  for (const key of Object.keys(instance) as Array<keyof T>) if (instance[key] === undefined) delete instance[key];
   return { ok: true, value: instance };
 }
 

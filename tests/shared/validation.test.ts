@@ -71,6 +71,11 @@ describe('validateDto', () => {
     }
   });
 
+  it('leaves absent optional fields absent (no own undefined properties to overwrite with)', () => {
+    const r = validateDto(Sample, { name: '张三', phone: '13800138000' });
+    expect(r.ok && Object.keys(r.value).sort()).toEqual(['name', 'phone']);
+  });
+
   it('rejects unknown properties instead of dropping them', () => {
     const r = validateDto(Sample, { name: '张三', phone: '13800138000', role: 'admin' });
     expect(r).toEqual({ ok: false, details: [{ field: 'role', message: '不允许的字段' }] });
