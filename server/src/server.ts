@@ -10,6 +10,7 @@ import { ConfigError, loadConfig, type AppConfig } from './config';
 import { connectWithRetry, createDataSource } from './db/data-source';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
+import { demoAccountsInDatabase, formatDemoAccounts } from './demo/accounts';
 import { seedDemoData } from './demo/seed';
 
 /** The database the embedded cluster holds the application's data in. */
@@ -49,7 +50,11 @@ export async function startServer(config: AppConfig, logger: Logger = pino({ lev
     if (ran.length > 0) logger.info({ migrations: ran }, `ran ${ran.length} migration(s)`);
     if (config.demoData) {
       const seeded = await seedDemoData(db);
-      logger.info(seeded.seeded ? `demo data: seeded ${seeded.places} places into the empty database` : 'demo data: database already has data, left as it is');
+      logger.info(
+        seeded.seeded
+          ? `demo data: seeded ${seeded.places} places, ${seeded.people} people and ${seeded.squads} squads into the empty database in ${seeded.ms} ms`
+          : 'demo data: database already has data, left as it is',
+      );
     }
     app = await buildApp({ config, db, logger });
     const url2 = await app.listen({ port: config.port, host: config.host });
@@ -116,7 +121,11 @@ async function main(): Promise<void> {
     return;
   }
   const shown = server.url.replace('://0.0.0.0', '://127.0.0.1');
-  process.stdout.write(`\n  帮帮团 bangbang ${config.version} is running at ${shown}\n  H5: ${shown}/   API: ${shown}/api/v1/health\n\n`);
+  // the demo accounts, when this database holds them (never in production, where dev-login does not exist)
+  const demo = config.nodeEnv === 'production' ? [] : await demoAccountsInDatabase(server.db).catch(() => []);
+  process.stdout.write(
+    `\n  帮帮团 bangbang ${config.version} is running at ${shown}\n  H5: ${shown}/   API: ${shown}/api/v1/health\n\n${formatDemoAccounts(demo)}`,
+  );
 }
 
 if (require.main === module) {

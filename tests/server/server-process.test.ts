@@ -74,7 +74,9 @@ describe('the server process', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toContain('帮帮团');
-      expect(first.output()).toMatch(/seeded 39 places/);
+      expect(first.output()).toMatch(/seeded 53 places, 1945 people and 10 squads into the empty database in \d+ ms/);
+      expect(first.output()).toMatch(/Demo accounts \(log in with the phone in the H5 page or POST \/api\/v1\/auth\/dev-login\)/);
+      expect(first.output()).toMatch(/管理员.*admin.*13800000001/);
 
       await withDatabase(dataDir, (c) => c.query(`INSERT INTO region (level, name, path) VALUES ('city', '测试市', '/marker/')`));
     } finally {
@@ -88,8 +90,9 @@ describe('the server process', () => {
     const second = await startProcess(env);
     try {
       expect(second.output()).toMatch(/database already has data/);
+      expect(second.output()).toMatch(/居民.*resident.*13800000005/); // the demo data is still there
       const names = await withDatabase(dataDir, async (c) => (await c.query('SELECT name FROM region')).rows as Array<{ name: string }>);
-      expect(names).toHaveLength(40);
+      expect(names).toHaveLength(54); // the 53 demo places and the marker
       expect(names.map((r) => r.name)).toContain('测试市');
     } finally {
       second.child.kill('SIGINT');
