@@ -6,6 +6,7 @@ import type { AppConfig } from './config';
 import { ErrorCode } from '@bangbang/shared';
 import { AppError, ServiceUnavailableError } from './errors';
 import errorHandler from './http/error-handler';
+import openapi from './http/openapi';
 import staticH5 from './http/static-h5';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { postgresRateLimitStore } from './http/rate-limit-store';
@@ -69,6 +70,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     },
   });
   await instance.register(authPlugin);
+  // The OpenAPI document and Swagger UI at /api/docs: before the routes, so it sees each one being added.
+  await instance.register(openapi);
   await instance.register(healthRoutes);
   await instance.register(authRoutes);
   await instance.register(meRoutes);

@@ -1,0 +1,392 @@
+import * as shared from '@bangbang/shared';
+import { ErrorCode, MAINLAND_MOBILE, TEAM_COLORS } from '@bangbang/shared';
+import { getMetadataStorage, ValidationTypes } from 'class-validator';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import app, { createFastify } from '../../server/src/app';
+import { testConfig } from '../support/app';
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { bearer, buildWorld, type World } from '../support/world';
+
+/** The parts of an OpenAPI 3.0 document this test reads. */
+interface SchemaObject {
+  $ref?: string;
+  type?: string;
+  nullable?: boolean;
+  enum?: unknown[];
+  properties?: Record<string, SchemaObject>;
+  required?: string[];
+  additionalProperties?: boolean;
+  items?: SchemaObject;
+  pattern?: string;
+  format?: string;
+  [keyword: string]: unknown;
+}
+interface Operation {
+  summary?: string;
+  tags?: string[];
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in: string; name: string; required: boolean }>;
+  requestBody?: { required: boolean; content: Record<string, { schema: SchemaObject }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: SchemaObject }> }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  tags: Array<{ name: string; description?: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, SchemaObject>; securitySchemes: Record<string, unknown> };
+}
+
+/**
+ * Routes of the other modules (regions, people, squads) that are not documented with `docs()` yet; their bodies
+ * and queries are already in the document (derived from validateBody/validateQuery). Whoever documents one removes
+ * it from this list — the test fails while a listed route is documented or gone, so the list only shrinks.
+ * A route not listed here and not documented fails the test.
+ */
+const AWAITING_DOCS = [
+  'PATCH /api/v1/me',
+  'PUT /api/v1/me/duty',
+  'POST /api/v1/regions',
+  'GET /api/v1/regions',
+  'GET /api/v1/regions/{id}',
+  'POST /api/v1/users',
+  'GET /api/v1/users',
+  'GET /api/v1/users/{id}',
+  'PATCH /api/v1/users/{id}',
+  'PUT /api/v1/users/{id}/roster',
+  'POST /api/v1/squads',
+  'GET /api/v1/squads',
+  'GET /api/v1/squads/{id}',
+  'POST /api/v1/squads/{id}/members',
+  'DELETE /api/v1/squads/{id}/members/{userId}',
+];
+
+interface Built {
+  app: FastifyInstance;
+  /** Every route the app really has, as Fastify added it. */
+  routes: RouteOptions[];
+}
+
+/** The real application, seeing every route Fastify adds (HEAD included, as Fastify adds them for GETs). */
+async function build(database: TestDatabase, env: Record<string, string> = {}, extra?: (app: FastifyInstance) => void): Promise<Built> {
+  const config = testConfig(env);
+  const instance = createFastify(config);
+  const routes: RouteOptions[] = [];
+  instance.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  await instance.register(fp(app, { name: 'bangbang-app' }), { config, db: database.db });
+  extra?.(instance);
+  await instance.ready();
+  return { app: instance, routes };
+}
+
+/** `GET /api/v1/service-categories/{code}`-style keys of the app's own API routes. */
+function apiOperations(routes: RouteOptions[]): string[] {
+  const keys = new Set<string>();
+  for (const route of routes) {
+    if (!route.url.startsWith('/api/v1/')) continue;
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue; // Fastify's automatic HEAD for each GET
+      keys.add(`${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    }
+  }
+  return [...keys].sort();
+}
+
+function documentedOperations(doc: OpenApiDocument): Map<string, Operation> {
+  const out = new Map<string, Operation>();
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(item)) out.set(`${method.toUpperCase()} ${path}`, operation);
+  }
+  return out;
+}
+
+/** Operations that are in the document only because they exist, without a `docs()` of their own. */
+function undocumented(doc: OpenApiDocument): string[] {
+  return [...documentedOperations(doc)]
+    .filter(([, op]) => !op.summary || !Array.isArray(op.tags) || op.tags.length === 0)
+    .map(([key]) => key)
+    .sort();
+}
+
+function component(doc: OpenApiDocument, ref: string | undefined): SchemaObject {
+  if (ref === undefined) throw new Error('no $ref');
+  expect(ref).toMatch(/^#\/components\/schemas\//);
+  const schema = doc.components.schemas[ref.slice('#/components/schemas/'.length)];
+  if (!schema) throw new Error(`dangling $ref ${ref}`);
+  return schema;
+}
+
+/** What is wrong with `value` as an instance of `schema` (the subset of OpenAPI 3.0 the document uses). */
+function problems(doc: OpenApiDocument, value: unknown, schema: SchemaObject, at = '$'): string[] {
+  if (schema.$ref) return problems(doc, value, component(doc, schema.$ref), at);
+  if (value === null) return schema.nullable === true ? [] : [`${at} is null`];
+  const out: string[] = [];
+  if (schema.enum && !schema.enum.includes(value)) out.push(`${at} = ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  switch (schema.type) {
+    case 'object': {
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${at} is not an object`];
+      const v = value as Record<string, unknown>;
+      for (const key of schema.required ?? []) if (!(key in v)) out.push(`${at}.${key} is missing`);
+      for (const [key, item] of Object.entries(v)) {
+        const property = schema.properties?.[key];
+        if (property) out.push(...problems(doc, item, property, `${at}.${key}`));
+        else if (schema.additionalProperties === false) out.push(`${at}.${key} is not documented`);
+      }
+      break;
+    }
+    case 'array':
+      if (!Array.isArray(value)) return [`${at} is not an array`];
+      value.forEach((item, i) => out.push(...problems(doc, item, schema.items!, `${at}[${i}]`)));
+      break;
+    case 'string':
+      if (typeof value !== 'string') return [`${at} is not a string`];
+      if (schema.pattern && !new RegExp(schema.pattern).test(value)) out.push(`${at} does not match ${schema.pattern}`);
+      if (schema.format === 'date-time' && Number.isNaN(Date.parse(value))) out.push(`${at} is not a date-time`);
+      if (schema.format === 'uuid' && !/^[0-9a-f-]{36}$/.test(value)) out.push(`${at} is not a uuid`);
+      break;
+    case 'integer':
+      if (!Number.isInteger(value)) out.push(`${at} is not an integer`);
+      break;
+    case 'number':
+      if (typeof value !== 'number') out.push(`${at} is not a number`);
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') out.push(`${at} is not a boolean`);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+describe('the OpenAPI document (/api/docs)', () => {
+  let database: TestDatabase;
+  let built: Built;
+  let doc: OpenApiDocument;
+  let w: World;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    built = await build(database);
+    w = await buildWorld(built.app, database.db);
+    const res = await built.app.inject({ method: 'GET', url: '/api/docs/json' });
+    expect(res.statusCode).toBe(200);
+    doc = res.json<OpenApiDocument>();
+  });
+  afterAll(async () => {
+    await built.app.close();
+    await database.drop();
+  });
+
+  it('is an OpenAPI 3 document with the API’s title, version, tags and Bearer security scheme', () => {
+    expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
+    expect(doc.info).toMatchObject({ title: expect.stringContaining('帮帮团'), version: '0.1.0' });
+    expect(typeof doc.paths).toBe('object');
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    const tagNames = (doc.tags as Array<{ name: string }>).map((t) => t.name);
+    for (const op of documentedOperations(doc).values()) for (const tag of op.tags ?? []) expect(tagNames).toContain(tag);
+    // every $ref points at a component that is there
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) component(doc, (JSON.parse(`{${ref}}`) as { $ref: string }).$ref);
+  });
+
+  it('lists exactly the routes the app has under /api/v1, and nothing else (not the H5 page, not the docs)', () => {
+    const real = apiOperations(built.routes);
+    expect(real.length).toBeGreaterThanOrEqual(8);
+    expect([...documentedOperations(doc).keys()].sort()).toEqual(real);
+    for (const path of Object.keys(doc.paths)) expect(path.startsWith('/api/v1/')).toBe(true);
+  });
+
+  it('documents every route with docs() — a route added without it fails here', () => {
+    const missing = undocumented(doc);
+    expect(missing.filter((key) => !AWAITING_DOCS.includes(key))).toEqual([]);
+    // the waiting list only shrinks: a listed route that is now documented (or gone) must leave the list
+    expect(AWAITING_DOCS.filter((key) => !missing.includes(key))).toEqual([]);
+    const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
+    expect(documented).toEqual([
+      'GET /api/v1/health',
+      'GET /api/v1/me',
+      'GET /api/v1/service-categories',
+      'PATCH /api/v1/service-categories/{code}',
+      'POST /api/v1/auth/dev-login',
+      'POST /api/v1/auth/wechat',
+      'POST /api/v1/service-categories',
+    ]);
+    for (const key of documented) {
+      const op = documentedOperations(doc).get(key)!;
+      expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s))).toBe(true);
+      expect(op.responses).toHaveProperty('500');
+      expect(op.responses).toHaveProperty('503');
+    }
+  });
+
+  it('documents each request body as the class-validator DTO that validates it: properties, required, no others', () => {
+    const bodies = [...documentedOperations(doc)].filter(([, op]) => op.requestBody);
+    // every POST/PATCH/PUT of the app has one (the DELETE has none)
+    const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key));
+    expect(bodies.map(([key]) => key).sort()).toEqual(writes);
+    for (const [key, op] of bodies) {
+      expect(op.requestBody!.required).toBe(true);
+      const ref = op.requestBody!.content['application/json']!.schema.$ref!;
+      const name = ref.split('/').pop()!;
+      const dto = (shared as Record<string, unknown>)[name] as new () => object;
+      expect(typeof dto).toBe('function');
+      const schema = component(doc, ref);
+      const metadata = getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false);
+      const properties = [...new Set(metadata.map((m) => m.propertyName))].sort();
+      const optional = new Set(metadata.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION).map((m) => m.propertyName));
+      expect({ key, type: schema.type, additionalProperties: schema.additionalProperties }).toEqual({ key, type: 'object', additionalProperties: false });
+      expect(Object.keys(schema.properties!).sort()).toEqual(properties);
+      expect([...(schema.required ?? [])].sort()).toEqual(properties.filter((p) => !optional.has(p)));
+      // a documented route with a body answers 400 (with details), 413 and 415
+      if (op.summary) for (const status of ['400', '413', '415']) expect({ key, status, response: op.responses[status] }).toEqual({ key, status, response: expect.anything() });
+    }
+
+    const create = component(doc, '#/components/schemas/CreateServiceCategoryDto');
+    const createProperties = create.properties!;
+    expect(create.required).toEqual(['code', 'name', 'color', 'icon', 'acceptMinutesNormal', 'acceptMinutesUrgent']);
+    expect(createProperties.color).toEqual({ type: 'string', enum: [...TEAM_COLORS] });
+    expect(createProperties.acceptMinutesNormal).toEqual({ type: 'integer', minimum: 1, maximum: 10080 });
+    expect(createProperties.multiPerson).toEqual({ type: 'boolean' });
+    expect(component(doc, '#/components/schemas/UpdateServiceCategoryDto').required).toBeUndefined();
+    // the custom IsMainlandMobile (a Matches) becomes the same pattern
+    expect(component(doc, '#/components/schemas/DevLoginDto')).toMatchObject({
+      properties: { phone: { type: 'string', pattern: MAINLAND_MOBILE.source } },
+      required: ['phone'],
+    });
+    expect(component(doc, '#/components/schemas/WechatLoginDto').properties!.code).toMatchObject({ type: 'string', minLength: 1, maxLength: 128 });
+    // nested DTOs (ValidateNested + @Type) are components of their own, closed as well
+    expect(component(doc, '#/components/schemas/CreateRegionDto').properties!.center).toEqual({ $ref: '#/components/schemas/LatLngDto' });
+    expect(component(doc, '#/components/schemas/LatLngDto')).toMatchObject({ required: ['lat', 'lng'], additionalProperties: false });
+    expect(component(doc, '#/components/schemas/RosterDto').properties!.slots!.items).toEqual({ $ref: '#/components/schemas/RosterSlotDto' });
+  });
+
+  it('documents path and query parameters', () => {
+    const patch = doc.paths['/api/v1/service-categories/{code}']!.patch!;
+    expect(patch.parameters).toEqual([expect.objectContaining({ in: 'path', name: 'code', required: true })]);
+    const list = doc.paths['/api/v1/service-categories']!.get!;
+    expect(list.parameters).toEqual([expect.objectContaining({ in: 'query', name: 'all', required: false })]);
+    // a validateQuery(Dto) documents its query by itself
+    expect(doc.paths['/api/v1/users']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['regionId', 'role', 'limit']));
+  });
+
+  it('points every error response at the one ErrorBody component; says which routes need the Bearer token', () => {
+    const errorBody = component(doc, '#/components/schemas/ErrorBody');
+    expect(errorBody).toMatchObject({ type: 'object', required: ['code', 'message'], additionalProperties: false });
+    expect(errorBody.properties!.code!.enum).toEqual(Object.values(ErrorCode));
+    expect(component(doc, errorBody.properties!.details!.items!.$ref)).toMatchObject({ required: ['field', 'message'] });
+    let errors = 0;
+    for (const [key, op] of documentedOperations(doc)) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (Number(status) < 400) continue;
+        const expected = key === 'GET /api/v1/health' && status === '503' ? 'HealthResponse' : 'ErrorBody';
+        expect({ key, status, ref: response.content!['application/json']!.schema.$ref }).toEqual({ key, status, ref: `#/components/schemas/${expected}` });
+        expect(response.description).toMatch(/[\u4e00-\u9fff]/);
+        errors += 1;
+      }
+    }
+    expect(errors).toBeGreaterThan(30);
+
+    const documented = documentedOperations(doc);
+    const ops = { get: (key: string): Operation => documented.get(key)! };
+    expect(ops.get('GET /api/v1/me').security).toEqual([{ bearerAuth: [] }]);
+    expect(ops.get('POST /api/v1/service-categories').security).toEqual([{ bearerAuth: [] }]);
+    expect(ops.get('GET /api/v1/service-categories').security).toEqual([{}, { bearerAuth: [] }]);
+    expect(ops.get('GET /api/v1/health').security).toBeUndefined();
+    expect(Object.keys(ops.get('POST /api/v1/service-categories').responses)).toEqual(['201', '400', '401', '403', '409', '413', '415', '500', '503']);
+    expect(ops.get('POST /api/v1/auth/dev-login').responses).toHaveProperty('429'); // rate-limited
+  });
+
+  it('describes what the routes really answer (replies checked against the documented schemas)', async () => {
+    const admin = bearer(w.users.admin.token);
+    const check = async (method: 'GET' | 'POST' | 'PATCH', url: string, path: string, options: { headers?: Record<string, string>; payload?: object }, status: number) => {
+      const res = await built.app.inject({ method, url, ...options });
+      expect({ url, status: res.statusCode }).toEqual({ url, status });
+      const schema = doc.paths[path]![method.toLowerCase()]!.responses[String(status)]!.content!['application/json']!.schema;
+      expect({ url, status, problems: problems(doc, res.json(), schema) }).toEqual({ url, status, problems: [] });
+      return res;
+    };
+    await check('GET', '/api/v1/health', '/api/v1/health', {}, 200);
+    await check('POST', '/api/v1/auth/dev-login', '/api/v1/auth/dev-login', { payload: { phone: '13900000077' } }, 200);
+    await check('GET', '/api/v1/me', '/api/v1/me', { headers: admin }, 200);
+    await check('GET', '/api/v1/service-categories?all=true', '/api/v1/service-categories', { headers: admin }, 200);
+    const created = {
+      code: 'doc_check', name: '文档核对', color: 'blue', icon: 'doc', acceptMinutesNormal: 60, acceptMinutesUrgent: 30,
+    };
+    await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: created }, 201);
+    await check('PATCH', '/api/v1/service-categories/doc_check', '/api/v1/service-categories/{code}', { headers: admin, payload: { active: false } }, 200);
+    // and the errors
+    await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: { ...created, extra: 1 } }, 400);
+    await check('GET', '/api/v1/me', '/api/v1/me', {}, 401);
+    await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: bearer(w.users.residentA1.token), payload: { ...created, code: 'x_y' } }, 403);
+    await check('PATCH', '/api/v1/service-categories/no_such', '/api/v1/service-categories/{code}', { headers: admin, payload: {} }, 404);
+    await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: created }, 409);
+  });
+
+  it('leaves request bodies to class-validator alone: Fastify gets no body or response schema to validate or serialise with', async () => {
+    for (const route of built.routes) {
+      if (!route.url.startsWith('/api/v1/')) continue;
+      expect({ url: route.url, body: route.schema?.body, response: route.schema?.response }).toEqual({ url: route.url, body: undefined, response: undefined });
+    }
+    const admin = bearer(w.users.admin.token);
+    const unknown = await built.app.inject({
+      method: 'POST',
+      url: '/api/v1/service-categories',
+      headers: admin,
+      payload: { code: 'odd_one', name: '多余字段', color: 'red', icon: 'x', acceptMinutesNormal: 60, acceptMinutesUrgent: 30, colour: 'red' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: '请求内容有误：colour 不允许的字段。',
+      details: [{ field: 'colour', message: '不允许的字段' }],
+    });
+    const patch = await built.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/meal_delivery', headers: admin, payload: { sortOrder: '3', extra: true } });
+    expect(patch.statusCode).toBe(400);
+    // class-validator's messages (a string where an integer belongs is not coerced, as Ajv would)
+    expect(patch.json().details).toEqual([
+      { field: 'extra', message: '不允许的字段' },
+      { field: 'sortOrder', message: '必须是整数' },
+    ]);
+    const login = await built.app.inject({ method: 'POST', url: '/api/v1/auth/dev-login', payload: { phone: '123' } });
+    expect(login.json().details).toEqual([{ field: 'phone', message: '请输入 11 位手机号码' }]);
+  });
+
+  it('serves Swagger UI at /api/docs', async () => {
+    const page = await built.app.inject({ method: 'GET', url: '/api/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.body).toContain('swagger-ui');
+    const bundle = await built.app.inject({ method: 'GET', url: '/api/docs/static/swagger-ui-bundle.js' });
+    expect(bundle.statusCode).toBe(200);
+    const init = await built.app.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' });
+    expect(init.body).toContain("resolveUrl('./json')");
+  });
+});
+
+describe('the OpenAPI document of another build', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('follows the routes that really exist: no dev-login in production; an undocumented new route is caught', async () => {
+    const built = await build(database, { NODE_ENV: 'production', LOG_LEVEL: 'silent' }, (instance) => {
+      instance.get('/api/v1/zz-new', async () => ({ ok: true }));
+    });
+    try {
+      const doc = (await built.app.inject({ method: 'GET', url: '/api/docs/json' })).json<OpenApiDocument>();
+      expect(doc.paths['/api/v1/auth/dev-login']).toBeUndefined();
+      expect([...documentedOperations(doc).keys()].sort()).toEqual(apiOperations(built.routes));
+      expect(undocumented(doc)).toContain('GET /api/v1/zz-new');
+    } finally {
+      await built.app.close();
+    }
+  });
+});
