@@ -1,4 +1,5 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { Optional } from './validation';
 import { CATEGORY_CODE, TEAM_COLORS, type TeamColor } from './domain';
 
 /** A service of the catalogue (服务清单), as the API returns it. */
@@ -45,11 +46,11 @@ export class CreateServiceCategoryDto {
   @Max(10080)
   acceptMinutesUrgent!: number;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   multiPerson?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(10000)
@@ -58,45 +59,45 @@ export class CreateServiceCategoryDto {
 
 /** Every field optional; the code never changes (orders refer to it). */
 export class UpdateServiceCategoryDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(40)
   name?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
   color?: TeamColor;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(40)
   icon?: string;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(10080)
   acceptMinutesNormal?: number;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(10080)
   acceptMinutesUrgent?: number;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   multiPerson?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(10000)
   sortOrder?: number;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   active?: boolean;
 }

@@ -6,7 +6,6 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   IsUUID,
   Matches,
@@ -16,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { Optional } from './validation';
 import { CATEGORY_CODE, LEDGER_TAGS, ROLES, TEAM_COLORS, type LedgerTag, type Role, type TeamColor } from './domain';
 import { IsMainlandMobile } from './phone';
 
@@ -53,11 +53,11 @@ export class CreateRegionDto {
   @IsIn(REGION_LEVELS, { message: '级别须为 city、county、town、community 或 grid' })
   level!: RegionLevel;
 
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: '上级地区编号格式不正确' })
   parentId?: string;
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => LatLngDto)
   center?: LatLngDto;
@@ -117,120 +117,120 @@ export class CreateUserDto {
   @IsUUID('all', { message: '地区编号格式不正确' })
   regionId!: string;
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => LatLngDto)
   location?: LatLngDto;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(20)
   @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
   skills?: string[];
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   partyMember?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   employedPartyMember?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   address?: string;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @IsIn(LEDGER_TAGS, TAG_MESSAGE)
   tags?: LedgerTag[];
 
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: '包联责任人编号格式不正确' })
   pairedCadreId?: string;
 }
 
 /** What staff with jurisdiction may change about a person. */
 export class UpdateUserDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(40)
   name?: string;
 
-  @IsOptional()
+  @Optional()
   @IsMainlandMobile()
   phone?: string;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(5)
   @IsIn(ROLES, ROLE_MESSAGE)
   roles?: Role[];
 
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: '地区编号格式不正确' })
   regionId?: string;
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => LatLngDto)
   location?: LatLngDto;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(20)
   @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
   skills?: string[];
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   partyMember?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   employedPartyMember?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   address?: string;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @IsIn(LEDGER_TAGS, TAG_MESSAGE)
   tags?: LedgerTag[];
 
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: '包联责任人编号格式不正确' })
   pairedCadreId?: string;
 }
 
 /** What a person may change about themself (`PATCH /me`): never roles, region, ledger tags or party status. */
 export class UpdateMeDto {
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(40)
   name?: string;
 
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => LatLngDto)
   location?: LatLngDto;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   address?: string;
 
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayUnique()
   @ArrayMaxSize(20)
@@ -239,26 +239,26 @@ export class UpdateMeDto {
 }
 
 export class ListUsersQuery {
-  @IsOptional()
+  @Optional()
   @IsUUID('all', { message: '地区编号格式不正确' })
   regionId?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(ROLES, { message: '角色须为 resident、volunteer、grid_worker、dispatcher 或 admin' })
   role?: Role;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MinLength(1)
   @MaxLength(40)
   q?: string;
 
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   cursor?: string;
 
-  @IsOptional()
+  @Optional()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -86,6 +86,11 @@ describe('the service catalogue (服务清单)', () => {
     const dupName = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/errands', headers: admin(), payload: { name: '理发' } });
     expect(dupName.statusCode).toBe(409);
 
+    // null is not "absent": a NOT NULL field sent as null is a 400 naming it, never a 500
+    const nulled = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/meal_delivery', headers: admin(), payload: { name: null, active: null } });
+    expect(nulled.statusCode).toBe(400);
+    expect((nulled.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual(['name', 'active']);
+
     const missing = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/no_such', headers: admin(), payload: { name: '无' } });
     expect(missing.statusCode).toBe(404);
   });

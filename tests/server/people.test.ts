@@ -138,6 +138,14 @@ describe('people, places and access', () => {
       expect(me.json().roles).toEqual(['resident']);
     });
 
+    it('answers null for a field that cannot be empty with 400, not 500', async () => {
+      const res = await call('residentA2', 'PATCH', '/api/v1/me', { name: null });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().details[0].field).toBe('name');
+      const staff = await call('dispatcherT', 'PATCH', `/api/v1/users/${w.users.residentA2.id}`, { roles: null, tags: null });
+      expect(staff.statusCode).toBe(400);
+    });
+
     it('lets only an admin grant the dispatcher role', async () => {
       const byDispatcher = await call('dispatcherT', 'PATCH', `/api/v1/users/${w.users.residentA2.id}`, { roles: ['resident', 'dispatcher'] });
       expect(byDispatcher.statusCode).toBe(403);
