@@ -2,10 +2,17 @@ import {
   LEDGER_TAGS,
   ROLES,
   TEAM_COLORS,
+  REGION_LEVELS,
+  type DutyStatusDto,
   type HealthResponse,
   type LoginResponse,
   type MeDto,
+  type Page,
+  type RegionDto,
+  type RosterSlot,
   type ServiceCategoryDto,
+  type SquadDto,
+  type UserDto,
 } from '@bangbang/shared';
 import { nullable, shape, type JsonSchema } from './openapi';
 
@@ -79,4 +86,86 @@ export const loginResponseSchema = shape<LoginResponse>('LoginResponse', {
 
 export const serviceCategoryListSchema = shape<{ items: ServiceCategoryDto[] }>('ServiceCategoryList', {
   properties: { items: { type: 'array', items: serviceCategorySchema } },
+});
+
+export const regionSchema = shape<RegionDto>('Region', {
+  description: '地区：盟市、旗县、苏木乡镇/街道、嘎查村/社区或网格',
+  properties: {
+    id: uuid,
+    parentId: nullable({ ...uuid, description: '上级地区（盟市为 null）' }),
+    level: { type: 'string', enum: [...REGION_LEVELS] },
+    name: { type: 'string', example: '陕坝镇' },
+    center: nullable(latLng),
+  },
+});
+
+export const regionPageSchema = shape<Page<RegionDto>>('RegionPage', {
+  properties: { items: { type: 'array', items: regionSchema }, nextCursor: nullable({ type: 'string' }) },
+});
+
+export const userSchema = shape<UserDto>('User', {
+  description: '别人看到的人员：手机号与详细地址在无权查看时打码（`138****0001`，地址只到社区），有权查看的每次完整显示都会记入访问记录',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    phone: nullable({ type: 'string', description: '完整号码或打码号码（`138****0001`）' }),
+    phoneMasked: { type: 'boolean' },
+    roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+    regionId: nullable(uuid),
+    location: nullable({ ...latLng, description: '打码时为 null（精确位置会暴露住址）' }),
+    skills: { type: 'array', items: { type: 'string' } },
+    partyMember: { type: 'boolean' },
+    employedPartyMember: { type: 'boolean' },
+    address: nullable({ type: 'string', description: '完整地址，或打码时所在社区的名称' }),
+    addressMasked: { type: 'boolean' },
+    tags: { type: 'array', items: { type: 'string', enum: [...LEDGER_TAGS] } },
+    pairedCadreId: nullable(uuid),
+    onDuty: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+});
+
+export const userPageSchema = shape<Page<UserDto>>('UserPage', {
+  properties: {
+    items: { type: 'array', items: userSchema },
+    nextCursor: nullable({ type: 'string', description: '下一页时作为 `cursor` 传回；最后一页为 null' }),
+  },
+});
+
+const rosterSlotSchema = shape<RosterSlot>('RosterSlotOut', {
+  properties: {
+    weekday: { type: 'integer', minimum: 1, maximum: 7, description: '1 = 周一 … 7 = 周日' },
+    start: { type: 'string', example: '08:00' },
+    end: { type: 'string', example: '20:00' },
+  },
+});
+
+export const dutyStatusSchema = shape<DutyStatusDto>('DutyStatus', {
+  description: '值班状态：在岗且在值班时段内（或未设值班表）即为“可接单”',
+  properties: {
+    onDuty: { type: 'boolean' },
+    availableNow: { type: 'boolean' },
+    roster: nullable({ type: 'array', items: rosterSlotSchema }),
+  },
+});
+
+const squadProperties = {
+  id: uuid,
+  name: { type: 'string', example: '北城社区暖心服务小分队' },
+  color: { type: 'string', enum: [...TEAM_COLORS] },
+  regionId: uuid,
+  leaderId: uuid,
+  categories: { type: 'array', items: { type: 'string' } },
+  memberCount: { type: 'integer' },
+};
+
+export const squadSchema = shape<SquadDto>('Squad', { description: '小分队', properties: squadProperties });
+
+export const squadPageSchema = shape<Page<SquadDto>>('SquadPage', {
+  properties: { items: { type: 'array', items: squadSchema }, nextCursor: nullable({ type: 'string' }) },
+});
+
+export const squadDetailSchema = shape<SquadDto & { members: UserDto[] }>('SquadDetail', {
+  description: '小分队及其成员（队友之间互相打码；有管辖权的工作人员看到完整信息）',
+  properties: { ...squadProperties, members: { type: 'array', items: userSchema } },
 });

@@ -10,6 +10,8 @@ import { ServiceCategory } from '../catalogue/service-category.entity';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
 import { SquadMember } from './squad.entity';
+import { docs } from '../../http/openapi';
+import { squadDetailSchema, squadPageSchema, squadSchema } from '../../http/response-schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -74,7 +76,7 @@ function canManageMembers(actor: Actor, j: Jurisdiction, squad: SquadRow): boole
 export default async function squadRoutes(app: FastifyInstance): Promise<void> {
   const path = `${API_PREFIX}/squads`;
 
-  app.post(path, { preValidation: validateBody(CreateSquadDto) }, async (request, reply) => {
+  app.post(path, { schema: docs({ tags: ['squads'], summary: '组建小分队', description: '管理员、调度员在管辖范围内组建；负责人须是该地区的志愿者或网格员，自动成为成员。', auth: 'required', response: { 201: squadSchema }, errors: [403, [404, '地区不在管辖范围内'], [409, '同一地区已有同名小分队']] }), preValidation: validateBody(CreateSquadDto) }, async (request, reply) => {
     const actor = requireActor(request);
     if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以组建小分队。');
     const body = request.body as CreateSquadDto;
@@ -102,7 +104,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send(dto);
   });
 
-  app.get<{ Querystring: { regionId?: string } }>(path, async (request): Promise<Page<SquadDto>> => {
+  app.get<{ Querystring: { regionId?: string } }>(path, { schema: docs({ tags: ['squads'], summary: '小分队列表', description: '工作人员看到管辖范围内的小分队；每个人都看到自己所在的小分队。', auth: 'required', query: { regionId: { type: 'string', format: 'uuid' } }, response: { 200: squadPageSchema }, errors: [403, 404] }) }, async (request): Promise<Page<SquadDto>> => {
     const actor = requireActor(request);
     const { regionId } = request.query;
     if (regionId !== undefined && !UUID.test(regionId)) throw fieldError('regionId', '地区编号格式不正确');
@@ -125,7 +127,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get<{ Params: { id: string } }>(`${path}/:id`, async (request): Promise<SquadDto & { members: UserDto[] }> => {
+  app.get<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['squads'], summary: '小分队详情与成员', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: squadDetailSchema }, errors: [404] }) }, async (request): Promise<SquadDto & { members: UserDto[] }> => {
     const actor = requireActor(request);
     return app.db.transaction(async (m) => {
       const j = await jurisdictionOf(m, actor);
@@ -143,7 +145,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.post<{ Params: { id: string } }>(`${path}/:id/members`, { preValidation: validateBody(AddSquadMemberDto) }, async (request, reply) => {
+  app.post<{ Params: { id: string } }>(`${path}/:id/members`, { schema: docs({ tags: ['squads'], summary: '加入成员', description: '有管辖权的管理员、调度员，或小分队负责人。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 201: squadSchema }, errors: [403, 404, [409, '该人员已在小分队中']] }), preValidation: validateBody(AddSquadMemberDto) }, async (request, reply) => {
     const actor = requireActor(request);
     const { userId } = request.body as AddSquadMemberDto;
     const dto = await app.db.transaction(async (m) => {
@@ -159,7 +161,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send(dto);
   });
 
-  app.delete<{ Params: { id: string; userId: string } }>(`${path}/:id/members/:userId`, async (request, reply) => {
+  app.delete<{ Params: { id: string; userId: string } }>(`${path}/:id/members/:userId`, { schema: docs({ tags: ['squads'], summary: '移出成员', description: '负责人不能移出（409）。', auth: 'required', params: { id: { type: 'string', format: 'uuid' }, userId: { type: 'string', format: 'uuid' } }, response: { 204: null }, errors: [403, 404, [409, '负责人不能移出小分队']] }) }, async (request, reply) => {
     const actor = requireActor(request);
     await app.db.transaction(async (m) => {
       const j = await jurisdictionOf(m, actor);

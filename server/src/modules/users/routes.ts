@@ -25,6 +25,8 @@ import { requireActor, type Actor } from '../auth/plugin';
 import { ServiceCategory } from '../catalogue/service-category.entity';
 import { Region } from '../regions/region.entity';
 import { User, toMeDto } from './user.entity';
+import { docs } from '../../http/openapi';
+import { dutyStatusSchema, meSchema, userPageSchema, userSchema } from '../../http/response-schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Roles only an admin hands out (or takes away). */
@@ -105,7 +107,7 @@ function applyLocation(target: Partial<User>, location: { lat: number; lng: numb
 export default async function userRoutes(app: FastifyInstance): Promise<void> {
   const path = `${API_PREFIX}/users`;
 
-  app.post(path, { preValidation: validateBody(CreateUserDto) }, async (request, reply) => {
+  app.post(path, { schema: docs({ tags: ['users'], summary: '登记人员', description: '管理员、调度员在管辖范围内登记居民、志愿者、网格员；只有管理员可授予管理员、调度员角色；网格员可为本网格登记居民（为没有智能手机的老人代办）。', auth: 'required', response: { 201: userSchema }, errors: [[403, '角色不能登记此类人员'], [404, '地区不在管辖范围内'], [409, '该手机号已登记']] }), preValidation: validateBody(CreateUserDto) }, async (request, reply) => {
     const actor = requireActor(request);
     if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以登记人员。');
     const body = request.body as CreateUserDto;
@@ -142,7 +144,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     return reply.code(201).send(dto);
   });
 
-  app.get(path, { preValidation: validateQuery(ListUsersQuery) }, async (request): Promise<Page<UserDto>> => {
+  app.get(path, { schema: docs({ tags: ['users'], summary: '人员名单（管辖范围内）', description: '按创建时间倒序，游标分页；`q` 匹配姓名或手机号开头。每个完整显示的他人都记入访问记录。', auth: 'required', response: { 200: userPageSchema }, errors: [403, [404, '地区不在管辖范围内']] }), preValidation: validateQuery(ListUsersQuery) }, async (request): Promise<Page<UserDto>> => {
     const actor = requireActor(request);
     if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以查看人员名单。');
     const q = request.query as ListUsersQuery;
@@ -186,7 +188,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get<{ Params: { id: string } }>(`${path}/:id`, async (request): Promise<UserDto> => {
+  app.get<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['users'], summary: '人员详情', description: '本人或有管辖权的工作人员可以查看；其他人 404。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: userSchema }, errors: [404] }) }, async (request): Promise<UserDto> => {
     const actor = requireActor(request);
     return app.db.transaction(async (m) => {
       const j = await jurisdictionOf(m, actor);
@@ -199,7 +201,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.patch<{ Params: { id: string } }>(`${path}/:id`, { preValidation: validateBody(UpdateUserDto) }, async (request) => {
+  app.patch<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['users'], summary: '修改人员资料（工作人员）', description: '本人请用 `PATCH /me`。只有管理员可授予或收回管理员、调度员角色；网格员只能修改居民。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: userSchema }, errors: [403, 404, [409, '该手机号已登记']] }), preValidation: validateBody(UpdateUserDto) }, async (request) => {
     const actor = requireActor(request);
     if (!isStaff(actor)) throw new ForbiddenError('请在“我的”页面修改自己的资料。');
     const patch = request.body as UpdateUserDto;
@@ -235,7 +237,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.patch(ME_PATH, { preValidation: validateBody(UpdateMeDto) }, async (request): Promise<MeDto> => {
+  app.patch(ME_PATH, { schema: docs({ tags: ['me'], summary: '修改本人资料', description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。', auth: 'required', response: { 200: meSchema } }), preValidation: validateBody(UpdateMeDto) }, async (request): Promise<MeDto> => {
     const actor = requireActor(request);
     const patch = request.body as UpdateMeDto;
     return app.db.transaction(async (m) => {
@@ -248,7 +250,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.put(`${ME_PATH}/duty`, { preValidation: validateBody(DutyDto) }, async (request): Promise<DutyStatusDto> => {
+  app.put(`${ME_PATH}/duty`, { schema: docs({ tags: ['me'], summary: '上岗 / 下岗', description: '志愿者和网格员自己切换是否接单，就像司机“出车”。', auth: 'required', response: { 200: dutyStatusSchema }, errors: [403] }), preValidation: validateBody(DutyDto) }, async (request): Promise<DutyStatusDto> => {
     const actor = requireActor(request);
     if (!actor.roles.includes('volunteer') && !actor.roles.includes('grid_worker')) {
       throw new ForbiddenError('只有志愿者和网格员可以上岗接单。');
@@ -259,7 +261,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     return { onDuty, availableNow: isAvailableNow(onDuty, roster), roster };
   });
 
-  app.put<{ Params: { id: string } }>(`${path}/:id/roster`, { preValidation: validateBody(RosterDto) }, async (request): Promise<DutyStatusDto> => {
+  app.put<{ Params: { id: string } }>(`${path}/:id/roster`, { schema: docs({ tags: ['users'], summary: '设置每周值班表', description: '本人（志愿者、网格员）或有管辖权的工作人员；空列表表示不设值班表（在岗即可接单）。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: dutyStatusSchema }, errors: [403, 404] }) , preValidation: validateBody(RosterDto) }, async (request): Promise<DutyStatusDto> => {
     const actor = requireActor(request);
     const { slots } = request.body as RosterDto;
     slots.forEach((slot, i) => {
