@@ -330,6 +330,30 @@ export class CreateSquadDto {
   categories!: string[];
 }
 
+/** Changing a squad: its name, colour, categories, or its leader (who must already be a member). */
+export class UpdateSquadDto {
+  @Optional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(60)
+  name?: string;
+
+  @Optional()
+  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  color?: TeamColor;
+
+  @Optional()
+  @IsUUID('all', { message: '负责人编号格式不正确' })
+  leaderId?: string;
+
+  @Optional()
+  @IsArray()
+  @ArrayUnique()
+  @ArrayMaxSize(20)
+  @Matches(CATEGORY_CODE, { each: true, message: '服务类别编码格式不正确' })
+  categories?: string[];
+}
+
 export class AddSquadMemberDto {
   @IsUUID('all', { message: '用户编号格式不正确' })
   userId!: string;

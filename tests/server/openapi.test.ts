@@ -204,6 +204,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/users/{id}',
       'PATCH /api/v1/me',
       'PATCH /api/v1/service-categories/{code}',
+      'PATCH /api/v1/squads/{id}',
       'PATCH /api/v1/users/{id}',
       'POST /api/v1/auth/dev-login',
       'POST /api/v1/auth/wechat',

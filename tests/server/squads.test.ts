@@ -10,7 +10,7 @@ describe('squads (小分队)', () => {
   let squadA: SquadDto;
   let n = 0;
 
-  const call = (who: Who, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+  const call = (who: Who, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
     t.app.inject({ method, url, payload, headers: who === 'anonymous' ? {} : bearer(w.users[who].token) });
 
   beforeAll(async () => {
@@ -50,6 +50,11 @@ describe('squads (小分队)', () => {
       route: 'GET /squads/:id',
       run: (who) => call(who, 'GET', `/api/v1/squads/${squadA.id}`),
       expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+    },
+    {
+      route: 'PATCH /squads/:id (categories)',
+      run: (who) => call(who, 'PATCH', `/api/v1/squads/${squadA.id}`, { categories: ['medicine_delivery'] }),
+      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
     },
     {
       route: 'POST /squads/:id/members (volunteer of A1), then DELETE',
@@ -109,5 +114,18 @@ describe('squads (小分队)', () => {
     expect(removed.statusCode).toBe(204);
     const again = await call('gridWorkerA1', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.volunteerA1.id}`);
     expect(again.statusCode).toBe(404);
+  });
+
+  it('changes the leader to a member, after which the old leader can leave', async () => {
+    const notMember = await call('dispatcherT', 'PATCH', `/api/v1/squads/${squadA.id}`, { leaderId: w.users.volunteerA1.id });
+    expect(notMember.statusCode).toBe(400);
+    expect(notMember.json().details).toEqual([{ field: 'leaderId', message: '新负责人须先加入小分队' }]);
+    expect((await call('dispatcherT', 'POST', `/api/v1/squads/${squadA.id}/members`, { userId: w.users.volunteerA1.id })).statusCode).toBe(201);
+    const changed = await call('dispatcherT', 'PATCH', `/api/v1/squads/${squadA.id}`, { leaderId: w.users.volunteerA1.id, name: '甲社区党员先锋队', color: 'red' });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.json()).toMatchObject({ leaderId: w.users.volunteerA1.id, name: '甲社区党员先锋队', memberCount: 2 });
+    expect((await call('dispatcherT', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.gridWorkerA1.id}`)).statusCode).toBe(204);
+    const nulled = await call('dispatcherT', 'PATCH', `/api/v1/squads/${squadA.id}`, { name: null });
+    expect(nulled.statusCode).toBe(400);
   });
 });

@@ -1,4 +1,4 @@
-import { API_PREFIX, AddSquadMemberDto, CreateSquadDto, type Page, type SquadDto, type UserDto } from '@bangbang/shared';
+import { API_PREFIX, AddSquadMemberDto, CreateSquadDto, UpdateSquadDto, type Page, type SquadDto, type UserDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../errors';
@@ -144,6 +144,43 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
       return { ...toSquadDto(squad), members };
     });
   });
+
+  app.patch<{ Params: { id: string } }>(
+    `${path}/:id`,
+    {
+      schema: docs({ tags: ['squads'], summary: '修改小分队（含更换负责人）', description: '有管辖权的管理员、调度员。新负责人须已是成员。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: squadSchema }, errors: [403, 404, [409, '同一地区已有同名小分队']] }),
+      preValidation: validateBody(UpdateSquadDto),
+    },
+    async (request) => {
+      const actor = requireActor(request);
+      const patch = request.body as UpdateSquadDto;
+      return app.db.transaction(async (m) => {
+        const j = await jurisdictionOf(m, actor);
+        const squad = await visibleSquad(m, actor, j, request.params.id, true);
+        if (!covers(j, squad.path) || (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher'))) {
+          throw new ForbiddenError('只有有管辖权的管理员和调度员可以修改小分队。');
+        }
+        if (patch.leaderId !== undefined && !(await m.getRepository(SquadMember).existsBy({ squadId: squad.id, userId: patch.leaderId }))) {
+          throw fieldError('leaderId', '新负责人须先加入小分队');
+        }
+        if (patch.categories !== undefined && patch.categories.length > 0) {
+          const known = await m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...codes)', { codes: patch.categories }).getCount();
+          if (known !== patch.categories.length) throw fieldError('categories', '含有不存在的服务类别');
+        }
+        if (patch.name !== undefined && patch.name !== squad.name) {
+          const taken = await m.query<unknown[]>(`SELECT 1 FROM squad WHERE region_id = $1 AND name = $2`, [squad.region_id, patch.name]);
+          if (taken.length > 0) throw new ConflictError(`同一地区已有同名小分队：${patch.name}。`);
+        }
+        await m.query(
+          `UPDATE squad SET name = coalesce($2, name), color = coalesce($3, color), leader_id = coalesce($4, leader_id),
+                  categories = coalesce($5, categories), updated_at = now() WHERE id = $1`,
+          [squad.id, patch.name ?? null, patch.color ?? null, patch.leaderId ?? null, patch.categories ?? null],
+        );
+        const [row] = await m.query<SquadRow[]>(`${SQUAD_SELECT} WHERE s.id = $1`, [squad.id]);
+        return toSquadDto(row!);
+      });
+    },
+  );
 
   app.post<{ Params: { id: string } }>(`${path}/:id/members`, { schema: docs({ tags: ['squads'], summary: '加入成员', description: '有管辖权的管理员、调度员，或小分队负责人。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 201: squadSchema }, errors: [403, 404, [409, '该人员已在小分队中']] }), preValidation: validateBody(AddSquadMemberDto) }, async (request, reply) => {
     const actor = requireActor(request);
