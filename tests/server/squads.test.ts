@@ -66,6 +66,17 @@ describe('squads (小分队)', () => {
       // the leader (grid worker of A1) manages members; another grid worker does not see the squad at all
       expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 404, gridWorkerA1: 201, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
     },
+    {
+      route: 'DELETE /squads/:id/members/:userId (volunteer of A1, added first by an admin)',
+      run: async (who) => {
+        await call('admin', 'POST', `/api/v1/squads/${squadA.id}/members`, { userId: w.users.volunteerA1.id });
+        const res = await call(who, 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.volunteerA1.id}`);
+        if (res.statusCode !== 204) await call('admin', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.volunteerA1.id}`);
+        return res;
+      },
+      // a member sees the squad but may not change it (403); a resident does not see it (404)
+      expect: { admin: 204, countyAdmin: 204, dispatcherT: 204, dispatcherT2: 404, gridWorkerA1: 204, gridWorkerX1: 404, volunteerA1: 403, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+    },
   ];
 
   it.each(matrix.map((m) => [m.route, m] as const))('authorisation: %s', async (_route, m) => {
