@@ -53,3 +53,11 @@ export class ServiceUnavailableError extends AppError {
     super(ErrorCode.SERVICE_UNAVAILABLE, message);
   }
 }
+
+/** A 400 naming one field, e.g. `fieldError('leaderId', '新负责人须先加入小分队')`. */
+export function fieldError(field: string, message: string): ValidationFailedError {
+  return new ValidationFailedError(`请求内容有误：${field} ${message}。`, [{ field, message }]);
+}
+
+/** Ids in paths are uuids; anything else cannot exist (answered 404 without a database round trip). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { API_PREFIX, CreateRegionDto, REGION_LEVELS, type Page, type RegionDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
+import { ConflictError, NotFoundError, ValidationFailedError, UUID_PATTERN } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { covers, jurisdictionOf } from '../access/jurisdiction';
 import { requireActor, requireRole } from '../auth/plugin';
@@ -9,7 +9,7 @@ import { Region, toRegionDto } from './region.entity';
 import { docs } from '../../http/openapi';
 import { regionPageSchema, regionSchema } from '../../http/response-schemas';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 
 /**
  * The place tree. Place names and centres are public knowledge (a resident picks their community from them), so

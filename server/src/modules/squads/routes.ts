@@ -1,7 +1,7 @@
 import { API_PREFIX, AddSquadMemberDto, CreateSquadDto, UpdateSquadDto, type Page, type SquadDto, type UserDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../errors';
+import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { covers, isStaff, jurisdictionOf, pathCondition, type Jurisdiction } from '../access/jurisdiction';
 import { fullViewReason, presentUsers } from '../access/privacy';
@@ -13,11 +13,7 @@ import { SquadMember } from './squad.entity';
 import { docs } from '../../http/openapi';
 import { squadDetailSchema, squadPageSchema, squadSchema } from '../../http/response-schemas';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function fieldError(field: string, message: string): ValidationFailedError {
-  return new ValidationFailedError(`请求内容有误：${field} ${message}。`, [{ field, message }]);
-}
+const UUID = UUID_PATTERN;
 
 interface SquadRow {
   id: string;

@@ -17,7 +17,7 @@ import {
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError } from '../../errors';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody, validateQuery } from '../../http/validate';
 import { covers, isStaff, jurisdictionOf, pathCondition, type Jurisdiction } from '../access/jurisdiction';
 import { fullViewReason, presentUsers } from '../access/privacy';
@@ -28,13 +28,9 @@ import { User, toMeDto } from './user.entity';
 import { docs } from '../../http/openapi';
 import { dutyStatusSchema, meSchema, userPageSchema, userSchema } from '../../http/response-schemas';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID = UUID_PATTERN;
 /** Roles only an admin hands out (or takes away). */
 const ADMIN_GRANTED: readonly Role[] = ['admin', 'dispatcher'];
-
-function fieldError(field: string, message: string): ValidationFailedError {
-  return new ValidationFailedError(`请求内容有误：${field} ${message}。`, [{ field, message }]);
-}
 
 /**
  * Who may give which roles: only an admin grants or removes admin/dispatcher; a dispatcher manages residents,
