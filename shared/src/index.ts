@@ -10,3 +10,4 @@ export * from './catalogue';
 export * from './auth';
 export * from './people';
 export * from './duty';
+export * from './order-state';

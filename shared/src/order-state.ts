@@ -1,0 +1,126 @@
+/**
+ * The order state machine (点单 → 派单 → 接单 → 签到 → 完成 → 评价), a pure function shared by the server (which
+ * enforces it) and the mini-program (which shows only the buttons it allows).
+ *
+ *   pending ──dispatch──▶ dispatched ──accept──▶ accepted ──check_in──▶ in_service ──complete──▶ completed ──confirm──▶ closed
+ *      ▲  └───────────────accept (task hall)──────▲  │                                               │
+ *      ├──────reject (assignee declines)──────────┘  │                                               │
+ *      ├──────release (assignee gives back, before check-in)────────┘                                │
+ *      └──────reopen (resident: not solved; same order, history kept)────────────────────────────────┘
+ *   cancel: pending / dispatched / accepted → cancelled (the resident or proxy before check-in);
+ *           also in_service → cancelled by staff with jurisdiction (any point before completed).
+ */
+
+export const ORDER_STATUSES = ['pending', 'dispatched', 'accepted', 'in_service', 'completed', 'closed', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_STATUS_NAMES: Record<OrderStatus, string> = {
+  pending: '待接单',
+  dispatched: '已派单',
+  accepted: '已接单',
+  in_service: '服务中',
+  completed: '待确认',
+  closed: '已完成',
+  cancelled: '已取消',
+};
+
+export const ORDER_ACTIONS = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel'] as const;
+export type OrderAction = (typeof ORDER_ACTIONS)[number];
+
+export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
+  dispatch: '派单',
+  reject: '拒绝派单',
+  accept: '接单',
+  release: '退单',
+  check_in: '签到',
+  complete: '完成服务',
+  confirm: '确认并评价',
+  reopen: '问题未解决',
+  cancel: '取消',
+};
+
+/**
+ * How the person acting relates to this order (several may hold: a grid worker who ordered for a resident is both
+ * `requester` and `staff`). Computed by the server from the order, the person and the jurisdiction.
+ * - requester: the resident, or the proxy who ordered on their behalf (代下单)
+ * - staff: a dispatcher or grid worker whose jurisdiction covers the order
+ * - assignee: the person the order is dispatched to / accepted by (or a member of the squad it was dispatched to)
+ * - eligible: a volunteer who may take it from the task hall (skill, area at its escalation level, available now)
+ */
+export type OrderRelation = 'requester' | 'staff' | 'assignee' | 'eligible';
+
+/** For orders needing several people (headcount N): how many have accepted before this accept. */
+export interface AcceptProgress {
+  headcount: number;
+  accepted: number;
+}
+
+export type TransitionResult =
+  | { ok: true; to: OrderStatus }
+  | { ok: false; kind: 'state'; message: string }
+  | { ok: false; kind: 'role'; message: string };
+
+interface Rule {
+  from: readonly OrderStatus[];
+  by: readonly OrderRelation[];
+  to: OrderStatus;
+}
+
+/** Who may do what from where. `accept` may also be done by the assignee of a dispatch. */
+const RULES: Record<OrderAction, readonly Rule[]> = {
+  dispatch: [{ from: ['pending'], by: ['staff'], to: 'dispatched' }],
+  reject: [{ from: ['dispatched'], by: ['assignee'], to: 'pending' }],
+  accept: [
+    { from: ['pending'], by: ['eligible', 'assignee'], to: 'accepted' },
+    { from: ['dispatched'], by: ['assignee'], to: 'accepted' },
+  ],
+  release: [{ from: ['accepted'], by: ['assignee'], to: 'pending' }],
+  check_in: [{ from: ['accepted'], by: ['assignee'], to: 'in_service' }],
+  complete: [{ from: ['in_service'], by: ['assignee'], to: 'completed' }],
+  confirm: [{ from: ['completed'], by: ['requester'], to: 'closed' }],
+  reopen: [{ from: ['completed'], by: ['requester'], to: 'pending' }],
+  cancel: [
+    { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'staff'], to: 'cancelled' },
+    { from: ['in_service'], by: ['staff'], to: 'cancelled' },
+  ],
+};
+
+/**
+ * May these relations do `action` on an order in `status`, and where does it go? A `state` failure is a 409
+ * (the order is not in a state that allows it); a `role` failure is a 403 (this person may not do it now).
+ * With several people needed, an accept that is not the last keeps the order where it is.
+ */
+export function transition(
+  status: OrderStatus,
+  action: OrderAction,
+  relations: readonly OrderRelation[],
+  progress?: AcceptProgress,
+): TransitionResult {
+  const rules = RULES[action];
+  const fromState = rules.filter((r) => r.from.includes(status));
+  if (fromState.length === 0) {
+    return { ok: false, kind: 'state', message: stateMessage(status, action) };
+  }
+  const rule = fromState.find((r) => r.by.some((b) => relations.includes(b)));
+  if (!rule) return { ok: false, kind: 'role', message: `您不能对这个需求进行「${ORDER_ACTION_NAMES[action]}」。` };
+  if (action === 'accept' && progress && progress.accepted + 1 < progress.headcount) return { ok: true, to: status };
+  return { ok: true, to: rule.to };
+}
+
+/** The 409 message: says what state the order is in. Taking an order someone else already took reads naturally. */
+export function stateMessage(status: OrderStatus, action: OrderAction): string {
+  if (action === 'accept' && (status === 'accepted' || status === 'in_service' || status === 'completed' || status === 'closed')) {
+    return '该需求已被接单。';
+  }
+  return `该需求当前为「${ORDER_STATUS_NAMES[status]}」，不能${ORDER_ACTION_NAMES[action]}。`;
+}
+
+/** The actions these relations may take now: the buttons the mini-program shows. */
+export function availableActions(status: OrderStatus, relations: readonly OrderRelation[]): OrderAction[] {
+  return ORDER_ACTIONS.filter((a) => transition(status, a, relations).ok);
+}
+
+/** No way out: closed and cancelled orders stay as they are. */
+export function isFinal(status: OrderStatus): boolean {
+  return status === 'closed' || status === 'cancelled';
+}

@@ -1,0 +1,83 @@
+import {
+  ORDER_ACTIONS,
+  ORDER_STATUSES,
+  availableActions,
+  isFinal,
+  transition,
+  type OrderAction,
+  type OrderRelation,
+  type OrderStatus,
+} from '@bangbang/shared';
+
+const RELATIONS: OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
+
+/**
+ * The issue's state machine, written out by hand (not derived from the implementation): for each state and
+ * action, who may do it and where the order goes. Everything not listed is refused.
+ */
+const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: OrderRelation[]; to: OrderStatus }>>>> = {
+  pending: {
+    dispatch: { by: ['staff'], to: 'dispatched' },
+    accept: { by: ['eligible', 'assignee'], to: 'accepted' },
+    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+  },
+  dispatched: {
+    accept: { by: ['assignee'], to: 'accepted' },
+    reject: { by: ['assignee'], to: 'pending' },
+    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+  },
+  accepted: {
+    check_in: { by: ['assignee'], to: 'in_service' },
+    release: { by: ['assignee'], to: 'pending' },
+    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+  },
+  in_service: {
+    complete: { by: ['assignee'], to: 'completed' },
+    cancel: { by: ['staff'], to: 'cancelled' },
+  },
+  completed: {
+    confirm: { by: ['requester'], to: 'closed' },
+    reopen: { by: ['requester'], to: 'pending' },
+  },
+};
+
+describe('the order state machine', () => {
+  const cases = ORDER_STATUSES.flatMap((status) => ORDER_ACTIONS.flatMap((action) => RELATIONS.map((rel) => [status, action, rel] as const)));
+
+  it.each(cases)('%s + %s by %s', (status, action, relation) => {
+    const rule = ALLOWED[status]?.[action];
+    const result = transition(status, action, [relation]);
+    if (!rule) {
+      // not possible in this state at all: 409 with a message naming the state
+      expect(result).toMatchObject({ ok: false, kind: 'state' });
+    } else if (rule.by.includes(relation)) {
+      expect(result).toEqual({ ok: true, to: rule.to });
+    } else {
+      // possible, but not for this person: 403
+      expect(result).toMatchObject({ ok: false, kind: 'role' });
+    }
+  });
+
+  it('says what state the order is in when refusing, and "已被接单" to a late taker', () => {
+    expect(transition('closed', 'cancel', ['staff'])).toEqual({ ok: false, kind: 'state', message: '该需求当前为「已完成」，不能取消。' });
+    expect(transition('accepted', 'accept', ['eligible'])).toEqual({ ok: false, kind: 'state', message: '该需求已被接单。' });
+    expect(transition('pending', 'complete', ['assignee'])).toMatchObject({ message: '该需求当前为「待接单」，不能完成服务。' });
+  });
+
+  it('keeps an order needing several people open until the last of them accepts', () => {
+    expect(transition('pending', 'accept', ['eligible'], { headcount: 5, accepted: 0 })).toEqual({ ok: true, to: 'pending' });
+    expect(transition('pending', 'accept', ['eligible'], { headcount: 5, accepted: 3 })).toEqual({ ok: true, to: 'pending' });
+    expect(transition('pending', 'accept', ['eligible'], { headcount: 5, accepted: 4 })).toEqual({ ok: true, to: 'accepted' });
+    expect(transition('pending', 'accept', ['eligible'], { headcount: 1, accepted: 0 })).toEqual({ ok: true, to: 'accepted' });
+  });
+
+  it('lists the buttons to show', () => {
+    expect(availableActions('pending', ['requester'])).toEqual(['cancel']);
+    expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel']);
+    expect(availableActions('dispatched', ['assignee'])).toEqual(['reject', 'accept']);
+    expect(availableActions('accepted', ['assignee'])).toEqual(['release', 'check_in']);
+    expect(availableActions('in_service', ['requester'])).toEqual([]);
+    expect(availableActions('completed', ['requester'])).toEqual(['confirm', 'reopen']);
+    for (const status of ORDER_STATUSES.filter(isFinal)) expect(availableActions(status, RELATIONS)).toEqual([]);
+  });
+});
