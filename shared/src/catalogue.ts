@@ -1,6 +1,7 @@
-import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { Optional } from './validation';
-import { CATEGORY_CODE, TEAM_COLORS, type TeamColor } from './domain';
+import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { TeamColorField } from './fields';
+import { Field, Optional } from './validation';
+import { CATEGORY_CODE, type TeamColor } from './domain';
 
 /** A service of the catalogue (服务清单), as the API returns it. */
 export interface ServiceCategoryDto {
@@ -19,31 +20,29 @@ export interface ServiceCategoryDto {
   active: boolean;
 }
 
+// Each field's rules once, for the create and the update DTO.
+const LabelField = () => Field(IsString(), MinLength(1), MaxLength(40));
+/** Minutes an order may wait for acceptance: at most a week. */
+const MinutesField = () => Field(IsInt(), Min(1), Max(10080));
+const SortOrderField = () => Field(IsInt(), Min(0), Max(10000));
+
 export class CreateServiceCategoryDto {
   @Matches(CATEGORY_CODE, { message: '编码须为 2–40 位小写字母、数字或下划线，以字母开头' })
   code!: string;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @LabelField()
   name!: string;
 
-  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @TeamColorField()
   color!: TeamColor;
 
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @LabelField()
   icon!: string;
 
-  @IsInt()
-  @Min(1)
-  @Max(10080)
+  @MinutesField()
   acceptMinutesNormal!: number;
 
-  @IsInt()
-  @Min(1)
-  @Max(10080)
+  @MinutesField()
   acceptMinutesUrgent!: number;
 
   @Optional()
@@ -51,40 +50,30 @@ export class CreateServiceCategoryDto {
   multiPerson?: boolean;
 
   @Optional()
-  @IsInt()
-  @Min(0)
-  @Max(10000)
+  @SortOrderField()
   sortOrder?: number;
 }
 
 /** Every field optional; the code never changes (orders refer to it). */
 export class UpdateServiceCategoryDto {
   @Optional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @LabelField()
   name?: string;
 
   @Optional()
-  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @TeamColorField()
   color?: TeamColor;
 
   @Optional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @LabelField()
   icon?: string;
 
   @Optional()
-  @IsInt()
-  @Min(1)
-  @Max(10080)
+  @MinutesField()
   acceptMinutesNormal?: number;
 
   @Optional()
-  @IsInt()
-  @Min(1)
-  @Max(10080)
+  @MinutesField()
   acceptMinutesUrgent?: number;
 
   @Optional()
@@ -92,9 +81,7 @@ export class UpdateServiceCategoryDto {
   multiPerson?: boolean;
 
   @Optional()
-  @IsInt()
-  @Min(0)
-  @Max(10000)
+  @SortOrderField()
   sortOrder?: number;
 
   @Optional()

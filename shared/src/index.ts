@@ -11,3 +11,4 @@ export * from './auth';
 export * from './people';
 export * from './duty';
 export * from './order-state';
+export * from './fields';

@@ -15,8 +15,9 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
-import { Optional } from './validation';
-import { CATEGORY_CODE, LEDGER_TAGS, ROLES, TEAM_COLORS, type LedgerTag, type Role, type TeamColor } from './domain';
+import { Field, Optional } from './validation';
+import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from './domain';
+import { CategoryCodesField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
 
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
@@ -99,34 +100,36 @@ const TAG_MESSAGE = {
   each: true,
 } as const;
 
+// A person's fields, each rule written once for the create, update and self-update DTOs.
+const NameField = () => Field(IsString(), MinLength(1), MaxLength(40));
+const RolesField = () => Field(IsArray(), ArrayUnique(), ArrayMaxSize(5), IsIn(ROLES, ROLE_MESSAGE));
+const RegionIdField = () => IsUUID('all', { message: '地区编号格式不正确' });
+const LocationField = () => Field(ValidateNested(), Type(() => LatLngDto));
+/** Skills are service category codes (the server checks they exist). */
+const SkillsField = () => CategoryCodesField('技能须为服务类别编码');
+const AddressField = () => Field(IsString(), MaxLength(200));
+const TagsField = () => Field(IsArray(), ArrayUnique(), IsIn(LEDGER_TAGS, TAG_MESSAGE));
+const PairedCadreField = () => IsUUID('all', { message: '包联责任人编号格式不正确' });
+
 export class CreateUserDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @NameField()
   name!: string;
 
   @IsMainlandMobile()
   phone!: string;
 
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(5)
-  @IsIn(ROLES, ROLE_MESSAGE)
+  @RolesField()
   roles!: Role[];
 
-  @IsUUID('all', { message: '地区编号格式不正确' })
+  @RegionIdField()
   regionId!: string;
 
   @Optional()
-  @ValidateNested()
-  @Type(() => LatLngDto)
+  @LocationField()
   location?: LatLngDto;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(20)
-  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  @SkillsField()
   skills?: string[];
 
   @Optional()
@@ -138,27 +141,22 @@ export class CreateUserDto {
   employedPartyMember?: boolean;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @AddressField()
   address?: string;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @IsIn(LEDGER_TAGS, TAG_MESSAGE)
+  @TagsField()
   tags?: LedgerTag[];
 
   @Optional()
-  @IsUUID('all', { message: '包联责任人编号格式不正确' })
+  @PairedCadreField()
   pairedCadreId?: string;
 }
 
-/** What staff with jurisdiction may change about a person. */
+/** What staff with jurisdiction may change about a person: the same fields, all optional. */
 export class UpdateUserDto {
   @Optional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @NameField()
   name?: string;
 
   @Optional()
@@ -166,26 +164,19 @@ export class UpdateUserDto {
   phone?: string;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(5)
-  @IsIn(ROLES, ROLE_MESSAGE)
+  @RolesField()
   roles?: Role[];
 
   @Optional()
-  @IsUUID('all', { message: '地区编号格式不正确' })
+  @RegionIdField()
   regionId?: string;
 
   @Optional()
-  @ValidateNested()
-  @Type(() => LatLngDto)
+  @LocationField()
   location?: LatLngDto;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(20)
-  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  @SkillsField()
   skills?: string[];
 
   @Optional()
@@ -197,44 +188,34 @@ export class UpdateUserDto {
   employedPartyMember?: boolean;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @AddressField()
   address?: string;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @IsIn(LEDGER_TAGS, TAG_MESSAGE)
+  @TagsField()
   tags?: LedgerTag[];
 
   @Optional()
-  @IsUUID('all', { message: '包联责任人编号格式不正确' })
+  @PairedCadreField()
   pairedCadreId?: string;
 }
 
 /** What a person may change about themself (`PATCH /me`): never roles, region, ledger tags or party status. */
 export class UpdateMeDto {
   @Optional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(40)
+  @NameField()
   name?: string;
 
   @Optional()
-  @ValidateNested()
-  @Type(() => LatLngDto)
+  @LocationField()
   location?: LatLngDto;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @AddressField()
   address?: string;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(20)
-  @Matches(CATEGORY_CODE, { each: true, message: '技能须为服务类别编码' })
+  @SkillsField()
   skills?: string[];
 }
 
@@ -308,49 +289,42 @@ export interface SquadDto {
   memberCount: number;
 }
 
+const SquadNameField = () => Field(IsString(), MinLength(1), MaxLength(60));
+const LeaderIdField = () => IsUUID('all', { message: '负责人编号格式不正确' });
+
 export class CreateSquadDto {
-  @IsString()
-  @MinLength(1)
-  @MaxLength(60)
+  @SquadNameField()
   name!: string;
 
-  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @TeamColorField()
   color!: TeamColor;
 
-  @IsUUID('all', { message: '地区编号格式不正确' })
+  @RegionIdField()
   regionId!: string;
 
-  @IsUUID('all', { message: '负责人编号格式不正确' })
+  @LeaderIdField()
   leaderId!: string;
 
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(20)
-  @Matches(CATEGORY_CODE, { each: true, message: '服务类别编码格式不正确' })
+  @CategoryCodesField()
   categories!: string[];
 }
 
 /** Changing a squad: its name, colour, categories, or its leader (who must already be a member). */
 export class UpdateSquadDto {
   @Optional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(60)
+  @SquadNameField()
   name?: string;
 
   @Optional()
-  @IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' })
+  @TeamColorField()
   color?: TeamColor;
 
   @Optional()
-  @IsUUID('all', { message: '负责人编号格式不正确' })
+  @LeaderIdField()
   leaderId?: string;
 
   @Optional()
-  @IsArray()
-  @ArrayUnique()
-  @ArrayMaxSize(20)
-  @Matches(CATEGORY_CODE, { each: true, message: '服务类别编码格式不正确' })
+  @CategoryCodesField()
   categories?: string[];
 }
 

@@ -122,3 +122,13 @@ export function summarizeDetails(details: ErrorDetail[]): string {
 export function Optional(): PropertyDecorator {
   return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }
+
+/**
+ * Several property decorators as one, applied as if written in this order above the property, so a field's rules
+ * are written once and shared by the create and the update DTO: `@Optional() @NameField() name?: string`.
+ */
+export function Field(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return (target, key) => {
+    for (const decorate of [...decorators].reverse()) decorate(target, key);
+  };
+}
