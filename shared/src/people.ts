@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { Field, Optional } from './validation';
 import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from './domain';
+import type { MeDto } from './auth';
 import { CategoryCodesField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
 
@@ -66,26 +67,12 @@ export class CreateRegionDto {
 
 // ---------- people ----------
 
-/** A person as someone else sees them: phone and address masked unless the viewer may see them. */
-export interface UserDto {
-  id: string;
-  name: string;
-  /** `138****0001` when masked. */
-  phone: string | null;
+/** A person as someone else sees them: the record of `MeDto`, phone and address masked unless the viewer may see them. */
+export interface UserDto extends MeDto {
+  /** `phone` is `138****0001`. */
   phoneMasked: boolean;
-  roles: Role[];
-  regionId: string | null;
-  location: { lat: number; lng: number } | null;
-  skills: string[];
-  partyMember: boolean;
-  employedPartyMember: boolean;
-  /** Cut to the community's name when masked. */
-  address: string | null;
+  /** `address` is cut to the community's name (and `location` is null). */
   addressMasked: boolean;
-  tags: LedgerTag[];
-  pairedCadreId: string | null;
-  onDuty: boolean;
-  createdAt: string;
 }
 
 export interface Page<T> {

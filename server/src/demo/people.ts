@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { LedgerTag, Role, TeamColor } from '@bangbang/shared';
+import type { LedgerTag, MeDto, RosterSlot, SquadDto, TeamColor } from '@bangbang/shared';
 import { demoAccount, DEMO_ACCOUNTS } from './accounts';
 import { personName, phoneMaker, type Gender } from './names';
-import { addressIn, type DemoCommunity, type DemoGrid, type DemoTree, type LatLng } from './places';
+import { addressIn, type DemoCommunity, type DemoGrid, type DemoTree } from './places';
 import { apportion, Prng } from './random';
 
 /** A service category as read from the catalogue table. */
@@ -11,40 +11,16 @@ export interface Category {
   color: string;
 }
 
-export interface RosterSlot {
-  weekday: number;
-  start: string;
-  end: string;
-}
-
-/** An app_user row as inserted. */
-export interface UserRow {
-  id: string;
-  name: string;
+/** An app_user row as inserted: a person's record (MeDto) with a phone, a home region and a roster. */
+export type UserRow = Omit<MeDto, 'phone' | 'regionId' | 'createdAt'> & {
   phone: string;
-  roles: Role[];
   regionId: string;
-  location: LatLng | null;
-  skills: string[];
-  partyMember: boolean;
-  employedPartyMember: boolean;
-  address: string | null;
-  tags: LedgerTag[];
-  pairedCadreId: string | null;
-  onDuty: boolean;
   /** Null: no roster, available whenever on duty. */
   roster: RosterSlot[] | null;
-}
+};
 
-export interface SquadRow {
-  id: string;
-  name: string;
-  color: TeamColor;
-  regionId: string;
-  leaderId: string;
-  categories: string[];
-  memberIds: string[];
-}
+/** A squad as inserted, with its members (the leader among them). */
+export type SquadRow = Omit<SquadDto, 'memberCount'> & { memberIds: string[] };
 
 export interface DemoPeople {
   users: UserRow[];

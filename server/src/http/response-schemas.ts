@@ -55,24 +55,27 @@ export const serviceCategorySchema = shape<ServiceCategoryDto>('ServiceCategory'
   },
 });
 
+/** A person's own record; the User shape (others' view) is the same plus the masking flags. */
+const personProperties = {
+  id: uuid,
+  name: { type: 'string' },
+  phone: nullable({ type: 'string', pattern: '^1[3-9]\\d{9}$', description: '通过微信登录、尚未绑定手机号时为 null' }),
+  roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+  regionId: nullable(uuid),
+  location: nullable(latLng),
+  skills: { type: 'array', items: { type: 'string' }, description: '会做的服务类别编码' },
+  partyMember: { type: 'boolean', description: '党员' },
+  employedPartyMember: { type: 'boolean', description: '在职党员（到社区报到）' },
+  address: nullable({ type: 'string' }),
+  tags: { type: 'array', items: { type: 'string', enum: [...LEDGER_TAGS] }, description: '台账标签（独居老人等）' },
+  pairedCadreId: nullable({ ...uuid, description: '包联干部' }),
+  onDuty: { type: 'boolean', description: '正在值班' },
+  createdAt: { type: 'string', format: 'date-time' },
+};
+
 export const meSchema = shape<MeDto>('Me', {
   description: '本人看到的自己：不打码',
-  properties: {
-    id: uuid,
-    name: { type: 'string' },
-    phone: nullable({ type: 'string', pattern: '^1[3-9]\\d{9}$', description: '通过微信登录、尚未绑定手机号时为 null' }),
-    roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
-    regionId: nullable(uuid),
-    location: nullable(latLng),
-    skills: { type: 'array', items: { type: 'string' }, description: '会做的服务类别编码' },
-    partyMember: { type: 'boolean', description: '党员' },
-    employedPartyMember: { type: 'boolean', description: '在职党员（到社区报到）' },
-    address: nullable({ type: 'string' }),
-    tags: { type: 'array', items: { type: 'string', enum: [...LEDGER_TAGS] }, description: '台账标签（独居老人等）' },
-    pairedCadreId: nullable({ ...uuid, description: '包联干部' }),
-    onDuty: { type: 'boolean', description: '正在值班' },
-    createdAt: { type: 'string', format: 'date-time' },
-  },
+  properties: personProperties,
 });
 
 export const loginResponseSchema = shape<LoginResponse>('LoginResponse', {
@@ -106,22 +109,12 @@ export const regionPageSchema = shape<Page<RegionDto>>('RegionPage', {
 export const userSchema = shape<UserDto>('User', {
   description: '别人看到的人员：手机号与详细地址在无权查看时打码（`138****0001`，地址只到社区），有权查看的每次完整显示都会记入访问记录',
   properties: {
-    id: uuid,
-    name: { type: 'string' },
+    ...personProperties,
     phone: nullable({ type: 'string', description: '完整号码或打码号码（`138****0001`）' }),
     phoneMasked: { type: 'boolean' },
-    roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
-    regionId: nullable(uuid),
     location: nullable({ ...latLng, description: '打码时为 null（精确位置会暴露住址）' }),
-    skills: { type: 'array', items: { type: 'string' } },
-    partyMember: { type: 'boolean' },
-    employedPartyMember: { type: 'boolean' },
     address: nullable({ type: 'string', description: '完整地址，或打码时所在社区的名称' }),
     addressMasked: { type: 'boolean' },
-    tags: { type: 'array', items: { type: 'string', enum: [...LEDGER_TAGS] } },
-    pairedCadreId: nullable(uuid),
-    onDuty: { type: 'boolean' },
-    createdAt: { type: 'string', format: 'date-time' },
   },
 });
 

@@ -2,7 +2,7 @@ import type { UserDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/plugin';
 import { Region } from '../regions/region.entity';
-import type { User } from '../users/user.entity';
+import { toMeDto, type User } from '../users/user.entity';
 import { covers, type Jurisdiction } from './jurisdiction';
 
 /**
@@ -68,26 +68,17 @@ export async function presentUsers(
       const fields = [user.phone !== null ? 'phone' : null, user.address !== null ? 'address' : null].filter((f): f is string => f !== null);
       if (fields.length > 0) logged.push({ subject: user.id, fields, reason });
     }
+    const me = toMeDto(user);
+    if (full) return { ...me, phoneMasked: false, addressMasked: false };
     const dto: UserDto = {
-      id: user.id,
-      name: user.name,
-      phone: user.phone === null ? null : full ? user.phone : maskPhone(user.phone),
-      phoneMasked: !full && user.phone !== null,
-      roles: user.roles,
-      regionId: user.regionId,
-      location: user.locationLat !== null && user.locationLng !== null ? { lat: user.locationLat, lng: user.locationLng } : null,
-      skills: user.skills,
-      partyMember: user.partyMember,
-      employedPartyMember: user.employedPartyMember,
-      address: user.address === null ? null : full ? user.address : (names.get(regionPath ?? '') ?? null),
-      addressMasked: !full && user.address !== null,
-      tags: user.tags,
-      pairedCadreId: user.pairedCadreId,
-      onDuty: user.onDuty,
-      createdAt: user.createdAt.toISOString(),
+      ...me,
+      phone: user.phone === null ? null : maskPhone(user.phone),
+      phoneMasked: user.phone !== null,
+      address: user.address === null ? null : (names.get(regionPath ?? '') ?? null),
+      addressMasked: user.address !== null,
+      // a masked person's exact location would give the address away
+      location: null,
     };
-    // a masked person's exact location would give the address away
-    if (!full) dto.location = null;
     return dto;
   });
   if (logged.length > 0) {
