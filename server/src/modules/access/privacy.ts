@@ -2,7 +2,7 @@ import type { UserDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/plugin';
 import { Region } from '../regions/region.entity';
-import { toMeDto, type User } from '../users/user.entity';
+import { User, toMeDto } from '../users/user.entity';
 import { covers, type Jurisdiction } from './jurisdiction';
 
 /**
@@ -29,6 +29,17 @@ export function fullViewReason(actor: Actor, j: Jurisdiction, subject: Subject):
   if (actor.id === subject.user.id) return 'self';
   if (j.kind !== 'none' && covers(j, subject.regionPath)) return 'jurisdiction';
   return undefined;
+}
+
+/** The people of these rows (id + home region path), in the rows' order, ready for `presentUsers`. */
+export async function loadSubjects(m: EntityManager, rows: ReadonlyArray<{ id: string; path: string | null }>): Promise<Subject[]> {
+  if (rows.length === 0) return [];
+  const users = await m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: rows.map((r) => r.id) }).getMany();
+  const byId = new Map(users.map((u) => [u.id, u]));
+  return rows.flatMap((r) => {
+    const user = byId.get(r.id);
+    return user ? [{ user, regionPath: r.path }] : [];
+  });
 }
 
 /** The community (社区/嘎查村) a region lies in, by name: what a masked address is cut to. */

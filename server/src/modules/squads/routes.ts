@@ -4,9 +4,9 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { covers, isStaff, jurisdictionOf, pathCondition, type Jurisdiction } from '../access/jurisdiction';
-import { fullViewReason, presentUsers } from '../access/privacy';
+import { fullViewReason, loadSubjects, presentUsers } from '../access/privacy';
 import { requireActor, type Actor } from '../auth/plugin';
-import { ServiceCategory } from '../catalogue/service-category.entity';
+import { assertKnownCategories } from '../catalogue/known-categories';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
 import { SquadMember } from './squad.entity';
@@ -80,10 +80,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
       const j = await jurisdictionOf(m, actor);
       const region = await m.getRepository(Region).findOneBy({ id: body.regionId });
       if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
-      if (body.categories.length > 0) {
-        const known = await m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...codes)', { codes: body.categories }).getCount();
-        if (known !== body.categories.length) throw fieldError('categories', '含有不存在的服务类别');
-      }
+      await assertKnownCategories(m, body.categories, 'categories');
       await checkServingMember(m, body.leaderId, region.path, 'leaderId');
       const inserted = await m.query<Array<{ id: string }>>(
         `INSERT INTO squad (name, color, region_id, leader_id, categories) VALUES ($1, $2, $3, $4, $5)
@@ -133,10 +130,8 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
          WHERE sm.squad_id = $1 ORDER BY sm.joined_at, u.id`,
         [squad.id],
       );
-      const users = rows.length === 0 ? [] : await m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: rows.map((r) => r.id) }).getMany();
-      const byId = new Map(users.map((u) => [u.id, u]));
       // fellow members see each other masked; staff with jurisdiction see them in full (and it is recorded)
-      const members = await presentUsers(m, actor, rows.map((r) => ({ user: byId.get(r.id)!, regionPath: r.path })), (s) => fullViewReason(actor, j, s));
+      const members = await presentUsers(m, actor, await loadSubjects(m, rows), (s) => fullViewReason(actor, j, s));
       return { ...toSquadDto(squad), members };
     });
   });
@@ -159,10 +154,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
         if (patch.leaderId !== undefined && !(await m.getRepository(SquadMember).existsBy({ squadId: squad.id, userId: patch.leaderId }))) {
           throw fieldError('leaderId', '新负责人须先加入小分队');
         }
-        if (patch.categories !== undefined && patch.categories.length > 0) {
-          const known = await m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...codes)', { codes: patch.categories }).getCount();
-          if (known !== patch.categories.length) throw fieldError('categories', '含有不存在的服务类别');
-        }
+        await assertKnownCategories(m, patch.categories, 'categories');
         if (patch.name !== undefined && patch.name !== squad.name) {
           const taken = await m.query<unknown[]>(`SELECT 1 FROM squad WHERE region_id = $1 AND name = $2`, [squad.region_id, patch.name]);
           if (taken.length > 0) throw new ConflictError(`同一地区已有同名小分队：${patch.name}。`);

@@ -20,9 +20,9 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationFailedError, UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody, validateQuery } from '../../http/validate';
 import { covers, isStaff, jurisdictionOf, pathCondition, type Jurisdiction } from '../access/jurisdiction';
-import { fullViewReason, presentUsers } from '../access/privacy';
+import { fullViewReason, loadSubjects, presentUsers } from '../access/privacy';
 import { requireActor, type Actor } from '../auth/plugin';
-import { ServiceCategory } from '../catalogue/service-category.entity';
+import { assertKnownCategories } from '../catalogue/known-categories';
 import { Region } from '../regions/region.entity';
 import { User, toMeDto } from './user.entity';
 import { docs } from '../../http/openapi';
@@ -54,12 +54,6 @@ async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string
     throw fieldError('regionId', '居民、志愿者和网格员的所属地区须为社区/村或网格');
   }
   return region;
-}
-
-async function checkSkills(m: EntityManager, skills: string[] | undefined): Promise<void> {
-  if (!skills || skills.length === 0) return;
-  const known = await m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...skills)', { skills }).getCount();
-  if (known !== skills.length) throw fieldError('skills', '含有不存在的服务类别');
 }
 
 async function checkCadre(m: EntityManager, j: Jurisdiction, cadreId: string | undefined): Promise<void> {
@@ -112,7 +106,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     const dto = await app.db.transaction(async (m) => {
       const j = await jurisdictionOf(m, actor);
       await regionInScope(m, j, body.regionId, body.roles);
-      await checkSkills(m, body.skills);
+      await assertKnownCategories(m, body.skills, 'skills');
       await checkCadre(m, j, body.pairedCadreId);
       const inserted = await m.query<Array<{ id: string }>>(
         `INSERT INTO app_user (name, phone, roles, region_id, skills, party_member, employed_party_member, address, tags, paired_cadre_id, location_lat, location_lng)
@@ -175,9 +169,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
         params,
       );
       const page = ids.slice(0, limit);
-      const users = page.length === 0 ? [] : await m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: page.map((r) => r.id) }).getMany();
-      const byId = new Map(users.map((u) => [u.id, u]));
-      const subjects = page.map((r) => ({ user: byId.get(r.id)!, regionPath: r.path }));
+      const subjects = await loadSubjects(m, page);
       const items = await presentUsers(m, actor, subjects, (s) => fullViewReason(actor, j, s));
       const last = subjects.at(-1);
       return { items, nextCursor: ids.length > limit && last ? encodeCursor(last.user) : null };
@@ -214,7 +206,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
         throw new ForbiddenError('网格员只能修改居民的资料。');
       }
       if (patch.regionId !== undefined || patch.roles !== undefined) await regionInScope(m, j, patch.regionId ?? user.regionId ?? '', roles);
-      await checkSkills(m, patch.skills);
+      await assertKnownCategories(m, patch.skills, 'skills');
       await checkCadre(m, j, patch.pairedCadreId);
       const { location, ...rest } = patch;
       const changes: Partial<User> = { ...rest };
@@ -237,7 +229,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     const actor = requireActor(request);
     const patch = request.body as UpdateMeDto;
     return app.db.transaction(async (m) => {
-      await checkSkills(m, patch.skills);
+      await assertKnownCategories(m, patch.skills, 'skills');
       const { location, ...rest } = patch;
       const changes: Partial<User> = { ...rest };
       applyLocation(changes, location);
