@@ -1,6 +1,4 @@
-import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/plugin';
-import { Region } from '../regions/region.entity';
 
 /**
  * Jurisdiction (管辖范围): what part of the place tree a person may act on.
@@ -21,12 +19,11 @@ export function isStaff(actor: Actor): boolean {
   return actor.roles.some((r) => (STAFF_ROLES as readonly string[]).includes(r));
 }
 
-export async function jurisdictionOf(m: EntityManager, actor: Actor): Promise<Jurisdiction> {
+/** Computed from the actor as the auth hook loaded them (with their place): no query of its own. */
+export function jurisdictionOf(actor: Actor): Jurisdiction {
   if (actor.roles.includes('admin') && actor.regionId === null) return { kind: 'everything' };
-  if (!isStaff(actor) || actor.regionId === null) return { kind: 'none' };
-  const region = await m.getRepository(Region).findOneBy({ id: actor.regionId });
-  if (!region) return { kind: 'none' };
-  return { kind: 'subtree', path: region.path, regionId: region.id };
+  if (!isStaff(actor) || actor.regionId === null || actor.regionPath === null) return { kind: 'none' };
+  return { kind: 'subtree', path: actor.regionPath, regionId: actor.regionId };
 }
 
 /** True when the place with this path lies inside the jurisdiction. */

@@ -18,6 +18,8 @@ export interface Actor {
   id: string;
   roles: Role[];
   regionId: string | null;
+  /** The materialised path of their place: the root of their jurisdiction when they are staff. */
+  regionPath: string | null;
   user: User;
 }
 
@@ -61,9 +63,10 @@ async function auth(app: FastifyInstance): Promise<void> {
       throw new UnauthorizedError(INVALID_TOKEN);
     }
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
-    const user = await app.db.getRepository(User).findOneBy({ id: claims.sub });
+    // one query: the person and their place (whose path is their jurisdiction)
+    const user = await app.db.getRepository(User).findOne({ where: { id: claims.sub }, relations: { region: true } });
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
-    request.actor = { id: user.id, roles: user.roles, regionId: user.regionId, user };
+    request.actor = { id: user.id, roles: user.roles, regionId: user.regionId, regionPath: user.region?.path ?? null, user };
   });
 }
 

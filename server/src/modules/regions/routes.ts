@@ -23,7 +23,7 @@ export default async function regionRoutes(app: FastifyInstance): Promise<void> 
     requireRole(actor, ['admin'], '只有管理员可以设置地区和网格。');
     const body = request.body as CreateRegionDto;
     const created = await app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       let parent: Region | null = null;
       if (body.level === 'city') {
         if (body.parentId !== undefined) {

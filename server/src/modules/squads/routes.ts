@@ -77,7 +77,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以组建小分队。');
     const body = request.body as CreateSquadDto;
     const dto = await app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const region = await m.getRepository(Region).findOneBy({ id: body.regionId });
       if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
       await assertKnownCategories(m, body.categories, 'categories');
@@ -103,7 +103,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     if (regionId !== undefined && !UUID.test(regionId)) throw fieldError('regionId', '地区编号格式不正确');
     if (!isStaff(actor) && !actor.roles.includes('volunteer')) throw new ForbiddenError('只有工作人员和志愿者可以查看小分队。');
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const params: unknown[] = [];
       // staff see the squads of their jurisdiction; everyone sees the squads they belong to
       const inScope = pathCondition(j, 'r.path', params);
@@ -123,7 +123,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['squads'], summary: '小分队详情与成员', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: squadDetailSchema }, errors: [404] }) }, async (request): Promise<SquadDto & { members: UserDto[] }> => {
     const actor = requireActor(request);
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const squad = await visibleSquad(m, actor, j, request.params.id);
       const rows = await m.query<Array<{ id: string; path: string | null }>>(
         `SELECT u.id, r.path FROM squad_member sm JOIN app_user u ON u.id = sm.user_id LEFT JOIN region r ON r.id = u.region_id
@@ -146,7 +146,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
       const actor = requireActor(request);
       const patch = request.body as UpdateSquadDto;
       return app.db.transaction(async (m) => {
-        const j = await jurisdictionOf(m, actor);
+        const j = jurisdictionOf(actor);
         const squad = await visibleSquad(m, actor, j, request.params.id, true);
         if (!covers(j, squad.path) || (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher'))) {
           throw new ForbiddenError('只有有管辖权的管理员和调度员可以修改小分队。');
@@ -174,7 +174,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
     const actor = requireActor(request);
     const { userId } = request.body as AddSquadMemberDto;
     const dto = await app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const squad = await visibleSquad(m, actor, j, request.params.id, true);
       if (!canManageMembers(actor, j, squad)) throw new ForbiddenError('只有调度员、管理员或小分队负责人可以调整成员。');
       await checkServingMember(m, userId, squad.path, 'userId');
@@ -189,7 +189,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
   app.delete<{ Params: { id: string; userId: string } }>(`${path}/:id/members/:userId`, { schema: docs({ tags: ['squads'], summary: '移出成员', description: '负责人不能移出（409）。', auth: 'required', params: { id: { type: 'string', format: 'uuid' }, userId: { type: 'string', format: 'uuid' } }, response: { 204: null }, errors: [403, 404, [409, '负责人不能移出小分队']] }) }, async (request, reply) => {
     const actor = requireActor(request);
     await app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const squad = await visibleSquad(m, actor, j, request.params.id, true);
       if (!canManageMembers(actor, j, squad)) throw new ForbiddenError('只有调度员、管理员或小分队负责人可以调整成员。');
       if (request.params.userId === squad.leader_id) throw new ConflictError('负责人不能移出小分队，请先更换负责人。');

@@ -104,7 +104,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     if (body.roles.length === 0) throw fieldError('roles', '至少需要一个角色');
     checkRoleChange(actor, [], body.roles);
     const dto = await app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       await regionInScope(m, j, body.regionId, body.roles);
       await assertKnownCategories(m, body.skills, 'skills');
       await checkCadre(m, j, body.pairedCadreId);
@@ -140,7 +140,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     const q = request.query as ListUsersQuery;
     const limit = q.limit ?? 20;
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const params: unknown[] = [];
       const where: string[] = [pathCondition(j, 'r.path', params)];
       if (q.regionId !== undefined) {
@@ -179,7 +179,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['users'], summary: '人员详情', description: '本人或有管辖权的工作人员可以查看；其他人 404。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: userSchema }, errors: [404] }) }, async (request): Promise<UserDto> => {
     const actor = requireActor(request);
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const subject = await loadSubject(m, request.params.id);
       const reason = subject ? fullViewReason(actor, j, subject) : undefined;
       // outside your jurisdiction a person does not exist for you
@@ -194,7 +194,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     if (!isStaff(actor)) throw new ForbiddenError('请在“我的”页面修改自己的资料。');
     const patch = request.body as UpdateUserDto;
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const subject = await loadSubject(m, request.params.id, true);
       if (!subject || !covers(j, subject.regionPath)) throw new NotFoundError('该人员不存在。');
       const user = subject.user;
@@ -260,7 +260,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       }
     });
     return app.db.transaction(async (m) => {
-      const j = await jurisdictionOf(m, actor);
+      const j = jurisdictionOf(actor);
       const subject = await loadSubject(m, request.params.id, true);
       if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw new NotFoundError('该人员不存在。');
       if (!subject.user.roles.includes('volunteer') && !subject.user.roles.includes('grid_worker')) {
