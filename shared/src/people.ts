@@ -140,7 +140,11 @@ export class CreateUserDto {
   pairedCadreId?: string;
 }
 
-/** What staff with jurisdiction may change about a person: the same fields, all optional. */
+/**
+ * What staff with jurisdiction may change about a person: the same fields, all optional. Listed again rather than
+ * inherited from a common base class: the OpenAPI generator (class-validator-jsonschema) documents only a DTO's own
+ * properties, so an inherited field would vanish from /api/docs. The rules themselves are shared (NameField, …).
+ */
 export class UpdateUserDto {
   @Optional()
   @NameField()
