@@ -1,6 +1,7 @@
 import { CreateRegion1795392000000 } from './1795392000000-CreateRegion';
 import { CreatePeopleAndCatalogue1795392100000 } from './1795392100000-CreatePeopleAndCatalogue';
 import { SeedServiceCatalogue1795392200000 } from './1795392200000-SeedServiceCatalogue';
+import { CreateOrders1795392300000 } from './1795392300000-CreateOrders';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -10,4 +11,5 @@ export const migrations = [
   CreateRegion1795392000000,
   CreatePeopleAndCatalogue1795392100000,
   SeedServiceCatalogue1795392200000,
+  CreateOrders1795392300000,
 ];

@@ -12,3 +12,4 @@ export * from './people';
 export * from './duty';
 export * from './order-state';
 export * from './fields';
+export * from './orders';

@@ -49,10 +49,15 @@ export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
  */
 export type OrderRelation = 'requester' | 'staff' | 'assignee' | 'eligible';
 
-/** For orders needing several people (headcount N): how many have accepted before this accept. */
+/** For orders needing several people (headcount N): how many hold a place before this accept. */
 export interface AcceptProgress {
   headcount: number;
   accepted: number;
+}
+
+/** For orders served by several people: how many others are still serving when one completes. */
+export interface CompleteProgress {
+  othersServing: number;
 }
 
 export type TransitionResult =
@@ -74,8 +79,16 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
     { from: ['pending'], by: ['eligible', 'assignee'], to: 'accepted' },
     { from: ['dispatched'], by: ['assignee'], to: 'accepted' },
   ],
-  release: [{ from: ['accepted'], by: ['assignee'], to: 'pending' }],
-  check_in: [{ from: ['accepted'], by: ['assignee'], to: 'in_service' }],
+  release: [
+    { from: ['accepted'], by: ['assignee'], to: 'pending' },
+    // giving back one's place in an order still waiting for more people
+    { from: ['pending'], by: ['assignee'], to: 'pending' },
+  ],
+  check_in: [
+    { from: ['accepted'], by: ['assignee'], to: 'in_service' },
+    // the second and later people of a several-person order arriving
+    { from: ['in_service'], by: ['assignee'], to: 'in_service' },
+  ],
   complete: [{ from: ['in_service'], by: ['assignee'], to: 'completed' }],
   confirm: [{ from: ['completed'], by: ['requester'], to: 'closed' }],
   reopen: [{ from: ['completed'], by: ['requester'], to: 'pending' }],
@@ -88,13 +101,14 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
 /**
  * May these relations do `action` on an order in `status`, and where does it go? A `state` failure is a 409
  * (the order is not in a state that allows it); a `role` failure is a 403 (this person may not do it now).
- * With several people needed, an accept that is not the last keeps the order where it is.
+ * With several people needed, an accept that is not the last leaves the order `pending` (open for the rest, in the
+ * task hall and to the squad it was dispatched to), and a completion that is not the last keeps it `in_service`.
  */
 export function transition(
   status: OrderStatus,
   action: OrderAction,
   relations: readonly OrderRelation[],
-  progress?: AcceptProgress,
+  progress?: AcceptProgress | CompleteProgress,
 ): TransitionResult {
   const rules = RULES[action];
   const fromState = rules.filter((r) => r.from.includes(status));
@@ -103,7 +117,8 @@ export function transition(
   }
   const rule = fromState.find((r) => r.by.some((b) => relations.includes(b)));
   if (!rule) return { ok: false, kind: 'role', message: `您不能对这个需求进行「${ORDER_ACTION_NAMES[action]}」。` };
-  if (action === 'accept' && progress && progress.accepted + 1 < progress.headcount) return { ok: true, to: status };
+  if (action === 'accept' && progress && 'headcount' in progress && progress.accepted + 1 < progress.headcount) return { ok: true, to: 'pending' };
+  if (action === 'complete' && progress && 'othersServing' in progress && progress.othersServing > 0) return { ok: true, to: 'in_service' };
   return { ok: true, to: rule.to };
 }
 
@@ -123,4 +138,9 @@ export function availableActions(status: OrderStatus, relations: readonly OrderR
 /** No way out: closed and cancelled orders stay as they are. */
 export function isFinal(status: OrderStatus): boolean {
   return status === 'closed' || status === 'cancelled';
+}
+
+/** The actions whose rule can lead from `from` to `to` (for anyone): what an event of the log may say happened. */
+export function isLegalMove(from: OrderStatus, action: OrderAction, to: OrderStatus): boolean {
+  return RULES[action].some((r) => r.from.includes(from) && (r.to === to || (action === 'accept' && to === 'pending') || (action === 'complete' && to === 'in_service' && from === 'in_service')));
 }

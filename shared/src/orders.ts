@@ -1,0 +1,381 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { API_PREFIX } from './api';
+import { CATEGORY_CODE } from './domain';
+import { ORDER_STATUSES, isLegalMove, type OrderAction, type OrderStatus } from './order-state';
+import { LatLngDto } from './people';
+import { Field, Optional } from './validation';
+
+export const ORDERS_PATH = `${API_PREFIX}/orders`;
+export const TASKS_PATH = `${API_PREFIX}/tasks`;
+export const STATS_PATH = `${API_PREFIX}/stats`;
+
+export const URGENCIES = ['normal', 'urgent'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+export const URGENCY_NAMES: Record<Urgency, string> = { normal: '普通', urgent: '紧急' };
+
+/** How the order reached us: the resident's own phone, a call to the grid worker, or a visit to the office. */
+export const ORDER_CHANNELS = ['miniapp', 'phone', 'walk_in'] as const;
+export type OrderChannel = (typeof ORDER_CHANNELS)[number];
+export const ORDER_CHANNEL_NAMES: Record<OrderChannel, string> = { miniapp: '小程序', phone: '电话', walk_in: '上门' };
+
+/**
+ * 三级联动: an order is first the grid's; not accepted before its category's deadline it moves up a level, to the
+ * community, the town, then the county — visible to that level's dispatchers and that wider area's volunteers.
+ */
+export const ESCALATION_LEVELS = ['grid', 'community', 'town', 'county'] as const;
+export type EscalationLevel = (typeof ESCALATION_LEVELS)[number];
+export const ESCALATION_LEVEL_NAMES: Record<EscalationLevel, string> = {
+  grid: '网格',
+  community: '嘎查村（社区）',
+  town: '苏木乡镇（街道）',
+  county: '旗县',
+};
+
+/** What one person on an order is doing: an order with headcount N has up to N of these at a time. */
+export const ASSIGNMENT_STATES = ['accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled'] as const;
+export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
+
+/** The timeline of an order: every transition, and every dispatch, reject and escalation. */
+export const ORDER_EVENT_TYPES = [
+  'created',
+  'dispatch',
+  'reject',
+  'accept',
+  'release',
+  'check_in',
+  'complete',
+  'confirm',
+  'reopen',
+  'cancel',
+  'escalate',
+] as const;
+export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
+
+/** A check-in farther than this from the resident's location is flagged on the order. */
+export const FAR_CHECK_IN_METERS = 500;
+
+// ---------- requests ----------
+
+const ReasonField = () => Field(IsString(), MinLength(1, { message: '请说明原因' }), MaxLength(200));
+const IsoTime = () => IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' });
+
+export class CreateOrderDto {
+  @Matches(CATEGORY_CODE, { message: '服务类别编码格式不正确' })
+  categoryCode!: string;
+
+  @IsString()
+  @MinLength(1, { message: '请描述需要什么帮助' })
+  @MaxLength(500)
+  description!: string;
+
+  /** Where to go; the resident's own address when absent. */
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  address?: string;
+
+  /** The door's location; the resident's when absent. */
+  @Optional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  location?: LatLngDto;
+
+  @Optional()
+  @IsoTime()
+  preferredStart?: string;
+
+  @Optional()
+  @IsoTime()
+  preferredEnd?: string;
+
+  @IsIn(URGENCIES, { message: '紧急程度须为 normal 或 urgent' })
+  urgency!: Urgency;
+
+  /** How many people are needed (助农抢收, 房屋修缮 need several). */
+  @Optional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  headcount?: number;
+
+  /** 代下单: a grid worker or dispatcher ordering for a resident of their jurisdiction. */
+  @Optional()
+  @IsUUID('all', { message: '居民编号格式不正确' })
+  residentId?: string;
+
+  @Optional()
+  @IsIn(ORDER_CHANNELS, { message: '渠道须为 miniapp、phone 或 walk_in' })
+  channel?: OrderChannel;
+}
+
+export class DispatchOrderDto {
+  /** One person… */
+  @Optional()
+  @IsUUID('all', { message: '接单人编号格式不正确' })
+  assigneeId?: string;
+
+  /** …or a squad, whose members may accept it. Exactly one of the two. */
+  @Optional()
+  @IsUUID('all', { message: '小分队编号格式不正确' })
+  squadId?: string;
+}
+
+/** Reject a dispatch, release an accepted order, cancel: a reason is always asked for (it is on the timeline). */
+export class OrderReasonDto {
+  @ReasonField()
+  reason!: string;
+}
+
+export class CheckInDto {
+  /** Where the volunteer is when checking in (the phone's location); compared with the resident's. */
+  @Optional()
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  location?: LatLngDto;
+}
+
+export class CompleteOrderDto {
+  @IsString()
+  @MinLength(1, { message: '请简要说明服务内容' })
+  @MaxLength(500)
+  note!: string;
+
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(9)
+  @IsUrl({ protocols: ['https', 'http'], require_tld: false }, { each: true, message: '照片须为网址' })
+  photoUrls?: string[];
+}
+
+export class ConfirmOrderDto {
+  /** false: the problem was not solved — the order is reopened (same order, history kept). */
+  @IsBoolean()
+  resolved!: boolean;
+
+  @Optional()
+  @IsInt()
+  @Min(1, { message: '评分须为 1 到 5 的整数' })
+  @Max(5, { message: '评分须为 1 到 5 的整数' })
+  rating?: number;
+
+  @Optional()
+  @IsString()
+  @MaxLength(300)
+  comment?: string;
+}
+
+const StatusField = () => IsIn(ORDER_STATUSES, { message: `状态须为 ${ORDER_STATUSES.join('、')} 之一` });
+
+export class ListOrdersQuery {
+  @Optional()
+  @StatusField()
+  status?: OrderStatus;
+
+  @Optional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  @Optional()
+  @Matches(CATEGORY_CODE, { message: '服务类别编码格式不正确' })
+  categoryCode?: string;
+
+  /** Ordered at or after. */
+  @Optional()
+  @IsoTime()
+  from?: string;
+
+  /** Ordered before. */
+  @Optional()
+  @IsoTime()
+  to?: string;
+
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class MyTasksQuery {
+  @Optional()
+  @StatusField()
+  status?: OrderStatus;
+}
+
+export class StatsQuery {
+  @Optional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  @Optional()
+  @IsoTime()
+  from?: string;
+
+  @Optional()
+  @IsoTime()
+  to?: string;
+}
+
+// ---------- answers ----------
+
+/** The resident an order is for, as this viewer may see them. */
+export interface OrderResidentDto {
+  id: string;
+  name: string;
+  /** `138****0001` unless the viewer may see it. */
+  phone: string | null;
+  phoneMasked: boolean;
+}
+
+export interface AssignmentDto {
+  userId: string;
+  name: string;
+  squadId: string | null;
+  state: AssignmentState;
+  acceptedAt: string;
+  checkedInAt: string | null;
+  completedAt: string | null;
+  /** Check-in to completion, whole minutes. */
+  serviceMinutes: number | null;
+  /** How far from the resident's door the check-in was made (null without locations). */
+  checkInDistanceMeters: number | null;
+  checkInFar: boolean;
+  note: string | null;
+  photoUrls: string[];
+}
+
+export interface OrderDto {
+  id: string;
+  status: OrderStatus;
+  categoryCode: string;
+  categoryName: string;
+  description: string;
+  /** Cut to the community's name unless the viewer may see it. */
+  address: string | null;
+  addressMasked: boolean;
+  /** Null when masked. */
+  location: { lat: number; lng: number } | null;
+  urgency: Urgency;
+  headcount: number;
+  /** People on it now (accepted, serving or done in this round). */
+  acceptedCount: number;
+  channel: OrderChannel;
+  resident: OrderResidentDto;
+  /** Who placed it: the resident, or the proxy who ordered for them. */
+  requesterId: string;
+  regionId: string;
+  regionName: string;
+  escalationLevel: EscalationLevel;
+  /** When it moves up a level if nobody has accepted it (null at the top). */
+  escalateAt: string | null;
+  /** The category's acceptance deadline, counted from ordering. */
+  deadlineAt: string;
+  preferredStart: string | null;
+  preferredEnd: string | null;
+  dispatchedToUserId: string | null;
+  dispatchedToSquadId: string | null;
+  assignees: AssignmentDto[];
+  /** A check-in was made far from the resident's door. */
+  farCheckIn: boolean;
+  reopenCount: number;
+  rating: number | null;
+  ratingComment: string | null;
+  cancelReason: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** What the viewer may do now (the buttons to show). */
+  actions: OrderAction[];
+}
+
+export interface PoolTaskDto extends OrderDto {
+  /** From the volunteer's location to the resident's, in metres (null without locations). */
+  distanceMeters: number | null;
+}
+
+export interface TaskPoolDto {
+  /** Whether the volunteer may accept now (on duty and inside a roster slot); they see the hall either way. */
+  availableNow: boolean;
+  items: PoolTaskDto[];
+}
+
+export interface OrderEventDto {
+  seq: number;
+  type: OrderEventType;
+  /** Null for the system (escalation sweep). */
+  actorId: string | null;
+  actorName: string | null;
+  at: string;
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface StatsOverviewDto {
+  regionId: string | null;
+  from: string | null;
+  to: string | null;
+  total: number;
+  byStatus: Record<OrderStatus, number>;
+  byCategory: Array<{ categoryCode: string; categoryName: string; count: number }>;
+  /** Distinct residents with a completed (or closed) order. */
+  peopleServed: number;
+  volunteerServiceHours: number;
+  /** Minutes from ordering to the first acceptance. */
+  medianMinutesToAccept: number | null;
+  p90MinutesToAccept: number | null;
+  /** Of the orders accepted or past their deadline: the share accepted before it (0..1). */
+  acceptedBeforeDeadlineShare: number | null;
+  averageRating: number | null;
+  escalations: number;
+}
+
+/**
+ * Replays an order's timeline to the status it must be in now, checking every step: the first event creates it
+ * `pending`, each later one starts where the previous ended and is a move the state machine allows; an escalation
+ * leaves the status as it was. Throws on a log that does not add up (what the property test looks for).
+ */
+export function replayOrderEvents(events: ReadonlyArray<Pick<OrderEventDto, 'seq' | 'type' | 'fromStatus' | 'toStatus'>>): OrderStatus {
+  let status: OrderStatus | null = null;
+  events.forEach((e, i) => {
+    if (e.seq !== i + 1) throw new Error(`event ${i + 1} has seq ${e.seq}`);
+    if (i === 0) {
+      if (e.type !== 'created' || e.fromStatus !== null || e.toStatus !== 'pending') throw new Error('the first event must create the order as pending');
+      status = 'pending';
+      return;
+    }
+    if (e.fromStatus !== status) throw new Error(`event ${e.seq} (${e.type}) starts from ${String(e.fromStatus)}, the order was ${String(status)}`);
+    if (e.type === 'created') throw new Error(`event ${e.seq} creates the order again`);
+    if (e.type === 'escalate') {
+      if (e.toStatus !== status || (status !== 'pending' && status !== 'dispatched')) throw new Error(`event ${e.seq} escalates a ${String(status)} order`);
+      return;
+    }
+    if (!isLegalMove(status!, e.type, e.toStatus)) throw new Error(`event ${e.seq}: ${e.type} cannot lead from ${String(status)} to ${e.toStatus}`);
+    status = e.toStatus;
+  });
+  if (status === null) throw new Error('an order has at least its creation event');
+  return status;
+}
