@@ -18,20 +18,31 @@ import meRoutes from './modules/users/me-routes';
 import regionRoutes from './modules/regions/routes';
 import userRoutes from './modules/users/routes';
 import squadRoutes from './modules/squads/routes';
+import orderRoutes from './modules/orders/routes';
+import { escalationSweeper } from './modules/orders/escalation';
+import statsRoutes from './modules/stats/routes';
+import taskRoutes from './modules/tasks/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: AppConfig;
     /** The PostgreSQL pool. Inside a transaction use only the transaction's manager. */
     db: DataSource;
+    /** What time it is for the domain (order times, deadlines, rosters): injected by tests, the wall clock otherwise. */
+    clock: Clock;
   }
 }
+
+/** The domain's clock. Every time written on an order comes from it, never from the database's now(). */
+export type Clock = () => Date;
 
 export interface AppOptions {
   config: AppConfig;
   db: DataSource;
   /** The process's logger (server.ts); without one Fastify makes its own at config.logLevel. */
   logger?: FastifyBaseLogger;
+  /** Defaults to the wall clock. */
+  clock?: Clock;
 }
 
 /** External layer: configuration and the database, visible to every plugin registered after it. */
@@ -39,6 +50,7 @@ const core = fp(
   async (app: FastifyInstance, opts: AppOptions) => {
     app.decorate('config', opts.config);
     app.decorate('db', opts.db);
+    app.decorate('clock', opts.clock ?? (() => new Date()));
     // While shutting down, requests still arriving on open connections get the contract's 503 (in-flight ones
     // finish normally); Fastify's own return503OnClosing answers in another shape.
     let closing = false;
@@ -79,6 +91,10 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(regionRoutes);
   await instance.register(userRoutes);
   await instance.register(squadRoutes);
+  await instance.register(orderRoutes);
+  await instance.register(taskRoutes);
+  await instance.register(statsRoutes);
+  await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 

@@ -30,6 +30,8 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Connections in this process's PostgreSQL pool. */
   dbPoolSize: number;
+  /** How often this process sweeps for orders to escalate, in seconds; 0: never (another process does). */
+  escalationSweepSeconds: number;
   version: string;
 }
 
@@ -164,6 +166,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   else problems.push(`LOG_LEVEL 必须是 ${LOG_LEVELS.join('、')} 之一，收到 "${logLevelRaw}"`);
 
   const dbPoolSize = parseInteger(env, 'DB_POOL_SIZE', 10, 1, 200, problems);
+  // tests drive the sweep themselves with an injected clock
+  const escalationSweepSeconds = parseInteger(env, 'ESCALATION_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 30, 0, 3600, problems);
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -183,6 +187,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     h5Dir,
     logLevel,
     dbPoolSize,
+    escalationSweepSeconds,
     version: readVersion(),
   };
 }

@@ -13,3 +13,4 @@ export * from './duty';
 export * from './order-state';
 export * from './fields';
 export * from './orders';
+export * from './geo';

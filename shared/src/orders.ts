@@ -196,6 +196,11 @@ export class ListOrdersQuery {
   @Matches(CATEGORY_CODE, { message: '服务类别编码格式不正确' })
   categoryCode?: string;
 
+  /** Staff: only the orders that have reached their level (三级联动) and that they may dispatch. */
+  @Optional()
+  @IsIn(['true', 'false'], { message: '须为 true 或 false' })
+  actionable?: 'true' | 'false';
+
   /** Ordered at or after. */
   @Optional()
   @IsoTime()
@@ -223,6 +228,18 @@ export class MyTasksQuery {
   @Optional()
   @StatusField()
   status?: OrderStatus;
+
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
 }
 
 export class StatsQuery {

@@ -112,6 +112,9 @@ const TAGS = {
   regions: '地区：盟市 → 旗县 → 苏木乡镇 → 嘎查村/社区 → 网格',
   users: '人员：居民、志愿者、网格员、调度员（按管辖范围）',
   squads: '小分队：按颜色分工的志愿服务队及其成员',
+  orders: '需求（订单）：点单 → 派单 → 接单 → 签到 → 完成 → 评价，以及时间线',
+  tasks: '任务：志愿者的任务大厅与我的任务',
+  stats: '统计：管辖范围内的需求与服务概览',
 } as const;
 export type ApiTag = keyof typeof TAGS;
 

@@ -1,0 +1,417 @@
+import { createHash } from 'node:crypto';
+import {
+  FAR_CHECK_IN_METERS,
+  distanceMeters,
+  transition,
+  type CheckInDto,
+  type CompleteOrderDto,
+  type ConfirmOrderDto,
+  type CreateOrderDto,
+  type DispatchOrderDto,
+  type EscalationLevel,
+  type OrderAction,
+  type OrderEventType,
+  type OrderReasonDto,
+  type OrderStatus,
+  type AcceptProgress,
+  type CompleteProgress,
+} from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { updateReturning } from '../../db/returning';
+import { covers, isStaff } from '../access/jurisdiction';
+import { acceptMinutes, HOLDING, loadAssignments, loadOrder, type AssignmentRow, type OrderRow } from './order-row';
+import { isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
+
+/**
+ * The order lifecycle. Every change runs in one transaction that first locks the order's row (SELECT … FOR UPDATE),
+ * so concurrent requests on one order — from any number of API processes — are applied one after the other, each
+ * seeing the previous one's result: no lost update, no place given twice. The state machine of
+ * shared/order-state.ts decides what is allowed; the change and its event are written together, the event numbered
+ * by the order's version (UNIQUE (order_id, seq) would refuse a second "next" event).
+ */
+
+const MINUTE = 60_000;
+
+function addMinutes(d: Date, minutes: number): Date {
+  return new Date(d.getTime() + minutes * MINUTE);
+}
+
+/** The level an order starts at: the resident's own place (a grid, usually), capped at the county. */
+function startLevel(level: string): EscalationLevel {
+  return level === 'grid' || level === 'community' || level === 'town' ? level : 'county';
+}
+
+// ---------- creating ----------
+
+/** The request's fingerprint for Idempotency-Key: the validated body, keys sorted. */
+export function requestHash(body: CreateOrderDto): string {
+  const entries = Object.entries(body as unknown as Record<string, unknown>).filter(([, value]) => value !== undefined);
+  entries.sort(([a], [b]) => (a < b ? -1 : 1));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+}
+
+export interface Created {
+  id: string;
+  /** True when an earlier request with the same Idempotency-Key had already created it. */
+  replayed: boolean;
+}
+
+/**
+ * 点单. A resident orders for themself; a grid worker or dispatcher (or admin) orders for a resident of their
+ * jurisdiction (代下单, for the elderly without smartphones). With an Idempotency-Key, the unique constraint
+ * (requester_id, idempotency_key) makes a repeated or concurrent request find the first one's order instead of
+ * creating a second: INSERT … ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit.
+ */
+export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrderDto, idempotencyKey: string | undefined): Promise<Created> {
+  const { actor, now } = v;
+  const proxy = body.residentId !== undefined && body.residentId !== actor.id;
+  if (!proxy && !actor.roles.includes('resident')) {
+    if (isStaff(actor)) throw fieldError('residentId', '代居民下单时请指定居民（residentId）');
+    throw new ForbiddenError('只有居民可以为自己点单。');
+  }
+  if (proxy && !isStaff(actor)) throw new ForbiddenError('只有网格员、调度员可以代居民下单。');
+  const residentId = body.residentId ?? actor.id;
+
+  const [resident] = await m.query<
+    Array<{ id: string; roles: string[]; address: string | null; location_lat: number | null; location_lng: number | null; region_id: string | null; path: string | null; level: string | null }>
+  >(
+    `SELECT u.id, u.roles, u.address, u.location_lat, u.location_lng, u.region_id, r.path, r.level
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+    [residentId],
+  );
+  if (!resident || (proxy && !covers(v.j, resident.path))) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
+  if (!resident.roles.includes('resident')) throw fieldError('residentId', '该人员不是居民');
+  if (resident.region_id === null || resident.path === null || resident.level === null) {
+    throw fieldError(proxy ? 'residentId' : 'body', '居民还没有所属网格，请先在个人资料中选择所在网格');
+  }
+
+  const [category] = await m.query<Array<{ accept_minutes_normal: number; accept_minutes_urgent: number; active: boolean }>>(
+    `SELECT accept_minutes_normal, accept_minutes_urgent, active FROM service_category WHERE code = $1`,
+    [body.categoryCode],
+  );
+  if (!category || !category.active) throw fieldError('categoryCode', '没有这项服务');
+
+  if (body.preferredStart !== undefined && body.preferredEnd !== undefined && Date.parse(body.preferredEnd) <= Date.parse(body.preferredStart)) {
+    throw fieldError('preferredEnd', '结束时间须晚于开始时间');
+  }
+
+  const level = startLevel(resident.level);
+  const minutes = body.urgency === 'urgent' ? category.accept_minutes_urgent : category.accept_minutes_normal;
+  const location = body.location ?? (resident.location_lat !== null && resident.location_lng !== null ? { lat: resident.location_lat, lng: resident.location_lng } : null);
+  const hash = idempotencyKey === undefined ? null : requestHash(body);
+  const inserted = await m.query<Array<{ id: string }>>(
+    `INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14, $16, $17, $18, $19, $20, $20)
+     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+     RETURNING id`,
+    [
+      residentId,
+      actor.id,
+      body.channel ?? (proxy ? 'phone' : 'miniapp'),
+      body.categoryCode,
+      body.description,
+      body.address ?? resident.address,
+      location?.lat ?? null,
+      location?.lng ?? null,
+      body.preferredStart ?? null,
+      body.preferredEnd ?? null,
+      body.urgency,
+      body.headcount ?? 1,
+      resident.region_id,
+      resident.path,
+      level,
+      level === 'county' ? null : addMinutes(now, minutes),
+      addMinutes(now, minutes),
+      idempotencyKey ?? null,
+      hash,
+      now,
+    ],
+  );
+  const id = inserted[0]?.id;
+  if (id === undefined) {
+    // the key was used before (or at this very moment, by a request that has now committed)
+    const [earlier] = await m.query<Array<{ id: string; request_hash: string | null }>>(
+      `SELECT id, request_hash FROM service_order WHERE requester_id = $1 AND idempotency_key = $2`,
+      [actor.id, idempotencyKey],
+    );
+    if (!earlier) throw new ConflictError('同一请求正在处理中，请稍后再试。');
+    if (earlier.request_hash !== hash) throw new ConflictError('这个 Idempotency-Key 已用于另一份不同的点单，请换一个新的 Key。');
+    return { id: earlier.id, replayed: true };
+  }
+  await appendEvent(m, id, 1, {
+    type: 'created',
+    actorId: actor.id,
+    at: now,
+    from: null,
+    to: 'pending',
+    reason: null,
+    data: { channel: body.channel ?? (proxy ? 'phone' : 'miniapp'), proxy, urgency: body.urgency, headcount: body.headcount ?? 1, escalationLevel: level },
+  });
+  return { id, replayed: false };
+}
+
+// ---------- changing ----------
+
+interface EventInput {
+  type: OrderEventType;
+  actorId: string | null;
+  at: Date;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
+async function appendEvent(m: EntityManager, orderId: string, seq: number, e: EventInput): Promise<void> {
+  await m.query(
+    `INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [orderId, seq, e.type, e.actorId, e.at, e.from, e.to, e.reason, JSON.stringify(e.data)],
+  );
+}
+
+/** Writes the order's new column values and its event, numbered by the new version. The row is locked. */
+async function commit(m: EntityManager, o: OrderRow, set: Record<string, unknown>, e: Omit<EventInput, 'from' | 'at'> & { at: Date }): Promise<void> {
+  const columns = Object.keys(set);
+  const params: unknown[] = [o.id, e.at, ...Object.values(set)];
+  const assignments = columns.map((c, i) => `${c} = $${i + 3}`);
+  const [row] = await updateReturning<{ version: number }>(
+    m,
+    `UPDATE service_order SET ${[...assignments, 'version = version + 1', 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING version`,
+    params,
+  );
+  await appendEvent(m, o.id, row!.version, { ...e, from: o.status });
+}
+
+/** The state machine's verdict, as the error contract: 409 naming the order's state, or 403 for this person. */
+function allowed(o: OrderRow, action: OrderAction, s: Standing, progress?: AcceptProgress | CompleteProgress): OrderStatus {
+  const result = transition(o.status, action, s.relations, progress);
+  if (result.ok) return result.to;
+  if (result.kind === 'state') throw new ConflictError(result.message);
+  throw new ForbiddenError(result.message);
+}
+
+interface Locked {
+  o: OrderRow;
+  people: AssignmentRow[];
+  s: Standing;
+}
+
+/** Locks the order for this transaction; 404 when it does not exist or the viewer may not see it. */
+async function lock(m: EntityManager, v: Viewer, id: string): Promise<Locked> {
+  if (!UUID_PATTERN.test(id)) throw new NotFoundError('需求不存在。');
+  const o = await loadOrder(m, id, true);
+  if (!o) throw new NotFoundError('需求不存在。');
+  const people = (await loadAssignments(m, [o])).get(o.id) ?? [];
+  const s = standingOf(v, o, people);
+  if (!maySee(v, o, s)) throw new NotFoundError('需求不存在。');
+  return { o, people, s };
+}
+
+/** The order goes back to waiting: a new window before it escalates (none at the top level). */
+function waitingAgain(o: OrderRow, now: Date): Date | null {
+  return o.escalation_level === 'county' ? null : addMinutes(now, acceptMinutes(o));
+}
+
+/** 派单: to one person, or to a squad whose members may accept it. */
+export async function dispatch(m: EntityManager, v: Viewer, id: string, body: DispatchOrderDto): Promise<void> {
+  const { o, people, s } = await lock(m, v, id);
+  if ((body.assigneeId === undefined) === (body.squadId === undefined)) {
+    throw fieldError('assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
+  }
+  const to = allowed(o, 'dispatch', s);
+  let data: Record<string, unknown>;
+  let set: Record<string, unknown>;
+  if (body.assigneeId !== undefined) {
+    const [person] = await m.query<Array<{ id: string; name: string; roles: string[]; path: string | null }>>(
+      `SELECT u.id, u.name, u.roles, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+      [body.assigneeId],
+    );
+    if (!person || !covers(v.j, person.path)) throw fieldError('assigneeId', '接单人不存在或不在您的管辖范围内');
+    if (!person.roles.includes('volunteer') && !person.roles.includes('grid_worker')) throw fieldError('assigneeId', '只能派给志愿者或网格员');
+    if (people.some((a) => a.volunteer_id === person.id && HOLDING.includes(a.state))) throw new ConflictError(`${person.name}已接下这个需求。`);
+    data = { assigneeId: person.id, assigneeName: person.name };
+    set = { status: to, dispatched_to_user_id: person.id, dispatched_to_squad_id: null };
+  } else {
+    const [squad] = await m.query<Array<{ id: string; name: string; path: string }>>(
+      `SELECT s.id, s.name, r.path FROM squad s JOIN region r ON r.id = s.region_id WHERE s.id = $1`,
+      [body.squadId],
+    );
+    if (!squad || !covers(v.j, squad.path)) throw fieldError('squadId', '小分队不存在或不在您的管辖范围内');
+    data = { squadId: squad.id, squadName: squad.name };
+    set = { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: squad.id };
+  }
+  await commit(m, o, set, { type: 'dispatch', actorId: v.actor.id, at: v.now, to, reason: null, data });
+}
+
+/** 拒绝派单: the person it was dispatched to (for a squad, its leader) declines; the order waits again. */
+export async function reject(m: EntityManager, v: Viewer, id: string, body: OrderReasonDto): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  const to = allowed(o, 'reject', s);
+  if (!mayReject(v, o)) throw new ForbiddenError('只有被派单的人（小分队由负责人）可以拒绝派单。');
+  await commit(
+    m,
+    o,
+    { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: null },
+    { type: 'reject', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { userId: o.dispatched_to_user_id, squadId: o.dispatched_to_squad_id } },
+  );
+}
+
+/**
+ * 接单. Taken from the task hall (eligible: skill, area at the order's level, available now) or accepted by the
+ * person or squad it was dispatched to. With headcount N the N-th acceptance makes it `accepted`; every later
+ * one is refused "该需求已被接单". The row lock serialises concurrent accepts; the partial unique index on
+ * (order_id, round, volunteer_id) and the CHECK accepted_count <= headcount would refuse a double place anyway.
+ */
+export async function accept(m: EntityManager, v: Viewer, id: string): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  if (s.holding) throw new ConflictError('您已接下这个需求。');
+  if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
+  if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && (o.status === 'pending' || o.status === 'dispatched')) {
+    throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
+  }
+  const to = allowed(o, 'accept', s, { headcount: o.headcount, accepted: o.accepted_count });
+  const squadId = o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id) ? o.dispatched_to_squad_id : null;
+  await m.query(
+    `INSERT INTO order_assignment (order_id, round, volunteer_id, squad_id, state, accepted_at) VALUES ($1, $2, $3, $4, 'accepted', $5)`,
+    [o.id, o.round, v.actor.id, squadId, v.now],
+  );
+  const count = o.accepted_count + 1;
+  await commit(
+    m,
+    o,
+    { status: to, accepted_count: count, first_accepted_at: o.first_accepted_at ?? v.now },
+    { type: 'accept', actorId: v.actor.id, at: v.now, to, reason: null, data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId } },
+  );
+}
+
+/** 退单: a person gives back their place before checking in (it counts against their reliability). */
+export async function release(m: EntityManager, v: Viewer, id: string, body: OrderReasonDto): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  if (!s.holding) {
+    allowed(o, 'release', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
+    throw new ForbiddenError('您没有接下这个需求。');
+  }
+  if (s.holding.state !== 'accepted') throw new ConflictError('您已签到，不能退单；如无法继续服务，请联系网格员。');
+  const to = allowed(o, 'release', s);
+  await m.query(`UPDATE order_assignment SET state = 'released', ended_at = $2, end_reason = $3 WHERE id = $1`, [s.holding.id, v.now, body.reason]);
+  const set: Record<string, unknown> = { status: to, accepted_count: o.accepted_count - 1 };
+  if (o.dispatched_to_user_id === v.actor.id) set.dispatched_to_user_id = null;
+  if (o.status !== 'pending') set.escalate_at = waitingAgain(o, v.now);
+  await commit(m, o, set, { type: 'release', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { acceptedCount: o.accepted_count - 1 } });
+}
+
+/** 签到 at the resident's: the distance from their door is recorded, a far (or unlocated) check-in flagged. */
+export async function checkIn(m: EntityManager, v: Viewer, id: string, body: CheckInDto): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  if (!s.holding) {
+    allowed(o, 'check_in', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
+    throw new ForbiddenError('您没有接下这个需求。');
+  }
+  const to = allowed(o, 'check_in', s);
+  if (s.holding.state !== 'accepted') throw new ConflictError('您已签到过了。');
+  const door = o.location_lat !== null && o.location_lng !== null ? { lat: o.location_lat, lng: o.location_lng } : null;
+  const at = body.location ?? null;
+  const distance = door && at ? distanceMeters(door, at) : null;
+  // without the volunteer's location there is no proof of the visit: flagged like a far one
+  const far = door !== null && (distance === null || distance > FAR_CHECK_IN_METERS);
+  await m.query(
+    `UPDATE order_assignment SET state = 'in_service', checked_in_at = $2, check_in_lat = $3, check_in_lng = $4, check_in_distance_m = $5, check_in_far = $6 WHERE id = $1`,
+    [s.holding.id, v.now, at?.lat ?? null, at?.lng ?? null, distance, far],
+  );
+  await commit(
+    m,
+    o,
+    { status: to, far_check_in: o.far_check_in || far },
+    { type: 'check_in', actorId: v.actor.id, at: v.now, to, reason: null, data: { distanceMeters: distance === null ? null : Math.round(distance), far, location: at } },
+  );
+}
+
+/** 完成服务: service minutes (check-in to now) recorded; the order is completed when nobody is still serving. */
+export async function complete(m: EntityManager, v: Viewer, id: string, body: CompleteOrderDto): Promise<void> {
+  const { o, people, s } = await lock(m, v, id);
+  if (!s.holding) {
+    allowed(o, 'complete', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
+    throw new ForbiddenError('您没有接下这个需求。');
+  }
+  if (s.holding.state === 'accepted') throw new ConflictError('请先到居民家中签到，再完成服务。');
+  if (s.holding.state === 'completed') throw new ConflictError('您已完成这个需求的服务。');
+  const others = people.filter((a) => a.id !== s.holding!.id && a.state === 'in_service').length;
+  const to = allowed(o, 'complete', s, { othersServing: others });
+  const minutes = Math.max(0, Math.round((v.now.getTime() - s.holding.checked_in_at!.getTime()) / MINUTE));
+  await m.query(
+    `UPDATE order_assignment SET state = 'completed', completed_at = $2, service_minutes = $3, note = $4, photo_urls = $5 WHERE id = $1`,
+    [s.holding.id, v.now, minutes, body.note, body.photoUrls ?? []],
+  );
+  const set: Record<string, unknown> = { status: to };
+  const noShows = to === 'completed' ? people.filter((a) => a.state === 'accepted') : [];
+  if (to === 'completed') {
+    set.completed_at = v.now;
+    // people who accepted but never arrived by the time the work was done
+    if (noShows.length > 0) {
+      await m.query(`UPDATE order_assignment SET state = 'no_show', ended_at = $2 WHERE id = ANY($1)`, [noShows.map((a) => a.id), v.now]);
+      set.accepted_count = o.accepted_count - noShows.length;
+    }
+  }
+  await commit(m, o, set, {
+    type: 'complete',
+    actorId: v.actor.id,
+    at: v.now,
+    to,
+    reason: null,
+    data: { serviceMinutes: minutes, note: body.note, photoUrls: body.photoUrls ?? [], noShow: noShows.map((a) => a.volunteer_id) },
+  });
+}
+
+/** 确认并评价 by the resident or the proxy who ordered; "not solved" reopens the same order, history kept. */
+export async function confirm(m: EntityManager, v: Viewer, id: string, body: ConfirmOrderDto): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  if (body.resolved) {
+    const to = allowed(o, 'confirm', s);
+    await commit(
+      m,
+      o,
+      { status: to, closed_at: v.now, rating: body.rating ?? null, rating_comment: body.comment ?? null },
+      { type: 'confirm', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { rating: body.rating ?? null } },
+    );
+    return;
+  }
+  if (body.rating !== undefined) throw fieldError('rating', '问题未解决时不评分，请在说明中写明情况');
+  const to = allowed(o, 'reopen', s);
+  await commit(
+    m,
+    o,
+    {
+      status: to,
+      round: o.round + 1,
+      accepted_count: 0,
+      dispatched_to_user_id: null,
+      dispatched_to_squad_id: null,
+      completed_at: null,
+      far_check_in: false,
+      escalate_at: waitingAgain(o, v.now),
+    },
+    { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1 } },
+  );
+}
+
+/** 取消: the resident or proxy before check-in; staff with jurisdiction at any point before completion. */
+export async function cancel(m: EntityManager, v: Viewer, id: string, body: OrderReasonDto): Promise<void> {
+  const { o, people, s } = await lock(m, v, id);
+  const to = allowed(o, 'cancel', s);
+  const active = people.filter((a) => a.state === 'accepted' || a.state === 'in_service');
+  if (active.length > 0) {
+    await m.query(`UPDATE order_assignment SET state = 'cancelled', ended_at = $2, end_reason = $3 WHERE id = ANY($1)`, [active.map((a) => a.id), v.now, body.reason]);
+  }
+  await commit(
+    m,
+    o,
+    { status: to, cancelled_at: v.now, cancel_reason: body.reason, accepted_count: 0 },
+    { type: 'cancel', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { by: s.relations.includes('requester') ? 'requester' : 'staff' } },
+  );
+}
+
+/** Whether the viewer is someone who serves (for the task routes' 403). */
+export { isServing };

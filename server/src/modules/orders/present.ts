@@ -1,0 +1,118 @@
+import { distanceMeters, type AssignmentDto, type OrderDto } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { covers, isStaff } from '../access/jurisdiction';
+import { maskPhone, type FullViewReason } from '../access/privacy';
+import { loadAssignments, type AssignmentRow, type OrderRow } from './order-row';
+import { actionsFor, standingOf, type Standing, type Viewer } from './standing';
+
+/**
+ * Orders as a viewer sees them. The resident's phone, the exact address and the location are shown only to the
+ * resident (and the proxy who ordered for them), to staff whose jurisdiction covers the resident, and to a person
+ * holding a place on the order (they must find the door and call ahead). Everyone else — a volunteer browsing the
+ * task hall — sees `138****0001` and the community's name. Every full view by someone other than the resident is
+ * written to access_log in the same transaction, as for people.
+ */
+
+function fullViewReason(v: Viewer, o: OrderRow, s: Standing): FullViewReason | undefined {
+  if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) return 'self';
+  if (isStaff(v.actor) && covers(v.j, o.region_path)) return 'jurisdiction';
+  if (s.holding) return 'accepted_order';
+  return undefined;
+}
+
+function iso(d: Date | null): string | null {
+  return d === null ? null : d.toISOString();
+}
+
+function toAssignmentDto(a: AssignmentRow): AssignmentDto {
+  return {
+    userId: a.volunteer_id,
+    name: a.volunteer_name,
+    squadId: a.squad_id,
+    state: a.state,
+    acceptedAt: a.accepted_at.toISOString(),
+    checkedInAt: iso(a.checked_in_at),
+    completedAt: iso(a.completed_at),
+    serviceMinutes: a.service_minutes,
+    checkInDistanceMeters: a.check_in_distance_m === null ? null : Math.round(a.check_in_distance_m),
+    checkInFar: a.check_in_far,
+    note: a.note,
+    photoUrls: a.photo_urls,
+  };
+}
+
+export interface PresentedOrder {
+  dto: OrderDto;
+  standing: Standing;
+}
+
+/** Presents orders (in the given order) to the viewer, writing the access records of full views. */
+export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly OrderRow[]): Promise<PresentedOrder[]> {
+  const assignments = await loadAssignments(m, rows);
+  const logged: Array<{ subject: string; fields: string; reason: string }> = [];
+  const out = rows.map((o) => {
+    const people = assignments.get(o.id) ?? [];
+    const standing = standingOf(v, o, people);
+    const reason = fullViewReason(v, o, standing);
+    const full = reason !== undefined;
+    if (full && reason !== 'self') {
+      const fields = [o.resident_phone !== null ? 'phone' : null, o.address !== null ? 'address' : null].filter(Boolean);
+      if (fields.length > 0) logged.push({ subject: o.resident_id, fields: fields.join(','), reason });
+    }
+    const dto: OrderDto = {
+      id: o.id,
+      status: o.status,
+      categoryCode: o.category_code,
+      categoryName: o.category_name,
+      description: o.description,
+      address: full ? o.address : o.address === null ? null : o.community_name,
+      addressMasked: !full && o.address !== null,
+      location: full && o.location_lat !== null && o.location_lng !== null ? { lat: o.location_lat, lng: o.location_lng } : null,
+      urgency: o.urgency,
+      headcount: o.headcount,
+      acceptedCount: o.accepted_count,
+      channel: o.channel,
+      resident: {
+        id: o.resident_id,
+        name: o.resident_name,
+        phone: o.resident_phone === null ? null : full ? o.resident_phone : maskPhone(o.resident_phone),
+        phoneMasked: !full && o.resident_phone !== null,
+      },
+      requesterId: o.requester_id,
+      regionId: o.region_id,
+      regionName: o.region_name,
+      escalationLevel: o.escalation_level,
+      escalateAt: o.status === 'pending' || o.status === 'dispatched' ? iso(o.escalate_at) : null,
+      deadlineAt: o.deadline_at.toISOString(),
+      preferredStart: iso(o.preferred_start),
+      preferredEnd: iso(o.preferred_end),
+      dispatchedToUserId: o.dispatched_to_user_id,
+      dispatchedToSquadId: o.dispatched_to_squad_id,
+      assignees: people.map(toAssignmentDto),
+      farCheckIn: o.far_check_in,
+      reopenCount: o.round - 1,
+      rating: o.rating,
+      ratingComment: o.rating_comment,
+      cancelReason: o.cancel_reason,
+      createdAt: o.created_at.toISOString(),
+      updatedAt: o.updated_at.toISOString(),
+      actions: actionsFor(v, o, standing),
+    };
+    return { dto, standing };
+  });
+  if (logged.length > 0) {
+    await m.query(
+      `INSERT INTO access_log (viewer_id, subject_id, fields, reason)
+       SELECT $1, s, string_to_array(f, ','), r FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(s, f, r)`,
+      [v.actor.id, logged.map((l) => l.subject), logged.map((l) => l.fields), logged.map((l) => l.reason)],
+    );
+  }
+  return out;
+}
+
+/** From the viewer's own location to the resident's door, whole metres; null when either is unknown. */
+export function distanceFromViewer(v: Viewer, o: Pick<OrderRow, 'location_lat' | 'location_lng'>): number | null {
+  const { locationLat, locationLng } = v.actor.user;
+  if (locationLat === null || locationLng === null || o.location_lat === null || o.location_lng === null) return null;
+  return Math.round(distanceMeters({ lat: locationLat, lng: locationLng }, { lat: o.location_lat, lng: o.location_lng }));
+}

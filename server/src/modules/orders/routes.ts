@@ -1,0 +1,265 @@
+import {
+  CheckInDto,
+  CompleteOrderDto,
+  ConfirmOrderDto,
+  CreateOrderDto,
+  DispatchOrderDto,
+  ListOrdersQuery,
+  ORDERS_PATH,
+  OrderReasonDto,
+  type OrderDto,
+  type OrderEventDto,
+  type Page,
+} from '@bangbang/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { EntityManager } from 'typeorm';
+import { NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { docs, type ErrorStatus } from '../../http/openapi';
+import { validateBody, validateQuery } from '../../http/validate';
+import { isStaff, pathCondition } from '../access/jurisdiction';
+import { requireActor } from '../auth/plugin';
+import * as lifecycle from './lifecycle';
+import { ORDER_SELECT, decodeCursor, encodeCursor, loadAssignments, loadOrder, type OrderRow } from './order-row';
+import { presentOrders } from './present';
+import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
+import { loadViewer, maySee, standingOf, type Viewer } from './standing';
+
+const idParam = { id: { type: 'string', format: 'uuid' } };
+/** Header names are case-insensitive; Node gives them lower-cased. */
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The order as the viewer sees it now (after a change, in the same transaction). */
+export async function presentOne(m: EntityManager, v: Viewer, id: string): Promise<OrderDto> {
+  const o = await loadOrder(m, id);
+  if (!o) throw new NotFoundError('需求不存在。');
+  const [presented] = await presentOrders(m, v, [o]);
+  return presented!.dto;
+}
+
+/**
+ * Orders (点单 · 派单 · 接单): create, list, read, the timeline, and one route per action of the state machine.
+ * Each action answers the order as the caller now sees it, with the buttons they may press next (`actions`).
+ */
+export default async function orderRoutes(app: FastifyInstance): Promise<void> {
+  const viewer = (m: EntityManager, request: FastifyRequest) => loadViewer(m, requireActor(request), app.clock());
+
+  app.post(
+    ORDERS_PATH,
+    {
+      schema: {
+        ...docs({
+          tags: ['orders'],
+          summary: '点单（居民为自己，或网格员/调度员代居民下单）',
+          description: [
+            '居民为自己点单；网格员、调度员、管理员可为管辖范围内的居民代下单（`residentId`，渠道 `phone`/`walk_in`，照顾不会用智能手机的老人）。',
+            '地址与位置不填时取居民资料中的。',
+            '',
+            '**幂等**：带 `Idempotency-Key` 头时，同一人用同一个 Key 提交相同内容，只会产生一个需求（同时到达也一样），重复请求返回 200 和同一个需求；同一个 Key 用于不同内容返回 409。',
+          ].join('\n'),
+          auth: 'required',
+          response: { 201: orderSchema, 200: orderSchema },
+          errors: [403, [409, 'Idempotency-Key 已用于不同内容的点单']],
+        }),
+        headers: {
+          type: 'object',
+          properties: { [IDEMPOTENCY_HEADER]: { type: 'string', description: '客户端为这次点单生成的唯一值（如 UUID）；网络重试时带同一个值' } },
+        },
+      },
+      preValidation: validateBody(CreateOrderDto),
+    },
+    async (request, reply) => {
+      const raw = request.headers[IDEMPOTENCY_HEADER];
+      const key = Array.isArray(raw) ? raw[0] : raw;
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw fieldError('Idempotency-Key', '须为 1 到 200 个可见的英文字符（如 UUID）');
+      const body = request.body as CreateOrderDto;
+      const { dto, replayed } = await app.db.transaction(async (m) => {
+        const v = await viewer(m, request);
+        const created = await lifecycle.createOrder(m, v, body, key);
+        return { dto: await presentOne(m, v, created.id), replayed: created.replayed };
+      });
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.code(replayed ? 200 : 201).send(dto);
+    },
+  );
+
+  app.get(
+    ORDERS_PATH,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '需求列表（按权限范围，最新在前）',
+        description:
+          '工作人员看到管辖范围内的全部需求（`actionable=true` 只看已升级到本级、可以派单处理的）；居民看到自己的（含别人代下的）；志愿者看到派给自己或自己接过的。游标分页。',
+        auth: 'required',
+        response: { 200: orderPageSchema },
+        errors: [[404, '地区不存在']],
+      }),
+      preValidation: validateQuery(ListOrdersQuery),
+    },
+    async (request): Promise<Page<OrderDto>> => {
+      const q = request.query as ListOrdersQuery;
+      return app.db.transaction(async (m) => {
+        const v = await viewer(m, request);
+        const { actor } = v;
+        const params: unknown[] = [];
+        const mine = () => {
+          params.push(actor.id);
+          const me = `$${params.length}`;
+          params.push([...v.squads]);
+          const squads = `$${params.length}`;
+          return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${squads}::uuid[])
+                  OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me})`;
+        };
+        const where = [isStaff(actor) ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${mine()})` : `(${mine()})`];
+        if (q.actionable === 'true') {
+          if (!isStaff(actor)) where.push('FALSE');
+          else if (!actor.roles.includes('admin')) {
+            params.push(actor.regionPath ?? '');
+            where.push(`$${params.length} LIKE o.scope_path || '%'`);
+          }
+        }
+        if (q.status !== undefined) {
+          params.push(q.status);
+          where.push(`o.status = $${params.length}`);
+        }
+        if (q.categoryCode !== undefined) {
+          params.push(q.categoryCode);
+          where.push(`o.category_code = $${params.length}`);
+        }
+        if (q.regionId !== undefined) {
+          const [region] = await m.query<Array<{ path: string }>>(`SELECT path FROM region WHERE id = $1`, [q.regionId]);
+          if (!region) throw new NotFoundError('地区不存在。');
+          params.push(region.path);
+          where.push(`o.region_path LIKE $${params.length} || '%'`);
+        }
+        if (q.from !== undefined) {
+          params.push(q.from);
+          where.push(`o.created_at >= $${params.length}`);
+        }
+        if (q.to !== undefined) {
+          params.push(q.to);
+          where.push(`o.created_at < $${params.length}`);
+        }
+        if (q.cursor !== undefined) {
+          const [at, id] = decodeCursor(q.cursor);
+          params.push(at, id);
+          where.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+        }
+        const limit = q.limit ?? 20;
+        params.push(limit + 1);
+        const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`, params);
+        const page = rows.slice(0, limit);
+        const items = (await presentOrders(m, v, page)).map((p) => p.dto);
+        return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${ORDERS_PATH}/:id`,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '需求详情',
+        description: '居民的手机号、详细地址和位置只对居民本人（及代下单人）、有管辖权的工作人员、已接单的志愿者完整显示，其余打码；每次完整显示都记入访问记录。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: orderSchema },
+        errors: [404],
+      }),
+    },
+    async (request) =>
+      app.db.transaction(async (m) => {
+        const v = await viewer(m, request);
+        const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
+        if (!o) throw new NotFoundError('需求不存在。');
+        const [presented] = await presentOrders(m, v, [o]);
+        if (!maySee(v, o, presented!.standing)) throw new NotFoundError('需求不存在。');
+        return presented!.dto;
+      }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${ORDERS_PATH}/:id/events`,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '需求时间线',
+        description: '每一次状态变化和每一次派单、拒绝、升级：谁、何时、原因与数据。与所记录的变化在同一事务中写入。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: orderEventListSchema },
+        errors: [404],
+      }),
+    },
+    async (request): Promise<{ items: OrderEventDto[] }> =>
+      app.db.transaction(async (m) => {
+        const v = await viewer(m, request);
+        const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
+        if (!o) throw new NotFoundError('需求不存在。');
+        const people = (await loadAssignments(m, [o])).get(o.id) ?? [];
+        if (!maySee(v, o, standingOf(v, o, people))) throw new NotFoundError('需求不存在。');
+        const rows = await m.query<
+          Array<{ seq: number; type: OrderEventDto['type']; actor_id: string | null; actor_name: string | null; at: Date; from_status: OrderEventDto['fromStatus']; to_status: OrderEventDto['toStatus']; reason: string | null; data: Record<string, unknown> }>
+        >(
+          `SELECT e.seq, e.type, e.actor_id, u.name AS actor_name, e.at, e.from_status, e.to_status, e.reason, e.data
+           FROM order_event e LEFT JOIN app_user u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.seq`,
+          [o.id],
+        );
+        return {
+          items: rows.map((e) => ({
+            seq: e.seq,
+            type: e.type,
+            actorId: e.actor_id,
+            actorName: e.actor_name,
+            at: e.at.toISOString(),
+            fromStatus: e.from_status,
+            toStatus: e.to_status,
+            reason: e.reason,
+            data: e.data,
+          })),
+        };
+      }),
+  );
+
+  /** One route per action: lock, check, change, event — then the order as the caller now sees it. */
+  const action = <B extends object>(
+    name: string,
+    summary: string,
+    description: string,
+    dto: (new () => B) | null,
+    run: (m: EntityManager, v: Viewer, id: string, body: B) => Promise<void>,
+    errors: Array<ErrorStatus | [ErrorStatus, string]>,
+  ) => {
+    app.post<{ Params: { id: string } }>(
+      `${ORDERS_PATH}/:id/${name}`,
+      {
+        schema: docs({ tags: ['orders'], summary, description, auth: 'required', params: idParam, response: { 200: orderSchema }, errors: [403, 404, ...errors] }),
+        ...(dto ? { preValidation: validateBody(dto) } : {}),
+      },
+      async (request) =>
+        app.db.transaction(async (m) => {
+          const v = await viewer(m, request);
+          await run(m, v, request.params.id, (request.body ?? {}) as B);
+          return presentOne(m, v, request.params.id);
+        }),
+    );
+  };
+
+  action('dispatch', '派单（给一名志愿者/网格员，或一个小分队）', '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。', DispatchOrderDto, lifecycle.dispatch, [[409, '需求当前状态不能派单']]);
+  action(
+    'accept',
+    '接单',
+    '从任务大厅接单（技能相符、在需求当前级别的区域内、当前可接单），或接受派给自己/自己小分队的需求。需要 N 人的需求，第 N 人接单后变为「已接单」。多人同时接单时只有所需人数成功，其余得到 409「该需求已被接单」。',
+    null,
+    lifecycle.accept,
+    [[409, '该需求已被接单 / 已派给他人 / 您已接下']],
+  );
+  action('reject', '拒绝派单', '被派单的人（派给小分队时由负责人）拒绝，需求回到「待接单」。', OrderReasonDto, lifecycle.reject, [[409, '需求当前不是「已派单」']]);
+  action('check-in', '签到（到达居民家）', '记录签到位置与居民家的距离，超过 500 米（或没有位置）会在需求上标记。', CheckInDto, lifecycle.checkIn, [[409, '需求当前状态不能签到，或已签到']]);
+  action('complete', '完成服务', '记录服务内容、照片和服务时长（签到到完成）。多人需求在所有已签到的人都完成后变为「待确认」。', CompleteOrderDto, lifecycle.complete, [[409, '尚未签到或已完成']]);
+  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, lifecycle.release, [[409, '已签到或需求状态不允许']]);
+  action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, lifecycle.confirm, [[409, '需求当前不是「待确认」']]);
+  action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, lifecycle.cancel, [[409, '需求当前状态不能取消']]);
+}

@@ -1,0 +1,153 @@
+import {
+  ASSIGNMENT_STATES,
+  ESCALATION_LEVELS,
+  ORDER_ACTIONS,
+  ORDER_CHANNELS,
+  ORDER_EVENT_TYPES,
+  ORDER_STATUSES,
+  URGENCIES,
+  type AssignmentDto,
+  type OrderDto,
+  type OrderEventDto,
+  type OrderResidentDto,
+  type Page,
+  type PoolTaskDto,
+  type StatsOverviewDto,
+  type TaskPoolDto,
+} from '@bangbang/shared';
+import { nullable, shape, type JsonSchema } from '../../http/openapi';
+
+/** The order routes' response shapes (documentation only, checked against real replies by the openapi test). */
+
+const uuid: JsonSchema = { type: 'string', format: 'uuid' };
+const time: JsonSchema = { type: 'string', format: 'date-time' };
+const latLng: JsonSchema = {
+  type: 'object',
+  properties: { lat: { type: 'number' }, lng: { type: 'number' } },
+  required: ['lat', 'lng'],
+  additionalProperties: false,
+};
+
+const residentSchema = shape<OrderResidentDto>('OrderResident', {
+  description: '需求所属居民：无权查看时手机号打码',
+  properties: { id: uuid, name: { type: 'string' }, phone: nullable({ type: 'string', example: '138****0001' }), phoneMasked: { type: 'boolean' } },
+});
+
+const assignmentSchema = shape<AssignmentDto>('Assignment', {
+  description: '接单人（多人需求有多个）',
+  properties: {
+    userId: uuid,
+    name: { type: 'string' },
+    squadId: nullable(uuid),
+    state: { type: 'string', enum: [...ASSIGNMENT_STATES], description: 'accepted 已接单 · in_service 服务中 · completed 已完成 · released 已退单 · no_show 未到场 · cancelled 随需求取消' },
+    acceptedAt: time,
+    checkedInAt: nullable(time),
+    completedAt: nullable(time),
+    serviceMinutes: nullable({ type: 'integer', description: '签到到完成的分钟数' }),
+    checkInDistanceMeters: nullable({ type: 'integer', description: '签到位置距居民家的米数' }),
+    checkInFar: { type: 'boolean', description: '签到离居民家太远（或没有位置），已标记' },
+    note: nullable({ type: 'string' }),
+    photoUrls: { type: 'array', items: { type: 'string' } },
+  },
+});
+
+const orderProperties = {
+  id: uuid,
+  status: { type: 'string', enum: [...ORDER_STATUSES] },
+  categoryCode: { type: 'string', example: 'medicine_delivery' },
+  categoryName: { type: 'string', example: '送医送药' },
+  description: { type: 'string' },
+  address: nullable({ type: 'string', description: '完整地址，或打码时所在社区的名称' }),
+  addressMasked: { type: 'boolean' },
+  location: nullable({ ...latLng, description: '打码时为 null' }),
+  urgency: { type: 'string', enum: [...URGENCIES] },
+  headcount: { type: 'integer', minimum: 1, maximum: 50 },
+  acceptedCount: { type: 'integer' },
+  channel: { type: 'string', enum: [...ORDER_CHANNELS] },
+  resident: residentSchema,
+  requesterId: uuid,
+  regionId: uuid,
+  regionName: { type: 'string' },
+  escalationLevel: { type: 'string', enum: [...ESCALATION_LEVELS], description: '三级联动：当前由哪一级响应' },
+  escalateAt: nullable({ ...time, description: '到时仍无人接单则升级（已在旗县级或已接单时为 null）' }),
+  deadlineAt: { ...time, description: '服务类别规定的接单时限（从点单起算）' },
+  preferredStart: nullable(time),
+  preferredEnd: nullable(time),
+  dispatchedToUserId: nullable(uuid),
+  dispatchedToSquadId: nullable(uuid),
+  assignees: { type: 'array', items: assignmentSchema },
+  farCheckIn: { type: 'boolean' },
+  reopenCount: { type: 'integer', description: '居民反馈未解决而重新打开的次数' },
+  rating: nullable({ type: 'integer', minimum: 1, maximum: 5 }),
+  ratingComment: nullable({ type: 'string' }),
+  cancelReason: nullable({ type: 'string' }),
+  createdAt: time,
+  updatedAt: time,
+  actions: { type: 'array', items: { type: 'string', enum: [...ORDER_ACTIONS] }, description: '当前用户现在可以进行的操作（小程序据此显示按钮）' },
+};
+
+export const orderSchema = shape<OrderDto>('Order', { description: '一个需求（订单）', properties: orderProperties });
+
+export const orderPageSchema = shape<Page<OrderDto>>('OrderPage', {
+  properties: { items: { type: 'array', items: orderSchema }, nextCursor: nullable({ type: 'string', description: '下一页时作为 `cursor` 传回；最后一页为 null' }) },
+});
+
+const poolTaskSchema = shape<PoolTaskDto>('PoolTask', {
+  description: '任务大厅中的需求：居民联系方式打码，附距离',
+  properties: { ...orderProperties, distanceMeters: nullable({ type: 'integer', description: '从志愿者位置到居民家的米数' }) },
+});
+
+export const taskPoolSchema = shape<TaskPoolDto>('TaskPool', {
+  properties: {
+    availableNow: { type: 'boolean', description: '当前是否可接单（在岗且在排班时段内）' },
+    items: { type: 'array', items: poolTaskSchema },
+  },
+});
+
+export const orderEventSchema = shape<OrderEventDto>('OrderEvent', {
+  description: '时间线上的一条记录：每次状态变化以及派单、拒绝、升级',
+  properties: {
+    seq: { type: 'integer', minimum: 1 },
+    type: { type: 'string', enum: [...ORDER_EVENT_TYPES] },
+    actorId: nullable(uuid),
+    actorName: nullable({ type: 'string', description: '系统（自动升级）为 null' }),
+    at: time,
+    fromStatus: nullable({ type: 'string', enum: [...ORDER_STATUSES] }),
+    toStatus: { type: 'string', enum: [...ORDER_STATUSES] },
+    reason: nullable({ type: 'string' }),
+    data: { type: 'object', additionalProperties: true },
+  },
+});
+
+export const orderEventListSchema = shape<{ items: OrderEventDto[] }>('OrderEventList', {
+  properties: { items: { type: 'array', items: orderEventSchema } },
+});
+
+const countByStatus = Object.fromEntries(ORDER_STATUSES.map((s) => [s, { type: 'integer' }]));
+
+export const statsOverviewSchema = shape<StatsOverviewDto>('StatsOverview', {
+  description: '统计概览（管辖范围内，按点单时间筛选）',
+  properties: {
+    regionId: nullable(uuid),
+    from: nullable(time),
+    to: nullable(time),
+    total: { type: 'integer' },
+    byStatus: { type: 'object', properties: countByStatus, required: [...ORDER_STATUSES], additionalProperties: false },
+    byCategory: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { categoryCode: { type: 'string' }, categoryName: { type: 'string' }, count: { type: 'integer' } },
+        required: ['categoryCode', 'categoryName', 'count'],
+        additionalProperties: false,
+      },
+    },
+    peopleServed: { type: 'integer', description: '有已完成需求的不同居民人数' },
+    volunteerServiceHours: { type: 'number', description: '志愿服务时长（小时，签到到完成）' },
+    medianMinutesToAccept: nullable({ type: 'number' }),
+    p90MinutesToAccept: nullable({ type: 'number' }),
+    acceptedBeforeDeadlineShare: nullable({ type: 'number', minimum: 0, maximum: 1 }),
+    averageRating: nullable({ type: 'number' }),
+    escalations: { type: 'integer' },
+  },
+});

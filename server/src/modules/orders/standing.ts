@@ -1,0 +1,116 @@
+import { availableActions, isAvailableNow, type OrderAction, type OrderRelation } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
+import type { Actor } from '../auth/plugin';
+import { HOLDING, type AssignmentRow, type OrderRow } from './order-row';
+
+/** The person looking at or acting on orders, with what is needed to place them relative to any order. */
+export interface Viewer {
+  actor: Actor;
+  j: Jurisdiction;
+  /** Squads the person is a member of, and those they lead. */
+  squads: Set<string>;
+  leads: Set<string>;
+  now: Date;
+}
+
+export async function loadViewer(m: EntityManager, actor: Actor, now: Date): Promise<Viewer> {
+  const squads = new Set<string>();
+  const leads = new Set<string>();
+  if (isServing(actor)) {
+    const rows = await m.query<Array<{ squad_id: string; leads: boolean }>>(
+      `SELECT sm.squad_id, s.leader_id = $1 AS leads FROM squad_member sm JOIN squad s ON s.id = sm.squad_id WHERE sm.user_id = $1`,
+      [actor.id],
+    );
+    for (const r of rows) {
+      squads.add(r.squad_id);
+      if (r.leads) leads.add(r.squad_id);
+    }
+  }
+  return { actor, j: jurisdictionOf(actor), squads, leads, now };
+}
+
+/** Volunteers and grid workers serve (接单); everyone else orders, dispatches or oversees. */
+export function isServing(actor: Actor): boolean {
+  return actor.roles.includes('volunteer') || actor.roles.includes('grid_worker');
+}
+
+/**
+ * Staff may act on an order (dispatch, cancel) when their jurisdiction covers the resident's place and the order
+ * has reached their level (三级联动): a grid worker acts on their grid's orders from the start, the community's
+ * dispatcher once it has escalated to the community, and so on. Admins may always act inside their jurisdiction,
+ * and a staff member always may on an order they placed themselves for a resident.
+ */
+export function actsAsStaff(v: Viewer, o: Pick<OrderRow, 'region_path' | 'scope_path' | 'requester_id'>): boolean {
+  if (!isStaff(v.actor) || !covers(v.j, o.region_path)) return false;
+  if (v.actor.roles.includes('admin') || v.actor.id === o.requester_id) return true;
+  return v.actor.regionPath !== null && v.actor.regionPath.startsWith(o.scope_path);
+}
+
+/** Why a serving person may not take an order from the task hall, or null when they may. */
+export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'scope_path'>): string | null {
+  const { actor } = v;
+  if (!isServing(actor)) return '只有志愿者和网格员可以接单。';
+  if (!actor.user.skills.includes(o.category_code)) return '您的服务技能与这个需求不符。';
+  if (actor.regionPath === null || !actor.regionPath.startsWith(o.scope_path)) return '这个需求不在您的服务区域内。';
+  if (!isAvailableNow(actor.user.onDuty, actor.user.roster, v.now)) return '您当前不在接单状态（未上岗或不在排班时间），请先开启接单。';
+  return null;
+}
+
+export interface Standing {
+  relations: OrderRelation[];
+  /** The person's place on the order in its current round, if they hold one. */
+  holding: AssignmentRow | undefined;
+  /** The order is dispatched to this person, or to a squad they belong to. */
+  dispatchedToMe: boolean;
+  /** Null when they could take it from the task hall; otherwise why not. */
+  ineligible: string | null;
+}
+
+/** How the viewer relates to the order (see OrderRelation in shared/order-state.ts). */
+export function standingOf(v: Viewer, o: OrderRow, assignments: readonly AssignmentRow[]): Standing {
+  const relations: OrderRelation[] = [];
+  if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) relations.push('requester');
+  if (actsAsStaff(v, o)) relations.push('staff');
+  const holding = assignments.find((a) => a.volunteer_id === v.actor.id && a.round === o.round && HOLDING.includes(a.state));
+  const dispatchedToMe = o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id));
+  if (holding || dispatchedToMe) relations.push('assignee');
+  const ineligible = holding ? '您已接下这个需求。' : ineligibility(v, o);
+  if (ineligible === null) relations.push('eligible');
+  return { relations, holding, dispatchedToMe, ineligible };
+}
+
+/** The buttons to show: the state machine's actions, narrowed by what this person's place on the order allows. */
+export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
+  const state = s.holding?.state;
+  return availableActions(o.status, s.relations).filter((a) => {
+    switch (a) {
+      case 'accept':
+        return !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.dispatchedToMe : s.dispatchedToMe);
+      case 'reject':
+        return !s.holding && mayReject(v, o);
+      case 'release':
+        return state === 'accepted';
+      case 'check_in':
+        return state === 'accepted';
+      case 'complete':
+        return state === 'in_service';
+      default:
+        return true;
+    }
+  });
+}
+
+/** A dispatch is declined by the person it went to, or for a squad by its leader. */
+export function mayReject(v: Viewer, o: Pick<OrderRow, 'dispatched_to_user_id' | 'dispatched_to_squad_id'>): boolean {
+  return o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.leads.has(o.dispatched_to_squad_id));
+}
+
+/** May the viewer read the order at all (anything else is answered 404, its existence not leaked)? */
+export function maySee(v: Viewer, o: OrderRow, s: Standing): boolean {
+  if (s.relations.length > 0) return true;
+  // staff oversee every order of their jurisdiction, whatever its level
+  if (isStaff(v.actor) && covers(v.j, o.region_path)) return true;
+  // the task hall: a volunteer sees the open orders they could take, even while off duty
+  return o.status === 'pending' && isServing(v.actor) && v.actor.user.skills.includes(o.category_code) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
+}
