@@ -195,11 +195,17 @@ describe('the OpenAPI document (/api/docs)', () => {
       'DELETE /api/v1/squads/{id}/members/{userId}',
       'GET /api/v1/health',
       'GET /api/v1/me',
+      'GET /api/v1/orders',
+      'GET /api/v1/orders/{id}',
+      'GET /api/v1/orders/{id}/events',
       'GET /api/v1/regions',
       'GET /api/v1/regions/{id}',
       'GET /api/v1/service-categories',
       'GET /api/v1/squads',
       'GET /api/v1/squads/{id}',
+      'GET /api/v1/stats/overview',
+      'GET /api/v1/tasks/mine',
+      'GET /api/v1/tasks/pool',
       'GET /api/v1/users',
       'GET /api/v1/users/{id}',
       'PATCH /api/v1/me',
@@ -208,6 +214,15 @@ describe('the OpenAPI document (/api/docs)', () => {
       'PATCH /api/v1/users/{id}',
       'POST /api/v1/auth/dev-login',
       'POST /api/v1/auth/wechat',
+      'POST /api/v1/orders',
+      'POST /api/v1/orders/{id}/accept',
+      'POST /api/v1/orders/{id}/cancel',
+      'POST /api/v1/orders/{id}/check-in',
+      'POST /api/v1/orders/{id}/complete',
+      'POST /api/v1/orders/{id}/confirm',
+      'POST /api/v1/orders/{id}/dispatch',
+      'POST /api/v1/orders/{id}/reject',
+      'POST /api/v1/orders/{id}/release',
       'POST /api/v1/regions',
       'POST /api/v1/service-categories',
       'POST /api/v1/squads',
@@ -226,8 +241,8 @@ describe('the OpenAPI document (/api/docs)', () => {
 
   it('documents each request body as the class-validator DTO that validates it: properties, required, no others', () => {
     const bodies = [...documentedOperations(doc)].filter(([, op]) => op.requestBody);
-    // every POST/PATCH/PUT of the app has one (the DELETE has none)
-    const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key));
+    // every POST/PATCH/PUT of the app has one (the DELETE has none, nor accepting an order: it says nothing more)
+    const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key) && key !== 'POST /api/v1/orders/{id}/accept');
     expect(bodies.map(([key]) => key).sort()).toEqual(writes);
     for (const [key, op] of bodies) {
       expect(op.requestBody!.required).toBe(true);
@@ -345,6 +360,35 @@ describe('the OpenAPI document (/api/docs)', () => {
     // a fellow member's view: masked people
     await check('GET', `/api/v1/squads/${squadId}`, '/api/v1/squads/{id}', { headers: volunteer }, 200);
     await check('GET', `/api/v1/users/${w.users.residentX1.id}`, '/api/v1/users/{id}', { headers: volunteer }, 404);
+
+    // orders: the whole lifecycle, each answer against its schema (the volunteer available whatever the day)
+    await database.db.query(`UPDATE app_user SET roster = NULL WHERE id = $1`, [w.users.volunteerA1.id]);
+    const resident = bearer(w.users.residentA1.token);
+    const orderBody = { categoryCode: 'errands', description: '帮忙买菜', urgency: 'urgent', headcount: 1 };
+    const order = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: orderBody }, 201);
+    await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: orderBody }, 200);
+    await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: { ...orderBody, description: '别的' } }, 409);
+    const orderId = order.json<{ id: string }>().id;
+    const o = (suffix: string) => `/api/v1/orders/${orderId}${suffix}`;
+    await check('GET', '/api/v1/tasks/pool', '/api/v1/tasks/pool', { headers: volunteer }, 200);
+    await check('POST', o('/dispatch'), '/api/v1/orders/{id}/dispatch', { headers: admin, payload: { assigneeId: w.users.volunteerA1.id } }, 200);
+    await check('POST', o('/reject'), '/api/v1/orders/{id}/reject', { headers: volunteer, payload: { reason: '今天不在家' } }, 200);
+    await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
+    await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 409);
+    await check('POST', o('/release'), '/api/v1/orders/{id}/release', { headers: volunteer, payload: { reason: '临时有事' } }, 200);
+    await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
+    await check('POST', o('/check-in'), '/api/v1/orders/{id}/check-in', { headers: volunteer, payload: { location: { lat: 40.751, lng: 107.401 } } }, 200);
+    await check('POST', o('/complete'), '/api/v1/orders/{id}/complete', { headers: volunteer, payload: { note: '已买好送到', photoUrls: ['https://example.com/a.jpg'] } }, 200);
+    await check('POST', o('/confirm'), '/api/v1/orders/{id}/confirm', { headers: resident, payload: { resolved: true, rating: 5 } }, 200);
+    await check('GET', o(''), '/api/v1/orders/{id}', { headers: volunteer }, 200);
+    await check('GET', o('/events'), '/api/v1/orders/{id}/events', { headers: resident }, 200);
+    await check('GET', '/api/v1/orders?limit=2', '/api/v1/orders', { headers: admin }, 200);
+    await check('GET', '/api/v1/tasks/mine', '/api/v1/tasks/mine', { headers: volunteer }, 200);
+    await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: admin }, 200);
+    await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: volunteer }, 403);
+    const second = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: resident, payload: orderBody }, 201);
+    await check('POST', `/api/v1/orders/${second.json<{ id: string }>().id}/cancel`, '/api/v1/orders/{id}/cancel', { headers: resident, payload: { reason: '不需要了' } }, 200);
+    await check('GET', `/api/v1/orders/${second.json<{ id: string }>().id}`, '/api/v1/orders/{id}', { headers: bearer(w.users.residentX1.token) }, 404);
   });
 
   it('leaves request bodies to class-validator alone: Fastify gets no body or response schema to validate or serialise with', async () => {
