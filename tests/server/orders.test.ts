@@ -68,8 +68,8 @@ describe('the order lifecycle over HTTP', () => {
     expect(replies.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
     const other = await call('residentA2', 'POST', '/orders', { ...body, description: '买药' }, { 'idempotency-key': key });
     expect(other.statusCode).toBe(409);
-    const [{ n }] = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM service_order WHERE idempotency_key = $1`, [key]);
-    expect(n).toBe(1);
+    const [row] = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM service_order WHERE idempotency_key = $1`, [key]);
+    expect(row?.n).toBe(1);
   });
 
   it('lists orders by scope with cursor pages', async () => {

@@ -20,7 +20,7 @@ import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { updateReturning } from '../../db/returning';
 import { covers, isStaff } from '../access/jurisdiction';
-import { acceptMinutes, HOLDING, loadAssignments, loadOrder, type AssignmentRow, type OrderRow } from './order-row';
+import { acceptMinutes, HOLDING, loadAssignments, loadOrder, orderSelect, type AssignmentRow, type OrderRow } from './order-row';
 import { isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
 
 /**
@@ -53,15 +53,43 @@ export function requestHash(body: CreateOrderDto): string {
 
 export interface Created {
   id: string;
+  /** The new order as read back in the same statement; absent for a replay (read it again). */
+  row?: OrderRow;
   /** True when an earlier request with the same Idempotency-Key had already created it. */
   replayed: boolean;
 }
+
+/**
+ * The order and its `created` event in ONE statement (data-modifying CTEs), which also reads the category's
+ * deadline and answers the new row with its names: one round trip on the hot path, atomic without a transaction.
+ * No row back means the category is unknown or inactive, or the Idempotency-Key was used before.
+ */
+const CREATE_SQL = `
+  WITH c AS (
+    SELECT CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
+    FROM service_category WHERE code = $4 AND active
+  ), ins AS (
+    INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+      preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+      escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
+           CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
+           $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18
+    FROM c
+    ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+    RETURNING *
+  ), ev AS (
+    INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+    SELECT id, 1, 'created', $2, $18, NULL, 'pending', NULL, $19::jsonb FROM ins
+  )
+  ${orderSelect('ins')}`;
 
 /**
  * 点单. A resident orders for themself; a grid worker or dispatcher (or admin) orders for a resident of their
  * jurisdiction (代下单, for the elderly without smartphones). With an Idempotency-Key, the unique constraint
  * (requester_id, idempotency_key) makes a repeated or concurrent request find the first one's order instead of
  * creating a second: INSERT … ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit.
+ * Runs outside a transaction (its one write is one statement); `m` may be the pool's manager.
  */
 export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrderDto, idempotencyKey: string | undefined): Promise<Created> {
   const { actor, now } = v;
@@ -71,86 +99,71 @@ export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrder
     throw new ForbiddenError('只有居民可以为自己点单。');
   }
   if (proxy && !isStaff(actor)) throw new ForbiddenError('只有网格员、调度员可以代居民下单。');
-  const residentId = body.residentId ?? actor.id;
-
-  const [resident] = await m.query<
-    Array<{ id: string; roles: string[]; address: string | null; location_lat: number | null; location_lng: number | null; region_id: string | null; path: string | null; level: string | null }>
-  >(
-    `SELECT u.id, u.roles, u.address, u.location_lat, u.location_lng, u.region_id, r.path, r.level
-     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
-    [residentId],
-  );
-  if (!resident || (proxy && !covers(v.j, resident.path))) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
-  if (!resident.roles.includes('resident')) throw fieldError('residentId', '该人员不是居民');
-  if (resident.region_id === null || resident.path === null || resident.level === null) {
-    throw fieldError(proxy ? 'residentId' : 'body', '居民还没有所属网格，请先在个人资料中选择所在网格');
-  }
-
-  const [category] = await m.query<Array<{ accept_minutes_normal: number; accept_minutes_urgent: number; active: boolean }>>(
-    `SELECT accept_minutes_normal, accept_minutes_urgent, active FROM service_category WHERE code = $1`,
-    [body.categoryCode],
-  );
-  if (!category || !category.active) throw fieldError('categoryCode', '没有这项服务');
-
   if (body.preferredStart !== undefined && body.preferredEnd !== undefined && Date.parse(body.preferredEnd) <= Date.parse(body.preferredStart)) {
     throw fieldError('preferredEnd', '结束时间须晚于开始时间');
   }
 
+  // the person ordering for themself was loaded with their place by the auth hook; a proxy's resident is read
+  let resident: { id: string; roles: string[]; address: string | null; lat: number | null; lng: number | null; regionId: string | null; path: string | null; level: string | null };
+  if (!proxy) {
+    const u = actor.user;
+    resident = { id: u.id, roles: u.roles, address: u.address, lat: u.locationLat, lng: u.locationLng, regionId: u.regionId, path: u.region?.path ?? null, level: u.region?.level ?? null };
+  } else {
+    const [row] = await m.query<
+      Array<{ id: string; roles: string[]; address: string | null; lat: number | null; lng: number | null; region_id: string | null; path: string | null; level: string | null }>
+    >(
+      `SELECT u.id, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id, r.path, r.level
+       FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+      [body.residentId],
+    );
+    if (!row || !covers(v.j, row.path)) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
+    resident = { ...row, regionId: row.region_id };
+  }
+  if (!resident.roles.includes('resident')) throw fieldError('residentId', '该人员不是居民');
+  if (resident.regionId === null || resident.path === null || resident.level === null) {
+    throw fieldError(proxy ? 'residentId' : 'body', '居民还没有所属网格，请先在个人资料中选择所在网格');
+  }
+
   const level = startLevel(resident.level);
-  const minutes = body.urgency === 'urgent' ? category.accept_minutes_urgent : category.accept_minutes_normal;
-  const location = body.location ?? (resident.location_lat !== null && resident.location_lng !== null ? { lat: resident.location_lat, lng: resident.location_lng } : null);
+  const channel = body.channel ?? (proxy ? 'phone' : 'miniapp');
+  const headcount = body.headcount ?? 1;
+  const location = body.location ?? (resident.lat !== null && resident.lng !== null ? { lat: resident.lat, lng: resident.lng } : null);
   const hash = idempotencyKey === undefined ? null : requestHash(body);
-  const inserted = await m.query<Array<{ id: string }>>(
-    `INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
-       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14, $16, $17, $18, $19, $20, $20)
-     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
-     RETURNING id`,
-    [
-      residentId,
-      actor.id,
-      body.channel ?? (proxy ? 'phone' : 'miniapp'),
-      body.categoryCode,
-      body.description,
-      body.address ?? resident.address,
-      location?.lat ?? null,
-      location?.lng ?? null,
-      body.preferredStart ?? null,
-      body.preferredEnd ?? null,
-      body.urgency,
-      body.headcount ?? 1,
-      resident.region_id,
-      resident.path,
-      level,
-      level === 'county' ? null : addMinutes(now, minutes),
-      addMinutes(now, minutes),
-      idempotencyKey ?? null,
-      hash,
-      now,
-    ],
-  );
-  const id = inserted[0]?.id;
-  if (id === undefined) {
+  const [row] = await m.query<OrderRow[]>(CREATE_SQL, [
+    resident.id,
+    actor.id,
+    channel,
+    body.categoryCode,
+    body.description,
+    body.address ?? resident.address,
+    location?.lat ?? null,
+    location?.lng ?? null,
+    body.preferredStart ?? null,
+    body.preferredEnd ?? null,
+    body.urgency,
+    headcount,
+    resident.regionId,
+    resident.path,
+    level,
+    idempotencyKey ?? null,
+    hash,
+    now,
+    JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
+  ]);
+  if (row) return { id: row.id, row, replayed: false };
+
+  if (idempotencyKey !== undefined) {
     // the key was used before (or at this very moment, by a request that has now committed)
     const [earlier] = await m.query<Array<{ id: string; request_hash: string | null }>>(
       `SELECT id, request_hash FROM service_order WHERE requester_id = $1 AND idempotency_key = $2`,
       [actor.id, idempotencyKey],
     );
-    if (!earlier) throw new ConflictError('同一请求正在处理中，请稍后再试。');
-    if (earlier.request_hash !== hash) throw new ConflictError('这个 Idempotency-Key 已用于另一份不同的点单，请换一个新的 Key。');
-    return { id: earlier.id, replayed: true };
+    if (earlier) {
+      if (earlier.request_hash !== hash) throw new ConflictError('这个 Idempotency-Key 已用于另一份不同的点单，请换一个新的 Key。');
+      return { id: earlier.id, replayed: true };
+    }
   }
-  await appendEvent(m, id, 1, {
-    type: 'created',
-    actorId: actor.id,
-    at: now,
-    from: null,
-    to: 'pending',
-    reason: null,
-    data: { channel: body.channel ?? (proxy ? 'phone' : 'miniapp'), proxy, urgency: body.urgency, headcount: body.headcount ?? 1, escalationLevel: level },
-  });
-  return { id, replayed: false };
+  throw fieldError('categoryCode', '没有这项服务');
 }
 
 // ---------- changing ----------

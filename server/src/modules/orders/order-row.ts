@@ -69,17 +69,21 @@ export interface AssignmentRow {
   photo_urls: string[];
 }
 
-/** The select every order read goes through; `WHERE` and `ORDER BY` are appended. */
-export const ORDER_SELECT = `
+/** The select every order read goes through, from `source` (the table, or a CTE of freshly written rows); `WHERE` and `ORDER BY` are appended. */
+export function orderSelect(source = 'service_order'): string {
+  return `
   SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
          r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone,
          COALESCE((SELECT cr.name FROM region cr
                    WHERE cr.id = ANY (string_to_array(trim(BOTH '/' FROM o.region_path), '/')::uuid[]) AND cr.level = 'community'
                    LIMIT 1), r.name) AS community_name
-  FROM service_order o
+  FROM ${source} o
   JOIN service_category c ON c.code = o.category_code
   JOIN region r ON r.id = o.region_id
   JOIN app_user u ON u.id = o.resident_id`;
+}
+
+export const ORDER_SELECT = orderSelect();
 
 /** One order by id, optionally locked for the rest of the transaction (every change locks it first). */
 export async function loadOrder(m: EntityManager, id: string, lock = false): Promise<OrderRow | undefined> {
@@ -88,14 +92,16 @@ export async function loadOrder(m: EntityManager, id: string, lock = false): Pro
 }
 
 /** The people on these orders in their current round, first to accept first. */
-export async function loadAssignments(m: EntityManager, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'round'>>): Promise<Map<string, AssignmentRow[]>> {
+export async function loadAssignments(m: EntityManager, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'round' | 'version'>>): Promise<Map<string, AssignmentRow[]>> {
   const out = new Map<string, AssignmentRow[]>(orders.map((o) => [o.id, []]));
-  if (orders.length === 0) return out;
+  // an order still at its first version has had nobody on it (every accept writes an event): skip the query
+  const touched = orders.filter((o) => o.version > 1);
+  if (touched.length === 0) return out;
   const rows = await m.query<AssignmentRow[]>(
     `SELECT a.*, u.name AS volunteer_name FROM order_assignment a JOIN app_user u ON u.id = a.volunteer_id
      JOIN unnest($1::uuid[], $2::int[]) AS t(order_id, round) ON t.order_id = a.order_id AND t.round = a.round
      ORDER BY a.accepted_at, a.id`,
-    [orders.map((o) => o.id), orders.map((o) => o.round)],
+    [touched.map((o) => o.id), touched.map((o) => o.round)],
   );
   for (const a of rows) out.get(a.order_id)?.push(a);
   return out;

@@ -73,11 +73,12 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       const key = Array.isArray(raw) ? raw[0] : raw;
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw fieldError('Idempotency-Key', '须为 1 到 200 个可见的英文字符（如 UUID）');
       const body = request.body as CreateOrderDto;
-      const { dto, replayed } = await app.db.transaction(async (m) => {
-        const v = await viewer(m, request);
-        const created = await lifecycle.createOrder(m, v, body, key);
-        return { dto: await presentOne(m, v, created.id), replayed: created.replayed };
-      });
+      // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
+      const m = app.db.manager;
+      const v = await viewer(m, request);
+      const created = await lifecycle.createOrder(m, v, body, key);
+      const replayed = created.replayed;
+      const dto = created.row ? (await presentOrders(m, v, [created.row]))[0]!.dto : await presentOne(m, v, created.id);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).send(dto);
     },
