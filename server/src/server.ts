@@ -52,7 +52,7 @@ export async function startServer(config: AppConfig, logger: Logger = pino({ lev
       const seeded = await seedDemoData(db);
       logger.info(
         seeded.seeded
-          ? `demo data: seeded ${seeded.places} places, ${seeded.people} people and ${seeded.squads} squads into the empty database in ${seeded.ms} ms`
+          ? `demo data: seeded ${seeded.places} places, ${seeded.people} people, ${seeded.squads} squads and ${seeded.orders} orders into the empty database in ${seeded.ms} ms`
           : 'demo data: database already has data, left as it is',
       );
     }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AdvisoryLock } from '../db/locks';
 import { buildDemoPeople, type Category, type DemoPeople } from './people';
+import { seedDemoOrders } from './orders';
 import { buildDemoTree, type PlaceRow } from './places';
 
 export interface SeedResult {
@@ -9,11 +10,13 @@ export interface SeedResult {
   places: number;
   people: number;
   squads: number;
+  /** Orders of the last two weeks, made through the real lifecycle. */
+  orders: number;
   /** How long the seed took (generation and inserts), in milliseconds; 0 when nothing was seeded. */
   ms: number;
 }
 
-const NOTHING: SeedResult = { seeded: false, places: 0, people: 0, squads: 0, ms: 0 };
+const NOTHING: SeedResult = { seeded: false, places: 0, people: 0, squads: 0, orders: 0, ms: 0 };
 
 async function insertPlaces(m: EntityManager, rows: PlaceRow[]): Promise<void> {
   // one statement: the parent of each row is in the same statement, and the foreign key is checked at its end
@@ -101,11 +104,13 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
     const people = buildDemoPeople(tree, catalogue);
     await insertPlaces(m, tree.rows);
     await insertPeople(m, people);
+    const orders = await seedDemoOrders(m, new Date());
     return {
       seeded: true,
       places: tree.rows.length,
       people: people.users.length,
       squads: people.squads.length,
+      orders,
       ms: 0,
     };
   });
