@@ -217,10 +217,11 @@ async function lock(m: EntityManager, v: Viewer, id: string): Promise<Locked> {
   if (!UUID_PATTERN.test(id)) throw new NotFoundError('需求不存在。');
   const o = await loadOrder(m, id, true);
   if (!o) throw new NotFoundError('需求不存在。');
-  const people = (await loadAssignments(m, [o])).get(o.id) ?? [];
-  const s = standingOf(v, o, people);
-  if (!maySee(v, o, s)) throw new NotFoundError('需求不存在。');
-  return { o, people, s };
+  const everyone = (await loadAssignments(m, [o])).get(o.id) ?? [];
+  const s = standingOf(v, o, everyone);
+  if (!maySee(v, o, s, everyone)) throw new NotFoundError('需求不存在。');
+  // the actions work on the current round's people
+  return { o, people: everyone.filter((a) => a.round === o.round), s };
 }
 
 /** The order goes back to waiting: a new window before it escalates (none at the top level). */

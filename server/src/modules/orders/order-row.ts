@@ -91,17 +91,16 @@ export async function loadOrder(m: EntityManager, id: string, lock = false): Pro
   return rows[0];
 }
 
-/** The people on these orders in their current round, first to accept first. */
-export async function loadAssignments(m: EntityManager, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'round' | 'version'>>): Promise<Map<string, AssignmentRow[]>> {
+/** Everyone who has been on these orders, every round, first to accept first (`round` tells the current ones). */
+export async function loadAssignments(m: EntityManager, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'version'>>): Promise<Map<string, AssignmentRow[]>> {
   const out = new Map<string, AssignmentRow[]>(orders.map((o) => [o.id, []]));
   // an order still at its first version has had nobody on it (every accept writes an event): skip the query
   const touched = orders.filter((o) => o.version > 1);
   if (touched.length === 0) return out;
   const rows = await m.query<AssignmentRow[]>(
     `SELECT a.*, u.name AS volunteer_name FROM order_assignment a JOIN app_user u ON u.id = a.volunteer_id
-     JOIN unnest($1::uuid[], $2::int[]) AS t(order_id, round) ON t.order_id = a.order_id AND t.round = a.round
-     ORDER BY a.accepted_at, a.id`,
-    [touched.map((o) => o.id), touched.map((o) => o.round)],
+     WHERE a.order_id = ANY($1::uuid[]) ORDER BY a.accepted_at, a.id`,
+    [touched.map((o) => o.id)],
   );
   for (const a of rows) out.get(a.order_id)?.push(a);
   return out;

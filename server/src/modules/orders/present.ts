@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { covers, isStaff } from '../access/jurisdiction';
 import { maskPhone, type FullViewReason } from '../access/privacy';
 import { loadAssignments, type AssignmentRow, type OrderRow } from './order-row';
-import { actionsFor, standingOf, type Standing, type Viewer } from './standing';
+import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './standing';
 
 /**
  * Orders as a viewer sees them. The resident's phone, the exact address and the location are shown only to the
@@ -44,6 +44,8 @@ function toAssignmentDto(a: AssignmentRow): AssignmentDto {
 export interface PresentedOrder {
   dto: OrderDto;
   standing: Standing;
+  /** May the viewer see it at all (callers answer 404 when not). */
+  visible: boolean;
 }
 
 /** Presents orders (in the given order) to the viewer, writing the access records of full views. */
@@ -51,8 +53,9 @@ export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly 
   const assignments = await loadAssignments(m, rows);
   const logged: Array<{ subject: string; fields: string; reason: string }> = [];
   const out = rows.map((o) => {
-    const people = assignments.get(o.id) ?? [];
-    const standing = standingOf(v, o, people);
+    const everyone = assignments.get(o.id) ?? [];
+    const people = everyone.filter((a) => a.round === o.round);
+    const standing = standingOf(v, o, everyone);
     const reason = fullViewReason(v, o, standing);
     const full = reason !== undefined;
     if (full && reason !== 'self') {
@@ -98,7 +101,7 @@ export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly 
       updatedAt: o.updated_at.toISOString(),
       actions: actionsFor(v, o, standing),
     };
-    return { dto, standing };
+    return { dto, standing, visible: maySee(v, o, standing, everyone) };
   });
   if (logged.length > 0) {
     await m.query(

@@ -176,7 +176,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
         if (!o) throw new NotFoundError('需求不存在。');
         const [presented] = await presentOrders(m, v, [o]);
-        if (!maySee(v, o, presented!.standing)) throw new NotFoundError('需求不存在。');
+        if (!presented!.visible) throw new NotFoundError('需求不存在。');
         return presented!.dto;
       }),
   );
@@ -199,8 +199,8 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         const v = await viewer(m, request);
         const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
         if (!o) throw new NotFoundError('需求不存在。');
-        const people = (await loadAssignments(m, [o])).get(o.id) ?? [];
-        if (!maySee(v, o, standingOf(v, o, people))) throw new NotFoundError('需求不存在。');
+        const everyone = (await loadAssignments(m, [o])).get(o.id) ?? [];
+        if (!maySee(v, o, standingOf(v, o, everyone), everyone)) throw new NotFoundError('需求不存在。');
         const rows = await m.query<
           Array<{ seq: number; type: OrderEventDto['type']; actor_id: string | null; actor_name: string | null; at: Date; from_status: OrderEventDto['fromStatus']; to_status: OrderEventDto['toStatus']; reason: string | null; data: Record<string, unknown> }>
         >(

@@ -107,10 +107,14 @@ export function mayReject(v: Viewer, o: Pick<OrderRow, 'dispatched_to_user_id' |
 }
 
 /** May the viewer read the order at all (anything else is answered 404, its existence not leaked)? */
-export function maySee(v: Viewer, o: OrderRow, s: Standing): boolean {
-  if (s.relations.length > 0) return true;
+export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonly AssignmentRow[]): boolean {
+  if (s.relations.some((r) => r !== 'eligible')) return true;
   // staff oversee every order of their jurisdiction, whatever its level
   if (isStaff(v.actor) && covers(v.j, o.region_path)) return true;
-  // the task hall: a volunteer sees the open orders they could take, even while off duty
-  return o.status === 'pending' && isServing(v.actor) && v.actor.user.skills.includes(o.category_code) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
+  // someone who was on it once (released, did not come, an earlier round) still sees it in their history
+  if (assignments.some((a) => a.volunteer_id === v.actor.id)) return true;
+  // the task hall: a volunteer sees the open orders they could take, even while off duty, and — the race lost —
+  // that it has just been taken; not how it goes on from there
+  const inHall = isServing(v.actor) && v.actor.user.skills.includes(o.category_code) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
+  return inHall && (o.status === 'pending' || o.status === 'dispatched' || o.status === 'accepted');
 }
