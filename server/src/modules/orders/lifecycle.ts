@@ -44,11 +44,20 @@ function startLevel(level: string): EscalationLevel {
 
 // ---------- creating ----------
 
-/** The request's fingerprint for Idempotency-Key: the validated body, keys sorted. */
+/** JSON with object keys sorted at every level and undefined properties left out: equal bodies, equal text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The request's fingerprint for Idempotency-Key: the validated body, canonical (key order does not matter). */
 export function requestHash(body: CreateOrderDto): string {
-  const entries = Object.entries(body as unknown as Record<string, unknown>).filter(([, value]) => value !== undefined);
-  entries.sort(([a], [b]) => (a < b ? -1 : 1));
-  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+  return createHash('sha256').update(canonical(body)).digest('hex');
 }
 
 export interface Created {
