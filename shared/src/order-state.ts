@@ -122,12 +122,15 @@ export function transition(
   return { ok: true, to: rule.to };
 }
 
+/** How an action reads after 不能 where its button's name does not ("不能问题未解决" → "不能反馈问题未解决"). */
+const ACTION_VERBS: Partial<Record<OrderAction, string>> = { reopen: '反馈问题未解决' };
+
 /** The 409 message: says what state the order is in. Taking an order someone else already took reads naturally. */
 export function stateMessage(status: OrderStatus, action: OrderAction): string {
   if (action === 'accept' && (status === 'accepted' || status === 'in_service' || status === 'completed' || status === 'closed')) {
     return '该需求已被接单。';
   }
-  return `该需求当前为「${ORDER_STATUS_NAMES[status]}」，不能${ORDER_ACTION_NAMES[action]}。`;
+  return `该需求当前为「${ORDER_STATUS_NAMES[status]}」，不能${ACTION_VERBS[action] ?? ORDER_ACTION_NAMES[action]}。`;
 }
 
 /** The actions these relations may take now: the buttons the mini-program shows. */

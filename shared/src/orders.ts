@@ -137,6 +137,14 @@ export class DispatchOrderDto {
   squadId?: string;
 }
 
+export class AcceptOrderDto {
+  /** A word for the resident and the dispatcher, e.g. "二十分钟后到" (on the timeline). */
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  note?: string;
+}
+
 /** Reject a dispatch, release an accepted order, cancel: a reason is always asked for (it is on the timeline). */
 export class OrderReasonDto {
   @ReasonField()

@@ -98,7 +98,12 @@ export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: u
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
-  if (errors.length > 0) return { ok: false, details: toErrorDetails(errors) };
+  if (errors.length > 0) {
+    // a required field left out is "必填", whatever rule it failed first ("必须是文本" would puzzle a person)
+    const given = plain as Record<string, unknown>;
+    const details = toErrorDetails(errors).map((d) => (/^\w+$/.test(d.field) && d.field !== 'body' && given[d.field] === undefined ? { ...d, message: '必填' } : d));
+    return { ok: false, details };
+  }
   // Compilers that define class fields (useDefineForClassFields) give every declared property an own `undefined`;
   // drop them, so "absent" stays absent and `{ ...current, ...patch }` never overwrites a value with undefined.
   for (const key of Object.keys(instance) as Array<keyof T>) if (instance[key] === undefined) delete instance[key];

@@ -19,6 +19,8 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
   pending: {
     dispatch: { by: ['staff'], to: 'dispatched' },
     accept: { by: ['eligible', 'assignee'], to: 'accepted' },
+    // giving back one's place in an order still waiting for more people
+    release: { by: ['assignee'], to: 'pending' },
     cancel: { by: ['requester', 'staff'], to: 'cancelled' },
   },
   dispatched: {
@@ -32,6 +34,8 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     cancel: { by: ['requester', 'staff'], to: 'cancelled' },
   },
   in_service: {
+    // the second and later people of a several-person order arriving
+    check_in: { by: ['assignee'], to: 'in_service' },
     complete: { by: ['assignee'], to: 'completed' },
     cancel: { by: ['staff'], to: 'cancelled' },
   },
@@ -69,10 +73,23 @@ describe('the order state machine', () => {
     expect(transition('pending', 'accept', ['eligible'], { headcount: 5, accepted: 3 })).toEqual({ ok: true, to: 'pending' });
     expect(transition('pending', 'accept', ['eligible'], { headcount: 5, accepted: 4 })).toEqual({ ok: true, to: 'accepted' });
     expect(transition('pending', 'accept', ['eligible'], { headcount: 1, accepted: 0 })).toEqual({ ok: true, to: 'accepted' });
+    // dispatched to one person or a squad: the first accept opens the rest of the places
+    expect(transition('dispatched', 'accept', ['assignee'], { headcount: 3, accepted: 0 })).toEqual({ ok: true, to: 'pending' });
+    expect(transition('dispatched', 'accept', ['assignee'], { headcount: 3, accepted: 2 })).toEqual({ ok: true, to: 'accepted' });
+  });
+
+  it('completes an order served by several people when the last of them is done', () => {
+    expect(transition('in_service', 'complete', ['assignee'], { othersServing: 2 })).toEqual({ ok: true, to: 'in_service' });
+    expect(transition('in_service', 'complete', ['assignee'], { othersServing: 0 })).toEqual({ ok: true, to: 'completed' });
+  });
+
+  it('reads naturally when refusing "not solved"', () => {
+    expect(transition('pending', 'reopen', ['requester'])).toEqual({ ok: false, kind: 'state', message: '该需求当前为「待接单」，不能反馈问题未解决。' });
   });
 
   it('lists the buttons to show', () => {
     expect(availableActions('pending', ['requester'])).toEqual(['cancel']);
+    expect(availableActions('pending', ['assignee'])).toEqual(['accept', 'release']);
     expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel']);
     expect(availableActions('dispatched', ['assignee'])).toEqual(['reject', 'accept']);
     expect(availableActions('accepted', ['assignee'])).toEqual(['release', 'check_in']);

@@ -102,10 +102,13 @@ describe('validateDto', () => {
     for (const d of r.details) expect(d.message).toMatch(/[\u4e00-\u9fff]/);
   });
 
-  it('reports a missing required field', () => {
+  it('reports a missing required field as 必填, whatever rule it fails first', () => {
     const r = validateDto(Sample, { phone: '13800138000' });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.details).toEqual([{ field: 'name', message: '必须是文本' }]);
+    if (!r.ok) expect(r.details).toEqual([{ field: 'name', message: '必填' }]);
+    // given but wrong: the rule's own message
+    const wrong = validateDto(Sample, { phone: '13800138000', name: 3 });
+    if (!wrong.ok) expect(wrong.details).toEqual([{ field: 'name', message: '必须是文本' }]);
   });
 
   it('rejects a body that is not an object', () => {

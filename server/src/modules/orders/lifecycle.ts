@@ -3,6 +3,7 @@ import {
   FAR_CHECK_IN_METERS,
   distanceMeters,
   transition,
+  type AcceptOrderDto,
   type CheckInDto,
   type CompleteOrderDto,
   type ConfirmOrderDto,
@@ -194,11 +195,23 @@ async function appendEvent(m: EntityManager, orderId: string, seq: number, e: Ev
   );
 }
 
-/** Writes the order's new column values and its event, numbered by the new version. The row is locked. */
+/** A column's new value written as SQL over its current value, e.g. `accepted_count + 1`. */
+class Sql {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Writes the order's new column values and its event, numbered by the new version. The row is locked; places are
+ * still counted in SQL (`accepted_count + 1`), so that the CHECK accepted_count <= headcount would refuse an extra
+ * place even if the lock were ever lost.
+ */
 async function commit(m: EntityManager, o: OrderRow, set: Record<string, unknown>, e: Omit<EventInput, 'from' | 'at'> & { at: Date }): Promise<void> {
-  const columns = Object.keys(set);
-  const params: unknown[] = [o.id, e.at, ...Object.values(set)];
-  const assignments = columns.map((c, i) => `${c} = $${i + 3}`);
+  const params: unknown[] = [o.id, e.at];
+  const assignments = Object.entries(set).map(([column, value]) => {
+    if (value instanceof Sql) return `${column} = ${value.text}`;
+    params.push(value);
+    return `${column} = $${params.length}`;
+  });
   const [row] = await updateReturning<{ version: number }>(
     m,
     `UPDATE service_order SET ${[...assignments, 'version = version + 1', 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING version`,
@@ -252,7 +265,11 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
       `SELECT u.id, u.name, u.roles, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
       [body.assigneeId],
     );
-    if (!person || !covers(v.j, person.path)) throw fieldError('assigneeId', '接单人不存在或不在您的管辖范围内');
+    // someone of the dispatcher's jurisdiction, or of the area the order has reached (a grid worker sending an
+    // escalated order to a volunteer of the next grid)
+    if (!person || !(covers(v.j, person.path) || (person.path?.startsWith(o.scope_path) ?? false))) {
+      throw fieldError('assigneeId', '接单人不存在，或不在您的管辖范围和需求所在区域内');
+    }
     if (!person.roles.includes('volunteer') && !person.roles.includes('grid_worker')) throw fieldError('assigneeId', '只能派给志愿者或网格员');
     if (people.some((a) => a.volunteer_id === person.id && HOLDING.includes(a.state))) throw new ConflictError(`${person.name}已接下这个需求。`);
     data = { assigneeId: person.id, assigneeName: person.name };
@@ -262,7 +279,11 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
       `SELECT s.id, s.name, r.path FROM squad s JOIN region r ON r.id = s.region_id WHERE s.id = $1`,
       [body.squadId],
     );
-    if (!squad || !covers(v.j, squad.path)) throw fieldError('squadId', '小分队不存在或不在您的管辖范围内');
+    // a squad of the dispatcher's jurisdiction, or one serving the resident's area (a grid worker sending an order
+    // to the community's squad, which they often lead)
+    if (!squad || !(covers(v.j, squad.path) || o.region_path.startsWith(squad.path))) {
+      throw fieldError('squadId', '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域');
+    }
     data = { squadId: squad.id, squadName: squad.name };
     set = { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: squad.id };
   }
@@ -285,10 +306,11 @@ export async function reject(m: EntityManager, v: Viewer, id: string, body: Orde
 /**
  * 接单. Taken from the task hall (eligible: skill, area at the order's level, available now) or accepted by the
  * person or squad it was dispatched to. With headcount N the N-th acceptance makes it `accepted`; every later
- * one is refused "该需求已被接单". The row lock serialises concurrent accepts; the partial unique index on
- * (order_id, round, volunteer_id) and the CHECK accepted_count <= headcount would refuse a double place anyway.
+ * one is refused "该需求已被接单". The row lock serialises concurrent accepts; behind it, the partial unique index on
+ * (order_id, round, volunteer_id) refuses a second place for one person, and the count is raised in SQL so the
+ * CHECK accepted_count <= headcount refuses a place too many.
  */
-export async function accept(m: EntityManager, v: Viewer, id: string): Promise<void> {
+export async function accept(m: EntityManager, v: Viewer, id: string, body: AcceptOrderDto = {}): Promise<void> {
   const { o, s } = await lock(m, v, id);
   if (s.holding) throw new ConflictError('您已接下这个需求。');
   if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
@@ -305,8 +327,8 @@ export async function accept(m: EntityManager, v: Viewer, id: string): Promise<v
   await commit(
     m,
     o,
-    { status: to, accepted_count: count, first_accepted_at: o.first_accepted_at ?? v.now },
-    { type: 'accept', actorId: v.actor.id, at: v.now, to, reason: null, data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId } },
+    { status: to, accepted_count: new Sql('accepted_count + 1'), first_accepted_at: o.first_accepted_at ?? v.now },
+    { type: 'accept', actorId: v.actor.id, at: v.now, to, reason: body.note ?? null, data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId } },
   );
 }
 
@@ -320,7 +342,7 @@ export async function release(m: EntityManager, v: Viewer, id: string, body: Ord
   if (s.holding.state !== 'accepted') throw new ConflictError('您已签到，不能退单；如无法继续服务，请联系网格员。');
   const to = allowed(o, 'release', s);
   await m.query(`UPDATE order_assignment SET state = 'released', ended_at = $2, end_reason = $3 WHERE id = $1`, [s.holding.id, v.now, body.reason]);
-  const set: Record<string, unknown> = { status: to, accepted_count: o.accepted_count - 1 };
+  const set: Record<string, unknown> = { status: to, accepted_count: new Sql('accepted_count - 1') };
   if (o.dispatched_to_user_id === v.actor.id) set.dispatched_to_user_id = null;
   if (o.status !== 'pending') set.escalate_at = waitingAgain(o, v.now);
   await commit(m, o, set, { type: 'release', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { acceptedCount: o.accepted_count - 1 } });

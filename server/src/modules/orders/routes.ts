@@ -1,4 +1,5 @@
 import {
+  AcceptOrderDto,
   CheckInDto,
   CompleteOrderDto,
   ConfirmOrderDto,
@@ -229,7 +230,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
     name: string,
     summary: string,
     description: string,
-    dto: (new () => B) | null,
+    dto: new () => B,
     run: (m: EntityManager, v: Viewer, id: string, body: B) => Promise<void>,
     errors: Array<ErrorStatus | [ErrorStatus, string]>,
   ) => {
@@ -237,7 +238,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       `${ORDERS_PATH}/:id/${name}`,
       {
         schema: docs({ tags: ['orders'], summary, description, auth: 'required', params: idParam, response: { 200: orderSchema }, errors: [403, 404, ...errors] }),
-        ...(dto ? { preValidation: validateBody(dto) } : {}),
+        preValidation: validateBody(dto),
       },
       async (request) =>
         app.db.transaction(async (m) => {
@@ -253,7 +254,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
     'accept',
     '接单',
     '从任务大厅接单（技能相符、在需求当前级别的区域内、当前可接单），或接受派给自己/自己小分队的需求。需要 N 人的需求，第 N 人接单后变为「已接单」。多人同时接单时只有所需人数成功，其余得到 409「该需求已被接单」。',
-    null,
+    AcceptOrderDto,
     lifecycle.accept,
     [[409, '该需求已被接单 / 已派给他人 / 您已接下']],
   );

@@ -246,7 +246,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
     const { onDuty } = request.body as DutyDto;
     await app.db.getRepository(User).update({ id: actor.id }, { onDuty });
     const roster = actor.user.roster;
-    return { onDuty, availableNow: isAvailableNow(onDuty, roster), roster };
+    return { onDuty, availableNow: isAvailableNow(onDuty, roster, app.clock()), roster };
   });
 
   app.put<{ Params: { id: string } }>(`${path}/:id/roster`, { schema: docs({ tags: ['users'], summary: '设置每周值班表', description: '本人（志愿者、网格员）或有管辖权的工作人员；空列表表示不设值班表（在岗即可接单）。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: dutyStatusSchema }, errors: [403, 404] }) , preValidation: validateBody(RosterDto) }, async (request): Promise<DutyStatusDto> => {
@@ -269,7 +269,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
       const roster = slots.map((s) => ({ weekday: s.weekday, start: s.start, end: s.end }));
       await m.getRepository(User).update({ id: subject.user.id }, { roster: roster.length > 0 ? roster : null });
       const onDuty = subject.user.onDuty;
-      return { onDuty, availableNow: isAvailableNow(onDuty, roster.length > 0 ? roster : null), roster: roster.length > 0 ? roster : null };
+      return { onDuty, availableNow: isAvailableNow(onDuty, roster.length > 0 ? roster : null, app.clock()), roster: roster.length > 0 ? roster : null };
     });
   });
 }
