@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { exitOf, startServerProcess, type StartedServer } from '../support/server-process';
 import { rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
 import { TEST_JWT_SECRET, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { tempDir, waitFor } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 import { buildWorld, bearer, type World } from '../support/world';
 
 /**
@@ -20,7 +20,6 @@ import { buildWorld, bearer, type World } from '../support/world';
  * order's row lock (and, with two processes, nothing in any one process's memory can be what keeps them apart).
  */
 
-const SERVER_DIR = path.resolve(__dirname, '..', '..', 'server');
 const VOLUNTEERS = 50;
 const BUSY = '该需求已被接单。';
 
@@ -73,33 +72,6 @@ class Client {
   }
 }
 
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-}
-
-/** `server/src/server.ts` as `pnpm start` runs it, on the given database; resolves once it prints its URL. */
-async function startProcess(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], { cwd: SERVER_DIR, env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
-      return /is running at (http:\/\/[\d.:]+)/.exec(out)?.[1];
-    },
-    90_000,
-    'the server to print its URL',
-  );
-  return { child, url, output: () => out };
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
 
 interface Tally {
   rounds: number;
@@ -295,13 +267,13 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
     const dataDirs = [tempDir('race-data'), tempDir('race-data')];
     const h5Dir = tempDir('race-h5');
     writeFileSync(path.join(h5Dir, 'index.html'), '<!doctype html><title>帮帮团</title>');
-    let servers: Started[] = [];
+    let servers: StartedServer[] = [];
 
     beforeAll(async () => {
       // the same database and the same JWT secret: a token signed here is good at both
       servers = await Promise.all(
         dataDirs.map((dir) =>
-          startProcess({
+          startServerProcess({
             DATABASE_URL: database.url,
             JWT_SECRET: TEST_JWT_SECRET,
             NODE_ENV: 'test',

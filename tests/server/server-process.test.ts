@@ -1,46 +1,12 @@
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { exitOf, startServerProcess } from '../support/server-process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { tempDir, waitFor } from '../support/tmp';
+import { tempDir } from '../support/tmp';
 
 const SERVER_DIR = path.resolve(__dirname, '..', '..', 'server');
 
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  output: () => string;
-}
-
-/** Starts `server/src/server.ts` exactly as `pnpm start` does, and waits for the line that prints the URL. */
-async function startProcess(env: Record<string, string>, runAs?: { uid: number; gid: number }): Promise<Started> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !['DATABASE_URL', 'JWT_SECRET', 'NODE_ENV', 'PORT', 'DATA_DIR'].includes(k)) base[k] = v;
-  }
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'src/server.ts'], {
-    cwd: SERVER_DIR,
-    env: { ...base, ...env },
-    ...runAs,
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const url = await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
-      return /is running at (http:\/\/[\d.:]+)/.exec(out)?.[1];
-    },
-    90_000,
-    'the server to print its URL',
-  );
-  return { child, url, output: () => out };
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
 
 async function withDatabase<T>(dataDir: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const port = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
@@ -65,7 +31,7 @@ describe('the server process', () => {
 
   it('starts with its own PostgreSQL and demo data, stops cleanly on SIGTERM, and keeps the data', async () => {
     const env = { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', H5_DIR: h5Dir, LOG_LEVEL: 'info' };
-    const first = await startProcess(env);
+    const first = await startServerProcess(env);
     try {
       const health = await fetch(`${first.url}/api/v1/health`);
       expect(health.status).toBe(200);
@@ -74,7 +40,7 @@ describe('the server process', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toContain('帮帮团');
-      expect(first.output()).toMatch(/seeded 53 places, 1945 people and 10 squads into the empty database in \d+ ms/);
+      expect(first.output()).toMatch(/seeded 53 places, 1945 people, 10 squads and 160 orders into the empty database in \d+ ms/);
       expect(first.output()).toMatch(/Demo accounts \(log in with the phone: POST \/api\/v1\/auth\/dev-login/);
       expect(first.output()).toMatch(/管理员.*admin.*13800000001/);
 
@@ -87,7 +53,7 @@ describe('the server process', () => {
     expect(first.output()).toMatch(/embedded PostgreSQL stopped/);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
 
-    const second = await startProcess(env);
+    const second = await startServerProcess(env);
     try {
       expect(second.output()).toMatch(/database already has data/);
       expect(second.output()).toMatch(/居民.*resident.*13800000005/); // the demo data is still there
@@ -111,7 +77,7 @@ describe('the server process', () => {
     };
     const home = tempDir('nobody');
     chownSync(home, nobody.uid, nobody.gid);
-    const started = await startProcess({ DATA_DIR: path.join(home, 'data'), HOME: home, PORT: '0', H5_DIR: h5Dir, LOG_LEVEL: 'info' }, nobody);
+    const started = await startServerProcess({ DATA_DIR: path.join(home, 'data'), HOME: home, PORT: '0', H5_DIR: h5Dir, LOG_LEVEL: 'info' }, nobody);
     try {
       const health = await fetch(`${started.url}/api/v1/health`);
       expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
