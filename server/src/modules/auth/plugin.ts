@@ -3,6 +3,8 @@ import type { Role } from '@bangbang/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
+import { Statement, run } from '../../db/prepared';
+import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
 
 /** How long a login lasts. */
@@ -51,6 +53,30 @@ async function auth(app: FastifyInstance): Promise<void> {
   });
   app.decorateRequest('actor', null);
 
+  // Every authenticated request starts here, so it is one prepared statement (TypeORM's findOne with a relation
+  // sends two queries, each planned anew), hydrated by the entities' own column lists.
+  const userColumns = app.db.getMetadata(User).columns;
+  const regionColumns = app.db.getMetadata(Region).columns;
+  const actorStatement = new Statement<Record<string, unknown>>(
+    'auth_actor',
+    `SELECT ${userColumns.map((c) => `u.${c.databaseName} AS "u.${c.databaseName}"`).join(', ')},
+            ${regionColumns.map((c) => `r.${c.databaseName} AS "r.${c.databaseName}"`).join(', ')}
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+  );
+  const loadActorUser = async (id: string): Promise<User | undefined> => {
+    const [row] = await run(app.db, actorStatement, [id]);
+    if (!row) return undefined;
+    const user = new User();
+    for (const c of userColumns) (user as unknown as Record<string, unknown>)[c.propertyName] = row[`u.${c.databaseName}`];
+    if (row['r.id'] === null) user.region = null;
+    else {
+      const region = new Region();
+      for (const c of regionColumns) (region as unknown as Record<string, unknown>)[c.propertyName] = row[`r.${c.databaseName}`];
+      user.region = region;
+    }
+    return user;
+  };
+
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
@@ -64,7 +90,7 @@ async function auth(app: FastifyInstance): Promise<void> {
     }
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
     // one query: the person and their place (whose path is their jurisdiction)
-    const user = await app.db.getRepository(User).findOne({ where: { id: claims.sub }, relations: { region: true } });
+    const user = await loadActorUser(claims.sub);
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
     request.actor = { id: user.id, roles: user.roles, regionId: user.regionId, regionPath: user.region?.path ?? null, user };
   });

@@ -19,9 +19,10 @@ import {
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import { covers, isStaff } from '../access/jurisdiction';
-import { acceptMinutes, HOLDING, loadAssignments, loadOrder, orderSelect, type AssignmentRow, type OrderRow } from './order-row';
+import { acceptMinutes, HOLDING, loadAssignments, loadOrder, type AssignmentRow, type OrderRow } from './order-row';
 import { isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
 
 /**
@@ -61,6 +62,20 @@ export function requestHash(body: CreateOrderDto): string {
   return createHash('sha256').update(canonical(body)).digest('hex');
 }
 
+interface ResidentOfOrder {
+  id: string;
+  name: string;
+  phone: string | null;
+  roles: string[];
+  address: string | null;
+  lat: number | null;
+  lng: number | null;
+  regionId: string | null;
+  regionName: string | null;
+  path: string | null;
+  level: string | null;
+}
+
 export interface Created {
   id: string;
   /** The new order as read back in the same statement; absent for a replay (read it again). */
@@ -70,29 +85,33 @@ export interface Created {
 }
 
 /**
- * The order and its `created` event in ONE statement (data-modifying CTEs), which also reads the category's
- * deadline and answers the new row with its names: one round trip on the hot path, atomic without a transaction.
- * No row back means the category is unknown or inactive, or the Idempotency-Key was used before.
+ * The order and its `created` event in ONE statement (data-modifying CTEs), which also reads the category's name and
+ * deadline: one round trip on the hot path, atomic without a transaction, prepared once per connection. The names
+ * shown with the order (resident, place) are already known to the caller. No row back means the category is
+ * unknown or inactive, or the Idempotency-Key was used before.
  */
-const CREATE_SQL = `
-  WITH c AS (
-    SELECT CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
-    FROM service_category WHERE code = $4 AND active
-  ), ins AS (
-    INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
-      preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-      escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
-    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
-           CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
-           $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18
-    FROM c
-    ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
-    RETURNING *
-  ), ev AS (
-    INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
-    SELECT id, 1, 'created', $2, $18, NULL, 'pending', NULL, $19::jsonb FROM ins
-  )
-  ${orderSelect('ins')}`;
+const CREATE = new Statement<Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>>(
+  'order_create',
+  `WITH c AS (
+     SELECT name, accept_minutes_normal, accept_minutes_urgent,
+            CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
+     FROM service_category WHERE code = $4 AND active
+   ), ins AS (
+     INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
+            CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
+            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18
+     FROM c
+     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+     RETURNING *
+   ), ev AS (
+     INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+     SELECT id, 1, 'created', $2, $18, NULL, 'pending', NULL, $19::jsonb FROM ins
+   )
+   SELECT ins.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent FROM ins, c`,
+);
 
 /**
  * 点单. A resident orders for themself; a grid worker or dispatcher (or admin) orders for a resident of their
@@ -114,20 +133,22 @@ export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrder
   }
 
   // the person ordering for themself was loaded with their place by the auth hook; a proxy's resident is read
-  let resident: { id: string; roles: string[]; address: string | null; lat: number | null; lng: number | null; regionId: string | null; path: string | null; level: string | null };
+  let resident: ResidentOfOrder;
   if (!proxy) {
     const u = actor.user;
-    resident = { id: u.id, roles: u.roles, address: u.address, lat: u.locationLat, lng: u.locationLng, regionId: u.regionId, path: u.region?.path ?? null, level: u.region?.level ?? null };
+    resident = {
+      id: u.id, name: u.name, phone: u.phone, roles: u.roles, address: u.address, lat: u.locationLat, lng: u.locationLng,
+      regionId: u.regionId, regionName: u.region?.name ?? null, path: u.region?.path ?? null, level: u.region?.level ?? null,
+    };
   } else {
-    const [row] = await m.query<
-      Array<{ id: string; roles: string[]; address: string | null; lat: number | null; lng: number | null; region_id: string | null; path: string | null; level: string | null }>
-    >(
-      `SELECT u.id, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id, r.path, r.level
+    const [row] = await m.query<ResidentOfOrder[]>(
+      `SELECT u.id, u.name, u.phone, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id AS "regionId",
+              r.name AS "regionName", r.path, r.level
        FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
       [body.residentId],
     );
     if (!row || !covers(v.j, row.path)) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
-    resident = { ...row, regionId: row.region_id };
+    resident = row;
   }
   if (!resident.roles.includes('resident')) throw fieldError('residentId', '该人员不是居民');
   if (resident.regionId === null || resident.path === null || resident.level === null) {
@@ -139,7 +160,7 @@ export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrder
   const headcount = body.headcount ?? 1;
   const location = body.location ?? (resident.lat !== null && resident.lng !== null ? { lat: resident.lat, lng: resident.lng } : null);
   const hash = idempotencyKey === undefined ? null : requestHash(body);
-  const [row] = await m.query<OrderRow[]>(CREATE_SQL, [
+  const [inserted] = await run(m, CREATE, [
     resident.id,
     actor.id,
     channel,
@@ -160,7 +181,11 @@ export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrder
     now,
     JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
   ]);
-  if (row) return { id: row.id, row, replayed: false };
+  if (inserted) {
+    // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do
+    const row: OrderRow = { ...inserted, region_name: resident.regionName ?? '', community_name: resident.regionName ?? '', resident_name: resident.name, resident_phone: resident.phone };
+    return { id: row.id, row, replayed: false };
+  }
 
   if (idempotencyKey !== undefined) {
     // the key was used before (or at this very moment, by a request that has now committed)

@@ -33,8 +33,8 @@ import { User } from '../users/user.entity';
 @Index('service_order_region_idx', { synchronize: false })
 @Index('service_order_created_idx', ['createdAt', 'id'])
 @Index('service_order_resident_idx', ['residentId', 'createdAt'])
-@Index('service_order_dispatched_user_idx', ['dispatchedToUserId'])
-@Index('service_order_dispatched_squad_idx', ['dispatchedToSquadId'])
+@Index('service_order_dispatched_user_idx', { synchronize: false })
+@Index('service_order_dispatched_squad_idx', { synchronize: false })
 @Index('service_order_pool_idx', { synchronize: false })
 @Index('service_order_escalate_idx', { synchronize: false })
 export class ServiceOrder {
