@@ -88,7 +88,8 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
       case 'accept':
         return !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.dispatchedToMe : s.dispatchedToMe);
       case 'reject':
-        return !s.holding && mayReject(v, o);
+        // a squad leader may decline a dispatch to the squad even while holding a place of their own
+        return mayReject(v, o);
       case 'release':
         return state === 'accepted';
       case 'check_in':
