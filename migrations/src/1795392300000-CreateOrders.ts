@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * round, so a reopened order keeps who served it before), and its timeline. Race safety lives here as much as in
  * code: an order's row is locked for every change, a person can hold one place per round (partial unique index),
  * places never exceed the headcount (CHECK), an idempotency key is unique per requester, and events are numbered
- * per order (UNIQUE (order_id, seq)) so two writers can never both append "the next" event.
+ * per order (PRIMARY KEY (order_id, seq)) so two writers can never both append "the next" event.
  */
 export class CreateOrders1795392300000 implements MigrationInterface {
   name = 'CreateOrders1795392300000';
@@ -108,7 +108,6 @@ export class CreateOrders1795392300000 implements MigrationInterface {
 
     await q.query(`
       CREATE TABLE order_event (
-        id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         order_id     uuid NOT NULL REFERENCES service_order(id) ON DELETE CASCADE,
         seq          integer NOT NULL,
         type         text NOT NULL
@@ -120,10 +119,12 @@ export class CreateOrders1795392300000 implements MigrationInterface {
         to_status    text NOT NULL,
         reason       text,
         data         jsonb NOT NULL DEFAULT '{}',
-        CONSTRAINT order_event_seq_key UNIQUE (order_id, seq)
+        -- numbered per order: two writers can never both append "the next" event
+        CONSTRAINT order_event_pkey PRIMARY KEY (order_id, seq)
       )
     `);
-    await q.query(`CREATE INDEX order_event_type_idx ON order_event (type, at)`);
+    // escalations are counted in the statistics; no other event type is looked up by type
+    await q.query(`CREATE INDEX order_event_escalate_idx ON order_event (at) WHERE type = 'escalate'`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

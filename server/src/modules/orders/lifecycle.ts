@@ -30,7 +30,7 @@ import { isServing, maySee, mayReject, standingOf, type Standing, type Viewer } 
  * so concurrent requests on one order — from any number of API processes — are applied one after the other, each
  * seeing the previous one's result: no lost update, no place given twice. The state machine of
  * shared/order-state.ts decides what is allowed; the change and its event are written together, the event numbered
- * by the order's version (UNIQUE (order_id, seq) would refuse a second "next" event).
+ * by the order's version (its key (order_id, seq) would refuse a second "next" event).
  */
 
 const MINUTE = 60_000;

@@ -1,5 +1,5 @@
 import type { AssignmentState, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ServiceCategory } from '../catalogue/service-category.entity';
 import { Region } from '../regions/region.entity';
 import { Squad } from '../squads/squad.entity';
@@ -260,20 +260,17 @@ export class OrderAssignment {
   'order_event_type_check',
   `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate')`,
 )
-@Unique('order_event_seq_key', ['orderId', 'seq'])
-@Index('order_event_type_idx', ['type', 'at'])
+@Index('order_event_escalate_idx', { synchronize: false })
 export class OrderEvent {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
-  id!: string;
-
-  @Column({ name: 'order_id', type: 'uuid' })
+  /** With seq, the key: an order's events are numbered 1, 2, 3… */
+  @PrimaryColumn({ name: 'order_id', type: 'uuid', primaryKeyConstraintName: 'order_event_pkey' })
   orderId!: string;
 
   @ManyToOne(() => ServiceOrder, { onDelete: 'CASCADE', nullable: false })
   @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'order_event_order_id_fkey' })
   order?: ServiceOrder;
 
-  @Column({ type: 'integer' })
+  @PrimaryColumn({ type: 'integer', primaryKeyConstraintName: 'order_event_pkey' })
   seq!: number;
 
   @Column({ type: 'text' })
