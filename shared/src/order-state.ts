@@ -9,6 +9,9 @@
  *      └──────reopen (resident: not solved; same order, history kept)────────────────────────────────┘
  *   cancel: pending / dispatched / accepted → cancelled (the resident or proxy before check-in);
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
+ *   Several people (headcount N): accepts before the N-th leave the order pending (open for the rest); a holder may
+ *   release their place from pending too; the 2nd+ person checks in while in_service; it is completed when the last
+ *   one serving completes.
  */
 
 export const ORDER_STATUSES = ['pending', 'dispatched', 'accepted', 'in_service', 'completed', 'closed', 'cancelled'] as const;
