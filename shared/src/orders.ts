@@ -359,6 +359,28 @@ export interface OrderEventDto {
   data: Record<string, unknown>;
 }
 
+/** A volunteer's record of service: what the matching and the people running the service judge reliability by. */
+export interface ServiceRecordDto {
+  userId: string;
+  /** Places taken (every round of every order). */
+  accepted: number;
+  completed: number;
+  /** Check-in to completion, summed. */
+  serviceMinutes: number;
+  /** Places given back before check-in (退单). */
+  released: number;
+  /** Accepted but never came by the time the work was done. */
+  noShows: number;
+  /** Dispatches declined (拒绝派单). */
+  rejectedDispatches: number;
+  /** Check-ins flagged far from the door (or without a location). */
+  farCheckIns: number;
+  /** Of the closed orders they completed. */
+  averageRating: number | null;
+  /** completed ÷ (completed + released + noShows); null before the first of these. */
+  reliability: number | null;
+}
+
 export interface StatsOverviewDto {
   regionId: string | null;
   from: string | null;

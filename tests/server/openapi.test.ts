@@ -208,6 +208,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/tasks/pool',
       'GET /api/v1/users',
       'GET /api/v1/users/{id}',
+      'GET /api/v1/users/{id}/service-record',
       'PATCH /api/v1/me',
       'PATCH /api/v1/service-categories/{code}',
       'PATCH /api/v1/squads/{id}',
@@ -384,6 +385,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('GET', o('/events'), '/api/v1/orders/{id}/events', { headers: resident }, 200);
     await check('GET', '/api/v1/orders?limit=2', '/api/v1/orders', { headers: admin }, 200);
     await check('GET', '/api/v1/tasks/mine', '/api/v1/tasks/mine', { headers: volunteer }, 200);
+    await check('GET', `/api/v1/users/${w.users.volunteerA1.id}/service-record`, '/api/v1/users/{id}/service-record', { headers: volunteer }, 200);
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: admin }, 200);
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: volunteer }, 403);
     const second = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: resident, payload: orderBody }, 201);

@@ -1,4 +1,4 @@
-import { replayOrderEvents, type OrderDto, type OrderEventDto, type Page, type TaskPoolDto } from '@bangbang/shared';
+import { replayOrderEvents, type OrderDto, type OrderEventDto, type Page, type ServiceRecordDto, type TaskPoolDto } from '@bangbang/shared';
 import { buildTestApp, type TestApp } from '../support/app';
 import { bearer, buildWorld, type World } from '../support/world';
 
@@ -70,6 +70,28 @@ describe('the order lifecycle over HTTP', () => {
     expect(other.statusCode).toBe(409);
     const [row] = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM service_order WHERE idempotency_key = $1`, [key]);
     expect(row?.n).toBe(1);
+  });
+
+  it("keeps each volunteer's service record: completions, minutes, releases, no-shows, rejects, rating, reliability", async () => {
+    const record = async (who: Who, of: Who) => call(who, 'GET', `/users/${w.users[of].id}/service-record`);
+    const before = (await record('volunteerA1', 'volunteerA1')).json<ServiceRecordDto>();
+    // one more release and one rejected dispatch
+    const o = await order();
+    expect((await call('volunteerA1', 'POST', `/orders/${o.id}/accept`, { note: '二十分钟后到' })).statusCode).toBe(200);
+    expect((await call('volunteerA1', 'POST', `/orders/${o.id}/release`, { reason: '家里有事' })).statusCode).toBe(200);
+    expect((await call('gridWorkerA1', 'POST', `/orders/${o.id}/dispatch`, { assigneeId: w.users.volunteerA1.id })).statusCode).toBe(200);
+    expect((await call('volunteerA1', 'POST', `/orders/${o.id}/reject`, { reason: '今天不在' })).statusCode).toBe(200);
+    const after = (await record('volunteerA1', 'volunteerA1')).json<ServiceRecordDto>();
+    expect(after).toMatchObject({ accepted: before.accepted + 1, released: before.released + 1, rejectedDispatches: before.rejectedDispatches + 1, completed: before.completed });
+    expect(after.completed).toBeGreaterThanOrEqual(1); // the first test's order, rated 5
+    expect(after.averageRating).toBe(5);
+    expect(after.reliability).toBeCloseTo(after.completed / (after.completed + after.released + after.noShows), 3);
+    // the accept's note is on the timeline
+    expect((await events(o.id)).find((e) => e.type === 'accept')?.reason).toBe('二十分钟后到');
+    // staff with jurisdiction see it; anyone else does not learn the person exists
+    expect((await record('dispatcherT', 'volunteerA1')).statusCode).toBe(200);
+    expect((await record('dispatcherT2', 'volunteerA1')).statusCode).toBe(404);
+    expect((await record('residentA1', 'volunteerA1')).statusCode).toBe(404);
   });
 
   it('lists orders by scope with cursor pages', async () => {

@@ -12,6 +12,7 @@ import {
   type OrderResidentDto,
   type Page,
   type PoolTaskDto,
+  type ServiceRecordDto,
   type StatsOverviewDto,
   type TaskPoolDto,
 } from '@bangbang/shared';
@@ -149,5 +150,21 @@ export const statsOverviewSchema = shape<StatsOverviewDto>('StatsOverview', {
     acceptedBeforeDeadlineShare: nullable({ type: 'number', minimum: 0, maximum: 1 }),
     averageRating: nullable({ type: 'number' }),
     escalations: { type: 'integer' },
+  },
+});
+
+export const serviceRecordSchema = shape<ServiceRecordDto>('ServiceRecord', {
+  description: '志愿者的服务记录：接单、完成、退单、未到场、拒绝派单，服务时长与评分',
+  properties: {
+    userId: uuid,
+    accepted: { type: 'integer' },
+    completed: { type: 'integer' },
+    serviceMinutes: { type: 'integer' },
+    released: { type: 'integer', description: '签到前退单' },
+    noShows: { type: 'integer', description: '接单后未到场' },
+    rejectedDispatches: { type: 'integer', description: '拒绝派单' },
+    farCheckIns: { type: 'integer', description: '签到离居民家太远（或没有位置）' },
+    averageRating: nullable({ type: 'number' }),
+    reliability: nullable({ type: 'number', minimum: 0, maximum: 1, description: '完成 ÷（完成 + 退单 + 未到场）' }),
   },
 });

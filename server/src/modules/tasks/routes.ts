@@ -1,12 +1,13 @@
-import { MyTasksQuery, TASKS_PATH, isAvailableNow, type OrderDto, type Page, type TaskPoolDto } from '@bangbang/shared';
+import { API_PREFIX, MyTasksQuery, TASKS_PATH, isAvailableNow, type OrderDto, type Page, type ServiceRecordDto, type TaskPoolDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { ForbiddenError } from '../../errors';
+import { ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
+import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import { docs } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/plugin';
 import { ORDER_SELECT, decodeCursor, encodeCursor, type OrderRow } from '../orders/order-row';
 import { distanceFromViewer, presentOrders } from '../orders/present';
-import { orderPageSchema, taskPoolSchema } from '../orders/schemas';
+import { orderPageSchema, serviceRecordSchema, taskPoolSchema } from '../orders/schemas';
 import { isServing, loadViewer } from '../orders/standing';
 
 /** '/a/b/c/' → ['/a/', '/a/b/', '/a/b/c/']: the places whose open orders a person living in c may see. */
@@ -107,6 +108,48 @@ export default async function taskRoutes(app: FastifyInstance): Promise<void> {
         const items = (await presentOrders(m, v, page)).map((p) => p.dto);
         return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
       });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${API_PREFIX}/users/:id/service-record`,
+    {
+      schema: docs({
+        tags: ['tasks'],
+        summary: '志愿者的服务记录（可靠性）',
+        description: '本人或有管辖权的工作人员：接单、完成、签到前退单、未到场、拒绝派单的次数，服务时长，平均评分，可靠性（完成 ÷（完成 + 退单 + 未到场））。',
+        auth: 'required',
+        params: { id: { type: 'string', format: 'uuid' } },
+        response: { 200: serviceRecordSchema },
+        errors: [404],
+      }),
+    },
+    async (request): Promise<ServiceRecordDto> => {
+      const actor = requireActor(request);
+      const { id } = request.params;
+      if (!UUID_PATTERN.test(id)) throw new NotFoundError('该人员不存在。');
+      const [person] = await app.db.query<Array<{ path: string | null }>>(
+        `SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+        [id],
+      );
+      // like the person's record: themself, or staff whose jurisdiction covers them
+      if (!person || !(id === actor.id || (isStaff(actor) && covers(jurisdictionOf(actor), person.path)))) throw new NotFoundError('该人员不存在。');
+      const [r] = await app.db.query<Array<Omit<ServiceRecordDto, 'userId' | 'reliability'>>>(
+        `SELECT count(*)::int AS accepted,
+                (count(*) FILTER (WHERE a.state = 'completed'))::int AS completed,
+                COALESCE(sum(a.service_minutes), 0)::int AS "serviceMinutes",
+                (count(*) FILTER (WHERE a.state = 'released'))::int AS released,
+                (count(*) FILTER (WHERE a.state = 'no_show'))::int AS "noShows",
+                (SELECT count(*)::int FROM order_event e WHERE e.type = 'reject' AND e.actor_id = $1) AS "rejectedDispatches",
+                (count(*) FILTER (WHERE a.check_in_far))::int AS "farCheckIns",
+                round(avg(o.rating) FILTER (WHERE a.state = 'completed'), 2)::float8 AS "averageRating"
+         FROM order_assignment a JOIN service_order o ON o.id = a.order_id
+         WHERE a.volunteer_id = $1`,
+        [id],
+      );
+      const rec = r!;
+      const judged = rec.completed + rec.released + rec.noShows;
+      return { userId: id, ...rec, reliability: judged === 0 ? null : Math.round((rec.completed / judged) * 1000) / 1000 };
     },
   );
 }
