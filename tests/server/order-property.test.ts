@@ -503,7 +503,9 @@ function predict(o: Model, c: Command): Prediction {
       };
     }
     case 'cancel': {
-      const r = transition(o.status, 'cancel', s.relations);
+      // any staff member with jurisdiction may cancel, whatever level the order has reached
+      const overseer = isStaffP(PEOPLE[c.who]) && covers(PEOPLE[c.who], o.region);
+      const r = transition(o.status, 'cancel', overseer && !s.relations.includes('staff') ? [...s.relations, 'staff'] : s.relations);
       if (!r.ok) return refusal(r);
       return {
         code: 200,

@@ -23,7 +23,7 @@ import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import { covers, isStaff } from '../access/jurisdiction';
 import { acceptMinutes, HOLDING, loadAssignments, loadOrder, type AssignmentRow, type OrderRow } from './order-row';
-import { isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
+import { cancelRelations, isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
 
 /**
  * The order lifecycle. Every change runs in one transaction that first locks the order's row (SELECT … FOR UPDATE),
@@ -467,10 +467,10 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
   );
 }
 
-/** 取消: the resident or proxy before check-in; staff with jurisdiction at any point before completion. */
+/** 取消: the resident or proxy before check-in; staff with jurisdiction (at any level) at any point before completion. */
 export async function cancel(m: EntityManager, v: Viewer, id: string, body: OrderReasonDto): Promise<void> {
   const { o, people, s } = await lock(m, v, id);
-  const to = allowed(o, 'cancel', s);
+  const to = allowed(o, 'cancel', { ...s, relations: cancelRelations(s) });
   const active = people.filter((a) => a.state === 'accepted' || a.state === 'in_service');
   if (active.length > 0) {
     await m.query(`UPDATE order_assignment SET state = 'cancelled', ended_at = $2, end_reason = $3 WHERE id = ANY($1)`, [active.map((a) => a.id), v.now, body.reason]);

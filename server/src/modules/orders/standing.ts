@@ -1,4 +1,4 @@
-import { availableActions, isAvailableNow, type OrderAction, type OrderRelation } from '@bangbang/shared';
+import { availableActions, isAvailableNow, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/plugin';
@@ -59,6 +59,8 @@ export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'sc
 
 export interface Standing {
   relations: OrderRelation[];
+  /** Staff whose jurisdiction covers the resident, whatever level the order has reached: they may cancel it. */
+  oversees: boolean;
   /** The person's place on the order in its current round, if they hold one. */
   holding: AssignmentRow | undefined;
   /** The order is dispatched to this person, or to a squad they belong to. */
@@ -77,13 +79,23 @@ export function standingOf(v: Viewer, o: OrderRow, assignments: readonly Assignm
   if (holding || dispatchedToMe) relations.push('assignee');
   const ineligible = holding ? '您已接下这个需求。' : ineligibility(v, o);
   if (ineligible === null) relations.push('eligible');
-  return { relations, holding, dispatchedToMe, ineligible };
+  return { relations, oversees: isStaff(v.actor) && covers(v.j, o.region_path), holding, dispatchedToMe, ineligible };
+}
+
+/**
+ * The relations that count for cancelling: any staff member with jurisdiction may cancel (a resident's family
+ * calling the town office), not only those the order has escalated to.
+ */
+export function cancelRelations(s: Pick<Standing, 'relations' | 'oversees'>): OrderRelation[] {
+  return s.oversees && !s.relations.includes('staff') ? [...s.relations, 'staff'] : s.relations;
 }
 
 /** The buttons to show: the state machine's actions, narrowed by what this person's place on the order allows. */
 export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
   const state = s.holding?.state;
-  return availableActions(o.status, s.relations).filter((a) => {
+  const actions = availableActions(o.status, s.relations);
+  if (!actions.includes('cancel') && transition(o.status, 'cancel', cancelRelations(s)).ok) actions.push('cancel');
+  return actions.filter((a) => {
     switch (a) {
       case 'accept':
         return !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.dispatchedToMe : s.dispatchedToMe);
