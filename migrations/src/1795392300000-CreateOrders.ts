@@ -125,6 +125,8 @@ export class CreateOrders1795392300000 implements MigrationInterface {
     `);
     // escalations are counted in the statistics; no other event type is looked up by type
     await q.query(`CREATE INDEX order_event_escalate_idx ON order_event (at) WHERE type = 'escalate'`);
+    // the matching engine leaves out whoever declined the order, and weighs each person's declines per category
+    await q.query(`CREATE INDEX order_event_reject_actor_idx ON order_event (actor_id) WHERE type = 'reject'`);
   }
 
   public async down(q: QueryRunner): Promise<void> {

@@ -22,6 +22,7 @@ import orderRoutes from './modules/orders/routes';
 import { escalationSweeper } from './modules/orders/escalation';
 import statsRoutes from './modules/stats/routes';
 import taskRoutes from './modules/tasks/routes';
+import matchingRoutes from './modules/matching/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -93,6 +94,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(squadRoutes);
   await instance.register(orderRoutes);
   await instance.register(taskRoutes);
+  await instance.register(matchingRoutes);
   await instance.register(statsRoutes);
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });

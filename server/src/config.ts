@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMainlandMobile } from '@bangbang/shared';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, isMainlandMobile, type MatchWeights } from '@bangbang/shared';
 
 /**
  * Configuration: read from environment variables once, at start, here and nowhere else.
@@ -32,7 +32,33 @@ export interface AppConfig {
   dbPoolSize: number;
   /** How often this process sweeps for orders to escalate, in seconds; 0: never (another process does). */
   escalationSweepSeconds: number;
+  /** The matching engine's weights (MATCH_WEIGHTS overrides any of them) and its load limit. */
+  matchWeights: MatchWeights;
+  maxActiveTasks: number;
   version: string;
+}
+
+/** MATCH_WEIGHTS: JSON with any of the weights' keys, each a number from 0 to 1000; the rest keep their defaults. */
+function parseWeights(raw: string | undefined, problems: string[]): MatchWeights {
+  if (raw === undefined) return { ...DEFAULT_MATCH_WEIGHTS };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push('MATCH_WEIGHTS 必须是 JSON，如 {"perKm": 5} (MATCH_WEIGHTS must be a JSON object)');
+    return { ...DEFAULT_MATCH_WEIGHTS };
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    problems.push('MATCH_WEIGHTS 必须是 JSON 对象 (MATCH_WEIGHTS must be a JSON object)');
+    return { ...DEFAULT_MATCH_WEIGHTS };
+  }
+  const weights = { ...DEFAULT_MATCH_WEIGHTS };
+  for (const [key, v] of Object.entries(parsed)) {
+    if (!(key in DEFAULT_MATCH_WEIGHTS)) problems.push(`MATCH_WEIGHTS 中没有 "${key}"，可用：${Object.keys(DEFAULT_MATCH_WEIGHTS).join('、')}`);
+    else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 1000) problems.push(`MATCH_WEIGHTS.${key} 必须是 0 到 1000 之间的数`);
+    else weights[key as keyof MatchWeights] = v;
+  }
+  return weights;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +194,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const dbPoolSize = parseInteger(env, 'DB_POOL_SIZE', 10, 1, 200, problems);
   // tests drive the sweep themselves with an injected clock
   const escalationSweepSeconds = parseInteger(env, 'ESCALATION_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 30, 0, 3600, problems);
+  const matchWeights = parseWeights(value(env, 'MATCH_WEIGHTS'), problems);
+  const maxActiveTasks = parseInteger(env, 'MATCH_MAX_ACTIVE_TASKS', DEFAULT_MAX_ACTIVE_TASKS, 1, 50, problems);
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -188,6 +216,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     logLevel,
     dbPoolSize,
     escalationSweepSeconds,
+    matchWeights,
+    maxActiveTasks,
     version: readVersion(),
   };
 }

@@ -14,3 +14,4 @@ export * from './order-state';
 export * from './fields';
 export * from './orders';
 export * from './geo';
+export * from './matching';

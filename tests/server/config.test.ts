@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '@bangbang/shared';
 import { ConfigError, REPO_ROOT, ensureJwtSecret, loadConfig, parseConfig } from '../../server/src/config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -25,6 +26,17 @@ describe('configuration', () => {
     expect(c.wechat.apiBase).toBe('https://api.weixin.qq.com');
     expect(c.h5Dir).toBe(path.join(REPO_ROOT, 'miniapp', 'dist', 'h5'));
     expect(c.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(c.escalationSweepSeconds).toBe(30);
+    expect(c.matchWeights).toEqual(DEFAULT_MATCH_WEIGHTS);
+    expect(c.maxActiveTasks).toBe(DEFAULT_MAX_ACTIVE_TASKS);
+  });
+
+  it('takes the matching weights a deployment changes, keeping the others', () => {
+    const c = parseConfig({ MATCH_WEIGHTS: '{"perKm": 2.5, "sameGrid": 0}', MATCH_MAX_ACTIVE_TASKS: '5', ESCALATION_SWEEP_SECONDS: '0' }, '/');
+    expect(c.matchWeights).toEqual({ ...DEFAULT_MATCH_WEIGHTS, perKm: 2.5, sameGrid: 0 });
+    expect(c.maxActiveTasks).toBe(5);
+    expect(c.escalationSweepSeconds).toBe(0);
+    expect(parseConfig({ NODE_ENV: 'test' }, '/').escalationSweepSeconds).toBe(0);
   });
 
   it('reads every variable', () => {
@@ -71,6 +83,12 @@ describe('configuration', () => {
     [{ HOST: 'bad host!' }, /HOST 不是有效的主机名或地址/],
     [{ DEMO_DATA: 'maybe' }, /DEMO_DATA 必须是 true 或 false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ MATCH_WEIGHTS: 'perKm=3' }, /MATCH_WEIGHTS 必须是 JSON/],
+    [{ MATCH_WEIGHTS: '[1]' }, /MATCH_WEIGHTS 必须是 JSON 对象/],
+    [{ MATCH_WEIGHTS: '{"distance": 3}' }, /MATCH_WEIGHTS 中没有 "distance"，可用：perKm/],
+    [{ MATCH_WEIGHTS: '{"perKm": -1}' }, /MATCH_WEIGHTS.perKm 必须是 0 到 1000 之间的数/],
+    [{ MATCH_MAX_ACTIVE_TASKS: '0' }, /MATCH_MAX_ACTIVE_TASKS/],
+    [{ ESCALATION_SWEEP_SECONDS: 'soon' }, /ESCALATION_SWEEP_SECONDS/],
   ])('rejects %j with a clear message', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -261,6 +261,7 @@ export class OrderAssignment {
   `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate')`,
 )
 @Index('order_event_escalate_idx', { synchronize: false })
+@Index('order_event_reject_actor_idx', { synchronize: false })
 export class OrderEvent {
   /** With seq, the key: an order's events are numbered 1, 2, 3… */
   @PrimaryColumn({ name: 'order_id', type: 'uuid', primaryKeyConstraintName: 'order_event_pkey' })

@@ -1,0 +1,26 @@
+import type { CandidateDto, CandidateListDto, MatchReason } from '@bangbang/shared';
+import { nullable, shape } from '../../http/openapi';
+
+const reasonSchema = shape<MatchReason>('MatchReason', {
+  description: '推荐理由：`text` 原样显示给调度员',
+  properties: {
+    code: { type: 'string', enum: ['distance', 'same_grid', 'paired_cadre', 'load', 'today', 'rating', 'acceptance', 'party_member', 'members'] },
+    text: { type: 'string', example: '同网格' },
+  },
+});
+
+const candidateSchema = shape<CandidateDto>('Candidate', {
+  properties: {
+    kind: { type: 'string', enum: ['volunteer', 'squad'] },
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    score: { type: 'number', description: '越高越合适（100 为中性起点）' },
+    distanceMeters: nullable({ type: 'integer' }),
+    activeTasks: { type: 'integer', description: '手头任务数（小分队：派给它且未完成的需求数）' },
+    reasons: { type: 'array', items: reasonSchema },
+  },
+});
+
+export const candidateListSchema = shape<CandidateListDto>('CandidateList', {
+  properties: { items: { type: 'array', items: candidateSchema } },
+});

@@ -1,0 +1,121 @@
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './validation';
+
+/**
+ * The matching engine's rules, pure: how a candidate (a volunteer, or a squad) is scored for an order, and why.
+ * The server gathers the signals in SQL and applies the hard rules there; the score and its reasons are computed
+ * here, the same everywhere (tests, the simulation, the mini-program's explanation of a suggestion).
+ */
+
+/**
+ * How much each signal counts. One place, documented; a deployment changes them with the MATCH_WEIGHTS environment
+ * variable (JSON with any of these keys), e.g. a banner of villages far apart gives distance less weight.
+ */
+export interface MatchWeights {
+  /** Points lost per kilometre from the volunteer (or the squad's place) to the resident's door. */
+  perKm: number;
+  /** Lives in the resident's own grid (they know the household). */
+  sameGrid: number;
+  /** Is the resident's paired cadre (包联责任人). */
+  pairedCadre: number;
+  /** Points lost per task in hand (accepted or in service): spread the work. */
+  perActiveTask: number;
+  /** Points lost per task taken today. */
+  perTodayTask: number;
+  /** Points per star of average rating above 3 (below 3 loses). */
+  perRatingStar: number;
+  /** Points for an acceptance rate of 100 % in this category (scaled down linearly). */
+  acceptance: number;
+  /** A party member for a ledger household (独居、高龄、残疾…): 党员联户. */
+  partyMemberForLedger: number;
+}
+
+export const DEFAULT_MATCH_WEIGHTS: MatchWeights = {
+  perKm: 8,
+  sameGrid: 15,
+  pairedCadre: 25,
+  perActiveTask: 12,
+  perTodayTask: 4,
+  perRatingStar: 6,
+  acceptance: 15,
+  partyMemberForLedger: 10,
+};
+
+/** A volunteer with more tasks in hand than this is not suggested (hard rule); MATCH_MAX_ACTIVE_TASKS changes it. */
+export const DEFAULT_MAX_ACTIVE_TASKS = 3;
+
+/** Everything the score is made of, for one candidate and one order. */
+export interface CandidateSignals {
+  distanceMeters: number | null;
+  sameGrid: boolean;
+  pairedCadre: boolean;
+  activeTasks: number;
+  todayTasks: number;
+  /** Average rating of their completed orders of this category; null before the first. */
+  rating: number | null;
+  /** Accepted ÷ (accepted + rejected dispatches) in this category; null before the first. */
+  acceptanceRate: number | null;
+  partyMember: boolean;
+  /** The resident is on the ledger (重点人员台账). */
+  ledgerHousehold: boolean;
+}
+
+export interface MatchReason {
+  /** Stable, for programs: distance, same_grid, paired_cadre, load, today, rating, acceptance, party_member. */
+  code: string;
+  /** Shown as it is in the mini-program. */
+  text: string;
+}
+
+function km(meters: number): string {
+  return meters < 1000 ? `距离 ${Math.round(meters / 10) * 10} 米` : `距离 ${(meters / 1000).toFixed(1)} 公里`;
+}
+
+/** The score (higher is better, 100 a neutral start) and the reasons a dispatcher reads, strongest first. */
+export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MATCH_WEIGHTS): { score: number; reasons: MatchReason[] } {
+  const parts: Array<{ points: number; reason: MatchReason }> = [];
+  if (s.pairedCadre) parts.push({ points: w.pairedCadre, reason: { code: 'paired_cadre', text: '包联责任人' } });
+  if (s.sameGrid) parts.push({ points: w.sameGrid, reason: { code: 'same_grid', text: '同网格' } });
+  if (s.distanceMeters !== null) parts.push({ points: -w.perKm * (s.distanceMeters / 1000), reason: { code: 'distance', text: km(s.distanceMeters) } });
+  if (s.partyMember && s.ledgerHousehold) parts.push({ points: w.partyMemberForLedger, reason: { code: 'party_member', text: '党员联系重点户' } });
+  parts.push({
+    points: -w.perActiveTask * s.activeTasks,
+    reason: { code: 'load', text: s.activeTasks === 0 ? '手头没有任务' : `手头 ${s.activeTasks} 单` },
+  });
+  if (s.todayTasks > 0) parts.push({ points: -w.perTodayTask * s.todayTasks, reason: { code: 'today', text: `今日已接 ${s.todayTasks} 单` } });
+  if (s.rating !== null) parts.push({ points: w.perRatingStar * (s.rating - 3), reason: { code: 'rating', text: `评分 ${s.rating.toFixed(1)}` } });
+  if (s.acceptanceRate !== null) {
+    parts.push({ points: w.acceptance * s.acceptanceRate, reason: { code: 'acceptance', text: `接单率 ${Math.round(s.acceptanceRate * 100)}%` } });
+  }
+  const score = Math.round((100 + parts.reduce((sum, p) => sum + p.points, 0)) * 10) / 10;
+  // the reasons that helped most first, then the neutral ones (distance always shows), then what counted against
+  const reasons = [...parts].sort((a, b) => b.points - a.points).map((p) => p.reason);
+  return { score, reasons };
+}
+
+export type CandidateKind = 'volunteer' | 'squad';
+
+export interface CandidateDto {
+  kind: CandidateKind;
+  id: string;
+  name: string;
+  score: number;
+  distanceMeters: number | null;
+  /** Tasks in hand (a squad: orders dispatched to it and not done). */
+  activeTasks: number;
+  reasons: MatchReason[];
+}
+
+export interface CandidateListDto {
+  items: CandidateDto[];
+}
+
+export class CandidatesQuery {
+  @Optional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  limit?: number;
+}
