@@ -197,6 +197,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/me',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{id}',
+      'GET /api/v1/orders/{id}/candidates',
       'GET /api/v1/orders/{id}/events',
       'GET /api/v1/regions',
       'GET /api/v1/regions/{id}',
@@ -372,6 +373,9 @@ describe('the OpenAPI document (/api/docs)', () => {
     const orderId = order.json<{ id: string }>().id;
     const o = (suffix: string) => `/api/v1/orders/${orderId}${suffix}`;
     await check('GET', '/api/v1/tasks/pool', '/api/v1/tasks/pool', { headers: volunteer }, 200);
+    // the matching engine's suggestions, while the order still waits for someone
+    const candidates = await check('GET', o('/candidates'), '/api/v1/orders/{id}/candidates', { headers: admin }, 200);
+    expect(candidates.json<{ items: Array<{ id: string }> }>().items.map((c) => c.id)).toContain(w.users.volunteerA1.id);
     await check('POST', o('/dispatch'), '/api/v1/orders/{id}/dispatch', { headers: admin, payload: { assigneeId: w.users.volunteerA1.id } }, 200);
     await check('POST', o('/reject'), '/api/v1/orders/{id}/reject', { headers: volunteer, payload: { reason: '今天不在家' } }, 200);
     await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
