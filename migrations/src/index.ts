@@ -2,6 +2,7 @@ import { CreateRegion1795392000000 } from './1795392000000-CreateRegion';
 import { CreatePeopleAndCatalogue1795392100000 } from './1795392100000-CreatePeopleAndCatalogue';
 import { SeedServiceCatalogue1795392200000 } from './1795392200000-SeedServiceCatalogue';
 import { CreateOrders1795392300000 } from './1795392300000-CreateOrders';
+import { AddDispatchModes1795392400000 } from './1795392400000-AddDispatchModes';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -12,4 +13,5 @@ export const migrations = [
   CreatePeopleAndCatalogue1795392100000,
   SeedServiceCatalogue1795392200000,
   CreateOrders1795392300000,
+  AddDispatchModes1795392400000,
 ];

@@ -35,6 +35,10 @@ export interface AppConfig {
   /** The matching engine's weights (MATCH_WEIGHTS overrides any of them) and its load limit. */
   matchWeights: MatchWeights;
   maxActiveTasks: number;
+  /** Auto-dispatch: minutes an assignee has to accept before the order goes to the next candidate. */
+  autoDispatchAcceptMinutes: number;
+  /** Pool mode: minutes an order is offered in the task hall before it is dispatched automatically. */
+  poolOfferMinutes: number;
   version: string;
 }
 
@@ -196,6 +200,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const escalationSweepSeconds = parseInteger(env, 'ESCALATION_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 30, 0, 3600, problems);
   const matchWeights = parseWeights(value(env, 'MATCH_WEIGHTS'), problems);
   const maxActiveTasks = parseInteger(env, 'MATCH_MAX_ACTIVE_TASKS', DEFAULT_MAX_ACTIVE_TASKS, 1, 50, problems);
+  const autoDispatchAcceptMinutes = parseInteger(env, 'AUTO_DISPATCH_ACCEPT_MINUTES', 5, 1, 1440, problems);
+  const poolOfferMinutes = parseInteger(env, 'POOL_OFFER_MINUTES', 10, 1, 1440, problems);
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -218,6 +224,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     escalationSweepSeconds,
     matchWeights,
     maxActiveTasks,
+    autoDispatchAcceptMinutes,
+    poolOfferMinutes,
     version: readVersion(),
   };
 }

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { Optional } from './validation';
 
 /**
@@ -92,6 +92,32 @@ export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MA
   // the reasons that helped most first, then the neutral ones (distance always shows), then what counted against
   const reasons = [...parts].sort((a, b) => b.points - a.points).map((p) => p.reason);
   return { score, reasons };
+}
+
+/**
+ * Auto-dispatch (自动派单), per place, inherited down the tree: `manual` — suggestions only; `auto` — a new order goes
+ * to the best candidate at once, and to the next on reject or when the assignee has not accepted in time; `pool` —
+ * offered in the task hall first, dispatched automatically if nobody has taken it in time.
+ */
+export const DISPATCH_MODES = ['manual', 'auto', 'pool'] as const;
+export type DispatchMode = (typeof DISPATCH_MODES)[number];
+export const DISPATCH_MODE_NAMES: Record<DispatchMode, string> = { manual: '人工派单', auto: '自动派单', pool: '先抢单后派单' };
+
+export interface DispatchSettingsDto {
+  regionId: string;
+  /** This place's own setting; null: as its parent. */
+  mode: DispatchMode | null;
+  /** What applies here: its own, or the nearest ancestor's, or `manual`. */
+  effectiveMode: DispatchMode;
+  /** The place whose setting applies (null: nobody set one, `manual`). */
+  inheritedFrom: string | null;
+}
+
+export class SetDispatchModeDto {
+  /** null: follow the parent place. */
+  @ValidateIf((_o: object, v: unknown) => v !== null)
+  @IsIn(DISPATCH_MODES, { message: '派单方式须为 manual、auto、pool 或 null（随上级）' })
+  mode!: DispatchMode | null;
 }
 
 export type CandidateKind = 'volunteer' | 'squad';

@@ -20,6 +20,7 @@ import { API_PREFIX } from './api';
 import { CATEGORY_CODE } from './domain';
 import { ORDER_STATUSES, isLegalMove, type OrderAction, type OrderStatus } from './order-state';
 import { LatLngDto } from './people';
+import type { DispatchMode } from './matching';
 import { Field, Optional } from './validation';
 
 export const ORDERS_PATH = `${API_PREFIX}/orders`;
@@ -322,6 +323,8 @@ export interface OrderDto {
   preferredEnd: string | null;
   dispatchedToUserId: string | null;
   dispatchedToSquadId: string | null;
+  /** How it is dispatched: by people (manual), by the system at once (auto), or after the task hall (pool). */
+  dispatchMode: DispatchMode;
   assignees: AssignmentDto[];
   /** A check-in was made far from the resident's door. */
   farCheckIn: boolean;

@@ -201,6 +201,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/orders/{id}/events',
       'GET /api/v1/regions',
       'GET /api/v1/regions/{id}',
+      'GET /api/v1/regions/{id}/dispatch-mode',
       'GET /api/v1/service-categories',
       'GET /api/v1/squads',
       'GET /api/v1/squads/{id}',
@@ -231,6 +232,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/squads/{id}/members',
       'POST /api/v1/users',
       'PUT /api/v1/me/duty',
+      'PUT /api/v1/regions/{id}/dispatch-mode',
       'PUT /api/v1/users/{id}/roster',
     ]);
     for (const key of documented) {
@@ -346,6 +348,8 @@ describe('the OpenAPI document (/api/docs)', () => {
     // places, people, squads
     await check('GET', `/api/v1/regions?parentId=${w.regions.A}`, '/api/v1/regions', { headers: admin }, 200);
     await check('GET', `/api/v1/regions/${w.regions.A}`, '/api/v1/regions/{id}', { headers: admin }, 200);
+    await check('PUT', `/api/v1/regions/${w.regions.X}/dispatch-mode`, '/api/v1/regions/{id}/dispatch-mode', { headers: admin, payload: { mode: 'pool' } }, 200);
+    await check('GET', `/api/v1/regions/${w.regions.X1}/dispatch-mode`, '/api/v1/regions/{id}/dispatch-mode', { headers: admin }, 200);
     await check('POST', '/api/v1/regions', '/api/v1/regions', { headers: admin, payload: { name: '文档网格', level: 'grid', parentId: w.regions.A, center: { lat: 40.7, lng: 107.3 } } }, 201);
     await check('GET', '/api/v1/users?limit=5', '/api/v1/users', { headers: admin }, 200);
     await check('GET', `/api/v1/users/${w.users.residentA1.id}`, '/api/v1/users/{id}', { headers: admin }, 200);

@@ -80,7 +80,9 @@ export async function findCandidates(m: EntityManager, o: OrderRow, opts: Candid
        AND o.category_code = ANY (u.skills)
        AND u.on_duty
        AND u.roles && ARRAY['volunteer', 'grid_worker']
-       AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id AND e.type = 'reject' AND e.actor_id = u.id)
+       -- declined it, or let an automatic dispatch time out (recorded as a refusal on their behalf)
+       AND NOT EXISTS (SELECT 1 FROM order_event e WHERE e.order_id = o.id AND e.type = 'reject'
+                       AND (e.actor_id = u.id OR e.data->>'userId' = u.id::text))
        AND NOT EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round AND a.volunteer_id = u.id
                        AND a.state IN ('accepted', 'in_service', 'completed'))`,
     [o.id, resident?.paired_cadre_id ?? null, startOfServiceDay(opts.now)],

@@ -1,15 +1,30 @@
-import { CandidatesQuery, ORDERS_PATH, ORDER_STATUS_NAMES, type CandidateListDto } from '@bangbang/shared';
+import { API_PREFIX, CandidatesQuery, ORDERS_PATH, ORDER_STATUS_NAMES, SetDispatchModeDto, type CandidateListDto, type DispatchMode, type DispatchSettingsDto } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
 import type { FastifyInstance } from 'fastify';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
 import { docs } from '../../http/openapi';
-import { validateQuery } from '../../http/validate';
+import { validateBody, validateQuery } from '../../http/validate';
+import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
 import { loadAssignments, loadOrder } from '../orders/order-row';
 import { loadViewer, maySee, standingOf } from '../orders/standing';
-import { candidateListSchema } from './schemas';
+import { candidateListSchema, dispatchSettingsSchema } from './schemas';
 import { findCandidates } from './candidates';
 
-/** The matching engine's routes: suggestions for the people who dispatch. */
+/** A place's auto-dispatch setting, and what applies there (its own, the nearest ancestor's, or manual). */
+async function dispatchSettings(m: EntityManager, regionId: string): Promise<DispatchSettingsDto & { path: string }> {
+  const rows = await m.query<Array<{ id: string; path: string; dispatch_mode: DispatchMode | null }>>(
+    `SELECT a.id, a.path, a.dispatch_mode FROM region r JOIN region a ON a.id = ANY (string_to_array(trim(BOTH '/' FROM r.path), '/')::uuid[])
+     WHERE r.id = $1 ORDER BY length(a.path) DESC`,
+    [regionId],
+  );
+  const own = rows[0];
+  if (!own || own.id !== regionId) throw new NotFoundError('地区不存在。');
+  const from = rows.find((r) => r.dispatch_mode !== null);
+  return { regionId, mode: own.dispatch_mode, effectiveMode: from?.dispatch_mode ?? 'manual', inheritedFrom: from?.id ?? null, path: own.path };
+}
+
+/** The matching engine's routes: suggestions for the people who dispatch, and where the system dispatches itself. */
 export default async function matchingRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { id: string } }>(
     `${ORDERS_PATH}/:id/candidates`,
@@ -46,6 +61,59 @@ export default async function matchingRoutes(app: FastifyInstance): Promise<void
         }
         const items = await findCandidates(m, o, { weights: app.config.matchWeights, maxActiveTasks: app.config.maxActiveTasks, now: v.now, limit });
         return { items };
+      });
+    },
+  );
+
+  const settingsPath = `${API_PREFIX}/regions/:id/dispatch-mode`;
+  const settingsDocs = {
+    tags: ['regions' as const],
+    auth: 'required' as const,
+    params: { id: { type: 'string', format: 'uuid' } },
+    response: { 200: dispatchSettingsSchema },
+  };
+
+  app.get<{ Params: { id: string } }>(
+    settingsPath,
+    { schema: docs({ ...settingsDocs, summary: '地区的派单方式', description: '有管辖权的工作人员。显示本地区自己的设置、实际生效的方式及其来源（本地区或最近的上级）。', errors: [403, 404] }) },
+    async (request): Promise<DispatchSettingsDto> => {
+      const actor = requireActor(request);
+      if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以查看派单方式。');
+      if (!UUID_PATTERN.test(request.params.id)) throw new NotFoundError('地区不存在。');
+      const { path, ...settings } = await dispatchSettings(app.db.manager, request.params.id);
+      if (!covers(jurisdictionOf(actor), path)) throw new NotFoundError('地区不存在。');
+      return settings;
+    },
+  );
+
+  app.put<{ Params: { id: string } }>(
+    settingsPath,
+    {
+      schema: docs({
+        ...settingsDocs,
+        summary: '设置地区的派单方式（人工 / 自动 / 先抢单后派单）',
+        description: [
+          '有管辖权的管理员、调度员。下级地区没有自己的设置时随上级；`null` 取消本地区的设置。只影响之后的新需求。',
+          '',
+          '- `manual` 人工派单：只给推荐，由人派单；',
+          '- `auto` 自动派单：新需求立即派给最合适的人；被拒绝或在规定时间（`AUTO_DISPATCH_ACCEPT_MINUTES`，默认 5 分钟）内未接单，改派下一位；',
+          '- `pool` 先抢单后派单：先在任务大厅供志愿者抢单，`POOL_OFFER_MINUTES`（默认 10 分钟）内无人接单则自动派单。',
+        ].join('\n'),
+        errors: [403, 404],
+      }),
+      preValidation: validateBody(SetDispatchModeDto),
+    },
+    async (request): Promise<DispatchSettingsDto> => {
+      const actor = requireActor(request);
+      if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以设置派单方式。');
+      if (!UUID_PATTERN.test(request.params.id)) throw new NotFoundError('地区不存在。');
+      const { mode } = request.body as SetDispatchModeDto;
+      return app.db.transaction(async (m) => {
+        const before = await dispatchSettings(m, request.params.id);
+        if (!covers(jurisdictionOf(actor), before.path)) throw new NotFoundError('地区不存在。');
+        await m.query(`UPDATE region SET dispatch_mode = $2, updated_at = now() WHERE id = $1`, [request.params.id, mode]);
+        const { path: _path, ...after } = await dispatchSettings(m, request.params.id);
+        return after;
       });
     },
   );

@@ -1,4 +1,4 @@
-import type { CandidateDto, CandidateListDto, MatchReason } from '@bangbang/shared';
+import { DISPATCH_MODES, type CandidateDto, type CandidateListDto, type DispatchSettingsDto, type MatchReason } from '@bangbang/shared';
 import { nullable, shape } from '../../http/openapi';
 
 const reasonSchema = shape<MatchReason>('MatchReason', {
@@ -23,4 +23,14 @@ const candidateSchema = shape<CandidateDto>('Candidate', {
 
 export const candidateListSchema = shape<CandidateListDto>('CandidateList', {
   properties: { items: { type: 'array', items: candidateSchema } },
+});
+
+export const dispatchSettingsSchema = shape<DispatchSettingsDto>('DispatchSettings', {
+  description: '地区的派单方式：本地区的设置（null 为随上级）、实际生效的方式及其来源',
+  properties: {
+    regionId: { type: 'string', format: 'uuid' },
+    mode: nullable({ type: 'string', enum: [...DISPATCH_MODES] }),
+    effectiveMode: { type: 'string', enum: [...DISPATCH_MODES] },
+    inheritedFrom: nullable({ type: 'string', format: 'uuid', description: '生效设置所在的地区（本地区或上级）；都没有设置时为 null（人工派单）' }),
+  },
 });

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../app';
 import { isDatabaseUnavailable } from '../../db/errors';
 import { updateReturning } from '../../db/returning';
+import { autoDispatchDue, autoDispatchOptions } from '../matching/auto-dispatch';
 
 /**
  * 三级联动 ("24小时在线"): an order nobody has accepted before its category's deadline moves up one level — grid →
@@ -98,9 +99,13 @@ export const escalationSweeper = fp(
     let running: Promise<void> | null = null;
     const tick = () => {
       if (running) return;
-      running = sweepAll(app.db, opts.clock())
-        .then((n) => {
+      const now = opts.clock();
+      running = sweepAll(app.db, now)
+        .then(async (n) => {
           if (n > 0) app.log.info({ escalated: n }, 'orders escalated');
+          // and the orders under auto-dispatch that are due (new in the pool too long, an assignee too slow)
+          const d = await autoDispatchDue(app.db, autoDispatchOptions(app, now));
+          if (d > 0) app.log.info({ dispatched: d }, 'orders dispatched automatically');
         })
         .catch((err: unknown) => {
           if (isDatabaseUnavailable(err)) app.log.warn('escalation sweep skipped: database unavailable');

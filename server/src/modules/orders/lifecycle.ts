@@ -96,14 +96,20 @@ const CREATE = new Statement<Omit<OrderRow, 'region_name' | 'community_name' | '
      SELECT name, accept_minutes_normal, accept_minutes_urgent,
             CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
      FROM service_category WHERE code = $4 AND active
+   ), mode AS (
+     -- the auto-dispatch mode of the nearest place (the resident's own, then upwards) that sets one
+     SELECT COALESCE((SELECT r.dispatch_mode FROM region r
+                      WHERE r.id = ANY (string_to_array(trim(BOTH '/' FROM $14::text), '/')::uuid[]) AND r.dispatch_mode IS NOT NULL
+                      ORDER BY length(r.path) DESC LIMIT 1), 'manual') AS mode
    ), ins AS (
      INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
        preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at)
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
             CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
-            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18
-     FROM c
+            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18, mode.mode,
+            CASE mode.mode WHEN 'auto' THEN $18::timestamptz WHEN 'pool' THEN $18::timestamptz + make_interval(mins => $20::int) END
+     FROM c, mode
      ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
      RETURNING *
    ), ev AS (
@@ -120,7 +126,14 @@ const CREATE = new Statement<Omit<OrderRow, 'region_name' | 'community_name' | '
  * creating a second: INSERT … ON CONFLICT DO NOTHING waits for a concurrent insert of the same key to commit.
  * Runs outside a transaction (its one write is one statement); `m` may be the pool's manager.
  */
-export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrderDto, idempotencyKey: string | undefined): Promise<Created> {
+export async function createOrder(
+  m: EntityManager,
+  v: Viewer,
+  body: CreateOrderDto,
+  idempotencyKey: string | undefined,
+  /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
+  poolOfferMinutes = 10,
+): Promise<Created> {
   const { actor, now } = v;
   const proxy = body.residentId !== undefined && body.residentId !== actor.id;
   if (!proxy && !actor.roles.includes('resident')) {
@@ -180,6 +193,7 @@ export async function createOrder(m: EntityManager, v: Viewer, body: CreateOrder
     hash,
     now,
     JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
+    poolOfferMinutes,
   ]);
   if (inserted) {
     // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do
@@ -221,7 +235,7 @@ async function appendEvent(m: EntityManager, orderId: string, seq: number, e: Ev
 }
 
 /** A column's new value written as SQL over its current value, e.g. `accepted_count + 1`. */
-class Sql {
+export class Sql {
   constructor(readonly text: string) {}
 }
 
@@ -230,7 +244,7 @@ class Sql {
  * still counted in SQL (`accepted_count + 1`), so that the CHECK accepted_count <= headcount would refuse an extra
  * place even if the lock were ever lost.
  */
-async function commit(m: EntityManager, o: OrderRow, set: Record<string, unknown>, e: Omit<EventInput, 'from' | 'at'> & { at: Date }): Promise<void> {
+export async function commit(m: EntityManager, o: OrderRow, set: Record<string, unknown>, e: Omit<EventInput, 'from' | 'at'> & { at: Date }): Promise<void> {
   const params: unknown[] = [o.id, e.at];
   const assignments = Object.entries(set).map(([column, value]) => {
     if (value instanceof Sql) return `${column} = ${value.text}`;
@@ -271,6 +285,11 @@ async function lock(m: EntityManager, v: Viewer, id: string): Promise<Locked> {
   return { o, people: everyone.filter((a) => a.round === o.round), s };
 }
 
+/** Under auto-dispatch (auto or pool), an order waiting again goes to the next candidate at once. */
+function nextAutoDispatch(o: OrderRow, now: Date): Date | null {
+  return o.dispatch_mode === 'manual' ? null : now;
+}
+
 /** The order goes back to waiting: a new window before it escalates (none at the top level). */
 function waitingAgain(o: OrderRow, now: Date): Date | null {
   return o.escalation_level === 'county' ? null : addMinutes(now, acceptMinutes(o));
@@ -298,7 +317,8 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
     if (!person.roles.includes('volunteer') && !person.roles.includes('grid_worker')) throw fieldError('assigneeId', '只能派给志愿者或网格员');
     if (people.some((a) => a.volunteer_id === person.id && HOLDING.includes(a.state))) throw new ConflictError(`${person.name}已接下这个需求。`);
     data = { assigneeId: person.id, assigneeName: person.name };
-    set = { status: to, dispatched_to_user_id: person.id, dispatched_to_squad_id: null };
+    // a person dispatching takes over from auto-dispatch for this order
+    set = { status: to, dispatched_to_user_id: person.id, dispatched_to_squad_id: null, auto_dispatch_at: null };
   } else {
     const [squad] = await m.query<Array<{ id: string; name: string; path: string }>>(
       `SELECT s.id, s.name, r.path FROM squad s JOIN region r ON r.id = s.region_id WHERE s.id = $1`,
@@ -310,7 +330,7 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
       throw fieldError('squadId', '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域');
     }
     data = { squadId: squad.id, squadName: squad.name };
-    set = { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: squad.id };
+    set = { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: squad.id, auto_dispatch_at: null };
   }
   await commit(m, o, set, { type: 'dispatch', actorId: v.actor.id, at: v.now, to, reason: null, data });
 }
@@ -323,7 +343,7 @@ export async function reject(m: EntityManager, v: Viewer, id: string, body: Orde
   await commit(
     m,
     o,
-    { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: null },
+    { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: null, auto_dispatch_at: nextAutoDispatch(o, v.now) },
     { type: 'reject', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { userId: o.dispatched_to_user_id, squadId: o.dispatched_to_squad_id } },
   );
 }
@@ -352,7 +372,13 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
   await commit(
     m,
     o,
-    { status: to, accepted_count: new Sql('accepted_count + 1'), first_accepted_at: o.first_accepted_at ?? v.now },
+    {
+      status: to,
+      accepted_count: new Sql('accepted_count + 1'),
+      first_accepted_at: o.first_accepted_at ?? v.now,
+      // taken: nothing more to dispatch; still places open: auto-dispatch goes on to the next person
+      auto_dispatch_at: to === 'pending' ? nextAutoDispatch(o, v.now) : null,
+    },
     { type: 'accept', actorId: v.actor.id, at: v.now, to, reason: body.note ?? null, data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId } },
   );
 }
@@ -370,6 +396,7 @@ export async function release(m: EntityManager, v: Viewer, id: string, body: Ord
   const set: Record<string, unknown> = { status: to, accepted_count: new Sql('accepted_count - 1') };
   if (o.dispatched_to_user_id === v.actor.id) set.dispatched_to_user_id = null;
   if (o.status !== 'pending') set.escalate_at = waitingAgain(o, v.now);
+  set.auto_dispatch_at = nextAutoDispatch(o, v.now);
   await commit(m, o, set, { type: 'release', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { acceptedCount: o.accepted_count - 1 } });
 }
 
@@ -462,6 +489,7 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       completed_at: null,
       far_check_in: false,
       escalate_at: waitingAgain(o, v.now),
+      auto_dispatch_at: nextAutoDispatch(o, v.now),
     },
     { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1 } },
   );

@@ -1,4 +1,4 @@
-import type { AssignmentState, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
+import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { UUID_PATTERN, fieldError } from '../../errors';
 
@@ -45,6 +45,8 @@ export interface OrderRow {
   rating: number | null;
   rating_comment: string | null;
   request_hash: string | null;
+  dispatch_mode: DispatchMode;
+  auto_dispatch_at: Date | null;
   resident_name: string;
   resident_phone: string | null;
   created_at: Date;

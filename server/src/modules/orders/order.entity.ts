@@ -1,4 +1,4 @@
-import type { AssignmentState, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { ServiceCategory } from '../catalogue/service-category.entity';
 import { Region } from '../regions/region.entity';
@@ -37,6 +37,8 @@ import { User } from '../users/user.entity';
 @Index('service_order_dispatched_squad_idx', { synchronize: false })
 @Index('service_order_pool_idx', { synchronize: false })
 @Index('service_order_escalate_idx', { synchronize: false })
+@Index('service_order_auto_dispatch_idx', { synchronize: false })
+@Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -173,6 +175,14 @@ export class ServiceOrder {
 
   @Column({ name: 'request_hash', type: 'text', nullable: true })
   requestHash!: string | null;
+
+  /** The auto-dispatch mode the order was created under (migration 1795392400000). */
+  @Column({ name: 'dispatch_mode', type: 'text', default: 'manual' })
+  dispatchMode!: DispatchMode;
+
+  /** When the system should next dispatch it (auto: the assignee's time to accept is up; pool: nobody took it). */
+  @Column({ name: 'auto_dispatch_at', type: 'timestamptz', nullable: true })
+  autoDispatchAt!: Date | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -91,6 +91,7 @@ export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly 
       preferredEnd: iso(o.preferred_end),
       dispatchedToUserId: o.dispatched_to_user_id,
       dispatchedToSquadId: o.dispatched_to_squad_id,
+      dispatchMode: o.dispatch_mode,
       assignees: people.map(toAssignmentDto),
       farCheckIn: o.far_check_in,
       reopenCount: o.round - 1,

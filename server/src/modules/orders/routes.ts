@@ -19,6 +19,7 @@ import { docs, type ErrorStatus } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
+import { autoDispatchIfDue, autoDispatchOptions } from '../matching/auto-dispatch';
 import * as lifecycle from './lifecycle';
 import { ORDER_SELECT, decodeCursor, encodeCursor, loadAssignments, loadOrder, type OrderRow } from './order-row';
 import { presentOrders } from './present';
@@ -77,9 +78,18 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
       const m = app.db.manager;
       const v = await viewer(m, request);
-      const created = await lifecycle.createOrder(m, v, body, key);
+      const created = await lifecycle.createOrder(m, v, body, key, app.config.poolOfferMinutes);
       const replayed = created.replayed;
-      const dto = created.row ? (await presentOrders(m, v, [created.row]))[0]!.dto : await presentOne(m, v, created.id);
+      let dto: OrderDto;
+      if (created.row?.dispatch_mode === 'auto') {
+        // 自动派单: to the best candidate at once (in its own transaction; the order exists whatever happens here)
+        dto = await app.db.transaction(async (tx) => {
+          await autoDispatchIfDue(tx, created.id, autoDispatchOptions(app, v.now));
+          return presentOne(tx, v, created.id);
+        });
+      } else {
+        dto = created.row ? (await presentOrders(m, v, [created.row]))[0]!.dto : await presentOne(m, v, created.id);
+      }
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).send(dto);
     },
@@ -244,6 +254,8 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         app.db.transaction(async (m) => {
           const v = await viewer(m, request);
           await run(m, v, request.params.id, (request.body ?? {}) as B);
+          // under auto-dispatch a reject, release or reopen sends the order on to the next candidate at once
+          await autoDispatchIfDue(m, request.params.id, autoDispatchOptions(app, v.now));
           return presentOne(m, v, request.params.id);
         }),
     );

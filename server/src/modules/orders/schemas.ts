@@ -1,5 +1,6 @@
 import {
   ASSIGNMENT_STATES,
+  DISPATCH_MODES,
   ESCALATION_LEVELS,
   ORDER_ACTIONS,
   ORDER_CHANNELS,
@@ -76,6 +77,7 @@ const orderProperties = {
   preferredEnd: nullable(time),
   dispatchedToUserId: nullable(uuid),
   dispatchedToSquadId: nullable(uuid),
+  dispatchMode: { type: 'string', enum: [...DISPATCH_MODES], description: 'manual 人工派单 · auto 自动派单 · pool 先抢单后派单' },
   assignees: { type: 'array', items: assignmentSchema },
   farCheckIn: { type: 'boolean' },
   reopenCount: { type: 'integer', description: '居民反馈未解决而重新打开的次数' },

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import { REGION_LEVELS, type RegionDto, type RegionLevel } from '@bangbang/shared';
+import { REGION_LEVELS, type DispatchMode, type RegionDto, type RegionLevel } from '@bangbang/shared';
 
 /** The five levels of the place tree, from the top (defined in shared, for the mini-program too). */
 export { REGION_LEVELS, type RegionLevel };
@@ -14,6 +14,7 @@ export { REGION_LEVELS, type RegionLevel };
 @Check('region_center_lng_check', `center_lng BETWEEN -180 AND 180`)
 @Check('region_root_is_city', `(parent_id IS NULL) = (level = 'city')`)
 @Check('region_center_pair', `(center_lat IS NULL) = (center_lng IS NULL)`)
+@Check('region_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
 @Unique('region_sibling_name_unique', ['parentId', 'name'])
 @Index('region_parent_idx', ['parentId'])
 export class Region {
@@ -43,6 +44,10 @@ export class Region {
 
   @Column({ name: 'center_lng', type: 'double precision', nullable: true })
   centerLng!: number | null;
+
+  /** Auto-dispatch for orders of this place and below (null: as the parent). Migration 1795392400000. */
+  @Column({ name: 'dispatch_mode', type: 'text', nullable: true })
+  dispatchMode!: DispatchMode | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,0 +1,119 @@
+import type { MatchWeights } from '@bangbang/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import { commit } from '../orders/lifecycle';
+import { loadOrder, type OrderRow } from '../orders/order-row';
+import { findCandidates } from './candidates';
+
+/**
+ * Auto-dispatch (自动派单): the system dispatches an order to the best candidate of the matching engine, with the
+ * same row lock, state machine and events as a person dispatching (the events' actor is null: the system).
+ *
+ * An order under `auto` or `pool` carries `auto_dispatch_at`, the moment the system should next act on it: at once
+ * for a new `auto` order or one that was rejected, released or reopened; after the task-hall window for `pool`;
+ * `acceptMinutes` after a dispatch (if the assignee has not accepted by then, the order goes to the next candidate,
+ * and their silence counts as a refusal on the timeline, so they are not chosen again). No candidate now: it waits
+ * in the task hall and is tried again `acceptMinutes` later (escalation may bring new people).
+ */
+
+export interface AutoDispatchOptions {
+  weights: MatchWeights;
+  maxActiveTasks: number;
+  acceptMinutes: number;
+  now: Date;
+}
+
+const MINUTE = 60_000;
+
+/** The options from the app's configuration, at `now`. */
+export function autoDispatchOptions(app: { config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number } }, now: Date): AutoDispatchOptions {
+  return { weights: app.config.matchWeights, maxActiveTasks: app.config.maxActiveTasks, acceptMinutes: app.config.autoDispatchAcceptMinutes, now };
+}
+
+/** Acts on one order whose row the caller's transaction has locked, if it is due. Answers whether it dispatched. */
+export async function autoDispatchLocked(m: EntityManager, order: OrderRow, opts: AutoDispatchOptions): Promise<boolean> {
+  let o = order;
+  if (o.auto_dispatch_at === null || o.auto_dispatch_at > opts.now) return false;
+  if (o.status !== 'pending' && o.status !== 'dispatched') {
+    await m.query(`UPDATE service_order SET auto_dispatch_at = NULL WHERE id = $1`, [o.id]);
+    return false;
+  }
+  if (o.status === 'dispatched') {
+    // the assignee's time to accept is up: back to waiting, their silence on the timeline as a refusal
+    await commit(
+      m,
+      o,
+      { status: 'pending', dispatched_to_user_id: null, dispatched_to_squad_id: null },
+      {
+        type: 'reject',
+        actorId: null,
+        at: opts.now,
+        to: 'pending',
+        reason: '超时未接单，自动改派',
+        data: { userId: o.dispatched_to_user_id, squadId: o.dispatched_to_squad_id, timeout: true },
+      },
+    );
+    o = (await loadOrder(m, o.id))!;
+  }
+  const next = new Date(opts.now.getTime() + opts.acceptMinutes * MINUTE);
+  const [best] = await findCandidates(m, o, { weights: opts.weights, maxActiveTasks: opts.maxActiveTasks, now: opts.now, limit: 1 });
+  if (!best) {
+    await m.query(`UPDATE service_order SET auto_dispatch_at = $2 WHERE id = $1`, [o.id, next]);
+    return false;
+  }
+  await commit(
+    m,
+    o,
+    {
+      status: 'dispatched',
+      dispatched_to_user_id: best.kind === 'volunteer' ? best.id : null,
+      dispatched_to_squad_id: best.kind === 'squad' ? best.id : null,
+      auto_dispatch_at: next,
+    },
+    {
+      type: 'dispatch',
+      actorId: null,
+      at: opts.now,
+      to: 'dispatched',
+      reason: '自动派单',
+      data: {
+        auto: true,
+        ...(best.kind === 'volunteer' ? { assigneeId: best.id, assigneeName: best.name } : { squadId: best.id, squadName: best.name }),
+        score: best.score,
+        reasons: best.reasons.map((r) => r.text),
+      },
+    },
+  );
+  return true;
+}
+
+/** Locks the order in the caller's transaction and acts on it if it is due (after creating, rejecting, releasing…). */
+export async function autoDispatchIfDue(m: EntityManager, id: string, opts: AutoDispatchOptions): Promise<boolean> {
+  const o = await loadOrder(m, id, true);
+  return o ? autoDispatchLocked(m, o, opts) : false;
+}
+
+/**
+ * The sweep: every due order, a few per transaction, taken FOR UPDATE SKIP LOCKED so that two API processes never
+ * dispatch one order twice (a row another sweeper or a request holds is skipped; one just changed no longer matches).
+ */
+export async function autoDispatchDue(db: DataSource, opts: AutoDispatchOptions, batch = 20): Promise<number> {
+  let dispatched = 0;
+  for (;;) {
+    const { taken, done } = await db.transaction(async (m) => {
+      const due = await m.query<Array<{ id: string }>>(
+        `SELECT id FROM service_order
+         WHERE auto_dispatch_at <= $1 AND status IN ('pending', 'dispatched')
+         ORDER BY auto_dispatch_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [opts.now, batch],
+      );
+      let n = 0;
+      for (const { id } of due) {
+        const o = await loadOrder(m, id);
+        if (o && (await autoDispatchLocked(m, o, opts))) n += 1;
+      }
+      return { taken: due.length, done: n };
+    });
+    dispatched += done;
+    if (taken < batch) return dispatched;
+  }
+}
