@@ -15,3 +15,4 @@ export * from './fields';
 export * from './orders';
 export * from './geo';
 export * from './matching';
+export * from './assignment';
