@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsUUID, Max, Min, ValidateIf } from 'class-validator';
 import { Optional } from './validation';
 
 /**
@@ -144,4 +144,32 @@ export class CandidatesQuery {
   @Min(1)
   @Max(50)
   limit?: number;
+}
+
+export class BatchDispatchDto {
+  /** Every `pending` order of this place (and below) that the caller may dispatch. */
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId!: string;
+}
+
+export interface BatchAssignedDto {
+  orderId: string;
+  assigneeId: string;
+  assigneeName: string;
+  score: number;
+  reasons: MatchReason[];
+}
+
+export interface BatchDispatchResultDto {
+  regionId: string;
+  /** `exact`: min-cost assignment; `greedy`: the approximation used for very large batches. */
+  method: 'exact' | 'greedy';
+  /** Orders considered. */
+  orders: number;
+  assigned: BatchAssignedDto[];
+  /** Orders left waiting, each with why. */
+  unassigned: Array<{ orderId: string; reason: string }>;
+  totalScore: number;
+  /** What best-first (one order at a time) would have done with the same candidates, for comparison. */
+  greedy: { assigned: number; totalScore: number };
 }

@@ -217,6 +217,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'PATCH /api/v1/users/{id}',
       'POST /api/v1/auth/dev-login',
       'POST /api/v1/auth/wechat',
+      'POST /api/v1/dispatch/batch',
       'POST /api/v1/orders',
       'POST /api/v1/orders/{id}/accept',
       'POST /api/v1/orders/{id}/cancel',
@@ -396,6 +397,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('GET', `/api/v1/users/${w.users.volunteerA1.id}/service-record`, '/api/v1/users/{id}/service-record', { headers: volunteer }, 200);
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: admin }, 200);
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: volunteer }, 403);
+    await check('POST', '/api/v1/dispatch/batch', '/api/v1/dispatch/batch', { headers: admin, payload: { regionId: w.regions.A } }, 200);
     const second = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: resident, payload: orderBody }, 201);
     await check('POST', `/api/v1/orders/${second.json<{ id: string }>().id}/cancel`, '/api/v1/orders/{id}/cancel', { headers: resident, payload: { reason: '不需要了' } }, 200);
     await check('GET', `/api/v1/orders/${second.json<{ id: string }>().id}`, '/api/v1/orders/{id}', { headers: bearer(w.users.residentX1.token) }, 404);

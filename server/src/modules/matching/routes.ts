@@ -1,4 +1,4 @@
-import { API_PREFIX, CandidatesQuery, ORDERS_PATH, ORDER_STATUS_NAMES, SetDispatchModeDto, type CandidateListDto, type DispatchMode, type DispatchSettingsDto } from '@bangbang/shared';
+import { API_PREFIX, BatchDispatchDto, CandidatesQuery, ORDERS_PATH, ORDER_STATUS_NAMES, SetDispatchModeDto, type BatchDispatchResultDto, type CandidateListDto, type DispatchMode, type DispatchSettingsDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import type { FastifyInstance } from 'fastify';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
@@ -8,7 +8,8 @@ import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
 import { loadAssignments, loadOrder } from '../orders/order-row';
 import { loadViewer, maySee, standingOf } from '../orders/standing';
-import { candidateListSchema, dispatchSettingsSchema } from './schemas';
+import { batchDispatchResultSchema, candidateListSchema, dispatchSettingsSchema } from './schemas';
+import { batchDispatch } from './batch';
 import { findCandidates } from './candidates';
 
 /** A place's auto-dispatch setting, and what applies there (its own, the nearest ancestor's, or manual). */
@@ -114,6 +115,36 @@ export default async function matchingRoutes(app: FastifyInstance): Promise<void
         await m.query(`UPDATE region SET dispatch_mode = $2, updated_at = now() WHERE id = $1`, [request.params.id, mode]);
         const { path: _path, ...after } = await dispatchSettings(m, request.params.id);
         return after;
+      });
+    },
+  );
+
+  app.post(
+    `${API_PREFIX}/dispatch/batch`,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '批量派单（一次给地区内所有待接单的需求派单）',
+        description: [
+          '有管辖权的管理员、调度员、网格员：本地区（及下级）所有待接单、且已升级到本级可以派单的需求，一次派出。',
+          '每个需求派给一人，每人最多派到其剩余可接任务数；先让尽量多的需求有人接，再让总得分最高（精确的最小费用分配；规模极大时用贪心近似，见 `method`）。',
+          '返回派了谁、为什么（理由），以及没派出的需求和原因；`greedy` 是逐个挑最好的人时的结果，供对比。',
+        ].join('\n'),
+        auth: 'required',
+        response: { 200: batchDispatchResultSchema },
+        errors: [403, [404, '地区不存在或不在管辖范围内']],
+      }),
+      preValidation: validateBody(BatchDispatchDto),
+    },
+    async (request): Promise<BatchDispatchResultDto> => {
+      const actor = requireActor(request);
+      if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以批量派单。');
+      const { regionId } = request.body as BatchDispatchDto;
+      return app.db.transaction(async (m) => {
+        const [region] = await m.query<Array<{ path: string }>>(`SELECT path FROM region WHERE id = $1`, [regionId]);
+        if (!region || !covers(jurisdictionOf(actor), region.path)) throw new NotFoundError('地区不存在。');
+        const v = await loadViewer(m, actor, app.clock());
+        return batchDispatch(m, v, regionId, region.path, { weights: app.config.matchWeights, maxActiveTasks: app.config.maxActiveTasks });
       });
     },
   );

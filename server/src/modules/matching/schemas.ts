@@ -1,4 +1,4 @@
-import { DISPATCH_MODES, type CandidateDto, type CandidateListDto, type DispatchSettingsDto, type MatchReason } from '@bangbang/shared';
+import { DISPATCH_MODES, type BatchAssignedDto, type BatchDispatchResultDto, type CandidateDto, type CandidateListDto, type DispatchSettingsDto, type MatchReason } from '@bangbang/shared';
 import { nullable, shape } from '../../http/openapi';
 
 const reasonSchema = shape<MatchReason>('MatchReason', {
@@ -32,5 +32,36 @@ export const dispatchSettingsSchema = shape<DispatchSettingsDto>('DispatchSettin
     mode: nullable({ type: 'string', enum: [...DISPATCH_MODES] }),
     effectiveMode: { type: 'string', enum: [...DISPATCH_MODES] },
     inheritedFrom: nullable({ type: 'string', format: 'uuid', description: '生效设置所在的地区（本地区或上级）；都没有设置时为 null（人工派单）' }),
+  },
+});
+
+const batchAssignedSchema = shape<BatchAssignedDto>('BatchAssigned', {
+  properties: {
+    orderId: { type: 'string', format: 'uuid' },
+    assigneeId: { type: 'string', format: 'uuid' },
+    assigneeName: { type: 'string' },
+    score: { type: 'number' },
+    reasons: { type: 'array', items: reasonSchema },
+  },
+});
+
+export const batchDispatchResultSchema = shape<BatchDispatchResultDto>('BatchDispatchResult', {
+  description: '批量派单的结果：派了谁、为什么，没派出的需求及原因，与逐个挑选（贪心）的对比',
+  properties: {
+    regionId: { type: 'string', format: 'uuid' },
+    method: { type: 'string', enum: ['exact', 'greedy'] },
+    orders: { type: 'integer', description: '参与派单的需求数' },
+    assigned: { type: 'array', items: batchAssignedSchema },
+    unassigned: {
+      type: 'array',
+      items: { type: 'object', properties: { orderId: { type: 'string', format: 'uuid' }, reason: { type: 'string' } }, required: ['orderId', 'reason'], additionalProperties: false },
+    },
+    totalScore: { type: 'number' },
+    greedy: {
+      type: 'object',
+      properties: { assigned: { type: 'integer' }, totalScore: { type: 'number' } },
+      required: ['assigned', 'totalScore'],
+      additionalProperties: false,
+    },
   },
 });

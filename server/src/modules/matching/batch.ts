@@ -1,0 +1,93 @@
+import {
+  assignGreedy,
+  assignOptimal,
+  type BatchAssignedDto,
+  type BatchDispatchResultDto,
+  type CandidateDto,
+  type MatchWeights,
+} from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { commit } from '../orders/lifecycle';
+import { ORDER_SELECT, loadOrder, type OrderRow } from '../orders/order-row';
+import { actsAsStaff, type Viewer } from '../orders/standing';
+import { findCandidates } from './candidates';
+
+/**
+ * 批量派单: every `pending` order of a place that the dispatcher may dispatch, assigned at once. Each order gets one
+ * person (an order is dispatched to one person at a time; several-person orders fill up as people accept), each
+ * person at most their remaining capacity (MATCH_MAX_ACTIVE_TASKS minus tasks in hand), maximising first how many
+ * orders are served, then the total score (shared/assignment.ts). Candidates and scores are the matching engine's.
+ * All dispatches are made in the caller's transaction, each order locked (in id order, so two batches cannot
+ * deadlock) and re-checked: an order taken meanwhile is skipped and reported.
+ */
+
+const CANDIDATES_PER_ORDER = 30;
+
+export interface BatchOptions {
+  weights: MatchWeights;
+  maxActiveTasks: number;
+}
+
+export async function batchDispatch(m: EntityManager, v: Viewer, regionId: string, regionPath: string, opts: BatchOptions): Promise<BatchDispatchResultDto> {
+  const waiting = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status = 'pending' AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [regionPath]);
+  const orders = waiting.filter((o) => actsAsStaff(v, o) && o.accepted_count < o.headcount);
+
+  const candidates = new Map<string, CandidateDto[]>();
+  const people = new Map<string, { name: string; capacity: number }>();
+  for (const o of orders) {
+    const list = (await findCandidates(m, o, { ...opts, now: v.now, limit: CANDIDATES_PER_ORDER })).filter((c) => c.kind === 'volunteer');
+    candidates.set(o.id, list);
+    for (const c of list) people.set(c.id, { name: c.name, capacity: Math.max(0, opts.maxActiveTasks - c.activeTasks) });
+  }
+  const input = {
+    orders: orders.map((o) => ({ id: o.id, places: 1 })),
+    people: [...people].map(([id, p]) => ({ id, capacity: p.capacity })),
+    pairs: orders.flatMap((o) => (candidates.get(o.id) ?? []).map((c) => ({ orderId: o.id, personId: c.id, score: c.score }))),
+  };
+  const best = assignOptimal(input);
+  const greedy = assignGreedy(input);
+
+  const assigned: BatchAssignedDto[] = [];
+  const unassigned: BatchDispatchResultDto['unassigned'] = [];
+  const chosen = new Map(best.pairs.map((p) => [p.orderId, p]));
+  for (const o of [...orders].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const pair = chosen.get(o.id);
+    if (!pair) {
+      unassigned.push({ orderId: o.id, reason: (candidates.get(o.id) ?? []).length === 0 ? '现在没有符合条件的接单人' : '符合条件的人已派给其他需求' });
+      continue;
+    }
+    const now = await loadOrder(m, o.id, true);
+    if (!now || now.status !== 'pending' || now.version !== o.version) {
+      unassigned.push({ orderId: o.id, reason: '派单期间需求已有变化，请刷新' });
+      continue;
+    }
+    const c = candidates.get(o.id)!.find((x) => x.id === pair.personId)!;
+    await commit(
+      m,
+      now,
+      { status: 'dispatched', dispatched_to_user_id: c.id, dispatched_to_squad_id: null, auto_dispatch_at: null },
+      {
+        type: 'dispatch',
+        actorId: v.actor.id,
+        at: v.now,
+        to: 'dispatched',
+        reason: '批量派单',
+        data: { batch: true, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons.map((r) => r.text) },
+      },
+    );
+    assigned.push({ orderId: o.id, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons });
+  }
+  // the orders in the answer in the order they were placed
+  const rank = new Map(orders.map((o, i) => [o.id, i]));
+  assigned.sort((a, b) => rank.get(a.orderId)! - rank.get(b.orderId)!);
+  unassigned.sort((a, b) => rank.get(a.orderId)! - rank.get(b.orderId)!);
+  return {
+    regionId,
+    method: best.method,
+    orders: orders.length,
+    assigned,
+    unassigned,
+    totalScore: Math.round(assigned.reduce((s, a) => s + a.score, 0) * 10) / 10,
+    greedy: { assigned: greedy.served, totalScore: Math.round(greedy.totalScore * 10) / 10 },
+  };
+}
