@@ -19,7 +19,7 @@ import { docs, type ErrorStatus } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
-import { autoDispatchIfDue, autoDispatchOptions } from '../matching/auto-dispatch';
+import { autoDispatchIfDue, autoDispatchLocked, autoDispatchOptions } from '../matching/auto-dispatch';
 import * as lifecycle from './lifecycle';
 import { ORDER_SELECT, decodeCursor, encodeCursor, loadAssignments, loadOrder, type OrderRow } from './order-row';
 import { presentOrders } from './present';
@@ -254,9 +254,14 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         app.db.transaction(async (m) => {
           const v = await viewer(m, request);
           await run(m, v, request.params.id, (request.body ?? {}) as B);
-          // under auto-dispatch a reject, release or reopen sends the order on to the next candidate at once
-          await autoDispatchIfDue(m, request.params.id, autoDispatchOptions(app, v.now));
-          return presentOne(m, v, request.params.id);
+          let o = await loadOrder(m, request.params.id);
+          if (!o) throw new NotFoundError('需求不存在。');
+          // under auto-dispatch a reject, release or reopen sends the order on to the next candidate at once (the
+          // row is still locked by this transaction); a manual order costs no extra query
+          if (o.auto_dispatch_at !== null && o.auto_dispatch_at <= v.now && (await autoDispatchLocked(m, o, autoDispatchOptions(app, v.now)))) {
+            o = (await loadOrder(m, request.params.id))!;
+          }
+          return (await presentOrders(m, v, [o]))[0]!.dto;
         }),
     );
   };
