@@ -11,6 +11,11 @@ export class AddDispatchModes1795392400000 implements MigrationInterface {
 
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE region ADD COLUMN dispatch_mode text CHECK (dispatch_mode IN ('manual', 'auto', 'pool'))`);
+    // the mode that applies (its own or the nearest ancestor's), kept up to date when a mode is set, so that placing
+    // an order — the hot path — reads it with the resident's place instead of walking up the tree
+    await q.query(
+      `ALTER TABLE region ADD COLUMN effective_dispatch_mode text NOT NULL DEFAULT 'manual' CHECK (effective_dispatch_mode IN ('manual', 'auto', 'pool'))`,
+    );
     await q.query(
       `ALTER TABLE service_order ADD COLUMN dispatch_mode text NOT NULL DEFAULT 'manual' CHECK (dispatch_mode IN ('manual', 'auto', 'pool'))`,
     );
@@ -22,6 +27,7 @@ export class AddDispatchModes1795392400000 implements MigrationInterface {
     await q.query(`DROP INDEX service_order_auto_dispatch_idx`);
     await q.query(`ALTER TABLE service_order DROP COLUMN auto_dispatch_at`);
     await q.query(`ALTER TABLE service_order DROP COLUMN dispatch_mode`);
+    await q.query(`ALTER TABLE region DROP COLUMN effective_dispatch_mode`);
     await q.query(`ALTER TABLE region DROP COLUMN dispatch_mode`);
   }
 }

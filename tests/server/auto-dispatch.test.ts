@@ -69,7 +69,7 @@ describe('auto-dispatch (自动派单)', () => {
     await database.drop();
   });
   afterEach(async () => {
-    await db.query(`UPDATE region SET dispatch_mode = NULL`);
+    await db.query(`UPDATE region SET dispatch_mode = NULL, effective_dispatch_mode = 'manual'`);
     await db.query(`UPDATE service_order SET status = 'cancelled', auto_dispatch_at = NULL WHERE status NOT IN ('closed', 'cancelled')`);
     await db.query(`UPDATE order_assignment SET state = 'cancelled' WHERE state IN ('accepted', 'in_service')`);
     // only the three test volunteers on duty (the world's volunteer of A1 has the skill too)
@@ -89,6 +89,21 @@ describe('auto-dispatch (自动派单)', () => {
       expect((await call('gridWorkerA1', 'GET', `/regions/${w.regions.A1}/dispatch-mode`)).json()).toMatchObject({ mode: null, effectiveMode: 'pool', inheritedFrom: w.regions.T });
       expect((await setMode('dispatcherT', 'A1', 'auto')).json()).toMatchObject({ mode: 'auto', effectiveMode: 'auto', inheritedFrom: w.regions.A1 });
       expect((await setMode('dispatcherT', 'A1', null)).json()).toMatchObject({ mode: null, effectiveMode: 'pool', inheritedFrom: w.regions.T });
+    });
+
+    it('reaches orders of every place below, a place created later included', async () => {
+      await setMode('dispatcherT', 'T', 'pool');
+      const grid = await call('admin', 'POST', '/regions', { name: '甲三网格', level: 'grid', parentId: w.regions.A });
+      expect(grid.statusCode).toBe(201);
+      const gridId = grid.json<{ id: string }>().id;
+      const resident = await call('admin', 'POST', '/users', { name: '新网格居民', phone: '13722220001', roles: ['resident'], regionId: gridId });
+      expect(resident.statusCode).toBe(201);
+      const token = app.jwt.sign({ sub: resident.json<{ id: string }>().id });
+      const placed = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: bearer(token), payload: { categoryCode: 'errands', description: '买菜', urgency: 'normal' } });
+      expect(placed.json<OrderDto>().dispatchMode).toBe('pool');
+      // and a setting changed above reaches the places below
+      await setMode('dispatcherT', 'T', 'auto');
+      expect((await call('residentA2', 'POST', '/orders', { categoryCode: 'errands', description: '买菜', urgency: 'normal' })).json<OrderDto>().dispatchMode).toBe('auto');
     });
 
     it('is set by admins and dispatchers with jurisdiction only, with a clear error for a wrong mode', async () => {

@@ -113,6 +113,15 @@ export default async function matchingRoutes(app: FastifyInstance): Promise<void
         const before = await dispatchSettings(m, request.params.id);
         if (!covers(jurisdictionOf(actor), before.path)) throw new NotFoundError('地区不存在。');
         await m.query(`UPDATE region SET dispatch_mode = $2, updated_at = now() WHERE id = $1`, [request.params.id, mode]);
+        // every place below now dispatches by its nearest setting
+        await m.query(
+          `UPDATE region d SET effective_dispatch_mode = COALESCE(
+             (SELECT a.dispatch_mode FROM region a
+              WHERE a.id = ANY (string_to_array(trim(BOTH '/' FROM d.path), '/')::uuid[]) AND a.dispatch_mode IS NOT NULL
+              ORDER BY length(a.path) DESC LIMIT 1), 'manual')
+           WHERE d.path LIKE $1 || '%'`,
+          [before.path],
+        );
         const { path: _path, ...after } = await dispatchSettings(m, request.params.id);
         return after;
       });

@@ -16,6 +16,7 @@ import {
   type OrderStatus,
   type AcceptProgress,
   type CompleteProgress,
+  type DispatchMode,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
@@ -74,6 +75,8 @@ interface ResidentOfOrder {
   regionName: string | null;
   path: string | null;
   level: string | null;
+  /** The auto-dispatch mode of the resident's place (an order keeps it). */
+  dispatchMode: DispatchMode;
 }
 
 export interface Created {
@@ -96,20 +99,15 @@ const CREATE = new Statement<Omit<OrderRow, 'region_name' | 'community_name' | '
      SELECT name, accept_minutes_normal, accept_minutes_urgent,
             CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
      FROM service_category WHERE code = $4 AND active
-   ), mode AS (
-     -- the auto-dispatch mode of the nearest place (the resident's own, then upwards) that sets one
-     SELECT COALESCE((SELECT r.dispatch_mode FROM region r
-                      WHERE r.id = ANY (string_to_array(trim(BOTH '/' FROM $14::text), '/')::uuid[]) AND r.dispatch_mode IS NOT NULL
-                      ORDER BY length(r.path) DESC LIMIT 1), 'manual') AS mode
    ), ins AS (
      INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
        preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
        escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
             CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
-            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18, mode.mode,
-            CASE mode.mode WHEN 'auto' THEN $18::timestamptz WHEN 'pool' THEN $18::timestamptz + make_interval(mins => $20::int) END
-     FROM c, mode
+            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18, $21::text,
+            CASE $21::text WHEN 'auto' THEN $18::timestamptz WHEN 'pool' THEN $18::timestamptz + make_interval(mins => $20::int) END
+     FROM c
      ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
      RETURNING *
    ), ev AS (
@@ -152,11 +150,12 @@ export async function createOrder(
     resident = {
       id: u.id, name: u.name, phone: u.phone, roles: u.roles, address: u.address, lat: u.locationLat, lng: u.locationLng,
       regionId: u.regionId, regionName: u.region?.name ?? null, path: u.region?.path ?? null, level: u.region?.level ?? null,
+      dispatchMode: u.region?.effectiveDispatchMode ?? 'manual',
     };
   } else {
     const [row] = await m.query<ResidentOfOrder[]>(
       `SELECT u.id, u.name, u.phone, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id AS "regionId",
-              r.name AS "regionName", r.path, r.level
+              r.name AS "regionName", r.path, r.level, COALESCE(r.effective_dispatch_mode, 'manual') AS "dispatchMode"
        FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
       [body.residentId],
     );
@@ -194,6 +193,7 @@ export async function createOrder(
     now,
     JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
     poolOfferMinutes,
+    resident.dispatchMode,
   ]);
   if (inserted) {
     // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do

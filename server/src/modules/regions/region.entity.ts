@@ -15,6 +15,7 @@ export { REGION_LEVELS, type RegionLevel };
 @Check('region_root_is_city', `(parent_id IS NULL) = (level = 'city')`)
 @Check('region_center_pair', `(center_lat IS NULL) = (center_lng IS NULL)`)
 @Check('region_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
+@Check('region_effective_dispatch_mode_check', `effective_dispatch_mode IN ('manual', 'auto', 'pool')`)
 @Unique('region_sibling_name_unique', ['parentId', 'name'])
 @Index('region_parent_idx', ['parentId'])
 export class Region {
@@ -48,6 +49,10 @@ export class Region {
   /** Auto-dispatch for orders of this place and below (null: as the parent). Migration 1795392400000. */
   @Column({ name: 'dispatch_mode', type: 'text', nullable: true })
   dispatchMode!: DispatchMode | null;
+
+  /** The mode that applies here: its own, the nearest ancestor's, or manual (kept up to date when one is set). */
+  @Column({ name: 'effective_dispatch_mode', type: 'text', default: 'manual' })
+  effectiveDispatchMode!: DispatchMode;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -56,6 +56,8 @@ export default async function regionRoutes(app: FastifyInstance): Promise<void> 
         path: `${parent?.path ?? '/'}${id}/`,
         centerLat: body.center?.lat ?? null,
         centerLng: body.center?.lng ?? null,
+        // a new place dispatches as its parent does until someone sets its own mode
+        effectiveDispatchMode: parent?.effectiveDispatchMode ?? 'manual',
       });
       await m.getRepository(Region).insert(region);
       return m.getRepository(Region).findOneByOrFail({ id });
