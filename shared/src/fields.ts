@@ -1,4 +1,5 @@
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { CATEGORY_CODE, TEAM_COLORS } from './domain';
 import { Field } from './validation';
 
@@ -10,3 +11,7 @@ export const TeamColorField = () =>
 /** A list of service category codes (the server checks that they exist). */
 export const CategoryCodesField = (message = '服务类别编码格式不正确') =>
   Field(IsArray(), ArrayUnique(), ArrayMaxSize(20), Matches(CATEGORY_CODE, { each: true, message }));
+
+/** Cursor paging in query strings: the opaque cursor of the previous page, and a page size of 1–100. */
+export const CursorField = () => Field(IsString(), MaxLength(200));
+export const LimitField = () => Field(Type(() => Number), IsInt(), Min(1), Max(100));

@@ -22,6 +22,7 @@ import { ORDER_STATUSES, isLegalMove, type OrderAction, type OrderStatus } from 
 import { LatLngDto } from './people';
 import type { DispatchMode } from './matching';
 import { Field, Optional } from './validation';
+import { CursorField, LimitField } from './fields';
 
 export const ORDERS_PATH = `${API_PREFIX}/orders`;
 export const TASKS_PATH = `${API_PREFIX}/tasks`;
@@ -221,15 +222,11 @@ export class ListOrdersQuery {
   to?: string;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @CursorField()
   cursor?: string;
 
   @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField()
   limit?: number;
 }
 
@@ -239,15 +236,11 @@ export class MyTasksQuery {
   status?: OrderStatus;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @CursorField()
   cursor?: string;
 
   @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField()
   limit?: number;
 }
 

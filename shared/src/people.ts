@@ -18,7 +18,7 @@ import {
 import { Field, Optional } from './validation';
 import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from './domain';
 import type { MeDto } from './auth';
-import { CategoryCodesField, TeamColorField } from './fields';
+import { CategoryCodesField, CursorField, LimitField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
 
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
@@ -226,15 +226,11 @@ export class ListUsersQuery {
   q?: string;
 
   @Optional()
-  @IsString()
-  @MaxLength(200)
+  @CursorField()
   cursor?: string;
 
   @Optional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField()
   limit?: number;
 }
 

@@ -131,3 +131,27 @@ export function decodeCursor(cursor: string): [string, string] {
   throw fieldError('cursor', '分页游标无效');
 }
 
+
+/**
+ * A page of orders, newest first, under the caller's conditions (`where`, with `params` numbered from $1): the
+ * cursor condition and the limit are added here, for every list of orders (GET /orders, GET /tasks/mine).
+ */
+export async function orderPage(
+  m: EntityManager,
+  where: string[],
+  params: unknown[],
+  page: { cursor?: string; limit?: number },
+): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+  const conditions = [...where];
+  const values = [...params];
+  if (page.cursor !== undefined) {
+    const [at, id] = decodeCursor(page.cursor);
+    values.push(at, id);
+    conditions.push(`(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  const limit = page.limit ?? 20;
+  values.push(limit + 1);
+  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`, values);
+  const kept = rows.slice(0, limit);
+  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!) : null };
+}

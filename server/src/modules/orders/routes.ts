@@ -21,7 +21,7 @@ import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
 import { autoDispatchIfDue, autoDispatchLocked, autoDispatchOptions } from '../matching/auto-dispatch';
 import * as lifecycle from './lifecycle';
-import { ORDER_SELECT, decodeCursor, encodeCursor, loadAssignments, loadOrder, type OrderRow } from './order-row';
+import { loadAssignments, loadOrder, orderPage } from './order-row';
 import { presentOrders } from './present';
 import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
 import { loadViewer, maySee, standingOf, type Viewer } from './standing';
@@ -153,17 +153,8 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
           params.push(q.to);
           where.push(`o.created_at < $${params.length}`);
         }
-        if (q.cursor !== undefined) {
-          const [at, id] = decodeCursor(q.cursor);
-          params.push(at, id);
-          where.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-        }
-        const limit = q.limit ?? 20;
-        params.push(limit + 1);
-        const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`, params);
-        const page = rows.slice(0, limit);
-        const items = (await presentOrders(m, v, page)).map((p) => p.dto);
-        return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+        const { rows, nextCursor } = await orderPage(m, where, params, q);
+        return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
       });
     },
   );

@@ -5,7 +5,7 @@ import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import { docs } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/plugin';
-import { ORDER_SELECT, decodeCursor, encodeCursor, type OrderRow } from '../orders/order-row';
+import { ORDER_SELECT, orderPage, type OrderRow } from '../orders/order-row';
 import { distanceFromViewer, presentOrders } from '../orders/present';
 import { orderPageSchema, serviceRecordSchema, taskPoolSchema } from '../orders/schemas';
 import { isServing, loadViewer } from '../orders/standing';
@@ -96,17 +96,8 @@ export default async function taskRoutes(app: FastifyInstance): Promise<void> {
           params.push(q.status);
           where.push(`o.status = $${params.length}`);
         }
-        if (q.cursor !== undefined) {
-          const [at, id] = decodeCursor(q.cursor);
-          params.push(at, id);
-          where.push(`(o.created_at, o.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-        }
-        const limit = q.limit ?? 20;
-        params.push(limit + 1);
-        const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${params.length}`, params);
-        const page = rows.slice(0, limit);
-        const items = (await presentOrders(m, v, page)).map((p) => p.dto);
-        return { items, nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+        const { rows, nextCursor } = await orderPage(m, where, params, q);
+        return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
       });
     },
   );
