@@ -3,6 +3,7 @@ import { CreatePeopleAndCatalogue1795392100000 } from './1795392100000-CreatePeo
 import { SeedServiceCatalogue1795392200000 } from './1795392200000-SeedServiceCatalogue';
 import { CreateOrders1795392300000 } from './1795392300000-CreateOrders';
 import { AddDispatchModes1795392400000 } from './1795392400000-AddDispatchModes';
+import { AddMatchingIndexes1795392500000 } from './1795392500000-AddMatchingIndexes';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -14,4 +15,5 @@ export const migrations = [
   SeedServiceCatalogue1795392200000,
   CreateOrders1795392300000,
   AddDispatchModes1795392400000,
+  AddMatchingIndexes1795392500000,
 ];

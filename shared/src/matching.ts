@@ -95,6 +95,17 @@ export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MA
 }
 
 /**
+ * The most `scoreCandidate` can give a volunteer who is neither the resident's paired cadre nor of the resident's
+ * grid, at `distanceMeters` or farther from the door: every bonus at its best (a 5-star rating, always accepting, a
+ * party member for a ledger household), no load. The engine walks outward from the door nearest first and stops
+ * when this ceiling falls below the k-th best score found so far (weights are never negative, see config).
+ */
+export function scoreCeiling(distanceMeters: number, ledgerHousehold: boolean, w: MatchWeights = DEFAULT_MATCH_WEIGHTS): number {
+  const bonus = (ledgerHousehold ? w.partyMemberForLedger : 0) + 2 * w.perRatingStar + w.acceptance;
+  return 100 + bonus - w.perKm * (distanceMeters / 1000);
+}
+
+/**
  * Auto-dispatch (自动派单), per place, inherited down the tree: `manual` — suggestions only; `auto` — a new order goes
  * to the best candidate at once, and to the next on reject or when the assignee has not accepted in time; `pool` —
  * offered in the task hall first, dispatched automatically if nobody has taken it in time.

@@ -10,7 +10,7 @@ import type { EntityManager } from 'typeorm';
 import { commit } from '../orders/lifecycle';
 import { ORDER_SELECT, loadOrder, type OrderRow } from '../orders/order-row';
 import { actsAsStaff, type Viewer } from '../orders/standing';
-import { findCandidates } from './candidates';
+import { findCandidatesForOrders } from './candidates';
 
 /**
  * 批量派单: every `pending` order of a place that the dispatcher may dispatch, assigned at once. Each order gets one
@@ -32,11 +32,10 @@ export async function batchDispatch(m: EntityManager, v: Viewer, regionId: strin
   const waiting = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status = 'pending' AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [regionPath]);
   const orders = waiting.filter((o) => actsAsStaff(v, o) && o.accepted_count < o.headcount);
 
-  const candidates = new Map<string, CandidateDto[]>();
+  // one set-based search for all the orders; people only (a squad is dispatched as a whole, not one place of it)
+  const candidates: Map<string, CandidateDto[]> = await findCandidatesForOrders(m, orders, { ...opts, now: v.now, limit: CANDIDATES_PER_ORDER, squads: false });
   const people = new Map<string, { name: string; capacity: number }>();
-  for (const o of orders) {
-    const list = (await findCandidates(m, o, { ...opts, now: v.now, limit: CANDIDATES_PER_ORDER })).filter((c) => c.kind === 'volunteer');
-    candidates.set(o.id, list);
+  for (const list of candidates.values()) {
     for (const c of list) people.set(c.id, { name: c.name, capacity: Math.max(0, opts.maxActiveTasks - c.activeTasks) });
   }
   const input = {

@@ -27,6 +27,10 @@ export type { RosterSlot } from '@bangbang/shared';
 @Unique('app_user_wechat_openid_key', ['wechatOpenid'])
 @Index('app_user_region_idx', ['regionId'])
 @Index('app_user_created_idx', ['createdAt', 'id'])
+// the matching engine's (migration AddMatchingIndexes): on-duty people by place, with no location, and by location (GiST)
+@Index('app_user_duty_region_idx', ['regionId'], { where: 'on_duty' })
+@Index('app_user_duty_nowhere_idx', ['regionId'], { where: 'on_duty AND location_lat IS NULL' })
+@Index('app_user_duty_geo_idx', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
