@@ -1,4 +1,5 @@
-import { DEFAULT_MATCH_WEIGHTS, scoreCandidate, type CandidateSignals } from '@bangbang/shared';
+import fc from 'fast-check';
+import { DEFAULT_MATCH_WEIGHTS, scoreCandidate, scoreCeiling, type CandidateSignals, type MatchWeights } from '@bangbang/shared';
 import { startOfServiceDay } from '../../server/src/modules/matching/candidates';
 
 /** A neutral candidate: nothing for or against them but a distance. */
@@ -69,3 +70,50 @@ describe('scoring a candidate (shared/matching.ts)', () => {
     expect(startOfServiceDay(new Date('2026-11-23T16:00:00Z')).toISOString()).toBe('2026-11-23T16:00:00.000Z');
   });
 });
+
+describe('the score ceiling the engine walks by (scoreCeiling)', () => {
+  const weight = fc.integer({ min: 0, max: 1000 });
+  const weights = fc.record<MatchWeights>({
+    perKm: weight,
+    sameGrid: weight,
+    pairedCadre: weight,
+    perActiveTask: weight,
+    perTodayTask: weight,
+    perRatingStar: weight,
+    acceptance: weight,
+    partyMemberForLedger: weight,
+  });
+
+  it('is never below the score of anyone at that distance or farther who is neither of the grid nor the paired cadre', () => {
+    fc.assert(
+      fc.property(
+        weights,
+        fc.integer({ min: 0, max: 50_000 }),
+        fc.integer({ min: 0, max: 50_000 }),
+        fc.record({
+          activeTasks: fc.integer({ min: 0, max: 5 }),
+          todayTasks: fc.integer({ min: 0, max: 20 }),
+          rating: fc.option(fc.double({ min: 1, max: 5, noNaN: true })),
+          acceptanceRate: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+          partyMember: fc.boolean(),
+          ledgerHousehold: fc.boolean(),
+        }),
+        (w, reach, beyond, s) => {
+          const { score } = scoreCandidate({ ...s, distanceMeters: reach + beyond, sameGrid: false, pairedCadre: false }, w);
+          // the shown score is rounded to 0.1
+          expect(score).toBeLessThanOrEqual(scoreCeiling(reach, s.ledgerHousehold, w) + 0.05 + 1e-9);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is reached: a 5-star party member who always accepts, with nothing in hand, at that distance', () => {
+    const { score } = scoreCandidate(
+      { distanceMeters: 1200, sameGrid: false, pairedCadre: false, activeTasks: 0, todayTasks: 0, rating: 5, acceptanceRate: 1, partyMember: true, ledgerHousehold: true },
+      W,
+    );
+    expect(score).toBeCloseTo(scoreCeiling(1200, true, W), 1);
+  });
+});
+

@@ -1,14 +1,15 @@
 import {
   assignGreedy,
   assignOptimal,
+  isLegalMove,
   type BatchAssignedDto,
   type BatchDispatchResultDto,
   type CandidateDto,
   type MatchWeights,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import { commit } from '../orders/lifecycle';
-import { ORDER_SELECT, loadOrder, type OrderRow } from '../orders/order-row';
+import { commitDispatches } from '../orders/lifecycle';
+import { ORDER_SELECT, type OrderRow } from '../orders/order-row';
 import { actsAsStaff, type Viewer } from '../orders/standing';
 import { findCandidatesForOrders } from './candidates';
 
@@ -17,8 +18,9 @@ import { findCandidatesForOrders } from './candidates';
  * person (an order is dispatched to one person at a time; several-person orders fill up as people accept), each
  * person at most their remaining capacity (MATCH_MAX_ACTIVE_TASKS minus tasks in hand), maximising first how many
  * orders are served, then the total score (shared/assignment.ts). Candidates and scores are the matching engine's.
- * All dispatches are made in the caller's transaction, each order locked (in id order, so two batches cannot
- * deadlock) and re-checked: an order taken meanwhile is skipped and reported.
+ * All dispatches are made in the caller's transaction, set-based: the chosen orders locked at once (in id order, so two
+ * batches cannot deadlock) and re-checked, then one UPDATE and one INSERT of events: an order taken meanwhile is
+ * skipped and reported.
  */
 
 const CANDIDATES_PER_ORDER = 30;
@@ -49,32 +51,30 @@ export async function batchDispatch(m: EntityManager, v: Viewer, regionId: strin
   const assigned: BatchAssignedDto[] = [];
   const unassigned: BatchDispatchResultDto['unassigned'] = [];
   const chosen = new Map(best.pairs.map((p) => [p.orderId, p]));
-  for (const o of [...orders].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+  for (const o of orders) {
+    if (chosen.has(o.id)) continue;
+    unassigned.push({ orderId: o.id, reason: (candidates.get(o.id) ?? []).length === 0 ? '现在没有符合条件的接单人' : '符合条件的人已派给其他需求' });
+  }
+  // lock the chosen orders in id order (two batches over one place cannot deadlock) and re-check them: one taken or
+  // changed meanwhile is left out and reported
+  const locked = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = ANY ($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`, [[...chosen.keys()]]);
+  const current = new Map(locked.map((o) => [o.id, o]));
+  const writes: Array<{ o: OrderRow; assigneeId: string; data: Record<string, unknown>; c: CandidateDto }> = [];
+  for (const o of orders) {
     const pair = chosen.get(o.id);
-    if (!pair) {
-      unassigned.push({ orderId: o.id, reason: (candidates.get(o.id) ?? []).length === 0 ? '现在没有符合条件的接单人' : '符合条件的人已派给其他需求' });
-      continue;
-    }
-    const now = await loadOrder(m, o.id, true);
-    if (!now || now.status !== 'pending' || now.version !== o.version) {
+    if (!pair) continue;
+    const now = current.get(o.id);
+    if (!now || now.status !== 'pending' || now.version !== o.version || !isLegalMove(now.status, 'dispatch', 'dispatched')) {
       unassigned.push({ orderId: o.id, reason: '派单期间需求已有变化，请刷新' });
       continue;
     }
     const c = candidates.get(o.id)!.find((x) => x.id === pair.personId)!;
-    await commit(
-      m,
-      now,
-      { status: 'dispatched', dispatched_to_user_id: c.id, dispatched_to_squad_id: null, auto_dispatch_at: null },
-      {
-        type: 'dispatch',
-        actorId: v.actor.id,
-        at: v.now,
-        to: 'dispatched',
-        reason: '批量派单',
-        data: { batch: true, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons.map((r) => r.text) },
-      },
-    );
-    assigned.push({ orderId: o.id, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons });
+    writes.push({ o: now, assigneeId: c.id, c, data: { batch: true, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons.map((r) => r.text) } });
+  }
+  const written = await commitDispatches(m, writes, { actorId: v.actor.id, at: v.now, reason: '批量派单' });
+  for (const w of writes) {
+    if (written.has(w.o.id)) assigned.push({ orderId: w.o.id, assigneeId: w.c.id, assigneeName: w.c.name, score: w.c.score, reasons: w.c.reasons });
+    else unassigned.push({ orderId: w.o.id, reason: '派单期间需求已有变化，请刷新' });
   }
   // the orders in the answer in the order they were placed
   const rank = new Map(orders.map((o, i) => [o.id, i]));

@@ -89,14 +89,20 @@ async function orderFacts(m: EntityManager, orders: readonly OrderRow[]): Promis
   const rows = await m.query<
     Array<{ id: string; paired_cadre_id: string | null; ledger: boolean; refused: string[]; refused_squads: string[]; holders: string[] }>
   >(
-    `SELECT o.id, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger,
-            ARRAY(SELECT DISTINCT x FROM order_event e, LATERAL (VALUES (e.actor_id::text), (e.data->>'userId')) v(x)
-                  WHERE e.order_id = o.id AND e.type = 'reject' AND x IS NOT NULL) AS refused,
-            ARRAY(SELECT e.data->>'squadId' FROM order_event e WHERE e.order_id = o.id AND e.type = 'reject' AND e.data ? 'squadId') AS refused_squads,
-            ARRAY(SELECT a.volunteer_id::text FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round
-                  AND a.state IN ('accepted', 'in_service', 'completed')) AS holders
-     FROM service_order o JOIN app_user u ON u.id = o.resident_id
-     WHERE o.id = ANY ($1::uuid[])`,
+    `WITH o AS (SELECT o.id, o.round, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger
+                FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ($1::uuid[])),
+          refused AS (
+            SELECT e.order_id, array_agg(DISTINCT v.x) FILTER (WHERE v.x IS NOT NULL) AS people,
+                   array_agg(DISTINCT e.data->>'squadId') FILTER (WHERE e.data ? 'squadId') AS squads
+            FROM order_event e CROSS JOIN LATERAL (VALUES (e.actor_id::text), (e.data->>'userId')) v(x)
+            WHERE e.order_id = ANY ($1::uuid[]) AND e.type = 'reject' GROUP BY e.order_id),
+          holding AS (
+            SELECT a.order_id, array_agg(a.volunteer_id::text) AS people
+            FROM order_assignment a JOIN o ON o.id = a.order_id AND a.round = o.round
+            WHERE a.order_id = ANY ($1::uuid[]) AND a.state IN ('accepted', 'in_service', 'completed') GROUP BY a.order_id)
+     SELECT o.id, o.paired_cadre_id, o.ledger, COALESCE(r.people, '{}') AS refused, COALESCE(r.squads, '{}') AS refused_squads,
+            COALESCE(h.people, '{}') AS holders
+     FROM o LEFT JOIN refused r ON r.order_id = o.id LEFT JOIN holding h ON h.order_id = o.id`,
     [orders.map((o) => o.id)],
   );
   return new Map(
