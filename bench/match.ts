@@ -31,6 +31,8 @@ import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '../shared/src';
  *     county), each in a transaction that is rolled back; p50/p99 per level;
  *   - the baseline "naive": the same query and rules with index and bitmap scans switched off (scan and sort), on
  *     BENCH_NAIVE_SAMPLES orders per level;
+ *   - alongside each call, one `SELECT 1` on the same connection: the round-trip floor of the machine at that moment
+ *     (other processes share these cores; a call of n statements cannot be faster than n floors);
  *   - `batchDispatch` by an admin over 1,000 pending grid-level orders of one town, rolled back afterwards.
  * Every statement runs under statement_timeout (BENCH_TIMEOUT_S, 20 s, at most 25: the DataSource's client gives up
  * at 30); a level that times out is reported as such, and a level stops sampling after BENCH_LEVEL_BUDGET_S (60 s)
@@ -78,6 +80,8 @@ const isTimeout = (err: unknown) => err instanceof Error && /statement timeout|c
 
 interface Sampled {
   ms: number[];
+  /** The floor, measured alongside: one `SELECT 1` round trip on the same connection after each call. */
+  floorMs: number[];
   timeouts: number;
   candidates: number[];
   stoppedEarly: boolean;
@@ -330,7 +334,7 @@ async function main(): Promise<void> {
     };
 
     const sample = async (level: Level, n: number, naive: boolean): Promise<Sampled> => {
-      const result: Sampled = { ms: [], timeouts: 0, candidates: [], stoppedEarly: false };
+      const result: Sampled = { ms: [], floorMs: [], timeouts: 0, candidates: [], stoppedEarly: false };
       if (n === 0) return result;
       const qr: QueryRunner = ds!.createQueryRunner();
       await qr.connect();
@@ -360,6 +364,9 @@ async function main(): Promise<void> {
           try {
             const list = await findCandidates(qr.manager, o, { ...opts, now: new Date() });
             result.ms.push(performance.now() - t);
+            const f = performance.now();
+            await qr.query('SELECT 1');
+            result.floorMs.push(performance.now() - f);
             result.candidates.push(list.length);
             await qr.query('RELEASE SAVEPOINT s');
           } catch (err) {
@@ -407,7 +414,7 @@ async function main(): Promise<void> {
       if (s.ms.length === 0) return s.timeouts > 0 ? `timed out (> ${timeoutS} s)` : '—';
       return fmt(percentile([...s.ms].sort((a, b) => a - b), p), 1);
     };
-    const table: string[][] = [['level', 'n', 'candidates', 'p50 ms', 'p99 ms', 'naive n', 'naive p50 ms', 'naive p99 ms', 'naive/p50', 'target p99', 'result']];
+    const table: string[][] = [['level', 'n', 'candidates', 'p50 ms', 'p99 ms', 'SELECT 1 p50/p99 ms', 'naive n', 'naive p50 ms', 'naive p99 ms', 'naive/p50', 'target p99', 'result']];
     for (const level of LEVELS) {
       note(`candidates at ${level} level: ${samples} orders`);
       const real = await sample(level, samples, false);
@@ -425,6 +432,7 @@ async function main(): Promise<void> {
         real.candidates.length ? fmt(percentile([...real.candidates].sort((a, b) => a - b), 50)) : '—',
         cell(real, 50),
         real.timeouts > 0 ? `timed out (> ${timeoutS} s)` : cell(real, 99),
+        real.floorMs.length ? `${fmt(percentile([...real.floorMs].sort((a, b) => a - b), 50), 2)} / ${fmt(percentile([...real.floorMs].sort((a, b) => a - b), 99), 2)}` : '—',
         nText(naive),
         cell(naive, 50),
         naive.timeouts > 0 ? `timed out (> ${timeoutS} s)` : cell(naive, 99),
