@@ -23,6 +23,7 @@ import { escalationSweeper } from './modules/orders/escalation';
 import statsRoutes from './modules/stats/routes';
 import taskRoutes from './modules/tasks/routes';
 import matchingRoutes from './modules/matching/routes';
+import uploadRoutes from './modules/uploads/routes';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -96,6 +97,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(taskRoutes);
   await instance.register(matchingRoutes);
   await instance.register(statsRoutes);
+  await instance.register(uploadRoutes);
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }

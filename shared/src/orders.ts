@@ -7,7 +7,6 @@ import {
   IsInt,
   IsISO8601,
   IsString,
-  IsUrl,
   IsUUID,
   Matches,
   Max,
@@ -27,6 +26,21 @@ import { CursorField, LimitField } from './fields';
 export const ORDERS_PATH = `${API_PREFIX}/orders`;
 export const TASKS_PATH = `${API_PREFIX}/tasks`;
 export const STATS_PATH = `${API_PREFIX}/stats`;
+export const UPLOADS_PATH = `${API_PREFIX}/uploads`;
+
+/** An uploaded photo's file name: a random uuid and the extension of the type its bytes were recognised as. */
+export const UPLOAD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(?:jpg|png|webp)$/;
+
+/** `POST /uploads` answers where the photo now is: `/api/v1/uploads/<uuid>.<ext>` (sent back as a `photoUrls` item). */
+export interface UploadDto {
+  url: string;
+}
+
+/**
+ * A completion photo: an http(s) address, or the server-relative address our own upload answered (nothing else
+ * under `/`, so a path can only ever name an uploaded photo). One pattern, so the OpenAPI document shows it.
+ */
+export const PHOTO_URL = new RegExp(`^(?:https?://[^\\s/?#@]+(?:[/?#]\\S*)?|${UPLOADS_PATH}/${UPLOAD_NAME.source.slice(1, -1)})$`);
 
 export const URGENCIES = ['normal', 'urgent'] as const;
 export type Urgency = (typeof URGENCIES)[number];
@@ -170,7 +184,7 @@ export class CompleteOrderDto {
   @Optional()
   @IsArray()
   @ArrayMaxSize(9)
-  @IsUrl({ protocols: ['https', 'http'], require_tld: false }, { each: true, message: '照片须为网址' })
+  @Matches(PHOTO_URL, { each: true, message: '照片须为网址' })
   photoUrls?: string[];
 }
 

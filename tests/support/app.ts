@@ -32,7 +32,11 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
     database,
     config,
     close: async () => {
-      await app.close();
+      // A test that listened on a port may leave a client's socket half-open (an upload refused before its body
+      // was read): the tests are over, so every connection goes rather than waiting for the client.
+      const closing = app.close();
+      app.server.closeAllConnections();
+      await closing;
       await database.drop();
     },
   };

@@ -115,6 +115,7 @@ const TAGS = {
   orders: '需求（订单）：点单 → 派单 → 接单 → 签到 → 完成 → 评价，以及时间线',
   tasks: '任务：志愿者的任务大厅与我的任务',
   stats: '统计：管辖范围内的需求与服务概览',
+  uploads: '上传：完成服务时的照片（JPEG、PNG、WebP）',
 } as const;
 export type ApiTag = keyof typeof TAGS;
 
@@ -136,6 +137,11 @@ export interface RouteDocs {
   params?: Record<string, JsonSchema>;
   /** Query parameters, by name, for routes without a `validateQuery(Dto)` (which is documented by itself). */
   query?: Record<string, JsonSchema>;
+  /**
+   * A `multipart/form-data` body (file uploads), which the route reads as a stream itself rather than through a DTO:
+   * its parts, by name. Documented only, like `params`.
+   */
+  multipart?: { properties: Record<string, JsonSchema>; required: string[] };
   /** The answers that are not errors, by status; `null` for a reply without a body (204). */
   response: { [status: number]: SchemaLike | null };
   /**
@@ -302,6 +308,10 @@ const transform: SwaggerTransform = ({ schema, url, route, ...document }) => {
   if (query) out.querystring = dtoSchema(registry, query.dto.name);
   else if (routeDocs?.query) out.querystring = objectOf(routeDocs.query);
   else if (documented?.querystring) out.querystring = documented.querystring; // a real Fastify schema, documented as it is
+  if (routeDocs?.multipart) {
+    out.body = { type: 'object', ...routeDocs.multipart };
+    out.consumes = ['multipart/form-data'];
+  }
   if (routeDocs?.params) out.params = objectOf(routeDocs.params, Object.keys(routeDocs.params));
   else if (documented?.params) out.params = documented.params;
   if (documented?.headers) out.headers = documented.headers;
