@@ -22,6 +22,8 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie)[@/])'],
   moduleNameMapper: {
     '^@bangbang/(shared|migrations)$': '<rootDir>/$1/src/index.ts',
+    // the mini-program's client logic runs in Node: Taro's API over fetch and in-memory storage
+    '^@tarojs/taro$': '<rootDir>/tests/support/taro-fetch.ts',
   },
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',

@@ -42,8 +42,9 @@ export default defineConfig<'webpack5'>(async (merge) => {
       828: 1.81 / 2,
     },
     sourceRoot: 'src',
-    // weapp and h5 side by side, never overwriting each other: dist/weapp, dist/h5.
-    outputRoot: `dist/${taroEnv ?? 'unknown'}`,
+    // weapp and h5 side by side, never overwriting each other: dist/weapp, dist/h5. TARO_OUTPUT_ROOT sends a build
+    // elsewhere (a scratch build that must not replace the one a running server or test is reading).
+    outputRoot: process.env.TARO_OUTPUT_ROOT ?? `dist/${taroEnv ?? 'unknown'}`,
     plugins: [],
     env: {
       TARO_APP_API_BASE: JSON.stringify(apiBase(taroEnv)),

@@ -1,10 +1,24 @@
+/**
+ * The main package holds only the entry (login) and 「我的」; each role's workspace is a WeChat subpackage, loaded
+ * when first opened, so the main package stays small (WeChat: at most 2 MB) whatever the workspaces grow to.
+ */
 export default defineAppConfig({
-  pages: ['pages/index/index'],
+  pages: ['pages/index/index', 'pages/me/index'],
+  subPackages: [
+    { root: 'pages/resident', pages: ['home/index', 'order-new/index', 'orders/index', 'order/index'] },
+    { root: 'pages/volunteer', pages: ['hall/index', 'tasks/index', 'task/index', 'record/index'] },
+    { root: 'pages/dispatch', pages: ['board/index', 'order/index', 'proxy-order/index', 'stats/index'] },
+  ],
   window: {
-    backgroundTextStyle: 'light',
-    navigationBarBackgroundColor: '#ffffff',
+    backgroundTextStyle: 'dark',
+    navigationBarBackgroundColor: '#c8102e',
     navigationBarTitleText: '帮帮团',
-    navigationBarTextStyle: 'black',
+    navigationBarTextStyle: 'white',
     backgroundColor: '#f5f6f7',
   },
+  // chooseLocation / getLocation (check-in at the door, the order's address) need this declared in weapp
+  permission: {
+    'scope.userLocation': { desc: '用于确定服务地址和上门签到' },
+  },
+  requiredPrivateInfos: ['getLocation', 'chooseLocation'],
 });

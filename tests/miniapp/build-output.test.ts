@@ -30,29 +30,55 @@ interface AppJson {
   subpackages?: Array<{ root: string; pages: string[] }>;
 }
 
+/** Every page of the sources: each `index.tsx` under `src/pages`, as `pages/…/index`. */
+function sourcePages(dir = path.join(MINIAPP, 'src', 'pages'), rel = 'pages'): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) found.push(...sourcePages(path.join(dir, entry.name), `${rel}/${entry.name}`));
+    else if (entry.name === 'index.tsx') found.push(`${rel}/index`);
+  }
+  return found;
+}
+
+function readAppJson(): AppJson {
+  return JSON.parse(readFileSync(path.join(WEAPP, 'app.json'), 'utf8')) as AppJson;
+}
+
+function subPackagesOf(app: AppJson): Array<{ root: string; pages: string[] }> {
+  return (app.subPackages ?? app.subpackages ?? []).map((s) => ({ root: s.root.replace(/\/$/, ''), pages: s.pages }));
+}
+
 describe('the weapp build', () => {
   beforeAll(() => requireBuilt(WEAPP, 'weapp'));
 
-  it('lists every page in app.json, and every page has its files', () => {
-    const app = JSON.parse(readFileSync(path.join(WEAPP, 'app.json'), 'utf8')) as AppJson;
-    expect(app.pages).toContain('pages/index/index');
-    const subs = app.subPackages ?? app.subpackages ?? [];
-    const pages = [...app.pages, ...subs.flatMap((s) => s.pages.map((p) => `${s.root.replace(/\/$/, '')}/${p}`))];
+  it('lists every page in app.json (main package and subpackages), and every page has its files', () => {
+    const app = readAppJson();
+    expect(app.pages[0]).toBe('pages/index/index');
+    const subs = subPackagesOf(app);
+    // one subpackage per role's workspace
+    expect(subs.map((s) => s.root).sort()).toEqual(['pages/dispatch', 'pages/resident', 'pages/volunteer']);
+    const pages = [...app.pages, ...subs.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))];
     for (const page of pages) {
       for (const ext of ['.js', '.json', '.wxml']) {
-        expect(existsSync(path.join(WEAPP, `${page}${ext}`))).toBe(true);
+        expect({ page, ext, exists: existsSync(path.join(WEAPP, `${page}${ext}`)) }).toEqual({ page, ext, exists: true });
       }
     }
-    // the pages in the sources are the pages in the build
-    const sourcePages = readdirSync(path.join(MINIAPP, 'src', 'pages')).map((p) => `pages/${p}/index`);
-    for (const p of sourcePages) expect(pages).toContain(p);
+    // the pages in the sources are exactly the pages of the build
+    expect([...pages].sort()).toEqual(sourcePages().sort());
+    // the main package holds no workspace page
+    for (const page of app.pages) expect(subs.some((s) => page.startsWith(`${s.root}/`))).toBe(false);
   });
 
-  it('stays within WeChat package size limits', () => {
-    const app = JSON.parse(readFileSync(path.join(WEAPP, 'app.json'), 'utf8')) as AppJson;
-    const subs = app.subPackages ?? app.subpackages ?? [];
+  it('stays within WeChat package size limits: main package < 2 MB, each subpackage < 2 MB, all < 20 MB', () => {
+    const subs = subPackagesOf(readAppJson());
     const total = sizeOf(WEAPP);
-    const subTotal = subs.reduce((n, s) => n + (existsSync(path.join(WEAPP, s.root)) ? sizeOf(path.join(WEAPP, s.root)) : 0), 0);
+    let subTotal = 0;
+    for (const s of subs) {
+      const dir = path.join(WEAPP, s.root);
+      const size = existsSync(dir) ? sizeOf(dir) : 0;
+      expect({ root: s.root, under2MB: size < 2 * MB }).toEqual({ root: s.root, under2MB: true });
+      subTotal += size;
+    }
     expect(total - subTotal).toBeLessThan(2 * MB);
     expect(total).toBeLessThan(20 * MB);
   });

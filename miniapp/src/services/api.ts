@@ -66,8 +66,47 @@ const IDEMPOTENT = new Set<HttpMethod>(['GET', 'PUT', 'DELETE']);
 type ResponseData = string | TaroGeneral.IAnyObject | ArrayBuffer;
 
 export interface RequestOptions {
-  /** Retry once on a network failure. Default: only for idempotent methods (GET, PUT, DELETE). */
+  /**
+   * Retry once on a network failure. Default: only for idempotent methods (GET, PUT, DELETE); a POST carrying an
+   * `Idempotency-Key` may set it, since the server then turns a repeat into the same order.
+   */
   retry?: boolean;
+  /** Extra request headers, e.g. `Idempotency-Key` on `POST /orders` so a double tap never orders twice. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * Called when the server answers 401 to a request that carried a token (expired or revoked): the session layer
+ * registers a handler that forgets the token and goes back to the login page. Kept as a hook so this module stays
+ * free of navigation (and testable in Node).
+ */
+let onUnauthorized: (() => void) | undefined;
+
+export function setUnauthorizedHandler(handler: (() => void) | undefined): void {
+  onUnauthorized = handler;
+}
+
+/**
+ * Turns what came back into the parsed 2xx body or an `ApiError`. Shared by `request` and `upload`, so both read
+ * errors the same way.
+ */
+function interpret<T>(status: number, data: unknown, hadToken: boolean): T {
+  if (status === 204) return undefined as T;
+  // Our API answers every other request with a JSON object or list; anything else (an HTML page, an empty body)
+  // came from something in front of it or in its place: a proxy's error page, a static server with no API behind.
+  const json = typeof data === 'object' && data !== null && !(data instanceof ArrayBuffer);
+  if (status >= 200 && status < 300 && json) return data as T;
+  if (isErrorBody(data)) {
+    if (status === 401 && hadToken) onUnauthorized?.();
+    throw new ApiError(status, data.code, data.message, data.details ?? []);
+  }
+  throw new ApiError(status, 'SERVICE_UNAVAILABLE', DEFAULT_ERROR_MESSAGES.SERVICE_UNAVAILABLE);
+}
+
+/** Drops undefined values so they never reach a query string as the word "undefined". */
+function compact(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined));
 }
 
 /**
@@ -77,7 +116,7 @@ export interface RequestOptions {
  * came back (after one retry for idempotent methods).
  */
 export async function request<T>(method: HttpMethod, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const header: Record<string, string> = { Accept: 'application/json' };
+  const header: Record<string, string> = { Accept: 'application/json', ...options.headers };
   if (body !== undefined && method !== 'GET') header['Content-Type'] = 'application/json';
   const token = getToken();
   if (token !== undefined) header.Authorization = `Bearer ${token}`;
@@ -90,7 +129,7 @@ export async function request<T>(method: HttpMethod, path: string, body?: unknow
       timeout: TIMEOUT_MS,
       dataType: 'json',
       // JSON-serialisable by contract; Taro's type only admits objects and strings.
-      ...(body === undefined ? {} : { data: body as TaroGeneral.IAnyObject }),
+      ...(body === undefined ? {} : { data: compact(body) as TaroGeneral.IAnyObject }),
     });
 
   let response: Taro.request.SuccessCallbackResult<ResponseData>;
@@ -105,14 +144,34 @@ export async function request<T>(method: HttpMethod, path: string, body?: unknow
     }
   }
 
-  const { statusCode: status, data } = response;
-  if (status === 204) return undefined as T;
-  // Our API answers every other request with a JSON object or list; anything else (an HTML page, an empty body)
-  // came from something in front of it or in its place: a proxy's error page, a static server with no API behind.
-  const json = typeof data === 'object' && data !== null && !(data instanceof ArrayBuffer);
-  if (status >= 200 && status < 300 && json) return data as T;
-  if (isErrorBody(data)) throw new ApiError(status, data.code, data.message, data.details ?? []);
-  throw new ApiError(status, 'SERVICE_UNAVAILABLE', DEFAULT_ERROR_MESSAGES.SERVICE_UNAVAILABLE);
+  return interpret<T>(response.statusCode, response.data, token !== undefined);
+}
+
+/**
+ * Sends one local file (a photo from `Taro.chooseImage`) as multipart field `name` to `API_BASE + path` with the
+ * token, and reads the answer like `request` does. Never retried: an upload that may have arrived is not sent twice
+ * behind the person's back (they can tap again).
+ */
+export async function upload<T>(path: string, filePath: string, name = 'file'): Promise<T> {
+  const header: Record<string, string> = { Accept: 'application/json' };
+  const token = getToken();
+  if (token !== undefined) header.Authorization = `Bearer ${token}`;
+  let response: Taro.uploadFile.SuccessCallbackResult;
+  try {
+    response = await Taro.uploadFile({ url: `${API_BASE}${path}`, filePath, name, header, timeout: 60_000 });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+  }
+  // uploadFile hands back the body as text whatever it is
+  let data: unknown = response.data;
+  if (typeof data === 'string') {
+    try {
+      data = data === '' ? null : JSON.parse(data);
+    } catch {
+      data = null;
+    }
+  }
+  return interpret<T>(response.statusCode, data, token !== undefined);
 }
 
 function isHealthResponse(value: unknown): value is HealthResponse {
@@ -132,4 +191,9 @@ export async function getHealth(): Promise<HealthResponse> {
     throw new ApiError(200, 'SERVICE_UNAVAILABLE', DEFAULT_ERROR_MESSAGES.SERVICE_UNAVAILABLE);
   }
   return health;
+}
+
+/** A server-relative address (an uploaded photo, `/api/v1/uploads/…`) made absolute for an `<Image>` in weapp. */
+export function assetUrl(url: string): string {
+  return url.startsWith('/') ? `${API_BASE}${url}` : url;
 }

@@ -1,73 +1,81 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Text, View } from '@tarojs/components';
-import { Button, Cell } from '@nutui/nutui-react-taro';
-import { DEFAULT_ERROR_MESSAGES } from '@bangbang/shared';
-import { ApiError, getHealth } from '../../services/api';
+import { Button, Input } from '@nutui/nutui-react-taro';
+import { isMainlandMobile } from '@bangbang/shared';
+import { AppPage, errorMessage } from '../../components';
+import { goHome, isLoggedIn, isWeapp, loginWithPhone, loginWithWechat } from '../../services/session';
 import './index.css';
 
-type Status = { kind: 'checking' } | { kind: 'ok'; version: string } | { kind: 'error'; message: string };
-
-const BADGE: Record<Status['kind'], string> = { checking: '检查中', ok: '正常', error: '异常' };
-
-/** Placeholder home (首页) until the real screens for 点单 / 派单 / 接单 arrive; shows whether the API answers. */
-export default function Index() {
-  const [status, setStatus] = useState<Status>({ kind: 'checking' });
-  // Only the latest check may write the card: a slow answer must not overwrite a newer one.
-  const latest = useRef(0);
-
-  const check = useCallback(async () => {
-    const id = ++latest.current;
-    setStatus({ kind: 'checking' });
-    try {
-      const health = await getHealth();
-      if (id === latest.current) setStatus({ kind: 'ok', version: health.version });
-    } catch (error) {
-      // Anything but an ApiError is a bug of ours: say so in general terms rather than blame the network.
-      const message = error instanceof ApiError ? error.message : DEFAULT_ERROR_MESSAGES.INTERNAL;
-      if (id === latest.current) setStatus({ kind: 'error', message });
-    }
-  }, []);
+/**
+ * The entry (登录). In WeChat: one tap, `Taro.login` → `POST /auth/wechat`. In a browser (H5): the phone number,
+ * through the server's dev-login when it allows it (not in production: then it says so). Someone already logged in
+ * goes straight to the home of their role.
+ */
+export default function Login() {
+  const [phone, setPhone] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [message, setMessage] = useState('');
 
   useEffect(() => {
-    void check();
-  }, [check]);
+    if (isLoggedIn()) goHome();
+  }, []);
 
-  const text =
-    status.kind === 'checking' ? '正在检查…' : status.kind === 'ok' ? `服务正常 · 版本 ${status.version}` : status.message;
+  const submit = async (login: () => Promise<void>) => {
+    setBusy(true);
+    setMessage('');
+    try {
+      await login();
+    } catch (error) {
+      setMessage(errorMessage(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const byPhone = () => {
+    const p = phone.trim();
+    if (!isMainlandMobile(p)) {
+      setMessage('请输入 11 位手机号码');
+      return;
+    }
+    void submit(() => loginWithPhone(p));
+  };
 
   return (
-    <View className='home'>
-      <View className='home__hero'>
-        <Text className='home__title'>帮帮团</Text>
-        <Text className='home__slogan'>有困难？找帮帮团</Text>
-        <Text className='home__steps'>点单 · 派单 · 接单</Text>
+    <AppPage className='login' requireLogin={false}>
+      <View className='login__hero'>
+        <Text className='login__title'>帮帮团</Text>
+        <Text className='login__slogan'>有困难？找帮帮团</Text>
+        <Text className='login__steps'>点单 · 派单 · 接单</Text>
       </View>
 
-      <View className='home__card'>
-        <Cell.Group divider={false}>
-          <Cell
-            title={
-              <View className='home__cell-title'>
-                <Text>服务状态</Text>
-                <Text className={`home__badge home__badge--${status.kind}`}>{BADGE[status.kind]}</Text>
-              </View>
-            }
-            description={<Text className={`home__status home__status--${status.kind}`}>{text}</Text>}
-          />
-        </Cell.Group>
-        <Button
-          className='home__refresh'
-          type='primary'
-          block
-          loading={status.kind === 'checking'}
-          disabled={status.kind === 'checking'}
-          onClick={() => void check()}
-        >
-          刷新
-        </Button>
+      <View className='login__card'>
+        {isWeapp ? (
+          <Button className='login__submit' type='primary' size='large' block loading={busy} disabled={busy} onClick={() => void submit(loginWithWechat)}>
+            微信一键登录
+          </Button>
+        ) : (
+          <>
+            <Text className='login__label'>手机号</Text>
+            <Input
+              className='login__phone'
+              type='tel'
+              maxLength={11}
+              placeholder='请输入 11 位手机号码'
+              value={phone}
+              clearable
+              onChange={(v) => setPhone(v)}
+              onConfirm={byPhone}
+            />
+            <Button className='login__submit' type='primary' size='large' block loading={busy} disabled={busy} onClick={byPhone}>
+              登录
+            </Button>
+          </>
+        )}
+        {message !== '' && <Text className='login__message'>{message}</Text>}
       </View>
 
-      <Text className='home__footnote'>更多功能即将上线</Text>
-    </View>
+      <Text className='login__footnote'>居民点单 · 网格员派单 · 志愿者接单</Text>
+    </AppPage>
   );
 }

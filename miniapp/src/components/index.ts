@@ -1,0 +1,11 @@
+/** The widgets every workspace shares (居民, 志愿者, 网格员/调度员). */
+export { AppPage } from './app-page';
+export { PageState } from './page-state';
+export { StatusTag, UrgencyTag } from './status-tag';
+export { OrderTimeline } from './order-timeline';
+export { OrderActions, type PageActionHandlers } from './order-actions';
+export { ServiceIcon } from './service-icon';
+export { useLoader, type Loader } from './use-loader';
+export { errorMessage, showError, showSuccess } from './feedback';
+export { MeEntry } from './me-entry';
+export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';

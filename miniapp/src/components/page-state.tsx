@@ -1,0 +1,51 @@
+import type { PropsWithChildren, ReactNode } from 'react';
+import { View } from '@tarojs/components';
+import { Button, Empty, Loading } from '@nutui/nutui-react-taro';
+import { errorMessage } from './feedback';
+
+interface PageStateProps {
+  /** Still waiting for the first answer. */
+  loading: boolean;
+  /** The first load failed (nothing to show): its message and a retry button replace the content. */
+  error?: unknown;
+  onRetry?: () => void;
+  /** Loaded, and there is nothing: `emptyText` (and `emptyAction`) instead of the content. */
+  empty?: boolean;
+  emptyText?: string;
+  emptyAction?: ReactNode;
+}
+
+/**
+ * Loading, error-with-retry and empty, the same on every page: never a blank page or a raw error. The content is
+ * drawn once there is data, and stays while a refresh runs.
+ */
+export function PageState({ loading, error, onRetry, empty, emptyText = '暂无内容', emptyAction, children }: PropsWithChildren<PageStateProps>) {
+  if (error !== undefined) {
+    return (
+      <View className='page-state'>
+        <Empty status='network' title={errorMessage(error)} description='' />
+        {onRetry && (
+          <Button className='page-state__retry' type='primary' size='large' onClick={onRetry}>
+            重试
+          </Button>
+        )}
+      </View>
+    );
+  }
+  if (loading && empty === undefined) {
+    return (
+      <View className='page-state'>
+        <Loading direction='vertical'>加载中…</Loading>
+      </View>
+    );
+  }
+  if (empty) {
+    return (
+      <View className='page-state'>
+        <Empty status='empty' title={emptyText} description='' />
+        {emptyAction}
+      </View>
+    );
+  }
+  return <>{children}</>;
+}

@@ -1,0 +1,95 @@
+import type { PropsWithChildren, ReactNode } from 'react';
+import { Text, View } from '@tarojs/components';
+import { Tag } from '@nutui/nutui-react-taro';
+import { ESCALATION_LEVEL_NAMES, type OrderDto } from '@bangbang/shared';
+import { StatusTag, UrgencyTag } from './status-tag';
+import { formatTime } from '../services/labels';
+import './staff.css';
+
+/** Waiting past the category's acceptance deadline (nobody has taken it yet). */
+export function isOverdue(order: Pick<OrderDto, 'status' | 'deadlineAt'>, now: number = Date.now()): boolean {
+  return (order.status === 'pending' || order.status === 'dispatched') && Date.parse(order.deadlineAt) < now;
+}
+
+/** Moved up from the grid (三级联动): the grid could not handle it in time. */
+export function isEscalated(order: Pick<OrderDto, 'escalationLevel'>): boolean {
+  return order.escalationLevel !== 'grid';
+}
+
+/**
+ * What needs a dispatcher first: overdue, then escalated, then urgent; newest first within each. The server
+ * pages by time, so this orders what is on screen.
+ */
+export function byUrgencyOfAttention(a: OrderDto, b: OrderDto, now: number = Date.now()): number {
+  const weight = (o: OrderDto) => (isOverdue(o, now) ? 4 : 0) + (isEscalated(o) ? 2 : 0) + (o.urgency === 'urgent' ? 1 : 0);
+  return weight(b) - weight(a) || Date.parse(b.createdAt) - Date.parse(a.createdAt);
+}
+
+/** Tag colours of these screens: outline tags, dark enough to read on white (NutUI's plain types draw black here). */
+export const TAG_COLORS = { red: '#c8102e', orange: '#ad4e00', blue: '#1d4ed8', purple: '#6d28d9', green: '#15803d' } as const;
+
+/** An outline tag in one of TAG_COLORS (a ledger tag, a reason, a warning). */
+export function StaffTag({ color, children }: PropsWithChildren<{ color: keyof typeof TAG_COLORS }>) {
+  return (
+    <Tag className='status-tag' plain background={TAG_COLORS[color]}>
+      {children}
+    </Tag>
+  );
+}
+
+interface StaffOrderCardProps {
+  order: OrderDto;
+  onClick?: () => void;
+  /** Shown on the title row's right (distance in the task hall). */
+  extra?: ReactNode;
+  /** Warnings (超时, 已升级) are for dispatchers; the task hall leaves them out. */
+  showFlags?: boolean;
+  /** The task hall shows only open orders: their status says nothing there. */
+  showStatus?: boolean;
+}
+
+/**
+ * One order as the staff and volunteer lists show it: service, status, who and where (masked unless the viewer may
+ * see them), when; buttons go in `children`.
+ */
+export function StaffOrderCard({ order, onClick, extra, showFlags = true, showStatus = true, children }: PropsWithChildren<StaffOrderCardProps>) {
+  const overdue = showFlags && isOverdue(order);
+  const escalated = showFlags && isEscalated(order);
+  return (
+    <View className={`staff-card ${overdue ? 'staff-card--overdue' : ''}`} onClick={onClick}>
+      <View className='staff-card__head'>
+        <Text className='staff-card__title'>{order.categoryName}</Text>
+        {extra !== undefined && <Text className='staff-card__extra'>{extra}</Text>}
+      </View>
+      <View className='staff-card__tags'>
+        {showStatus && <StatusTag status={order.status} />}
+        <UrgencyTag urgency={order.urgency} />
+        {overdue && (
+          <Tag className='status-tag' type='danger'>
+            已超时
+          </Tag>
+        )}
+        {escalated && (
+          <StaffTag color='orange'>已升级至{ESCALATION_LEVEL_NAMES[order.escalationLevel]}</StaffTag>
+        )}
+        {order.headcount > 1 && (
+          <StaffTag color='blue'>
+            需 {order.headcount} 人 · 已 {order.acceptedCount} 人
+          </StaffTag>
+        )}
+      </View>
+      <Text className='staff-card__desc'>{order.description}</Text>
+      <View className='staff-card__meta'>
+        <Text>
+          {order.resident.name} · {order.regionName}
+        </Text>
+        {order.address && <Text>{order.address}</Text>}
+        <Text className='staff-card__time'>
+          {formatTime(order.createdAt)} 下单
+          {order.preferredStart ? ` · 期望 ${formatTime(order.preferredStart)}` : ''}
+        </Text>
+      </View>
+      {children !== undefined && children !== null && children !== false && <View className='staff-card__actions'>{children}</View>}
+    </View>
+  );
+}

@@ -1,0 +1,205 @@
+import { useState } from 'react';
+import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { Text, View } from '@tarojs/components';
+import { Button, Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
+import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
+import { AppPage, PageState, showError, useLoader } from '../../../components';
+import { StaffOrderCard, StaffTag, byUrgencyOfAttention } from '../../../components/staff-order-card';
+import { batchDispatch, getRegion, listOrders } from '../../../services/endpoints';
+import { ME_PAGE, ROLE_NAMES, servesTasks } from '../../../services/roles';
+import { currentRole, useCurrentUser } from '../../../services/session';
+
+type Query = Pick<ListOrdersQuery, 'status' | 'actionable'>;
+
+/**
+ * The board's tabs. 「待我派单」 are the waiting orders that have reached my level (三级联动: a dispatcher of the
+ * banner sees a grid's order here once it has escalated to the banner); 「待接单」 are all waiting orders of my
+ * jurisdiction, to keep an eye on.
+ */
+const TABS: ReadonlyArray<{ key: string; title: string; query: Query }> = [
+  { key: 'mine', title: '待我派单', query: { status: 'pending', actionable: 'true' } },
+  { key: 'pending', title: '待接单', query: { status: 'pending' } },
+  { key: 'dispatched', title: '已派单', query: { status: 'dispatched' } },
+  { key: 'accepted', title: '已接单', query: { status: 'accepted' } },
+  { key: 'in_service', title: '服务中', query: { status: 'in_service' } },
+  { key: 'completed', title: '待确认', query: { status: 'completed' } },
+  { key: 'closed', title: '已完成', query: { status: 'closed' } },
+  { key: 'cancelled', title: '已取消', query: { status: 'cancelled' } },
+];
+
+interface OrderList {
+  items: OrderDto[];
+  nextCursor: string | null;
+}
+
+const PAGE_SIZE = 30;
+
+/**
+ * 派单台 (网格员 / 社区 / 街道 / 旗): the orders of my jurisdiction by status, overdue and escalated first;
+ * 「一键派单」 sends every waiting order of my place to the best people at once (the engine's optimal batch).
+ */
+export default function DispatchBoard() {
+  const me = useCurrentUser();
+  const role = currentRole();
+  const [tab, setTab] = useState('mine');
+  const query = TABS.find((t) => t.key === tab)?.query ?? {};
+  const list = useLoader<OrderList>(() => listOrders({ ...query, limit: PAGE_SIZE }), [tab], { refreshOnShow: true });
+  const regionId = me?.regionId ?? null;
+  const region = useLoader(() => (regionId === null ? Promise.resolve(null) : getRegion(regionId)), [regionId]);
+  const [more, setMore] = useState(false);
+  const [batching, setBatching] = useState(false);
+  const [result, setResult] = useState<BatchDispatchResultDto>();
+  // what each order of a batch was, for the result dialog (the answer names orders by id only)
+  const [batchNames, setBatchNames] = useState<Record<string, string>>({});
+
+  usePullDownRefresh(() => {
+    void list.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+
+  const loadMore = async () => {
+    const data = list.data;
+    if (!data?.nextCursor) return;
+    setMore(true);
+    try {
+      const page = await listOrders({ ...query, limit: PAGE_SIZE, cursor: data.nextCursor });
+      list.setData({ items: [...data.items, ...page.items], nextCursor: page.nextCursor });
+    } catch (error) {
+      showError(error);
+    } finally {
+      setMore(false);
+    }
+  };
+
+  const regionName = region.data?.name ?? '';
+
+  const runBatch = async () => {
+    if (regionId === null) return;
+    const { confirm } = await Taro.showModal({
+      title: '一键派单',
+      content: `把${regionName || '本辖区'}所有待派的需求一次派给最合适的志愿者，确定吗？`,
+      confirmText: '派单',
+      cancelText: '取消',
+    });
+    if (!confirm) return;
+    setBatching(true);
+    try {
+      // names for the result: every waiting order of my jurisdiction, as far as one page shows them
+      const waiting = await listOrders({ status: 'pending', limit: 100 }).catch(() => ({ items: [] as OrderDto[] }));
+      const answer = await batchDispatch(regionId);
+      setBatchNames(Object.fromEntries(waiting.items.map((o) => [o.id, `${o.categoryName} · ${o.resident.name}`])));
+      setResult(answer);
+      void list.reload();
+    } catch (error) {
+      showError(error);
+    } finally {
+      setBatching(false);
+    }
+  };
+
+  const items = [...(list.data?.items ?? [])].sort((a, b) => byUrgencyOfAttention(a, b));
+  const takesTasks = servesTasks(me?.roles ?? []);
+
+  return (
+    <AppPage className='staff-page dispatch-board'>
+      <View className='staff-hero'>
+        <View className='staff-hero__row'>
+          <View>
+            <Text className='staff-hero__name'>{me?.name ?? ''}</Text>
+            <Text className='staff-hero__sub'>
+              {ROLE_NAMES[role]}
+              {regionName ? ` · ${regionName}` : ''}
+            </Text>
+          </View>
+        </View>
+      </View>
+
+      <View className='staff-nav'>
+        {regionId !== null && (
+          <Button className='staff-nav__item dispatch-board__batch' type='primary' size='large' loading={batching} disabled={batching} onClick={() => void runBatch()}>
+            一键派单
+          </Button>
+        )}
+        <Button className='staff-nav__item dispatch-board__proxy' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/proxy-order/index' })}>
+          代居民下单
+        </Button>
+        <Button className='staff-nav__item dispatch-board__stats' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/stats/index' })}>
+          统计
+        </Button>
+        {takesTasks && (
+          <Button className='staff-nav__item dispatch-board__hall' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
+            任务大厅
+          </Button>
+        )}
+        <Button className='staff-nav__item elder-hide' size='large' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
+          我的
+        </Button>
+      </View>
+
+      <View className='staff-section'>
+        <Tabs value={tab} onChange={(v) => setTab(String(v))} activeType='line'>
+          {TABS.map((t) => (
+            <TabPane key={t.key} value={t.key} title={t.title} />
+          ))}
+        </Tabs>
+      </View>
+
+      <PageState
+        loading={list.loading && list.data === undefined}
+        error={list.data === undefined ? list.error : undefined}
+        onRetry={() => void list.reload()}
+        empty={list.data !== undefined && items.length === 0}
+        emptyText={tab === 'mine' ? '没有等您派单的需求' : '这里没有需求'}
+      >
+        {items.map((order) => (
+          <StaffOrderCard key={order.id} order={order} onClick={() => void Taro.navigateTo({ url: `/pages/dispatch/order/index?id=${order.id}` })} />
+        ))}
+        {list.data?.nextCursor && (
+          <View className='staff-more'>
+            <Button block size='large' loading={more} onClick={() => void loadMore()}>
+              加载更多
+            </Button>
+          </View>
+        )}
+      </PageState>
+
+      <Dialog
+        className='dispatch-board__result'
+        visible={result !== undefined}
+        title='一键派单结果'
+        hideCancelButton
+        confirmText='知道了'
+        onConfirm={() => setResult(undefined)}
+        onClose={() => setResult(undefined)}
+      >
+        {result && (
+          <View className='staff-batch'>
+            <Text className='staff-batch__summary'>
+              共 {result.orders} 单待派，已派出 {result.assigned.length} 单{result.unassigned.length > 0 ? `，${result.unassigned.length} 单暂无合适人选` : ''}。
+            </Text>
+            {result.assigned.map((a) => (
+              <View key={a.orderId} className='staff-batch__item'>
+                <Text className='staff-batch__order'>
+                  {batchNames[a.orderId] ?? '需求'} → {a.assigneeName}
+                </Text>
+                <View className='staff-candidate__reasons'>
+                  {a.reasons.slice(0, 3).map((r) => (
+                    <StaffTag key={r.code} color='blue'>
+                      {r.text}
+                    </StaffTag>
+                  ))}
+                </View>
+              </View>
+            ))}
+            {result.unassigned.map((u) => (
+              <View key={u.orderId} className='staff-batch__item'>
+                <Text className='staff-batch__order'>
+                  {batchNames[u.orderId] ?? '需求'}：{u.reason}
+                </Text>
+              </View>
+            ))}
+          </View>
+        )}
+      </Dialog>
+    </AppPage>
+  );
+}

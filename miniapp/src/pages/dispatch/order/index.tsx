@@ -1,0 +1,237 @@
+import { useState } from 'react';
+import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
+import { Text, View } from '@tarojs/components';
+import { Button, Tag } from '@nutui/nutui-react-taro';
+import {
+  DISPATCH_MODE_NAMES,
+  ESCALATION_LEVEL_NAMES,
+  ORDER_CHANNEL_NAMES,
+  type CandidateDto,
+  type OrderDto,
+  type OrderEventDto,
+} from '@bangbang/shared';
+import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { StaffTag, isOverdue } from '../../../components/staff-order-card';
+import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
+import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
+import '../../../components/staff.css';
+
+interface OrderView {
+  order: OrderDto;
+  events: OrderEventDto[];
+  /** The engine's suggestions, only while the order may be dispatched by me. */
+  candidates: CandidateDto[];
+}
+
+async function loadOrderView(id: string): Promise<OrderView> {
+  const [order, { items: events }] = await Promise.all([getOrder(id), getOrderEvents(id)]);
+  const candidates = order.actions.includes('dispatch') ? (await getCandidates(id, 10)).items : [];
+  return { order, events, candidates };
+}
+
+/** The actions a volunteer takes (a grid worker may hold the order too): they are done on the task page. */
+const TASK_ACTIONS = ['accept', 'reject', 'release', 'check_in', 'complete'] as const;
+
+/**
+ * One order for the dispatcher (需求详情): everything about it, its timeline, and — while it waits — the matching
+ * engine's candidates, best first, each with the reasons it was suggested and a one-tap 「派单」.
+ */
+export default function DispatchOrder() {
+  const id = useRouter().params.id ?? '';
+  const view = useLoader(() => loadOrderView(id), [id], { refreshOnShow: true });
+  const [sending, setSending] = useState<string>();
+
+  usePullDownRefresh(() => {
+    void view.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+
+  const dispatchTo = async (c: CandidateDto) => {
+    setSending(c.id);
+    try {
+      const order = await dispatchOrder(id, c.kind === 'squad' ? { squadId: c.id } : { assigneeId: c.id });
+      if (view.data) view.setData({ ...view.data, order, candidates: [] });
+      showSuccess(`已派给${c.name}`);
+      void view.reload();
+    } catch (error) {
+      showError(error);
+      // the order may have moved on (someone accepted it from the hall): show it as it is now
+      void view.reload();
+    } finally {
+      setSending(undefined);
+    }
+  };
+
+  const order = view.data?.order;
+  const candidates = view.data?.candidates ?? [];
+  const holder = order?.assignees.filter((a) => a.state !== 'released' && a.state !== 'cancelled' && a.state !== 'no_show') ?? [];
+
+  return (
+    <AppPage className='staff-page dispatch-order'>
+      <PageState loading={view.loading && view.data === undefined} error={view.data === undefined ? view.error : undefined} onRetry={() => void view.reload()}>
+        {order && (
+          <View>
+            <View className='staff-detail'>
+              <View className='staff-detail__row'>
+                <Text className='staff-card__title'>{order.categoryName}</Text>
+              </View>
+              <View className='staff-card__tags'>
+                <StatusTag status={order.status} />
+                <UrgencyTag urgency={order.urgency} />
+                {isOverdue(order) && (
+                  <Tag className='status-tag' type='danger'>
+                    已超时
+                  </Tag>
+                )}
+                {order.escalationLevel !== 'grid' && (
+                  <StaffTag color='orange'>已升级至{ESCALATION_LEVEL_NAMES[order.escalationLevel]}</StaffTag>
+                )}
+                {order.farCheckIn && (
+                  <Tag className='status-tag' type='warning'>
+                    签到距离异常
+                  </Tag>
+                )}
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>需求</Text>
+                <Text className='staff-detail__value'>{order.description}</Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>居民</Text>
+                <Text className='staff-detail__value'>
+                  {order.resident.name}
+                  {order.resident.phone ? ` · ${order.resident.phone}` : ''}
+                </Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>地址</Text>
+                <Text className='staff-detail__value'>{order.address ?? order.regionName}</Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>所属</Text>
+                <Text className='staff-detail__value'>{order.regionName}</Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>下单</Text>
+                <Text className='staff-detail__value'>
+                  {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
+                </Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>接单时限</Text>
+                <Text className='staff-detail__value'>
+                  {formatTime(order.deadlineAt)} 前
+                  {order.escalateAt === null
+                    ? ''
+                    : order.escalateAt === order.deadlineAt
+                      ? '（未接单将升级）'
+                      : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
+                </Text>
+              </View>
+              {order.preferredStart && (
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>期望时间</Text>
+                  <Text className='staff-detail__value'>
+                    {formatTime(order.preferredStart)}
+                    {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
+                  </Text>
+                </View>
+              )}
+              <View className='staff-detail__row elder-hide'>
+                <Text className='staff-detail__label'>派单方式</Text>
+                <Text className='staff-detail__value'>{DISPATCH_MODE_NAMES[order.dispatchMode]}</Text>
+              </View>
+              {holder.map((a) => (
+                <View key={a.userId} className='staff-detail__row'>
+                  <Text className='staff-detail__label'>接单人</Text>
+                  <Text className='staff-detail__value'>
+                    {a.name} · {formatTime(a.acceptedAt)} 接单
+                    {a.checkedInAt ? ` · ${formatTime(a.checkedInAt)} 签到${a.checkInDistanceMeters !== null ? `（距 ${formatDistance(a.checkInDistanceMeters)}）` : ''}` : ''}
+                    {a.serviceMinutes !== null ? ` · 服务 ${formatMinutes(a.serviceMinutes)}` : ''}
+                  </Text>
+                </View>
+              ))}
+              {order.rating !== null && (
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>评价</Text>
+                  <Text className='staff-detail__value'>
+                    {order.rating} 星{order.ratingComment ? ` · ${order.ratingComment}` : ''}
+                  </Text>
+                </View>
+              )}
+              {order.cancelReason && (
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>取消原因</Text>
+                  <Text className='staff-detail__value'>{order.cancelReason}</Text>
+                </View>
+              )}
+            </View>
+
+            {order.actions.includes('dispatch') && (
+              <View className='dispatch-order__candidates'>
+                <Text className='staff-section__title'>推荐人选（由高到低）</Text>
+                {candidates.length === 0 ? (
+                  <Text className='staff-hint'>现在没有合适的人选（没有在岗、有此技能、手头不满的志愿者）。需求会留在任务大厅，超时后自动升级。</Text>
+                ) : (
+                  candidates.map((c, i) => (
+                    <View key={`${c.kind}-${c.id}`} className='staff-candidate'>
+                      <View className='staff-candidate__head'>
+                        <View>
+                          <Text className='staff-candidate__name'>
+                            {i + 1}. {c.name}
+                          </Text>
+                          <StaffTag color={c.kind === 'squad' ? 'purple' : 'green'}>{c.kind === 'squad' ? '小分队' : '志愿者'}</StaffTag>
+                        </View>
+                        <Text className='staff-candidate__score'>{c.score} 分</Text>
+                      </View>
+                      <View className='staff-candidate__reasons'>
+                        {c.reasons.map((r) => (
+                          <StaffTag key={r.code} color='blue'>
+                            {r.text}
+                          </StaffTag>
+                        ))}
+                      </View>
+                      <Button
+                        className='dispatch-order__send'
+                        type='primary'
+                        size='large'
+                        block
+                        loading={sending === c.id}
+                        disabled={sending !== undefined}
+                        onClick={() => void dispatchTo(c)}
+                      >
+                        派给{c.name}
+                      </Button>
+                    </View>
+                  ))
+                )}
+              </View>
+            )}
+
+            {order.actions.some((a) => (TASK_ACTIONS as readonly string[]).includes(a)) && (
+              <View className='staff-more'>
+                <Button block size='large' type='primary' fill='outline' onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })}>
+                  我来接单 / 处理任务
+                </Button>
+              </View>
+            )}
+
+            <OrderActions
+              order={order}
+              only={['cancel']}
+              onChanged={(next) => {
+                if (view.data) view.setData({ ...view.data, order: next, candidates: [] });
+                void view.reload();
+              }}
+              onFailed={() => void view.reload()}
+            />
+
+            <Text className='staff-section__title'>进度</Text>
+            <View className='staff-section'>
+              <OrderTimeline events={view.data?.events ?? []} />
+            </View>
+          </View>
+        )}
+      </PageState>
+    </AppPage>
+  );
+}

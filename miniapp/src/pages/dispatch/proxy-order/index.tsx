@@ -1,0 +1,209 @@
+import { useEffect, useRef, useState } from 'react';
+import Taro from '@tarojs/taro';
+import { Text, View } from '@tarojs/components';
+import { Button, InputNumber, Radio, SearchBar, TextArea } from '@nutui/nutui-react-taro';
+import {
+  LEDGER_TAG_NAMES,
+  ORDER_CHANNEL_NAMES,
+  URGENCY_NAMES,
+  type OrderChannel,
+  type ServiceCategoryDto,
+  type Urgency,
+  type UserDto,
+} from '@bangbang/shared';
+import { AppPage, PageState, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
+import { StaffTag } from '../../../components/staff-order-card';
+import { createOrder, listServiceCategories, listUsers } from '../../../services/endpoints';
+import { newIdempotencyKey } from '../../../services/ids';
+import { TEAM_COLOR_HEX } from '../../../services/labels';
+import '../../../components/staff.css';
+
+/** How a grid worker hears of a need: a phone call, or the resident at the office (上门). */
+const PROXY_CHANNELS: readonly OrderChannel[] = ['phone', 'walk_in'];
+
+interface ResidentList {
+  items: UserDto[];
+  nextCursor: string | null;
+}
+
+/** Ledger households (独居、高龄、残疾…) first: they are who 代下单 is for. */
+function ledgerFirst(a: UserDto, b: UserDto): number {
+  return b.tags.length - a.tags.length;
+}
+
+/**
+ * 代下单: a grid worker or dispatcher orders for a resident of their jurisdiction (an elderly person without a
+ * smartphone who called or came by). Pick the resident from the ledger (search by name or phone; ledger tags
+ * shown), pick the service, add a word, send: the order is the resident's, placed by me, with how it reached me.
+ */
+export default function ProxyOrder() {
+  const [q, setQ] = useState('');
+  const [search, setSearch] = useState('');
+  const residents = useLoader<ResidentList>(() => listUsers({ role: 'resident', limit: 30, ...(search ? { q: search } : {}) }), [search]);
+  const categories = useLoader(listServiceCategories, []);
+  const [resident, setResident] = useState<UserDto>();
+  const [category, setCategory] = useState<ServiceCategoryDto>();
+  const [description, setDescription] = useState('');
+  const [urgency, setUrgency] = useState<Urgency>('normal');
+  const [channel, setChannel] = useState<OrderChannel>('phone');
+  const [headcount, setHeadcount] = useState(1);
+  const [sending, setSending] = useState(false);
+  // one key per order I mean to place: a double tap or a retry gives the same order, never two
+  const [idempotencyKey, setIdempotencyKey] = useState(newIdempotencyKey);
+  const typing = useRef<ReturnType<typeof setTimeout>>();
+
+  // search as the name or phone is typed, once the typing pauses
+  useEffect(() => {
+    clearTimeout(typing.current);
+    typing.current = setTimeout(() => setSearch(q.trim()), 400);
+    return () => clearTimeout(typing.current);
+  }, [q]);
+
+  const pick = (person: UserDto) => {
+    setResident(person);
+    setIdempotencyKey(newIdempotencyKey());
+  };
+
+  const submit = async () => {
+    if (!resident || !category) return;
+    setSending(true);
+    try {
+      const order = await createOrder(
+        {
+          categoryCode: category.code,
+          description: description.trim() || category.name,
+          urgency,
+          residentId: resident.id,
+          channel,
+          ...(category.multiPerson && headcount > 1 ? { headcount } : {}),
+        },
+        idempotencyKey,
+      );
+      showSuccess('已代为下单');
+      setIdempotencyKey(newIdempotencyKey());
+      void Taro.redirectTo({ url: `/pages/dispatch/order/index?id=${order.id}` });
+    } catch (error) {
+      showError(error);
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const people = [...(residents.data?.items ?? [])].sort(ledgerFirst);
+  const catalogue = (categories.data?.items ?? []).filter((c) => c.active);
+
+  if (resident) {
+    return (
+      <AppPage className='staff-page proxy-order'>
+        <Text className='staff-section__title'>为这位居民下单</Text>
+        <ResidentCard person={resident} picked />
+        <View className='staff-more'>
+          <Button block size='large' onClick={() => setResident(undefined)}>
+            换一位居民
+          </Button>
+        </View>
+
+        <View className='staff-form'>
+          <Text className='staff-form__label'>需要什么服务</Text>
+          <PageState
+            loading={categories.loading && categories.data === undefined}
+            error={categories.data === undefined ? categories.error : undefined}
+            onRetry={() => void categories.reload()}
+          >
+            <View className='staff-tiles'>
+              {catalogue.map((c) => (
+                <View
+                  key={c.code}
+                  className={`staff-tile proxy-order__category ${category?.code === c.code ? 'staff-tile--picked' : ''}`}
+                  style={{ background: TEAM_COLOR_HEX[c.color] }}
+                  onClick={() => setCategory(c)}
+                >
+                  <ServiceIcon icon={c.icon} size={26} />
+                  <Text>{c.name}</Text>
+                </View>
+              ))}
+            </View>
+          </PageState>
+
+          <Text className='staff-form__label'>具体情况（可不填）</Text>
+          <TextArea
+            className='staff-form__text proxy-order__note'
+            value={description}
+            maxLength={500}
+            placeholder={category ? `例如：${category.name}，需要的时间、注意事项` : '例如：需要的时间、注意事项'}
+            onChange={setDescription}
+          />
+
+          <Text className='staff-form__label'>紧急程度</Text>
+          <Radio.Group className='staff-choice' value={urgency} direction='horizontal' onChange={(v) => setUrgency(v as Urgency)}>
+            {(Object.keys(URGENCY_NAMES) as Urgency[]).map((u) => (
+              <Radio key={u} value={u} shape='button'>
+                {URGENCY_NAMES[u]}
+              </Radio>
+            ))}
+          </Radio.Group>
+
+          <Text className='staff-form__label'>居民怎么联系的</Text>
+          <Radio.Group className='staff-choice' value={channel} direction='horizontal' onChange={(v) => setChannel(v as OrderChannel)}>
+            {PROXY_CHANNELS.map((c) => (
+              <Radio key={c} value={c} shape='button'>
+                {c === 'phone' ? '打电话' : '来办公室'}（{ORDER_CHANNEL_NAMES[c]}）
+              </Radio>
+            ))}
+          </Radio.Group>
+
+          {category?.multiPerson && (
+            <View>
+              <Text className='staff-form__label'>需要几个人</Text>
+              <InputNumber value={headcount} min={1} max={50} onChange={(v) => setHeadcount(Number(v) || 1)} />
+            </View>
+          )}
+
+          <Button className='proxy-order__submit' type='primary' size='large' block loading={sending} disabled={sending || !category} onClick={() => void submit()}>
+            {category ? `提交：${category.name}` : '请先选择服务'}
+          </Button>
+        </View>
+      </AppPage>
+    );
+  }
+
+  return (
+    <AppPage className='staff-page proxy-order'>
+      <SearchBar className='proxy-order__search' value={q} placeholder='输入居民姓名或手机号' onChange={(v) => setQ(v)} onSearch={(v) => setSearch(v.trim())} />
+      <Text className='staff-hint'>选择要代为下单的居民（重点人员在前）。</Text>
+      <PageState
+        loading={residents.loading && residents.data === undefined}
+        error={residents.data === undefined ? residents.error : undefined}
+        onRetry={() => void residents.reload()}
+        empty={residents.data !== undefined && people.length === 0}
+        emptyText={search ? `没有找到“${search}”` : '辖区内还没有登记的居民'}
+      >
+        {people.map((person) => (
+          <ResidentCard key={person.id} person={person} onClick={() => pick(person)} />
+        ))}
+      </PageState>
+    </AppPage>
+  );
+}
+
+/** A resident of the ledger (台账): name, phone, address and tags (独居老人 …). */
+function ResidentCard({ person, picked = false, onClick }: { person: UserDto; picked?: boolean; onClick?: () => void }) {
+  return (
+    <View className={`staff-person proxy-order__resident ${picked ? 'staff-person--picked' : ''}`} onClick={onClick}>
+      <View>
+        <Text className='staff-person__name'>{person.name}</Text>
+        {person.phone && <Text className='staff-person__phone'>{person.phone}</Text>}
+      </View>
+      {person.address && <Text className='staff-person__address'>{person.address}</Text>}
+      {person.tags.length > 0 && (
+        <View className='staff-person__tags'>
+          {person.tags.map((t) => (
+            <StaffTag key={t} color='red'>
+              {LEDGER_TAG_NAMES[t]}
+            </StaffTag>
+          ))}
+        </View>
+      )}
+    </View>
+  );
+}

@@ -1,0 +1,88 @@
+import { useState } from 'react';
+import Taro, { useDidShow } from '@tarojs/taro';
+import { Text, View } from '@tarojs/components';
+import { Button, Cell, Switch, Tag } from '@nutui/nutui-react-taro';
+import { LEDGER_TAG_NAMES, type Role } from '@bangbang/shared';
+import { AppPage, showError } from '../../components';
+import { ROLE_NAMES } from '../../services/roles';
+import { currentRole, goHome, logout, refreshMe, switchRole, useCurrentUser, useElderMode } from '../../services/session';
+import './index.css';
+
+/** 「我的」: who I am, the role I act in (switching for people with several), the elder-friendly mode, logout. */
+export default function Me() {
+  const user = useCurrentUser();
+  const [elder, setElder] = useElderMode();
+  const [role, setRole] = useState<Role>(currentRole);
+
+  // roles and address change on the server (a grid worker registers someone as a volunteer): read them again
+  useDidShow(() => {
+    refreshMe().then(
+      () => setRole(currentRole()),
+      (error: unknown) => showError(error),
+    );
+  });
+
+  const roles = user?.roles ?? [];
+
+  const confirmLogout = async () => {
+    const { confirm } = await Taro.showModal({ title: '退出登录', content: '确定退出登录吗？', confirmText: '退出', cancelText: '取消' });
+    if (confirm) logout();
+  };
+
+  return (
+    <AppPage className='me'>
+      <View className='me__head'>
+        <Text className='me__name'>{user?.name ?? ''}</Text>
+        {user?.phone && <Text className='me__phone'>{user.phone}</Text>}
+        {user && user.tags.length > 0 && (
+          <View className='me__tags'>
+            {user.tags.map((t) => (
+              <Tag key={t} className='me__tag' background='rgba(255,255,255,0.2)' color='#ffffff'>
+                {LEDGER_TAG_NAMES[t]}
+              </Tag>
+            ))}
+          </View>
+        )}
+      </View>
+
+      <Cell.Group title={roles.length > 1 ? '我的身份（点击切换）' : '我的身份'}>
+        {roles.map((r) => (
+          <Cell
+            key={r}
+            className={`me__role me__role--${r}`}
+            title={ROLE_NAMES[r]}
+            clickable={r !== role}
+            extra={r === role ? <Tag type='primary'>当前</Tag> : <Text className='me__switch'>切换</Text>}
+            onClick={() => {
+              if (r !== role) switchRole(r);
+            }}
+          />
+        ))}
+      </Cell.Group>
+
+      <Cell.Group title='显示'>
+        <Cell
+          className='me__elder'
+          title='适老化模式'
+          description='大字体、大按钮、高对比度'
+          extra={<Switch checked={elder} onChange={(on) => setElder(on)} />}
+        />
+      </Cell.Group>
+
+      {user?.address && (
+        <Cell.Group title='我的地址'>
+          <Cell title={user.address} />
+        </Cell.Group>
+      )}
+
+      <View className='me__buttons'>
+        <Button type='primary' size='large' block onClick={goHome}>
+          返回{ROLE_NAMES[role]}首页
+        </Button>
+        <Button type='danger' fill='outline' size='large' block onClick={() => void confirmLogout()}>
+          退出登录
+        </Button>
+      </View>
+    </AppPage>
+  );
+}

@@ -1,0 +1,4 @@
+export default definePageConfig({
+  navigationBarTitleText: '帮帮团',
+  enablePullDownRefresh: true,
+});

@@ -1,0 +1,82 @@
+import { useState } from 'react';
+import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { Text, View } from '@tarojs/components';
+import { Button } from '@nutui/nutui-react-taro';
+import type { OrderDto, Page } from '@bangbang/shared';
+import { listOrders } from '../../../services/endpoints';
+import { formatTime } from '../../../services/labels';
+import { AppPage, PageState, StatusTag, UrgencyTag, showError, useLivePolling, useLoader } from '../../../components';
+import './index.css';
+
+const PAGE_SIZE = 20;
+
+/** 我的需求: every order of mine (and those placed for me), newest first, the status kept fresh while it is open. */
+export default function MyOrders() {
+  const orders = useLoader<Page<OrderDto>>(() => listOrders({ limit: PAGE_SIZE }), [], { refreshOnShow: true });
+  const [more, setMore] = useState(false);
+
+  usePullDownRefresh(() => {
+    void orders.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+  // the status changes on other people's phones: look again now and then while this page is in view
+  useLivePolling(() => void orders.reload());
+
+  const loadMore = async () => {
+    const page = orders.data;
+    if (!page?.nextCursor) return;
+    setMore(true);
+    try {
+      const next = await listOrders({ limit: PAGE_SIZE, cursor: page.nextCursor });
+      orders.setData({ items: [...page.items, ...next.items], nextCursor: next.nextCursor });
+    } catch (error) {
+      showError(error);
+    } finally {
+      setMore(false);
+    }
+  };
+
+  const items = orders.data?.items ?? [];
+
+  return (
+    <AppPage className='my-orders'>
+      <PageState
+        loading={orders.loading}
+        error={orders.error}
+        onRetry={() => void orders.reload()}
+        empty={orders.data ? items.length === 0 : undefined}
+        emptyText='您还没有提交过需求'
+        emptyAction={
+          <Button type='primary' size='large' onClick={() => void Taro.navigateBack()}>
+            去求助
+          </Button>
+        }
+      >
+        <View className='my-orders__list'>
+          {items.map((o) => (
+            <View key={o.id} className='my-orders__item' onClick={() => void Taro.navigateTo({ url: `/pages/resident/order/index?id=${o.id}` })}>
+              <View className='my-orders__line'>
+                <Text className='my-orders__category'>{o.categoryName}</Text>
+                <View>
+                  <UrgencyTag urgency={o.urgency} />
+                  <StatusTag status={o.status} />
+                </View>
+              </View>
+              <Text className='my-orders__description'>{o.description}</Text>
+              <View className='my-orders__line my-orders__meta'>
+                <Text>{formatTime(o.createdAt)}</Text>
+                {o.assignees.length > 0 && <Text>{o.assignees.map((a) => a.name).join('、')}</Text>}
+              </View>
+            </View>
+          ))}
+        </View>
+        {orders.data?.nextCursor && (
+          <View className='my-orders__more'>
+            <Button size='large' block loading={more} onClick={() => void loadMore()}>
+              加载更多
+            </Button>
+          </View>
+        )}
+      </PageState>
+    </AppPage>
+  );
+}

@@ -1,0 +1,297 @@
+import { useState } from 'react';
+import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
+import { Image, Text, View } from '@tarojs/components';
+import { Button, TextArea } from '@nutui/nutui-react-taro';
+import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
+import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { assetUrl } from '../../../services/api';
+import { completeOrder, getOrder, getOrderEvents, uploadPhoto } from '../../../services/endpoints';
+import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
+import { useCurrentUser } from '../../../services/session';
+import '../../../components/staff.css';
+
+/** What the server allows on a completion (CompleteOrderDto: at most 9 photos). */
+const MAX_PHOTOS = 9;
+
+interface Photo {
+  /** The file on the phone, shown while the server keeps its own copy. */
+  local: string;
+  url: string;
+}
+
+interface TaskView {
+  order: OrderDto;
+  events: OrderEventDto[];
+}
+
+async function loadTask(id: string): Promise<TaskView> {
+  const [order, { items }] = await Promise.all([getOrder(id), getOrderEvents(id)]);
+  return { order, events: items };
+}
+
+/**
+ * One task (任务详情) for the volunteer: what, where, for whom; the buttons the state machine allows this person
+ * (接单 / 拒绝派单 / 退单 / 到达签到 / 完成服务); once they hold the order, the resident's phone and address
+ * (unmasked by the server only then) with 「拨打电话」 and 「导航」; completion with a note and photos.
+ */
+export default function VolunteerTask() {
+  const id = useRouter().params.id ?? '';
+  const me = useCurrentUser();
+  const task = useLoader(() => loadTask(id), [id], { refreshOnShow: true });
+  const [completing, setCompleting] = useState(false);
+  const [note, setNote] = useState('');
+  const [photos, setPhotos] = useState<Photo[]>([]);
+  const [uploading, setUploading] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+
+  usePullDownRefresh(() => {
+    void task.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+
+  const changed = (order: OrderDto) => {
+    if (task.data) task.setData({ ...task.data, order });
+    // the timeline has a new line: read it again
+    void task.reload();
+  };
+
+  const call = (phone: string) => {
+    Taro.makePhoneCall({ phoneNumber: phone }).catch(() => {
+      void Taro.showModal({ title: '拨打电话', content: `请拨打 ${phone}`, showCancel: false, confirmText: '知道了' });
+    });
+  };
+
+  const navigate = (order: OrderDto) => {
+    const loc = order.location;
+    if (loc === null) return;
+    Taro.openLocation({ latitude: loc.lat, longitude: loc.lng, name: order.resident.name, address: order.address ?? '', scale: 17 }).catch(() => {
+      // a browser outside WeChat has no map to open: give the place in words and the coordinates to paste
+      const coords = `${loc.lat.toFixed(6)},${loc.lng.toFixed(6)}`;
+      void Taro.setClipboardData({ data: coords }).catch(() => undefined);
+      void Taro.showModal({
+        title: '导航',
+        content: `${order.address ?? ''}\n坐标 ${coords}（已复制，可粘贴到地图应用中搜索）`,
+        showCancel: false,
+        confirmText: '知道了',
+      });
+    });
+  };
+
+  const addPhotos = async () => {
+    let paths: string[];
+    try {
+      const chosen = await Taro.chooseImage({ count: MAX_PHOTOS - photos.length, sizeType: ['compressed'], sourceType: ['camera', 'album'] });
+      paths = chosen.tempFilePaths;
+    } catch {
+      return; // the person closed the picker
+    }
+    setUploading(true);
+    try {
+      for (const local of paths.slice(0, MAX_PHOTOS - photos.length)) {
+        const { url } = await uploadPhoto(local);
+        setPhotos((now) => [...now, { local, url }]);
+      }
+    } catch (error) {
+      showError(error);
+    } finally {
+      setUploading(false);
+    }
+  };
+
+  const submitCompletion = async () => {
+    const said = note.trim();
+    if (said === '') {
+      void Taro.showToast({ title: '请简要说明服务内容', icon: 'none' });
+      return;
+    }
+    setSubmitting(true);
+    try {
+      const order = await completeOrder(id, said, photos.map((p) => p.url));
+      setCompleting(false);
+      setNote('');
+      setPhotos([]);
+      showSuccess('服务已完成');
+      changed(order);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const order = task.data?.order;
+  const mine = order?.assignees.find((a) => a.userId === me?.id);
+
+  return (
+    <AppPage className='staff-page volunteer-task'>
+      <PageState loading={task.loading && task.data === undefined} error={task.data === undefined ? task.error : undefined} onRetry={() => void task.reload()}>
+        {order && (
+          <View>
+            <View className='staff-detail'>
+              <View className='staff-detail__row'>
+                <Text className='staff-card__title'>{order.categoryName}</Text>
+              </View>
+              <View className='staff-card__tags'>
+                <StatusTag status={order.status} />
+                <UrgencyTag urgency={order.urgency} />
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>需求</Text>
+                <Text className='staff-detail__value'>{order.description}</Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>居民</Text>
+                <Text className='staff-detail__value'>
+                  {order.resident.name}
+                  {order.resident.phone ? ` · ${order.resident.phone}` : ''}
+                </Text>
+              </View>
+              <View className='staff-detail__row'>
+                <Text className='staff-detail__label'>地址</Text>
+                <Text className='staff-detail__value'>{order.address ?? order.regionName}</Text>
+              </View>
+              {order.preferredStart && (
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>期望时间</Text>
+                  <Text className='staff-detail__value'>
+                    {formatTime(order.preferredStart)}
+                    {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
+                  </Text>
+                </View>
+              )}
+              {order.headcount > 1 && (
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>人数</Text>
+                  <Text className='staff-detail__value'>
+                    需 {order.headcount} 人，已有 {order.acceptedCount} 人
+                  </Text>
+                </View>
+              )}
+              <View className='staff-detail__row elder-hide'>
+                <Text className='staff-detail__label'>下单</Text>
+                <Text className='staff-detail__value'>
+                  {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
+                </Text>
+              </View>
+              {order.resident.phoneMasked || order.addressMasked ? (
+                <Text className='staff-hint'>接单后可查看居民的电话和详细地址。</Text>
+              ) : (
+                <View className='staff-detail__buttons'>
+                  {order.resident.phone && (
+                    <Button className='volunteer-task__call' type='primary' color='#15803d' size='large' onClick={() => call(order.resident.phone!)}>
+                      拨打电话
+                    </Button>
+                  )}
+                  {order.location && (
+                    <Button className='volunteer-task__navigate' type='primary' color='#1d4ed8' size='large' onClick={() => navigate(order)}>
+                      导航
+                    </Button>
+                  )}
+                </View>
+              )}
+            </View>
+
+            {mine && (
+              <View className='staff-detail'>
+                <View className='staff-detail__row'>
+                  <Text className='staff-detail__label'>接单时间</Text>
+                  <Text className='staff-detail__value'>{formatTime(mine.acceptedAt)}</Text>
+                </View>
+                {mine.checkedInAt && (
+                  <View className='staff-detail__row'>
+                    <Text className='staff-detail__label'>签到</Text>
+                    <Text className='staff-detail__value'>
+                      {formatTime(mine.checkedInAt)}
+                      {mine.checkInDistanceMeters !== null ? ` · 距居民 ${formatDistance(mine.checkInDistanceMeters)}` : ' · 未获取到位置'}
+                      {mine.checkInFar ? '（距离较远，已记录）' : ''}
+                    </Text>
+                  </View>
+                )}
+                {mine.completedAt && (
+                  <View className='staff-detail__row'>
+                    <Text className='staff-detail__label'>完成</Text>
+                    <Text className='staff-detail__value'>
+                      {formatTime(mine.completedAt)}
+                      {mine.serviceMinutes !== null ? ` · 服务 ${formatMinutes(mine.serviceMinutes)}` : ''}
+                    </Text>
+                  </View>
+                )}
+                {mine.note && (
+                  <View className='staff-detail__row'>
+                    <Text className='staff-detail__label'>服务说明</Text>
+                    <Text className='staff-detail__value'>{mine.note}</Text>
+                  </View>
+                )}
+                {mine.photoUrls.length > 0 && (
+                  <View className='staff-photos'>
+                    {mine.photoUrls.map((url) => (
+                      <View key={url} className='staff-photo'>
+                        <Image src={assetUrl(url)} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
+                      </View>
+                    ))}
+                  </View>
+                )}
+              </View>
+            )}
+
+            {completing ? (
+              <View className='staff-form volunteer-task__complete-form'>
+                <Text className='staff-form__label'>服务内容</Text>
+                <TextArea
+                  className='staff-form__text volunteer-task__note'
+                  value={note}
+                  maxLength={500}
+                  showCount
+                  placeholder='例如：已送药上门，叮嘱按时服用'
+                  onChange={setNote}
+                />
+                <Text className='staff-form__label'>现场照片（可选，最多 {MAX_PHOTOS} 张）</Text>
+                <View className='staff-photos'>
+                  {photos.map((p) => (
+                    <View key={p.url} className='staff-photo'>
+                      <Image src={p.local} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
+                      <Text className='staff-photo__remove' onClick={() => setPhotos((now) => now.filter((x) => x.url !== p.url))}>
+                        ×
+                      </Text>
+                    </View>
+                  ))}
+                  {photos.length < MAX_PHOTOS && (
+                    <View className='staff-photo staff-photo--add volunteer-task__add-photo' onClick={() => void (uploading ? undefined : addPhotos())}>
+                      <Text>{uploading ? '上传中…' : '＋ 拍照/选图'}</Text>
+                    </View>
+                  )}
+                </View>
+                <Button
+                  className='volunteer-task__submit'
+                  type='primary'
+                  size='large'
+                  block
+                  loading={submitting}
+                  disabled={submitting || uploading}
+                  onClick={() => void submitCompletion()}
+                >
+                  提交完成
+                </Button>
+                <Button size='large' block disabled={submitting} onClick={() => setCompleting(false)}>
+                  返回
+                </Button>
+              </View>
+            ) : (
+              <OrderActions
+                order={order}
+                only={['accept', 'check_in', 'complete', 'reject', 'release', 'cancel']}
+                handlers={{ complete: () => setCompleting(true) }}
+                onChanged={changed}
+                onFailed={() => void task.reload()}
+              />
+            )}
+
+            <Text className='staff-section__title'>进度</Text>
+            <View className='staff-section'>
+              <OrderTimeline events={task.data?.events ?? []} />
+            </View>
+          </View>
+        )}
+      </PageState>
+    </AppPage>
+  );
+}

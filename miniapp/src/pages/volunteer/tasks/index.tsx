@@ -1,0 +1,99 @@
+import { useState } from 'react';
+import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { View } from '@tarojs/components';
+import { Button, TabPane, Tabs } from '@nutui/nutui-react-taro';
+import type { OrderDto, OrderStatus } from '@bangbang/shared';
+import { AppPage, PageState, showError, useLoader } from '../../../components';
+import { StaffOrderCard } from '../../../components/staff-order-card';
+import { getMyTasks } from '../../../services/endpoints';
+
+/** The tabs of 我的任务: what needs me now first (派给我的 to answer, 已接单 to go to, 服务中 to finish). */
+const TABS: ReadonlyArray<{ key: string; title: string; status?: OrderStatus }> = [
+  { key: 'dispatched', title: '待接受', status: 'dispatched' },
+  { key: 'accepted', title: '已接单', status: 'accepted' },
+  { key: 'in_service', title: '服务中', status: 'in_service' },
+  { key: 'completed', title: '待确认', status: 'completed' },
+  { key: 'closed', title: '已完成', status: 'closed' },
+  { key: 'all', title: '全部' },
+];
+
+interface TaskList {
+  items: OrderDto[];
+  nextCursor: string | null;
+}
+
+/** 我的任务: what was dispatched to me (or my squad) and what I took, by status, newest first. */
+export default function VolunteerTasks() {
+  // Opens on 待接受 (a dispatch waits for my answer); when none waits, on 已接单 — unless the person picked a tab.
+  const [tab, setTab] = useState('dispatched');
+  const [picked, setPicked] = useState(false);
+  const status = TABS.find((t) => t.key === tab)?.status;
+  const list = useLoader<TaskList>(
+    async () => {
+      const page = await getMyTasks(status === undefined ? {} : { status });
+      if (!picked && status === 'dispatched' && page.items.length === 0) {
+        setTab('accepted');
+        return getMyTasks({ status: 'accepted' });
+      }
+      return page;
+    },
+    [status],
+    { refreshOnShow: true },
+  );
+  const [more, setMore] = useState(false);
+
+  usePullDownRefresh(() => {
+    void list.reload().finally(() => Taro.stopPullDownRefresh());
+  });
+
+  const loadMore = async () => {
+    const data = list.data;
+    if (!data?.nextCursor) return;
+    setMore(true);
+    try {
+      const page = await getMyTasks({ ...(status === undefined ? {} : { status }), cursor: data.nextCursor });
+      list.setData({ items: [...data.items, ...page.items], nextCursor: page.nextCursor });
+    } catch (error) {
+      showError(error);
+    } finally {
+      setMore(false);
+    }
+  };
+
+  const items = list.data?.items ?? [];
+  return (
+    <AppPage className='staff-page volunteer-tasks'>
+      <Tabs value={tab} onChange={(v) => {
+          setPicked(true);
+          setTab(String(v));
+        }} activeType='line'>
+        {TABS.map((t) => (
+          <TabPane key={t.key} value={t.key} title={t.title} />
+        ))}
+      </Tabs>
+      <PageState
+        loading={list.loading && list.data === undefined}
+        error={list.data === undefined ? list.error : undefined}
+        onRetry={() => void list.reload()}
+        empty={list.data !== undefined && items.length === 0}
+        emptyText='这里还没有任务'
+        emptyAction={
+          <Button type='primary' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
+            去任务大厅看看
+          </Button>
+        }
+      >
+        {items.map((order) => (
+          <StaffOrderCard key={order.id} order={order} showFlags={false} onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })} />
+        ))}
+        {list.data?.nextCursor && (
+          <View className='staff-more'>
+            <Button block size='large' loading={more} onClick={() => void loadMore()}>
+              加载更多
+            </Button>
+          </View>
+        )}
+      </PageState>
+    </AppPage>
+  );
+}

@@ -1,0 +1,110 @@
+import {
+  API_PREFIX,
+  AUTH_DEV_LOGIN_PATH,
+  AUTH_WECHAT_PATH,
+  ME_PATH,
+  ORDERS_PATH,
+  SERVICE_CATEGORIES_PATH,
+  STATS_PATH,
+  TASKS_PATH,
+  UPLOADS_PATH,
+  type BatchDispatchResultDto,
+  type CandidateListDto,
+  type CreateOrderDto,
+  type DispatchOrderDto,
+  type DispatchSettingsDto,
+  type DutyStatusDto,
+  type ListOrdersQuery,
+  type ListUsersQuery,
+  type LoginResponse,
+  type MeDto,
+  type MyTasksQuery,
+  type OrderDto,
+  type OrderEventDto,
+  type Page,
+  type RegionDto,
+  type ServiceCategoryDto,
+  type ServiceRecordDto,
+  type StatsOverviewDto,
+  type StatsQuery,
+  type TaskPoolDto,
+  type UpdateMeDto,
+  type UploadDto,
+  type UserDto,
+} from '@bangbang/shared';
+import { request, upload } from './api';
+
+/**
+ * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
+ * shared DTO classes' shapes and answers the shared response types, so a renamed field breaks the build.
+ */
+
+/** A DTO class's fields as a plain object (the client sends plain JSON; the server validates with the class). */
+type Body<T> = { [K in keyof T]: T[K] };
+const enc = encodeURIComponent;
+
+// ---------- auth and me ----------
+
+export const wechatLogin = (code: string) => request<LoginResponse>('POST', AUTH_WECHAT_PATH, { code });
+export const devLogin = (phone: string) => request<LoginResponse>('POST', AUTH_DEV_LOGIN_PATH, { phone });
+export const getMe = () => request<MeDto>('GET', ME_PATH);
+export const updateMe = (patch: Body<UpdateMeDto>) => request<MeDto>('PATCH', ME_PATH, patch);
+/** 上岗 / 下岗 (volunteers and grid workers). */
+export const setDuty = (onDuty: boolean) => request<DutyStatusDto>('PUT', `${ME_PATH}/duty`, { onDuty });
+
+// ---------- catalogue and places ----------
+
+export const listServiceCategories = () => request<{ items: ServiceCategoryDto[] }>('GET', SERVICE_CATEGORIES_PATH);
+export const getRegion = (id: string) => request<RegionDto>('GET', `${API_PREFIX}/regions/${enc(id)}`);
+export const getDispatchMode = (regionId: string) => request<DispatchSettingsDto>('GET', `${API_PREFIX}/regions/${enc(regionId)}/dispatch-mode`);
+
+// ---------- orders (点单 · 派单 · 接单) ----------
+
+/**
+ * 点单. `idempotencyKey`: one key per order the person means to place (kept while they retry), so a double tap or a
+ * retry after a dropped connection gives the same order — which is also why this POST may be retried.
+ */
+export const createOrder = (body: Body<CreateOrderDto>, idempotencyKey: string) =>
+  request<OrderDto>('POST', ORDERS_PATH, body, { headers: { 'Idempotency-Key': idempotencyKey }, retry: true });
+
+export const listOrders = (query: Body<ListOrdersQuery> = {}) => request<Page<OrderDto>>('GET', ORDERS_PATH, query);
+export const getOrder = (id: string) => request<OrderDto>('GET', `${ORDERS_PATH}/${enc(id)}`);
+export const getOrderEvents = (id: string) => request<{ items: OrderEventDto[] }>('GET', `${ORDERS_PATH}/${enc(id)}/events`);
+
+const act = <B extends object>(id: string, name: string, body: B) => request<OrderDto>('POST', `${ORDERS_PATH}/${enc(id)}/${name}`, body);
+
+export const dispatchOrder = (id: string, to: Body<DispatchOrderDto>) => act(id, 'dispatch', to);
+export const acceptOrder = (id: string, note?: string) => act(id, 'accept', note === undefined ? {} : { note });
+export const rejectOrder = (id: string, reason: string) => act(id, 'reject', { reason });
+export const releaseOrder = (id: string, reason: string) => act(id, 'release', { reason });
+export const checkInOrder = (id: string, location?: { lat: number; lng: number }) => act(id, 'check-in', location === undefined ? {} : { location });
+export const completeOrder = (id: string, note: string, photoUrls: string[] = []) => act(id, 'complete', { note, photoUrls });
+/** `resolved: false` = 问题未解决: the same order reopens. */
+export const confirmOrder = (id: string, body: { resolved: boolean; rating?: number; comment?: string }) => act(id, 'confirm', body);
+export const cancelOrder = (id: string, reason: string) => act(id, 'cancel', { reason });
+
+/** The matching engine's suggestions, best first, with reasons. */
+export const getCandidates = (id: string, limit = 10) => request<CandidateListDto>('GET', `${ORDERS_PATH}/${enc(id)}/candidates`, { limit });
+/** 一键派单: every waiting order of the place at once. */
+export const batchDispatch = (regionId: string) => request<BatchDispatchResultDto>('POST', `${API_PREFIX}/dispatch/batch`, { regionId });
+
+// ---------- tasks (接单) ----------
+
+export const getTaskPool = () => request<TaskPoolDto>('GET', `${TASKS_PATH}/pool`);
+export const getMyTasks = (query: Body<MyTasksQuery> = {}) => request<Page<OrderDto>>('GET', `${TASKS_PATH}/mine`, query);
+export const getServiceRecord = (userId: string) => request<ServiceRecordDto>('GET', `${API_PREFIX}/users/${enc(userId)}/service-record`);
+
+// ---------- people (the ledger, 台账) ----------
+
+/** `q` matches the start of a name or phone. */
+export const listUsers = (query: Body<ListUsersQuery> = {}) => request<Page<UserDto>>('GET', `${API_PREFIX}/users`, query);
+export const getUser = (id: string) => request<UserDto>('GET', `${API_PREFIX}/users/${enc(id)}`);
+
+// ---------- statistics ----------
+
+export const getStatsOverview = (query: Body<StatsQuery> = {}) => request<StatsOverviewDto>('GET', `${STATS_PATH}/overview`, query);
+
+// ---------- photos ----------
+
+/** One photo from `Taro.chooseImage` (its temp file path) → its address on the server, for `photoUrls`. */
+export const uploadPhoto = (filePath: string) => upload<UploadDto>(UPLOADS_PATH, filePath, 'file');

@@ -1,0 +1,99 @@
+import {
+  ESCALATION_LEVEL_NAMES,
+  ORDER_STATUS_NAMES,
+  URGENCY_NAMES,
+  type OrderEventDto,
+  type OrderEventType,
+  type OrderStatus,
+  type TeamColor,
+} from '@bangbang/shared';
+
+/** Words and colours the screens share: pure (no Taro), so tests import them as they are. */
+
+/** What each event of the timeline reads as (时间线). */
+export const EVENT_TYPE_NAMES: Record<OrderEventType, string> = {
+  created: '提交需求',
+  dispatch: '派单',
+  reject: '拒绝派单',
+  accept: '接单',
+  release: '退单',
+  check_in: '上门签到',
+  complete: '完成服务',
+  confirm: '确认完成',
+  reopen: '反馈问题未解决',
+  cancel: '取消需求',
+  escalate: '升级处理',
+};
+
+/** NutUI Tag types per status: waiting orange, moving blue, done green, cancelled grey. */
+export const STATUS_TAG_TYPE: Record<OrderStatus, 'default' | 'primary' | 'info' | 'success' | 'warning' | 'danger'> = {
+  pending: 'warning',
+  dispatched: 'info',
+  accepted: 'primary',
+  in_service: 'primary',
+  completed: 'danger',
+  closed: 'success',
+  cancelled: 'default',
+};
+
+export function statusName(status: OrderStatus): string {
+  return ORDER_STATUS_NAMES[status];
+}
+
+/** The seven colour teams (七彩帮帮团) as colours dark enough for white text (WCAG AA on white text). */
+export const TEAM_COLOR_HEX: Record<TeamColor, string> = {
+  red: '#c8102e',
+  orange: '#c2410c',
+  pink: '#be185d',
+  purple: '#6d28d9',
+  yellow: '#a16207',
+  green: '#15803d',
+  blue: '#1d4ed8',
+  other: '#475569',
+};
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** Beijing time (UTC+8, the whole region's clock), whatever the phone's zone: "11月23日 09:05". */
+export function formatTime(iso: string | null | undefined): string {
+  if (iso === null || iso === undefined) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const d = new Date(t + 8 * 3600_000);
+  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}
+
+/** "350 米" / "2.4 公里"; empty when unknown. */
+export function formatDistance(meters: number | null | undefined): string {
+  if (meters === null || meters === undefined) return '';
+  return meters < 1000 ? `${Math.round(meters)} 米` : `${(meters / 1000).toFixed(1)} 公里`;
+}
+
+/** "45 分钟" / "2 小时 5 分钟". */
+export function formatMinutes(minutes: number): string {
+  if (minutes < 60) return `${minutes} 分钟`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m === 0 ? `${h} 小时` : `${h} 小时 ${m} 分钟`;
+}
+
+export function urgencyName(urgency: keyof typeof URGENCY_NAMES): string {
+  return URGENCY_NAMES[urgency];
+}
+
+/** One line of the timeline under its title: who, and why (reasons, ratings, escalation level). */
+export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reason' | 'data'>): string {
+  const parts: string[] = [];
+  if (e.actorName) parts.push(e.actorName);
+  else if (e.type === 'escalate' || e.type === 'dispatch') parts.push('系统');
+  const data = e.data;
+  if (e.type === 'dispatch' && typeof data.assigneeName === 'string') parts.push(`派给 ${data.assigneeName}`);
+  if (e.type === 'dispatch' && typeof data.squadName === 'string') parts.push(`派给 ${data.squadName}`);
+  if (e.type === 'escalate' && typeof data.to === 'string' && data.to in ESCALATION_LEVEL_NAMES) {
+    parts.push(`升级到${ESCALATION_LEVEL_NAMES[data.to as keyof typeof ESCALATION_LEVEL_NAMES]}`);
+  }
+  if (e.type === 'confirm' && typeof data.rating === 'number') parts.push(`评分 ${data.rating} 星`);
+  if (e.type === 'complete' && typeof data.note === 'string') parts.push(data.note);
+  if (e.reason) parts.push(e.reason);
+  return parts.join(' · ');
+}

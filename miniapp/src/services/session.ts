@@ -1,0 +1,139 @@
+import { useCallback, useEffect, useState } from 'react';
+import Taro, { useDidShow } from '@tarojs/taro';
+import type { LoginResponse, MeDto, Role } from '@bangbang/shared';
+import { ApiError, clearToken, getToken, setToken, setUnauthorizedHandler } from './api';
+import { devLogin, getMe, wechatLogin } from './endpoints';
+import { LOGIN_PAGE, homePathOf, pickRole } from './roles';
+
+/**
+ * The person using the app: the login, who they are (`MeDto`, kept in storage so a page can draw before the
+ * network answers), the role they act in now, and the elder-friendly mode (适老化). Everything is remembered on the
+ * device, so it survives closing the app.
+ */
+
+const USER_KEY = 'bangbang.me';
+const ROLE_KEY = 'bangbang.role';
+const ELDER_KEY = 'bangbang.elder';
+const ELDER_EVENT = 'bangbang:elder';
+const USER_EVENT = 'bangbang:me';
+
+export const isWeapp = process.env.TARO_ENV === 'weapp';
+
+export function isLoggedIn(): boolean {
+  return getToken() !== undefined;
+}
+
+export function currentUser(): MeDto | undefined {
+  const raw: unknown = Taro.getStorageSync(USER_KEY);
+  return typeof raw === 'object' && raw !== null && 'id' in raw ? (raw as MeDto) : undefined;
+}
+
+function saveUser(user: MeDto): void {
+  Taro.setStorageSync(USER_KEY, user);
+  Taro.eventCenter.trigger(USER_EVENT, user);
+}
+
+/** The role the person acts in now: the one they picked, if they still hold it. */
+export function currentRole(): Role {
+  const remembered: unknown = Taro.getStorageSync(ROLE_KEY);
+  return pickRole(currentUser()?.roles ?? [], typeof remembered === 'string' ? remembered : undefined);
+}
+
+/** Opens the home of the current role, with nothing to go back to (a fresh start). */
+export function goHome(): void {
+  void Taro.reLaunch({ url: homePathOf(currentRole()) });
+}
+
+/** Role switching: remembered, then the home of that workspace. */
+export function switchRole(role: Role): void {
+  Taro.setStorageSync(ROLE_KEY, role);
+  goHome();
+}
+
+function finishLogin(response: LoginResponse): void {
+  setToken(response.token);
+  saveUser(response.user);
+  goHome();
+}
+
+/** H5 and development: log in by phone (`POST /auth/dev-login`); the server has no such route in production. */
+export async function loginWithPhone(phone: string): Promise<void> {
+  try {
+    finishLogin(await devLogin(phone));
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) {
+      throw new ApiError(404, error.code, '本服务器未开放手机号登录，请在微信中打开「帮帮团」小程序登录。');
+    }
+    throw error;
+  }
+}
+
+/** WeChat: `Taro.login` gives a one-time code; the server exchanges it (the session key never reaches us). */
+export async function loginWithWechat(): Promise<void> {
+  let code: string;
+  try {
+    ({ code } = await Taro.login());
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', '微信登录没有成功，请重试。');
+  }
+  finishLogin(await wechatLogin(code));
+}
+
+export function logout(): void {
+  clearToken();
+  Taro.removeStorageSync(USER_KEY);
+  void Taro.reLaunch({ url: LOGIN_PAGE });
+}
+
+/** Reads `GET /me` again (roles, duty, address change on the server) and remembers it. */
+export async function refreshMe(): Promise<MeDto> {
+  const me = await getMe();
+  saveUser(me);
+  return me;
+}
+
+/** An expired token sends the person back to the login page instead of failing request after request. */
+export function installUnauthorizedHandler(): void {
+  setUnauthorizedHandler(() => {
+    clearToken();
+    Taro.removeStorageSync(USER_KEY);
+    void Taro.reLaunch({ url: LOGIN_PAGE });
+  });
+}
+
+/** The remembered person, updated when any page refreshes it. */
+export function useCurrentUser(): MeDto | undefined {
+  const [user, setUser] = useState(currentUser);
+  useEffect(() => {
+    const on = (u: MeDto) => setUser(u);
+    Taro.eventCenter.on(USER_EVENT, on);
+    return () => void Taro.eventCenter.off(USER_EVENT, on);
+  }, []);
+  return user;
+}
+
+// ---------- 适老化: the elder-friendly mode ----------
+
+export function isElderMode(): boolean {
+  return Taro.getStorageSync(ELDER_KEY) === true;
+}
+
+export function setElderMode(on: boolean): void {
+  Taro.setStorageSync(ELDER_KEY, on);
+  Taro.eventCenter.trigger(ELDER_EVENT, on);
+}
+
+/**
+ * The elder-friendly mode as a hook: the remembered setting, re-read whenever the page shows (it may have been
+ * switched on the 「我的」 page meanwhile) and when it is switched while this page is open.
+ */
+export function useElderMode(): [boolean, (on: boolean) => void] {
+  const [on, setOn] = useState(isElderMode);
+  useDidShow(() => setOn(isElderMode()));
+  useEffect(() => {
+    Taro.eventCenter.on(ELDER_EVENT, setOn);
+    return () => void Taro.eventCenter.off(ELDER_EVENT, setOn);
+  }, []);
+  const set = useCallback((value: boolean) => setElderMode(value), []);
+  return [on, set];
+}

@@ -1,0 +1,119 @@
+import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, type OrderRelation, type OrderStatus } from '@bangbang/shared';
+import { buttonFor, orderButtons } from '../../miniapp/src/services/order-buttons';
+import { HOME_BY_ROLE, pickRole } from '../../miniapp/src/services/roles';
+import { timeWindows } from '../../miniapp/src/services/time-windows';
+import { eventDetail, formatDistance, formatTime } from '../../miniapp/src/services/labels';
+
+/**
+ * The buttons an order shows come from the shared state machine (the server sends `availableActions` for the
+ * viewer as `order.actions`); these check the labels each person sees in each state, and that no button appears
+ * that the machine does not allow, or is missing one it does.
+ */
+
+const labels = (status: OrderStatus, relations: OrderRelation[]) => orderButtons(availableActions(status, relations)).map((b) => b.label);
+
+describe('the buttons each person sees', () => {
+  it.each<[string, OrderStatus, OrderRelation[], string[]]>([
+    ['resident, waiting', 'pending', ['requester'], ['取消需求']],
+    ['resident, dispatched', 'dispatched', ['requester'], ['取消需求']],
+    ['resident, accepted', 'accepted', ['requester'], ['取消需求']],
+    ['resident, being served (too late to cancel)', 'in_service', ['requester'], []],
+    ['resident, done', 'completed', ['requester'], ['确认并评价', '问题未解决']],
+    ['resident, closed', 'closed', ['requester'], []],
+    ['volunteer in the task hall', 'pending', ['eligible'], ['接单']],
+    ['volunteer dispatched to', 'dispatched', ['assignee'], ['接单', '拒绝派单']],
+    ['volunteer who accepted', 'accepted', ['assignee'], ['到达签到', '退单']],
+    ['volunteer at the door', 'in_service', ['assignee'], ['到达签到', '完成服务']],
+    ['volunteer, work done', 'completed', ['assignee'], []],
+    ['staff, waiting', 'pending', ['staff'], ['派单', '取消需求']],
+    ['staff, being served', 'in_service', ['staff'], ['取消需求']],
+    ['grid worker who ordered for a resident (代下单)', 'completed', ['requester', 'staff'], ['确认并评价', '问题未解决']],
+    ['anyone, cancelled', 'cancelled', ['requester', 'staff', 'assignee', 'eligible'], []],
+  ])('%s', (_who, status, relations, expected) => {
+    expect(labels(status, relations)).toEqual(expected);
+  });
+
+  it('shows exactly the actions the state machine allows, for every status and every set of relations', () => {
+    const all: OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
+    for (const status of ORDER_STATUSES) {
+      for (let mask = 0; mask < 1 << all.length; mask++) {
+        const relations = all.filter((_, i) => mask & (1 << i));
+        const allowed = availableActions(status, relations);
+        const shown = orderButtons(allowed).map((b) => b.action);
+        expect({ status, relations, shown: [...shown].sort() }).toEqual({ status, relations, shown: [...allowed].sort() });
+      }
+    }
+  });
+
+  it('puts the way forward first and giving up last', () => {
+    expect(orderButtons(['cancel', 'accept', 'reject']).map((b) => b.action)).toEqual(['accept', 'reject', 'cancel']);
+  });
+
+  it('`only` keeps a list row to its one button', () => {
+    expect(orderButtons(['accept', 'reject'], ['accept']).map((b) => b.action)).toEqual(['accept']);
+    expect(orderButtons(['cancel'], ['accept'])).toEqual([]);
+  });
+
+  it('asks first for what cannot be undone, and for a reason where the timeline records one', () => {
+    for (const action of ORDER_ACTIONS) {
+      const b = buttonFor(action);
+      const destructive = action === 'cancel' || action === 'reject' || action === 'release' || action === 'reopen';
+      expect({ action, confirms: b.confirm !== null }).toEqual({ action, confirms: destructive });
+      if (action === 'cancel' || action === 'reject' || action === 'release') expect(b.input).toBe('reason');
+      if (destructive && action !== 'reopen') expect(b.tone).toBe('danger');
+    }
+    expect(buttonFor('confirm').input).toBe('rating');
+    expect(buttonFor('complete').input).toBe('complete');
+    expect(buttonFor('dispatch').input).toBe('assignee');
+  });
+});
+
+describe('roles', () => {
+  it('acts in the remembered role while the person still holds it', () => {
+    expect(pickRole(['resident', 'volunteer'], 'resident')).toBe('resident');
+    expect(pickRole(['resident', 'volunteer'], 'grid_worker')).toBe('volunteer');
+  });
+
+  it('defaults to the role with the most responsibility, and a person with none is a resident', () => {
+    expect(pickRole(['resident', 'grid_worker', 'volunteer'], undefined)).toBe('grid_worker');
+    expect(pickRole(['dispatcher', 'admin'], undefined)).toBe('admin');
+    expect(pickRole([], undefined)).toBe('resident');
+  });
+
+  it('sends each role to its workspace (a subpackage page)', () => {
+    expect(HOME_BY_ROLE).toEqual({
+      resident: '/pages/resident/home/index',
+      volunteer: '/pages/volunteer/hall/index',
+      grid_worker: '/pages/dispatch/board/index',
+      dispatcher: '/pages/dispatch/board/index',
+      admin: '/pages/dispatch/board/index',
+    });
+  });
+});
+
+describe('words and times', () => {
+  it('offers only windows still ahead, in Beijing time', () => {
+    // 07:30 in Beijing
+    expect(timeWindows(new Date('2026-11-22T23:30:00Z')).map((w) => w.label)).toEqual(['尽快', '今天上午', '今天下午', '明天上午', '明天下午']);
+    // 15:00 in Beijing: the afternoon has begun
+    const late = timeWindows(new Date('2026-11-23T07:00:00Z'));
+    expect(late.map((w) => w.label)).toEqual(['尽快', '明天上午', '明天下午']);
+    expect(late[1]).toMatchObject({ start: '2026-11-24T09:00:00+08:00', end: '2026-11-24T12:00:00+08:00' });
+    // 23:30 UTC is already the next day in Beijing
+    expect(timeWindows(new Date('2026-11-23T23:30:00Z'))[1]).toMatchObject({ label: '今天上午', start: '2026-11-24T09:00:00+08:00' });
+  });
+
+  it('formats times in Beijing time and distances in metres or kilometres', () => {
+    expect(formatTime('2026-11-23T01:05:00Z')).toBe('11月23日 09:05');
+    expect(formatTime(null)).toBe('');
+    expect(formatDistance(350.4)).toBe('350 米');
+    expect(formatDistance(2400)).toBe('2.4 公里');
+    expect(formatDistance(null)).toBe('');
+  });
+
+  it('says who did what on the timeline', () => {
+    expect(eventDetail({ type: 'dispatch', actorName: '王建军', reason: null, data: { assigneeName: '李海龙' } })).toBe('王建军 · 派给 李海龙');
+    expect(eventDetail({ type: 'escalate', actorName: null, reason: '超时未接单，自动升级', data: { to: 'community' } })).toBe('系统 · 升级到嘎查村（社区） · 超时未接单，自动升级');
+    expect(eventDetail({ type: 'confirm', actorName: '孙桂兰', reason: null, data: { rating: 5 } })).toBe('孙桂兰 · 评分 5 星');
+  });
+});
