@@ -27,8 +27,9 @@ import type { OrderRow } from '../orders/order-row';
  *   everyone reached, so `scoreCeiling` bounds what they could score; the walk stops when that bound falls below the
  *   k-th best score found. The resident's own grid and paired cadre (their bonuses are not in the ceiling) and anyone
  *   on duty with no location (the walk cannot find them) are fetched and scored separately.
- * - The signals (load, today's tasks, rating and acceptance in the category) are read in the statement that finds
- *   the people, by index lookups per person reached: a handful of round trips per call, whatever the area.
+ * - The signals (load, today's tasks, rating and acceptance in the category) are read only for people who could
+ *   still make the top k: HISTORY_CHUNK at a time, best ceiling first, one set-based statement per category for
+ *   every order being searched (settleAll): a handful of round trips per call, whatever the area.
  */
 
 /** At most this many eligible people in the order's area: score them all; more: walk outward from the door. */
