@@ -5,8 +5,9 @@ import { LEVELS, insideArea, isAvailableAt, type Volunteer } from './world';
 /**
  * The dispatch policies compared. Each sees the same hard rules (what the server's candidates.ts applies in SQL and
  * code): the skill; available now (on duty and inside a roster slot); fewer than MATCH_MAX_ACTIVE_TASKS (3) tasks in
- * hand; inside the order's area at its escalation level; has not refused this order (a reject, or silence past the
- * accept window). They differ in whom they pick among those, and when.
+ * hand (dispatches awaiting their answer included); inside the order's area at its escalation level; has not
+ * refused this order (a reject, or silence past the accept window). They differ in whom they pick among those, and
+ * when.
  */
 export interface Policy {
   name: string;
@@ -22,7 +23,7 @@ export function eligible(state: SimState, order: SimOrder, now: number): Volunte
   return (state.world.bySkill.get(order.category.code) ?? []).filter(
     (v) =>
       isAvailableAt(v, now) &&
-      state.volunteers[v.id]!.active < DEFAULT_MAX_ACTIVE_TASKS &&
+      state.volunteers[v.id]!.active + state.volunteers[v.id]!.pending < DEFAULT_MAX_ACTIVE_TASKS &&
       insideArea(state.world, v.grid, order.grid, level) &&
       !order.refusedBy.has(v.id),
   );
@@ -40,7 +41,7 @@ export function engineScore(state: SimState, order: SimOrder, v: Volunteer): num
       distanceMeters: state.distance(v, order),
       sameGrid: v.grid === order.grid,
       pairedCadre: order.resident.pairedCadre === v.id,
-      activeTasks: s.active,
+      activeTasks: s.active + s.pending,
       todayTasks: state.todayTasks(v.id),
       rating: ratings && ratings.count > 0 ? ratings.sum / ratings.count : null,
       acceptanceRate: accepted + rejected === 0 ? null : accepted / (accepted + rejected),
@@ -109,7 +110,7 @@ export function assignBatch(state: SimState, orders: SimOrder[], now: number): A
   if (pairs.length === 0) return [];
   const result = assignOptimal({
     orders: orders.map((o) => ({ id: String(o.id), places: 1 })),
-    people: [...people.values()].map((v) => ({ id: String(v.id), capacity: DEFAULT_MAX_ACTIVE_TASKS - state.volunteers[v.id]!.active })),
+    people: [...people.values()].map((v) => ({ id: String(v.id), capacity: DEFAULT_MAX_ACTIVE_TASKS - state.volunteers[v.id]!.active - state.volunteers[v.id]!.pending })),
     pairs,
   });
   const byId = new Map(orders.map((o) => [String(o.id), o]));

@@ -50,6 +50,7 @@ export interface CandidateSignals {
   distanceMeters: number | null;
   sameGrid: boolean;
   pairedCadre: boolean;
+  /** Accepted or in service, plus dispatches awaiting their answer. */
   activeTasks: number;
   todayTasks: number;
   /** Average rating of their completed orders of this category; null before the first. */
@@ -139,7 +140,7 @@ export interface CandidateDto {
   name: string;
   score: number;
   distanceMeters: number | null;
-  /** Tasks in hand (a squad: orders dispatched to it and not done). */
+  /** Tasks in hand: accepted, in service, or dispatched to them and awaiting their answer (a squad: orders dispatched to it and not done). */
   activeTasks: number;
   reasons: MatchReason[];
 }

@@ -254,7 +254,8 @@ describe('auto-dispatch (自动派单)', () => {
     later(10);
     const other = await initializeDataSource(createDataSource({ url: database.url, poolSize: 4 }), () => undefined);
     try {
-      const opts = autoDispatchOptions(app, clock.now);
+      // room for everyone: each person may have many dispatches awaiting an answer here (see the next test)
+      const opts = { ...autoDispatchOptions(app, clock.now), maxActiveTasks: 100 };
       const [a, b] = await Promise.all([autoDispatchDue(db, opts, 3), autoDispatchDue(other, opts, 3)]);
       expect(a + b).toBe(30);
     } finally {
@@ -264,5 +265,23 @@ describe('auto-dispatch (自动派单)', () => {
       const timeline = await events(id);
       expect({ id, dispatches: timeline.filter((e) => e.type === 'dispatch').length, status: replayOrderEvents(timeline) }).toEqual({ id, dispatches: 1, status: 'dispatched' });
     }
+  });
+
+  it('does not pile orders on one person before they answer: dispatches awaiting an answer count against MATCH_MAX_ACTIVE_TASKS', async () => {
+    await setMode('dispatcherT', 'T', 'pool');
+    for (let i = 0; i < 30; i++) await order();
+    later(10);
+    const opts = autoDispatchOptions(app, clock.now);
+    const dispatched = await autoDispatchDue(db, opts, 3);
+    expect(dispatched).toBeGreaterThan(0);
+    expect(dispatched).toBeLessThan(30);
+    const perPerson = await db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM service_order WHERE status = 'dispatched' AND dispatched_to_user_id IS NOT NULL GROUP BY dispatched_to_user_id`,
+    );
+    expect(perPerson.length).toBeGreaterThan(0);
+    for (const { n } of perPerson) expect(n).toBeLessThanOrEqual(opts.maxActiveTasks);
+    // the rest wait in the task hall for someone to answer or come on duty, and are tried again later
+    const [pending] = await db.query<Array<{ waiting: number }>>(`SELECT count(*)::int AS waiting FROM service_order WHERE status = 'pending'`);
+    expect(pending!.waiting).toBeGreaterThan(0);
   });
 });

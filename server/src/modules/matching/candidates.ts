@@ -145,7 +145,9 @@ const HISTORY_CHUNK = 100;
 
 /**
  * The histories of many people in one category, set-based (indexes by volunteer and by rejecter, visited in index
- * order rather than one probe per person).
+ * order rather than one probe per person). `active` counts the orders dispatched to them and still awaiting their
+ * answer as well as those they hold: otherwise auto-dispatch and batch would pile new orders on the best person
+ * before they have answered the first (the limit and the load signal would not see them).
  */
 async function readHistories(m: EntityManager, ids: string[], category: string, since: Date): Promise<Map<string, History>> {
   const rows = await m.query<Array<History & { id: string }>>(
@@ -156,12 +158,15 @@ async function readHistories(m: EntityManager, ids: string[], category: string, 
                        avg(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating
                 FROM order_assignment a JOIN service_order o ON o.id = a.order_id
                 WHERE a.volunteer_id = ANY ($1::uuid[]) GROUP BY a.volunteer_id),
+          d AS (SELECT o.dispatched_to_user_id AS id, count(*)::int AS awaiting
+                FROM service_order o
+                WHERE o.dispatched_to_user_id = ANY ($1::uuid[]) AND o.status = 'dispatched' GROUP BY o.dispatched_to_user_id),
           r AS (SELECT e.actor_id AS id, count(*)::int AS rejected
                 FROM order_event e JOIN service_order o ON o.id = e.order_id
                 WHERE e.type = 'reject' AND e.actor_id = ANY ($1::uuid[]) AND o.category_code = $2 GROUP BY e.actor_id)
-     SELECT p.id, COALESCE(l.active, 0) AS active, COALESCE(l.today, 0) AS today, COALESCE(l.accepted, 0) AS accepted, l.rating,
+     SELECT p.id, COALESCE(l.active, 0) + COALESCE(d.awaiting, 0) AS active, COALESCE(l.today, 0) AS today, COALESCE(l.accepted, 0) AS accepted, l.rating,
             COALESCE(r.rejected, 0) AS rejected
-     FROM p LEFT JOIN l ON l.id = p.id LEFT JOIN r ON r.id = p.id`,
+     FROM p LEFT JOIN l ON l.id = p.id LEFT JOIN d ON d.id = p.id LEFT JOIN r ON r.id = p.id`,
     [ids, category, since],
   );
   return new Map(rows.map((r) => [r.id, r]));
