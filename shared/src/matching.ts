@@ -23,9 +23,16 @@ export interface MatchWeights {
   perActiveTask: number;
   /** Points lost per task taken today. */
   perTodayTask: number;
-  /** Points per star of average rating above 3 (below 3 loses). */
+  /**
+   * Points per star of their rating in this category above a newcomer's (NEWCOMER.rating, 4 stars; below loses). The
+   * rating is their average drawn towards 4 by NEWCOMER.ratingWeight imaginary ratings, so one 5-star order is not
+   * a record.
+   */
   perRatingStar: number;
-  /** Points for an acceptance rate of 100 % in this category (scaled down linearly). */
+  /**
+   * Points per unit of acceptance rate in this category above a newcomer's (NEWCOMER.acceptance, 80 %; below
+   * loses): the rate drawn towards 80 % by NEWCOMER.acceptanceWeight imaginary answers.
+   */
   acceptance: number;
   /** A party member for a ledger household (独居、高龄、残疾…): 党员联户. */
   partyMemberForLedger: number;
@@ -42,6 +49,13 @@ export const DEFAULT_MATCH_WEIGHTS: MatchWeights = {
   partyMemberForLedger: 10,
 };
 
+/**
+ * What a volunteer with no record in a category counts as: neither favoured nor held back (0 points), so the first
+ * to take a category does not keep getting it, and a record moves the score only as it grows (the simulation showed
+ * the first-comer bias: README, Simulation). Rating (Σ + 4 × 2) ÷ (n + 2); acceptance (accepted + 0.8 × 5) ÷ (answers + 5).
+ */
+export const NEWCOMER = { rating: 4, ratingWeight: 2, acceptance: 0.8, acceptanceWeight: 5 } as const;
+
 /** A volunteer with more tasks in hand than this is not suggested (hard rule); MATCH_MAX_ACTIVE_TASKS changes it. */
 export const DEFAULT_MAX_ACTIVE_TASKS = 3;
 
@@ -55,8 +69,12 @@ export interface CandidateSignals {
   todayTasks: number;
   /** Average rating of their completed orders of this category; null before the first. */
   rating: number | null;
+  /** How many ratings that average is of. */
+  ratingCount: number;
   /** Accepted ÷ (accepted + rejected dispatches) in this category; null before the first. */
   acceptanceRate: number | null;
+  /** Accepted + rejected dispatches in this category: how many answers that rate is of. */
+  answers: number;
   partyMember: boolean;
   /** The resident is on the ledger (重点人员台账). */
   ledgerHousehold: boolean;
@@ -85,9 +103,16 @@ export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MA
     reason: { code: 'load', text: s.activeTasks === 0 ? '手头没有任务' : `手头 ${s.activeTasks} 单` },
   });
   if (s.todayTasks > 0) parts.push({ points: -w.perTodayTask * s.todayTasks, reason: { code: 'today', text: `今日已接 ${s.todayTasks} 单` } });
-  if (s.rating !== null) parts.push({ points: w.perRatingStar * (s.rating - 3), reason: { code: 'rating', text: `评分 ${s.rating.toFixed(1)}` } });
-  if (s.acceptanceRate !== null) {
-    parts.push({ points: w.acceptance * s.acceptanceRate, reason: { code: 'acceptance', text: `接单率 ${Math.round(s.acceptanceRate * 100)}%` } });
+  if (s.rating !== null && s.ratingCount > 0) {
+    const drawn = (s.rating * s.ratingCount + NEWCOMER.rating * NEWCOMER.ratingWeight) / (s.ratingCount + NEWCOMER.ratingWeight);
+    parts.push({ points: w.perRatingStar * (drawn - NEWCOMER.rating), reason: { code: 'rating', text: `评分 ${s.rating.toFixed(1)}` } });
+  }
+  if (s.acceptanceRate !== null && s.answers > 0) {
+    const drawn = (s.acceptanceRate * s.answers + NEWCOMER.acceptance * NEWCOMER.acceptanceWeight) / (s.answers + NEWCOMER.acceptanceWeight);
+    parts.push({
+      points: w.acceptance * (drawn - NEWCOMER.acceptance),
+      reason: { code: 'acceptance', text: `接单率 ${Math.round(s.acceptanceRate * 100)}%` },
+    });
   }
   const score = Math.round((100 + parts.reduce((sum, p) => sum + p.points, 0)) * 10) / 10;
   // the reasons that helped most first, then the neutral ones (distance always shows), then what counted against
@@ -97,12 +122,12 @@ export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MA
 
 /**
  * The most `scoreCandidate` can give a volunteer who is neither the resident's paired cadre nor of the resident's
- * grid, at `distanceMeters` or farther from the door: every bonus at its best (a 5-star rating, always accepting, a
- * party member for a ledger household), no load. The engine walks outward from the door nearest first and stops
+ * grid, at `distanceMeters` or farther from the door: every bonus at its best (a 5-star rating, always accepting —
+ * approached only as the record grows —, a party member for a ledger household), no load. The engine walks outward from the door nearest first and stops
  * when this ceiling falls below the k-th best score found so far (weights are never negative, see config).
  */
 export function scoreCeiling(distanceMeters: number, ledgerHousehold: boolean, w: MatchWeights = DEFAULT_MATCH_WEIGHTS): number {
-  const bonus = (ledgerHousehold ? w.partyMemberForLedger : 0) + 2 * w.perRatingStar + w.acceptance;
+  const bonus = (ledgerHousehold ? w.partyMemberForLedger : 0) + (5 - NEWCOMER.rating) * w.perRatingStar + (1 - NEWCOMER.acceptance) * w.acceptance;
   return 100 + bonus - w.perKm * (distanceMeters / 1000);
 }
 

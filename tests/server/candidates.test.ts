@@ -46,7 +46,9 @@ const plain = (distanceMeters: number | null, more: Partial<CandidateSignals> = 
   activeTasks: 0,
   todayTasks: 0,
   rating: null,
+  ratingCount: 0,
   acceptanceRate: null,
+  answers: 0,
   partyMember: false,
   ledgerHousehold: false,
   ...more,
@@ -304,7 +306,10 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
         activeTasks: 1,
         todayTasks: 1,
         rating: 4.5,
+        ratingCount: 2,
+        // two served and two declined in the category
         acceptanceRate: 0.5,
+        answers: 4,
         partyMember: true,
         ledgerHousehold: true,
       };
@@ -326,7 +331,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       [c] = await candidates(o.id);
       expect(texts(c)).toEqual(expect.arrayContaining(['手头 2 单', '今日已接 1 单']));
       // both places are of the order's category: accepted without a decline, 100 %
-      expect(c!.score).toBe(scoreCandidate(plain(300, { activeTasks: 2, todayTasks: 1, acceptanceRate: 1 })).score);
+      expect(c!.score).toBe(scoreCandidate(plain(300, { activeTasks: 2, todayTasks: 1, acceptanceRate: 1, answers: 2 })).score);
     });
 
     it('a volunteer without a location: no distance and no distance reason', async () => {
@@ -412,7 +417,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       await serve(far, 5);
       clock.now = today;
       const o = await order();
-      const farSignals = plain(5000, { rating: 5, acceptanceRate: 1 });
+      const farSignals = plain(5000, { rating: 5, ratingCount: 1, acceptanceRate: 1, answers: 1 });
       const byDefault = await candidates(o.id);
       expect(byDefault.map((c) => [c.id, c.score])).toEqual([
         [near.id, scoreCandidate(plain(100)).score],

@@ -10,7 +10,9 @@ const base: CandidateSignals = {
   activeTasks: 0,
   todayTasks: 0,
   rating: null,
+  ratingCount: 0,
   acceptanceRate: null,
+  answers: 0,
   partyMember: false,
   ledgerHousehold: false,
 };
@@ -37,12 +39,35 @@ describe('scoring a candidate (shared/matching.ts)', () => {
     ['party member for a ledger household', { partyMember: true, ledgerHousehold: true }, W.partyMemberForLedger, '党员联系重点户'],
     ['tasks in hand', { activeTasks: 2 }, -2 * W.perActiveTask, '手头 2 单'],
     ['tasks today', { todayTasks: 1 }, -W.perTodayTask, '今日已接 1 单'],
-    ['a good rating', { rating: 4.5 }, 1.5 * W.perRatingStar, '评分 4.5'],
-    ['a poor rating', { rating: 2 }, -W.perRatingStar, '评分 2.0'],
-    ['acceptance rate', { acceptanceRate: 0.5 }, 0.5 * W.acceptance, '接单率 50%'],
+    // two ratings averaging 4.5, drawn towards a newcomer's 4 by two more: 4.25
+    ['a good rating', { rating: 4.5, ratingCount: 2 }, 0.25 * W.perRatingStar, '评分 4.5'],
+    // four averaging 2: (8 + 8) ÷ 6
+    ['a poor rating', { rating: 2, ratingCount: 4 }, (16 / 6 - 4) * W.perRatingStar, '评分 2.0'],
+    // half of ten answers: (5 + 4) ÷ 15 = 60 %, against a newcomer's 80 %
+    ['acceptance rate', { acceptanceRate: 0.5, answers: 10 }, -0.2 * W.acceptance, '接单率 50%'],
   ] as const)('weighs %s and says so', (_name, signals, points, text) => {
     expect(score(signals).score).toBeCloseTo(100 + points, 5);
     expect(texts(signals)).toContain(text);
+  });
+
+  it('holds a newcomer neither up nor back: no record in the category is 0 points and no reason', () => {
+    expect(score({ rating: null, ratingCount: 0, acceptanceRate: null, answers: 0 })).toEqual(score({}));
+    expect(score({}).score).toBe(100);
+  });
+
+  it('lets a record count as it grows: one 5-star order is less than ten, one refusal less than five', () => {
+    const oneFive = score({ rating: 5, ratingCount: 1 }).score;
+    const tenFives = score({ rating: 5, ratingCount: 10 }).score;
+    expect(oneFive).toBeGreaterThan(100);
+    expect(tenFives).toBeGreaterThan(oneFive);
+    expect(tenFives).toBeLessThan(100 + W.perRatingStar); // never past 5 stars
+    const oneNo = score({ acceptanceRate: 0, answers: 1 }).score;
+    const fiveNos = score({ acceptanceRate: 0, answers: 5 }).score;
+    expect(oneNo).toBeLessThan(100);
+    expect(fiveNos).toBeLessThan(oneNo);
+    // always accepting is a little better than a newcomer, never more than the weight's 20 %
+    expect(score({ acceptanceRate: 1, answers: 20 }).score).toBeGreaterThan(100);
+    expect(score({ acceptanceRate: 1, answers: 20 }).score).toBeLessThanOrEqual(100 + 0.2 * W.acceptance);
   });
 
   it('gives a party member no extra for a household not on the ledger, nor the household for a non-member', () => {
@@ -57,7 +82,7 @@ describe('scoring a candidate (shared/matching.ts)', () => {
 
   it('follows the deployment’s weights', () => {
     const near = { distanceMeters: 200 };
-    const farButRated = { distanceMeters: 5000, rating: 5 };
+    const farButRated = { distanceMeters: 5000, rating: 5, ratingCount: 1 };
     expect(score(near).score).toBeGreaterThan(score(farButRated).score);
     const noDistance = { ...W, perKm: 0 };
     expect(score(near, noDistance).score).toBeLessThan(score(farButRated, noDistance).score);
@@ -94,7 +119,9 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
           activeTasks: fc.integer({ min: 0, max: 5 }),
           todayTasks: fc.integer({ min: 0, max: 20 }),
           rating: fc.option(fc.double({ min: 1, max: 5, noNaN: true })),
+          ratingCount: fc.integer({ min: 0, max: 100_000 }),
           acceptanceRate: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+          answers: fc.integer({ min: 0, max: 100_000 }),
           partyMember: fc.boolean(),
           ledgerHousehold: fc.boolean(),
         }),
@@ -108,9 +135,21 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
     );
   });
 
-  it('is reached: a 5-star party member who always accepts, with nothing in hand, at that distance', () => {
+  it('is approached: a 5-star party member who always accepts, with a long record and nothing in hand, at that distance', () => {
     const { score } = scoreCandidate(
-      { distanceMeters: 1200, sameGrid: false, pairedCadre: false, activeTasks: 0, todayTasks: 0, rating: 5, acceptanceRate: 1, partyMember: true, ledgerHousehold: true },
+      {
+        distanceMeters: 1200,
+        sameGrid: false,
+        pairedCadre: false,
+        activeTasks: 0,
+        todayTasks: 0,
+        rating: 5,
+        ratingCount: 1_000_000,
+        acceptanceRate: 1,
+        answers: 1_000_000,
+        partyMember: true,
+        ledgerHousehold: true,
+      },
       W,
     );
     expect(score).toBeCloseTo(scoreCeiling(1200, true, W), 1);

@@ -137,6 +137,7 @@ interface History {
   today: number;
   accepted: number;
   rating: number | null;
+  rated: number;
   rejected: number;
 }
 
@@ -155,7 +156,8 @@ async function readHistories(m: EntityManager, ids: string[], category: string, 
           l AS (SELECT a.volunteer_id AS id, count(*) FILTER (WHERE a.state IN ('accepted', 'in_service'))::int AS active,
                        count(*) FILTER (WHERE a.accepted_at >= $3)::int AS today,
                        count(*) FILTER (WHERE o.category_code = $2)::int AS accepted,
-                       avg(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating
+                       avg(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating,
+                       count(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed')::int AS rated
                 FROM order_assignment a JOIN service_order o ON o.id = a.order_id
                 WHERE a.volunteer_id = ANY ($1::uuid[]) GROUP BY a.volunteer_id),
           d AS (SELECT o.dispatched_to_user_id AS id, count(*)::int AS awaiting
@@ -164,7 +166,7 @@ async function readHistories(m: EntityManager, ids: string[], category: string, 
           r AS (SELECT e.actor_id AS id, count(*)::int AS rejected
                 FROM order_event e JOIN service_order o ON o.id = e.order_id
                 WHERE e.type = 'reject' AND e.actor_id = ANY ($1::uuid[]) AND o.category_code = $2 GROUP BY e.actor_id)
-     SELECT p.id, COALESCE(l.active, 0) + COALESCE(d.awaiting, 0) AS active, COALESCE(l.today, 0) AS today, COALESCE(l.accepted, 0) AS accepted, l.rating,
+     SELECT p.id, COALESCE(l.active, 0) + COALESCE(d.awaiting, 0) AS active, COALESCE(l.today, 0) AS today, COALESCE(l.accepted, 0) AS accepted, l.rating, COALESCE(l.rated, 0) AS rated,
             COALESCE(r.rejected, 0) AS rejected
      FROM p LEFT JOIN l ON l.id = p.id LEFT JOIN d ON d.id = p.id LEFT JOIN r ON r.id = p.id`,
     [ids, category, since],
@@ -244,7 +246,9 @@ class Search {
         activeTasks: h.active,
         todayTasks: h.today,
         rating: h.rating,
+        ratingCount: h.rated,
         acceptanceRate: judged === 0 ? null : h.accepted / judged,
+        answers: judged,
         partyMember: p.party_member,
         ledgerHousehold: this.facts.ledger,
       },
@@ -438,7 +442,7 @@ async function squadCandidates(m: EntityManager, searches: Search[], k: number, 
       const ready = c.members!.filter((u) => isAvailableNow(u.on_duty, u.roster, opts.now)).length;
       if (ready === 0) continue;
       const { score, reasons } = scoreCandidate(
-        { distanceMeters: c.distance, sameGrid: false, pairedCadre: false, activeTasks: c.active!, todayTasks: 0, rating: null, acceptanceRate: null, partyMember: false, ledgerHousehold: false },
+        { distanceMeters: c.distance, sameGrid: false, pairedCadre: false, activeTasks: c.active!, todayTasks: 0, rating: null, ratingCount: 0, acceptanceRate: null, answers: 0, partyMember: false, ledgerHousehold: false },
         opts.weights,
       );
       scores.push(score);
