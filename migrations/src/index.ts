@@ -4,6 +4,7 @@ import { SeedServiceCatalogue1795392200000 } from './1795392200000-SeedServiceCa
 import { CreateOrders1795392300000 } from './1795392300000-CreateOrders';
 import { AddDispatchModes1795392400000 } from './1795392400000-AddDispatchModes';
 import { AddMatchingIndexes1795392500000 } from './1795392500000-AddMatchingIndexes';
+import { AddDutySkillsByPlaceIndex1795392600000 } from './1795392600000-AddDutySkillsByPlaceIndex';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -16,4 +17,5 @@ export const migrations = [
   CreateOrders1795392300000,
   AddDispatchModes1795392400000,
   AddMatchingIndexes1795392500000,
+  AddDutySkillsByPlaceIndex1795392600000,
 ];

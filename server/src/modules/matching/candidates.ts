@@ -115,7 +115,8 @@ async function orderFacts(m: EntityManager, orders: readonly OrderRow[]): Promis
 }
 
 /** The hard rules every query of people applies (besides the area), for a person `u` and a category `cat`. */
-const eligible = (cat: string) => `u.on_duty AND ${cat} = ANY (u.skills) AND u.roles && ARRAY['volunteer', 'grid_worker']::text[]`;
+// the skill as `skills @> ARRAY[code]`: the form the GIN index over (place, skills) answers (AddDutySkillsByPlaceIndex)
+const eligible = (cat: string) => `u.on_duty AND u.skills @> ARRAY[${cat}]::text[] AND u.roles && ARRAY['volunteer', 'grid_worker']::text[]`;
 
 /** What a person's own row says: enough for the rules checked in code and for the ceiling of their score. */
 const PERSON = `u.id, u.name, u.on_duty, u.roster, u.party_member, u.region_id, u.location_lat, u.location_lng`;

@@ -31,6 +31,8 @@ export type { RosterSlot } from '@bangbang/shared';
 @Index('app_user_duty_region_idx', ['regionId'], { where: 'on_duty' })
 @Index('app_user_duty_nowhere_idx', ['regionId'], { where: 'on_duty AND location_lat IS NULL' })
 @Index('app_user_duty_geo_idx', { synchronize: false })
+// on-duty people of a place with a skill (migration AddDutySkillsByPlaceIndex): GIN over (region_id, skills)
+@Index('app_user_duty_region_skills_idx', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
