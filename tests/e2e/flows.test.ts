@@ -250,6 +250,29 @@ describe('帮帮团 in a real browser: 点单 → 派单 → 接单 → 签到 �
     await Promise.all([first, second].map((p) => p.context.close()));
   });
 
+  it('a person with several roles switches between them in 我的 and is remembered (网格员 ⇄ 志愿者)', async () => {
+    const gridWorker = await e2e.login(DEMO.gridWorker.phone);
+    await step(gridWorker, 'the role switch', async () => {
+      // a grid worker's home is the dispatch board
+      await see(gridWorker.page, '一键派单');
+      await tap(gridWorker.page, '我的');
+      await see(gridWorker.page, '我的身份（点击切换）');
+      await screenshot(gridWorker.page, 'me-roles');
+      // the whole cell is the button (NutUI's cell takes the pointer over its title)
+      await shown(gridWorker.page).locator('.me__role--volunteer').click();
+      // the volunteer's home: the task hall with the duty switch
+      await see(gridWorker.page, '附近待接的需求（由近到远）');
+      await gridWorker.page.reload();
+      await see(gridWorker.page, '附近待接的需求（由近到远）');
+      // and back
+      await gridWorker.page.goto(`${e2e.url}/#/pages/me/index`);
+      await shown(gridWorker.page).locator('.me__role--grid_worker').click();
+      await see(gridWorker.page, '一键派单');
+    });
+    expect(gridWorker.problems).toEqual([]);
+    await gridWorker.context.close();
+  });
+
   it('the elder-friendly mode (适老化): switched on in 我的, it enlarges the text, and is remembered after a reload', async () => {
     const resident = await e2e.login(DEMO.resident.phone);
     const tileFontSize = () =>
