@@ -5,6 +5,7 @@ import { CreateOrders1795392300000 } from './1795392300000-CreateOrders';
 import { AddDispatchModes1795392400000 } from './1795392400000-AddDispatchModes';
 import { AddMatchingIndexes1795392500000 } from './1795392500000-AddMatchingIndexes';
 import { AddDutySkillsByPlaceIndex1795392600000 } from './1795392600000-AddDutySkillsByPlaceIndex';
+import { AddDutySkillSpots1795392700000 } from './1795392700000-AddDutySkillSpots';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -18,4 +19,5 @@ export const migrations = [
   AddDispatchModes1795392400000,
   AddMatchingIndexes1795392500000,
   AddDutySkillsByPlaceIndex1795392600000,
+  AddDutySkillSpots1795392700000,
 ];

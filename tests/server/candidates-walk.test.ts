@@ -168,8 +168,47 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
       return m.query<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN ${walkStatement(200)}`, [o.location_lng, o.location_lat, o.scope_path, o.category_code]);
     });
     const text = plan.map((r) => r['QUERY PLAN']).join('\n');
-    expect(text).toContain('Index Scan using app_user_duty_geo_idx');
-    expect(text).toMatch(/Order By: \(point\(/);
+    expect(text).toMatch(/Index (Only )?Scan using duty_skill_spot_knn_idx/);
+    expect(text).toMatch(/Order By: \(pt <->/);
     expect(text).not.toMatch(/Sort\b/);
+  });
+
+  // last: it changes the people
+  it('duty_skill_spot follows every change of a person (duty, skills, location, roles), and the walk with it', async () => {
+    const people = (await db.query<Array<{ id: string }>>(`SELECT id FROM app_user WHERE 'volunteer' = ANY (roles) ORDER BY id LIMIT 60`)).map((r) => r.id);
+    const some = (from: number, to: number) => people.slice(from, to);
+    await db.query(`UPDATE app_user SET on_duty = NOT on_duty WHERE id = ANY ($1::uuid[])`, [some(0, 10)]);
+    await db.query(`UPDATE app_user SET skills = ARRAY['errands', 'errands', 'medicine_delivery'] WHERE id = ANY ($1::uuid[])`, [some(10, 20)]);
+    await db.query(`UPDATE app_user SET skills = '{}' WHERE id = ANY ($1::uuid[])`, [some(20, 25)]);
+    await db.query(`UPDATE app_user SET location_lat = location_lat + 0.05, location_lng = location_lng - 0.05 WHERE id = ANY ($1::uuid[])`, [some(25, 35)]);
+    await db.query(`UPDATE app_user SET location_lat = NULL, location_lng = NULL WHERE id = ANY ($1::uuid[])`, [some(35, 40)]);
+    await db.query(`UPDATE app_user SET roles = ARRAY['resident'] WHERE id = ANY ($1::uuid[])`, [some(40, 45)]);
+    // moved to another grid of the world
+    await db.query(`UPDATE app_user SET region_id = $2 WHERE id = ANY ($1::uuid[])`, [some(45, 48), w.regions.A2]);
+    // a change that does not matter to it (the name) leaves it alone, and a change undone restores it
+    await db.query(`UPDATE app_user SET name = name || '·' WHERE id = ANY ($1::uuid[])`, [some(48, 50)]);
+    await db.query(`UPDATE app_user SET on_duty = NOT on_duty WHERE id = ANY ($1::uuid[])`, [some(50, 60)]);
+    await db.query(`UPDATE app_user SET on_duty = NOT on_duty WHERE id = ANY ($1::uuid[])`, [some(50, 60)]);
+    // rolled back with the change it followed
+    await db.transaction(async (m) => {
+      await m.query(`UPDATE app_user SET on_duty = true, roles = ARRAY['volunteer'] WHERE id = ANY ($1::uuid[])`, [some(0, 45)]);
+      await m.query(`ROLLBACK`);
+    }).catch(() => undefined);
+
+    const drift = await db.query<unknown[]>(
+      `WITH expected AS (
+         SELECT u.id, x.s, point(u.location_lng * 0.743144825477394, u.location_lat) AS pt, r.path
+         FROM app_user u JOIN region r ON r.id = u.region_id CROSS JOIN LATERAL (SELECT DISTINCT unnest(u.skills) AS s) x
+         WHERE u.on_duty AND u.location_lat IS NOT NULL AND u.location_lng IS NOT NULL AND u.roles && ARRAY['volunteer', 'grid_worker']::text[])
+       SELECT e.id AS expected_id, e.s, d.user_id, d.skill FROM expected e FULL JOIN duty_skill_spot d ON d.user_id = e.id AND d.skill = e.s
+       WHERE e.id IS NULL OR d.user_id IS NULL OR NOT (d.pt ~= e.pt) OR d.path <> e.path`,
+    );
+    expect(drift).toEqual([]);
+    for (const level of ['town', 'county']) {
+      const o = orders[level]!;
+      const everyone = await findCandidates(db.manager, o, { ...base, limit: 30, scopeFirstMax: 1_000_000, walkFirst: 1_000_000 });
+      const walked = await findCandidates(db.manager, o, { ...base, limit: 30, scopeFirstMax: 0, walkFirst: 3 });
+      expect(ids(walked)).toEqual(ids(everyone));
+    }
   });
 });

@@ -22,8 +22,8 @@ import type { OrderRow } from '../orders/order-row';
  * Fast at region scale (2,000,000 volunteers, `pnpm bench:match`) without changing the answer:
  * - An order whose area holds at most SCOPE_FIRST_MAX eligible people (a grid or a community) has all of them scored:
  *   one statement for many orders at once (batch dispatch), by the on-duty-by-place index.
- * - A wider area (town, county) is walked outward from the door, nearest first, by the GiST index over on-duty
- *   volunteers' locations (migration AddMatchingIndexes), in growing rounds. A volunteer not yet reached is farther than
+ * - A wider area (town, county) is walked outward from the door, nearest first, through the people with the order's
+ *   skill only (duty_skill_spot and its GiST index over (skill, point), migration AddDutySkillSpots), in growing rounds. A volunteer not yet reached is farther than
  *   everyone reached, so `scoreCeiling` bounds what they could score; the walk stops when that bound falls below the
  *   k-th best score found. The resident's own grid and paired cadre (their bonuses are not in the ceiling) and anyone
  *   on duty with no location (the walk cannot find them) are fetched and scored separately.
@@ -46,7 +46,6 @@ const WALK_MAX = 51_200;
  * the people reached.
  */
 const PLANE_LNG_SCALE = 0.743144825477394;
-const PLANE_POINT = `point(u.location_lng * ${PLANE_LNG_SCALE}, u.location_lat)`;
 const METERS_PER_DEGREE = 111_195;
 const PLANE_LAT_MARGIN = 2;
 
@@ -323,19 +322,23 @@ async function peopleInScope(m: EntityManager, orders: readonly OrderRow[], cap:
 }
 
 /**
- * One round of the walk: the n eligible people nearest the door, wherever they are, with their distance on the
- * index's plane and whether they are inside the order's area ($1/$2 the door's longitude and latitude, $3 the area's
- * path, $4 the category). The nearest-first scan is alone in its subquery, so that PostgreSQL cannot trade it for
- * reading the whole area and sorting it; the area is checked on the n rows found.
+ * One round of the walk: the next `limit` people of the order's area with its skill nearest the door, after the
+ * `offset` nearest already read, with their distance on the index's plane ($1/$2 the door's longitude and latitude,
+ * $3 the area's path, $4 the category). They are found in duty_skill_spot (migration AddDutySkillSpots: on duty,
+ * located, volunteer or grid worker, one row per skill, with their place's path) by its GiST index over
+ * (skill, point) alone — the area is checked on the index's copy of the path — and then only their own rows are read.
+ * The nearest-first scan is alone in its subquery, so that PostgreSQL cannot trade it for reading the whole area and
+ * sorting it.
  */
-export function walkStatement(n: number): string {
-  return `SELECT near.*, r.path LIKE $3 || '%' AS in_area
-     FROM (SELECT ${PERSON}, ${PLANE_POINT} <-> point($1::float8 * ${PLANE_LNG_SCALE}, $2::float8) AS plane
-           FROM app_user u
-           WHERE u.location_lat IS NOT NULL AND ${eligible('$4')}
-           ORDER BY ${PLANE_POINT} <-> point($1::float8 * ${PLANE_LNG_SCALE}, $2::float8)
-           LIMIT ${n}) near
-     JOIN region r ON r.id = near.region_id`;
+export function walkStatement(limit: number, offset = 0): string {
+  const door = `point($1::float8 * ${PLANE_LNG_SCALE}, $2::float8)`;
+  return `SELECT ${PERSON}, near.plane
+     FROM (SELECT d.user_id, d.pt <-> ${door} AS plane
+           FROM duty_skill_spot d
+           WHERE d.skill = $4 AND d.path LIKE $3 || '%'
+           ORDER BY d.pt <-> ${door}
+           LIMIT ${limit} OFFSET ${offset}) near
+     JOIN app_user u ON u.id = near.user_id`;
 }
 
 /** Walks outward from the door, nearest first, until nobody farther could make the top k. */
@@ -353,11 +356,17 @@ async function walk(m: EntityManager, s: Search, k: number, since: Date, opts: C
       [o.region_id, s.facts.pairedId, o.category_code, o.scope_path],
     ),
   );
-  for (let n = opts.walkFirst ?? WALK_FIRST; ; n *= 4) {
-    const rows = await m.query<Array<Person & { plane: number; in_area: boolean }>>(walkStatement(n), [o.location_lng, o.location_lat, o.scope_path, o.category_code]);
-    s.reach(rows.filter((r) => r.in_area));
+  // each round reads only the people past the previous rounds' (the index skips the nearer ones by itself)
+  for (let n = opts.walkFirst ?? WALK_FIRST, read = 0; ; read = n, n *= 4) {
+    const rows = await m.query<Array<Person & { plane: number }>>(walkStatement(n - read, read), [
+      o.location_lng,
+      o.location_lat,
+      o.scope_path,
+      o.category_code,
+    ]);
+    s.reach(rows);
     await settleAll(m, [s], k, since);
-    if (rows.length < n || n >= WALK_MAX) return;
+    if (rows.length < n - read || n >= WALK_MAX) return;
     const reach = groundMetersAtLeast(Math.max(...rows.map((r) => r.plane)), o.location_lat!);
     if (scoreCeiling(reach, s.facts.ledger, opts.weights) + 0.05 < s.kthBest(k)) return;
   }

@@ -27,10 +27,10 @@ export type { RosterSlot } from '@bangbang/shared';
 @Unique('app_user_wechat_openid_key', ['wechatOpenid'])
 @Index('app_user_region_idx', ['regionId'])
 @Index('app_user_created_idx', ['createdAt', 'id'])
-// the matching engine's (migration AddMatchingIndexes): on-duty people by place, with no location, and by location (GiST)
+// the matching engine's (migration AddMatchingIndexes): on-duty people by place, and those with no location; by
+// location and skill they are in duty_skill_spot (migration AddDutySkillSpots, kept by a trigger)
 @Index('app_user_duty_region_idx', ['regionId'], { where: 'on_duty' })
 @Index('app_user_duty_nowhere_idx', ['regionId'], { where: 'on_duty AND location_lat IS NULL' })
-@Index('app_user_duty_geo_idx', { synchronize: false })
 // on-duty people of a place with a skill (migration AddDutySkillsByPlaceIndex): GIN over (region_id, skills)
 @Index('app_user_duty_region_skills_idx', { synchronize: false })
 export class User {
