@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -137,9 +138,13 @@ export default async function uploadRoutes(app: FastifyInstance): Promise<void> 
       // written under a temporary name and renamed once complete: a half-written photo is never served
       const partial = path.join(dir, `.${id}.part`);
       const sniffer = new ImageSniffer();
+      const out = createWriteStream(partial, { flags: 'wx', mode: 0o644 });
       try {
-        await pipeline(part.file, sniffer, createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
+        await pipeline(part.file, sniffer, out);
       } catch (err) {
+        // the file is opened asynchronously: wait until the stream has opened and closed it, or it could be created
+        // after the unlink below and stay behind
+        if (!out.closed) await once(out, 'close').catch(() => undefined);
         await unlink(partial).catch(() => undefined);
         if (err instanceof NotAnImage) {
           void reply.header('connection', 'close'); // the body is not read to its end
