@@ -9,3 +9,5 @@ export { useLoader, type Loader } from './use-loader';
 export { errorMessage, showError, showSuccess } from './feedback';
 export { MeEntry } from './me-entry';
 export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
+export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';
+export { DetailRow } from './detail-row';

@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
-import { AppPage, PageState, showError, useLoader } from '../../../components';
+import { AppPage, LoadMore, PageState, showError, useLoader, usePagedLoader } from '../../../components';
 import { StaffOrderCard, StaffTag, byUrgencyOfAttention } from '../../../components/staff-order-card';
 import { batchDispatch, getRegion, listOrders } from '../../../services/endpoints';
 import { ME_PAGE, ROLE_NAMES, servesTasks } from '../../../services/roles';
@@ -27,11 +27,6 @@ const TABS: ReadonlyArray<{ key: string; title: string; query: Query }> = [
   { key: 'cancelled', title: '已取消', query: { status: 'cancelled' } },
 ];
 
-interface OrderList {
-  items: OrderDto[];
-  nextCursor: string | null;
-}
-
 const PAGE_SIZE = 30;
 
 /**
@@ -43,10 +38,9 @@ export default function DispatchBoard() {
   const role = currentRole();
   const [tab, setTab] = useState('mine');
   const query = TABS.find((t) => t.key === tab)?.query ?? {};
-  const list = useLoader<OrderList>(() => listOrders({ ...query, limit: PAGE_SIZE }), [tab], { refreshOnShow: true });
+  const list = usePagedLoader((cursor) => listOrders({ ...query, limit: PAGE_SIZE, cursor }), [tab], { refreshOnShow: true });
   const regionId = me?.regionId ?? null;
   const region = useLoader(() => (regionId === null ? Promise.resolve(null) : getRegion(regionId)), [regionId]);
-  const [more, setMore] = useState(false);
   const [batching, setBatching] = useState(false);
   const [result, setResult] = useState<BatchDispatchResultDto>();
   // what each order of a batch was, for the result dialog (the answer names orders by id only)
@@ -55,20 +49,6 @@ export default function DispatchBoard() {
   usePullDownRefresh(() => {
     void list.reload().finally(() => Taro.stopPullDownRefresh());
   });
-
-  const loadMore = async () => {
-    const data = list.data;
-    if (!data?.nextCursor) return;
-    setMore(true);
-    try {
-      const page = await listOrders({ ...query, limit: PAGE_SIZE, cursor: data.nextCursor });
-      list.setData({ items: [...data.items, ...page.items], nextCursor: page.nextCursor });
-    } catch (error) {
-      showError(error);
-    } finally {
-      setMore(false);
-    }
-  };
 
   const regionName = region.data?.name ?? '';
 
@@ -153,13 +133,7 @@ export default function DispatchBoard() {
         {items.map((order) => (
           <StaffOrderCard key={order.id} order={order} onClick={() => void Taro.navigateTo({ url: `/pages/dispatch/order/index?id=${order.id}` })} />
         ))}
-        {list.data?.nextCursor && (
-          <View className='staff-more'>
-            <Button block size='large' loading={more} onClick={() => void loadMore()}>
-              加载更多
-            </Button>
-          </View>
-        )}
+        <LoadMore list={list} />
       </PageState>
 
       <Dialog

@@ -10,7 +10,7 @@ import {
   type OrderDto,
   type OrderEventDto,
 } from '@bangbang/shared';
-import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
 import { StaffTag, isOverdue } from '../../../components/staff-order-card';
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
@@ -91,78 +91,45 @@ export default function DispatchOrder() {
                   </Tag>
                 )}
               </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>需求</Text>
-                <Text className='staff-detail__value'>{order.description}</Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>居民</Text>
-                <Text className='staff-detail__value'>
-                  {order.resident.name}
-                  {order.resident.phone ? ` · ${order.resident.phone}` : ''}
-                </Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>地址</Text>
-                <Text className='staff-detail__value'>{order.address ?? order.regionName}</Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>所属</Text>
-                <Text className='staff-detail__value'>{order.regionName}</Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>下单</Text>
-                <Text className='staff-detail__value'>
-                  {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
-                </Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>接单时限</Text>
-                <Text className='staff-detail__value'>
-                  {formatTime(order.deadlineAt)} 前
-                  {order.escalateAt === null
-                    ? ''
-                    : order.escalateAt === order.deadlineAt
-                      ? '（未接单将升级）'
-                      : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
-                </Text>
-              </View>
+              <DetailRow label='需求'>{order.description}</DetailRow>
+              <DetailRow label='居民'>
+                {order.resident.name}
+                {order.resident.phone ? ` · ${order.resident.phone}` : ''}
+              </DetailRow>
+              <DetailRow label='地址'>{order.address ?? order.regionName}</DetailRow>
+              <DetailRow label='所属'>{order.regionName}</DetailRow>
+              <DetailRow label='下单'>
+                {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
+              </DetailRow>
+              <DetailRow label='接单时限'>
+                {formatTime(order.deadlineAt)} 前
+                {order.escalateAt === null
+                  ? ''
+                  : order.escalateAt === order.deadlineAt
+                    ? '（未接单将升级）'
+                    : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
+              </DetailRow>
               {order.preferredStart && (
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>期望时间</Text>
-                  <Text className='staff-detail__value'>
-                    {formatTime(order.preferredStart)}
-                    {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
-                  </Text>
-                </View>
+                <DetailRow label='期望时间'>
+                  {formatTime(order.preferredStart)}
+                  {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
+                </DetailRow>
               )}
-              <View className='staff-detail__row elder-hide'>
-                <Text className='staff-detail__label'>派单方式</Text>
-                <Text className='staff-detail__value'>{DISPATCH_MODE_NAMES[order.dispatchMode]}</Text>
-              </View>
+              <DetailRow label='派单方式' className='elder-hide'>{DISPATCH_MODE_NAMES[order.dispatchMode]}</DetailRow>
               {holder.map((a) => (
-                <View key={a.userId} className='staff-detail__row'>
-                  <Text className='staff-detail__label'>接单人</Text>
-                  <Text className='staff-detail__value'>
-                    {a.name} · {formatTime(a.acceptedAt)} 接单
-                    {a.checkedInAt ? ` · ${formatTime(a.checkedInAt)} 签到${a.checkInDistanceMeters !== null ? `（距 ${formatDistance(a.checkInDistanceMeters)}）` : ''}` : ''}
-                    {a.serviceMinutes !== null ? ` · 服务 ${formatMinutes(a.serviceMinutes)}` : ''}
-                  </Text>
-                </View>
+                <DetailRow key={a.userId} label='接单人'>
+                  {a.name} · {formatTime(a.acceptedAt)} 接单
+                  {a.checkedInAt ? ` · ${formatTime(a.checkedInAt)} 签到${a.checkInDistanceMeters !== null ? `（距 ${formatDistance(a.checkInDistanceMeters)}）` : ''}` : ''}
+                  {a.serviceMinutes !== null ? ` · 服务 ${formatMinutes(a.serviceMinutes)}` : ''}
+                </DetailRow>
               ))}
               {order.rating !== null && (
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>评价</Text>
-                  <Text className='staff-detail__value'>
-                    {order.rating} 星{order.ratingComment ? ` · ${order.ratingComment}` : ''}
-                  </Text>
-                </View>
+                <DetailRow label='评价'>
+                  {order.rating} 星{order.ratingComment ? ` · ${order.ratingComment}` : ''}
+                </DetailRow>
               )}
               {order.cancelReason && (
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>取消原因</Text>
-                  <Text className='staff-detail__value'>{order.cancelReason}</Text>
-                </View>
+                <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>
               )}
             </View>
 

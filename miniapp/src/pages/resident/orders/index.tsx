@@ -1,39 +1,22 @@
-import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
-import type { OrderDto, Page } from '@bangbang/shared';
 import { listOrders } from '../../../services/endpoints';
 import { formatTime } from '../../../services/labels';
-import { AppPage, PageState, StatusTag, UrgencyTag, showError, useLivePolling, useLoader } from '../../../components';
+import { AppPage, LoadMore, PageState, StatusTag, UrgencyTag, useLivePolling, usePagedLoader } from '../../../components';
 import './index.css';
 
 const PAGE_SIZE = 20;
 
 /** 我的需求: every order of mine (and those placed for me), newest first, the status kept fresh while it is open. */
 export default function MyOrders() {
-  const orders = useLoader<Page<OrderDto>>(() => listOrders({ limit: PAGE_SIZE }), [], { refreshOnShow: true });
-  const [more, setMore] = useState(false);
+  const orders = usePagedLoader((cursor) => listOrders({ limit: PAGE_SIZE, cursor }), [], { refreshOnShow: true });
 
   usePullDownRefresh(() => {
     void orders.reload().finally(() => Taro.stopPullDownRefresh());
   });
   // the status changes on other people's phones: look again now and then while this page is in view
   useLivePolling(() => void orders.reload());
-
-  const loadMore = async () => {
-    const page = orders.data;
-    if (!page?.nextCursor) return;
-    setMore(true);
-    try {
-      const next = await listOrders({ limit: PAGE_SIZE, cursor: page.nextCursor });
-      orders.setData({ items: [...page.items, ...next.items], nextCursor: next.nextCursor });
-    } catch (error) {
-      showError(error);
-    } finally {
-      setMore(false);
-    }
-  };
 
   const items = orders.data?.items ?? [];
 
@@ -69,13 +52,7 @@ export default function MyOrders() {
             </View>
           ))}
         </View>
-        {orders.data?.nextCursor && (
-          <View className='my-orders__more'>
-            <Button size='large' block loading={more} onClick={() => void loadMore()}>
-              加载更多
-            </Button>
-          </View>
-        )}
+        <LoadMore list={orders} className='my-orders__more' />
       </PageState>
     </AppPage>
   );

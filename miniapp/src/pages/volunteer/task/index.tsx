@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button, TextArea } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
 import { assetUrl } from '../../../services/api';
 import { completeOrder, getOrder, getOrderEvents, uploadPhoto } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
@@ -134,44 +134,26 @@ export default function VolunteerTask() {
                 <StatusTag status={order.status} />
                 <UrgencyTag urgency={order.urgency} />
               </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>需求</Text>
-                <Text className='staff-detail__value'>{order.description}</Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>居民</Text>
-                <Text className='staff-detail__value'>
-                  {order.resident.name}
-                  {order.resident.phone ? ` · ${order.resident.phone}` : ''}
-                </Text>
-              </View>
-              <View className='staff-detail__row'>
-                <Text className='staff-detail__label'>地址</Text>
-                <Text className='staff-detail__value'>{order.address ?? order.regionName}</Text>
-              </View>
+              <DetailRow label='需求'>{order.description}</DetailRow>
+              <DetailRow label='居民'>
+                {order.resident.name}
+                {order.resident.phone ? ` · ${order.resident.phone}` : ''}
+              </DetailRow>
+              <DetailRow label='地址'>{order.address ?? order.regionName}</DetailRow>
               {order.preferredStart && (
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>期望时间</Text>
-                  <Text className='staff-detail__value'>
-                    {formatTime(order.preferredStart)}
-                    {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
-                  </Text>
-                </View>
+                <DetailRow label='期望时间'>
+                  {formatTime(order.preferredStart)}
+                  {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
+                </DetailRow>
               )}
               {order.headcount > 1 && (
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>人数</Text>
-                  <Text className='staff-detail__value'>
-                    需 {order.headcount} 人，已有 {order.acceptedCount} 人
-                  </Text>
-                </View>
+                <DetailRow label='人数'>
+                  需 {order.headcount} 人，已有 {order.acceptedCount} 人
+                </DetailRow>
               )}
-              <View className='staff-detail__row elder-hide'>
-                <Text className='staff-detail__label'>下单</Text>
-                <Text className='staff-detail__value'>
-                  {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
-                </Text>
-              </View>
+              <DetailRow label='下单' className='elder-hide'>
+                {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
+              </DetailRow>
               {order.resident.phoneMasked || order.addressMasked ? (
                 <Text className='staff-hint'>接单后可查看居民的电话和详细地址。</Text>
               ) : (
@@ -192,34 +174,22 @@ export default function VolunteerTask() {
 
             {mine && (
               <View className='staff-detail'>
-                <View className='staff-detail__row'>
-                  <Text className='staff-detail__label'>接单时间</Text>
-                  <Text className='staff-detail__value'>{formatTime(mine.acceptedAt)}</Text>
-                </View>
+                <DetailRow label='接单时间'>{formatTime(mine.acceptedAt)}</DetailRow>
                 {mine.checkedInAt && (
-                  <View className='staff-detail__row'>
-                    <Text className='staff-detail__label'>签到</Text>
-                    <Text className='staff-detail__value'>
-                      {formatTime(mine.checkedInAt)}
-                      {mine.checkInDistanceMeters !== null ? ` · 距居民 ${formatDistance(mine.checkInDistanceMeters)}` : ' · 未获取到位置'}
-                      {mine.checkInFar ? '（距离较远，已记录）' : ''}
-                    </Text>
-                  </View>
+                  <DetailRow label='签到'>
+                    {formatTime(mine.checkedInAt)}
+                    {mine.checkInDistanceMeters !== null ? ` · 距居民 ${formatDistance(mine.checkInDistanceMeters)}` : ' · 未获取到位置'}
+                    {mine.checkInFar ? '（距离较远，已记录）' : ''}
+                  </DetailRow>
                 )}
                 {mine.completedAt && (
-                  <View className='staff-detail__row'>
-                    <Text className='staff-detail__label'>完成</Text>
-                    <Text className='staff-detail__value'>
-                      {formatTime(mine.completedAt)}
-                      {mine.serviceMinutes !== null ? ` · 服务 ${formatMinutes(mine.serviceMinutes)}` : ''}
-                    </Text>
-                  </View>
+                  <DetailRow label='完成'>
+                    {formatTime(mine.completedAt)}
+                    {mine.serviceMinutes !== null ? ` · 服务 ${formatMinutes(mine.serviceMinutes)}` : ''}
+                  </DetailRow>
                 )}
                 {mine.note && (
-                  <View className='staff-detail__row'>
-                    <Text className='staff-detail__label'>服务说明</Text>
-                    <Text className='staff-detail__value'>{mine.note}</Text>
-                  </View>
+                  <DetailRow label='服务说明'>{mine.note}</DetailRow>
                 )}
                 {mine.photoUrls.length > 0 && (
                   <View className='staff-photos'>

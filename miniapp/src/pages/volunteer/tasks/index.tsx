@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import { View } from '@tarojs/components';
 import { Button, TabPane, Tabs } from '@nutui/nutui-react-taro';
-import type { OrderDto, OrderStatus } from '@bangbang/shared';
-import { AppPage, PageState, showError, useLoader } from '../../../components';
+import type { OrderStatus } from '@bangbang/shared';
+import { AppPage, LoadMore, PageState, usePagedLoader } from '../../../components';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks } from '../../../services/endpoints';
 
@@ -17,21 +16,16 @@ const TABS: ReadonlyArray<{ key: string; title: string; status?: OrderStatus }> 
   { key: 'all', title: '全部' },
 ];
 
-interface TaskList {
-  items: OrderDto[];
-  nextCursor: string | null;
-}
-
 /** 我的任务: what was dispatched to me (or my squad) and what I took, by status, newest first. */
 export default function VolunteerTasks() {
   // Opens on 待接受 (a dispatch waits for my answer); when none waits, on 已接单 — unless the person picked a tab.
   const [tab, setTab] = useState('dispatched');
   const [picked, setPicked] = useState(false);
   const status = TABS.find((t) => t.key === tab)?.status;
-  const list = useLoader<TaskList>(
-    async () => {
-      const page = await getMyTasks(status === undefined ? {} : { status });
-      if (!picked && status === 'dispatched' && page.items.length === 0) {
+  const list = usePagedLoader(
+    async (cursor) => {
+      const page = await getMyTasks({ ...(status === undefined ? {} : { status }), cursor });
+      if (cursor === undefined && !picked && status === 'dispatched' && page.items.length === 0) {
         setTab('accepted');
         return getMyTasks({ status: 'accepted' });
       }
@@ -40,25 +34,10 @@ export default function VolunteerTasks() {
     [status],
     { refreshOnShow: true },
   );
-  const [more, setMore] = useState(false);
 
   usePullDownRefresh(() => {
     void list.reload().finally(() => Taro.stopPullDownRefresh());
   });
-
-  const loadMore = async () => {
-    const data = list.data;
-    if (!data?.nextCursor) return;
-    setMore(true);
-    try {
-      const page = await getMyTasks({ ...(status === undefined ? {} : { status }), cursor: data.nextCursor });
-      list.setData({ items: [...data.items, ...page.items], nextCursor: page.nextCursor });
-    } catch (error) {
-      showError(error);
-    } finally {
-      setMore(false);
-    }
-  };
 
   const items = list.data?.items ?? [];
   return (
@@ -86,13 +65,7 @@ export default function VolunteerTasks() {
         {items.map((order) => (
           <StaffOrderCard key={order.id} order={order} showFlags={false} onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })} />
         ))}
-        {list.data?.nextCursor && (
-          <View className='staff-more'>
-            <Button block size='large' loading={more} onClick={() => void loadMore()}>
-              加载更多
-            </Button>
-          </View>
-        )}
+        <LoadMore list={list} />
       </PageState>
     </AppPage>
   );
