@@ -21,7 +21,7 @@ import type { OrderRow } from '../orders/order-row';
  *
  * Fast at region scale (2,000,000 volunteers, `pnpm bench:match`) without changing the answer:
  * - An order whose area holds at most SCOPE_FIRST_MAX eligible people (a grid or a community) has all of them scored:
- *   one statement for many orders at once (batch dispatch), by the on-duty-by-place index.
+ *   one statement for many orders at once (batch dispatch), by the GIN index over (place, skills) of on-duty people.
  * - A wider area (town, county) is walked outward from the door, nearest first, through the people with the order's
  *   skill only (duty_skill_spot and its GiST index over (skill, point), migration AddDutySkillSpots), in growing rounds. A volunteer not yet reached is farther than
  *   everyone reached, so `scoreCeiling` bounds what they could score; the walk stops when that bound falls below the
