@@ -39,7 +39,7 @@ import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/s
  * of the order's grid press accept on each open order at the same moment: one 200, the others 409).
  *
  * Knobs (environment): BENCH_CONNECTIONS (20), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_RESIDENTS (4000),
- * BENCH_VOLUNTEERS (200), BENCH_RACERS (4), DB_POOL_SIZE (the app's, 10). For finding where the time goes:
+ * BENCH_VOLUNTEERS (200), BENCH_HISTORY (20000 past orders), BENCH_RACERS (4), DB_POOL_SIZE (the app's, 10). For finding where the time goes:
  * BENCH_PROFILE=1 (statements per request, pg_stat_statements, and order creation with the same SQL on the bare
  * server, unnamed and prepared), BENCH_CPU_PROF=<dir> (a V8 profile of the server process per measured run),
  * BENCH_LOG_LEVEL=error (the API's log, to see behind an unexpected 5xx).
@@ -388,6 +388,7 @@ async function main(): Promise<void> {
   const residentCount = intSetting('BENCH_RESIDENTS', 4000, 1);
   const volunteerCount = intSetting('BENCH_VOLUNTEERS', 200, 1);
   const racers = intSetting('BENCH_RACERS', 4, 1);
+  const historyCount = intSetting('BENCH_HISTORY', 20_000, 0);
   const GRIDS = 16;
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-bench-'));
@@ -487,9 +488,36 @@ async function main(): Promise<void> {
         [gridIds, GRIDS, volunteerCount],
       )
     ).rows;
+    // a history, as a county in use has: past orders (closed by cancellation, with their two events) spread over the
+    // residents and 90 days, so that the tables, their indexes and the planner's statistics are those of a database
+    // in use. From empty tables every connection would keep the plans made for a handful of rows (a foreign-key
+    // check's sequential scan, say) while the run adds thousands a second, long before autovacuum's next ANALYZE.
+    await q.query(
+      `WITH r AS (
+         SELECT u.id, u.address, u.region_id, g.path, row_number() OVER (ORDER BY u.id) - 1 AS n, count(*) OVER () AS total
+         FROM app_user u JOIN region g ON g.id = u.region_id WHERE u.roles = '{resident}'
+       ), ins AS (
+         INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+           urgency, headcount, status, region_id, region_path, escalation_level, scope_region_id, scope_path, escalate_at, deadline_at,
+           cancelled_at, cancel_reason, version, created_at, updated_at)
+         SELECT r.id, r.id, 'miniapp', $1, '帮忙取药（历史）', r.address, 40.751, 107.401, 'normal', 1, 'cancelled', r.region_id, r.path, 'grid',
+                r.region_id, r.path, t + interval '2 hours', t + interval '2 hours', t + interval '30 minutes', '家人已经帮忙办了', 2, t, t + interval '30 minutes'
+         FROM generate_series(0, $2 - 1) AS i JOIN r ON r.n = i % r.total
+              CROSS JOIN LATERAL (SELECT now() - (i % 129600) * interval '1 minute' AS t) at
+         RETURNING id, resident_id, created_at, cancelled_at
+       )
+       INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+       SELECT id, 1, 'created', resident_id, created_at, NULL, 'pending', NULL,
+              '{"channel":"miniapp","proxy":false,"urgency":"normal","headcount":1,"escalationLevel":"grid"}'::jsonb FROM ins
+       UNION ALL
+       SELECT id, 2, 'cancel', resident_id, cancelled_at, 'pending', 'cancelled', '家人已经帮忙办了', '{}'::jsonb FROM ins`,
+      [CATEGORY, historyCount],
+    );
     await q.query(`CREATE TABLE bench_ceiling (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
     await q.query('VACUUM ANALYZE');
-    note(`seeded ${grids.length} grids, ${residents.length} residents, ${volunteers.length} on-duty volunteers in ${fmt(performance.now() - seedStarted)} ms`);
+    note(
+      `seeded ${grids.length} grids, ${residents.length} residents, ${volunteers.length} on-duty volunteers, ${fmt(historyCount)} past orders in ${fmt(performance.now() - seedStarted)} ms`,
+    );
 
     // ---- the servers, in their own process
     const secret = randomBytes(32).toString('base64url');
@@ -514,7 +542,7 @@ async function main(): Promise<void> {
     out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
     out(
       `settings: ${connections} connections, ${warmup} s warm-up + ${duration} s measured per scenario; DB pool ${ready.poolSize} connections for the app and for the ceiling; ` +
-        `${residents.length} residents, ${volunteers.length} on-duty volunteers in ${grids.length} grids; ${racers} volunteers race for each order`,
+        `${residents.length} residents, ${volunteers.length} on-duty volunteers in ${grids.length} grids, ${fmt(historyCount)} past orders; ${racers} volunteers race for each order`,
     );
     out();
 

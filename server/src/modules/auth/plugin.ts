@@ -3,6 +3,7 @@ import type { Role } from '@bangbang/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
+import { Coalescer, onPool } from '../../db/coalescer';
 import { Statement, run } from '../../db/prepared';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
@@ -54,18 +55,17 @@ async function auth(app: FastifyInstance): Promise<void> {
   app.decorateRequest('actor', null);
 
   // Every authenticated request starts here, so it is one prepared statement (TypeORM's findOne with a relation
-  // sends two queries, each planned anew), hydrated by the entities' own column lists.
+  // sends two queries, each planned anew), hydrated by the entities' own column lists. Concurrent requests' people
+  // are read together (group reads, see Coalescer): under load, one statement serves many requests.
   const userColumns = app.db.getMetadata(User).columns;
   const regionColumns = app.db.getMetadata(Region).columns;
   const actorStatement = new Statement<Record<string, unknown>>(
-    'auth_actor',
+    'auth_actors',
     `SELECT ${userColumns.map((c) => `u.${c.databaseName} AS "u.${c.databaseName}"`).join(', ')},
             ${regionColumns.map((c) => `r.${c.databaseName} AS "r.${c.databaseName}"`).join(', ')}
-     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = ANY($1::uuid[])`,
   );
-  const loadActorUser = async (id: string): Promise<User | undefined> => {
-    const [row] = await run(app.db, actorStatement, [id]);
-    if (!row) return undefined;
+  const toUser = (row: Record<string, unknown>): User => {
     const user = new User();
     for (const c of userColumns) (user as unknown as Record<string, unknown>)[c.propertyName] = row[`u.${c.databaseName}`];
     if (row['r.id'] === null) user.region = null;
@@ -75,6 +75,25 @@ async function auth(app: FastifyInstance): Promise<void> {
       user.region = region;
     }
     return user;
+  };
+  const actors = new Coalescer<string, Record<string, unknown> | undefined>(
+    async (ids) => {
+      const rows = await run(app.db, actorStatement, [[...new Set(ids)]]);
+      const byId = new Map(rows.map((r) => [r['u.id'] as string, r]));
+      // one person's concurrent requests each get their own copy (its arrays may be changed by one of them)
+      const served = new Set<string>();
+      return ids.map((id) => {
+        const row = byId.get(id);
+        const value = row && served.has(id) ? structuredClone(row) : row;
+        served.add(id);
+        return { ok: true as const, value };
+      });
+    },
+    onPool(app.config.dbPoolSize, 200),
+  );
+  const loadActorUser = async (id: string): Promise<User | undefined> => {
+    const row = await actors.submit(id);
+    return row ? toUser(row) : undefined;
   };
 
   app.addHook('onRequest', async (request) => {

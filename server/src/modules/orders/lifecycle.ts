@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   FAR_CHECK_IN_METERS,
   distanceMeters,
@@ -17,9 +17,12 @@ import {
   type AcceptProgress,
   type CompleteProgress,
   type DispatchMode,
+  type OrderChannel,
+  type Urgency,
 } from '@bangbang/shared';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { Coalescer, type CoalescerOptions } from '../../db/coalescer';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import { covers, isStaff } from '../access/jurisdiction';
@@ -87,35 +90,199 @@ export interface Created {
   replayed: boolean;
 }
 
+/** One order to write: the columns its request decided. The id is chosen here, so that a batch's rows find their requests. */
+export interface NewOrder {
+  id: string;
+  residentId: string;
+  requesterId: string;
+  channel: OrderChannel;
+  categoryCode: string;
+  description: string;
+  address: string | null;
+  lat: number | null;
+  lng: number | null;
+  preferredStart: string | null;
+  preferredEnd: string | null;
+  urgency: Urgency;
+  headcount: number;
+  regionId: string;
+  regionPath: string;
+  level: EscalationLevel;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  at: Date;
+  /** The `created` event's data (JSON). */
+  eventData: string;
+  /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
+  poolOfferMinutes: number;
+  dispatchMode: DispatchMode;
+}
+
+/** The new order as read back by the statement that wrote it (the names shown with it are known to the caller). */
+export type InsertedOrder = Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>;
+
 /**
- * The order and its `created` event in ONE statement (data-modifying CTEs), which also reads the category's name and
- * deadline: one round trip on the hot path, atomic without a transaction, prepared once per connection. The names
- * shown with the order (resident, place) are already known to the caller. No row back means the category is
- * unknown or inactive, or the Idempotency-Key was used before.
+ * Orders and their `created` events in ONE statement (data-modifying CTEs over arrays, one element per order),
+ * which also reads each category's name and deadline: one round trip and one commit for any number of orders,
+ * atomic without a transaction, prepared once per connection. An order whose category is unknown or inactive,
+ * or whose Idempotency-Key was used before (or earlier in the same batch), is not written and has no row back.
+ * What comes back is only what the database decided (the times it computed, the category's name); the rest of
+ * the row is what was written, known already (see \`newRow\`).
+ * Rows are inserted in (requester, key) order, so two batches holding the same keys wait for each other in the
+ * same order and never deadlock.
  */
-const CREATE = new Statement<Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>>(
+interface Written {
+  id: string;
+  preferred_start: Date | null;
+  preferred_end: Date | null;
+  escalate_at: Date | null;
+  deadline_at: Date;
+  auto_dispatch_at: Date | null;
+  category_name: string;
+  accept_minutes_normal: number;
+  accept_minutes_urgent: number;
+}
+
+const CREATE = new Statement<Written>(
   'order_create',
-  `WITH c AS (
-     SELECT name, accept_minutes_normal, accept_minutes_urgent,
-            CASE WHEN $11 = 'urgent' THEN accept_minutes_urgent ELSE accept_minutes_normal END AS minutes
-     FROM service_category WHERE code = $4 AND active
+  `WITH x AS (
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
+                          $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::uuid[], $15::text[], $16::text[],
+                          $17::text[], $18::text[], $19::timestamptz[], $20::jsonb[], $21::int[], $22::text[])
+       AS x(id, resident_id, requester_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end,
+            urgency, headcount, region_id, region_path, escalation_level, idempotency_key, request_hash, at, event_data,
+            pool_offer_minutes, dispatch_mode)
    ), ins AS (
-     INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+     INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
        preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
        escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $13, $14,
-            CASE WHEN $15 = 'county' THEN NULL ELSE $18::timestamptz + make_interval(mins => c.minutes) END,
-            $18::timestamptz + make_interval(mins => c.minutes), $16, $17, $18, $18, $21::text,
-            CASE $21::text WHEN 'auto' THEN $18::timestamptz WHEN 'pool' THEN $18::timestamptz + make_interval(mins => $20::int) END
-     FROM c
+     SELECT x.id, x.resident_id, x.requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
+            x.preferred_start, x.preferred_end, x.urgency, x.headcount, x.region_id, x.region_path, x.escalation_level, x.region_id, x.region_path,
+            CASE WHEN x.escalation_level = 'county' THEN NULL ELSE x.at + make_interval(mins => m.minutes) END,
+            x.at + make_interval(mins => m.minutes), x.idempotency_key, x.request_hash, x.at, x.at, x.dispatch_mode,
+            CASE x.dispatch_mode WHEN 'auto' THEN x.at WHEN 'pool' THEN x.at + make_interval(mins => x.pool_offer_minutes) END
+     FROM x JOIN service_category c ON c.code = x.category_code AND c.active
+          CROSS JOIN LATERAL (SELECT CASE WHEN x.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
+     ORDER BY x.requester_id, x.idempotency_key
      ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
-     RETURNING *
+     RETURNING id, requester_id, created_at, category_code, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
    ), ev AS (
      INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
-     SELECT id, 1, 'created', $2, $18, NULL, 'pending', NULL, $19::jsonb FROM ins
+     SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL, x.event_data FROM ins JOIN x ON x.id = ins.id
    )
-   SELECT ins.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent FROM ins, c`,
+   SELECT ins.id, ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
+          c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent
+   FROM ins JOIN service_category c ON c.code = ins.category_code`,
 );
+
+/** Writes the orders in one statement (on the transaction of `on` when it has one): each order's row, or null when it was not written. */
+export async function insertOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<InsertedOrder | null>> {
+  const column = <T>(f: (o: NewOrder) => T): T[] => items.map(f);
+  const rows = await run(on, CREATE, [
+    column((o) => o.id),
+    column((o) => o.residentId),
+    column((o) => o.requesterId),
+    column((o) => o.channel),
+    column((o) => o.categoryCode),
+    column((o) => o.description),
+    column((o) => o.address),
+    column((o) => o.lat),
+    column((o) => o.lng),
+    column((o) => o.preferredStart),
+    column((o) => o.preferredEnd),
+    column((o) => o.urgency),
+    column((o) => o.headcount),
+    column((o) => o.regionId),
+    column((o) => o.regionPath),
+    column((o) => o.level),
+    column((o) => o.idempotencyKey),
+    column((o) => o.requestHash),
+    column((o) => o.at),
+    column((o) => o.eventData),
+    column((o) => o.poolOfferMinutes),
+    column((o) => o.dispatchMode),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((o) => {
+    const w = byId.get(o.id);
+    return w ? newRow(o, w) : null;
+  });
+}
+
+/** A new order's row: what was written, the column defaults of a new order (migration CreateOrders), and what the database decided. */
+function newRow(o: NewOrder, w: Written): InsertedOrder {
+  return {
+    id: o.id,
+    resident_id: o.residentId,
+    requester_id: o.requesterId,
+    channel: o.channel,
+    category_code: o.categoryCode,
+    category_name: w.category_name,
+    accept_minutes_normal: w.accept_minutes_normal,
+    accept_minutes_urgent: w.accept_minutes_urgent,
+    description: o.description,
+    address: o.address,
+    location_lat: o.lat,
+    location_lng: o.lng,
+    preferred_start: w.preferred_start,
+    preferred_end: w.preferred_end,
+    urgency: o.urgency,
+    headcount: o.headcount,
+    accepted_count: 0,
+    status: 'pending',
+    region_id: o.regionId,
+    region_path: o.regionPath,
+    escalation_level: o.level,
+    scope_region_id: o.regionId,
+    scope_path: o.regionPath,
+    escalate_at: w.escalate_at,
+    deadline_at: w.deadline_at,
+    dispatched_to_user_id: null,
+    dispatched_to_squad_id: null,
+    round: 1,
+    version: 1,
+    first_accepted_at: null,
+    completed_at: null,
+    closed_at: null,
+    cancelled_at: null,
+    cancel_reason: null,
+    far_check_in: false,
+    rating: null,
+    rating_comment: null,
+    request_hash: o.requestHash,
+    dispatch_mode: o.dispatchMode,
+    auto_dispatch_at: w.auto_dispatch_at,
+    created_at: o.at,
+    updated_at: o.at,
+  };
+}
+
+/** Writes one order, in a batch with other requests' orders (`orderWriter`) or alone; its row, or null when it was not written. */
+export type WriteOrder = (order: NewOrder) => Promise<InsertedOrder | null>;
+
+/**
+ * Order creation's group commit: concurrent requests' orders are written by one statement (see Coalescer). When
+ * that statement fails — one order breaking a rule the request's checks could not see, say its resident removed a
+ * moment ago — each order of the batch is written again alone, so that only the order at fault fails.
+ */
+export function orderWriter(db: DataSource, options: CoalescerOptions): WriteOrder {
+  const coalescer = new Coalescer<NewOrder, InsertedOrder | null>(async (items) => {
+    try {
+      return (await insertOrders(db, items)).map((value) => ({ ok: true as const, value }));
+    } catch (error) {
+      if (items.length === 1) throw error;
+      return Promise.all(
+        items.map((item) =>
+          insertOrders(db, [item]).then(
+            ([value]) => ({ ok: true as const, value: value ?? null }),
+            (e: unknown) => ({ ok: false as const, error: e }),
+          ),
+        ),
+      );
+    }
+  }, options);
+  return (order) => coalescer.submit(order);
+}
 
 /**
  * 点单. A resident orders for themself; a grid worker or dispatcher (or admin) orders for a resident of their
@@ -131,6 +298,8 @@ export async function createOrder(
   idempotencyKey: string | undefined,
   /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
   poolOfferMinutes = 10,
+  /** How the order is written: by default alone, on `m`; the API passes its group-committing `orderWriter`. */
+  write: WriteOrder = async (order) => (await insertOrders(m, [order]))[0] ?? null,
 ): Promise<Created> {
   const { actor, now } = v;
   const proxy = body.residentId !== undefined && body.residentId !== actor.id;
@@ -172,29 +341,30 @@ export async function createOrder(
   const headcount = body.headcount ?? 1;
   const location = body.location ?? (resident.lat !== null && resident.lng !== null ? { lat: resident.lat, lng: resident.lng } : null);
   const hash = idempotencyKey === undefined ? null : requestHash(body);
-  const [inserted] = await run(m, CREATE, [
-    resident.id,
-    actor.id,
+  const inserted = await write({
+    id: randomUUID(),
+    residentId: resident.id,
+    requesterId: actor.id,
     channel,
-    body.categoryCode,
-    body.description,
-    body.address ?? resident.address,
-    location?.lat ?? null,
-    location?.lng ?? null,
-    body.preferredStart ?? null,
-    body.preferredEnd ?? null,
-    body.urgency,
+    categoryCode: body.categoryCode,
+    description: body.description,
+    address: body.address ?? resident.address,
+    lat: location?.lat ?? null,
+    lng: location?.lng ?? null,
+    preferredStart: body.preferredStart ?? null,
+    preferredEnd: body.preferredEnd ?? null,
+    urgency: body.urgency,
     headcount,
-    resident.regionId,
-    resident.path,
+    regionId: resident.regionId,
+    regionPath: resident.path,
     level,
-    idempotencyKey ?? null,
-    hash,
-    now,
-    JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
+    idempotencyKey: idempotencyKey ?? null,
+    requestHash: hash,
+    at: now,
+    eventData: JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
     poolOfferMinutes,
-    resident.dispatchMode,
-  ]);
+    dispatchMode: resident.dispatchMode,
+  });
   if (inserted) {
     // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do
     const row: OrderRow = { ...inserted, region_name: resident.regionName ?? '', community_name: resident.regionName ?? '', resident_name: resident.name, resident_phone: resident.phone };

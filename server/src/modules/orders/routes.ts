@@ -20,6 +20,7 @@ import { validateBody, validateQuery } from '../../http/validate';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
 import { autoDispatchIfDue, autoDispatchLocked, autoDispatchOptions } from '../matching/auto-dispatch';
+import { onPool } from '../../db/coalescer';
 import * as lifecycle from './lifecycle';
 import { loadAssignments, loadOrder, orderPage } from './order-row';
 import { presentOrders } from './present';
@@ -45,6 +46,8 @@ export async function presentOne(m: EntityManager, v: Viewer, id: string): Promi
  */
 export default async function orderRoutes(app: FastifyInstance): Promise<void> {
   const viewer = (m: EntityManager, request: FastifyRequest) => loadViewer(m, requireActor(request), app.clock());
+  // 点单 under load: the orders of concurrent requests are written together (group commit, see orderWriter)
+  const writeOrder = lifecycle.orderWriter(app.db, onPool(app.config.dbPoolSize, 100));
 
   app.post(
     ORDERS_PATH,
@@ -78,7 +81,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
       const m = app.db.manager;
       const v = await viewer(m, request);
-      const created = await lifecycle.createOrder(m, v, body, key, app.config.poolOfferMinutes);
+      const created = await lifecycle.createOrder(m, v, body, key, app.config.poolOfferMinutes, writeOrder);
       const replayed = created.replayed;
       let dto: OrderDto;
       if (created.row?.dispatch_mode === 'auto') {
