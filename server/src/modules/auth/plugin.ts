@@ -56,14 +56,16 @@ async function auth(app: FastifyInstance): Promise<void> {
 
   // Every authenticated request starts here, so it is one prepared statement (TypeORM's findOne with a relation
   // sends two queries, each planned anew), hydrated by the entities' own column lists. Concurrent requests' people
-  // are read together (group reads, see Coalescer): under load, one statement serves many requests.
+  // are read together (group reads, see Coalescer): under load, one statement serves many requests. The ids come as
+  // text cast to uuid[] so that the planner cannot count them: with a countable array every call's custom plan
+  // looked cheaper than the generic one, and the statement was planned again on every call (0.2 ms of 0.3).
   const userColumns = app.db.getMetadata(User).columns;
   const regionColumns = app.db.getMetadata(Region).columns;
   const actorStatement = new Statement<Record<string, unknown>>(
     'auth_actors',
     `SELECT ${userColumns.map((c) => `u.${c.databaseName} AS "u.${c.databaseName}"`).join(', ')},
             ${regionColumns.map((c) => `r.${c.databaseName} AS "r.${c.databaseName}"`).join(', ')}
-     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = ANY($1::uuid[])`,
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = ANY($1::text::uuid[])`,
   );
   const toUser = (row: Record<string, unknown>): User => {
     const user = new User();
