@@ -16,7 +16,7 @@ import { createDataSource, initializeDataSource } from '../server/src/db/data-so
 import { EmbeddedPostgres } from '../server/src/db/embedded-postgres';
 import { runMigrations } from '../server/src/db/migrate';
 import type { Actor } from '../server/src/modules/auth/plugin';
-import { createOrder } from '../server/src/modules/orders/lifecycle';
+import { createOrder, insertOrders } from '../server/src/modules/orders/lifecycle';
 import { presentOrders } from '../server/src/modules/orders/present';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
@@ -132,8 +132,8 @@ const LEAN_USER_SQL = `SELECT u.id, u.roles, u.address, u.location_lat, u.locati
 /**
  * BENCH_PROFILE=1 diagnostics on the bare server: order creation with the application's own SQL and domain code
  * (createOrder, presentOrders, the DTO validation) but without TypeORM, the plugins or the response schema —
- * what the statements themselves cost — once as the app sends them (unnamed, planned every time) and once as
- * prepared statements (planned once per connection).
+ * what the statements themselves cost — once with the person's and the viewer's reads unnamed (planned every
+ * time) and once prepared (planned once per connection); the order's statement is prepared in both, as in the app.
  */
 function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string) => string): void {
   const names = new Map<string, string>();
@@ -142,6 +142,8 @@ function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string
     if (!name) names.set(text, (name = `lean_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`));
     return name;
   };
+  // the order's own statement is prepared in both, as the application always sends it (one order per statement here)
+  const onPool = { connection: { driver: { master: pool } } } as unknown as EntityManager;
   for (const prepared of [false, true]) {
     const run = async (text: string, values: unknown[] = []) => (await pool.query(prepared ? { name: nameOf(text), text, values } : { text, values })).rows as unknown[];
     // createOrder and presentOrders only ever call m.query(sql, params)
@@ -179,7 +181,7 @@ function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string
       if (!body.ok) return reply.code(400).send(body.details);
       const v = await loadViewer(m, actor, new Date());
       const key = request.headers['idempotency-key'];
-      const created = await createOrder(m, v, body.value, typeof key === 'string' ? key : undefined);
+      const created = await createOrder(m, v, body.value, typeof key === 'string' ? key : undefined, 10, async (order) => (await insertOrders(onPool, [order]))[0] ?? null);
       const [presented] = created.row ? await presentOrders(m, v, [created.row]) : [];
       return reply.code(created.replayed ? 200 : 201).send(presented?.dto ?? { id: created.id });
     });
