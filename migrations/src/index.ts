@@ -6,6 +6,7 @@ import { AddDispatchModes1795392400000 } from './1795392400000-AddDispatchModes'
 import { AddMatchingIndexes1795392500000 } from './1795392500000-AddMatchingIndexes';
 import { AddDutySkillsByPlaceIndex1795392600000 } from './1795392600000-AddDutySkillsByPlaceIndex';
 import { AddDutySkillSpots1795392700000 } from './1795392700000-AddDutySkillSpots';
+import { GuardOrderReferencesFromParents1795392800000 } from './1795392800000-GuardOrderReferencesFromParents';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -20,4 +21,5 @@ export const migrations = [
   AddMatchingIndexes1795392500000,
   AddDutySkillsByPlaceIndex1795392600000,
   AddDutySkillSpots1795392700000,
+  GuardOrderReferencesFromParents1795392800000,
 ];

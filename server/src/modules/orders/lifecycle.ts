@@ -26,6 +26,8 @@ import { Coalescer, type CoalescerOptions } from '../../db/coalescer';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import { covers, isStaff } from '../access/jurisdiction';
+import { ActorRows } from '../auth/actor-row';
+import type { Actor } from '../auth/plugin';
 import { acceptMinutes, HOLDING, loadAssignments, loadOrder, type AssignmentRow, type OrderRow } from './order-row';
 import { cancelRelations, isServing, maySee, mayReject, standingOf, type Standing, type Viewer } from './standing';
 
@@ -261,19 +263,19 @@ function newRow(o: NewOrder, w: Written): InsertedOrder {
 export type WriteOrder = (order: NewOrder) => Promise<InsertedOrder | null>;
 
 /**
- * Order creation's group commit: concurrent requests' orders are written by one statement (see Coalescer). When
- * that statement fails — one order breaking a rule the request's checks could not see, say its resident removed a
+ * Group commit with a way out (see Coalescer): concurrent requests' orders are written by one statement. When that
+ * statement fails — one order breaking a rule the request's checks could not see, say its resident removed a
  * moment ago — each order of the batch is written again alone, so that only the order at fault fails.
  */
-export function orderWriter(db: DataSource, options: CoalescerOptions): WriteOrder {
-  const coalescer = new Coalescer<NewOrder, InsertedOrder | null>(async (items) => {
+function groupCommitted<I, O>(options: CoalescerOptions, writeAll: (items: readonly I[]) => Promise<Array<O | null>>): (item: I) => Promise<O | null> {
+  const coalescer = new Coalescer<I, O | null>(async (items) => {
     try {
-      return (await insertOrders(db, items)).map((value) => ({ ok: true as const, value }));
+      return (await writeAll(items)).map((value) => ({ ok: true as const, value }));
     } catch (error) {
       if (items.length === 1) throw error;
       return Promise.all(
         items.map((item) =>
-          insertOrders(db, [item]).then(
+          writeAll([item]).then(
             ([value]) => ({ ok: true as const, value: value ?? null }),
             (e: unknown) => ({ ok: false as const, error: e }),
           ),
@@ -281,7 +283,150 @@ export function orderWriter(db: DataSource, options: CoalescerOptions): WriteOrd
       );
     }
   }, options);
-  return (order) => coalescer.submit(order);
+  return (item) => coalescer.submit(item);
+}
+
+/** Order creation's group commit for orders whose resident was read already (proxies; see `ownOrderWriter` for the rest). */
+export function orderWriter(db: DataSource, options: CoalescerOptions): WriteOrder {
+  return groupCommitted(options, (items: readonly NewOrder[]) => insertOrders(db, items));
+}
+
+/** The checks of an order's body that need nobody's data: made before anything is read or written. */
+export function checkOrderBody(body: CreateOrderDto): void {
+  if (body.preferredStart !== undefined && body.preferredEnd !== undefined && Date.parse(body.preferredEnd) <= Date.parse(body.preferredStart)) {
+    throw fieldError('preferredEnd', '结束时间须晚于开始时间');
+  }
+}
+
+/** An order a person places for themself, before anyone has read them: the statement that writes it reads them. */
+export interface OwnOrder {
+  id: string;
+  personId: string;
+  body: CreateOrderDto;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  at: Date;
+  poolOfferMinutes: number;
+}
+
+/** An own order as written, with its person as the auth hook would have read them. */
+export interface OwnOrderWritten {
+  row: OrderRow;
+  actor: Actor;
+}
+
+/**
+ * 点单 on the hot path — a resident ordering for themself — in ONE round trip: the statement reads the person
+ * behind the token (with their place), checks what `createOrder` checks of them (a resident, with a place), takes
+ * from them what an order takes (place, level, address and location unless given, the place's dispatch mode),
+ * writes the orders and their `created` events, and answers each order with its person. An order whose person is
+ * not such a resident (or no longer exists), whose category is unknown or inactive, or whose Idempotency-Key was
+ * used before, is not written: the caller then reads the person as usual and goes through `createOrder`, which
+ * says why (or replays the earlier order). Rows go in (person, key) order, as in `insertOrders`.
+ */
+export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (order: OwnOrder) => Promise<OwnOrderWritten | null> {
+  const people = new ActorRows(db);
+  type OwnWritten = Written & Pick<OrderRow, 'address' | 'location_lat' | 'location_lng' | 'region_id' | 'region_path' | 'escalation_level' | 'dispatch_mode'>;
+  const statement = new Statement<OwnWritten & Record<string, unknown>>(
+    'order_create_own',
+    `WITH x AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
+                            $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::int[])
+         AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
+              idempotency_key, request_hash, at, pool_offer_minutes)
+     ), p AS (
+       SELECT x.*, u.region_id, g.path,
+              CASE WHEN g.level IN ('grid', 'community', 'town') THEN g.level ELSE 'county' END AS level,
+              COALESCE(x.address, u.address) AS at_address,
+              CASE WHEN x.lat IS NOT NULL THEN x.lat WHEN u.location_lng IS NOT NULL THEN u.location_lat END AS at_lat,
+              CASE WHEN x.lat IS NOT NULL THEN x.lng WHEN u.location_lat IS NOT NULL THEN u.location_lng END AS at_lng,
+              COALESCE(g.effective_dispatch_mode, 'manual') AS dispatch_mode
+       FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) JOIN region g ON g.id = u.region_id
+     ), ins AS (
+       INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+         preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+         escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
+       SELECT p.id, p.person_id, p.person_id, p.channel, p.category_code, p.description, p.at_address, p.at_lat, p.at_lng,
+              p.preferred_start, p.preferred_end, p.urgency, p.headcount, p.region_id, p.path, p.level, p.region_id, p.path,
+              CASE WHEN p.level = 'county' THEN NULL ELSE p.at + make_interval(mins => m.minutes) END,
+              p.at + make_interval(mins => m.minutes), p.idempotency_key, p.request_hash, p.at, p.at, p.dispatch_mode,
+              CASE p.dispatch_mode WHEN 'auto' THEN p.at WHEN 'pool' THEN p.at + make_interval(mins => p.pool_offer_minutes) END
+       FROM p JOIN service_category c ON c.code = p.category_code AND c.active
+            CROSS JOIN LATERAL (SELECT CASE WHEN p.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
+       ORDER BY p.person_id, p.idempotency_key
+       ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+       RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
+                 region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
+     ), ev AS (
+       INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+       SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
+              jsonb_build_object('channel', ins.channel, 'proxy', false, 'urgency', ins.urgency, 'headcount', ins.headcount, 'escalationLevel', ins.escalation_level)
+       FROM ins
+     )
+     SELECT ins.id, ins.address, ins.location_lat, ins.location_lng, ins.region_id, ins.region_path, ins.escalation_level, ins.dispatch_mode,
+            ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
+            c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent, ${people.select('u', 'g')}
+     FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
+  );
+  const writeAll = async (items: readonly OwnOrder[]): Promise<Array<OwnOrderWritten | null>> => {
+    const column = <T>(f: (o: OwnOrder) => T): T[] => items.map(f);
+    const rows = await run(db, statement, [
+      column((o) => o.id),
+      column((o) => o.personId),
+      column((o) => o.body.channel ?? 'miniapp'),
+      column((o) => o.body.categoryCode),
+      column((o) => o.body.description),
+      column((o) => o.body.address ?? null),
+      column((o) => o.body.location?.lat ?? null),
+      column((o) => o.body.location?.lng ?? null),
+      column((o) => o.body.preferredStart ?? null),
+      column((o) => o.body.preferredEnd ?? null),
+      column((o) => o.body.urgency),
+      column((o) => o.body.headcount ?? 1),
+      column((o) => o.idempotencyKey),
+      column((o) => o.requestHash),
+      column((o) => o.at),
+      column((o) => o.poolOfferMinutes),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return items.map((o) => {
+      const w = byId.get(o.id);
+      if (!w) return null;
+      const actor = people.actor(w);
+      const own: OwnWritten = w;
+      const inserted = newRow(
+        {
+          id: o.id,
+          residentId: o.personId,
+          requesterId: o.personId,
+          channel: o.body.channel ?? 'miniapp',
+          categoryCode: o.body.categoryCode,
+          description: o.body.description,
+          address: own.address,
+          lat: own.location_lat,
+          lng: own.location_lng,
+          preferredStart: o.body.preferredStart ?? null,
+          preferredEnd: o.body.preferredEnd ?? null,
+          urgency: o.body.urgency,
+          headcount: o.body.headcount ?? 1,
+          regionId: own.region_id,
+          regionPath: own.region_path,
+          level: own.escalation_level,
+          idempotencyKey: o.idempotencyKey,
+          requestHash: o.requestHash,
+          at: o.at,
+          eventData: '',
+          poolOfferMinutes: o.poolOfferMinutes,
+          dispatchMode: own.dispatch_mode,
+        },
+        w,
+      );
+      const u = actor.user;
+      const place = u.region?.name ?? '';
+      return { actor, row: { ...inserted, region_name: place, community_name: place, resident_name: u.name, resident_phone: u.phone } };
+    });
+  };
+  return groupCommitted(options, writeAll);
 }
 
 /**
@@ -308,9 +453,7 @@ export async function createOrder(
     throw new ForbiddenError('只有居民可以为自己点单。');
   }
   if (proxy && !isStaff(actor)) throw new ForbiddenError('只有网格员、调度员可以代居民下单。');
-  if (body.preferredStart !== undefined && body.preferredEnd !== undefined && Date.parse(body.preferredEnd) <= Date.parse(body.preferredStart)) {
-    throw fieldError('preferredEnd', '结束时间须晚于开始时间');
-  }
+  checkOrderBody(body);
 
   // the person ordering for themself was loaded with their place by the auth hook; a proxy's resident is read
   let resident: ResidentOfOrder;

@@ -1,7 +1,5 @@
 import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { ServiceCategory } from '../catalogue/service-category.entity';
-import { Region } from '../regions/region.entity';
 import { Squad } from '../squads/squad.entity';
 import { User } from '../users/user.entity';
 
@@ -60,12 +58,9 @@ export class ServiceOrder {
   @Column({ type: 'text' })
   channel!: OrderChannel;
 
+  /** A service category's code: kept pointing at one by triggers, not a foreign key (migration GuardOrderReferencesFromParents). */
   @Column({ name: 'category_code', type: 'text' })
   categoryCode!: string;
-
-  @ManyToOne(() => ServiceCategory, { onDelete: 'RESTRICT', nullable: false })
-  @JoinColumn({ name: 'category_code', foreignKeyConstraintName: 'service_order_category_code_fkey' })
-  category?: ServiceCategory;
 
   @Column({ type: 'text' })
   description!: string;
@@ -97,12 +92,9 @@ export class ServiceOrder {
   @Column({ type: 'text', default: 'pending' })
   status!: OrderStatus;
 
+  /** The resident's place: kept pointing at one by triggers, not a foreign key (migration GuardOrderReferencesFromParents). */
   @Column({ name: 'region_id', type: 'uuid' })
   regionId!: string;
-
-  @ManyToOne(() => Region, { onDelete: 'RESTRICT', nullable: false })
-  @JoinColumn({ name: 'region_id', foreignKeyConstraintName: 'service_order_region_id_fkey' })
-  region?: Region;
 
   @Column({ name: 'region_path', type: 'text' })
   regionPath!: string;
@@ -110,12 +102,9 @@ export class ServiceOrder {
   @Column({ name: 'escalation_level', type: 'text' })
   escalationLevel!: EscalationLevel;
 
+  /** The place whose level the order has reached: kept pointing at one by triggers, as `regionId`. */
   @Column({ name: 'scope_region_id', type: 'uuid' })
   scopeRegionId!: string;
-
-  @ManyToOne(() => Region, { onDelete: 'RESTRICT', nullable: false })
-  @JoinColumn({ name: 'scope_region_id', foreignKeyConstraintName: 'service_order_scope_region_id_fkey' })
-  scopeRegion?: Region;
 
   @Column({ name: 'scope_path', type: 'text' })
   scopePath!: string;
