@@ -169,7 +169,6 @@ describe('order creation in batches', () => {
       idempotencyKey: null,
       requestHash: null,
       at: new Date(),
-      eventData: '{}',
       poolOfferMinutes: 10,
       dispatchMode: 'manual',
     });

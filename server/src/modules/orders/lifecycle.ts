@@ -113,8 +113,6 @@ export interface NewOrder {
   idempotencyKey: string | null;
   requestHash: string | null;
   at: Date;
-  /** The `created` event's data (JSON). */
-  eventData: string;
   /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
   poolOfferMinutes: number;
   dispatchMode: DispatchMode;
@@ -123,16 +121,7 @@ export interface NewOrder {
 /** The new order as read back by the statement that wrote it (the names shown with it are known to the caller). */
 export type InsertedOrder = Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>;
 
-/**
- * Orders and their `created` events in ONE statement (data-modifying CTEs over arrays, one element per order),
- * which also reads each category's name and deadline: one round trip and one commit for any number of orders,
- * atomic without a transaction, prepared once per connection. An order whose category is unknown or inactive,
- * or whose Idempotency-Key was used before (or earlier in the same batch), is not written and has no row back.
- * What comes back is only what the database decided (the times it computed, the category's name); the rest of
- * the row is what was written, known already (see \`newRow\`).
- * Rows are inserted in (requester, key) order, so two batches holding the same keys wait for each other in the
- * same order and never deadlock.
- */
+/** What an order's statement answers of each order written: what the database decided. */
 interface Written {
   id: string;
   preferred_start: Date | null;
@@ -145,33 +134,56 @@ interface Written {
   accept_minutes_urgent: number;
 }
 
+/**
+ * The part both order statements share: the orders of the CTE `src` — one row per order, with the columns of a new
+ * order (id, resident_id, requester_id, channel, category_code, description, address, lat, lng, preferred_start,
+ * preferred_end, urgency, headcount, region_id, region_path, escalation_level, idempotency_key, request_hash, at,
+ * pool_offer_minutes, dispatch_mode) — written with their deadlines from the category, and their `created` events
+ * (a proxy order is one whose requester is not its resident). An order whose category is unknown or inactive, or
+ * whose Idempotency-Key was used before (or earlier in the same batch), is not written. Rows go in (requester, key)
+ * order, so two batches holding the same keys wait for each other in the same order and never deadlock.
+ */
+function writeOrdersFrom(src: string): string {
+  return `ins AS (
+     INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
+     SELECT s.id, s.resident_id, s.requester_id, s.channel, s.category_code, s.description, s.address, s.lat, s.lng,
+            s.preferred_start, s.preferred_end, s.urgency, s.headcount, s.region_id, s.region_path, s.escalation_level, s.region_id, s.region_path,
+            CASE WHEN s.escalation_level = 'county' THEN NULL ELSE s.at + make_interval(mins => m.minutes) END,
+            s.at + make_interval(mins => m.minutes), s.idempotency_key, s.request_hash, s.at, s.at, s.dispatch_mode,
+            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END
+     FROM ${src} s JOIN service_category c ON c.code = s.category_code AND c.active
+          CROSS JOIN LATERAL (SELECT CASE WHEN s.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
+     ORDER BY s.requester_id, s.idempotency_key
+     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+     RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
+               region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
+   ), ev AS (
+     INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+     SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
+            jsonb_build_object('channel', ins.channel, 'proxy', ins.resident_id <> ins.requester_id, 'urgency', ins.urgency,
+                               'headcount', ins.headcount, 'escalationLevel', ins.escalation_level)
+     FROM ins
+   )`;
+}
+
+/**
+ * Orders whose resident was read already, and their `created` events, in ONE statement (data-modifying CTEs over
+ * arrays, one element per order; see \`writeOrdersFrom\`), which also reads each category's name: one round trip and
+ * one commit for any number of orders, atomic without a transaction, prepared once per connection. What comes back
+ * is only what the database decided (the times it computed, the category's name); the rest of the row is what was
+ * written, known already (see \`newRow\`).
+ */
 const CREATE = new Statement<Written>(
   'order_create',
   `WITH x AS (
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
                           $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::uuid[], $15::text[], $16::text[],
-                          $17::text[], $18::text[], $19::timestamptz[], $20::jsonb[], $21::int[], $22::text[])
+                          $17::text[], $18::text[], $19::timestamptz[], $20::int[], $21::text[])
        AS x(id, resident_id, requester_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end,
-            urgency, headcount, region_id, region_path, escalation_level, idempotency_key, request_hash, at, event_data,
-            pool_offer_minutes, dispatch_mode)
-   ), ins AS (
-     INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
-       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
-     SELECT x.id, x.resident_id, x.requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
-            x.preferred_start, x.preferred_end, x.urgency, x.headcount, x.region_id, x.region_path, x.escalation_level, x.region_id, x.region_path,
-            CASE WHEN x.escalation_level = 'county' THEN NULL ELSE x.at + make_interval(mins => m.minutes) END,
-            x.at + make_interval(mins => m.minutes), x.idempotency_key, x.request_hash, x.at, x.at, x.dispatch_mode,
-            CASE x.dispatch_mode WHEN 'auto' THEN x.at WHEN 'pool' THEN x.at + make_interval(mins => x.pool_offer_minutes) END
-     FROM x JOIN service_category c ON c.code = x.category_code AND c.active
-          CROSS JOIN LATERAL (SELECT CASE WHEN x.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
-     ORDER BY x.requester_id, x.idempotency_key
-     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
-     RETURNING id, requester_id, created_at, category_code, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
-   ), ev AS (
-     INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
-     SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL, x.event_data FROM ins JOIN x ON x.id = ins.id
-   )
+            urgency, headcount, region_id, region_path, escalation_level, idempotency_key, request_hash, at, pool_offer_minutes, dispatch_mode)
+   ), ${writeOrdersFrom('x')}
    SELECT ins.id, ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
           c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent
    FROM ins JOIN service_category c ON c.code = ins.category_code`,
@@ -200,7 +212,6 @@ export async function insertOrders(on: DataSource | EntityManager, items: readon
     column((o) => o.idempotencyKey),
     column((o) => o.requestHash),
     column((o) => o.at),
-    column((o) => o.eventData),
     column((o) => o.poolOfferMinutes),
     column((o) => o.dispatchMode),
   ]);
@@ -322,7 +333,7 @@ export interface OwnOrderWritten {
  * writes the orders and their `created` events, and answers each order with its person. An order whose person is
  * not such a resident (or no longer exists), whose category is unknown or inactive, or whose Idempotency-Key was
  * used before, is not written: the caller then reads the person as usual and goes through `createOrder`, which
- * says why (or replays the earlier order). Rows go in (person, key) order, as in `insertOrders`.
+ * says why (or replays the earlier order).
  */
 export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (order: OwnOrder) => Promise<OwnOrderWritten | null> {
   const people = new ActorRows(db);
@@ -335,34 +346,15 @@ export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (orde
          AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
               idempotency_key, request_hash, at, pool_offer_minutes)
      ), p AS (
-       SELECT x.*, u.region_id, g.path,
-              CASE WHEN g.level IN ('grid', 'community', 'town') THEN g.level ELSE 'county' END AS level,
-              COALESCE(x.address, u.address) AS at_address,
-              CASE WHEN x.lat IS NOT NULL THEN x.lat WHEN u.location_lng IS NOT NULL THEN u.location_lat END AS at_lat,
-              CASE WHEN x.lat IS NOT NULL THEN x.lng WHEN u.location_lat IS NOT NULL THEN u.location_lng END AS at_lng,
-              COALESCE(g.effective_dispatch_mode, 'manual') AS dispatch_mode
+       SELECT x.id, x.person_id AS resident_id, x.person_id AS requester_id, x.channel, x.category_code, x.description,
+              COALESCE(x.address, u.address) AS address,
+              CASE WHEN x.lat IS NOT NULL THEN x.lat WHEN u.location_lng IS NOT NULL THEN u.location_lat END AS lat,
+              CASE WHEN x.lat IS NOT NULL THEN x.lng WHEN u.location_lat IS NOT NULL THEN u.location_lng END AS lng,
+              x.preferred_start, x.preferred_end, x.urgency, x.headcount, u.region_id, g.path AS region_path,
+              CASE WHEN g.level IN ('grid', 'community', 'town') THEN g.level ELSE 'county' END AS escalation_level,
+              x.idempotency_key, x.request_hash, x.at, x.pool_offer_minutes, COALESCE(g.effective_dispatch_mode, 'manual') AS dispatch_mode
        FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) JOIN region g ON g.id = u.region_id
-     ), ins AS (
-       INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
-         preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-         escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
-       SELECT p.id, p.person_id, p.person_id, p.channel, p.category_code, p.description, p.at_address, p.at_lat, p.at_lng,
-              p.preferred_start, p.preferred_end, p.urgency, p.headcount, p.region_id, p.path, p.level, p.region_id, p.path,
-              CASE WHEN p.level = 'county' THEN NULL ELSE p.at + make_interval(mins => m.minutes) END,
-              p.at + make_interval(mins => m.minutes), p.idempotency_key, p.request_hash, p.at, p.at, p.dispatch_mode,
-              CASE p.dispatch_mode WHEN 'auto' THEN p.at WHEN 'pool' THEN p.at + make_interval(mins => p.pool_offer_minutes) END
-       FROM p JOIN service_category c ON c.code = p.category_code AND c.active
-            CROSS JOIN LATERAL (SELECT CASE WHEN p.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
-       ORDER BY p.person_id, p.idempotency_key
-       ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
-       RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
-                 region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
-     ), ev AS (
-       INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
-       SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
-              jsonb_build_object('channel', ins.channel, 'proxy', false, 'urgency', ins.urgency, 'headcount', ins.headcount, 'escalationLevel', ins.escalation_level)
-       FROM ins
-     )
+     ), ${writeOrdersFrom('p')}
      SELECT ins.id, ins.address, ins.location_lat, ins.location_lng, ins.region_id, ins.region_path, ins.escalation_level, ins.dispatch_mode,
             ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
             c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent, ${people.select('u', 'g')}
@@ -415,7 +407,6 @@ export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (orde
           idempotencyKey: o.idempotencyKey,
           requestHash: o.requestHash,
           at: o.at,
-          eventData: '',
           poolOfferMinutes: o.poolOfferMinutes,
           dispatchMode: own.dispatch_mode,
         },
@@ -504,7 +495,6 @@ export async function createOrder(
     idempotencyKey: idempotencyKey ?? null,
     requestHash: hash,
     at: now,
-    eventData: JSON.stringify({ channel, proxy, urgency: body.urgency, headcount, escalationLevel: level }),
     poolOfferMinutes,
     dispatchMode: resident.dispatchMode,
   });
