@@ -21,6 +21,7 @@ import { presentOrders } from '../server/src/modules/orders/present';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/src';
+import { openLoop, type LoadSummary } from './open-loop';
 
 /**
  * `pnpm bench:orders` — order creation and concurrent accepts, against a bare Fastify + pg INSERT as the ceiling.
@@ -31,15 +32,24 @@ import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/s
  *   - a forked child (`--serve`): the real application (buildApp with production settings, logging off, no
  *     escalation sweep) and the bare ceiling app (Fastify without plugins, one INSERT), each with a pool of
  *     config.dbPoolSize connections on the same database, measured one after the other.
- * Every scenario gets the same connections, warm-up and duration, and the ceiling gets the same request bytes as
- * order creation (token, Idempotency-Key, body), so the difference is what the application does with them.
+ * Every scenario gets the same warm-up and duration, and the ceiling gets the same request bytes as order creation
+ * (token, Idempotency-Key, body), so the difference is what the application does with them.
  *
- * Scenarios: the ceiling; order creation flat out (the ratio); order creation offered half the ceiling's rate (the
- * p99 "at that load" — run only when flat out it comes near that rate); the accept race (BENCH_RACERS volunteers
- * of the order's grid press accept on each open order at the same moment: one 200, the others 409).
+ * Capacity, not one load level: the ceiling and order creation are each measured at several client counts
+ * (BENCH_CONNECTIONS, 10,20,40,80), in pairs (the ceiling, then creation, at each count, so a noisy minute hits
+ * both), and each side's capacity is its best rate over the sweep. One count alone favours one side: at 20 clients
+ * the bare INSERT already keeps the machine busy, while creation, which writes concurrent orders together (one
+ * statement and one commit for all of them), is still short of company; with more clients the ceiling gains little
+ * and creation gains most. Every pair is printed, so the ratio at each count stays visible.
  *
- * Knobs (environment): BENCH_CONNECTIONS (20), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_RESIDENTS (4000),
- * BENCH_VOLUNTEERS (200), BENCH_HISTORY (20000 past orders), BENCH_RACERS (4), DB_POOL_SIZE (the app's, 10). For finding where the time goes:
+ * Scenarios: the sweep (the ratio of the two capacities); order creation offered half the ceiling's capacity at the
+ * client count where creation peaked (the p99 "at that load" — run only when flat out it comes near that rate); the
+ * accept race (BENCH_RACERS volunteers of the order's grid press accept on each open order at the same moment: one
+ * 200, the others 409; BENCH_RACE_CONNECTIONS clients).
+ *
+ * Knobs (environment): BENCH_CONNECTIONS (10,20,40,80), BENCH_RACE_CONNECTIONS (20), BENCH_WARMUP (3 s),
+ * BENCH_DURATION (10 s), BENCH_RESIDENTS (4000), BENCH_VOLUNTEERS (200), BENCH_HISTORY (20000 past orders),
+ * BENCH_RACERS (4), DB_POOL_SIZE (the app's, 10). For finding where the time goes:
  * BENCH_PROFILE=1 (statements per request, pg_stat_statements, and order creation with the same SQL on the bare
  * server, unnamed and prepared), BENCH_CPU_PROF=<dir> (a V8 profile of the server process per measured run),
  * BENCH_LOG_LEVEL=error (the API's log, to see behind an unexpected 5xx).
@@ -48,6 +58,7 @@ import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/s
 const DATABASE = 'bangbang_bench';
 const CATEGORY = 'medicine_delivery';
 const ORDER_BODY = JSON.stringify({ categoryCode: CATEGORY, description: '帮忙去药店取降压药，放在门口即可', urgency: 'normal' });
+const orderBodyBytes = Buffer.byteLength(ORDER_BODY);
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;
 
@@ -275,6 +286,15 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (running ??= fn());
 }
 
+/** A comma-separated list of integers, in the order given, without repeats. */
+function intListSetting(name: string, fallback: number[], min: number): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw.split(',').map((part) => Number(part.trim()));
+  if (list.some((n) => !Number.isInteger(n) || n < min)) throw new Error(`${name} must be integers >= ${min}, separated by commas, got "${raw}"`);
+  return [...new Set(list)];
+}
+
 function intSetting(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
@@ -356,11 +376,16 @@ function machineBusyMs(): number {
 
 interface Measured {
   name: string;
-  result: autocannon.Result;
+  /** autocannon's client connections. */
+  connections: number;
+  result: LoadSummary;
   /** Every status seen, warm-up included (for checking the database against the answers). */
   allStatuses: Map<number, number>;
   perRequest: { queries: number; queryMs: number; serverCpuMs: number; pgCpuMs: number; loadCpuMs: number; machineMs: number };
   serverElu: number;
+  /** Checkpoints begun and autovacuum/autoanalyze passes during the measured run. */
+  checkpoints: number;
+  autovacuums: number;
   /** BENCH_PROFILE=1: statements per request, most time first: [statement, per request, ms per request]. */
   statements: Array<[string, number, number]>;
   /** BENCH_PROFILE=1, from pg_stat_statements: [statement, per request, planning ms per call, execution ms per call]. */
@@ -384,7 +409,8 @@ function fmt(n: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
-  const connections = intSetting('BENCH_CONNECTIONS', 20, 1);
+  const sweep = intListSetting('BENCH_CONNECTIONS', [10, 20, 40, 80], 1);
+  const raceConnections = intSetting('BENCH_RACE_CONNECTIONS', 20, 1);
   const warmup = intSetting('BENCH_WARMUP', 3, 0);
   const duration = intSetting('BENCH_DURATION', 10, 1);
   const residentCount = intSetting('BENCH_RESIDENTS', 4000, 1);
@@ -543,7 +569,7 @@ async function main(): Promise<void> {
     );
     out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
     out(
-      `settings: ${connections} connections, ${warmup} s warm-up + ${duration} s measured per scenario; DB pool ${ready.poolSize} connections for the app and for the ceiling; ` +
+      `settings: ${sweep.join('/')} client connections for the ceiling and for creation, ${raceConnections} for the accept race; ${warmup} s warm-up + ${duration} s measured per scenario; DB pool ${ready.poolSize} connections for the app and for the ceiling; ` +
         `${residents.length} residents, ${volunteers.length} on-duty volunteers in ${grids.length} grids, ${fmt(historyCount)} past orders; ${racers} volunteers race for each order`,
     );
     out();
@@ -561,17 +587,38 @@ async function main(): Promise<void> {
           else resolve(result);
         });
       });
-    const scenario = async (name: string, opts: Omit<autocannon.Options, 'duration' | 'connections'>): Promise<Measured> => {
-      note(`${name}: ${warmup} s warm-up, ${duration} s measured`);
+    /** PostgreSQL's own work that can stall a run: checkpoints begun, autovacuum/autoanalyze passes over the tables. */
+    const housekeeping = async () => {
+      const row = (
+        await q.query<{ checkpoints: string; autovacuums: string }>(
+          `SELECT (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints,
+                  (SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_user_tables) AS autovacuums`,
+        )
+      ).rows[0];
+      return { checkpoints: Number(row?.checkpoints ?? 0), autovacuums: Number(row?.autovacuums ?? 0) };
+    };
+    /** Flat out: `connections` clients, each sending its next request when its last one is answered. */
+    const flatOut =
+      (opts: Omit<autocannon.Options, 'duration' | 'connections'>, connections: number) =>
+      async (seconds: number): Promise<LoadSummary> => {
+        const r = await cannonRun({ ...opts, connections, duration: seconds });
+        const statuses = statusCounts(r);
+        return { rate: r.requests.mean, total: r.requests.total, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, statuses, non2xx: r.non2xx, errors: r.errors };
+      };
+    /** A scenario: a warm-up, then a measured run of `run` with the server's and the machine's counters around it. */
+    const scenario = async (name: string, connections: number, run: (seconds: number) => Promise<LoadSummary>): Promise<Measured> => {
+      note(`${name}: ${connections} connections, ${warmup} s warm-up, ${duration} s measured`);
       const all = new Map<number, number>();
-      if (warmup > 0) addCounts(all, statusCounts(await cannonRun({ ...opts, connections, duration: warmup })));
+      if (warmup > 0) addCounts(all, (await run(warmup)).statuses);
       if (profiling) await q.query('SELECT pg_stat_statements_reset()');
       const before = await srv.call<ServerStats>({ kind: 'stats' });
+      const housekeepingBefore = await housekeeping();
       const pgBefore = postgresCpuMs(pgDir);
       const machineBefore = machineBusyMs();
       const loadBefore = process.cpuUsage();
       if (cpuProfileDir) await srv.call({ kind: 'profile', start: true });
-      const result = await cannonRun({ ...opts, connections, duration });
+      const result = await run(duration);
+      if (stopping) throw new Error('interrupted');
       if (cpuProfileDir) {
         const file = path.join(cpuProfileDir, `${name.replace(/[^\w]+/g, '-')}.cpuprofile`);
         await srv.call({ kind: 'profile', start: false, file });
@@ -581,6 +628,7 @@ async function main(): Promise<void> {
       const machine = machineBusyMs() - machineBefore;
       const pgCpu = postgresCpuMs(pgDir) - pgBefore;
       const after = await srv.call<ServerStats>({ kind: 'stats' });
+      const housekeepingAfter = await housekeeping();
       const inDatabase = profiling
         ? (
             await q.query<{ query: string; calls: string; plan: number; exec: number }>(
@@ -590,13 +638,14 @@ async function main(): Promise<void> {
             )
           ).rows
         : [];
-      const n = Math.max(1, result.requests.total);
+      const n = Math.max(1, result.total);
       const idle = after.elu.idle - before.elu.idle;
       const active = after.elu.active - before.elu.active;
       return {
         name,
+        connections,
         result,
-        allStatuses: addCounts(all, statusCounts(result)),
+        allStatuses: addCounts(all, result.statuses),
         perRequest: {
           queries: (after.queries - before.queries) / n,
           queryMs: (after.queryMs - before.queryMs) / n,
@@ -606,6 +655,8 @@ async function main(): Promise<void> {
           machineMs: machine / n,
         },
         serverElu: active / Math.max(1, idle + active),
+        checkpoints: housekeepingAfter.checkpoints - housekeepingBefore.checkpoints,
+        autovacuums: housekeepingAfter.autovacuums - housekeepingBefore.autovacuums,
         statements: Object.entries(after.byStatement)
           .map(([text, [count, ms]]): [string, number, number] => {
             const [c0, ms0] = before.byStatement[text] ?? [0, 0];
@@ -633,20 +684,44 @@ async function main(): Promise<void> {
       requests: [{ method: 'POST', body: ORDER_BODY, setupRequest: asResident }],
     });
 
-    const ceiling = await scenario('bare ceiling', post(`${ready.ceilingUrl}/ceiling`));
-    const create = await scenario('create order', post(`${ready.appUrl}${ORDERS_PATH}`));
-    const lean = profiling ? await scenario('lean create', post(`${ready.ceilingUrl}/lean`)) : undefined;
-    const leanPrepared = profiling ? await scenario('lean create, prepared', post(`${ready.ceilingUrl}/lean-prepared`)) : undefined;
-    // "p99 under 50 ms at that load": order creation offered exactly half the ceiling's rate, not as fast as it goes
-    const targetRate = Math.max(1, Math.round(ceiling.result.requests.mean * TARGET_RATIO));
+    // the sweep: at each client count the ceiling, then creation; each side's capacity is its best rate
+    const pairs: Array<{ connections: number; ceiling: Measured; create: Measured }> = [];
+    for (const c of sweep) {
+      const ceilingAt = await scenario(`bare ceiling, ${c} clients`, c, flatOut(post(`${ready.ceilingUrl}/ceiling`), c));
+      const createAt = await scenario(`create order, ${c} clients`, c, flatOut(post(`${ready.appUrl}${ORDERS_PATH}`), c));
+      pairs.push({ connections: c, ceiling: ceilingAt, create: createAt });
+    }
+    const best = (pick: (p: (typeof pairs)[number]) => Measured) =>
+      pairs.map(pick).reduce((a, b) => (b.result.rate > a.result.rate ? b : a));
+    const ceiling = best((p) => p.ceiling);
+    const create = best((p) => p.create);
+    const lean = profiling ? await scenario('lean create', create.connections, flatOut(post(`${ready.ceilingUrl}/lean`), create.connections)) : undefined;
+    const leanPrepared = profiling
+      ? await scenario('lean create, prepared', create.connections, flatOut(post(`${ready.ceilingUrl}/lean-prepared`), create.connections))
+      : undefined;
+    // "p99 under 50 ms at that load": order creation offered exactly half the ceiling's capacity, evenly spread (an
+    // open loop, see openLoop), over at most as many connections as the sweep's largest client count
+    const targetRate = Math.max(1, Math.round(ceiling.result.rate * TARGET_RATIO));
     // (pointless when flat out it does not come near that rate: it would only measure the queue)
-    const reachable = create.result.requests.mean >= targetRate * 0.9;
-    const paced = reachable ? await scenario(`create at ${fmt(targetRate)}/s`, { ...post(`${ready.appUrl}${ORDERS_PATH}`), overallRate: targetRate }) : undefined;
+    const reachable = create.result.rate >= targetRate * 0.9;
+    const offered = (url: string) => (seconds: number) =>
+      openLoop(url, targetRate, seconds, Math.max(...sweep), () => {
+        const token = residentTokens[nextResident++ % residentTokens.length]!;
+        return {
+          method: 'POST',
+          path: new URL(url).pathname,
+          headers: { 'content-type': 'application/json', 'content-length': String(orderBodyBytes), authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
+          body: ORDER_BODY,
+        };
+      });
+    // the same offered load on the bare ceiling: what the sender, the machine and PostgreSQL add to any p99 at this rate
+    const pacedCeiling = reachable ? await scenario(`ceiling at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.ceilingUrl}/ceiling`)) : undefined;
+    const paced = reachable ? await scenario(`create at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.appUrl}${ORDERS_PATH}`)) : undefined;
 
     // ---- the accept race: open orders at grid level, enough for the run; `racers` volunteers of the grid each
     // press accept on every order, one after the other in the request sequence, so on different connections at once
     // accepts cost about what creation costs (both a few statements): 4 times creation's pace leaves room to spare
-    const needed = Math.max(2_000, Math.ceil((create.result.requests.mean * 4 * (warmup + duration)) / racers));
+    const needed = Math.max(2_000, Math.ceil((create.result.rate * 4 * (warmup + duration)) / racers));
     const batchStarted = performance.now();
     const orders = (
       await q.query<{ id: string; region_id: string }>(
@@ -682,11 +757,11 @@ async function main(): Promise<void> {
       const token = team[(k + (i % racers)) % team.length]!;
       return { ...req, path: `${ORDERS_PATH}/${order.id}/accept`, headers: { ...req.headers, authorization: `Bearer ${token}` } };
     };
-    const accept = await scenario('accept race', {
-      url: ready.appUrl,
-      method: 'POST',
-      requests: [{ method: 'POST', setupRequest: racer }],
-    });
+    const accept = await scenario(
+      'accept race',
+      raceConnections,
+      flatOut({ url: ready.appUrl, method: 'POST', requests: [{ method: 'POST', setupRequest: racer }] }, raceConnections),
+    );
 
     // ---- the database must agree with the answers
     const acceptedOrders = Number(
@@ -703,7 +778,8 @@ async function main(): Promise<void> {
     const keyedOrders = Number((await q.query<{ n: string }>(`SELECT count(*) AS n FROM service_order WHERE idempotency_key IS NOT NULL`)).rows[0]?.n);
 
     // a 5xx is a failure of the server or the database, never an expected outcome: show the database's side
-    const rows = [ceiling, create, ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : []), accept];
+    const swept = pairs.flatMap((p) => [p.ceiling, p.create]);
+    const rows = [...swept, ...(pacedCeiling ? [pacedCeiling] : []), ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : []), accept];
     if (rows5xx(rows)) {
       const log = readFileSync(path.join(pgDir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n');
       process.stderr.write(`some answers were 5xx; the end of PostgreSQL's log:\n${log}\n(BENCH_LOG_LEVEL=error shows the API's side)\n`);
@@ -711,25 +787,33 @@ async function main(): Promise<void> {
 
     // ---- the report
     const labels: Record<string, string> = {
-      'bare ceiling': 'ceiling: bare Fastify + pg INSERT',
-      'create order': 'POST /api/v1/orders (create, flat out)',
+      ...Object.fromEntries(
+        pairs.flatMap((p) => [
+          [p.ceiling.name, 'ceiling: bare Fastify + pg INSERT'],
+          [p.create.name, 'POST /api/v1/orders (create, flat out)'],
+        ]),
+      ),
+      [`ceiling at ${fmt(targetRate)}/s`]: `ceiling: bare INSERT (offered ${fmt(targetRate)}/s)`,
       [`create at ${fmt(targetRate)}/s`]: `POST /api/v1/orders (offered ${fmt(targetRate)}/s)`,
       'accept race': 'POST /api/v1/orders/:id/accept',
       'lean create': 'diagnostic: same SQL, bare Fastify + pg',
       'lean create, prepared': 'diagnostic: same SQL, prepared',
     };
     const statusText = (m: Measured) =>
-      [...statusCounts(m.result).entries()]
+      [...m.result.statuses.entries()]
         .sort(([a], [b]) => a - b)
         .map(([code, count]) => `${code}: ${fmt(count)}`)
         .join(', ') + (m.result.errors > 0 ? `, errors: ${fmt(m.result.errors)}` : '');
     const table = [
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'statuses'],
+      ['scenario', 'clients', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-2xx', 'statuses'],
       ...rows.map((m) => [
         labels[m.name] ?? m.name,
-        fmt(m.result.requests.mean),
-        fmt(m.result.latency.p50, 1),
-        fmt(m.result.latency.p99, 1),
+        String(m.connections),
+        fmt(m.result.rate),
+        fmt(m.result.p50, 1),
+        fmt(m.result.p90, 1),
+        fmt(m.result.p99, 1),
+        fmt(m.result.max, 1),
         fmt(m.result.non2xx),
         statusText(m),
       ]),
@@ -741,35 +825,42 @@ async function main(): Promise<void> {
     for (const r of table.slice(1)) out(line(r));
     out();
 
-    const ratio = create.result.requests.mean / ceiling.result.requests.mean;
-    out(`order creation / ceiling: ${fmt(create.result.requests.mean)} / ${fmt(ceiling.result.requests.mean)} req/s = ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`);
+    out(
+      `same clients, creation / ceiling: ${pairs.map((p) => `${p.connections}: ${(p.create.result.rate / p.ceiling.result.rate).toFixed(2)}`).join(', ')}`,
+    );
+    const ratio = create.result.rate / ceiling.result.rate;
+    out(
+      `capacities (best rate over ${sweep.join('/')} clients): order creation ${fmt(create.result.rate)} req/s (${create.connections} clients) / ` +
+        `ceiling ${fmt(ceiling.result.rate)} req/s (${ceiling.connections} clients) = ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`,
+    );
     let met = false;
     if (paced) {
-      const p99 = paced.result.latency.p99;
+      const p99 = paced.result.p99;
       // it kept up when it served what it was offered (autocannon's per-second pacing is a little uneven)
-      const keptUp = paced.result.requests.mean >= targetRate * 0.95;
+      const keptUp = paced.result.rate >= targetRate * 0.95;
       met = ratio >= TARGET_RATIO && keptUp && p99 < TARGET_P99_MS;
       out(
-        `at ${fmt(targetRate)} req/s offered (half the ceiling): served ${fmt(paced.result.requests.mean)} req/s${keptUp ? '' : ' (did not keep up)'}, p99 ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`,
+        `at ${fmt(targetRate)} req/s offered (half the ceiling), evenly spread over at most ${paced.connections} connections: served ${fmt(paced.result.rate)} req/s${keptUp ? '' : ' (did not keep up)'}, p99 ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`,
       );
     } else {
-      out(`at ${fmt(targetRate)} req/s (half the ceiling): not run — flat out, order creation does not come near that rate; its p99 flat out: ${fmt(create.result.latency.p99, 1)} ms`);
+      out(`at ${fmt(targetRate)} req/s (half the ceiling): not run — flat out, order creation does not come near that rate; its p99 flat out: ${fmt(create.result.p99, 1)} ms`);
     }
     out(`target (>= ${TARGET_RATIO} of the ceiling, p99 < ${TARGET_P99_MS} ms at that load): ${met ? 'MET' : 'NOT MET'}`);
-    const ok = statusCounts(accept.result).get(200) ?? 0;
-    const lost = statusCounts(accept.result).get(409) ?? 0;
+    const ok = accept.result.statuses.get(200) ?? 0;
+    const lost = accept.result.statuses.get(409) ?? 0;
     out(
       `accept race: ${fmt(ok)} accepted (200), ${fmt(lost)} refused (409 该需求已被接单 — the correct answer for the other ${racers - 1} racers)` +
         `; ${fmt(ok + lost > 0 ? (ok + lost) / racers : 0)} orders raced for in the measured run`,
     );
     const okAll = accept.allStatuses.get(200) ?? 0;
-    const creating = [create, ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : [])];
+    const creating = [...pairs.map((p) => p.create), ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : [])];
     const createdAll = creating.reduce((sum, m) => sum + (m.allStatuses.get(201) ?? 0) + (m.allStatuses.get(200) ?? 0), 0);
     // autocannon stops with up to `connections` requests in flight per run (warm-up and measured): the server
     // completes them, nobody counts their answers
     const runs = warmup > 0 ? 2 : 1;
-    const inFlight = (written: number, answered: number, scenarios: number) => written >= answered && written - answered <= scenarios * runs * connections;
-    const consistent = doubles === 0 && inFlight(acceptedOrders, okAll, 1) && inFlight(keyedOrders, createdAll, creating.length);
+    const inFlight = (written: number, answered: number, scenarios: Measured[]) =>
+      written >= answered && written - answered <= scenarios.reduce((sum, m) => sum + runs * m.connections, 0);
+    const consistent = doubles === 0 && inFlight(acceptedOrders, okAll, [accept]) && inFlight(keyedOrders, createdAll, creating);
     out(
       `database check (warm-up included): ${fmt(acceptedOrders)} orders accepted for ${fmt(okAll)} answers 200, ${doubles} orders with two holders; ` +
         `${fmt(keyedOrders)} orders created for ${fmt(createdAll)} answers 201 (the difference: requests in flight when autocannon stopped) — ${consistent ? 'consistent' : 'INCONSISTENT'}`,
@@ -778,9 +869,10 @@ async function main(): Promise<void> {
     out();
     out('where the time goes, per request (server = the API process; PostgreSQL = its processes; load = autocannon; machine = all cores, other processes included):');
     const profile = [
-      ['scenario', 'DB round trips', 'DB wait ms', 'server CPU ms', 'PostgreSQL CPU ms', 'load CPU ms', 'machine CPU ms', 'server event loop busy'],
+      ['scenario', 'clients', 'DB round trips', 'DB wait ms', 'server CPU ms', 'PostgreSQL CPU ms', 'load CPU ms', 'machine CPU ms', 'server event loop busy', 'checkpoints', 'autovacuum'],
       ...rows.map((m) => [
-        m.name,
+        m.name.replace(/, \d+ clients$/, ''),
+        String(m.connections),
         m.perRequest.queries.toFixed(2),
         m.perRequest.queryMs.toFixed(2),
         m.perRequest.serverCpuMs.toFixed(3),
@@ -788,6 +880,8 @@ async function main(): Promise<void> {
         m.perRequest.loadCpuMs.toFixed(3),
         m.perRequest.machineMs.toFixed(3),
         `${Math.round(m.serverElu * 100)}%`,
+        String(m.checkpoints),
+        String(m.autovacuums),
       ]),
     ];
     const pw = profile[0]!.map((_, c) => Math.max(...profile.map((r) => r[c]!.length)));
