@@ -1,4 +1,4 @@
-import { Coalescer, onPool, type BatchAnswer } from '../../server/src/db/coalescer';
+import { Coalescer, oneBatchAtATime, onPool, type BatchAnswer } from '../../server/src/db/coalescer';
 
 /**
  * The group-commit queue on its own: what goes into which batch, and that every caller gets its own answer.
@@ -110,5 +110,25 @@ describe('Coalescer (group commit)', () => {
     expect(onPool(10, 50)).toEqual({ maxBatch: 50, maxInFlight: 5 });
     expect(onPool(1, 50)).toEqual({ maxBatch: 50, maxInFlight: 1 });
     expect(() => new Coalescer(async () => [], { maxBatch: 0, maxInFlight: 1 })).toThrow();
+  });
+
+  it('for writes: one batch at a time, and what arrives meanwhile leaves together as soon as it answers', async () => {
+    expect(oneBatchAtATime(100)).toEqual({ maxBatch: 100, maxInFlight: 1 });
+    const sizes: number[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const c = new Coalescer<number, number>(async (items) => {
+      sizes.push(items.length);
+      if (sizes.length === 1) await first;
+      return items.map((i) => ({ ok: true as const, value: i * 2 }));
+    }, oneBatchAtATime(100));
+    const a = c.submit(1);
+    await new Promise((r) => setImmediate(r));
+    const rest = [2, 3, 4, 5].map((i) => c.submit(i));
+    await new Promise((r) => setImmediate(r));
+    expect(sizes).toEqual([1]);
+    release();
+    expect(await Promise.all([a, ...rest])).toEqual([2, 4, 6, 8, 10]);
+    expect(sizes).toEqual([1, 4]);
   });
 });

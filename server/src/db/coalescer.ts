@@ -28,6 +28,19 @@ export function onPool(poolSize: number, maxBatch: number): CoalescerOptions {
   return { maxBatch, maxInFlight: Math.max(1, Math.floor(poolSize / 2)) };
 }
 
+/**
+ * For writes: one batch in PostgreSQL at a time (per kind of write, per process); whatever arrives meanwhile leaves
+ * together the moment it commits. A batch of orders contends with any other running beside it for the same index
+ * pages and WAL, and each extra batch in flight splits the waiting items into smaller, dearer statements. Measured
+ * on bench:orders with an evenly spread load at half the ceiling: 0.06–0.10 statements and 0.33–0.34 ms of machine CPU
+ * per order with one batch in flight, 0.13–0.14 and 0.38–0.50 ms with two, 0.20 and 0.44–0.54 ms with five. It never
+ * limits throughput: one process answers a few thousand requests a second, and a batch of `maxBatch` every few
+ * milliseconds carries far more.
+ */
+export function oneBatchAtATime(maxBatch: number): CoalescerOptions {
+  return { maxBatch, maxInFlight: 1 };
+}
+
 /** What a batch answers for each of its items, in the items' order: the item's value, or the error for that item alone. */
 export type BatchAnswer<O> = ReadonlyArray<{ ok: true; value: O } | { ok: false; error: unknown }>;
 
