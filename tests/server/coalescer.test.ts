@@ -1,4 +1,4 @@
-import { Coalescer, oneBatchAtATime, onPool, type BatchAnswer } from '../../server/src/db/coalescer';
+import { Coalescer, onPool, twoBatchesAtATime, type BatchAnswer } from '../../server/src/db/coalescer';
 
 /**
  * The group-commit queue on its own: what goes into which batch, and that every caller gets its own answer.
@@ -112,23 +112,26 @@ describe('Coalescer (group commit)', () => {
     expect(() => new Coalescer(async () => [], { maxBatch: 0, maxInFlight: 1 })).toThrow();
   });
 
-  it('for writes: one batch at a time, and what arrives meanwhile leaves together as soon as it answers', async () => {
-    expect(oneBatchAtATime(100)).toEqual({ maxBatch: 100, maxInFlight: 1 });
+  it('for writes: two batches at a time, and what arrives meanwhile leaves together as soon as one answers', async () => {
+    expect(twoBatchesAtATime(100)).toEqual({ maxBatch: 100, maxInFlight: 2 });
     const sizes: number[] = [];
     let release!: () => void;
-    const first = new Promise<void>((r) => (release = r));
+    const held = new Promise<void>((r) => (release = r));
     const c = new Coalescer<number, number>(async (items) => {
       sizes.push(items.length);
-      if (sizes.length === 1) await first;
+      if (sizes.length <= 2) await held;
       return items.map((i) => ({ ok: true as const, value: i * 2 }));
-    }, oneBatchAtATime(100));
-    const a = c.submit(1);
-    await new Promise((r) => setImmediate(r));
-    const rest = [2, 3, 4, 5].map((i) => c.submit(i));
-    await new Promise((r) => setImmediate(r));
-    expect(sizes).toEqual([1]);
+    }, twoBatchesAtATime(100));
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = c.submit(1);
+    await turn();
+    const second = c.submit(2);
+    await turn();
+    const rest = [3, 4, 5].map((i) => c.submit(i));
+    await turn();
+    expect(sizes).toEqual([1, 1]);
     release();
-    expect(await Promise.all([a, ...rest])).toEqual([2, 4, 6, 8, 10]);
-    expect(sizes).toEqual([1, 4]);
+    expect(await Promise.all([first, second, ...rest])).toEqual([2, 4, 6, 8, 10]);
+    expect(sizes).toEqual([1, 1, 3]);
   });
 });

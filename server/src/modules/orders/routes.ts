@@ -21,7 +21,7 @@ import { validateBody, validateQuery } from '../../http/validate';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
 import { autoDispatchIfDue, autoDispatchLocked, autoDispatchOptions } from '../matching/auto-dispatch';
-import { oneBatchAtATime } from '../../db/coalescer';
+import { twoBatchesAtATime } from '../../db/coalescer';
 import * as lifecycle from './lifecycle';
 import { loadAssignments, loadOrder, orderPage } from './order-row';
 import { presentOrders } from './present';
@@ -48,8 +48,8 @@ export async function presentOne(m: EntityManager, v: Viewer, id: string): Promi
 export default async function orderRoutes(app: FastifyInstance): Promise<void> {
   const viewer = (m: EntityManager, request: FastifyRequest) => loadViewer(m, requireActor(request), app.clock());
   // 点单 under load: the orders of concurrent requests are written together (group commit, see orderWriter)
-  const writeOrder = lifecycle.orderWriter(app.db, oneBatchAtATime(100));
-  const writeOwnOrder = lifecycle.ownOrderWriter(app.db, oneBatchAtATime(100));
+  const writeOrder = lifecycle.orderWriter(app.db, twoBatchesAtATime(100));
+  const writeOwnOrder = lifecycle.ownOrderWriter(app.db, twoBatchesAtATime(100));
 
   app.post(
     ORDERS_PATH,
