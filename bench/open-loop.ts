@@ -61,6 +61,8 @@ export async function openLoop(url: string, rate: number, durationS: number, max
       res.on('end', () => finish(true));
       res.on('error', () => finish(false));
     });
+    // a request unanswered after 30 s counts as an error rather than holding the run open
+    req.setTimeout(30_000, () => req.destroy(new Error('no answer in 30 s')));
     req.on('error', () => finish(false));
     req.end(r.body);
   };
