@@ -673,10 +673,11 @@ async function main(): Promise<void> {
 
     // the same request bytes for the ceiling and for order creation: a resident's token, a fresh Idempotency-Key
     let nextResident = 0;
-    const asResident = (req: autocannon.Request): autocannon.Request => {
-      const token = residentTokens[nextResident++ % residentTokens.length]!;
-      return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() } };
-    };
+    const residentHeaders = () => ({
+      authorization: `Bearer ${residentTokens[nextResident++ % residentTokens.length]!}`,
+      'idempotency-key': randomUUID(),
+    });
+    const asResident = (req: autocannon.Request): autocannon.Request => ({ ...req, headers: { ...req.headers, ...residentHeaders() } });
     const post = (url: string): Omit<autocannon.Options, 'duration' | 'connections'> => ({
       url,
       method: 'POST',
@@ -705,15 +706,12 @@ async function main(): Promise<void> {
     // (pointless when flat out it does not come near that rate: it would only measure the queue)
     const reachable = create.result.rate >= targetRate * 0.9;
     const offered = (url: string) => (seconds: number) =>
-      openLoop(url, targetRate, seconds, Math.max(...sweep), () => {
-        const token = residentTokens[nextResident++ % residentTokens.length]!;
-        return {
-          method: 'POST',
-          path: new URL(url).pathname,
-          headers: { 'content-type': 'application/json', 'content-length': String(orderBodyBytes), authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
-          body: ORDER_BODY,
-        };
-      });
+      openLoop(url, targetRate, seconds, Math.max(...sweep), () => ({
+        method: 'POST',
+        path: new URL(url).pathname,
+        headers: { 'content-type': 'application/json', 'content-length': String(orderBodyBytes), ...residentHeaders() },
+        body: ORDER_BODY,
+      }));
     // the same offered load on the bare ceiling: what the sender, the machine and PostgreSQL add to any p99 at this rate
     const pacedCeiling = reachable ? await scenario(`ceiling at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.ceilingUrl}/ceiling`)) : undefined;
     const paced = reachable ? await scenario(`create at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.appUrl}${ORDERS_PATH}`)) : undefined;

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import type { OrderDto } from '@bangbang/shared';
 import { Text, View } from '@tarojs/components';
 
 /** One labelled line of an order's details on the staff and volunteer pages (需求、居民、地址…). */
@@ -8,5 +9,18 @@ export function DetailRow({ label, className, children }: { label: string; class
       <Text className='staff-detail__label'>{label}</Text>
       <Text className='staff-detail__value'>{children}</Text>
     </View>
+  );
+}
+
+/** Who the order is for and where: the resident (with the phone when the caller may see it) and the address. */
+export function ResidentRows({ order }: { order: Pick<OrderDto, 'resident' | 'address' | 'regionName'> }) {
+  return (
+    <>
+      <DetailRow label='居民'>
+        {order.resident.name}
+        {order.resident.phone ? ` · ${order.resident.phone}` : ''}
+      </DetailRow>
+      <DetailRow label='地址'>{order.address ?? order.regionName}</DetailRow>
+    </>
   );
 }

@@ -10,4 +10,4 @@ export { errorMessage, showError, showSuccess } from './feedback';
 export { MeEntry } from './me-entry';
 export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
 export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';
-export { DetailRow } from './detail-row';
+export { DetailRow, ResidentRows } from './detail-row';

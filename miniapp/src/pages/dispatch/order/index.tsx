@@ -10,7 +10,7 @@ import {
   type OrderDto,
   type OrderEventDto,
 } from '@bangbang/shared';
-import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, ResidentRows, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
 import { StaffTag, isOverdue } from '../../../components/staff-order-card';
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
@@ -92,11 +92,7 @@ export default function DispatchOrder() {
                 )}
               </View>
               <DetailRow label='需求'>{order.description}</DetailRow>
-              <DetailRow label='居民'>
-                {order.resident.name}
-                {order.resident.phone ? ` · ${order.resident.phone}` : ''}
-              </DetailRow>
-              <DetailRow label='地址'>{order.address ?? order.regionName}</DetailRow>
+              <ResidentRows order={order} />
               <DetailRow label='所属'>{order.regionName}</DetailRow>
               <DetailRow label='下单'>
                 {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}

@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button, TextArea } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, ResidentRows, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
 import { assetUrl } from '../../../services/api';
 import { completeOrder, getOrder, getOrderEvents, uploadPhoto } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
@@ -135,11 +135,7 @@ export default function VolunteerTask() {
                 <UrgencyTag urgency={order.urgency} />
               </View>
               <DetailRow label='需求'>{order.description}</DetailRow>
-              <DetailRow label='居民'>
-                {order.resident.name}
-                {order.resident.phone ? ` · ${order.resident.phone}` : ''}
-              </DetailRow>
-              <DetailRow label='地址'>{order.address ?? order.regionName}</DetailRow>
+              <ResidentRows order={order} />
               {order.preferredStart && (
                 <DetailRow label='期望时间'>
                   {formatTime(order.preferredStart)}
