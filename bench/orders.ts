@@ -567,7 +567,7 @@ async function main(): Promise<void> {
     out(
       `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; PostgreSQL ${version} (embedded, default settings: fsync and synchronous_commit on)`,
     );
-    out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
+    out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5 and 15 minutes: how busy the cores were before this run, earlier runs included)`);
     out(
       `settings: ${sweep.join('/')} client connections for the ceiling and for creation, ${raceConnections} for the accept race; ${warmup} s warm-up + ${duration} s measured per scenario; DB pool ${ready.poolSize} connections for the app and for the ceiling; ` +
         `${residents.length} residents, ${volunteers.length} on-duty volunteers in ${grids.length} grids, ${fmt(historyCount)} past orders; ${racers} volunteers race for each order`,
