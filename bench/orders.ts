@@ -383,9 +383,10 @@ interface Measured {
   allStatuses: Map<number, number>;
   perRequest: { queries: number; queryMs: number; serverCpuMs: number; pgCpuMs: number; loadCpuMs: number; machineMs: number };
   serverElu: number;
-  /** Checkpoints begun and autovacuum/autoanalyze passes during the measured run. */
+  /** Checkpoints begun, autovacuum/autoanalyze passes and WAL files created during the measured run. */
   checkpoints: number;
   autovacuums: number;
+  walFiles: number;
   /** BENCH_PROFILE=1: statements per request, most time first: [statement, per request, ms per request]. */
   statements: Array<[string, number, number]>;
   /** BENCH_PROFILE=1, from pg_stat_statements: [statement, per request, planning ms per call, execution ms per call]. */
@@ -543,6 +544,18 @@ async function main(): Promise<void> {
     );
     await q.query(`CREATE TABLE bench_ceiling (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
     await q.query('VACUUM ANALYZE');
+    // The write-ahead log too, as in a database in use. A new cluster has one WAL file, and the backend whose record
+    // crosses into the next 16 MB creates that file (zero-filled, then fsync) holding the WAL write lock, while every
+    // other commit waits: at creation's 2.5-3 KB of WAL an order that was a 40-60 ms stall of every order in flight
+    // every 1.5 s, the p99's largest part (measured: both batches in PostgreSQL slow at the same moments). A server
+    // that has run a while does not do this: each checkpoint renames the WAL files it no longer needs into the next
+    // ones (wal_recycle; as many as the WAL written between checkpoints, up to max_wal_size ahead). So: 64 switches
+    // to a new file (1 GB of log, max_wal_size by default) and a CHECKPOINT, which recycles them. The runs' own
+    // checkpoints and the files still created are counted in the "where the time goes" table.
+    const walStarted = performance.now();
+    await q.query(`DO $$ BEGIN FOR i IN 1..64 LOOP PERFORM pg_logical_emit_message(false, 'bench', 'next WAL file'); PERFORM pg_switch_wal(); END LOOP; END $$`);
+    await q.query('CHECKPOINT');
+    note(`WAL files made ready (64 switches and a checkpoint, as after a while in use) in ${fmt(performance.now() - walStarted)} ms`);
     note(
       `seeded ${grids.length} grids, ${residents.length} residents, ${volunteers.length} on-duty volunteers, ${fmt(historyCount)} past orders in ${fmt(performance.now() - seedStarted)} ms`,
     );
@@ -587,15 +600,19 @@ async function main(): Promise<void> {
           else resolve(result);
         });
       });
-    /** PostgreSQL's own work that can stall a run: checkpoints begun, autovacuum/autoanalyze passes over the tables. */
+    /**
+     * PostgreSQL's own work that can stall a run: checkpoints begun, autovacuum/autoanalyze passes over the tables,
+     * WAL files created (not recycled) by a backend or the WAL writer.
+     */
     const housekeeping = async () => {
       const row = (
-        await q.query<{ checkpoints: string; autovacuums: string }>(
+        await q.query<{ checkpoints: string; autovacuums: string; wal_files: string }>(
           `SELECT (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints,
-                  (SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_user_tables) AS autovacuums`,
+                  (SELECT sum(autovacuum_count + autoanalyze_count) FROM pg_stat_user_tables) AS autovacuums,
+                  (SELECT coalesce(sum(writes), 0) FROM pg_stat_io WHERE object = 'wal' AND context = 'init') AS wal_files`,
         )
       ).rows[0];
-      return { checkpoints: Number(row?.checkpoints ?? 0), autovacuums: Number(row?.autovacuums ?? 0) };
+      return { checkpoints: Number(row?.checkpoints ?? 0), autovacuums: Number(row?.autovacuums ?? 0), walFiles: Number(row?.wal_files ?? 0) };
     };
     /** Flat out: `connections` clients, each sending its next request when its last one is answered. */
     const flatOut =
@@ -657,6 +674,7 @@ async function main(): Promise<void> {
         serverElu: active / Math.max(1, idle + active),
         checkpoints: housekeepingAfter.checkpoints - housekeepingBefore.checkpoints,
         autovacuums: housekeepingAfter.autovacuums - housekeepingBefore.autovacuums,
+        walFiles: housekeepingAfter.walFiles - housekeepingBefore.walFiles,
         statements: Object.entries(after.byStatement)
           .map(([text, [count, ms]]): [string, number, number] => {
             const [c0, ms0] = before.byStatement[text] ?? [0, 0];
@@ -865,9 +883,9 @@ async function main(): Promise<void> {
     );
     if (wrapped) out('warning: the accept race ran out of open orders and went round again (late requests met accepted orders)');
     out();
-    out('where the time goes, per request (server = the API process; PostgreSQL = its processes; load = autocannon; machine = all cores, other processes included):');
+    out('where the time goes, per request (server = the API process; PostgreSQL = its processes; load = the load generator, autocannon or the open loop; machine = all cores, other processes included):');
     const profile = [
-      ['scenario', 'clients', 'DB round trips', 'DB wait ms', 'server CPU ms', 'PostgreSQL CPU ms', 'load CPU ms', 'machine CPU ms', 'server event loop busy', 'checkpoints', 'autovacuum'],
+      ['scenario', 'clients', 'DB round trips', 'DB wait ms', 'server CPU ms', 'PostgreSQL CPU ms', 'load CPU ms', 'machine CPU ms', 'server event loop busy', 'checkpoints', 'autovacuum', 'new WAL files'],
       ...rows.map((m) => [
         m.name.replace(/, \d+ clients$/, ''),
         String(m.connections),
@@ -880,6 +898,7 @@ async function main(): Promise<void> {
         `${Math.round(m.serverElu * 100)}%`,
         String(m.checkpoints),
         String(m.autovacuums),
+        String(m.walFiles),
       ]),
     ];
     const pw = profile[0]!.map((_, c) => Math.max(...profile.map((r) => r[c]!.length)));
