@@ -376,7 +376,9 @@ function predict(o: Model, c: Command): Prediction {
       if (!r.ok) return refusal(r);
       const me = PEOPLE[c.who];
       if (c.target === 'squad') {
-        if (!covers(me, SQUAD.region)) return { code: 400, message: null };
+        // a squad of the dispatcher's jurisdiction, or one serving the resident's area (a grid worker sending an
+        // order of their grid to the community's squad)
+        if (!covers(me, SQUAD.region) && !within(o.region, SQUAD.region)) return { code: 400, message: null };
         return {
           code: 200,
           to: r.to,
@@ -388,7 +390,9 @@ function predict(o: Model, c: Command): Prediction {
       }
       const target = c.target;
       const them: PersonSpec = PEOPLE[target];
-      if (them.region === null || !covers(me, them.region)) return { code: 400, message: null };
+      // someone of the dispatcher's jurisdiction, or of the area the order has reached (a grid worker sending an
+      // escalated order to a volunteer of the next grid)
+      if (them.region === null || !(covers(me, them.region) || within(them.region, scopeOf(o)))) return { code: 400, message: null };
       if (o.holders.has(target)) return { code: 409, message: `${them.name}已接下这个需求。` };
       return {
         code: 200,
@@ -605,6 +609,15 @@ const REGRESSIONS: Array<{ title: string; sequence: Sequence }> = [
       headcount: 3,
       urgency: 'normal',
       steps: [by('admin', 'dispatch', 'volA1b'), by('volA1b', 'accept'), by('admin', 'dispatch', 'squad'), by('volA1b', 'reject')],
+    },
+  },
+  {
+    title: "a grid worker dispatches an order of their grid to the community's squad: allowed (the model said 400)",
+    sequence: {
+      origin: ORIGINS[0]!,
+      headcount: 1,
+      urgency: 'normal',
+      steps: [by('gridWorkerA1', 'dispatch', 'squad'), by('admin', 'dispatch', 'volunteerA1')],
     },
   },
 ];
