@@ -20,6 +20,7 @@ export interface LoadSummary {
 export interface OpenLoopRequest {
   method: string;
   path: string;
+  /** Besides Host and Content-Length, which the open loop writes itself. */
   headers: Record<string, string>;
   body?: string;
 }
@@ -111,9 +112,9 @@ export async function openLoop(url: string, rate: number, durationS: number, max
       c.status = Number(head.slice(9, 12));
       const length = /\r\ncontent-length: *(\d+)/i.exec(head);
       if (!length) {
-        // a chunked or unbounded answer: this client does not read those, so the connection is given up
-        settle(c, false);
-        dropConnection(c);
+        // a chunked or unbounded answer: this client does not read those, so the connection is given up (and the
+        // request counted as an error, when the socket closes)
+        c.socket.destroy();
         return;
       }
       c.end = headEnd + HEADER_END.length + Number(length[1]);
@@ -122,13 +123,6 @@ export async function openLoop(url: string, rate: number, durationS: number, max
       settle(c, true);
       free(c);
     }
-  };
-
-  const dropConnection = (c: Connection) => {
-    all.delete(c);
-    const i = idle.indexOf(c);
-    if (i >= 0) idle.splice(i, 1);
-    c.socket.destroy();
   };
 
   const connect = (): Connection => {
@@ -154,13 +148,8 @@ export async function openLoop(url: string, rate: number, durationS: number, max
   const send = (due: number) => {
     const r = next();
     let bytes = `${r.method} ${r.path} HTTP/1.1\r\n${hostHeader}`;
-    let length = false;
-    for (const name in r.headers) {
-      bytes += `${name}: ${r.headers[name]}\r\n`;
-      length ||= name.toLowerCase() === 'content-length';
-    }
-    if (r.body !== undefined && !length) bytes += `content-length: ${Buffer.byteLength(r.body)}\r\n`;
-    bytes += `\r\n${r.body ?? ''}`;
+    for (const name in r.headers) bytes += `${name}: ${r.headers[name]}\r\n`;
+    bytes += r.body === undefined ? '\r\n' : `content-length: ${Buffer.byteLength(r.body)}\r\n\r\n${r.body}`;
     inFlight++;
     const c = idle.pop() ?? (all.size < maxSockets ? connect() : undefined);
     if (c) write(c, due, bytes);
@@ -190,7 +179,9 @@ export async function openLoop(url: string, rate: number, durationS: number, max
   const sendingEnded = performance.now();
   if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   clearInterval(watchdog);
-  for (const c of [...all]) dropConnection(c);
+  const open = [...all];
+  all.clear(); // closed on purpose: not lost
+  for (const c of open) c.socket.destroy();
 
   const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
   const sorted = Float64Array.from(latencies).sort();

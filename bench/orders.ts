@@ -58,7 +58,6 @@ import { openLoop, type LoadSummary } from './open-loop';
 const DATABASE = 'bangbang_bench';
 const CATEGORY = 'medicine_delivery';
 const ORDER_BODY = JSON.stringify({ categoryCode: CATEGORY, description: '帮忙去药店取降压药，放在门口即可', urgency: 'normal' });
-const orderBodyBytes = Buffer.byteLength(ORDER_BODY);
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;
 
@@ -376,7 +375,7 @@ function machineBusyMs(): number {
 
 interface Measured {
   name: string;
-  /** autocannon's client connections. */
+  /** Client connections (autocannon's, or the open loop's at most). */
   connections: number;
   result: LoadSummary;
   /** Every status seen, warm-up included (for checking the database against the answers). */
@@ -727,7 +726,7 @@ async function main(): Promise<void> {
       openLoop(url, targetRate, seconds, Math.max(...sweep), () => ({
         method: 'POST',
         path: new URL(url).pathname,
-        headers: { 'content-type': 'application/json', 'content-length': String(orderBodyBytes), ...residentHeaders() },
+        headers: { 'content-type': 'application/json', ...residentHeaders() },
         body: ORDER_BODY,
       }));
     // the same offered load on the bare ceiling: what the sender, the machine and PostgreSQL add to any p99 at this rate
