@@ -15,6 +15,7 @@ import { loadOrder } from '../server/src/modules/orders/order-row';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '../shared/src';
+import { describePostgres } from './postgres-settings';
 
 /**
  * `pnpm bench:match` — candidate ranking (推荐接单人) and batch assignment (批量派单) on a region-scale dataset.
@@ -396,11 +397,11 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const version = (await q.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+    const postgres = await describePostgres(q);
     const cpus = os.cpus();
     out('# bench:match — candidate ranking and batch assignment on a region-scale dataset');
     out(
-      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; PostgreSQL ${version} (embedded, default settings)`,
+      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${postgres}`,
     );
     out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
     out(

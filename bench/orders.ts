@@ -22,6 +22,7 @@ import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/src';
 import { openLoop, type LoadSummary } from './open-loop';
+import { describePostgres } from './postgres-settings';
 
 /**
  * `pnpm bench:orders` — order creation and concurrent accepts, against a bare Fastify + pg INSERT as the ceiling.
@@ -573,11 +574,11 @@ async function main(): Promise<void> {
     const volunteersByGrid = new Map<string, string[]>();
     volunteers.forEach((v, i) => volunteersByGrid.set(v.region_id, [...(volunteersByGrid.get(v.region_id) ?? []), volunteerTokens[i]!]));
 
-    const version = (await q.query<{ server_version: string }>('SHOW server_version')).rows[0]?.server_version ?? '?';
+    const postgres = await describePostgres(q);
     const cpus = os.cpus();
     out('# bench:orders — order creation and concurrent accepts vs a bare Fastify + pg INSERT');
     out(
-      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; PostgreSQL ${version} (embedded, default settings: fsync and synchronous_commit on)`,
+      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${postgres}`,
     );
     out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5 and 15 minutes: how busy the cores were before this run, earlier runs included)`);
     out(

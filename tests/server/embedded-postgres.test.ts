@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../../server/src/db/embedded-postgres';
+import { clusterSettings, EmbeddedPostgres } from '../../server/src/db/embedded-postgres';
 import { tempDir } from '../support/tmp';
 
 async function query<T>(cluster: EmbeddedPostgres, sql: string): Promise<T[]> {
@@ -42,7 +42,24 @@ describe('the embedded PostgreSQL', () => {
     const status = readFileSync(`/proc/${postmaster}/status`, 'utf8');
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
     expect(uid).not.toBe(0);
+
+    // it runs with the settings chosen for this machine, not PostgreSQL's defaults (all are sizes: compared in bytes)
+    const wanted = clusterSettings();
+    const differing = await query<{ name: string }>(
+      second,
+      `SELECT name FROM (VALUES ${Object.entries(wanted).map(([n, v]) => `('${n}', '${v}')`).join(', ')}) AS w(name, value)
+       WHERE pg_size_bytes(current_setting(name)) <> pg_size_bytes(value)`,
+    );
+    expect(differing).toEqual([]);
     await second.stop();
+  });
+
+  it('sizes the shared buffers to the machine: an eighth of its memory, between 128 MB and 2 GB', () => {
+    const GiB = 2 ** 30;
+    expect(clusterSettings(0.5 * GiB).shared_buffers).toBe('128MB');
+    expect(clusterSettings(4 * GiB).shared_buffers).toBe('512MB');
+    expect(clusterSettings(24 * GiB).shared_buffers).toBe('2048MB');
+    expect(clusterSettings(24 * GiB)).toMatchObject({ max_wal_size: '4GB', min_wal_size: '1GB' });
   });
 
   it('takes over a cluster left running by a process that died, and refuses one a live process owns', async () => {
