@@ -46,12 +46,12 @@ function machineMemory(): number {
 /**
  * The embedded cluster is this application's own database, so it is set up for the work it does rather than
  * left at PostgreSQL's defaults (sized to start on any machine at all):
- * - shared_buffers: an eighth of the machine's memory (a container's limit, if lower), between 128 MB (the default) and 2 GB. PostgreSQL's advice
- *   for a server of its own is a quarter; this one shares the machine with the API. At 128 MB the orders' tables
- *   and indexes outgrow the cache within minutes of steady ordering: then every backend writes out dirty pages
- *   itself and the kernel holds them until it flushes gigabytes at once, and a commit's WAL flush waits behind
- *   that flush for tens of milliseconds.
- * - max_wal_size 4 GB (default 1 GB): at a few thousand orders a second a checkpoint came every minute or so,
+ * - shared_buffers: an eighth of the machine's memory (a container's limit, if lower), between 128 MB (the default)
+ *   and 2 GB. PostgreSQL's advice for a server of its own is a quarter; this one shares the machine with the API.
+ *   At 128 MB the orders' tables and indexes outgrow the cache within minutes of steady ordering, and autovacuum's
+ *   passes over them take longer, overlapping the requests (bench:orders, in the README: with 2 GB they were over
+ *   before creation's measured run in every run; with 128 MB two fell inside it every time).
+ * - max_wal_size 4 GB (default 1 GB): at a few thousand orders a second a checkpoint came every minute or two,
  *   and after each one the first change to every page writes the whole page to the WAL again.
  * - min_wal_size 1 GB (default 80 MB): WAL files are kept for reuse, so a burst does not create and zero-fill new
  *   16 MB files while holding the WAL write lock (each one stalls every commit).
