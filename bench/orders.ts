@@ -550,8 +550,9 @@ async function main(): Promise<void> {
     // every 1.5 s, the p99's largest part (measured: both batches in PostgreSQL slow at the same moments). A server
     // that has run a while does not do this: each checkpoint renames the WAL files it no longer needs into the next
     // ones (wal_recycle; as many as the WAL written between checkpoints, up to max_wal_size ahead). So: 64 switches
-    // to a new file (1 GB of log, max_wal_size by default) and a CHECKPOINT, which recycles them. The runs' own
-    // checkpoints and the files still created are counted in the "where the time goes" table.
+    // to a new file (1 GB of log, the embedded server's min_wal_size, which it keeps for reuse) and a CHECKPOINT,
+    // which recycles them. The runs' own checkpoints and the files still created are counted in the "where the time
+    // goes" table.
     const walStarted = performance.now();
     await q.query(`DO $$ BEGIN FOR i IN 1..64 LOOP PERFORM pg_logical_emit_message(false, 'bench', 'next WAL file'); PERFORM pg_switch_wal(); END LOOP; END $$`);
     await q.query('CHECKPOINT');
