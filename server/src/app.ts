@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config';
+import { wallClock, type Clock } from './clock';
 import { ErrorCode } from '@bangbang/shared';
 import { AppError, ServiceUnavailableError } from './errors';
 import errorHandler from './http/error-handler';
@@ -35,8 +36,7 @@ declare module 'fastify' {
   }
 }
 
-/** The domain's clock. Every time written on an order comes from it, never from the database's now(). */
-export type Clock = () => Date;
+export type { Clock } from './clock';
 
 export interface AppOptions {
   config: AppConfig;
@@ -52,7 +52,7 @@ const core = fp(
   async (app: FastifyInstance, opts: AppOptions) => {
     app.decorate('config', opts.config);
     app.decorate('db', opts.db);
-    app.decorate('clock', opts.clock ?? (() => new Date()));
+    app.decorate('clock', opts.clock ?? wallClock);
     // While shutting down, requests still arriving on open connections get the contract's 503 (in-flight ones
     // finish normally); Fastify's own return503OnClosing answers in another shape.
     let closing = false;

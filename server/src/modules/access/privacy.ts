@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Actor } from '../auth/plugin';
 import { Region } from '../regions/region.entity';
 import { User, toMeDto } from '../users/user.entity';
+import { writeAccessLog, type AccessLogEntry } from './access-log';
 import { covers, type Jurisdiction } from './jurisdiction';
 
 /**
@@ -71,7 +72,7 @@ export async function presentUsers(
 ): Promise<UserDto[]> {
   const masked = subjects.filter((s) => reasonFor(s) === undefined);
   const names = await communityNames(m, masked.map((s) => s.regionPath));
-  const logged: Array<{ subject: string; fields: string[]; reason: string }> = [];
+  const logged: AccessLogEntry[] = [];
   const out = subjects.map(({ user, regionPath }) => {
     const reason = reasonFor({ user, regionPath });
     const full = reason !== undefined;
@@ -92,12 +93,6 @@ export async function presentUsers(
     };
     return dto;
   });
-  if (logged.length > 0) {
-    await m.query(
-      `INSERT INTO access_log (viewer_id, subject_id, fields, reason)
-       SELECT $1, s, string_to_array(f, ','), r FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(s, f, r)`,
-      [actor.id, logged.map((l) => l.subject), logged.map((l) => l.fields.join(',')), logged.map((l) => l.reason)],
-    );
-  }
+  await writeAccessLog(m, actor.id, logged);
   return out;
 }

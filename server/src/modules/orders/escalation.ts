@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Clock } from '../../app';
+import type { Clock } from '../../clock';
 import { isDatabaseUnavailable } from '../../db/errors';
 import { updateReturning } from '../../db/returning';
 import { autoDispatchDue, autoDispatchOptions } from '../matching/auto-dispatch';

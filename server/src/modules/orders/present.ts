@@ -1,6 +1,7 @@
 import { distanceMeters, type AssignmentDto, type OrderDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff } from '../access/jurisdiction';
+import { writeAccessLog, type AccessLogEntry } from '../access/access-log';
 import { maskPhone, type FullViewReason } from '../access/privacy';
 import { loadAssignments, type AssignmentRow, type OrderRow } from './order-row';
 import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './standing';
@@ -51,7 +52,7 @@ export interface PresentedOrder {
 /** Presents orders (in the given order) to the viewer, writing the access records of full views. */
 export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly OrderRow[]): Promise<PresentedOrder[]> {
   const assignments = await loadAssignments(m, rows);
-  const logged: Array<{ subject: string; fields: string; reason: string }> = [];
+  const logged: AccessLogEntry[] = [];
   const out = rows.map((o) => {
     const everyone = assignments.get(o.id) ?? [];
     const people = everyone.filter((a) => a.round === o.round);
@@ -59,8 +60,8 @@ export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly 
     const reason = fullViewReason(v, o, standing);
     const full = reason !== undefined;
     if (full && reason !== 'self') {
-      const fields = [o.resident_phone !== null ? 'phone' : null, o.address !== null ? 'address' : null].filter(Boolean);
-      if (fields.length > 0) logged.push({ subject: o.resident_id, fields: fields.join(','), reason });
+      const fields = [o.resident_phone !== null ? 'phone' : null, o.address !== null ? 'address' : null].filter((f): f is string => f !== null);
+      if (fields.length > 0) logged.push({ subject: o.resident_id, fields, reason });
     }
     const dto: OrderDto = {
       id: o.id,
@@ -104,13 +105,7 @@ export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly 
     };
     return { dto, standing, visible: maySee(v, o, standing, everyone) };
   });
-  if (logged.length > 0) {
-    await m.query(
-      `INSERT INTO access_log (viewer_id, subject_id, fields, reason)
-       SELECT $1, s, string_to_array(f, ','), r FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(s, f, r)`,
-      [v.actor.id, logged.map((l) => l.subject), logged.map((l) => l.fields), logged.map((l) => l.reason)],
-    );
-  }
+  await writeAccessLog(m, v.actor.id, logged);
   return out;
 }
 
