@@ -20,10 +20,14 @@ import regionRoutes from './modules/regions/routes';
 import userRoutes from './modules/users/routes';
 import squadRoutes from './modules/squads/routes';
 import orderRoutes from './modules/orders/routes';
-import { escalationSweeper } from './modules/orders/escalation';
+import { escalationSweeper } from './modules/dispatching/escalation';
 import statsRoutes from './modules/stats/routes';
+import { createStatsService } from './modules/stats/service';
 import taskRoutes from './modules/tasks/routes';
-import matchingRoutes from './modules/matching/routes';
+import { createTaskService } from './modules/tasks/service';
+import dispatchingRoutes from './modules/dispatching/routes';
+import { createDispatchingService } from './modules/dispatching/service';
+import { createOrderService } from './modules/orders/service';
 import uploadRoutes from './modules/uploads/routes';
 
 declare module 'fastify' {
@@ -93,10 +97,13 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(regionRoutes);
   await instance.register(userRoutes);
   await instance.register(squadRoutes);
-  await instance.register(orderRoutes);
-  await instance.register(taskRoutes);
-  await instance.register(matchingRoutes);
-  await instance.register(statsRoutes);
+  // the services, each made once with what it needs; orders reach dispatching only through `onDue`
+  const dispatching = createDispatchingService({ db: opts.db, clock: instance.clock, config: opts.config });
+  const orders = createOrderService({ db: opts.db, clock: instance.clock, poolOfferMinutes: opts.config.poolOfferMinutes, onDue: dispatching.onDue });
+  await instance.register(orderRoutes, { orders });
+  await instance.register(taskRoutes, { tasks: createTaskService({ db: opts.db, clock: instance.clock }) });
+  await instance.register(dispatchingRoutes, { dispatching });
+  await instance.register(statsRoutes, { stats: createStatsService({ db: opts.db, clock: instance.clock }) });
   await instance.register(uploadRoutes);
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
-import { autoDispatchDue, autoDispatchOptions } from '../../server/src/modules/matching/auto-dispatch';
+import { autoDispatchDue, autoDispatchOptions } from '../../server/src/modules/dispatching/auto-dispatch';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';

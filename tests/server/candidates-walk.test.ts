@@ -3,8 +3,10 @@ import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, type CandidateDto, typ
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
-import { findCandidates, findCandidatesForOrders, walkStatement, type CandidateOptions } from '../../server/src/modules/matching/candidates';
-import { loadOrder, type OrderRow } from '../../server/src/modules/orders/order-row';
+import { findCandidates, findCandidatesForOrders, type CandidateOptions } from '../../server/src/modules/matching/candidates';
+import { walkStatement } from '../../server/src/modules/matching/candidates.repo';
+import { loadOrder } from '../../server/src/modules/orders/order.repo';
+import type { OrderRow } from '../../server/src/modules/orders/order-row';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';

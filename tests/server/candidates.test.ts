@@ -12,7 +12,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
-import { sweepEscalations } from '../../server/src/modules/orders/escalation';
+import { sweepEscalations } from '../../server/src/modules/dispatching/escalation';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderDto } from '@bangbang/shared';
 import type { Pool } from 'pg';
-import { insertOrders, orderWriter, type NewOrder } from '../../server/src/modules/orders/lifecycle';
+import { orderWriter, type NewOrder } from '../../server/src/modules/orders/creation';
+import { insertOrders } from '../../server/src/modules/orders/order.repo';
 import { buildTestApp, type TestApp } from '../support/app';
 import { bearer, buildWorld, type World } from '../support/world';
 

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
-import { sweepEscalations } from '../../server/src/modules/orders/escalation';
+import { sweepEscalations } from '../../server/src/modules/dispatching/escalation';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { waitFor } from '../support/tmp';

@@ -18,7 +18,7 @@ import {
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
-import { sweepEscalations } from '../../server/src/modules/orders/escalation';
+import { sweepEscalations } from '../../server/src/modules/dispatching/escalation';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';

@@ -1,8 +1,10 @@
 import type { OrderReasonDto, Urgency } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import type { Actor } from '../modules/auth/plugin';
-import { escalateDue } from '../modules/orders/escalation';
-import * as lifecycle from '../modules/orders/lifecycle';
+import { escalateDue } from '../modules/dispatching/escalation';
+import { nextEscalationAt } from '../modules/dispatching/dispatching.repo';
+import { createOrder } from '../modules/orders/creation';
+import * as transitions from '../modules/orders/transitions';
 import { loadViewer, type Viewer } from '../modules/orders/standing';
 import { User } from '../modules/users/user.entity';
 import { DEMO_ACCOUNTS } from './accounts';
@@ -94,7 +96,7 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
     // about one in six is ordered by the grid worker for the resident, on the phone (elderly without smartphones)
     const byProxy = rng.chance(0.17);
     const orderer = byProxy ? worker : resident;
-    const created = await lifecycle.createOrder(
+    const created = await createOrder(
       m,
       await viewer(orderer, t),
       {
@@ -110,37 +112,37 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
     if (fate === 'pending') return;
     if (fate === 'cancelled') {
       later(rng.int(5, 90));
-      await lifecycle.cancel(m, await viewer(orderer, t), id, reason(rng.pick(['家人已经帮忙办了', '不需要了', '时间改了，重新下单'])));
+      await transitions.cancel(m, await viewer(orderer, t), id, reason(rng.pick(['家人已经帮忙办了', '不需要了', '时间改了，重新下单'])));
       return;
     }
     later(rng.int(2, urgency === 'urgent' ? 15 : 60));
-    await lifecycle.dispatch(m, await viewer(worker, t), id, { assigneeId: serving.actor.id });
+    await transitions.dispatch(m, await viewer(worker, t), id, { assigneeId: serving.actor.id });
     if (fate === 'dispatched') return;
     later(rng.int(1, 25));
-    await lifecycle.accept(m, await viewer(serving, t), id);
+    await transitions.accept(m, await viewer(serving, t), id);
     if (fate === 'accepted') return;
     later(rng.int(15, 90));
     const door = resident.actor.user;
     const near = door.locationLat !== null && door.locationLng !== null ? rng.near({ lat: door.locationLat, lng: door.locationLng }, 60) : undefined;
-    await lifecycle.checkIn(m, await viewer(serving, t), id, near ? { location: near } : {});
+    await transitions.checkIn(m, await viewer(serving, t), id, near ? { location: near } : {});
     if (fate === 'in_service') return;
     later(rng.int(20, 150));
-    await lifecycle.complete(m, await viewer(serving, t), id, { note: '已完成，居民满意' });
+    await transitions.complete(m, await viewer(serving, t), id, { note: '已完成，居民满意' });
     if (fate === 'completed') return;
     later(rng.int(30, 600));
     if (fate === 'reopened_closed') {
-      await lifecycle.confirm(m, await viewer(orderer, t), id, { resolved: false, comment: '过了两天又坏了' });
+      await transitions.confirm(m, await viewer(orderer, t), id, { resolved: false, comment: '过了两天又坏了' });
       later(rng.int(10, 60));
-      await lifecycle.dispatch(m, await viewer(worker, t), id, { assigneeId: serving.actor.id });
+      await transitions.dispatch(m, await viewer(worker, t), id, { assigneeId: serving.actor.id });
       later(rng.int(5, 30));
-      await lifecycle.accept(m, await viewer(serving, t), id);
+      await transitions.accept(m, await viewer(serving, t), id);
       later(rng.int(30, 120));
-      await lifecycle.checkIn(m, await viewer(serving, t), id, near ? { location: near } : {});
+      await transitions.checkIn(m, await viewer(serving, t), id, near ? { location: near } : {});
       later(rng.int(20, 90));
-      await lifecycle.complete(m, await viewer(serving, t), id, { note: '换了零件，这次修好了' });
+      await transitions.complete(m, await viewer(serving, t), id, { note: '换了零件，这次修好了' });
       later(rng.int(30, 300));
     }
-    await lifecycle.confirm(m, await viewer(orderer, t), id, {
+    await transitions.confirm(m, await viewer(orderer, t), id, {
       resolved: true,
       rating: rng.weighted<number>([[5, 70], [4, 25], [3, 5]]),
       comment: rng.pick(['非常感谢！', '小伙子很热心', '来得很及时', '服务很好']),
@@ -165,12 +167,9 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
   }
   // the orders nobody took have moved up the levels as their deadlines passed (三级联动): sweep at each deadline
   for (;;) {
-    const [next] = await m.query<Array<{ at: Date | null }>>(
-      `SELECT min(escalate_at) AS at FROM service_order WHERE status IN ('pending', 'dispatched') AND escalate_at <= $1`,
-      [now],
-    );
-    if (!next?.at) break;
-    await escalateDue(m, next.at);
+    const at = await nextEscalationAt(m, now);
+    if (!at) break;
+    await escalateDue(m, at);
   }
   return made;
 }

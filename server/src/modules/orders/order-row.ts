@@ -1,8 +1,12 @@
 import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
-import type { EntityManager } from 'typeorm';
 import { UUID_PATTERN, fieldError } from '../../errors';
 
-/** An order as the routes read it: the row plus the names shown with it, in one query. */
+/**
+ * An order as the module reads it (order.repo.ts's `orderSelect`): the service_order row plus the names shown with
+ * it, in one query. The table is described three times — its migration, its entity (order.entity.ts) and this type
+ * — and `SERVICE_ORDER_COLUMNS` below ties them: the compiler checks that it names exactly this type's table
+ * columns, and tests/server/order-row.test.ts that it names exactly the migrated table's and the entity's.
+ */
 export interface OrderRow {
   id: string;
   resident_id: string;
@@ -44,6 +48,7 @@ export interface OrderRow {
   far_check_in: boolean;
   rating: number | null;
   rating_comment: string | null;
+  idempotency_key: string | null;
   request_hash: string | null;
   dispatch_mode: DispatchMode;
   auto_dispatch_at: Date | null;
@@ -71,43 +76,6 @@ export interface AssignmentRow {
   photo_urls: string[];
 }
 
-/** The select every order read goes through, from `source` (the table, or a CTE of freshly written rows); `WHERE` and `ORDER BY` are appended. */
-export function orderSelect(source = 'service_order'): string {
-  return `
-  SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
-         r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone,
-         COALESCE((SELECT cr.name FROM region cr
-                   WHERE cr.id = ANY (string_to_array(trim(BOTH '/' FROM o.region_path), '/')::uuid[]) AND cr.level = 'community'
-                   LIMIT 1), r.name) AS community_name
-  FROM ${source} o
-  JOIN service_category c ON c.code = o.category_code
-  JOIN region r ON r.id = o.region_id
-  JOIN app_user u ON u.id = o.resident_id`;
-}
-
-export const ORDER_SELECT = orderSelect();
-
-/** One order by id, optionally locked for the rest of the transaction (every change locks it first). */
-export async function loadOrder(m: EntityManager, id: string, lock = false): Promise<OrderRow | undefined> {
-  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = $1${lock ? ' FOR UPDATE OF o' : ''}`, [id]);
-  return rows[0];
-}
-
-/** Everyone who has been on these orders, every round, first to accept first (`round` tells the current ones). */
-export async function loadAssignments(m: EntityManager, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'version'>>): Promise<Map<string, AssignmentRow[]>> {
-  const out = new Map<string, AssignmentRow[]>(orders.map((o) => [o.id, []]));
-  // an order still at its first version has had nobody on it (every accept writes an event): skip the query
-  const touched = orders.filter((o) => o.version > 1);
-  if (touched.length === 0) return out;
-  const rows = await m.query<AssignmentRow[]>(
-    `SELECT a.*, u.name AS volunteer_name FROM order_assignment a JOIN app_user u ON u.id = a.volunteer_id
-     WHERE a.order_id = ANY($1::uuid[]) ORDER BY a.accepted_at, a.id`,
-    [touched.map((o) => o.id)],
-  );
-  for (const a of rows) out.get(a.order_id)?.push(a);
-  return out;
-}
-
 /** Minutes an order of this urgency may wait for acceptance before it escalates. */
 export function acceptMinutes(o: Pick<OrderRow, 'urgency' | 'accept_minutes_normal' | 'accept_minutes_urgent'>): number {
   return o.urgency === 'urgent' ? o.accept_minutes_urgent : o.accept_minutes_normal;
@@ -132,26 +100,49 @@ export function decodeCursor(cursor: string): [string, string] {
 }
 
 
-/**
- * A page of orders, newest first, under the caller's conditions (`where`, with `params` numbered from $1): the
- * cursor condition and the limit are added here, for every list of orders (GET /orders, GET /tasks/mine).
- */
-export async function orderPage(
-  m: EntityManager,
-  where: string[],
-  params: unknown[],
-  page: { cursor?: string; limit?: number },
-): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
-  const conditions = [...where];
-  const values = [...params];
-  if (page.cursor !== undefined) {
-    const [at, id] = decodeCursor(page.cursor);
-    values.push(at, id);
-    conditions.push(`(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
-  }
-  const limit = page.limit ?? 20;
-  values.push(limit + 1);
-  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`, values);
-  const kept = rows.slice(0, limit);
-  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!) : null };
-}
+/** The names shown with an order, read from other tables (everything else in OrderRow is a service_order column). */
+export type JoinedOrderFields = 'category_name' | 'accept_minutes_normal' | 'accept_minutes_urgent' | 'region_name' | 'community_name' | 'resident_name' | 'resident_phone';
+
+/** service_order's columns, as OrderRow types them (a column missing here, or one too many, does not compile). */
+export const SERVICE_ORDER_COLUMNS = Object.keys({
+  id: true,
+  resident_id: true,
+  requester_id: true,
+  channel: true,
+  category_code: true,
+  description: true,
+  address: true,
+  location_lat: true,
+  location_lng: true,
+  preferred_start: true,
+  preferred_end: true,
+  urgency: true,
+  headcount: true,
+  accepted_count: true,
+  status: true,
+  region_id: true,
+  region_path: true,
+  escalation_level: true,
+  scope_region_id: true,
+  scope_path: true,
+  escalate_at: true,
+  deadline_at: true,
+  dispatched_to_user_id: true,
+  dispatched_to_squad_id: true,
+  round: true,
+  version: true,
+  first_accepted_at: true,
+  completed_at: true,
+  closed_at: true,
+  cancelled_at: true,
+  cancel_reason: true,
+  far_check_in: true,
+  rating: true,
+  rating_comment: true,
+  idempotency_key: true,
+  request_hash: true,
+  dispatch_mode: true,
+  auto_dispatch_at: true,
+  created_at: true,
+  updated_at: true,
+} satisfies Record<Exclude<keyof OrderRow, JoinedOrderFields>, true>);

@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { covers, isStaff } from '../access/jurisdiction';
 import { writeAccessLog, type AccessLogEntry } from '../access/access-log';
 import { maskPhone, type FullViewReason } from '../access/privacy';
-import { loadAssignments, type AssignmentRow, type OrderRow } from './order-row';
+import { loadAssignments } from './order.repo';
+import type { AssignmentRow, OrderRow } from './order-row';
 import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './standing';
 
 /**
@@ -49,9 +50,12 @@ export interface PresentedOrder {
   visible: boolean;
 }
 
-/** Presents orders (in the given order) to the viewer, writing the access records of full views. */
-export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly OrderRow[]): Promise<PresentedOrder[]> {
-  const assignments = await loadAssignments(m, rows);
+/**
+ * Presents orders (in the given order) to the viewer, writing the access records of full views. The people on them
+ * are read here unless the caller has read them already (`known`, every round's).
+ */
+export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly OrderRow[], known?: ReadonlyMap<string, AssignmentRow[]>): Promise<PresentedOrder[]> {
+  const assignments = known ?? (await loadAssignments(m, rows));
   const logged: AccessLogEntry[] = [];
   const out = rows.map((o) => {
     const everyone = assignments.get(o.id) ?? [];

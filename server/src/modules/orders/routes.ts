@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   AcceptOrderDto,
   CheckInDto,
@@ -13,44 +12,24 @@ import {
   type OrderEventDto,
   type Page,
 } from '@bangbang/shared';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { EntityManager } from 'typeorm';
-import { NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import type { FastifyInstance } from 'fastify';
+import { fieldError } from '../../errors';
 import { docs, type ErrorStatus } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
-import { isStaff, pathCondition } from '../access/jurisdiction';
 import { requireActor } from '../auth/plugin';
-import { autoDispatchIfDue, autoDispatchLocked, autoDispatchOptions } from '../matching/auto-dispatch';
-import { twoBatchesAtATime } from '../../db/coalescer';
-import * as lifecycle from './lifecycle';
-import { loadAssignments, loadOrder, orderPage } from './order-row';
-import { presentOrders } from './present';
 import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
-import { loadViewer, maySee, standingOf, type Viewer } from './standing';
+import type { OrderAction, OrderService } from './service';
 
 const idParam = { id: { type: 'string', format: 'uuid' } };
 /** Header names are case-insensitive; Node gives them lower-cased. */
 const IDEMPOTENCY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
-/** The order as the viewer sees it now (after a change, in the same transaction). */
-export async function presentOne(m: EntityManager, v: Viewer, id: string): Promise<OrderDto> {
-  const o = await loadOrder(m, id);
-  if (!o) throw new NotFoundError('需求不存在。');
-  const [presented] = await presentOrders(m, v, [o]);
-  return presented!.dto;
-}
-
 /**
  * Orders (点单 · 派单 · 接单): create, list, read, the timeline, and one route per action of the state machine.
  * Each action answers the order as the caller now sees it, with the buttons they may press next (`actions`).
  */
-export default async function orderRoutes(app: FastifyInstance): Promise<void> {
-  const viewer = (m: EntityManager, request: FastifyRequest) => loadViewer(m, requireActor(request), app.clock());
-  // 点单 under load: the orders of concurrent requests are written together (group commit, see orderWriter)
-  const writeOrder = lifecycle.orderWriter(app.db, twoBatchesAtATime(100));
-  const writeOwnOrder = lifecycle.ownOrderWriter(app.db, twoBatchesAtATime(100));
-
+export default async function orderRoutes(app: FastifyInstance, { orders }: { orders: OrderService }): Promise<void> {
   app.post(
     ORDERS_PATH,
     {
@@ -81,44 +60,10 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       const raw = request.headers[IDEMPOTENCY_HEADER];
       const key = Array.isArray(raw) ? raw[0] : raw;
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw fieldError('Idempotency-Key', '须为 1 到 200 个可见的英文字符（如 UUID）');
-      const body = request.body as CreateOrderDto;
-      // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
-      const m = app.db.manager;
-      const now = app.clock();
-      const person = request.tokenSubject;
-      let created: lifecycle.Created | undefined;
-      if (person !== null && (body.residentId === undefined || body.residentId === person)) {
-        lifecycle.checkOrderBody(body);
-        const own = await writeOwnOrder({
-          id: randomUUID(),
-          personId: person,
-          body,
-          idempotencyKey: key ?? null,
-          requestHash: key === undefined ? null : lifecycle.requestHash(body),
-          at: now,
-          poolOfferMinutes: app.config.poolOfferMinutes,
-        });
-        if (own) {
-          request.actor = own.actor;
-          created = { id: own.row.id, row: own.row, replayed: false };
-        }
-      }
-      // otherwise (a proxy, a replay, or a refusal to explain) the person is read as for any route
-      const v = await loadViewer(m, await app.loadActor(request), now);
-      created ??= await lifecycle.createOrder(m, v, body, key, app.config.poolOfferMinutes, writeOrder);
-      const replayed = created.replayed;
-      let dto: OrderDto;
-      if (created.row?.dispatch_mode === 'auto') {
-        // 自动派单: to the best candidate at once (in its own transaction; the order exists whatever happens here)
-        dto = await app.db.transaction(async (tx) => {
-          await autoDispatchIfDue(tx, created.id, autoDispatchOptions(app, v.now));
-          return presentOne(tx, v, created.id);
-        });
-      } else {
-        dto = created.row ? (await presentOrders(m, v, [created.row]))[0]!.dto : await presentOne(m, v, created.id);
-      }
+      const who = { personId: request.tokenSubject, actor: () => app.loadActor(request) };
+      const { order, replayed } = await orders.place(who, request.body as CreateOrderDto, key);
       if (replayed) void reply.header('idempotent-replayed', 'true');
-      return reply.code(replayed ? 200 : 201).send(dto);
+      return reply.code(replayed ? 200 : 201).send(order);
     },
   );
 
@@ -136,54 +81,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
       }),
       preValidation: validateQuery(ListOrdersQuery),
     },
-    async (request): Promise<Page<OrderDto>> => {
-      const q = request.query as ListOrdersQuery;
-      return app.db.transaction(async (m) => {
-        const v = await viewer(m, request);
-        const { actor } = v;
-        const params: unknown[] = [];
-        const mine = () => {
-          params.push(actor.id);
-          const me = `$${params.length}`;
-          params.push([...v.squads]);
-          const squads = `$${params.length}`;
-          return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${squads}::uuid[])
-                  OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me})`;
-        };
-        const where = [isStaff(actor) ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${mine()})` : `(${mine()})`];
-        if (q.actionable === 'true') {
-          if (!isStaff(actor)) where.push('FALSE');
-          else if (!actor.roles.includes('admin')) {
-            params.push(actor.regionPath ?? '');
-            where.push(`$${params.length} LIKE o.scope_path || '%'`);
-          }
-        }
-        if (q.status !== undefined) {
-          params.push(q.status);
-          where.push(`o.status = $${params.length}`);
-        }
-        if (q.categoryCode !== undefined) {
-          params.push(q.categoryCode);
-          where.push(`o.category_code = $${params.length}`);
-        }
-        if (q.regionId !== undefined) {
-          const [region] = await m.query<Array<{ path: string }>>(`SELECT path FROM region WHERE id = $1`, [q.regionId]);
-          if (!region) throw new NotFoundError('地区不存在。');
-          params.push(region.path);
-          where.push(`o.region_path LIKE $${params.length} || '%'`);
-        }
-        if (q.from !== undefined) {
-          params.push(q.from);
-          where.push(`o.created_at >= $${params.length}`);
-        }
-        if (q.to !== undefined) {
-          params.push(q.to);
-          where.push(`o.created_at < $${params.length}`);
-        }
-        const { rows, nextCursor } = await orderPage(m, where, params, q);
-        return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
-      });
-    },
+    async (request): Promise<Page<OrderDto>> => orders.list(requireActor(request), request.query as ListOrdersQuery),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -199,15 +97,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         errors: [404],
       }),
     },
-    async (request) =>
-      app.db.transaction(async (m) => {
-        const v = await viewer(m, request);
-        const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
-        if (!o) throw new NotFoundError('需求不存在。');
-        const [presented] = await presentOrders(m, v, [o]);
-        if (!presented!.visible) throw new NotFoundError('需求不存在。');
-        return presented!.dto;
-      }),
+    async (request) => orders.get(requireActor(request), request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -223,34 +113,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         errors: [404],
       }),
     },
-    async (request): Promise<{ items: OrderEventDto[] }> =>
-      app.db.transaction(async (m) => {
-        const v = await viewer(m, request);
-        const o = UUID_PATTERN.test(request.params.id) ? await loadOrder(m, request.params.id) : undefined;
-        if (!o) throw new NotFoundError('需求不存在。');
-        const everyone = (await loadAssignments(m, [o])).get(o.id) ?? [];
-        if (!maySee(v, o, standingOf(v, o, everyone), everyone)) throw new NotFoundError('需求不存在。');
-        const rows = await m.query<
-          Array<{ seq: number; type: OrderEventDto['type']; actor_id: string | null; actor_name: string | null; at: Date; from_status: OrderEventDto['fromStatus']; to_status: OrderEventDto['toStatus']; reason: string | null; data: Record<string, unknown> }>
-        >(
-          `SELECT e.seq, e.type, e.actor_id, u.name AS actor_name, e.at, e.from_status, e.to_status, e.reason, e.data
-           FROM order_event e LEFT JOIN app_user u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.seq`,
-          [o.id],
-        );
-        return {
-          items: rows.map((e) => ({
-            seq: e.seq,
-            type: e.type,
-            actorId: e.actor_id,
-            actorName: e.actor_name,
-            at: e.at.toISOString(),
-            fromStatus: e.from_status,
-            toStatus: e.to_status,
-            reason: e.reason,
-            data: e.data,
-          })),
-        };
-      }),
+    async (request): Promise<{ items: OrderEventDto[] }> => orders.events(requireActor(request), request.params.id),
   );
 
   /** One route per action: lock, check, change, event — then the order as the caller now sees it. */
@@ -259,7 +122,7 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
     summary: string,
     description: string,
     dto: new () => B,
-    run: (m: EntityManager, v: Viewer, id: string, body: B) => Promise<void>,
+    run: OrderAction<B>,
     errors: Array<ErrorStatus | [ErrorStatus, string]>,
   ) => {
     app.post<{ Params: { id: string } }>(
@@ -268,35 +131,23 @@ export default async function orderRoutes(app: FastifyInstance): Promise<void> {
         schema: docs({ tags: ['orders'], summary, description, auth: 'required', params: idParam, response: { 200: orderSchema }, errors: [403, 404, ...errors] }),
         preValidation: validateBody(dto),
       },
-      async (request) =>
-        app.db.transaction(async (m) => {
-          const v = await viewer(m, request);
-          await run(m, v, request.params.id, (request.body ?? {}) as B);
-          let o = await loadOrder(m, request.params.id);
-          if (!o) throw new NotFoundError('需求不存在。');
-          // under auto-dispatch a reject, release or reopen sends the order on to the next candidate at once (the
-          // row is still locked by this transaction); a manual order costs no extra query
-          if (o.auto_dispatch_at !== null && o.auto_dispatch_at <= v.now && (await autoDispatchLocked(m, o, autoDispatchOptions(app, v.now)))) {
-            o = (await loadOrder(m, request.params.id))!;
-          }
-          return (await presentOrders(m, v, [o]))[0]!.dto;
-        }),
+      async (request) => run(requireActor(request), request.params.id, (request.body ?? {}) as B),
     );
   };
 
-  action('dispatch', '派单（给一名志愿者/网格员，或一个小分队）', '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。', DispatchOrderDto, lifecycle.dispatch, [[409, '需求当前状态不能派单']]);
+  action('dispatch', '派单（给一名志愿者/网格员，或一个小分队）', '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。', DispatchOrderDto, orders.dispatch, [[409, '需求当前状态不能派单']]);
   action(
     'accept',
     '接单',
     '从任务大厅接单（技能相符、在需求当前级别的区域内、当前可接单），或接受派给自己/自己小分队的需求。需要 N 人的需求，第 N 人接单后变为「已接单」。多人同时接单时只有所需人数成功，其余得到 409「该需求已被接单」。',
     AcceptOrderDto,
-    lifecycle.accept,
+    orders.accept,
     [[409, '该需求已被接单 / 已派给他人 / 您已接下']],
   );
-  action('reject', '拒绝派单', '被派单的人（派给小分队时由负责人）拒绝，需求回到「待接单」。', OrderReasonDto, lifecycle.reject, [[409, '需求当前不是「已派单」']]);
-  action('check-in', '签到（到达居民家）', '记录签到位置与居民家的距离，超过 500 米（或没有位置）会在需求上标记。', CheckInDto, lifecycle.checkIn, [[409, '需求当前状态不能签到，或已签到']]);
-  action('complete', '完成服务', '记录服务内容、照片和服务时长（签到到完成）。多人需求在所有已签到的人都完成后变为「待确认」。', CompleteOrderDto, lifecycle.complete, [[409, '尚未签到或已完成']]);
-  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, lifecycle.release, [[409, '已签到或需求状态不允许']]);
-  action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, lifecycle.confirm, [[409, '需求当前不是「待确认」']]);
-  action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, lifecycle.cancel, [[409, '需求当前状态不能取消']]);
+  action('reject', '拒绝派单', '被派单的人（派给小分队时由负责人）拒绝，需求回到「待接单」。', OrderReasonDto, orders.reject, [[409, '需求当前不是「已派单」']]);
+  action('check-in', '签到（到达居民家）', '记录签到位置与居民家的距离，超过 500 米（或没有位置）会在需求上标记。', CheckInDto, orders.checkIn, [[409, '需求当前状态不能签到，或已签到']]);
+  action('complete', '完成服务', '记录服务内容、照片和服务时长（签到到完成）。多人需求在所有已签到的人都完成后变为「待确认」。', CompleteOrderDto, orders.complete, [[409, '尚未签到或已完成']]);
+  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, orders.release, [[409, '已签到或需求状态不允许']]);
+  action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, orders.confirm, [[409, '需求当前不是「待确认」']]);
+  action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [[409, '需求当前状态不能取消']]);
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/plugin';
 import { HOLDING, type AssignmentRow, type OrderRow } from './order-row';
+import { squadsOf } from './order.repo';
 
 /** The person looking at or acting on orders, with what is needed to place them relative to any order. */
 export interface Viewer {
@@ -18,11 +19,7 @@ export async function loadViewer(m: EntityManager, actor: Actor, now: Date): Pro
   const squads = new Set<string>();
   const leads = new Set<string>();
   if (isServing(actor)) {
-    const rows = await m.query<Array<{ squad_id: string; leads: boolean }>>(
-      `SELECT sm.squad_id, s.leader_id = $1 AS leads FROM squad_member sm JOIN squad s ON s.id = sm.squad_id WHERE sm.user_id = $1`,
-      [actor.id],
-    );
-    for (const r of rows) {
+    for (const r of await squadsOf(m, actor.id)) {
       squads.add(r.squad_id);
       if (r.leads) leads.add(r.squad_id);
     }

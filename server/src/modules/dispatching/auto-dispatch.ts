@@ -1,8 +1,9 @@
 import type { MatchWeights } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { commit } from '../orders/lifecycle';
-import { loadOrder, type OrderRow } from '../orders/order-row';
-import { findCandidates } from './candidates';
+import { findCandidates } from '../matching/candidates';
+import { commit, loadOrder, setAutoDispatchAt } from '../orders/order.repo';
+import type { OrderRow } from '../orders/order-row';
+import { takeDueForAutoDispatch } from './dispatching.repo';
 
 /**
  * Auto-dispatch (自动派单): the system dispatches an order to the best candidate of the matching engine, with the
@@ -34,7 +35,7 @@ export async function autoDispatchLocked(m: EntityManager, order: OrderRow, opts
   let o = order;
   if (o.auto_dispatch_at === null || o.auto_dispatch_at > opts.now) return false;
   if (o.status !== 'pending' && o.status !== 'dispatched') {
-    await m.query(`UPDATE service_order SET auto_dispatch_at = NULL WHERE id = $1`, [o.id]);
+    await setAutoDispatchAt(m, o.id, null);
     return false;
   }
   if (o.status === 'dispatched') {
@@ -57,7 +58,7 @@ export async function autoDispatchLocked(m: EntityManager, order: OrderRow, opts
   const next = new Date(opts.now.getTime() + opts.acceptMinutes * MINUTE);
   const [best] = await findCandidates(m, o, { weights: opts.weights, maxActiveTasks: opts.maxActiveTasks, now: opts.now, limit: 1 });
   if (!best) {
-    await m.query(`UPDATE service_order SET auto_dispatch_at = $2 WHERE id = $1`, [o.id, next]);
+    await setAutoDispatchAt(m, o.id, next);
     return false;
   }
   await commit(
@@ -100,14 +101,9 @@ export async function autoDispatchDue(db: DataSource, opts: AutoDispatchOptions,
   let dispatched = 0;
   for (;;) {
     const { taken, done } = await db.transaction(async (m) => {
-      const due = await m.query<Array<{ id: string }>>(
-        `SELECT id FROM service_order
-         WHERE auto_dispatch_at <= $1 AND status IN ('pending', 'dispatched')
-         ORDER BY auto_dispatch_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [opts.now, batch],
-      );
+      const due = await takeDueForAutoDispatch(m, opts.now, batch);
       let n = 0;
-      for (const { id } of due) {
+      for (const id of due) {
         const o = await loadOrder(m, id);
         if (o && (await autoDispatchLocked(m, o, opts))) n += 1;
       }

@@ -8,10 +8,10 @@ import {
   type MatchWeights,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import { commitDispatches } from '../orders/lifecycle';
-import { ORDER_SELECT, type OrderRow } from '../orders/order-row';
+import { findCandidatesForOrders } from '../matching/candidates';
+import { commitDispatches, lockOrders, pendingOrdersUnder } from '../orders/order.repo';
+import type { OrderRow } from '../orders/order-row';
 import { actsAsStaff, type Viewer } from '../orders/standing';
-import { findCandidatesForOrders } from './candidates';
 
 /**
  * 批量派单: every `pending` order of a place that the dispatcher may dispatch, assigned at once. Each order gets one
@@ -31,7 +31,7 @@ export interface BatchOptions {
 }
 
 export async function batchDispatch(m: EntityManager, v: Viewer, regionId: string, regionPath: string, opts: BatchOptions): Promise<BatchDispatchResultDto> {
-  const waiting = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status = 'pending' AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [regionPath]);
+  const waiting = await pendingOrdersUnder(m, regionPath);
   const orders = waiting.filter((o) => actsAsStaff(v, o) && o.accepted_count < o.headcount);
 
   // one set-based search for all the orders; people only (a squad is dispatched as a whole, not one place of it)
@@ -57,7 +57,7 @@ export async function batchDispatch(m: EntityManager, v: Viewer, regionId: strin
   }
   // lock the chosen orders in id order (two batches over one place cannot deadlock) and re-check them: one taken or
   // changed meanwhile is left out and reported
-  const locked = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = ANY ($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`, [[...chosen.keys()]]);
+  const locked = await lockOrders(m, [...chosen.keys()]);
   const current = new Map(locked.map((o) => [o.id, o]));
   const writes: Array<{ o: OrderRow; assigneeId: string; data: Record<string, unknown>; c: CandidateDto }> = [];
   for (const o of orders) {

@@ -1,0 +1,589 @@
+import type { DispatchMode, EscalationLevel, OrderChannel, OrderEventDto, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Statement, run } from '../../db/prepared';
+import { updateReturning } from '../../db/returning';
+import type { ActorRows } from '../auth/actor-row';
+import { decodeCursor, encodeCursor, type AssignmentRow, type OrderRow } from './order-row';
+
+/**
+ * The orders module's data access: every statement the orders module sends (reading, changing, and creation's two
+ * prepared statements at the end). Raw SQL with typed rows, as everywhere on the order paths (see
+ * docs/decisions/ on raw SQL for the hot paths). Functions take the caller's manager: inside a transaction, the
+ * transaction's.
+ */
+
+type Db = Pick<EntityManager, 'query'>;
+
+// ---------- reading ----------
+
+/** The select every order read goes through, from `source` (the table, or a CTE of freshly written rows); `WHERE` and `ORDER BY` are appended. */
+export function orderSelect(source = 'service_order'): string {
+  return `
+  SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
+         r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone,
+         COALESCE((SELECT cr.name FROM region cr
+                   WHERE cr.id = ANY (string_to_array(trim(BOTH '/' FROM o.region_path), '/')::uuid[]) AND cr.level = 'community'
+                   LIMIT 1), r.name) AS community_name
+  FROM ${source} o
+  JOIN service_category c ON c.code = o.category_code
+  JOIN region r ON r.id = o.region_id
+  JOIN app_user u ON u.id = o.resident_id`;
+}
+
+export const ORDER_SELECT = orderSelect();
+
+/** One order by id, optionally locked for the rest of the transaction (every change locks it first). */
+export async function loadOrder(m: Db, id: string, lock = false): Promise<OrderRow | undefined> {
+  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = $1${lock ? ' FOR UPDATE OF o' : ''}`, [id]);
+  return rows[0];
+}
+
+/** Everyone who has been on these orders, every round, first to accept first (`round` tells the current ones). */
+export async function loadAssignments(m: Db, orders: ReadonlyArray<Pick<OrderRow, 'id' | 'version'>>): Promise<Map<string, AssignmentRow[]>> {
+  const out = new Map<string, AssignmentRow[]>(orders.map((o) => [o.id, []]));
+  // an order still at its first version has had nobody on it (every accept writes an event): skip the query
+  const touched = orders.filter((o) => o.version > 1);
+  if (touched.length === 0) return out;
+  const rows = await m.query<AssignmentRow[]>(
+    `SELECT a.*, u.name AS volunteer_name FROM order_assignment a JOIN app_user u ON u.id = a.volunteer_id
+     WHERE a.order_id = ANY($1::uuid[]) ORDER BY a.accepted_at, a.id`,
+    [touched.map((o) => o.id)],
+  );
+  for (const a of rows) out.get(a.order_id)?.push(a);
+  return out;
+}
+
+/**
+ * A page of orders, newest first, under the caller's conditions (`where`, with `params` numbered from $1): the
+ * cursor condition and the limit are added here, for every list of orders (GET /orders, GET /tasks/mine).
+ */
+export async function orderPage(
+  m: Db,
+  where: string[],
+  params: unknown[],
+  page: { cursor?: string; limit?: number },
+): Promise<{ rows: OrderRow[]; nextCursor: string | null }> {
+  const conditions = [...where];
+  const values = [...params];
+  if (page.cursor !== undefined) {
+    const [at, id] = decodeCursor(page.cursor);
+    values.push(at, id);
+    conditions.push(`(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  const limit = page.limit ?? 20;
+  values.push(limit + 1);
+  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`, values);
+  const kept = rows.slice(0, limit);
+  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!) : null };
+}
+
+/** The filters that lists and figures of orders share: a place's subtree and a window of creation times. */
+export interface OrderFilter {
+  /** The path of a place whose subtree the orders' residents live in. */
+  regionPath?: string;
+  /** Created at or after (ISO). */
+  from?: string;
+  /** Created before (ISO). */
+  to?: string;
+}
+
+/** The filter as conditions on `o` (service_order), its values appended to `params`. */
+export function filterConditions(f: OrderFilter, params: unknown[]): string[] {
+  const where: string[] = [];
+  if (f.regionPath !== undefined) {
+    params.push(f.regionPath);
+    where.push(`o.region_path LIKE $${params.length} || '%'`);
+  }
+  if (f.from !== undefined) {
+    params.push(f.from);
+    where.push(`o.created_at >= $${params.length}`);
+  }
+  if (f.to !== undefined) {
+    params.push(f.to);
+    where.push(`o.created_at < $${params.length}`);
+  }
+  return where;
+}
+
+/**
+ * The condition "this person is on the order": its resident or requester, the one it is dispatched to (or a squad
+ * of theirs), or someone who took a place on it in any round.
+ */
+export function involvesCondition(personId: string, squads: readonly string[], params: unknown[]): string {
+  params.push(personId);
+  const me = `$${params.length}`;
+  params.push([...squads]);
+  const mine = `$${params.length}`;
+  return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${mine}::uuid[])
+          OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me})`;
+}
+
+/** The condition "the order has escalated to the level of a person whose place is `placePath`" (三级联动). */
+export function reachedCondition(placePath: string, params: unknown[]): string {
+  params.push(placePath);
+  return `$${params.length} LIKE o.scope_path || '%'`;
+}
+
+/** Conditions on status and category, as a list of orders takes them. */
+export function statusCategoryConditions(f: { status?: OrderStatus; categoryCode?: string }, params: unknown[]): string[] {
+  const where: string[] = [];
+  if (f.status !== undefined) {
+    params.push(f.status);
+    where.push(`o.status = $${params.length}`);
+  }
+  if (f.categoryCode !== undefined) {
+    params.push(f.categoryCode);
+    where.push(`o.category_code = $${params.length}`);
+  }
+  return where;
+}
+
+/** The order's timeline, oldest first, with the names of the people who acted. */
+export async function loadEvents(m: Db, orderId: string): Promise<OrderEventDto[]> {
+  const rows = await m.query<
+    Array<{
+      seq: number;
+      type: OrderEventDto['type'];
+      actor_id: string | null;
+      actor_name: string | null;
+      at: Date;
+      from_status: OrderEventDto['fromStatus'];
+      to_status: OrderEventDto['toStatus'];
+      reason: string | null;
+      data: Record<string, unknown>;
+    }>
+  >(
+    `SELECT e.seq, e.type, e.actor_id, u.name AS actor_name, e.at, e.from_status, e.to_status, e.reason, e.data
+     FROM order_event e LEFT JOIN app_user u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.seq`,
+    [orderId],
+  );
+  return rows.map((e) => ({
+    seq: e.seq,
+    type: e.type,
+    actorId: e.actor_id,
+    actorName: e.actor_name,
+    at: e.at.toISOString(),
+    fromStatus: e.from_status,
+    toStatus: e.to_status,
+    reason: e.reason,
+    data: e.data,
+  }));
+}
+
+/** The squads a person belongs to, and whether they lead each. */
+export async function squadsOf(m: Db, personId: string): Promise<Array<{ squad_id: string; leads: boolean }>> {
+  return m.query(`SELECT sm.squad_id, s.leader_id = $1 AS leads FROM squad_member sm JOIN squad s ON s.id = sm.squad_id WHERE sm.user_id = $1`, [personId]);
+}
+
+/** The resident an order is placed for by someone else (代下单): who they are and what an order takes from them. */
+export interface ResidentOfOrder {
+  id: string;
+  name: string;
+  phone: string | null;
+  roles: string[];
+  address: string | null;
+  lat: number | null;
+  lng: number | null;
+  regionId: string | null;
+  regionName: string | null;
+  path: string | null;
+  level: string | null;
+  /** The auto-dispatch mode of the resident's place (an order keeps it). */
+  dispatchMode: DispatchMode;
+}
+
+export async function findResident(m: Db, id: string): Promise<ResidentOfOrder | undefined> {
+  const [row] = await m.query<ResidentOfOrder[]>(
+    `SELECT u.id, u.name, u.phone, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id AS "regionId",
+            r.name AS "regionName", r.path, r.level, COALESCE(r.effective_dispatch_mode, 'manual') AS "dispatchMode"
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+    [id],
+  );
+  return row;
+}
+
+/** The order a requester placed earlier with this Idempotency-Key, with the fingerprint of that request. */
+export async function findByIdempotencyKey(m: Db, requesterId: string, key: string): Promise<{ id: string; request_hash: string | null } | undefined> {
+  const [earlier] = await m.query<Array<{ id: string; request_hash: string | null }>>(
+    `SELECT id, request_hash FROM service_order WHERE requester_id = $1 AND idempotency_key = $2`,
+    [requesterId, key],
+  );
+  return earlier;
+}
+
+/** A person an order may be dispatched to (派单): their roles and place. */
+export async function findDispatchPerson(m: Db, id: string): Promise<{ id: string; name: string; roles: string[]; path: string | null } | undefined> {
+  const [person] = await m.query<Array<{ id: string; name: string; roles: string[]; path: string | null }>>(
+    `SELECT u.id, u.name, u.roles, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
+    [id],
+  );
+  return person;
+}
+
+/** A squad an order may be dispatched to, with the path of the place it serves. */
+export async function findDispatchSquad(m: Db, id: string): Promise<{ id: string; name: string; path: string } | undefined> {
+  const [squad] = await m.query<Array<{ id: string; name: string; path: string }>>(
+    `SELECT s.id, s.name, r.path FROM squad s JOIN region r ON r.id = s.region_id WHERE s.id = $1`,
+    [id],
+  );
+  return squad;
+}
+
+/** The waiting orders of a place's subtree, oldest first (batch dispatch chooses among them). */
+export async function pendingOrdersUnder(m: Db, regionPath: string): Promise<OrderRow[]> {
+  return m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status = 'pending' AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [regionPath]);
+}
+
+/** Locks these orders for the transaction, in id order (two callers over the same orders cannot deadlock); their rows as now. */
+export async function lockOrders(m: Db, ids: readonly string[]): Promise<OrderRow[]> {
+  return m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = ANY ($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`, [[...ids]]);
+}
+
+// ---------- changing (the order's row is locked by the caller) ----------
+
+/** An event of the order's timeline, as a change writes it. */
+export interface EventInput {
+  type: OrderEventType;
+  actorId: string | null;
+  at: Date;
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
+async function appendEvent(m: Db, orderId: string, seq: number, e: EventInput): Promise<void> {
+  await m.query(
+    `INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [orderId, seq, e.type, e.actorId, e.at, e.from, e.to, e.reason, JSON.stringify(e.data)],
+  );
+}
+
+/** A column's new value written as SQL over its current value, e.g. `accepted_count + 1`. */
+export class Sql {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * Writes the order's new column values and its event, numbered by the new version. The row is locked; places are
+ * still counted in SQL (`accepted_count + 1`), so that the CHECK accepted_count <= headcount would refuse an extra
+ * place even if the lock were ever lost.
+ */
+export async function commit(m: Db, o: Pick<OrderRow, 'id' | 'status'>, set: Record<string, unknown>, e: Omit<EventInput, 'from'>): Promise<void> {
+  const params: unknown[] = [o.id, e.at];
+  const assignments = Object.entries(set).map(([column, value]) => {
+    if (value instanceof Sql) return `${column} = ${value.text}`;
+    params.push(value);
+    return `${column} = $${params.length}`;
+  });
+  const [row] = await updateReturning<{ version: number }>(
+    m,
+    `UPDATE service_order SET ${[...assignments, 'version = version + 1', 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING version`,
+    params,
+  );
+  await appendEvent(m, o.id, row!.version, { ...e, from: o.status });
+}
+
+/** When the system should next act on the order under auto-dispatch (null: never); no version, no event. */
+export async function setAutoDispatchAt(m: Db, orderId: string, at: Date | null): Promise<void> {
+  await m.query(`UPDATE service_order SET auto_dispatch_at = $2 WHERE id = $1`, [orderId, at]);
+}
+
+/**
+ * Many dispatches at once (批量派单), each as `commit` would write it: the orders were locked and re-checked by the
+ * caller; one UPDATE sets each its assignee and bumps its version (only where the version is still the one checked),
+ * one INSERT writes each its `dispatch` event numbered by the new version. Returns the ids written.
+ */
+export async function commitDispatches(
+  m: Db,
+  items: ReadonlyArray<{ o: OrderRow; assigneeId: string; data: Record<string, unknown> }>,
+  e: { actorId: string; at: Date; reason: string },
+): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const rows = await m.query<Array<{ id: string; version: number; from_status: OrderStatus }>>(
+    `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::jsonb[]) AS x(id, assignee, version, data)),
+          u AS (UPDATE service_order o SET status = 'dispatched', dispatched_to_user_id = x.assignee, dispatched_to_squad_id = NULL,
+                       auto_dispatch_at = NULL, version = o.version + 1, updated_at = $5
+                FROM x WHERE o.id = x.id AND o.version = x.version AND o.status = 'pending'
+                RETURNING o.id, o.version, x.data)
+     INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+     SELECT u.id, u.version, 'dispatch', $6, $5, 'pending', 'dispatched', $7, u.data FROM u
+     RETURNING order_id AS id, seq AS version, from_status`,
+    [items.map((i) => i.o.id), items.map((i) => i.assigneeId), items.map((i) => i.o.version), items.map((i) => JSON.stringify(i.data)), e.at, e.actorId, e.reason],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+// ---------- places on an order (order_assignment) ----------
+
+export async function insertAssignment(m: Db, a: { orderId: string; round: number; personId: string; squadId: string | null; at: Date }): Promise<void> {
+  await m.query(
+    `INSERT INTO order_assignment (order_id, round, volunteer_id, squad_id, state, accepted_at) VALUES ($1, $2, $3, $4, 'accepted', $5)`,
+    [a.orderId, a.round, a.personId, a.squadId, a.at],
+  );
+}
+
+export async function releaseAssignment(m: Db, id: string, at: Date, reason: string): Promise<void> {
+  await m.query(`UPDATE order_assignment SET state = 'released', ended_at = $2, end_reason = $3 WHERE id = $1`, [id, at, reason]);
+}
+
+export async function checkInAssignment(
+  m: Db,
+  id: string,
+  c: { at: Date; lat: number | null; lng: number | null; distance: number | null; far: boolean },
+): Promise<void> {
+  await m.query(
+    `UPDATE order_assignment SET state = 'in_service', checked_in_at = $2, check_in_lat = $3, check_in_lng = $4, check_in_distance_m = $5, check_in_far = $6 WHERE id = $1`,
+    [id, c.at, c.lat, c.lng, c.distance, c.far],
+  );
+}
+
+export async function completeAssignment(m: Db, id: string, c: { at: Date; minutes: number; note: string; photoUrls: string[] }): Promise<void> {
+  await m.query(`UPDATE order_assignment SET state = 'completed', completed_at = $2, service_minutes = $3, note = $4, photo_urls = $5 WHERE id = $1`, [
+    id,
+    c.at,
+    c.minutes,
+    c.note,
+    c.photoUrls,
+  ]);
+}
+
+/** Ends these places in one state (people who never came: `no_show`; an order cancelled: `cancelled`, with the reason). */
+export async function endAssignments(m: Db, ids: readonly string[], state: 'no_show' | 'cancelled', at: Date, reason?: string): Promise<void> {
+  if (ids.length === 0) return;
+  if (reason === undefined) {
+    await m.query(`UPDATE order_assignment SET state = $3, ended_at = $2 WHERE id = ANY($1)`, [[...ids], at, state]);
+  } else {
+    await m.query(`UPDATE order_assignment SET state = $4, ended_at = $2, end_reason = $3 WHERE id = ANY($1)`, [[...ids], at, reason, state]);
+  }
+}
+
+// ---------- creating (点单: the hot path, see creation.ts) ----------
+
+/**
+ * One order to write: what its request said (null where it said nothing) and what it takes from its resident and
+ * their place. What the order then is — its defaults — is decided by `decided`, in SQL, for both statements. The id
+ * is chosen by the caller, so that a batch's rows find their requests.
+ */
+export interface NewOrder {
+  id: string;
+  residentId: string;
+  requesterId: string;
+  /** Null: the default (`miniapp` for one's own order, `phone` for a proxy's). */
+  channel: OrderChannel | null;
+  categoryCode: string;
+  description: string;
+  /** Null: the resident's home address (`home`). */
+  address: string | null;
+  /** Null (both): the resident's home location. */
+  lat: number | null;
+  lng: number | null;
+  preferredStart: string | null;
+  preferredEnd: string | null;
+  urgency: Urgency;
+  /** Null: 1. */
+  headcount: number | null;
+  /** The resident's place (a grid, usually): where the order lives. */
+  regionId: string;
+  regionPath: string;
+  /** The level of the resident's place; the order starts there, capped at the county. */
+  level: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+  at: Date;
+  /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
+  poolOfferMinutes: number;
+  /** The auto-dispatch mode in effect at the resident's place (null: manual). */
+  dispatchMode: DispatchMode | null;
+  /** The resident's home, which the order takes when the request gives no address or location. */
+  home?: { address: string | null; lat: number | null; lng: number | null };
+}
+
+/** What an order's statement answers of each order written: what the database decided, and the defaults as decided. */
+export interface Written {
+  id: string;
+  channel: OrderChannel;
+  headcount: number;
+  address: string | null;
+  location_lat: number | null;
+  location_lng: number | null;
+  region_id: string;
+  region_path: string;
+  escalation_level: EscalationLevel;
+  dispatch_mode: DispatchMode;
+  preferred_start: Date | null;
+  preferred_end: Date | null;
+  escalate_at: Date | null;
+  deadline_at: Date;
+  auto_dispatch_at: Date | null;
+  category_name: string;
+  accept_minutes_normal: number;
+  accept_minutes_urgent: number;
+}
+
+/**
+ * THE creation defaults (one place, for both statements): from `src`, one row per order with what the request
+ * said and what the resident's profile says (home_address, home_lat, home_lng, place_level, place_dispatch_mode),
+ * the columns of the order to write:
+ * - channel: as given, else `miniapp` for one's own order and `phone` for a proxy's (代下单, usually by phone);
+ * - headcount: as given, else 1;
+ * - address and location: as given, else the resident's home (a location only when both coordinates are known);
+ * - the level the order starts at: the resident's place's (grid, community, town), capped at the county;
+ * - the dispatch mode: the one in effect at the resident's place, else manual.
+ */
+function decided(src: string): string {
+  return `SELECT s.id, s.resident_id, s.requester_id,
+            COALESCE(s.channel, CASE WHEN s.resident_id = s.requester_id THEN 'miniapp' ELSE 'phone' END) AS channel,
+            s.category_code, s.description, COALESCE(s.address, s.home_address) AS address,
+            CASE WHEN s.lat IS NOT NULL THEN s.lat WHEN s.home_lng IS NOT NULL THEN s.home_lat END AS lat,
+            CASE WHEN s.lat IS NOT NULL THEN s.lng WHEN s.home_lat IS NOT NULL THEN s.home_lng END AS lng,
+            s.preferred_start, s.preferred_end, s.urgency, COALESCE(s.headcount, 1) AS headcount, s.region_id, s.region_path,
+            CASE WHEN s.place_level IN ('grid', 'community', 'town') THEN s.place_level ELSE 'county' END AS escalation_level,
+            s.idempotency_key, s.request_hash, s.at, s.pool_offer_minutes, COALESCE(s.place_dispatch_mode, 'manual') AS dispatch_mode
+     FROM ${src} s`;
+}
+
+/**
+ * The part both order statements share: the orders of `src` (rows as `decided` gives them) written with their
+ * deadlines from the category, and their `created` events (a proxy order is one whose requester is not its
+ * resident). An order whose category is unknown or inactive, or whose Idempotency-Key was used before (or earlier in
+ * the same batch), is not written. Rows go in (requester, key) order, so two batches holding the same keys wait for
+ * each other in the same order and never deadlock.
+ */
+function writeOrdersFrom(src: string): string {
+  return `ins AS (
+     INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
+       preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
+     SELECT s.id, s.resident_id, s.requester_id, s.channel, s.category_code, s.description, s.address, s.lat, s.lng,
+            s.preferred_start, s.preferred_end, s.urgency, s.headcount, s.region_id, s.region_path, s.escalation_level, s.region_id, s.region_path,
+            CASE WHEN s.escalation_level = 'county' THEN NULL ELSE s.at + make_interval(mins => m.minutes) END,
+            s.at + make_interval(mins => m.minutes), s.idempotency_key, s.request_hash, s.at, s.at, s.dispatch_mode,
+            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END
+     FROM (${decided(src)}) s JOIN service_category c ON c.code = s.category_code AND c.active
+          CROSS JOIN LATERAL (SELECT CASE WHEN s.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
+     ORDER BY s.requester_id, s.idempotency_key
+     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+     RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
+               region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
+   ), ev AS (
+     INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
+     SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
+            jsonb_build_object('channel', ins.channel, 'proxy', ins.resident_id <> ins.requester_id, 'urgency', ins.urgency,
+                               'headcount', ins.headcount, 'escalationLevel', ins.escalation_level)
+     FROM ins
+   )`;
+}
+
+/** What both statements answer of each order written (see `Written`). */
+const WRITTEN = `ins.id, ins.channel, ins.headcount, ins.address, ins.location_lat, ins.location_lng, ins.region_id, ins.region_path,
+       ins.escalation_level, ins.dispatch_mode, ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
+       c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent`;
+
+/**
+ * Orders whose resident was read already, and their `created` events, in ONE statement (data-modifying CTEs over
+ * arrays, one element per order): one round trip and one commit for any number of orders, atomic without a
+ * transaction, prepared once per connection.
+ */
+const CREATE = new Statement<Written>(
+  'order_create',
+  `WITH x AS (
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
+                          $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::uuid[], $15::text[], $16::text[],
+                          $17::text[], $18::text[], $19::timestamptz[], $20::int[], $21::text[], $22::text[], $23::float8[], $24::float8[])
+       AS x(id, resident_id, requester_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end,
+            urgency, headcount, region_id, region_path, place_level, idempotency_key, request_hash, at, pool_offer_minutes, place_dispatch_mode,
+            home_address, home_lat, home_lng)
+   ), ${writeOrdersFrom('x')}
+   SELECT ${WRITTEN}
+   FROM ins JOIN service_category c ON c.code = ins.category_code`,
+);
+
+/** Writes the orders in one statement (on the transaction of `on` when it has one): what was decided of each, or null when it was not written. */
+export async function insertOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<Written | null>> {
+  const column = <T>(f: (o: NewOrder) => T): T[] => items.map(f);
+  const rows = await run(on, CREATE, [
+    column((o) => o.id),
+    column((o) => o.residentId),
+    column((o) => o.requesterId),
+    column((o) => o.channel),
+    column((o) => o.categoryCode),
+    column((o) => o.description),
+    column((o) => o.address),
+    column((o) => o.lat),
+    column((o) => o.lng),
+    column((o) => o.preferredStart),
+    column((o) => o.preferredEnd),
+    column((o) => o.urgency),
+    column((o) => o.headcount),
+    column((o) => o.regionId),
+    column((o) => o.regionPath),
+    column((o) => o.level),
+    column((o) => o.idempotencyKey),
+    column((o) => o.requestHash),
+    column((o) => o.at),
+    column((o) => o.poolOfferMinutes),
+    column((o) => o.dispatchMode),
+    column((o) => o.home?.address ?? null),
+    column((o) => o.home?.lat ?? null),
+    column((o) => o.home?.lng ?? null),
+  ]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return items.map((o) => byId.get(o.id) ?? null);
+}
+
+/** An order a person places for themself, before anyone has read them: the statement that writes it reads them. */
+export type NewOwnOrder = Omit<NewOrder, 'residentId' | 'requesterId' | 'regionId' | 'regionPath' | 'level' | 'dispatchMode' | 'home'> & { personId: string };
+
+/** An own order as written, with the person's row (columns as `ActorRows` names them). */
+export type WrittenOwn = Written & Record<string, unknown>;
+
+/**
+ * 点单 on the hot path — a resident ordering for themself — in ONE round trip: the statement reads the person
+ * behind the token with their place, takes from them what an order takes (`decided`), writes the orders and their
+ * `created` events, and answers each order with its person's row. An order whose person is not a resident with a
+ * place (or no longer exists), whose category is unknown or inactive, or whose Idempotency-Key was used before, is
+ * not written (null).
+ */
+export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityManager, items: readonly NewOwnOrder[]) => Promise<Array<WrittenOwn | null>> {
+  const statement = new Statement<WrittenOwn>(
+    'order_create_own',
+    `WITH x AS (
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
+                            $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::int[])
+         AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
+              idempotency_key, request_hash, at, pool_offer_minutes)
+     ), p AS (
+       SELECT x.id, x.person_id AS resident_id, x.person_id AS requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
+              x.preferred_start, x.preferred_end, x.urgency, x.headcount, u.region_id, g.path AS region_path, g.level AS place_level,
+              x.idempotency_key, x.request_hash, x.at, x.pool_offer_minutes, g.effective_dispatch_mode AS place_dispatch_mode,
+              u.address AS home_address, u.location_lat AS home_lat, u.location_lng AS home_lng
+       FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) JOIN region g ON g.id = u.region_id
+     ), ${writeOrdersFrom('p')}
+     SELECT ${WRITTEN}, ${people.select('u', 'g')}
+     FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
+  );
+  return async (on, items) => {
+    const column = <T>(f: (o: NewOwnOrder) => T): T[] => items.map(f);
+    const rows = await run(on, statement, [
+      column((o) => o.id),
+      column((o) => o.personId),
+      column((o) => o.channel),
+      column((o) => o.categoryCode),
+      column((o) => o.description),
+      column((o) => o.address),
+      column((o) => o.lat),
+      column((o) => o.lng),
+      column((o) => o.preferredStart),
+      column((o) => o.preferredEnd),
+      column((o) => o.urgency),
+      column((o) => o.headcount),
+      column((o) => o.idempotencyKey),
+      column((o) => o.requestHash),
+      column((o) => o.at),
+      column((o) => o.poolOfferMinutes),
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return items.map((o) => byId.get(o.id) ?? null);
+  };
+}

@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  AcceptOrderDto,
+  CheckInDto,
+  CompleteOrderDto,
+  ConfirmOrderDto,
+  CreateOrderDto,
+  DispatchOrderDto,
+  ListOrdersQuery,
+  OrderDto,
+  OrderEventDto,
+  OrderReasonDto,
+  Page,
+} from '@bangbang/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '../../clock';
+import { twoBatchesAtATime } from '../../db/coalescer';
+import { NotFoundError } from '../../errors';
+import { isStaff, pathCondition } from '../access/jurisdiction';
+import type { Actor } from '../auth/plugin';
+import { findRegion } from '../regions/region.repo';
+import { checkOrderBody, createOrder, orderWriter, ownOrderWriter, requestHash, type Created } from './creation';
+import { filterConditions, involvesCondition, loadEvents, loadOrder, orderPage, reachedCondition, statusCategoryConditions } from './order.repo';
+import type { OrderRow } from './order-row';
+import { presentOrders } from './present';
+import { loadViewer, type Viewer } from './standing';
+import * as transitions from './transitions';
+import { loadVisibleOrder, orderNotFound } from './visibility';
+
+/**
+ * The orders service: what the API does with orders, each call one unit of work (its transaction, its reads and
+ * writes, the order as the caller now sees it). Route handlers only translate HTTP to these calls.
+ *
+ * Orders know nothing of dispatching: what the system does next with an order that has become due for it
+ * (auto-dispatch, see modules/dispatching) is handed in by the composition root as `onDue`.
+ */
+export interface OrderServiceDeps {
+  db: DataSource;
+  clock: Clock;
+  /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
+  poolOfferMinutes: number;
+  /**
+   * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
+   * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
+   * answers whether it changed the order.
+   */
+  onDue?: (m: EntityManager, o: OrderRow, now: Date) => Promise<boolean>;
+}
+
+/** Who is placing an order: the person in the token, read only when the order's own statement could not read them. */
+export interface Orderer {
+  /** The id in the request's token (null: no token). */
+  personId: string | null;
+  /** Reads the person (401 when there is none). */
+  actor: () => Promise<Actor>;
+}
+
+export interface Placed {
+  order: OrderDto;
+  /** An earlier request with the same Idempotency-Key had made this order already. */
+  replayed: boolean;
+}
+
+/** A transition as the API calls it: by the person, on the order `id`, answering the order as they now see it. */
+export type OrderAction<B> = (actor: Actor, id: string, body: B) => Promise<OrderDto>;
+
+export type OrderService = ReturnType<typeof createOrderService>;
+
+export function createOrderService({ db, clock, poolOfferMinutes, onDue }: OrderServiceDeps) {
+  // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
+  const writeOrder = orderWriter(db, twoBatchesAtATime(100));
+  const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100));
+
+  const viewer = (m: EntityManager, actor: Actor): Promise<Viewer> => loadViewer(m, actor, clock());
+
+  /** The order as the viewer sees it now (after a change, in the same transaction). */
+  async function presentOne(m: EntityManager, v: Viewer, id: string): Promise<OrderDto> {
+    const o = await loadOrder(m, id);
+    if (!o) throw orderNotFound();
+    const [presented] = await presentOrders(m, v, [o]);
+    return presented!.dto;
+  }
+
+  /** Lets the system act on the order if it is due (under auto-dispatch): answers the order as it then is. */
+  async function actIfDue(m: EntityManager, v: Viewer, o: OrderRow): Promise<OrderRow> {
+    if (!onDue || o.auto_dispatch_at === null || o.auto_dispatch_at > v.now) return o;
+    return (await onDue(m, o, v.now)) ? (await loadOrder(m, o.id))! : o;
+  }
+
+  /**
+   * 点单 (a resident for themself, or staff for a resident: 代下单). A resident ordering for themself is read by the
+   * order's own statement (one round trip); anyone else — a proxy, a replay, a refusal to explain — is read as for
+   * any request. Under `auto` dispatch the new order goes to the best candidate at once, in its own transaction
+   * (the order exists whatever happens there).
+   */
+  async function place(who: Orderer, body: CreateOrderDto, idempotencyKey: string | undefined): Promise<Placed> {
+    // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
+    const m = db.manager;
+    const now = clock();
+    let created: Created | undefined;
+    let actor: Actor | undefined;
+    if (who.personId !== null && (body.residentId === undefined || body.residentId === who.personId)) {
+      checkOrderBody(body);
+      const own = await writeOwnOrder({
+        id: randomUUID(),
+        personId: who.personId,
+        body,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash: idempotencyKey === undefined ? null : requestHash(body),
+        at: now,
+        poolOfferMinutes,
+      });
+      if (own) {
+        actor = own.actor;
+        created = { id: own.row.id, row: own.row, replayed: false };
+      }
+    }
+    const v = await loadViewer(m, actor ?? (await who.actor()), now);
+    created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder);
+    const { id, row, replayed } = created;
+    let order: OrderDto;
+    if (row?.dispatch_mode === 'auto') {
+      // 自动派单: to the best candidate at once
+      order = await db.transaction(async (tx) => {
+        const locked = await loadOrder(tx, id, true);
+        if (locked) await actIfDue(tx, v, locked);
+        return presentOne(tx, v, id);
+      });
+    } else {
+      order = row ? (await presentOrders(m, v, [row]))[0]!.dto : await presentOne(m, v, id);
+    }
+    return { order, replayed };
+  }
+
+  /**
+   * The orders the person may list, newest first: staff their jurisdiction's (with `actionable`, only those that
+   * have escalated to their level), everyone the orders they are on (resident, requester, dispatched to, took part).
+   */
+  async function list(actor: Actor, q: ListOrdersQuery): Promise<Page<OrderDto>> {
+    return db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const params: unknown[] = [];
+      const where = [isStaff(actor) ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${involvesCondition(actor.id, [...v.squads], params)})` : `(${involvesCondition(actor.id, [...v.squads], params)})`];
+      if (q.actionable === 'true') {
+        if (!isStaff(actor)) where.push('FALSE');
+        else if (!actor.roles.includes('admin')) where.push(reachedCondition(actor.regionPath ?? '', params));
+      }
+      where.push(...statusCategoryConditions(q, params));
+      let regionPath: string | undefined;
+      if (q.regionId !== undefined) {
+        const region = await findRegion(m, q.regionId);
+        if (!region) throw new NotFoundError('地区不存在。');
+        regionPath = region.path;
+      }
+      where.push(...filterConditions({ regionPath, from: q.from, to: q.to }, params));
+      const { rows, nextCursor } = await orderPage(m, where, params, q);
+      return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
+    });
+  }
+
+  /** One order as the person sees it (404 when they may not see it). */
+  async function get(actor: Actor, id: string): Promise<OrderDto> {
+    return db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const { o, everyone } = await loadVisibleOrder(m, v, id);
+      const [presented] = await presentOrders(m, v, [o], new Map([[o.id, everyone]]));
+      return presented!.dto;
+    });
+  }
+
+  /** The order's timeline (404 when they may not see the order). */
+  async function events(actor: Actor, id: string): Promise<{ items: OrderEventDto[] }> {
+    return db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const { o } = await loadVisibleOrder(m, v, id);
+      return { items: await loadEvents(m, o.id) };
+    });
+  }
+
+  /**
+   * A transition in its own transaction, then the order as the person now sees it. Under auto-dispatch a reject,
+   * release or reopen sends the order on to the next candidate at once (the row is still locked by this
+   * transaction); a manual order costs no extra query.
+   */
+  function action<B>(t: transitions.Transition<B>): OrderAction<B> {
+    return (actor, id, body) =>
+      db.transaction(async (m) => {
+        const v = await viewer(m, actor);
+        await t(m, v, id, body);
+        const o = await loadOrder(m, id);
+        if (!o) throw orderNotFound();
+        return (await presentOrders(m, v, [await actIfDue(m, v, o)]))[0]!.dto;
+      });
+  }
+
+  return {
+    place,
+    list,
+    get,
+    events,
+    dispatch: action<DispatchOrderDto>(transitions.dispatch),
+    reject: action<OrderReasonDto>(transitions.reject),
+    accept: action<AcceptOrderDto>(transitions.accept),
+    release: action<OrderReasonDto>(transitions.release),
+    checkIn: action<CheckInDto>(transitions.checkIn),
+    complete: action<CompleteOrderDto>(transitions.complete),
+    confirm: action<ConfirmOrderDto>(transitions.confirm),
+    cancel: action<OrderReasonDto>(transitions.cancel),
+  };
+}

@@ -1,0 +1,58 @@
+import { isAvailableNow, type MyTasksQuery, type OrderDto, type Page, type ServiceRecordDto, type TaskPoolDto } from '@bangbang/shared';
+import type { DataSource } from 'typeorm';
+import type { Clock } from '../../clock';
+import { ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
+import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
+import type { Actor } from '../auth/plugin';
+import { orderPage, statusCategoryConditions } from '../orders/order.repo';
+import { distanceFromViewer, presentOrders } from '../orders/present';
+import { isServing, loadViewer } from '../orders/standing';
+import { MY_TASKS, hallOrders, placePathOf, serviceRecord } from './task.repo';
+
+const POOL_SIZE = 50;
+
+/** The volunteer's side of orders: the task hall (任务大厅), their own tasks, and their service record. */
+export function createTaskService({ db, clock }: { db: DataSource; clock: Clock }) {
+  return {
+    /** Waiting orders the person could take, nearest first (browsable off duty; `availableNow` says whether they may accept). */
+    async pool(actor: Actor): Promise<TaskPoolDto> {
+      if (!isServing(actor)) throw new ForbiddenError('只有志愿者和网格员有任务大厅。');
+      const now = clock();
+      const availableNow = isAvailableNow(actor.user.onDuty, actor.user.roster, now);
+      if (actor.regionPath === null || actor.user.skills.length === 0) return { availableNow, items: [] };
+      const placePath = actor.regionPath;
+      return db.transaction(async (m) => {
+        const v = await loadViewer(m, actor, now);
+        const person = { id: actor.id, placePath, skills: actor.user.skills, lat: actor.user.locationLat, lng: actor.user.locationLng };
+        const rows = await hallOrders(m, person, POOL_SIZE);
+        const presented = await presentOrders(m, v, rows);
+        return { availableNow, items: presented.map((p, i) => ({ ...p.dto, distanceMeters: distanceFromViewer(v, rows[i]!) })) };
+      });
+    },
+
+    /** Orders dispatched to the person (or their squad) or that they took, newest first. */
+    async mine(actor: Actor, q: MyTasksQuery): Promise<Page<OrderDto>> {
+      if (!isServing(actor)) throw new ForbiddenError('只有志愿者和网格员有任务。');
+      return db.transaction(async (m) => {
+        const v = await loadViewer(m, actor, clock());
+        const params: unknown[] = [actor.id, [...v.squads]];
+        const where = [MY_TASKS, ...statusCategoryConditions({ status: q.status }, params)];
+        const { rows, nextCursor } = await orderPage(m, where, params, q);
+        return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
+      });
+    },
+
+    /** The person's service record: themself, or staff whose jurisdiction covers them (404 otherwise). */
+    async record(actor: Actor, id: string): Promise<ServiceRecordDto> {
+      if (!UUID_PATTERN.test(id)) throw new NotFoundError('该人员不存在。');
+      const person = await placePathOf(db.manager, id);
+      // like the person's record: themself, or staff whose jurisdiction covers them
+      if (!person || !(id === actor.id || (isStaff(actor) && covers(jurisdictionOf(actor), person.path)))) throw new NotFoundError('该人员不存在。');
+      const rec = await serviceRecord(db.manager, id);
+      const judged = rec.completed + rec.released + rec.noShows;
+      return { userId: id, ...rec, reliability: judged === 0 ? null : Math.round((rec.completed / judged) * 1000) / 1000 };
+    },
+  };
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;

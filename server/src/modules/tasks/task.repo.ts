@@ -1,0 +1,75 @@
+import type { ServiceRecordDto } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { ORDER_SELECT } from '../orders/order.repo';
+import type { OrderRow } from '../orders/order-row';
+
+/** The tasks module's data access: the task hall (任务大厅) and a volunteer's service record. */
+
+type Db = Pick<EntityManager, 'query'>;
+
+/** '/a/b/c/' → ['/a/', '/a/b/', '/a/b/c/']: the places whose open orders a person living in c may see. */
+function prefixes(path: string): string[] {
+  const ids = path.split('/').filter(Boolean);
+  return ids.map((_, i) => `/${ids.slice(0, i + 1).join('/')}/`);
+}
+
+/** Great-circle metres from ($lat, $lng) to the order's door, in SQL (the same formula as shared/geo.ts). */
+function distanceSql(lat: string, lng: string): string {
+  return `2 * 6371008.8 * asin(least(1, sqrt(power(sin(radians(o.location_lat - ${lat}) / 2), 2)
+            + cos(radians(${lat})) * cos(radians(o.location_lat)) * power(sin(radians(o.location_lng - ${lng}) / 2), 2))))`;
+}
+
+/**
+ * The task hall of a person living at `placePath` with these skills: waiting orders of their categories that have
+ * escalated to a level covering their place, which they do not already hold; nearest first when their location is
+ * known, oldest first otherwise.
+ */
+export async function hallOrders(
+  m: Db,
+  person: { id: string; placePath: string; skills: string[]; lat: number | null; lng: number | null },
+  limit: number,
+): Promise<OrderRow[]> {
+  const params: unknown[] = [prefixes(person.placePath), person.skills, person.id];
+  let order = 'o.created_at';
+  if (person.lat !== null && person.lng !== null) {
+    params.push(person.lat, person.lng);
+    order = `${distanceSql('$4', '$5')} NULLS LAST, o.created_at`;
+  }
+  params.push(limit);
+  return m.query<OrderRow[]>(
+    `${ORDER_SELECT}
+     WHERE o.status = 'pending' AND o.scope_path = ANY($1::text[]) AND o.category_code = ANY($2::text[])
+       AND NOT EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round AND a.volunteer_id = $3
+                       AND a.state IN ('accepted', 'in_service', 'completed'))
+     ORDER BY ${order} LIMIT $${params.length}`,
+    params,
+  );
+}
+
+/** The condition "dispatched to the person (or a squad of theirs), or they took a place on it" ($1 the person, $2 their squads). */
+export const MY_TASKS = `(EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = $1)
+            OR o.dispatched_to_user_id = $1 OR o.dispatched_to_squad_id = ANY($2::uuid[]))`;
+
+/** The path of a person's place (null: none), or undefined when there is no such person. */
+export async function placePathOf(m: Db, personId: string): Promise<{ path: string | null } | undefined> {
+  const [person] = await m.query<Array<{ path: string | null }>>(`SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`, [personId]);
+  return person;
+}
+
+/** A person's service record: places taken and how they ended, minutes served, dispatches refused, average rating. */
+export async function serviceRecord(m: Db, personId: string): Promise<Omit<ServiceRecordDto, 'userId' | 'reliability'>> {
+  const [r] = await m.query<Array<Omit<ServiceRecordDto, 'userId' | 'reliability'>>>(
+    `SELECT count(*)::int AS accepted,
+            (count(*) FILTER (WHERE a.state = 'completed'))::int AS completed,
+            COALESCE(sum(a.service_minutes), 0)::int AS "serviceMinutes",
+            (count(*) FILTER (WHERE a.state = 'released'))::int AS released,
+            (count(*) FILTER (WHERE a.state = 'no_show'))::int AS "noShows",
+            (SELECT count(*)::int FROM order_event e WHERE e.type = 'reject' AND e.actor_id = $1) AS "rejectedDispatches",
+            (count(*) FILTER (WHERE a.check_in_far))::int AS "farCheckIns",
+            round(avg(o.rating) FILTER (WHERE a.state = 'completed'), 2)::float8 AS "averageRating"
+     FROM order_assignment a JOIN service_order o ON o.id = a.order_id
+     WHERE a.volunteer_id = $1`,
+    [personId],
+  );
+  return r!;
+}
