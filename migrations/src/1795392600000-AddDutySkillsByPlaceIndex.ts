@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * (`btree_gin` lets the place sit beside the skills array). A grid- or community-level order asks for everyone on
  * duty in its area who has the order's skill; by place alone (app_user_duty_region_idx) the search read every
  * on-duty person's row to test their skills, about eight rows for each one kept. With this index only the people
- * kept are read (`pnpm bench:match`, README). The engine writes the skill test as `skills @> ARRAY[code]`, the form
+ * kept are read (`pnpm bench:match`, docs/benchmarks.md). The engine writes the skill test as `skills @> ARRAY[code]`, the form
  * the index answers. `btree_gin` ships with PostgreSQL (contrib) and is a trusted extension: the database's owner
  * may create it without being a superuser.
  */

@@ -7,7 +7,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Why: the GiST index of AddMatchingIndexes knew where on-duty people were, not what they could do; about one in
  * eight has a given skill, so a walk read eight table rows for each one it kept, and the slow calls were those rows
- * read cold (`pnpm bench:match`, README). Here the walk reads its people from the index alone (an index-only scan:
+ * read cold (`pnpm bench:match`, docs/benchmarks.md). Here the walk reads its people from the index alone (an index-only scan:
  * the user id and the place's path are included, so people outside the order's area are passed over in the index
  * too) and then only the rows it keeps.
  *

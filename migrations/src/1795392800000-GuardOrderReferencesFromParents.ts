@@ -7,7 +7,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Why: a foreign key check locks the row it finds (FOR KEY SHARE). Every order points at one of a handful of
  * categories and at a place shared by thousands of orders, so concurrent order writes — group-committed batches,
  * several API processes — lock the same few rows at once, and PostgreSQL must record each set of lockers as a
- * MultiXact on those rows: about a fifth of what creating an order cost (`pnpm bench:orders`, README). The rows
+ * MultiXact on those rows: about a fifth of what creating an order cost (`pnpm bench:orders`, docs/benchmarks.md). The rows
  * pointed at are never deleted by the application (categories are switched off, places stay), so the check is
  * moved to the rare side:
  *   - writing an order (insert, or changing one of these columns): a plain existence check, no lock;

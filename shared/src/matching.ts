@@ -52,7 +52,7 @@ export const DEFAULT_MATCH_WEIGHTS: MatchWeights = {
 /**
  * What a volunteer with no record in a category counts as: neither favoured nor held back (0 points), so the first
  * to take a category does not keep getting it, and a record moves the score only as it grows (the simulation showed
- * the first-comer bias: README, Simulation). Rating (Σ + 4 × 2) ÷ (n + 2); acceptance (accepted + 0.8 × 5) ÷ (answers + 5).
+ * the first-comer bias: docs/benchmarks.md, Simulation). Rating (Σ + 4 × 2) ÷ (n + 2); acceptance (accepted + 0.8 × 5) ÷ (answers + 5).
  */
 export const NEWCOMER = { rating: 4, ratingWeight: 2, acceptance: 0.8, acceptanceWeight: 5 } as const;
 
