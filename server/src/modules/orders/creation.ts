@@ -131,7 +131,7 @@ function groupCommitted<I, O>(options: CoalescerOptions, writeAll: (items: reado
 export type WriteOrder = (order: NewOrder) => Promise<InsertedOrder | null>;
 
 /** Writes the orders in one statement, each as its row (null: not written). */
-async function writeOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<InsertedOrder | null>> {
+export async function writeOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<InsertedOrder | null>> {
   const written = await insertOrders(on, items);
   return items.map((o, i) => {
     const w = written[i];
