@@ -1,13 +1,7 @@
 import 'reflect-metadata';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
-import { EmbeddedPostgres } from '../server/src/db/embedded-postgres';
-import { runMigrations } from '../server/src/db/migrate';
 import type { Actor } from '../server/src/modules/auth/plugin';
 import { batchDispatch } from '../server/src/modules/matching/batch';
 import { findCandidates, type CandidateOptions } from '../server/src/modules/matching/candidates';
@@ -15,7 +9,7 @@ import { loadOrder } from '../server/src/modules/orders/order-row';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '../shared/src';
-import { describePostgres } from './postgres-settings';
+import { BenchPostgres, fmt, isStopping, note, numSetting, once, out, percentile, printHeader, printTable, runBench, stopOnSignals } from './support';
 
 /**
  * `pnpm bench:match` — candidate ranking (推荐接单人) and batch assignment (批量派单) on a region-scale dataset.
@@ -52,31 +46,6 @@ const BATCH_TARGET_MS = 2_000;
 const CANDIDATE_LIMIT = 20;
 /** Path segment (split_part of '/city/county/town/community/grid/' by '/') of each level. */
 const SEGMENT: Record<Level, number> = { county: 3, town: 4, community: 5, grid: 6 };
-
-let stopping = false;
-
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let running: Promise<T> | undefined;
-  return () => (running ??= fn());
-}
-
-function numSetting(name: string, fallback: number, min: number, integer = true): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
-  return n;
-}
-
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
 
 const isTimeout = (err: unknown) => err instanceof Error && /statement timeout|canceling statement/i.test(err.message);
 
@@ -115,39 +84,18 @@ async function main(): Promise<void> {
   // BENCH_DATA_DIR: keep the database there and reuse its dataset on the next run (for working on the queries; the
   // migrations still run, so a new index is built on the kept data)
   const keptDir = process.env.BENCH_DATA_DIR;
-  const dir = keptDir ? (mkdirSync(keptDir, { recursive: true }), keptDir) : mkdtempSync(path.join(os.tmpdir(), 'bangbang-bench-match-'));
-  const embedded = new EmbeddedPostgres({ dir: path.join(dir, 'pg') });
-  let admin: pg.Pool | undefined;
+  const postgres = new BenchPostgres('bangbang-bench-match-', keptDir);
+  const dir = postgres.dir;
   let ds: DataSource | undefined;
 
   const cleanup = once(async () => {
     if (ds?.isInitialized) await ds.destroy().catch(() => undefined);
-    await admin?.end().catch(() => undefined);
-    await embedded.stop().catch((err: Error) => process.stderr.write(`stopping PostgreSQL: ${err.message}\n`));
-    if (!keptDir) rmSync(dir, { recursive: true, force: true });
+    await postgres.close();
   });
-  const interrupted = (code: number) => () => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write('\ninterrupted: stopping the database…\n');
-    void cleanup().finally(() => process.exit(code));
-  };
-  process.on('SIGINT', interrupted(130));
-  process.on('SIGTERM', interrupted(143));
-
-  const out = (line = '') => process.stdout.write(`${line}\n`);
-  const note = (line: string) => process.stderr.write(`· ${line}\n`);
+  stopOnSignals('the database', cleanup);
 
   try {
-    await embedded.start();
-    await embedded.ensureDatabase(DATABASE);
-    const url = embedded.connectionString(DATABASE);
-    const migrator = await initializeDataSource(createDataSource({ url, poolSize: 2 }), () => undefined);
-    await runMigrations(migrator);
-    await migrator.destroy();
-    admin = new pg.Pool({ connectionString: url, max: 1 });
-    admin.on('error', () => undefined);
-    const q = admin;
+    const { url, q } = await postgres.open(DATABASE, 1);
     // bulk load: one session, no waiting on the WAL flush per statement, room for sorts and index maintenance
     await q.query(`SET synchronous_commit = off`);
     await q.query(`SET work_mem = '256MB'`);
@@ -310,6 +258,20 @@ async function main(): Promise<void> {
     ds = await initializeDataSource(createDataSource({ url, poolSize: 2 }), () => undefined);
     const opts: CandidateOptions = { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS, now: new Date(), limit: CANDIDATE_LIMIT };
 
+    /** `fn` in a transaction on a connection of its own, under statement_timeout, rolled back afterwards whatever happens. */
+    const rolledBack = async <T>(fn: (qr: QueryRunner) => Promise<T>): Promise<T> => {
+      const qr = ds!.createQueryRunner();
+      await qr.connect();
+      try {
+        await qr.startTransaction();
+        await qr.query(`SET LOCAL statement_timeout = '${timeoutS}s'`);
+        return await fn(qr);
+      } finally {
+        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
+        await qr.release();
+      }
+    };
+
     /** Pending orders by SQL at `level`: random residents, random categories, the scope the resident's `level` ancestor. */
     const createPending = async (m: EntityManager, level: Level, n: number, townPath?: string): Promise<string[]> => {
       const rows = await m.query<Array<{ id: string }>>(
@@ -341,11 +303,7 @@ async function main(): Promise<void> {
     const sample = async (level: Level, n: number, naive: boolean): Promise<Sampled> => {
       const result: Sampled = { ms: [], floorMs: [], timeouts: 0, candidates: [], stoppedEarly: false };
       if (n === 0) return result;
-      const qr: QueryRunner = ds!.createQueryRunner();
-      await qr.connect();
-      try {
-        await qr.startTransaction();
-        await qr.query(`SET LOCAL statement_timeout = '${timeoutS}s'`);
+      return rolledBack(async (qr) => {
         const warm = naive ? 0 : warmup;
         const ids = await createPending(qr.manager, level, n + warm);
         for (const id of ids.splice(0, warm)) {
@@ -359,7 +317,7 @@ async function main(): Promise<void> {
         }
         const levelStarted = performance.now();
         for (const id of ids) {
-          if (stopping) break;
+          if (isStopping()) break;
           if (performance.now() - levelStarted > levelBudgetS * 1000) {
             result.stoppedEarly = true;
             break;
@@ -390,20 +348,11 @@ async function main(): Promise<void> {
             }
           }
         }
-      } finally {
-        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-        await qr.release();
-      }
-      return result;
+        return result;
+      });
     };
 
-    const postgres = await describePostgres(q);
-    const cpus = os.cpus();
-    out('# bench:match — candidate ranking and batch assignment on a region-scale dataset');
-    out(
-      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${postgres}`,
-    );
-    out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes share these cores)`);
+    await printHeader(q, '# bench:match — candidate ranking and batch assignment on a region-scale dataset', 'other processes share these cores');
     out(
       `data (BENCH_SCALE=${scale}): ${fmt(Number(counts.grids))} grids (${fmt(Number(counts.regions))} regions), ${fmt(Number(counts.volunteers))} volunteers (${fmt(Number(counts.on_duty))} on duty), ` +
         `${fmt(Number(counts.residents))} residents, ${fmt(Number(counts.squads))} squads (${fmt(Number(counts.members))} members), ${fmt(Number(counts.orders))} historical orders, ` +
@@ -456,51 +405,31 @@ async function main(): Promise<void> {
     note(`batch: ${batchSize} pending orders in one town`);
     const town = (await q.query<{ id: string; path: string }>(`SELECT id, path FROM region WHERE id = split_part((SELECT path FROM bench_grid WHERE n = 0), '/', 4)::uuid`)).rows[0]!;
     const batchRow: string[] = [];
-    {
-      const qr = ds.createQueryRunner();
-      await qr.connect();
+    await rolledBack(async (qr) => {
+      const ids = await createPending(qr.manager, 'grid', batchSize, town.path);
+      const [adminUser] = await qr.manager.query<Array<{ id: string; name: string; roles: Actor['roles'] }>>(`SELECT id, name, roles FROM app_user WHERE id = $1`, [adminId]);
+      const actor: Actor = { id: adminId, roles: adminUser!.roles, regionId: null, regionPath: null, user: { id: adminId, name: adminUser!.name, roles: adminUser!.roles } as unknown as User };
+      const viewer = await loadViewer(qr.manager, actor, new Date());
+      const t = performance.now();
       try {
-        await qr.startTransaction();
-        await qr.query(`SET LOCAL statement_timeout = '${timeoutS}s'`);
-        const ids = await createPending(qr.manager, 'grid', batchSize, town.path);
-        const [adminUser] = await qr.manager.query<Array<{ id: string; name: string; roles: Actor['roles'] }>>(`SELECT id, name, roles FROM app_user WHERE id = $1`, [adminId]);
-        const actor: Actor = { id: adminId, roles: adminUser!.roles, regionId: null, regionPath: null, user: { id: adminId, name: adminUser!.name, roles: adminUser!.roles } as unknown as User };
-        const viewer = await loadViewer(qr.manager, actor, new Date());
-        const t = performance.now();
-        try {
-          const r = await batchDispatch(qr.manager, viewer, town.id, town.path, { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS });
-          const ms = performance.now() - t;
-          batchRow.push(fmt(r.orders), fmt(ms / 1000, 2), fmt(r.assigned.length), r.method, `greedy ${fmt(r.greedy.assigned)}`, `< ${BATCH_TARGET_MS / 1000} s`, ms < BATCH_TARGET_MS ? 'met' : 'NOT MET');
-        } catch (err) {
-          if (!isTimeout(err)) throw err;
-          batchRow.push(fmt(ids.length), `timed out (a statement > ${timeoutS} s after ${fmt((performance.now() - t) / 1000, 1)} s)`, '—', '—', '—', `< ${BATCH_TARGET_MS / 1000} s`, 'NOT MET');
-        }
-      } finally {
-        if (qr.isTransactionActive) await qr.rollbackTransaction().catch(() => undefined);
-        await qr.release();
+        const r = await batchDispatch(qr.manager, viewer, town.id, town.path, { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS });
+        const ms = performance.now() - t;
+        batchRow.push(fmt(r.orders), fmt(ms / 1000, 2), fmt(r.assigned.length), r.method, `greedy ${fmt(r.greedy.assigned)}`, `< ${BATCH_TARGET_MS / 1000} s`, ms < BATCH_TARGET_MS ? 'met' : 'NOT MET');
+      } catch (err) {
+        if (!isTimeout(err)) throw err;
+        batchRow.push(fmt(ids.length), `timed out (a statement > ${timeoutS} s after ${fmt((performance.now() - t) / 1000, 1)} s)`, '—', '—', '—', `< ${BATCH_TARGET_MS / 1000} s`, 'NOT MET');
       }
-    }
+    });
 
-    const print = (rows: string[][]) => {
-      const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-      const line = (r: string[]) => r.map((x, c) => (c === 0 ? x.padEnd(widths[c]!) : x.padStart(widths[c]!))).join('  ').trimEnd();
-      out(line(rows[0]!));
-      out(widths.map((w) => '-'.repeat(w)).join('  '));
-      for (const r of rows.slice(1)) out(line(r));
-    };
     out('candidate ranking (findCandidates, one order at a time, ms per call):');
-    print(table);
+    printTable(table);
     out();
     out(`batch assignment (batchDispatch by an admin over one town's pending grid-level orders, rolled back):`);
-    print([['orders', 'time s', 'assigned', 'method', 'greedy', 'target', 'result'], batchRow]);
+    printTable([['orders', 'time s', 'assigned', 'method', 'greedy', 'target', 'result'], batchRow]);
     process.exitCode = 0;
   } finally {
     await cleanup();
   }
 }
 
-main().catch((err: Error) => {
-  if (stopping) return;
-  process.stderr.write(`bench:match failed: ${err.stack ?? err.message}\n`);
-  process.exitCode = 1;
-});
+runBench('bench:match', main);

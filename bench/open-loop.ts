@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './support';
 
 /** What a load run reports, whichever tool drove it. */
 export interface LoadSummary {
@@ -185,15 +186,15 @@ export async function openLoop(url: string, rate: number, durationS: number, max
 
   const answered = [...statuses.values()].reduce((a, b) => a + b, 0);
   const sorted = Float64Array.from(latencies).sort();
-  const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+  const at = (p: number) => percentile(sorted, p, 0);
   return {
     // what it served while it was being offered the load: the answers over the time until the last one came back
     rate: answered / ((Math.max(sendingEnded, performance.now()) - started) / 1000),
     total: answered,
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    max: sorted.length === 0 ? 0 : sorted[sorted.length - 1]!,
+    p50: at(50),
+    p90: at(90),
+    p99: at(99),
+    max: at(100),
     statuses,
     non2xx: [...statuses].filter(([code]) => code < 200 || code >= 300).reduce((a, [, n]) => a + n, 0),
     errors,

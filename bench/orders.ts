@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import inspector from 'node:inspector/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -13,8 +12,6 @@ import type { EntityManager } from 'typeorm';
 import { buildApp } from '../server/src/app';
 import { parseConfig } from '../server/src/config';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
-import { EmbeddedPostgres } from '../server/src/db/embedded-postgres';
-import { runMigrations } from '../server/src/db/migrate';
 import type { Actor } from '../server/src/modules/auth/plugin';
 import { createOrder, insertOrders } from '../server/src/modules/orders/lifecycle';
 import { presentOrders } from '../server/src/modules/orders/present';
@@ -22,7 +19,7 @@ import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/src';
 import { openLoop, type LoadSummary } from './open-loop';
-import { describePostgres } from './postgres-settings';
+import { BenchPostgres, fmt, intListSetting, isStopping, note, numSetting, once, out, printHeader, printTable, runBench, stopOnSignals } from './support';
 
 /**
  * `pnpm bench:orders` — order creation and concurrent accepts, against a bare Fastify + pg INSERT as the ceiling.
@@ -61,9 +58,6 @@ const CATEGORY = 'medicine_delivery';
 const ORDER_BODY = JSON.stringify({ categoryCode: CATEGORY, description: '帮忙去药店取降压药，放在门口即可', urgency: 'normal' });
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;
-
-/** Set by Ctrl-C (SIGINT) or SIGTERM: the run is being torn down, whatever fails from now on is expected. */
-let stopping = false;
 
 // ---------------------------------------------------------------- messages between the two processes
 
@@ -281,28 +275,6 @@ async function serve(): Promise<void> {
 
 // ---------------------------------------------------------------- the driving process
 
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
-  let running: Promise<T> | undefined;
-  return () => (running ??= fn());
-}
-
-/** A comma-separated list of integers, in the order given, without repeats. */
-function intListSetting(name: string, fallback: number[], min: number): number[] {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const list = raw.split(',').map((part) => Number(part.trim()));
-  if (list.some((n) => !Number.isInteger(n) || n < min)) throw new Error(`${name} must be integers >= ${min}, separated by commas, got "${raw}"`);
-  return [...new Set(list)];
-}
-
-function intSetting(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return n;
-}
-
 class ServerProcess {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -405,24 +377,19 @@ function rows5xx(rows: Measured[]): boolean {
   return rows.some((m) => [...m.allStatuses.keys()].some((code) => code >= 500));
 }
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
 async function main(): Promise<void> {
   const sweep = intListSetting('BENCH_CONNECTIONS', [10, 20, 40, 80], 1);
-  const raceConnections = intSetting('BENCH_RACE_CONNECTIONS', 20, 1);
-  const warmup = intSetting('BENCH_WARMUP', 3, 0);
-  const duration = intSetting('BENCH_DURATION', 10, 1);
-  const residentCount = intSetting('BENCH_RESIDENTS', 4000, 1);
-  const volunteerCount = intSetting('BENCH_VOLUNTEERS', 200, 1);
-  const racers = intSetting('BENCH_RACERS', 4, 1);
-  const historyCount = intSetting('BENCH_HISTORY', 20_000, 0);
+  const raceConnections = numSetting('BENCH_RACE_CONNECTIONS', 20, 1);
+  const warmup = numSetting('BENCH_WARMUP', 3, 0);
+  const duration = numSetting('BENCH_DURATION', 10, 1);
+  const residentCount = numSetting('BENCH_RESIDENTS', 4000, 1);
+  const volunteerCount = numSetting('BENCH_VOLUNTEERS', 200, 1);
+  const racers = numSetting('BENCH_RACERS', 4, 1);
+  const historyCount = numSetting('BENCH_HISTORY', 20_000, 0);
   const GRIDS = 16;
 
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-bench-'));
-  const embedded = new EmbeddedPostgres({ dir: path.join(dir, 'pg') });
-  let admin: pg.Pool | undefined;
+  const postgres = new BenchPostgres('bangbang-bench-');
+  const dir = postgres.dir;
   let server: ServerProcess | undefined;
   let cannon: autocannon.Instance | undefined;
 
@@ -435,29 +402,15 @@ async function main(): Promise<void> {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }
-    await admin?.end().catch(() => undefined);
-    await embedded.stop().catch((err: Error) => process.stderr.write(`stopping PostgreSQL: ${err.message}\n`));
-    rmSync(dir, { recursive: true, force: true });
+    await postgres.close();
   });
-  const interrupted = (code: number) => () => {
-    // pnpm passes the terminal's Ctrl-C on as well: the second one changes nothing
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write('\ninterrupted: stopping the servers and the database…\n');
-    void cleanup().finally(() => process.exit(code));
-  };
-  process.on('SIGINT', interrupted(130));
-  process.on('SIGTERM', interrupted(143));
-
-  const out = (line = '') => process.stdout.write(`${line}\n`);
-  const note = (line: string) => process.stderr.write(`· ${line}\n`);
+  stopOnSignals('the servers and the database', cleanup);
 
   try {
     // ---- the database: schema by the real migrations, people by SQL
     const profiling = process.env.BENCH_PROFILE === '1';
-    await embedded.start();
-    if (profiling) {
-      // BENCH_PROFILE=1: PostgreSQL's own account of each statement (planning and execution), which needs a restart
+    // BENCH_PROFILE=1: PostgreSQL's own account of each statement (planning and execution), which needs a restart
+    const withStatements = async (embedded: BenchPostgres['embedded']) => {
       const c = new pg.Client({ connectionString: embedded.connectionString('postgres') });
       await c.connect();
       await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
@@ -465,15 +418,8 @@ async function main(): Promise<void> {
       await c.end();
       await embedded.stop();
       await embedded.start();
-    }
-    await embedded.ensureDatabase(DATABASE);
-    const url = embedded.connectionString(DATABASE);
-    const migrator = await initializeDataSource(createDataSource({ url, poolSize: 2 }), () => undefined);
-    await runMigrations(migrator);
-    await migrator.destroy();
-    admin = new pg.Pool({ connectionString: url, max: 2 });
-    admin.on('error', () => undefined);
-    const q = admin;
+    };
+    const { url, q } = await postgres.open(DATABASE, 2, profiling ? withStatements : undefined);
     if (profiling) await q.query('CREATE EXTENSION pg_stat_statements');
 
     const seedStarted = performance.now();
@@ -575,13 +521,11 @@ async function main(): Promise<void> {
     const volunteersByGrid = new Map<string, string[]>();
     volunteers.forEach((v, i) => volunteersByGrid.set(v.region_id, [...(volunteersByGrid.get(v.region_id) ?? []), volunteerTokens[i]!]));
 
-    const postgres = await describePostgres(q);
-    const cpus = os.cpus();
-    out('# bench:orders — order creation and concurrent accepts vs a bare Fastify + pg INSERT');
-    out(
-      `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${postgres}`,
+    await printHeader(
+      q,
+      '# bench:orders — order creation and concurrent accepts vs a bare Fastify + pg INSERT',
+      '1, 5 and 15 minutes: how busy the cores were before this run, earlier runs included',
     );
-    out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5 and 15 minutes: how busy the cores were before this run, earlier runs included)`);
     out(
       `settings: ${sweep.join('/')} client connections for the ceiling and for creation, ${raceConnections} for the accept race; ${warmup} s warm-up + ${duration} s measured per scenario; DB pool ${ready.poolSize} connections for the app and for the ceiling; ` +
         `${residents.length} residents, ${volunteers.length} on-duty volunteers in ${grids.length} grids, ${fmt(historyCount)} past orders; ${racers} volunteers race for each order`,
@@ -589,14 +533,14 @@ async function main(): Promise<void> {
     out();
 
     // ---- one scenario: warm-up, then a measured run with the server's and the machine's counters around it
-    const pgDir = embedded.dir;
+    const pgDir = postgres.embedded.dir;
     // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the server process during each measured run (open in Chrome DevTools)
     const cpuProfileDir = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
     if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
     const cannonRun = (opts: autocannon.Options) =>
       new Promise<autocannon.Result>((resolve, reject) => {
         cannon = autocannon(opts, (err: Error | null, result) => {
-          if (stopping) reject(new Error('interrupted'));
+          if (isStopping()) reject(new Error('interrupted'));
           else if (err) reject(err);
           else resolve(result);
         });
@@ -636,7 +580,7 @@ async function main(): Promise<void> {
       const loadBefore = process.cpuUsage();
       if (cpuProfileDir) await srv.call({ kind: 'profile', start: true });
       const result = await run(duration);
-      if (stopping) throw new Error('interrupted');
+      if (isStopping()) throw new Error('interrupted');
       if (cpuProfileDir) {
         const file = path.join(cpuProfileDir, `${name.replace(/[^\w]+/g, '-')}.cpuprofile`);
         await srv.call({ kind: 'profile', start: false, file });
@@ -835,11 +779,8 @@ async function main(): Promise<void> {
         statusText(m),
       ]),
     ];
-    const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
-    const line = (r: string[]) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
-    out(line(table[0]!));
-    out(widths.map((w) => '-'.repeat(w)).join('  '));
-    for (const r of table.slice(1)) out(line(r));
+    // the statuses, last, read as text: left-aligned like the scenario
+    printTable(table, { left: (c, columns) => c === 0 || c === columns - 1 });
     out();
 
     out(
@@ -902,8 +843,7 @@ async function main(): Promise<void> {
         String(m.walFiles),
       ]),
     ];
-    const pw = profile[0]!.map((_, c) => Math.max(...profile.map((r) => r[c]!.length)));
-    for (const r of profile) out(r.map((cell, c) => (c === 0 ? cell.padEnd(pw[c]!) : cell.padStart(pw[c]!))).join('  '));
+    printTable(profile, { rule: false });
     if (process.env.BENCH_PROFILE === '1') {
       for (const m of rows) {
         out();
@@ -927,9 +867,5 @@ if (process.argv.includes('--serve')) {
     process.exit(1);
   });
 } else {
-  main().catch((err: Error) => {
-    if (stopping) return;
-    process.stderr.write(`bench:orders failed: ${err.stack ?? err.message}\n`);
-    process.exitCode = 1;
-  });
+  runBench('bench:orders', main);
 }

@@ -1,7 +1,10 @@
 import { DEFAULT_MAX_ACTIVE_TASKS, distanceMeters } from '../shared/src';
 import { Prng } from '../server/src/demo/random';
 import { assignBatch, eligible, type Policy } from './policies';
-import { LEVELS, SIM_CATEGORIES, type Level, type Resident, type SimCategory, type Volunteer, type World } from './world';
+import type { SimOrder, SimRecord, SimState, VolunteerState } from './types';
+import { LEVELS, SIM_CATEGORIES, type Resident, type SimCategory, type Volunteer, type World } from './world';
+
+export type { SimOrder, SimRecord, SimState, VolunteerState } from './types';
 
 /**
  * A discrete-event simulation of the dispatch policies — a MODEL, in memory, with no database and no server: orders
@@ -44,54 +47,6 @@ export const DEMAND = {
   /** Residents on the ledger order this many times as often. */
   ledgerFactor: 3,
 };
-
-export interface SimOrder {
-  id: number;
-  resident: Resident;
-  grid: number;
-  category: SimCategory;
-  urgent: boolean;
-  createdAt: number;
-  /** Minutes an order may wait at a level before it escalates. */
-  deadline: number;
-  /** Index into LEVELS. */
-  level: number;
-  status: 'waiting' | 'offered' | 'accepted' | 'never_served';
-  offeredTo: number | null;
-  refusedBy: Set<number>;
-  acceptedAt: number | null;
-  acceptedBy: number | null;
-}
-
-export interface VolunteerState {
-  /** Tasks in hand: accepted and not yet done. */
-  active: number;
-  /** Dispatches awaiting their answer. */
-  pending: number;
-  /** When the tasks in hand will all be done. */
-  freeAt: number;
-  /** Accepted tasks, per simulated day. */
-  tasksByDay: number[];
-  total: number;
-  acceptedByCategory: Map<string, number>;
-  rejectedByCategory: Map<string, number>;
-  ratingsByCategory: Map<string, { sum: number; count: number }>;
-}
-
-/** What happened, for the report and for the tests' invariants. */
-export type SimRecord =
-  | { t: number; kind: 'create'; order: number }
-  | { t: number; kind: 'dispatch' | 'accept' | 'reject' | 'timeout'; order: number; volunteer: number; level: Level }
-  | { t: number; kind: 'escalate'; order: number; level: Level }
-  | { t: number; kind: 'give_up'; order: number };
-
-export interface SimState {
-  world: World;
-  volunteers: VolunteerState[];
-  now: number;
-  distance(v: Volunteer, order: SimOrder): number;
-  todayTasks(volunteerId: number): number;
-}
 
 export interface Metrics {
   policy: string;

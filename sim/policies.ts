@@ -1,5 +1,5 @@
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, assignOptimal, scoreCandidate } from '../shared/src';
-import type { SimOrder, SimState, VolunteerState } from './engine';
+import type { SimOrder, SimState, VolunteerState } from './types';
 import { LEVELS, insideArea, isAvailableAt, type Volunteer } from './world';
 
 /**

@@ -1,4 +1,5 @@
 import { isAvailableNow, type RosterSlot } from '../shared/src';
+import { rosterFor } from '../server/src/demo/people';
 import { buildDemoTree } from '../server/src/demo/places';
 import { Prng } from '../server/src/demo/random';
 
@@ -108,31 +109,6 @@ export interface World {
 /** Minute 0 of the simulation: Monday 2026-11-23 00:00 Beijing time. */
 export const SIM_START_MS = Date.UTC(2026, 10, 22, 16, 0);
 export const SLOT_MINUTES = 5;
-
-/** A weekly roster, as the demo data draws them: none, daytime on weekdays, or evenings and weekends. */
-function rosterFor(rng: Prng, employed: boolean): RosterSlot[] | null {
-  const kind = employed
-    ? rng.weighted<'day' | 'evening'>([['evening', 85], ['day', 15]])
-    : rng.weighted<'none' | 'day' | 'evening'>([['none', 30], ['day', 35], ['evening', 35]]);
-  if (kind === 'none') return null;
-  if (kind === 'day') {
-    const days = rng.chance(0.6) ? [1, 2, 3, 4, 5] : rng.shuffle([1, 2, 3, 4, 5]).slice(0, rng.int(2, 3)).sort((a, b) => a - b);
-    const start = rng.pick(['08:00', '08:30', '09:00']);
-    const end = rng.pick(['11:30', '12:00', '17:00', '17:30']);
-    return days.map((weekday) => ({ weekday, start, end }));
-  }
-  const slots: RosterSlot[] = [];
-  if (rng.chance(0.6)) {
-    const start = rng.pick(['18:30', '19:00']);
-    const end = rng.pick(['21:00', '21:30']);
-    for (const weekday of [1, 2, 3, 4, 5]) slots.push({ weekday, start, end });
-  }
-  if (slots.length === 0 || rng.chance(0.8)) {
-    const end = rng.pick(['12:00', '17:00', '18:00']);
-    for (const weekday of rng.chance(0.7) ? [6, 7] : [rng.pick([6, 7])]) slots.push({ weekday, start: '09:00', end });
-  }
-  return slots;
-}
 
 export function buildWorld(config: WorldConfig): World {
   const rng = new Prng(config.seed * 7919 + 17);

@@ -293,8 +293,12 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
   return { users, squads };
 }
 
-/** A weekly roster: none (any time while on duty), daytime on weekdays, or evenings and weekends. */
-function rosterFor(rng: Prng, employed: boolean): RosterSlot[] | null {
+/**
+ * A weekly roster as the demo draws them: none (any time while on duty), daytime on weekdays, or evenings and
+ * weekends; an employed person (在职) mostly evenings and weekends. The demo seed and the simulation (sim/world.ts)
+ * both draw rosters with it, so the simulated county's volunteers keep the demo's hours.
+ */
+export function rosterFor(rng: Prng, employed: boolean): RosterSlot[] | null {
   const kind = employed
     ? rng.weighted<'day' | 'evening'>([['evening', 85], ['day', 15]])
     : rng.weighted<'none' | 'day' | 'evening'>([['none', 30], ['day', 35], ['evening', 35]]);
