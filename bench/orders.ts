@@ -13,7 +13,7 @@ import { buildApp } from '../server/src/app';
 import { parseConfig } from '../server/src/config';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
 import type { Actor } from '../server/src/modules/auth/plugin';
-import { createOrder, insertOrders } from '../server/src/modules/orders/lifecycle';
+import { createOrder, writeOrders } from '../server/src/modules/orders/creation';
 import { presentOrders } from '../server/src/modules/orders/present';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
@@ -186,7 +186,7 @@ function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string
       if (!body.ok) return reply.code(400).send(body.details);
       const v = await loadViewer(m, actor, new Date());
       const key = request.headers['idempotency-key'];
-      const created = await createOrder(m, v, body.value, typeof key === 'string' ? key : undefined, 10, async (order) => (await insertOrders(onPool, [order]))[0] ?? null);
+      const created = await createOrder(m, v, body.value, typeof key === 'string' ? key : undefined, 10, async (order) => (await writeOrders(onPool, [order]))[0] ?? null);
       const [presented] = created.row ? await presentOrders(m, v, [created.row]) : [];
       return reply.code(created.replayed ? 200 : 201).send(presented?.dto ?? { id: created.id });
     });

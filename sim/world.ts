@@ -1,5 +1,5 @@
 import { isAvailableNow, type RosterSlot } from '../shared/src';
-import { rosterFor } from '../server/src/demo/people';
+import { rosterFor } from '../server/src/demo/roster';
 import { buildDemoTree } from '../server/src/demo/places';
 import { Prng } from '../server/src/demo/random';
 
