@@ -1,0 +1,126 @@
+/**
+ * The allowed dependencies between the workspace's parts and between the server's layers, checked by `pnpm lint`
+ * (`depcruise …`, see package.json). A rule here is a decision written down: when one fails, fix the import, or
+ * change the rule together with docs/architecture.md if the architecture itself changes.
+ *
+ * Paths are relative to the repository root. `@bangbang/shared` and `@bangbang/migrations` are workspace packages
+ * exported from source: they resolve through the tsconfig paths (and pnpm's symlinks) to shared/src/index.ts and
+ * migrations/src/index.ts, so they are checked as the local modules they are, not as npm packages.
+ *
+ * no-circular works file by file. A cycle between two server modules that no single file closes (orders/routes.ts →
+ * matching/auto-dispatch.ts → orders/lifecycle.ts) is caught by the layer rules below instead.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+const path = require('node:path');
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'A cycle means neither side can be understood, tested or changed alone, and with CommonJS one side sees the ' +
+        'other half-initialised. Break it by moving what both need one layer down, or by passing it in (a callback, a port).',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'db-imports-no-module',
+      severity: 'error',
+      comment:
+        'server/src/db is infrastructure (data source, migrations runner, embedded PostgreSQL, group commit): the modules ' +
+        'build on it, never the other way round. An entity list or a hook the db layer needs is handed to it by the composition (app.ts).',
+      from: { path: '^server/src/db/' },
+      to: { path: '^server/src/(modules/|demo/|app\\.ts$)' },
+    },
+    {
+      name: 'orders-below-matching-and-dispatching',
+      severity: 'error',
+      comment:
+        'orders owns the order and its state machine; matching ranks candidates for an order and dispatching decides who ' +
+        'gets it. Both call orders, so orders calling them back makes a cycle: orders must not know they exist.',
+      from: { path: '^server/src/modules/orders/' },
+      to: { path: '^server/src/modules/(matching|dispatching)/' },
+    },
+    {
+      name: 'matching-below-dispatching',
+      severity: 'error',
+      comment: 'matching only finds and ranks candidates; dispatching (auto-dispatch, escalation sweep, batch dispatch) uses it, not the reverse.',
+      from: { path: '^server/src/modules/matching/' },
+      to: { path: '^server/src/modules/dispatching/' },
+    },
+    {
+      name: 'routes-only-from-composition',
+      severity: 'error',
+      comment:
+        'Route files translate HTTP and are registered by the composition root (server/src/app.ts) alone. Code another ' +
+        'module or a route needs belongs in that module’s service or repository, which both can import.',
+      from: { pathNot: ['^server/src/app\\.ts$', '^tests/'] },
+      to: { path: ['^server/src/modules/[^/]+/routes\\.ts$', '^server/src/modules/[^/]+/[^/]+-routes\\.ts$'] },
+    },
+    {
+      name: 'modules-not-from-composition',
+      severity: 'error',
+      comment:
+        'app.ts and server.ts wire the modules together; a module importing them (for a type, a constant, the Clock) ' +
+        'closes a loop through everything. Move the shared piece into its own file below both.',
+      from: { path: '^server/src/modules/' },
+      to: { path: '^server/src/(app|server)\\.ts$' },
+    },
+    {
+      name: 'shared-is-a-leaf',
+      severity: 'error',
+      comment:
+        'shared/ holds the DTOs and pure rules that the server, the mini-program, the simulation and the benches all ' +
+        'use: it runs in Node and in WeChat, so it may not import any of them, nor a server or UI framework.',
+      from: { path: '^shared/src/' },
+      to: {
+        path: [
+          '^(server|miniapp|sim|bench|migrations|tests)/',
+          '(^|/node_modules/)(typeorm|pg|fastify|fastify-[^/]+|@fastify/[^/]+|@tarojs/[^/]+|react|react-dom|@nutui/[^/]+)(/|$)',
+        ],
+      },
+    },
+    {
+      name: 'miniapp-not-server',
+      severity: 'error',
+      comment: 'The mini-program talks to the server over HTTP only; what both need (DTOs, rules, error codes) lives in shared/.',
+      from: { path: '^miniapp/src/' },
+      to: { path: '^server/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment:
+        'An import the cruiser cannot resolve is an import the rules above cannot see (or a missing dependency); ' +
+        'fix the import or the resolution options below.',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+    {
+      name: 'no-orphans',
+      severity: 'warn',
+      comment: 'A file nothing imports and that imports nothing is dead code or a forgotten entry point.',
+      from: {
+        orphan: true,
+        pathNot: ['(^|/)\\.[^/]+\\.(js|cjs|mjs|ts|json)$', '\\.d\\.ts$', '(^|/)tsconfig\\.json$', '^miniapp/src/(app|pages/.+/index)\\.(config\\.)?tsx?$'],
+      },
+      to: {},
+    },
+  ],
+  options: {
+    // npm packages stay in the graph as leaves (shared-is-a-leaf needs to see them); their own imports are not read.
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|\\.swc|coverage)/' },
+    // Type-only imports count: they are dependencies of the design even though the compiler erases them.
+    tsPreCompilationDeps: true,
+    // The paths that map @bangbang/shared and @bangbang/migrations to their sources (the same ones jest and tsc use).
+    // Absolute: given 'tests/tsconfig.json', dependency-cruiser 17 resolves its `extends` from tests/tests/.
+    tsConfig: { fileName: path.join(__dirname, 'tests', 'tsconfig.json') },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+    },
+  },
+};
