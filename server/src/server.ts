@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, type AppConfig } from './config';
 import { connectWithRetry, createDataSource } from './db/data-source';
+import { entities } from './entities';
 import { EmbeddedPostgres } from './db/embedded-postgres';
 import { runMigrations } from './db/migrate';
 import { demoAccountsInDatabase, formatDemoAccounts } from './demo/accounts';
@@ -42,7 +43,7 @@ export async function startServer(config: AppConfig, logger: Logger = pino({ lev
       await embedded.ensureDatabase(EMBEDDED_DATABASE);
       url = embedded.connectionString(EMBEDDED_DATABASE);
     }
-    db = createDataSource({ url, poolSize: config.dbPoolSize });
+    db = createDataSource({ url, entities, poolSize: config.dbPoolSize });
     await connectWithRetry(db, (err) => logger.warn({ err: err.message }, 'database connection lost; will reconnect on demand'), {
       log: (m) => logger.warn(m),
     });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { autoDispatchDue, autoDispatchOptions } from '../../server/src/modules/dispatching/auto-dispatch';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -252,7 +253,7 @@ describe('auto-dispatch (自动派单)', () => {
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await order()).id);
     later(10);
-    const other = await initializeDataSource(createDataSource({ url: database.url, poolSize: 4 }), () => undefined);
+    const other = await initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 4 }), () => undefined);
     try {
       // room for everyone: each person may have many dispatches awaiting an answer here (see the next test)
       const opts = { ...autoDispatchOptions(app, clock.now), maxActiveTasks: 100 };

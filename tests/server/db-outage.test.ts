@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
 import app, { createFastify } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { EmbeddedPostgres } from '../../server/src/db/embedded-postgres';
 import { runMigrations } from '../../server/src/db/migrate';
 import { testConfig } from '../support/app';
@@ -32,7 +33,7 @@ describe('when PostgreSQL becomes unreachable', () => {
     pg = new EmbeddedPostgres({ dir: path.join(dir, 'pg'), port });
     await pg.start();
     await pg.ensureDatabase('outage');
-    db = await initializeDataSource(createDataSource({ url: pg.connectionString('outage'), poolSize: 3 }), (err) => poolErrors.push(err));
+    db = await initializeDataSource(createDataSource({ url: pg.connectionString('outage'), entities, poolSize: 3 }), (err) => poolErrors.push(err));
     await runMigrations(db);
 
     const config = testConfig();

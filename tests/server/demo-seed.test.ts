@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { LEDGER_TAGS, isMainlandMobile } from '@bangbang/shared';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { DEMO_ACCOUNTS, demoAccount, demoAccountsInDatabase, formatDemoAccounts } from '../../server/src/demo/accounts';
 import { buildDemoPeople, type Category } from '../../server/src/demo/people';
 import { buildDemoTree, DEMO_PLACE_COUNTS, DEMO_PLACE_TOTAL } from '../../server/src/demo/places';
@@ -348,7 +349,7 @@ describe('demo data guarantees', () => {
   });
 
   it('is seeded by exactly one of several processes starting at once', async () => {
-    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, poolSize: 2 }), () => undefined)));
+    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)));
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => seedDemoData(ds)));
       expect(results.filter((r) => r.seeded)).toHaveLength(1);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { migrations } from '@bangbang/migrations';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { runMigrations } from '../../server/src/db/migrate';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
@@ -28,7 +29,7 @@ describe('migrations', () => {
   });
 
   it('run exactly once when several processes start together', async () => {
-    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, poolSize: 2 }), () => undefined)));
+    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)));
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => runMigrations(ds)));
       expect(results.flat().sort()).toEqual(migrations.map((m) => m.name).sort());

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { TEST_JWT_SECRET, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { tempDir } from '../support/tmp';
@@ -101,7 +102,7 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
     database = await createTestDatabase();
     // The test database's own pool has 4 connections; the app gets 20, as a server would have, so that many
     // accepts are inside their transaction at once and meet at the row lock rather than queue for the pool.
-    db = await initializeDataSource(createDataSource({ url: database.url, poolSize: 20 }), () => undefined);
+    db = await initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 20 }), () => undefined);
     app = await buildApp({ config: testConfig({ LOG_LEVEL: 'error' }), db });
     w = await buildWorld(app, db);
     const rows = await db.query<Array<{ id: string }>>(

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { sweepEscalations } from '../../server/src/modules/dispatching/escalation';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -340,7 +341,7 @@ describe('two sweepers at once (two API processes)', () => {
   beforeAll(async () => {
     h = await setUp();
     // two more pools on the same database: as two other processes would have
-    others = await Promise.all([1, 2].map(() => initializeDataSource(createDataSource({ url: h.database.url, poolSize: 3 }), () => undefined)));
+    others = await Promise.all([1, 2].map(() => initializeDataSource(createDataSource({ url: h.database.url, entities, poolSize: 3 }), () => undefined)));
     // N orders of grid A1, created over the first hour (an order and its `created` event, as createOrder writes them)
     await h.database.db.query(
       `WITH ins AS (

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { adminUrl, templateDb, urlFor } from './env';
 
 export interface TestDatabase {
@@ -40,7 +41,7 @@ export async function createTestDatabase({ migrated = true }: { migrated?: boole
     }
   });
   const url = urlFor(name);
-  const db = await initializeDataSource(createDataSource({ url, poolSize: 4 }), () => undefined);
+  const db = await initializeDataSource(createDataSource({ url, entities, poolSize: 4 }), () => undefined);
   return {
     name,
     url,

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
+import { entities } from '../../server/src/entities';
 import { EmbeddedPostgres } from '../../server/src/db/embedded-postgres';
 import { runMigrations } from '../../server/src/db/migrate';
 import { ENV_ADMIN_URL, ENV_TEMPLATE_DB } from './env';
@@ -38,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
 
   const url = new URL(admin);
   url.pathname = `/${template}`;
-  const ds = createDataSource({ url: url.toString(), poolSize: 2 });
+  const ds = createDataSource({ url: url.toString(), entities, poolSize: 2 });
   await initializeDataSource(ds, () => undefined);
   await runMigrations(ds);
   await ds.destroy();

@@ -1,10 +1,17 @@
 import { migrations } from '@bangbang/migrations';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
-import { entities } from './entities';
+import { DataSource, type EntitySchema, type Logger as TypeOrmLogger } from 'typeorm';
 import { isDatabaseUnavailable } from './errors';
+
+/** An entity class (`@Entity`) or schema: what TypeORM's entity list holds, without its globs. */
+export type EntityTarget = (abstract new (...args: never[]) => unknown) | EntitySchema;
 
 export interface DataSourceOptions {
   url: string;
+  /**
+   * The entities TypeORM maps, listed explicitly: the application's list is `entities` in server/src/entities.ts
+   * (composed above the modules, so that db/ imports none of them).
+   */
+  entities: readonly EntityTarget[];
   poolSize?: number;
   /** Where pool and query errors go; never the console. */
   onPoolError?: (err: Error) => void;
@@ -28,7 +35,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
   const ds = new DataSource({
     type: 'postgres',
     url: options.url,
-    entities,
+    entities: [...options.entities],
     migrations,
     migrationsTableName: 'schema_migrations',
     synchronize: false,
