@@ -1,4 +1,4 @@
-import type { Actor } from '../auth/plugin';
+import type { Actor } from '../auth/actor';
 
 /**
  * Jurisdiction (管辖范围): what part of the place tree a person may act on.

@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { Region } from '../regions/region.entity';
 import { User } from '../users/user.entity';
-import type { Actor } from './plugin';
+import { actorOf, type Actor } from './actor';
+
+/** One person as the select list of `ActorRows.select` names it: "u.<column>" and "r.<column>". */
+export type ActorRow = Record<string, unknown>;
 
 /**
  * The person behind a token as one row of SQL: every column of app_user (as "u.<column>") and of their place (as
@@ -26,11 +29,11 @@ export class ActorRows {
   }
 
   /** The row's id (its "u.id"). */
-  idOf(row: Record<string, unknown>): string {
+  idOf(row: ActorRow): string {
     return row['u.id'] as string;
   }
 
-  user(row: Record<string, unknown>): User {
+  user(row: ActorRow): User {
     const user = new User();
     for (const c of this.userColumns) (user as unknown as Record<string, unknown>)[c.propertyName] = row[`u.${c.databaseName}`];
     if (row['r.id'] === null) user.region = null;
@@ -42,12 +45,7 @@ export class ActorRows {
     return user;
   }
 
-  actor(row: Record<string, unknown>): Actor {
+  actor(row: ActorRow): Actor {
     return actorOf(this.user(row));
   }
-}
-
-/** The request's actor made of the person as read. */
-export function actorOf(user: User): Actor {
-  return { id: user.id, roles: user.roles, regionId: user.regionId, regionPath: user.region?.path ?? null, user };
 }

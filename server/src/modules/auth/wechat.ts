@@ -21,10 +21,14 @@ interface Code2SessionAnswer {
 
 const TIMEOUT_MS = 5_000;
 
-export async function code2Session(
-  { apiBase, appId, secret }: { apiBase: string; appId: string | undefined; secret: string | undefined },
-  code: string,
-): Promise<WechatIdentity> {
+/** Where WeChat's API is, and the mini-program's credentials (unset: WeChat login is not configured). */
+export interface WechatConfig {
+  apiBase: string;
+  appId: string | undefined;
+  secret: string | undefined;
+}
+
+export async function code2Session({ apiBase, appId, secret }: WechatConfig, code: string): Promise<WechatIdentity> {
   if (!appId || !secret) throw new ServiceUnavailableError('微信登录尚未配置，请使用其他方式登录。');
   const url = new URL(`${apiBase}/sns/jscode2session`);
   url.search = new URLSearchParams({ appid: appId, secret, js_code: code, grant_type: 'authorization_code' }).toString();

@@ -2,7 +2,7 @@ import { ME_PATH, type MeDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { meSchema } from '../../http/response-schemas';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
 import { toMeDto } from './user.entity';
 
 /** `GET /me`: the logged-in person, nothing masked (it is their own record). */
