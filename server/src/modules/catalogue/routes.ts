@@ -5,27 +5,16 @@ import {
   type ServiceCategoryDto,
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
 import { docs } from '../../http/openapi';
 import { serviceCategoryListSchema, serviceCategorySchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
-import { requireActor, requireRole } from '../auth/plugin';
-import { ServiceCategory, toServiceCategoryDto } from './service-category.entity';
+import { requireActor } from '../auth/actor';
+import { createCatalogueService } from './service';
+import { toServiceCategoryDto } from './service-category.entity';
 
-function checkDeadlines(normal: number, urgent: number): void {
-  if (urgent > normal) {
-    throw new ValidationFailedError('请求内容有误：acceptMinutesUrgent 紧急单的接单时限不能长于普通单。', [
-      { field: 'acceptMinutesUrgent', message: '紧急单的接单时限不能长于普通单' },
-    ]);
-  }
-}
-
-/**
- * The service catalogue (服务清单). Anyone may read it (the home screen's tiles show before login);
- * only admins add or edit. Deactivated services stay listed for admins (`?all=true`) so old orders keep a name.
- */
+/** The service catalogue (服务清单) over HTTP: anyone reads it, admins edit it (see service.ts). */
 export default async function catalogueRoutes(app: FastifyInstance): Promise<void> {
-  const repo = () => app.db.getRepository(ServiceCategory);
+  const catalogue = createCatalogueService({ db: app.db });
 
   const listDocs = docs({
     tags: ['catalogue'],
@@ -36,8 +25,7 @@ export default async function catalogueRoutes(app: FastifyInstance): Promise<voi
     response: { 200: serviceCategoryListSchema },
   });
   app.get<{ Querystring: { all?: string } }>(SERVICE_CATEGORIES_PATH, { schema: listDocs }, async (request): Promise<{ items: ServiceCategoryDto[] }> => {
-    const all = request.query.all === 'true' && request.actor?.roles.includes('admin') === true;
-    const rows = await repo().find({ where: all ? {} : { active: true }, order: { sortOrder: 'ASC', code: 'ASC' } });
+    const rows = await catalogue.list(request.actor, { all: request.query.all === 'true' });
     return { items: rows.map(toServiceCategoryDto) };
   });
 
@@ -50,16 +38,7 @@ export default async function catalogueRoutes(app: FastifyInstance): Promise<voi
     errors: [403, [409, '编码或名称已被使用']],
   });
   app.post(SERVICE_CATEGORIES_PATH, { schema: createDocs, preValidation: validateBody(CreateServiceCategoryDto) }, async (request, reply) => {
-    requireRole(requireActor(request), ['admin'], '只有管理员可以编辑服务清单。');
-    const body = request.body as CreateServiceCategoryDto;
-    checkDeadlines(body.acceptMinutesNormal, body.acceptMinutesUrgent);
-    const inserted = await app.db.query<Array<{ code: string }>>(
-      `INSERT INTO service_category (code, name, color, icon, accept_minutes_normal, accept_minutes_urgent, multi_person, sort_order)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING code`,
-      [body.code, body.name, body.color, body.icon, body.acceptMinutesNormal, body.acceptMinutesUrgent, body.multiPerson ?? false, body.sortOrder ?? 0],
-    );
-    if (inserted.length === 0) throw new ConflictError(`编码或名称已被使用：${body.code} / ${body.name}。`);
-    const created = await repo().findOneByOrFail({ code: body.code });
+    const created = await catalogue.create(requireActor(request), request.body as CreateServiceCategoryDto);
     return reply.code(201).send(toServiceCategoryDto(created));
   });
 
@@ -78,20 +57,8 @@ export default async function catalogueRoutes(app: FastifyInstance): Promise<voi
       preValidation: validateBody(UpdateServiceCategoryDto),
     },
     async (request) => {
-      requireRole(requireActor(request), ['admin'], '只有管理员可以编辑服务清单。');
-      const patch = request.body as UpdateServiceCategoryDto;
-      return app.db.transaction(async (m) => {
-        const r = m.getRepository(ServiceCategory);
-        const current = await r.findOne({ where: { code: request.params.code }, lock: { mode: 'pessimistic_write' } });
-        if (!current) throw new NotFoundError('没有这个服务类别。');
-        const next = { ...current, ...patch };
-        checkDeadlines(next.acceptMinutesNormal, next.acceptMinutesUrgent);
-        if (patch.name !== undefined && patch.name !== current.name && (await r.existsBy({ name: patch.name }))) {
-          throw new ConflictError(`名称已被使用：${patch.name}。`);
-        }
-        if (Object.keys(patch).length > 0) await r.update({ code: current.code }, { ...patch });
-        return toServiceCategoryDto(await r.findOneByOrFail({ code: current.code }));
-      });
+      const updated = await catalogue.update(requireActor(request), request.params.code, request.body as UpdateServiceCategoryDto);
+      return toServiceCategoryDto(updated);
     },
   );
 }

@@ -1,0 +1,46 @@
+import type { CreateServiceCategoryDto, UpdateServiceCategoryDto } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { ServiceCategory } from './service-category.entity';
+
+/**
+ * The catalogue's data access (服务清单, table service_category): TypeORM's repository, and one raw insert whose
+ * `ON CONFLICT DO NOTHING` tells a taken code or name from a new one without an error.
+ */
+
+/** How many of these codes are services of the catalogue (active or not). */
+export async function countKnownCategories(m: EntityManager, codes: readonly string[]): Promise<number> {
+  return m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...codes)', { codes: [...codes] }).getCount();
+}
+
+/** The services in the catalogue's order; only the active ones unless `all`. */
+export async function listCategories(m: EntityManager, { all }: { all: boolean }): Promise<ServiceCategory[]> {
+  return m.getRepository(ServiceCategory).find({ where: all ? {} : { active: true }, order: { sortOrder: 'ASC', code: 'ASC' } });
+}
+
+/** Adds the service; false when its code or name is taken. */
+export async function insertCategory(m: EntityManager, c: CreateServiceCategoryDto): Promise<boolean> {
+  const inserted = await m.query<Array<{ code: string }>>(
+    `INSERT INTO service_category (code, name, color, icon, accept_minutes_normal, accept_minutes_urgent, multi_person, sort_order)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING code`,
+    [c.code, c.name, c.color, c.icon, c.acceptMinutesNormal, c.acceptMinutesUrgent, c.multiPerson ?? false, c.sortOrder ?? 0],
+  );
+  return inserted.length > 0;
+}
+
+/** The service of that code, null when there is none; `lock` holds it until the transaction ends. */
+export async function findCategory(m: EntityManager, code: string, { lock = false } = {}): Promise<ServiceCategory | null> {
+  return m.getRepository(ServiceCategory).findOne({ where: { code }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+}
+
+/** The service of a code known to exist. */
+export async function getCategory(m: EntityManager, code: string): Promise<ServiceCategory> {
+  return m.getRepository(ServiceCategory).findOneByOrFail({ code });
+}
+
+export async function isCategoryNameTaken(m: EntityManager, name: string): Promise<boolean> {
+  return m.getRepository(ServiceCategory).existsBy({ name });
+}
+
+export async function updateCategory(m: EntityManager, code: string, patch: UpdateServiceCategoryDto): Promise<void> {
+  await m.getRepository(ServiceCategory).update({ code }, { ...patch });
+}
