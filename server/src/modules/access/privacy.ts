@@ -1,8 +1,9 @@
 import type { UserDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import type { Actor } from '../auth/plugin';
-import { Region } from '../regions/region.entity';
-import { User, toMeDto } from '../users/user.entity';
+import type { Actor } from '../auth/actor';
+import { findRegions } from '../regions/region.repo';
+import { type User, toMeDto } from '../users/user.entity';
+import { findUsers } from '../users/user.repo';
 import { writeAccessLog, type AccessLogEntry } from './access-log';
 import { covers, type Jurisdiction } from './jurisdiction';
 
@@ -35,7 +36,7 @@ export function fullViewReason(actor: Actor, j: Jurisdiction, subject: Subject):
 /** The people of these rows (id + home region path), in the rows' order, ready for `presentUsers`. */
 export async function loadSubjects(m: EntityManager, rows: ReadonlyArray<{ id: string; path: string | null }>): Promise<Subject[]> {
   if (rows.length === 0) return [];
-  const users = await m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: rows.map((r) => r.id) }).getMany();
+  const users = await findUsers(m, rows.map((r) => r.id));
   const byId = new Map(users.map((u) => [u.id, u]));
   return rows.flatMap((r) => {
     const user = byId.get(r.id);
@@ -48,7 +49,7 @@ async function communityNames(m: EntityManager, paths: Array<string | null>): Pr
   const ids = new Set<string>();
   for (const p of paths) for (const id of p?.split('/').filter(Boolean) ?? []) ids.add(id);
   if (ids.size === 0) return new Map();
-  const rows = await m.getRepository(Region).createQueryBuilder('r').where('r.id IN (:...ids)', { ids: [...ids] }).getMany();
+  const rows = await findRegions(m, [...ids]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const out = new Map<string, string>();
   for (const p of paths) {

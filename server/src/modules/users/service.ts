@@ -1,0 +1,241 @@
+import {
+  isAvailableNow,
+  type CreateUserDto,
+  type DutyStatusDto,
+  type ListUsersQuery,
+  type Page,
+  type Role,
+  type RosterSlot,
+  type UpdateMeDto,
+  type UpdateUserDto,
+  type UserDto,
+} from '@bangbang/shared';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Clock } from '../../clock';
+import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
+import { fullViewReason, loadSubjects, presentUsers, type Subject } from '../access/privacy';
+import type { Actor } from '../auth/actor';
+import { assertKnownCategories } from '../catalogue/known-categories';
+import { findRegion, type RegionRef } from '../regions/region.repo';
+import type { User } from './user.entity';
+import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
+
+const UUID = UUID_PATTERN;
+/** Roles only an admin hands out (or takes away). */
+const ADMIN_GRANTED: readonly Role[] = ['admin', 'dispatcher'];
+
+/**
+ * Who may give which roles: only an admin grants or removes admin/dispatcher; a dispatcher manages residents,
+ * volunteers and grid workers; a grid worker registers residents of their grid (elderly people without phones).
+ */
+function checkRoleChange(actor: Actor, before: readonly Role[], after: readonly Role[]): void {
+  const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
+  if (changed.length === 0) return;
+  if (actor.roles.includes('admin')) return;
+  if (changed.some((r) => ADMIN_GRANTED.includes(r))) throw new ForbiddenError('只有管理员可以授予或收回管理员、调度员角色。');
+  if (actor.roles.includes('dispatcher')) return;
+  if (actor.roles.includes('grid_worker') && changed.every((r) => r === 'resident')) return;
+  throw new ForbiddenError('网格员只能登记居民。');
+}
+
+async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string, roles: readonly Role[]): Promise<RegionRef> {
+  const region = await findRegion(m, regionId);
+  if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+  const staffOnly = roles.every((r) => r === 'dispatcher' || r === 'admin');
+  if (!staffOnly && region.level !== 'grid' && region.level !== 'community') {
+    throw fieldError('regionId', '居民、志愿者和网格员的所属地区须为社区/村或网格');
+  }
+  return region;
+}
+
+/** 400 naming pairedCadreId unless the 包联责任人 (paired cadre) is someone inside the jurisdiction. */
+async function checkCadre(m: EntityManager, j: Jurisdiction, cadreId: string | undefined): Promise<void> {
+  if (cadreId === undefined) return;
+  const row = await findUserPlace(m, cadreId);
+  if (!row || !covers(j, row.path)) throw fieldError('pairedCadreId', '包联责任人不存在');
+}
+
+/** The person and their home place's path; undefined for an id that is no person's. */
+async function loadSubject(m: EntityManager, id: string, lock = false): Promise<Subject | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const user = await findUser(m, id, { lock });
+  if (!user) return undefined;
+  const region = user.regionId ? await findRegion(m, user.regionId) : null;
+  return { user, regionPath: region?.path ?? null };
+}
+
+function encodeCursor(u: User): string {
+  return Buffer.from(JSON.stringify([u.createdAt.toISOString(), u.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID.test(id)) return [at, id];
+  } catch {
+    /* fall through */
+  }
+  throw fieldError('cursor', '分页游标无效');
+}
+
+function applyLocation(target: Partial<User>, location: { lat: number; lng: number } | undefined): void {
+  if (location === undefined) return;
+  target.locationLat = location.lat;
+  target.locationLng = location.lng;
+}
+
+export interface UserServiceDeps {
+  db: DataSource;
+  /** Whether someone is available now (their roster) is a question of the domain's time. */
+  clock: Clock;
+}
+
+/**
+ * People: staff (admin, dispatcher, grid worker) manage those in their jurisdiction; everyone manages themself.
+ * Others' phones and addresses are shown as `presentUsers` decides (masked, or in full and recorded).
+ */
+export function createUserService({ db, clock }: UserServiceDeps) {
+  return {
+    /** Registers a person (登记人员) inside the actor's jurisdiction, presented to them. */
+    async register(actor: Actor, body: CreateUserDto): Promise<UserDto> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以登记人员。');
+      if (body.roles.length === 0) throw fieldError('roles', '至少需要一个角色');
+      checkRoleChange(actor, [], body.roles);
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        await regionInScope(m, j, body.regionId, body.roles);
+        await assertKnownCategories(m, body.skills, 'skills');
+        await checkCadre(m, j, body.pairedCadreId);
+        const id = await insertUser(m, {
+          name: body.name,
+          phone: body.phone,
+          roles: body.roles,
+          regionId: body.regionId,
+          skills: body.skills ?? [],
+          partyMember: body.partyMember ?? false,
+          employedPartyMember: body.employedPartyMember ?? false,
+          address: body.address ?? null,
+          tags: body.tags ?? [],
+          pairedCadreId: body.pairedCadreId ?? null,
+          locationLat: body.location?.lat ?? null,
+          locationLng: body.location?.lng ?? null,
+        });
+        if (id === undefined) throw new ConflictError('该手机号已登记。');
+        const subject = await loadSubject(m, id);
+        const [out] = await presentUsers(m, actor, [subject!], (s) => fullViewReason(actor, j, s));
+        return out!;
+      });
+    },
+
+    /** The people list (人员名单) of the actor's jurisdiction, newest first; every full view of another is recorded. */
+    async list(actor: Actor, q: ListUsersQuery): Promise<Page<UserDto>> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以查看人员名单。');
+      const limit = q.limit ?? 20;
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        let regionPath: string | undefined;
+        if (q.regionId !== undefined) {
+          const region = await findRegion(m, q.regionId);
+          if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+          regionPath = region.path;
+        }
+        const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+        const ids = await listUserPlaces(m, { jurisdiction: j, regionPath, role: q.role, q: q.q, before, limit: limit + 1 });
+        const page = ids.slice(0, limit);
+        const subjects = await loadSubjects(m, page);
+        const items = await presentUsers(m, actor, subjects, (s) => fullViewReason(actor, j, s));
+        const last = subjects.at(-1);
+        return { items, nextCursor: ids.length > limit && last ? encodeCursor(last.user) : null };
+      });
+    },
+
+    /** A person, to themself or to staff with jurisdiction over them; 404 for everyone else. */
+    async get(actor: Actor, id: string): Promise<UserDto> {
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id);
+        const reason = subject ? fullViewReason(actor, j, subject) : undefined;
+        // outside your jurisdiction a person does not exist for you
+        if (!subject || reason === undefined) throw new NotFoundError('该人员不存在。');
+        const [dto] = await presentUsers(m, actor, [subject], () => reason);
+        return dto!;
+      });
+    },
+
+    /** Staff change a person's record (roles as `checkRoleChange` allows; a grid worker only residents). */
+    async update(actor: Actor, id: string, patch: UpdateUserDto): Promise<UserDto> {
+      if (!isStaff(actor)) throw new ForbiddenError('请在“我的”页面修改自己的资料。');
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id, true);
+        if (!subject || !covers(j, subject.regionPath)) throw new NotFoundError('该人员不存在。');
+        const user = subject.user;
+        const roles = patch.roles ?? user.roles;
+        if (roles.length === 0) throw fieldError('roles', '至少需要一个角色');
+        checkRoleChange(actor, user.roles, roles);
+        // a grid worker keeps the ledger of residents; they do not edit other staff
+        if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher') && user.roles.some((r) => r !== 'resident')) {
+          throw new ForbiddenError('网格员只能修改居民的资料。');
+        }
+        if (patch.regionId !== undefined || patch.roles !== undefined) await regionInScope(m, j, patch.regionId ?? user.regionId ?? '', roles);
+        await assertKnownCategories(m, patch.skills, 'skills');
+        await checkCadre(m, j, patch.pairedCadreId);
+        const { location, ...rest } = patch;
+        const changes: Partial<User> = { ...rest };
+        applyLocation(changes, location);
+        if (Object.keys(changes).length > 0) {
+          try {
+            await updateUser(m, user.id, changes);
+          } catch (err) {
+            if ((err as { driverError?: { code?: string } }).driverError?.code === '23505') throw new ConflictError('该手机号已登记。');
+            throw err;
+          }
+        }
+        const fresh = await loadSubject(m, user.id);
+        const [dto] = await presentUsers(m, actor, [fresh!], (s) => fullViewReason(actor, j, s));
+        return dto!;
+      });
+    },
+
+    /** The actor's own record (name, address, location, skills), as it is after the change. */
+    async updateMe(actor: Actor, patch: UpdateMeDto): Promise<User> {
+      return db.transaction(async (m) => {
+        await assertKnownCategories(m, patch.skills, 'skills');
+        const { location, ...rest } = patch;
+        const changes: Partial<User> = { ...rest };
+        applyLocation(changes, location);
+        if (Object.keys(changes).length > 0) await updateUser(m, actor.id, changes);
+        return getUser(m, actor.id);
+      });
+    },
+
+    /** 上岗 / 下岗: a volunteer or grid worker starts or stops taking orders. */
+    async setDuty(actor: Actor, onDuty: boolean): Promise<DutyStatusDto> {
+      if (!actor.roles.includes('volunteer') && !actor.roles.includes('grid_worker')) {
+        throw new ForbiddenError('只有志愿者和网格员可以上岗接单。');
+      }
+      await updateUser(db.manager, actor.id, { onDuty });
+      const roster = actor.user.roster;
+      return { onDuty, availableNow: isAvailableNow(onDuty, roster, clock()), roster };
+    },
+
+    /** The weekly roster (值班表) of a volunteer or grid worker, set by themself or by staff over them; empty: none. */
+    async setRoster(actor: Actor, id: string, slots: readonly RosterSlot[]): Promise<DutyStatusDto> {
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id, true);
+        if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw new NotFoundError('该人员不存在。');
+        if (!subject.user.roles.includes('volunteer') && !subject.user.roles.includes('grid_worker')) {
+          throw new ForbiddenError('只有志愿者和网格员有值班表。');
+        }
+        const roster = slots.map((s) => ({ weekday: s.weekday, start: s.start, end: s.end }));
+        await updateUser(m, subject.user.id, { roster: roster.length > 0 ? roster : null });
+        const onDuty = subject.user.onDuty;
+        return { onDuty, availableNow: isAvailableNow(onDuty, roster.length > 0 ? roster : null, clock()), roster: roster.length > 0 ? roster : null };
+      });
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

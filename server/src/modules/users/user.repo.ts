@@ -1,0 +1,111 @@
+import type { LedgerTag, Role } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+import { pathCondition, type Jurisdiction } from '../access/jurisdiction';
+import { User } from './user.entity';
+
+/**
+ * People's data access (table app_user). Whole people are read and changed through TypeORM's repository (the
+ * entity hydrates every column); what needs a join with the place tree or a decision made by the database (the
+ * list's keyset, an insert that a taken phone skips) is raw SQL with the row's type beside it.
+ */
+
+/** A person's id and the path of their home place (null: they have none), as the privacy presenter takes them. */
+export interface UserPlaceRow {
+  id: string;
+  path: string | null;
+}
+
+/** The person's id and home place; undefined when there is no such person. */
+export async function findUserPlace(m: EntityManager, id: string): Promise<UserPlaceRow | undefined> {
+  const [row] = await m.query<UserPlaceRow[]>(`SELECT u.id, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`, [id]);
+  return row;
+}
+
+/** The person, null when there is none; `lock` holds their row until the transaction ends. */
+export async function findUser(m: EntityManager, id: string, { lock = false } = {}): Promise<User | null> {
+  return m.getRepository(User).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+}
+
+/** A person known to exist. */
+export async function getUser(m: EntityManager, id: string): Promise<User> {
+  return m.getRepository(User).findOneByOrFail({ id });
+}
+
+/** The people with these ids, in no particular order (an unknown id is left out). */
+export async function findUsers(m: EntityManager, ids: readonly string[]): Promise<User[]> {
+  return m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: [...ids] }).getMany();
+}
+
+export interface NewUser {
+  name: string;
+  phone: string;
+  roles: Role[];
+  regionId: string;
+  skills: string[];
+  partyMember: boolean;
+  employedPartyMember: boolean;
+  address: string | null;
+  tags: LedgerTag[];
+  pairedCadreId: string | null;
+  locationLat: number | null;
+  locationLng: number | null;
+}
+
+/** Registers the person; undefined when the phone is already registered (the unique phone decides, race-free). */
+export async function insertUser(m: EntityManager, u: NewUser): Promise<string | undefined> {
+  const inserted = await m.query<Array<{ id: string }>>(
+    `INSERT INTO app_user (name, phone, roles, region_id, skills, party_member, employed_party_member, address, tags, paired_cadre_id, location_lat, location_lng)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (phone) DO NOTHING RETURNING id`,
+    [u.name, u.phone, u.roles, u.regionId, u.skills, u.partyMember, u.employedPartyMember, u.address, u.tags, u.pairedCadreId, u.locationLat, u.locationLng],
+  );
+  return inserted[0]?.id;
+}
+
+/** Changes the fields given (a taken phone fails with PostgreSQL's 23505). */
+export async function updateUser(m: EntityManager, id: string, changes: Partial<User>): Promise<void> {
+  await m.getRepository(User).update({ id }, changes);
+}
+
+/** Who the people list shows: everything is optional but the jurisdiction and the page size. */
+export interface UserListFilter {
+  jurisdiction: Jurisdiction;
+  /** Only people of this place and below (its path). */
+  regionPath?: string;
+  role?: Role;
+  /** A name containing it, or a phone starting with its digits. */
+  q?: string;
+  /** Keyset: only people created before this (created_at as ISO text, id). */
+  before?: readonly [string, string];
+  limit: number;
+}
+
+/**
+ * One page of people inside the jurisdiction, newest first, as ids and home places (`limit` rows at most: ask one
+ * more than the page to learn whether another follows).
+ */
+export async function listUserPlaces(m: EntityManager, f: UserListFilter): Promise<UserPlaceRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [pathCondition(f.jurisdiction, 'r.path', params)];
+  if (f.regionPath !== undefined) {
+    params.push(f.regionPath);
+    where.push(`r.path LIKE $${params.length} || '%'`);
+  }
+  if (f.role !== undefined) {
+    params.push(f.role);
+    where.push(`$${params.length} = ANY(u.roles)`);
+  }
+  if (f.q !== undefined) {
+    params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, `${f.q.replace(/\D/g, '')}%`);
+    where.push(`(u.name ILIKE $${params.length - 1} OR ($${params.length} <> '%' AND u.phone LIKE $${params.length}))`);
+  }
+  if (f.before !== undefined) {
+    params.push(f.before[0], f.before[1]);
+    where.push(`(u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+  }
+  params.push(f.limit);
+  return m.query<UserPlaceRow[]>(
+    `SELECT u.id, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id
+     WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`,
+    params,
+  );
+}
