@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
 import { UPLOAD_NAME, UPLOADS_PATH, type UploadDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ValidationFailedError } from '../../errors';
 import { shape, docs } from '../../http/openapi';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
+import { NotAnImage, TooLarge, createUploadService } from './service';
 
 /**
  * Photos a volunteer takes when completing a service (完成服务的照片): `POST /uploads` stores one image under
@@ -22,61 +17,11 @@ import { requireActor } from '../auth/plugin';
 /** The form part that carries the image. */
 export const FILE_FIELD = 'file';
 
-interface ImageType {
-  ext: 'jpg' | 'png' | 'webp';
-  contentType: string;
-}
-
-const IMAGE_TYPES: Record<ImageType['ext'], ImageType> = {
-  jpg: { ext: 'jpg', contentType: 'image/jpeg' },
-  png: { ext: 'png', contentType: 'image/png' },
-  webp: { ext: 'webp', contentType: 'image/webp' },
-};
-
-/** Bytes needed to recognise every accepted type (WebP: `RIFF` + size + `WEBP`). */
-const SNIFF_BYTES = 12;
-
-/**
- * The type an image really is, from its first bytes. The file name and the declared content type are the
- * client's word and are ignored: an HTML page renamed `a.jpg` must never be served back as anything.
- */
-export function detectImageType(head: Buffer): ImageType | undefined {
-  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return IMAGE_TYPES.jpg;
-  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return IMAGE_TYPES.png;
-  if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') return IMAGE_TYPES.webp;
-  return undefined;
-}
-
 const TYPE_MESSAGE = '只能上传 JPEG、PNG 或 WebP 图片';
 
 /** The contract's VALIDATION_FAILED with another status (413 too large, 415 not an image), naming `file`. */
 function fileError(status: 400 | 413 | 415, message: string, summary = `请求内容有误：${FILE_FIELD} ${message}。`): ValidationFailedError {
   return Object.assign(new ValidationFailedError(summary, [{ field: FILE_FIELD, message }]), { statusCode: status });
-}
-
-class NotAnImage extends Error {}
-
-/** Passes the stream through once its first bytes are a known image type; fails it otherwise. */
-class ImageSniffer extends Transform {
-  type: ImageType | undefined;
-  private head = Buffer.alloc(0);
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.type) return done(null, chunk);
-    this.head = Buffer.concat([this.head, chunk]);
-    if (this.head.length < SNIFF_BYTES) return done();
-    this.type = detectImageType(this.head);
-    if (!this.type) return done(new NotAnImage());
-    const head = this.head;
-    this.head = Buffer.alloc(0);
-    done(null, head);
-  }
-
-  override _flush(done: TransformCallback): void {
-    // a file shorter than SNIFF_BYTES: a 3-byte JPEG marker alone is no image either
-    if (!this.type) return done(new NotAnImage());
-    done();
-  }
 }
 
 function formatBytes(bytes: number): string {
@@ -90,8 +35,7 @@ const uploadSchema = shape<UploadDto>('Upload', {
 });
 
 export default async function uploadRoutes(app: FastifyInstance): Promise<void> {
-  const dir = path.join(app.config.dataDir, 'uploads');
-  await mkdir(dir, { recursive: true });
+  const uploads = await createUploadService({ dir: path.join(app.config.dataDir, 'uploads') });
   const maxBytes = app.config.uploadMaxBytes;
   const tooLarge = `图片太大，请选择不超过 ${formatBytes(maxBytes)} 的图片`;
 
@@ -134,33 +78,21 @@ export default async function uploadRoutes(app: FastifyInstance): Promise<void> 
         throw fileError(400, `图片须放在字段 ${FILE_FIELD} 中`);
       }
 
-      const id = randomUUID();
-      // written under a temporary name and renamed once complete: a half-written photo is never served
-      const partial = path.join(dir, `.${id}.part`);
-      const sniffer = new ImageSniffer();
-      const out = createWriteStream(partial, { flags: 'wx', mode: 0o644 });
+      let name: string;
       try {
-        await pipeline(part.file, sniffer, out);
+        name = await uploads.save(part.file);
       } catch (err) {
-        // the file is opened asynchronously: wait until the stream has opened and closed it, or it could be created
-        // after the unlink below and stay behind
-        if (!out.closed) await once(out, 'close').catch(() => undefined);
-        await unlink(partial).catch(() => undefined);
         if (err instanceof NotAnImage) {
           void reply.header('connection', 'close'); // the body is not read to its end
           throw fileError(415, TYPE_MESSAGE);
         }
+        if (err instanceof TooLarge) {
+          // the rest of a too-large body is not read: end the connection after the answer rather than leave it open
+          void reply.header('connection', 'close');
+          throw fileError(413, tooLarge, `${tooLarge}。`);
+        }
         throw err;
       }
-      // busboy stops at the limit and marks the part truncated: the partial file goes
-      if (part.file.truncated) {
-        await unlink(partial).catch(() => undefined);
-        // the rest of a too-large body is not read: end the connection after the answer rather than leave it open
-        void reply.header('connection', 'close');
-        throw fileError(413, tooLarge, `${tooLarge}。`);
-      }
-      const name = `${id}.${sniffer.type!.ext}`;
-      await rename(partial, path.join(dir, name));
       const body: UploadDto = { url: `${UPLOADS_PATH}/${name}` };
       return reply.code(201).header('cache-control', 'no-store').send(body);
     },
@@ -180,19 +112,15 @@ export default async function uploadRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request, reply) => {
       const { name } = request.params as { name: string };
-      // the strict pattern is the traversal guard: no slash, no dot segment, nothing but a uuid and a known extension
-      if (!UPLOAD_NAME.test(name)) throw new NotFoundError('没有这张照片。');
-      const file = path.join(dir, name);
-      const info = await stat(file).catch(() => undefined);
-      if (!info?.isFile()) throw new NotFoundError('没有这张照片。');
-      const type = IMAGE_TYPES[name.slice(name.lastIndexOf('.') + 1) as ImageType['ext']];
+      const image = await uploads.find(name);
+      if (!image) throw new NotFoundError('没有这张照片。');
       return reply
-        .header('content-type', type.contentType)
-        .header('content-length', info.size)
+        .header('content-type', image.contentType)
+        .header('content-length', image.size)
         // a name is never reused for other bytes
         .header('cache-control', 'public, max-age=31536000, immutable')
         .header('x-content-type-options', 'nosniff')
-        .send(createReadStream(file));
+        .send(image.open());
     },
   );
 }
