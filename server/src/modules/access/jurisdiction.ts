@@ -8,10 +8,7 @@ import type { Actor } from '../auth/actor';
  * - everyone else: only their own record (and, later, the orders and tasks that are theirs).
  * A record outside it is answered 404 (its existence is not leaked); an action the role may never do is 403.
  */
-export type Jurisdiction =
-  | { kind: 'everything' }
-  | { kind: 'subtree'; path: string; regionId: string }
-  | { kind: 'none' };
+export type Jurisdiction = { kind: 'everything' } | { kind: 'subtree'; path: string; regionId: string } | { kind: 'none' };
 
 const STAFF_ROLES = ['admin', 'dispatcher', 'grid_worker'] as const;
 

@@ -36,7 +36,10 @@ export function fullViewReason(actor: Actor, j: Jurisdiction, subject: Subject):
 /** The people of these rows (id + home region path), in the rows' order, ready for `presentUsers`. */
 export async function loadSubjects(m: EntityManager, rows: ReadonlyArray<{ id: string; path: string | null }>): Promise<Subject[]> {
   if (rows.length === 0) return [];
-  const users = await findUsers(m, rows.map((r) => r.id));
+  const users = await findUsers(
+    m,
+    rows.map((r) => r.id),
+  );
   const byId = new Map(users.map((u) => [u.id, u]));
   return rows.flatMap((r) => {
     const user = byId.get(r.id);
@@ -54,7 +57,10 @@ async function communityNames(m: EntityManager, paths: Array<string | null>): Pr
   const out = new Map<string, string>();
   for (const p of paths) {
     if (!p) continue;
-    const chain = p.split('/').filter(Boolean).map((id) => byId.get(id));
+    const chain = p
+      .split('/')
+      .filter(Boolean)
+      .map((id) => byId.get(id));
     const community = chain.find((r) => r?.level === 'community') ?? chain.filter(Boolean).at(-1);
     if (community) out.set(p, community.name);
   }
@@ -72,7 +78,10 @@ export async function presentUsers(
   reasonFor: (s: Subject) => FullViewReason | undefined,
 ): Promise<UserDto[]> {
   const masked = subjects.filter((s) => reasonFor(s) === undefined);
-  const names = await communityNames(m, masked.map((s) => s.regionPath));
+  const names = await communityNames(
+    m,
+    masked.map((s) => s.regionPath),
+  );
   const logged: AccessLogEntry[] = [];
   const out = subjects.map(({ user, regionPath }) => {
     const reason = reasonFor({ user, regionPath });

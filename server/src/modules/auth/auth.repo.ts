@@ -30,10 +30,7 @@ export async function findActorRows(db: DataSource, statement: Statement<ActorRo
 /** The account of a WeChat openid, made (a plain resident) on its first login. */
 export async function findOrCreateWechatUser(m: EntityManager, openid: string): Promise<User> {
   // Two first logins at once: the unique openid lets one insert win; the other finds it.
-  await m.query(
-    `INSERT INTO app_user (name, wechat_openid, roles) VALUES ('微信用户', $1, '{resident}') ON CONFLICT (wechat_openid) DO NOTHING`,
-    [openid],
-  );
+  await m.query(`INSERT INTO app_user (name, wechat_openid, roles) VALUES ('微信用户', $1, '{resident}') ON CONFLICT (wechat_openid) DO NOTHING`, [openid]);
   return m.getRepository(User).findOneByOrFail({ wechatOpenid: openid });
 }
 

@@ -1,10 +1,4 @@
-import {
-  AUTH_DEV_LOGIN_PATH,
-  AUTH_WECHAT_PATH,
-  DevLoginDto,
-  WechatLoginDto,
-  type LoginResponse,
-} from '@bangbang/shared';
+import { AUTH_DEV_LOGIN_PATH, AUTH_WECHAT_PATH, DevLoginDto, WechatLoginDto, type LoginResponse } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { loginResponseSchema } from '../../http/response-schemas';
@@ -25,7 +19,11 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
     summary: '微信登录',
     description: '用 `wx.login()` / `Taro.login()` 得到的一次性 `code` 换取令牌；首次登录即成为居民。`ADMIN_PHONES` 中的手机号登录后成为管理员。',
     response: { 200: loginResponseSchema },
-    errors: [[401, '微信不认这个 code（过期或已用过）'], [429, '操作太频繁（本接口每个地址每分钟 20 次，或微信限流）'], [503, '微信登录未配置、微信服务暂时不可用，或数据库无法连接']],
+    errors: [
+      [401, '微信不认这个 code（过期或已用过）'],
+      [429, '操作太频繁（本接口每个地址每分钟 20 次，或微信限流）'],
+      [503, '微信登录未配置、微信服务暂时不可用，或数据库无法连接'],
+    ],
   });
   app.post(AUTH_WECHAT_PATH, { schema: wechatDocs, preValidation: validateBody(WechatLoginDto), config: { rateLimit: AUTH_RATE_LIMIT } }, async (request) => {
     const { code } = request.body as WechatLoginDto;
@@ -40,9 +38,13 @@ export default async function authRoutes(app: FastifyInstance): Promise<void> {
       description: '陌生的手机号成为新居民，如同首次微信登录。演示账号见 README。',
       response: { 200: loginResponseSchema },
     });
-    app.post(AUTH_DEV_LOGIN_PATH, { schema: devLoginDocs, preValidation: validateBody(DevLoginDto), config: { rateLimit: AUTH_RATE_LIMIT } }, async (request) => {
-      const { phone } = request.body as DevLoginDto;
-      return respond(await logins.phoneLogin(phone));
-    });
+    app.post(
+      AUTH_DEV_LOGIN_PATH,
+      { schema: devLoginDocs, preValidation: validateBody(DevLoginDto), config: { rateLimit: AUTH_RATE_LIMIT } },
+      async (request) => {
+        const { phone } = request.body as DevLoginDto;
+        return respond(await logins.phoneLogin(phone));
+      },
+    );
   }
 }

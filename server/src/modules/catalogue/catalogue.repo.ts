@@ -9,7 +9,11 @@ import { ServiceCategory } from './service-category.entity';
 
 /** How many of these codes are services of the catalogue (active or not). */
 export async function countKnownCategories(m: EntityManager, codes: readonly string[]): Promise<number> {
-  return m.getRepository(ServiceCategory).createQueryBuilder('c').where('c.code IN (:...codes)', { codes: [...codes] }).getCount();
+  return m
+    .getRepository(ServiceCategory)
+    .createQueryBuilder('c')
+    .where('c.code IN (:...codes)', { codes: [...codes] })
+    .getCount();
 }
 
 /** The services in the catalogue's order; only the active ones unless `all`. */

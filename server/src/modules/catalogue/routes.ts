@@ -1,9 +1,4 @@
-import {
-  CreateServiceCategoryDto,
-  SERVICE_CATEGORIES_PATH,
-  UpdateServiceCategoryDto,
-  type ServiceCategoryDto,
-} from '@bangbang/shared';
+import { CreateServiceCategoryDto, SERVICE_CATEGORIES_PATH, UpdateServiceCategoryDto, type ServiceCategoryDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { serviceCategoryListSchema, serviceCategorySchema } from '../../http/response-schemas';

@@ -19,6 +19,9 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
       db: dbOk ? 'ok' : 'down',
       version: app.config.version,
     };
-    return reply.code(dbOk ? 200 : 503).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(dbOk ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 }

@@ -28,7 +28,11 @@ export async function findRegion(m: Pick<EntityManager, 'query'>, id: string): P
 /** The places with these ids, in no particular order (an unknown id is left out). */
 export async function findRegions(m: EntityManager, ids: readonly string[]): Promise<Region[]> {
   if (ids.length === 0) return [];
-  return m.getRepository(Region).createQueryBuilder('r').where('r.id IN (:...ids)', { ids: [...ids] }).getMany();
+  return m
+    .getRepository(Region)
+    .createQueryBuilder('r')
+    .where('r.id IN (:...ids)', { ids: [...ids] })
+    .getMany();
 }
 
 /**

@@ -110,7 +110,10 @@ export async function insertLeader(m: EntityManager, squadId: string, userId: st
 
 /** Adds the person; false when they are a member already. */
 export async function addSquadMember(m: EntityManager, squadId: string, userId: string): Promise<boolean> {
-  const added = await m.query<unknown[]>(`INSERT INTO squad_member (squad_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id`, [squadId, userId]);
+  const added = await m.query<unknown[]>(`INSERT INTO squad_member (squad_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING user_id`, [
+    squadId,
+    userId,
+  ]);
   return added.length > 0;
 }
 

@@ -31,7 +31,13 @@ function formatBytes(bytes: number): string {
 
 const uploadSchema = shape<UploadDto>('Upload', {
   description: '图片的地址（服务器上的路径），完成服务时放进 `photoUrls`',
-  properties: { url: { type: 'string', pattern: `^${UPLOADS_PATH}/${UPLOAD_NAME.source.slice(1, -1)}$`, example: `${UPLOADS_PATH}/0b7e3a52-3c1e-4d0e-9a53-2f1c7f0a9d11.jpg` } },
+  properties: {
+    url: {
+      type: 'string',
+      pattern: `^${UPLOADS_PATH}/${UPLOAD_NAME.source.slice(1, -1)}$`,
+      example: `${UPLOADS_PATH}/0b7e3a52-3c1e-4d0e-9a53-2f1c7f0a9d11.jpg`,
+    },
+  },
 });
 
 export default async function uploadRoutes(app: FastifyInstance): Promise<void> {
@@ -114,13 +120,15 @@ export default async function uploadRoutes(app: FastifyInstance): Promise<void> 
       const { name } = request.params as { name: string };
       const image = await uploads.find(name);
       if (!image) throw new NotFoundError('没有这张照片。');
-      return reply
-        .header('content-type', image.contentType)
-        .header('content-length', image.size)
-        // a name is never reused for other bytes
-        .header('cache-control', 'public, max-age=31536000, immutable')
-        .header('x-content-type-options', 'nosniff')
-        .send(image.open());
+      return (
+        reply
+          .header('content-type', image.contentType)
+          .header('content-length', image.size)
+          // a name is never reused for other bytes
+          .header('cache-control', 'public, max-age=31536000, immutable')
+          .header('x-content-type-options', 'nosniff')
+          .send(image.open())
+      );
     },
   );
 }

@@ -27,43 +27,147 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
   const path = `${API_PREFIX}/users`;
   const users = createUserService({ db: app.db, clock: app.clock });
 
-  app.post(path, { schema: docs({ tags: ['users'], summary: '登记人员', description: '管理员、调度员在管辖范围内登记居民、志愿者、网格员；只有管理员可授予管理员、调度员角色；网格员可为本网格登记居民（为没有智能手机的老人代办）。', auth: 'required', response: { 201: userSchema }, errors: [[403, '角色不能登记此类人员'], [404, '地区不在管辖范围内'], [409, '该手机号已登记']] }), preValidation: validateBody(CreateUserDto) }, async (request, reply) => {
-    const dto = await users.register(requireActor(request), request.body as CreateUserDto);
-    return reply.code(201).send(dto);
-  });
+  app.post(
+    path,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '登记人员',
+        description:
+          '管理员、调度员在管辖范围内登记居民、志愿者、网格员；只有管理员可授予管理员、调度员角色；网格员可为本网格登记居民（为没有智能手机的老人代办）。',
+        auth: 'required',
+        response: { 201: userSchema },
+        errors: [
+          [403, '角色不能登记此类人员'],
+          [404, '地区不在管辖范围内'],
+          [409, '该手机号已登记'],
+        ],
+      }),
+      preValidation: validateBody(CreateUserDto),
+    },
+    async (request, reply) => {
+      const dto = await users.register(requireActor(request), request.body as CreateUserDto);
+      return reply.code(201).send(dto);
+    },
+  );
 
-  app.get(path, { schema: docs({ tags: ['users'], summary: '人员名单（管辖范围内）', description: '按创建时间倒序，游标分页；`q` 匹配姓名或手机号开头。每个完整显示的他人都记入访问记录。', auth: 'required', response: { 200: userPageSchema }, errors: [403, [404, '地区不在管辖范围内']] }), preValidation: validateQuery(ListUsersQuery) }, async (request): Promise<Page<UserDto>> => {
-    return users.list(requireActor(request), request.query as ListUsersQuery);
-  });
+  app.get(
+    path,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '人员名单（管辖范围内）',
+        description: '按创建时间倒序，游标分页；`q` 匹配姓名或手机号开头。每个完整显示的他人都记入访问记录。',
+        auth: 'required',
+        response: { 200: userPageSchema },
+        errors: [403, [404, '地区不在管辖范围内']],
+      }),
+      preValidation: validateQuery(ListUsersQuery),
+    },
+    async (request): Promise<Page<UserDto>> => {
+      return users.list(requireActor(request), request.query as ListUsersQuery);
+    },
+  );
 
-  app.get<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['users'], summary: '人员详情', description: '本人或有管辖权的工作人员可以查看；其他人 404。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: userSchema }, errors: [404] }) }, async (request): Promise<UserDto> => {
-    return users.get(requireActor(request), request.params.id);
-  });
+  app.get<{ Params: { id: string } }>(
+    `${path}/:id`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '人员详情',
+        description: '本人或有管辖权的工作人员可以查看；其他人 404。',
+        auth: 'required',
+        params: { id: { type: 'string', format: 'uuid' } },
+        response: { 200: userSchema },
+        errors: [404],
+      }),
+    },
+    async (request): Promise<UserDto> => {
+      return users.get(requireActor(request), request.params.id);
+    },
+  );
 
-  app.patch<{ Params: { id: string } }>(`${path}/:id`, { schema: docs({ tags: ['users'], summary: '修改人员资料（工作人员）', description: '本人请用 `PATCH /me`。只有管理员可授予或收回管理员、调度员角色；网格员只能修改居民。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: userSchema }, errors: [403, 404, [409, '该手机号已登记']] }), preValidation: validateBody(UpdateUserDto) }, async (request) => {
-    return users.update(requireActor(request), request.params.id, request.body as UpdateUserDto);
-  });
+  app.patch<{ Params: { id: string } }>(
+    `${path}/:id`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '修改人员资料（工作人员）',
+        description: '本人请用 `PATCH /me`。只有管理员可授予或收回管理员、调度员角色；网格员只能修改居民。',
+        auth: 'required',
+        params: { id: { type: 'string', format: 'uuid' } },
+        response: { 200: userSchema },
+        errors: [403, 404, [409, '该手机号已登记']],
+      }),
+      preValidation: validateBody(UpdateUserDto),
+    },
+    async (request) => {
+      return users.update(requireActor(request), request.params.id, request.body as UpdateUserDto);
+    },
+  );
 
-  app.patch(ME_PATH, { schema: docs({ tags: ['me'], summary: '修改本人资料', description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。', auth: 'required', response: { 200: meSchema } }), preValidation: validateBody(UpdateMeDto) }, async (request): Promise<MeDto> => {
-    return toMeDto(await users.updateMe(requireActor(request), request.body as UpdateMeDto));
-  });
+  app.patch(
+    ME_PATH,
+    {
+      schema: docs({
+        tags: ['me'],
+        summary: '修改本人资料',
+        description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。',
+        auth: 'required',
+        response: { 200: meSchema },
+      }),
+      preValidation: validateBody(UpdateMeDto),
+    },
+    async (request): Promise<MeDto> => {
+      return toMeDto(await users.updateMe(requireActor(request), request.body as UpdateMeDto));
+    },
+  );
 
-  app.put(`${ME_PATH}/duty`, { schema: docs({ tags: ['me'], summary: '上岗 / 下岗', description: '志愿者和网格员自己切换是否接单，就像司机“出车”。', auth: 'required', response: { 200: dutyStatusSchema }, errors: [403] }), preValidation: validateBody(DutyDto) }, async (request): Promise<DutyStatusDto> => {
-    const actor = requireActor(request);
-    const { onDuty } = request.body as DutyDto;
-    return users.setDuty(actor, onDuty);
-  });
+  app.put(
+    `${ME_PATH}/duty`,
+    {
+      schema: docs({
+        tags: ['me'],
+        summary: '上岗 / 下岗',
+        description: '志愿者和网格员自己切换是否接单，就像司机“出车”。',
+        auth: 'required',
+        response: { 200: dutyStatusSchema },
+        errors: [403],
+      }),
+      preValidation: validateBody(DutyDto),
+    },
+    async (request): Promise<DutyStatusDto> => {
+      const actor = requireActor(request);
+      const { onDuty } = request.body as DutyDto;
+      return users.setDuty(actor, onDuty);
+    },
+  );
 
-  app.put<{ Params: { id: string } }>(`${path}/:id/roster`, { schema: docs({ tags: ['users'], summary: '设置每周值班表', description: '本人（志愿者、网格员）或有管辖权的工作人员；空列表表示不设值班表（在岗即可接单）。', auth: 'required', params: { id: { type: 'string', format: 'uuid' } }, response: { 200: dutyStatusSchema }, errors: [403, 404] }) , preValidation: validateBody(RosterDto) }, async (request): Promise<DutyStatusDto> => {
-    const actor = requireActor(request);
-    const { slots } = request.body as RosterDto;
-    slots.forEach((slot, i) => {
-      if (!isValidSlot(slot)) {
-        throw new ValidationFailedError(`请求内容有误：slots[${i}] 开始时间须早于结束时间。`, [
-          { field: `slots[${i}].end`, message: '开始时间须早于结束时间' },
-        ]);
-      }
-    });
-    return users.setRoster(actor, request.params.id, slots);
-  });
+  app.put<{ Params: { id: string } }>(
+    `${path}/:id/roster`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '设置每周值班表',
+        description: '本人（志愿者、网格员）或有管辖权的工作人员；空列表表示不设值班表（在岗即可接单）。',
+        auth: 'required',
+        params: { id: { type: 'string', format: 'uuid' } },
+        response: { 200: dutyStatusSchema },
+        errors: [403, 404],
+      }),
+      preValidation: validateBody(RosterDto),
+    },
+    async (request): Promise<DutyStatusDto> => {
+      const actor = requireActor(request);
+      const { slots } = request.body as RosterDto;
+      slots.forEach((slot, i) => {
+        if (!isValidSlot(slot)) {
+          throw new ValidationFailedError(`请求内容有误：slots[${i}] 开始时间须早于结束时间。`, [
+            { field: `slots[${i}].end`, message: '开始时间须早于结束时间' },
+          ]);
+        }
+      });
+      return users.setRoster(actor, request.params.id, slots);
+    },
+  );
 }

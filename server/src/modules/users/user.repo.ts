@@ -33,7 +33,11 @@ export async function getUser(m: EntityManager, id: string): Promise<User> {
 
 /** The people with these ids, in no particular order (an unknown id is left out). */
 export async function findUsers(m: EntityManager, ids: readonly string[]): Promise<User[]> {
-  return m.getRepository(User).createQueryBuilder('u').where('u.id IN (:...ids)', { ids: [...ids] }).getMany();
+  return m
+    .getRepository(User)
+    .createQueryBuilder('u')
+    .where('u.id IN (:...ids)', { ids: [...ids] })
+    .getMany();
 }
 
 export interface NewUser {
