@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
-import type { Actor } from '../server/src/modules/auth/plugin';
+import { entities } from '../server/src/entities';
+import type { Actor } from '../server/src/modules/auth/actor';
 import { batchDispatch } from '../server/src/modules/dispatching/batch';
 import { findCandidates, type CandidateOptions } from '../server/src/modules/matching/candidates';
 import { loadOrder } from '../server/src/modules/orders/order.repo';
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
     note(`generated in ${fmt(genMs / 1000, 1)} s`);
 
     // ---------------------------------------------------------------- measurement
-    ds = await initializeDataSource(createDataSource({ url, poolSize: 2 }), () => undefined);
+    ds = await initializeDataSource(createDataSource({ url, entities, poolSize: 2 }), () => undefined);
     const opts: CandidateOptions = { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS, now: new Date(), limit: CANDIDATE_LIMIT };
 
     /** `fn` in a transaction on a connection of its own, under statement_timeout, rolled back afterwards whatever happens. */

@@ -12,7 +12,8 @@ import type { EntityManager } from 'typeorm';
 import { buildApp } from '../server/src/app';
 import { parseConfig } from '../server/src/config';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
-import type { Actor } from '../server/src/modules/auth/plugin';
+import { entities } from '../server/src/entities';
+import type { Actor } from '../server/src/modules/auth/actor';
 import { createOrder, writeOrders } from '../server/src/modules/orders/creation';
 import { presentOrders } from '../server/src/modules/orders/present';
 import { loadViewer } from '../server/src/modules/orders/standing';
@@ -210,7 +211,7 @@ async function serve(): Promise<void> {
     DEMO_DATA: 'false',
   });
   const config = { ...parsed, jwtSecret };
-  const db = await initializeDataSource(createDataSource({ url, poolSize: config.dbPoolSize }), () => undefined);
+  const db = await initializeDataSource(createDataSource({ url, entities, poolSize: config.dbPoolSize }), () => undefined);
   const app = await buildApp({ config, db });
   const appUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 

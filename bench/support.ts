@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
+import { entities } from '../server/src/entities';
 import { EmbeddedPostgres } from '../server/src/db/embedded-postgres';
 import { runMigrations } from '../server/src/db/migrate';
 import { describePostgres } from './postgres-settings';
@@ -147,7 +148,7 @@ export class BenchPostgres {
     if (started) await started(this.embedded);
     await this.embedded.ensureDatabase(database);
     const url = this.embedded.connectionString(database);
-    const migrator = await initializeDataSource(createDataSource({ url, poolSize: 2 }), () => undefined);
+    const migrator = await initializeDataSource(createDataSource({ url, entities, poolSize: 2 }), () => undefined);
     await runMigrations(migrator);
     await migrator.destroy();
     const admin = new pg.Pool({ connectionString: url, max: adminConnections });

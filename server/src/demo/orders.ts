@@ -1,6 +1,6 @@
 import type { OrderReasonDto, Urgency } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import type { Actor } from '../modules/auth/plugin';
+import type { Actor } from '../modules/auth/actor';
 import { escalateDue } from '../modules/dispatching/escalation';
 import { nextEscalationAt } from '../modules/dispatching/dispatching.repo';
 import { createOrder } from '../modules/orders/creation';

@@ -33,9 +33,14 @@ export function actorOf(user: User): Actor {
   return { id: user.id, roles: user.roles, regionId: user.regionId, regionPath: user.region?.path ?? null, user };
 }
 
+/** 401 for a request without a login where one is needed. */
+export function notLoggedIn(): UnauthorizedError {
+  return new UnauthorizedError('请先登录。');
+}
+
 /** The logged-in person, or 401. */
 export function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new UnauthorizedError('请先登录。');
+  if (!request.actor) throw notLoggedIn();
   return request.actor;
 }
 

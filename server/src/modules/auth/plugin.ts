@@ -4,13 +4,10 @@ import fp from 'fastify-plugin';
 import { UnauthorizedError } from '../../errors';
 import { Coalescer, onPool } from '../../db/coalescer';
 import type { User } from '../users/user.entity';
-import { actorOf, type Actor } from './actor';
+import { actorOf, notLoggedIn, type Actor } from './actor';
 import { ActorRows, type ActorRow } from './actor-row';
 import { actorsByIdStatement, findActorRows } from './auth.repo';
 
-// The actor contract lives in actor.ts (so that actor-row.ts and the routes need not import this hook); these
-// re-exports keep the old import path working for the modules outside auth until they import from './actor'.
-export { requireActor, requireRole, type Actor } from './actor';
 
 /** How long a login lasts. */
 export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
@@ -106,7 +103,7 @@ async function auth(app: FastifyInstance): Promise<void> {
 
   app.decorate('loadActor', async (request: FastifyRequest): Promise<Actor> => {
     if (request.actor) return request.actor;
-    if (request.tokenSubject === null) throw new UnauthorizedError('请先登录。');
+    if (request.tokenSubject === null) throw notLoggedIn();
     const user = await loadActorUser(request.tokenSubject);
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
     request.actor = actorOf(user);

@@ -2,7 +2,7 @@ import { API_PREFIX, BatchDispatchDto, CandidatesQuery, ORDERS_PATH, SetDispatch
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
 import { batchDispatchResultSchema, candidateListSchema, dispatchSettingsSchema } from './schemas';
 import type { DispatchingService } from './service';
 

@@ -1,14 +1,14 @@
 import { ORDER_STATUS_NAMES, type BatchDispatchResultDto, type CandidateListDto, type DispatchMode, type DispatchSettingsDto, type MatchWeights } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
-import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
+import { ConflictError, ForbiddenError, UUID_PATTERN } from '../../errors';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
-import type { Actor } from '../auth/plugin';
+import type { Actor } from '../auth/actor';
 import { findCandidates } from '../matching/candidates';
 import type { OrderRow } from '../orders/order-row';
 import { loadViewer } from '../orders/standing';
 import { loadVisibleOrder } from '../orders/visibility';
-import { findRegion } from '../regions/region.repo';
+import { regionNotFound, regionOr404 } from '../regions/lookup';
 import { autoDispatchLocked, autoDispatchOptions } from './auto-dispatch';
 import { batchDispatch } from './batch';
 import { dispatchModesUp, setDispatchMode } from './dispatching.repo';
@@ -24,8 +24,6 @@ export interface DispatchingDeps {
   config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number };
 }
 
-const REGION_NOT_FOUND = '地区不存在。';
-
 export type DispatchingService = ReturnType<typeof createDispatchingService>;
 
 export function createDispatchingService({ db, clock, config }: DispatchingDeps) {
@@ -35,7 +33,7 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
   async function settingsOf(m: EntityManager, regionId: string): Promise<DispatchSettingsDto & { path: string }> {
     const rows = await dispatchModesUp(m, regionId);
     const own = rows[0];
-    if (!own || own.id !== regionId) throw new NotFoundError(REGION_NOT_FOUND);
+    if (!own || own.id !== regionId) throw regionNotFound();
     const from = rows.find((r) => r.dispatch_mode !== null);
     return { regionId, mode: own.dispatch_mode, effectiveMode: from?.dispatch_mode ?? 'manual', inheritedFrom: from?.id ?? null, path: own.path };
   }
@@ -60,19 +58,19 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
     /** The place's dispatch settings (staff whose jurisdiction covers it). */
     async settings(actor: Actor, regionId: string): Promise<DispatchSettingsDto> {
       if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以查看派单方式。');
-      if (!UUID_PATTERN.test(regionId)) throw new NotFoundError(REGION_NOT_FOUND);
+      if (!UUID_PATTERN.test(regionId)) throw regionNotFound();
       const { path, ...settings } = await settingsOf(db.manager, regionId);
-      if (!covers(jurisdictionOf(actor), path)) throw new NotFoundError(REGION_NOT_FOUND);
+      if (!covers(jurisdictionOf(actor), path)) throw regionNotFound();
       return settings;
     },
 
     /** Sets the place's own dispatch mode (admins and dispatchers whose jurisdiction covers it); the places below follow. */
     async setMode(actor: Actor, regionId: string, mode: DispatchMode | null): Promise<DispatchSettingsDto> {
       if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以设置派单方式。');
-      if (!UUID_PATTERN.test(regionId)) throw new NotFoundError(REGION_NOT_FOUND);
+      if (!UUID_PATTERN.test(regionId)) throw regionNotFound();
       return db.transaction(async (m) => {
         const before = await settingsOf(m, regionId);
-        if (!covers(jurisdictionOf(actor), before.path)) throw new NotFoundError(REGION_NOT_FOUND);
+        if (!covers(jurisdictionOf(actor), before.path)) throw regionNotFound();
         await setDispatchMode(m, { id: regionId, path: before.path }, mode);
         const { path: _path, ...after } = await settingsOf(m, regionId);
         return after;
@@ -83,8 +81,7 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
     async batch(actor: Actor, regionId: string): Promise<BatchDispatchResultDto> {
       if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以批量派单。');
       return db.transaction(async (m) => {
-        const region = await findRegion(m, regionId);
-        if (!region || !covers(jurisdictionOf(actor), region.path)) throw new NotFoundError(REGION_NOT_FOUND);
+        const region = await regionOr404(m, regionId, jurisdictionOf(actor));
         const v = await loadViewer(m, actor, clock());
         return batchDispatch(m, v, regionId, region.path, matchOptions());
       });

@@ -5,7 +5,7 @@ import { ConflictError, ForbiddenError, fieldError } from '../../errors';
 import { Coalescer, type CoalescerOptions } from '../../db/coalescer';
 import { covers, isStaff } from '../access/jurisdiction';
 import { ActorRows } from '../auth/actor-row';
-import type { Actor } from '../auth/plugin';
+import type { Actor } from '../auth/actor';
 import { findByIdempotencyKey, findResident, insertOrders, ownOrderInserter, type NewOrder, type NewOwnOrder, type ResidentOfOrder, type Written } from './order.repo';
 import type { OrderRow } from './order-row';
 import type { Viewer } from './standing';

@@ -1,5 +1,4 @@
 import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
-import { UUID_PATTERN, fieldError } from '../../errors';
 
 /**
  * An order as the module reads it (order.repo.ts's `orderSelect`): the service_order row plus the names shown with
@@ -84,20 +83,6 @@ export function acceptMinutes(o: Pick<OrderRow, 'urgency' | 'accept_minutes_norm
 /** States in which a person holds a place on the order. */
 export const HOLDING: readonly AssignmentState[] = ['accepted', 'in_service', 'completed'];
 
-/** Lists are newest first; the cursor is the last item's (created_at, id). */
-export function encodeCursor(o: Pick<OrderRow, 'created_at' | 'id'>): string {
-  return Buffer.from(JSON.stringify([o.created_at.toISOString(), o.id])).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): [string, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID_PATTERN.test(id)) return [at, id];
-  } catch {
-    /* fall through */
-  }
-  throw fieldError('cursor', '分页游标无效');
-}
 
 
 /** The names shown with an order, read from other tables (everything else in OrderRow is a service_order column). */

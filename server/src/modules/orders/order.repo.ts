@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import type { ActorRows } from '../auth/actor-row';
-import { decodeCursor, encodeCursor, type AssignmentRow, type OrderRow } from './order-row';
+import { decodeCursor, encodeCursor } from '../../db/cursor';
+import type { AssignmentRow, OrderRow } from './order-row';
 
 /**
  * The orders module's data access: every statement the orders module sends (reading, changing, and creation's two
@@ -74,7 +75,7 @@ export async function orderPage(
   values.push(limit + 1);
   const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`, values);
   const kept = rows.slice(0, limit);
-  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!) : null };
+  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!.created_at, kept[kept.length - 1]!.id) : null };
 }
 
 /** The filters that lists and figures of orders share: a place's subtree and a window of creation times. */

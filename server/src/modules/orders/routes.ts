@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { fieldError } from '../../errors';
 import { docs, type ErrorStatus } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
 import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
 import type { OrderAction, OrderService } from './service';
 

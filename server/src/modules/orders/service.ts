@@ -15,10 +15,8 @@ import type {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import { twoBatchesAtATime } from '../../db/coalescer';
-import { NotFoundError } from '../../errors';
 import { isStaff, pathCondition } from '../access/jurisdiction';
-import type { Actor } from '../auth/plugin';
-import { findRegion } from '../regions/region.repo';
+import type { Actor } from '../auth/actor';
 import { checkOrderBody, createOrder, orderWriter, ownOrderWriter, requestHash, type Created } from './creation';
 import { filterConditions, involvesCondition, loadEvents, loadOrder, orderPage, reachedCondition, statusCategoryConditions } from './order.repo';
 import type { OrderRow } from './order-row';
@@ -26,6 +24,7 @@ import { presentOrders } from './present';
 import { loadViewer, type Viewer } from './standing';
 import * as transitions from './transitions';
 import { loadVisibleOrder, orderNotFound } from './visibility';
+import { regionOr404 } from '../regions/lookup';
 
 /**
  * The orders service: what the API does with orders, each call one unit of work (its transaction, its reads and
@@ -148,8 +147,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, onDue }: Order
       where.push(...statusCategoryConditions(q, params));
       let regionPath: string | undefined;
       if (q.regionId !== undefined) {
-        const region = await findRegion(m, q.regionId);
-        if (!region) throw new NotFoundError('地区不存在。');
+        const region = await regionOr404(m, q.regionId);
         regionPath = region.path;
       }
       where.push(...filterConditions({ regionPath, from: q.from, to: q.to }, params));

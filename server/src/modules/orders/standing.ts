@@ -1,7 +1,7 @@
 import { availableActions, isAvailableNow, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
-import type { Actor } from '../auth/plugin';
+import type { Actor } from '../auth/actor';
 import { HOLDING, type AssignmentRow, type OrderRow } from './order-row';
 import { squadsOf } from './order.repo';
 

@@ -42,6 +42,9 @@ import { loadVisibleOrder } from './visibility';
 
 const MINUTE = 60_000;
 
+/** An action only someone holding a place on the order may take (退单, 签到, 完成). */
+const notHolding = () => new ForbiddenError('您没有接下这个需求。');
+
 function addMinutes(d: Date, minutes: number): Date {
   return new Date(d.getTime() + minutes * MINUTE);
 }
@@ -164,7 +167,7 @@ export async function release(m: EntityManager, v: Viewer, id: string, body: Ord
   const { o, s } = await lock(m, v, id);
   if (!s.holding) {
     allowed(o, 'release', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
-    throw new ForbiddenError('您没有接下这个需求。');
+    throw notHolding();
   }
   if (s.holding.state !== 'accepted') throw new ConflictError('您已签到，不能退单；如无法继续服务，请联系网格员。');
   const to = allowed(o, 'release', s);
@@ -181,7 +184,7 @@ export async function checkIn(m: EntityManager, v: Viewer, id: string, body: Che
   const { o, s } = await lock(m, v, id);
   if (!s.holding) {
     allowed(o, 'check_in', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
-    throw new ForbiddenError('您没有接下这个需求。');
+    throw notHolding();
   }
   const to = allowed(o, 'check_in', s);
   if (s.holding.state !== 'accepted') throw new ConflictError('您已签到过了。');
@@ -204,7 +207,7 @@ export async function complete(m: EntityManager, v: Viewer, id: string, body: Co
   const { o, people, s } = await lock(m, v, id);
   if (!s.holding) {
     allowed(o, 'complete', { ...s, relations: s.relations.filter((r) => r !== 'assignee') });
-    throw new ForbiddenError('您没有接下这个需求。');
+    throw notHolding();
   }
   if (s.holding.state === 'accepted') throw new ConflictError('请先到居民家中签到，再完成服务。');
   if (s.holding.state === 'completed') throw new ConflictError('您已完成这个需求的服务。');

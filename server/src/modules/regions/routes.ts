@@ -1,9 +1,10 @@
 import { API_PREFIX, CreateRegionDto, type Page, type RegionDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ValidationFailedError, UUID_PATTERN } from '../../errors';
+import { ValidationFailedError, UUID_PATTERN } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { toRegionDto } from './region.entity';
+import { regionNotFound } from './lookup';
 import { createRegionService } from './service';
 import { docs } from '../../http/openapi';
 import { regionPageSchema, regionSchema } from '../../http/response-schemas';
@@ -73,7 +74,7 @@ export default async function regionRoutes(app: FastifyInstance): Promise<void> 
     },
     async (request): Promise<RegionDto> => {
       requireActor(request);
-      if (!UUID.test(request.params.id)) throw new NotFoundError('地区不存在。');
+      if (!UUID.test(request.params.id)) throw regionNotFound();
       return toRegionDto(await regions.get(request.params.id));
     },
   );

@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationFailedError } from '../../error
 import { covers, jurisdictionOf } from '../access/jurisdiction';
 import { requireRole, type Actor } from '../auth/actor';
 import type { Region } from './region.entity';
+import { regionNotFound } from './lookup';
 import { findRegion, findRegionRecord, hasChildNamed, insertRegion, listChildRegions } from './region.repo';
 
 export interface RegionServiceDeps {
@@ -62,14 +63,14 @@ export function createRegionService({ db }: RegionServiceDeps) {
 
     /** The children of a place (the cities without `parentId`); 404 for a place that does not exist. */
     async listChildren(parentId: string | undefined): Promise<Region[]> {
-      if (parentId !== undefined && (await findRegion(db.manager, parentId)) === null) throw new NotFoundError('地区不存在。');
+      if (parentId !== undefined && (await findRegion(db.manager, parentId)) === null) throw regionNotFound();
       // Children of one place are few (a community has tens of grids).
       return listChildRegions(db.manager, parentId);
     },
 
     async get(id: string): Promise<Region> {
       const region = await findRegionRecord(db.manager, id);
-      if (!region) throw new NotFoundError('地区不存在。');
+      if (!region) throw regionNotFound();
       return region;
     },
   };

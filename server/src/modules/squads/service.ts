@@ -5,7 +5,7 @@ import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/ju
 import { fullViewReason, loadSubjects, presentUsers } from '../access/privacy';
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
-import { findRegion } from '../regions/region.repo';
+import { regionOr404 } from '../regions/lookup';
 import type { User } from '../users/user.entity';
 import { findUserPlace, getUser } from '../users/user.repo';
 import {
@@ -22,6 +22,9 @@ import {
   updateSquad,
   type SquadRow,
 } from './squad.repo';
+
+/** The one answer for a squad that does not exist or that the asker may not see. */
+const squadNotFound = () => new NotFoundError('小分队不存在。');
 
 const UUID = UUID_PATTERN;
 
@@ -40,12 +43,12 @@ async function checkServingMember(m: EntityManager, userId: string, squadPath: s
 
 /** The squad, when the actor may see it: staff with jurisdiction over its place, or one of its members. */
 async function visibleSquad(m: EntityManager, actor: Actor, j: Jurisdiction, id: string, lock = false): Promise<SquadRow> {
-  if (!UUID.test(id)) throw new NotFoundError('小分队不存在。');
+  if (!UUID.test(id)) throw squadNotFound();
   if (lock) await lockSquad(m, id);
   const row = await findSquad(m, id);
-  if (!row) throw new NotFoundError('小分队不存在。');
+  if (!row) throw squadNotFound();
   if (covers(j, row.path)) return row;
-  if (!(await isSquadMember(m, id, actor.id))) throw new NotFoundError('小分队不存在。');
+  if (!(await isSquadMember(m, id, actor.id))) throw squadNotFound();
   return row;
 }
 
@@ -71,8 +74,7 @@ export function createSquadService({ db }: SquadServiceDeps) {
       if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以组建小分队。');
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
-        const region = await findRegion(m, body.regionId);
-        if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+        const region = await regionOr404(m, body.regionId, j);
         await assertKnownCategories(m, body.categories, 'categories');
         await checkServingMember(m, body.leaderId, region.path, 'leaderId');
         const id = await insertSquad(m, { name: body.name, color: body.color, regionId: body.regionId, leaderId: body.leaderId, categories: body.categories });
@@ -90,8 +92,7 @@ export function createSquadService({ db }: SquadServiceDeps) {
         const j = jurisdictionOf(actor);
         let regionPath: string | undefined;
         if (regionId !== undefined) {
-          const region = await findRegion(m, regionId);
-          if (!region) throw new NotFoundError('地区不存在。');
+          const region = await regionOr404(m, regionId);
           regionPath = region.path;
         }
         const rows = await listSquads(m, { jurisdiction: j, memberId: actor.id, regionPath });

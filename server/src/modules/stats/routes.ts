@@ -2,7 +2,7 @@ import { STATS_PATH, StatsQuery, type StatsOverviewDto } from '@bangbang/shared'
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
 import { statsOverviewSchema } from '../orders/schemas';
 import type { StatsService } from './service';
 

@@ -1,11 +1,11 @@
 import { ORDER_STATUSES, type OrderStatus, type StatsOverviewDto, type StatsQuery } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../../clock';
-import { ForbiddenError, NotFoundError, fieldError } from '../../errors';
-import { covers, isStaff, jurisdictionOf, pathCondition } from '../access/jurisdiction';
-import type { Actor } from '../auth/plugin';
-import { findRegion } from '../regions/region.repo';
+import { ForbiddenError, fieldError } from '../../errors';
+import { isStaff, jurisdictionOf, pathCondition } from '../access/jurisdiction';
+import type { Actor } from '../auth/actor';
 import { overview } from './stats.repo';
+import { regionOr404 } from '../regions/lookup';
 
 function round(n: number | null, digits: number): number | null {
   if (n === null) return null;
@@ -22,8 +22,7 @@ export function createStatsService({ db, clock }: { db: DataSource; clock: Clock
       const j = jurisdictionOf(actor);
       let regionPath: string | undefined;
       if (q.regionId !== undefined) {
-        const region = await findRegion(db.manager, q.regionId);
-        if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+        const region = await regionOr404(db.manager, q.regionId, j);
         regionPath = region.path;
       }
       const r = await overview(db.manager, clock(), (params) => pathCondition(j, 'o.region_path', params), { regionPath, from: q.from, to: q.to });

@@ -2,7 +2,7 @@ import { API_PREFIX, MyTasksQuery, TASKS_PATH, type OrderDto, type Page, type Se
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
-import { requireActor } from '../auth/plugin';
+import { requireActor } from '../auth/actor';
 import { orderPageSchema, serviceRecordSchema, taskPoolSchema } from '../orders/schemas';
 import type { TaskService } from './service';
 

@@ -1,12 +1,13 @@
 import { isAvailableNow, type MyTasksQuery, type OrderDto, type Page, type ServiceRecordDto, type TaskPoolDto } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../../clock';
-import { ForbiddenError, NotFoundError, UUID_PATTERN } from '../../errors';
+import { ForbiddenError, UUID_PATTERN } from '../../errors';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
-import type { Actor } from '../auth/plugin';
+import type { Actor } from '../auth/actor';
 import { orderPage, statusCategoryConditions } from '../orders/order.repo';
 import { distanceFromViewer, presentOrders } from '../orders/present';
 import { isServing, loadViewer } from '../orders/standing';
+import { personNotFound } from '../users/service';
 import { MY_TASKS, hallOrders, placePathOf, serviceRecord } from './task.repo';
 
 const POOL_SIZE = 50;
@@ -44,10 +45,10 @@ export function createTaskService({ db, clock }: { db: DataSource; clock: Clock 
 
     /** The person's service record: themself, or staff whose jurisdiction covers them (404 otherwise). */
     async record(actor: Actor, id: string): Promise<ServiceRecordDto> {
-      if (!UUID_PATTERN.test(id)) throw new NotFoundError('该人员不存在。');
+      if (!UUID_PATTERN.test(id)) throw personNotFound();
       const person = await placePathOf(db.manager, id);
       // like the person's record: themself, or staff whose jurisdiction covers them
-      if (!person || !(id === actor.id || (isStaff(actor) && covers(jurisdictionOf(actor), person.path)))) throw new NotFoundError('该人员不存在。');
+      if (!person || !(id === actor.id || (isStaff(actor) && covers(jurisdictionOf(actor), person.path)))) throw personNotFound();
       const rec = await serviceRecord(db.manager, id);
       const judged = rec.completed + rec.released + rec.noShows;
       return { userId: id, ...rec, reliability: judged === 0 ? null : Math.round((rec.completed / judged) * 1000) / 1000 };

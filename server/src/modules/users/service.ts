@@ -20,8 +20,15 @@ import { assertKnownCategories } from '../catalogue/known-categories';
 import { findRegion, type RegionRef } from '../regions/region.repo';
 import type { User } from './user.entity';
 import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
+import { regionOr404 } from '../regions/lookup';
+import { decodeCursor, encodeCursor } from '../../db/cursor';
 
 const UUID = UUID_PATTERN;
+
+/** The one answer for a person who does not exist or whom the asker may not see: which, is not told. */
+export function personNotFound(): NotFoundError {
+  return new NotFoundError('该人员不存在。');
+}
 /** Roles only an admin hands out (or takes away). */
 const ADMIN_GRANTED: readonly Role[] = ['admin', 'dispatcher'];
 
@@ -40,8 +47,7 @@ function checkRoleChange(actor: Actor, before: readonly Role[], after: readonly 
 }
 
 async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string, roles: readonly Role[]): Promise<RegionRef> {
-  const region = await findRegion(m, regionId);
-  if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+  const region = await regionOr404(m, regionId, j);
   const staffOnly = roles.every((r) => r === 'dispatcher' || r === 'admin');
   if (!staffOnly && region.level !== 'grid' && region.level !== 'community') {
     throw fieldError('regionId', '居民、志愿者和网格员的所属地区须为社区/村或网格');
@@ -65,19 +71,6 @@ async function loadSubject(m: EntityManager, id: string, lock = false): Promise<
   return { user, regionPath: region?.path ?? null };
 }
 
-function encodeCursor(u: User): string {
-  return Buffer.from(JSON.stringify([u.createdAt.toISOString(), u.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && typeof id === 'string' && UUID.test(id)) return [at, id];
-  } catch {
-    /* fall through */
-  }
-  throw fieldError('cursor', '分页游标无效');
-}
 
 function applyLocation(target: Partial<User>, location: { lat: number; lng: number } | undefined): void {
   if (location === undefined) return;
@@ -136,8 +129,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
         const j = jurisdictionOf(actor);
         let regionPath: string | undefined;
         if (q.regionId !== undefined) {
-          const region = await findRegion(m, q.regionId);
-          if (!region || !covers(j, region.path)) throw new NotFoundError('地区不存在。');
+          const region = await regionOr404(m, q.regionId, j);
           regionPath = region.path;
         }
         const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
@@ -146,7 +138,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
         const subjects = await loadSubjects(m, page);
         const items = await presentUsers(m, actor, subjects, (s) => fullViewReason(actor, j, s));
         const last = subjects.at(-1);
-        return { items, nextCursor: ids.length > limit && last ? encodeCursor(last.user) : null };
+        return { items, nextCursor: ids.length > limit && last ? encodeCursor(last.user.createdAt, last.user.id) : null };
       });
     },
 
@@ -157,7 +149,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
         const subject = await loadSubject(m, id);
         const reason = subject ? fullViewReason(actor, j, subject) : undefined;
         // outside your jurisdiction a person does not exist for you
-        if (!subject || reason === undefined) throw new NotFoundError('该人员不存在。');
+        if (!subject || reason === undefined) throw personNotFound();
         const [dto] = await presentUsers(m, actor, [subject], () => reason);
         return dto!;
       });
@@ -169,7 +161,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const subject = await loadSubject(m, id, true);
-        if (!subject || !covers(j, subject.regionPath)) throw new NotFoundError('该人员不存在。');
+        if (!subject || !covers(j, subject.regionPath)) throw personNotFound();
         const user = subject.user;
         const roles = patch.roles ?? user.roles;
         if (roles.length === 0) throw fieldError('roles', '至少需要一个角色');
@@ -225,7 +217,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const subject = await loadSubject(m, id, true);
-        if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw new NotFoundError('该人员不存在。');
+        if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw personNotFound();
         if (!subject.user.roles.includes('volunteer') && !subject.user.roles.includes('grid_worker')) {
           throw new ForbiddenError('只有志愿者和网格员有值班表。');
         }
