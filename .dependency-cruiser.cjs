@@ -13,8 +13,62 @@
  */
 const path = require('node:path');
 
+/**
+ * The server's modules in layers, bottom first (docs/architecture.md). A module's code may import only modules of
+ * LOWER layers; route files (the HTTP layer, on top of every module) and entities (the schema, which every layer
+ * reads) are outside this order and have rules of their own below. Adding a module means placing it here.
+ */
+const MODULE_LAYERS = [
+  ['auth'], // who is asking: the actor contract, login, tokens
+  ['access'], // jurisdiction, the privacy rules, the access log
+  ['catalogue', 'health', 'uploads'], // service categories; the database's pulse; photos
+  ['regions'], // the place tree
+  ['users'], // people, their profile, duty and roster, and how they are shown
+  ['squads'], // 小分队
+  ['orders'], // 点单 and every transition, who may see an order
+  ['matching'], // finding and ranking candidates for orders
+  ['tasks', 'stats'], // the volunteer's side of orders; the figures
+  ['dispatching'], // who gets an order: auto-dispatch, escalation, batch dispatch, suggestions
+];
+
+const ROUTE_FILE = 'routes\\.ts$'; // routes.ts and me-routes.ts
+const ENTITY_FILE = '\\.entity\\.ts$';
+
+/** One rule per module: nothing it imports may come from its own layer or a higher one (entities excepted). */
+const moduleLayerRules = MODULE_LAYERS.flatMap((layer, i) =>
+  layer.map((name) => {
+    const notBelow = MODULE_LAYERS.slice(i)
+      .flat()
+      .filter((other) => other !== name);
+    return {
+      name: `module-layers: ${name}`,
+      severity: 'error',
+      comment: `${name} is in layer ${i + 1} of MODULE_LAYERS: it may use ${MODULE_LAYERS.slice(0, i).flat().join(', ') || 'no other module'}, never ${notBelow.join(', ')}.`,
+      from: { path: `^server/src/modules/${name}/`, pathNot: ROUTE_FILE },
+      to: { path: `^server/src/modules/(${notBelow.join('|')})/`, pathNot: ENTITY_FILE },
+    };
+  }),
+);
+
 module.exports = {
   forbidden: [
+    ...moduleLayerRules,
+    {
+      name: 'module-not-in-layers',
+      severity: 'error',
+      comment: 'Every server module has a place in MODULE_LAYERS (above); a new folder under modules/ must be placed there first.',
+      from: {},
+      to: { path: '^server/src/modules/', pathNot: `^server/src/modules/(${MODULE_LAYERS.flat().join('|')})/` },
+    },
+    {
+      name: 'entities-are-the-schema',
+      severity: 'error',
+      comment:
+        'Entities describe tables (the migrations are the truth; a test checks they agree). Every layer reads them, so ' +
+        'they may import only other entities: an entity importing a service or a repository would tie the schema to the layers above it.',
+      from: { path: ENTITY_FILE },
+      to: { path: '^server/src/modules/', pathNot: ENTITY_FILE },
+    },
     {
       name: 'no-circular',
       severity: 'error',

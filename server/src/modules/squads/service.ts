@@ -2,7 +2,7 @@ import type { AddSquadMemberDto, CreateSquadDto, Page, SquadDto, UpdateSquadDto,
 import type { DataSource, EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
-import { fullViewReason, loadSubjects, presentUsers } from '../access/privacy';
+import { fullViewReason, loadSubjects, presentUsers } from '../users/present';
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { regionOr404 } from '../regions/lookup';

@@ -14,7 +14,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
-import { fullViewReason, loadSubjects, presentUsers, type Subject } from '../access/privacy';
+import { fullViewReason, loadSubjects, presentUsers, type Subject } from './present';
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { findRegion, type RegionRef } from '../regions/region.repo';
