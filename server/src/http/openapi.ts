@@ -43,6 +43,9 @@ const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as {
 
 export const DOCS_PREFIX = '/api/docs';
 
+/** The path parameter of every route on one thing by id (`/orders/:id`, `/users/:id`, …). */
+export const idParam = { id: { type: 'string', format: 'uuid' } };
+
 /** A JSON schema in OpenAPI 3.0's dialect (`nullable: true` rather than `type: 'null'`). */
 export type JsonSchema = { [keyword: string]: unknown };
 

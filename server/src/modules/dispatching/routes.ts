@@ -1,6 +1,6 @@
 import { API_PREFIX, BatchDispatchDto, CandidatesQuery, ORDERS_PATH, SetDispatchModeDto, type BatchDispatchResultDto, type CandidateListDto, type DispatchSettingsDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { docs } from '../../http/openapi';
+import { docs, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { batchDispatchResultSchema, candidateListSchema, dispatchSettingsSchema } from './schemas';
@@ -21,7 +21,7 @@ export default async function dispatchingRoutes(app: FastifyInstance, { dispatch
           '得分：距离、同网格、包联责任人、手头与今日任务量（均衡派单）、该类服务的评分与接单率、党员联系重点户。权重可按部署调整（`MATCH_WEIGHTS`）。',
         ].join('\n'),
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: candidateListSchema },
         errors: [[403, '只有工作人员可以查看推荐'], 404, [409, '需求已有人接或已结束']],
       }),
@@ -37,7 +37,7 @@ export default async function dispatchingRoutes(app: FastifyInstance, { dispatch
   const settingsDocs = {
     tags: ['regions' as const],
     auth: 'required' as const,
-    params: { id: { type: 'string', format: 'uuid' } },
+    params: idParam,
     response: { 200: dispatchSettingsSchema },
   };
 

@@ -361,6 +361,11 @@ export async function endAssignments(m: Db, ids: readonly string[], state: 'no_s
 
 // ---------- creating (点单: the hot path, see creation.ts) ----------
 
+/** The statement's array parameters: for each key, its values over the items (one element per order). */
+function columnsOf<T>(items: readonly T[], keys: ReadonlyArray<keyof T>): unknown[][] {
+  return keys.map((k) => items.map((o) => o[k]));
+}
+
 /**
  * One order to write: what its request said (null where it said nothing) and what it takes from its resident and
  * their place. What the order then is — its defaults — is decided by `decided`, in SQL, for both statements. The id
@@ -502,32 +507,11 @@ const CREATE = new Statement<Written>(
 
 /** Writes the orders in one statement (on the transaction of `on` when it has one): what was decided of each, or null when it was not written. */
 export async function insertOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<Written | null>> {
-  const column = <T>(f: (o: NewOrder) => T): T[] => items.map(f);
   const rows = await run(on, CREATE, [
-    column((o) => o.id),
-    column((o) => o.residentId),
-    column((o) => o.requesterId),
-    column((o) => o.channel),
-    column((o) => o.categoryCode),
-    column((o) => o.description),
-    column((o) => o.address),
-    column((o) => o.lat),
-    column((o) => o.lng),
-    column((o) => o.preferredStart),
-    column((o) => o.preferredEnd),
-    column((o) => o.urgency),
-    column((o) => o.headcount),
-    column((o) => o.regionId),
-    column((o) => o.regionPath),
-    column((o) => o.level),
-    column((o) => o.idempotencyKey),
-    column((o) => o.requestHash),
-    column((o) => o.at),
-    column((o) => o.poolOfferMinutes),
-    column((o) => o.dispatchMode),
-    column((o) => o.home?.address ?? null),
-    column((o) => o.home?.lat ?? null),
-    column((o) => o.home?.lng ?? null),
+    ...columnsOf(items, ['id', 'residentId', 'requesterId', 'channel', 'categoryCode', 'description', 'address', 'lat', 'lng', 'preferredStart', 'preferredEnd', 'urgency', 'headcount', 'regionId', 'regionPath', 'level', 'idempotencyKey', 'requestHash', 'at', 'poolOfferMinutes', 'dispatchMode']),
+    items.map((o) => o.home?.address ?? null),
+    items.map((o) => o.home?.lat ?? null),
+    items.map((o) => o.home?.lng ?? null),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((o) => byId.get(o.id) ?? null);
@@ -565,25 +549,7 @@ export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityMan
      FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
   );
   return async (on, items) => {
-    const column = <T>(f: (o: NewOwnOrder) => T): T[] => items.map(f);
-    const rows = await run(on, statement, [
-      column((o) => o.id),
-      column((o) => o.personId),
-      column((o) => o.channel),
-      column((o) => o.categoryCode),
-      column((o) => o.description),
-      column((o) => o.address),
-      column((o) => o.lat),
-      column((o) => o.lng),
-      column((o) => o.preferredStart),
-      column((o) => o.preferredEnd),
-      column((o) => o.urgency),
-      column((o) => o.headcount),
-      column((o) => o.idempotencyKey),
-      column((o) => o.requestHash),
-      column((o) => o.at),
-      column((o) => o.poolOfferMinutes),
-    ]);
+    const rows = await run(on, statement, columnsOf(items, ['id', 'personId', 'channel', 'categoryCode', 'description', 'address', 'lat', 'lng', 'preferredStart', 'preferredEnd', 'urgency', 'headcount', 'idempotencyKey', 'requestHash', 'at', 'poolOfferMinutes']));
     const byId = new Map(rows.map((r) => [r.id, r]));
     return items.map((o) => byId.get(o.id) ?? null);
   };

@@ -14,13 +14,12 @@ import {
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { fieldError } from '../../errors';
-import { docs, type ErrorStatus } from '../../http/openapi';
+import { docs, type ErrorStatus, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
 import type { OrderAction, OrderService } from './service';
 
-const idParam = { id: { type: 'string', format: 'uuid' } };
 /** Header names are case-insensitive; Node gives them lower-cased. */
 const IDEMPOTENCY_HEADER = 'idempotency-key';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

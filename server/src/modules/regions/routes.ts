@@ -6,7 +6,7 @@ import { requireActor } from '../auth/actor';
 import { toRegionDto } from './region.entity';
 import { regionNotFound } from './lookup';
 import { createRegionService } from './service';
-import { docs } from '../../http/openapi';
+import { docs, idParam } from '../../http/openapi';
 import { regionPageSchema, regionSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
@@ -67,7 +67,7 @@ export default async function regionRoutes(app: FastifyInstance): Promise<void> 
         tags: ['regions'],
         summary: '地区详情',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: regionSchema },
         errors: [404],
       }),

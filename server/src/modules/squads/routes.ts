@@ -4,7 +4,7 @@ import { UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { createSquadService } from './service';
-import { docs } from '../../http/openapi';
+import { docs, idParam } from '../../http/openapi';
 import { squadDetailSchema, squadPageSchema, squadSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
@@ -61,7 +61,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
         tags: ['squads'],
         summary: '小分队详情与成员',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: squadDetailSchema },
         errors: [404],
       }),
@@ -79,7 +79,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
         summary: '修改小分队（含更换负责人）',
         description: '有管辖权的管理员、调度员。新负责人须已是成员。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: squadSchema },
         errors: [403, 404, [409, '同一地区已有同名小分队']],
       }),
@@ -98,7 +98,7 @@ export default async function squadRoutes(app: FastifyInstance): Promise<void> {
         summary: '加入成员',
         description: '有管辖权的管理员、调度员，或小分队负责人。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 201: squadSchema },
         errors: [403, 404, [409, '该人员已在小分队中']],
       }),

@@ -1,6 +1,6 @@
 import { API_PREFIX, MyTasksQuery, TASKS_PATH, type OrderDto, type Page, type ServiceRecordDto, type TaskPoolDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { docs } from '../../http/openapi';
+import { docs, idParam } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { orderPageSchema, serviceRecordSchema, taskPoolSchema } from '../orders/schemas';
@@ -48,7 +48,7 @@ export default async function taskRoutes(app: FastifyInstance, { tasks }: { task
         summary: '志愿者的服务记录（可靠性）',
         description: '本人或有管辖权的工作人员：接单、完成、签到前退单、未到场、拒绝派单的次数，服务时长，平均评分，可靠性（完成 ÷（完成 + 退单 + 未到场））。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: serviceRecordSchema },
         errors: [404],
       }),

@@ -19,7 +19,7 @@ import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { toMeDto } from './user.entity';
 import { createUserService } from './service';
-import { docs } from '../../http/openapi';
+import { docs, idParam } from '../../http/openapi';
 import { dutyStatusSchema, meSchema, userPageSchema, userSchema } from '../../http/response-schemas';
 
 /** People over HTTP: staff manage those in their jurisdiction; everyone manages themself (see service.ts). */
@@ -77,7 +77,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
         summary: '人员详情',
         description: '本人或有管辖权的工作人员可以查看；其他人 404。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: userSchema },
         errors: [404],
       }),
@@ -95,7 +95,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
         summary: '修改人员资料（工作人员）',
         description: '本人请用 `PATCH /me`。只有管理员可授予或收回管理员、调度员角色；网格员只能修改居民。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: userSchema },
         errors: [403, 404, [409, '该手机号已登记']],
       }),
@@ -151,7 +151,7 @@ export default async function userRoutes(app: FastifyInstance): Promise<void> {
         summary: '设置每周值班表',
         description: '本人（志愿者、网格员）或有管辖权的工作人员；空列表表示不设值班表（在岗即可接单）。',
         auth: 'required',
-        params: { id: { type: 'string', format: 'uuid' } },
+        params: idParam,
         response: { 200: dutyStatusSchema },
         errors: [403, 404],
       }),
