@@ -4,7 +4,7 @@
  * every page imports this index, and a stylesheet imported here reaches every page.
  */
 export { AppPage } from './app-page';
-export { PageState } from './page-state';
+export { PageState, firstLoad } from './page-state';
 export { StatusTag, UrgencyTag } from './status-tag';
 export { OrderTimeline } from './order-timeline';
 export { OrderActions, type PageActionHandlers } from './order-actions';

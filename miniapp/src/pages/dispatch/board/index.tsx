@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
-import { LoadMore, PageState, showError, useLoader, usePagedLoader } from '../../../components';
+import { LoadMore, PageState, firstLoad, showError, useLoader, usePagedLoader } from '../../../components';
 import { Section, StaffPage } from '../../../components/staff-page';
 import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { ReasonTags, StaffOrderCard, byUrgencyOfAttention } from '../../../components/staff-order-card';
@@ -125,9 +125,7 @@ export default function DispatchBoard() {
       </Section>
 
       <PageState
-        loading={list.loading && list.data === undefined}
-        error={list.data === undefined ? list.error : undefined}
-        onRetry={() => void list.reload()}
+        {...firstLoad(list)}
         empty={list.data !== undefined && items.length === 0}
         emptyText={tab === 'mine' ? '没有等您派单的需求' : '这里没有需求'}
       >

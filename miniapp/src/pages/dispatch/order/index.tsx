@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Tag } from '@nutui/nutui-react-taro';
 import { DISPATCH_MODE_NAMES, ORDER_CHANNEL_NAMES, type CandidateDto, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import { DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
@@ -61,7 +61,7 @@ export default function DispatchOrder() {
 
   return (
     <StaffPage className='dispatch-order'>
-      <PageState loading={view.loading && view.data === undefined} error={view.data === undefined ? view.error : undefined} onRetry={() => void view.reload()}>
+      <PageState {...firstLoad(view)}>
         {order && (
           <View>
             <OrderHeader

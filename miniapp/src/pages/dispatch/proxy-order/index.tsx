@@ -11,7 +11,7 @@ import {
   type Urgency,
   type UserDto,
 } from '@bangbang/shared';
-import { PageState, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
@@ -107,11 +107,7 @@ export default function ProxyOrder() {
 
         <StaffForm>
           <FormLabel>需要什么服务</FormLabel>
-          <PageState
-            loading={categories.loading && categories.data === undefined}
-            error={categories.data === undefined ? categories.error : undefined}
-            onRetry={() => void categories.reload()}
-          >
+          <PageState {...firstLoad(categories)}>
             <View className='staff-tiles'>
               {catalogue.map((c) => (
                 <View
@@ -174,9 +170,7 @@ export default function ProxyOrder() {
       <SearchBar className='proxy-order__search' value={q} placeholder='输入居民姓名或手机号' onChange={(v) => setQ(v)} onSearch={(v) => setSearch(v.trim())} />
       <Hint>选择要代为下单的居民（重点人员在前）。</Hint>
       <PageState
-        loading={residents.loading && residents.data === undefined}
-        error={residents.data === undefined ? residents.error : undefined}
-        onRetry={() => void residents.reload()}
+        {...firstLoad(residents)}
         empty={residents.data !== undefined && people.length === 0}
         emptyText={search ? `没有找到“${search}”` : '辖区内还没有登记的居民'}
       >

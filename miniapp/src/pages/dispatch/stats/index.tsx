@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { TabPane, Tabs } from '@nutui/nutui-react-taro';
 import { ORDER_STATUSES, ORDER_STATUS_NAMES, type StatsOverviewDto } from '@bangbang/shared';
-import { PageState, useLoader } from '../../../components';
+import { PageState, firstLoad, useLoader } from '../../../components';
 import { Hint, Section, StaffPage } from '../../../components/staff-page';
 import { Figure, Figures } from '../../../components/figures';
 import StaffChart, { type ChartOptions } from '../../../components/staff-chart';
@@ -137,7 +137,7 @@ export default function DispatchStats() {
           ))}
         </Tabs>
       </Section>
-      <PageState loading={stats.loading && s === undefined} error={s === undefined ? stats.error : undefined} onRetry={() => void stats.reload()}>
+      <PageState {...firstLoad(stats)}>
         {s && charts && (
           <View>
             <Figures>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Button, Switch } from '@nutui/nutui-react-taro';
 import type { PoolTaskDto } from '@bangbang/shared';
-import { PageState, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { SectionTitle, StaffPage } from '../../../components/staff-page';
 import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { StaffOrderCard } from '../../../components/staff-order-card';
@@ -113,9 +113,7 @@ export default function VolunteerHall() {
 
       <SectionTitle>附近待接的需求（由近到远）</SectionTitle>
       <PageState
-        loading={pool.loading && pool.data === undefined}
-        error={pool.data === undefined ? pool.error : undefined}
-        onRetry={() => void pool.reload()}
+        {...firstLoad(pool)}
         empty={pool.data !== undefined && items.length === 0}
         emptyText={onDuty ? '附近暂时没有待接的需求' : '附近暂时没有待接的需求；上岗后有新需求会出现在这里'}
       >

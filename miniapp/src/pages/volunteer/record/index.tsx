@@ -1,7 +1,7 @@
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { View } from '@tarojs/components';
 import type { OrderDto, ServiceRecordDto } from '@bangbang/shared';
-import { PageState, useLoader } from '../../../components';
+import { PageState, firstLoad, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { StaffHero } from '../../../components/staff-hero';
 import { Figure, Figures } from '../../../components/figures';
@@ -58,7 +58,7 @@ export default function VolunteerRecord() {
 
   return (
     <StaffPage className='volunteer-record'>
-      <PageState loading={view.loading && view.data === undefined} error={view.data === undefined ? view.error : undefined} onRetry={() => void view.reload()}>
+      <PageState {...firstLoad(view)}>
         {r && (
           <View>
             <StaffHero

@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { DetailCard, DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import { DetailCard, DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { assetUrl } from '../../../services/api';
@@ -125,7 +125,7 @@ export default function VolunteerTask() {
 
   return (
     <StaffPage className='volunteer-task'>
-      <PageState loading={task.loading && task.data === undefined} error={task.data === undefined ? task.error : undefined} onRetry={() => void task.reload()}>
+      <PageState {...firstLoad(task)}>
         {order && (
           <View>
             <OrderHeader order={order}>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Button, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { OrderStatus } from '@bangbang/shared';
-import { LoadMore, PageState, usePagedLoader } from '../../../components';
+import { LoadMore, PageState, firstLoad, usePagedLoader } from '../../../components';
 import { StaffPage } from '../../../components/staff-page';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks } from '../../../services/endpoints';
@@ -52,9 +52,7 @@ export default function VolunteerTasks() {
         ))}
       </Tabs>
       <PageState
-        loading={list.loading && list.data === undefined}
-        error={list.data === undefined ? list.error : undefined}
-        onRetry={() => void list.reload()}
+        {...firstLoad(list)}
         empty={list.data !== undefined && items.length === 0}
         emptyText='这里还没有任务'
         emptyAction={
