@@ -1,6 +1,10 @@
-/** The widgets every workspace shares (居民, 志愿者, 网格员/调度员). */
+/**
+ * The widgets every workspace shares (居民, 志愿者, 网格员/调度员). The volunteer and staff workspaces' own pieces
+ * (staff-page, staff-hero, staff-order-card, figures, staff-form, staff-chart) are imported from their files instead:
+ * every page imports this index, and a stylesheet imported here reaches every page.
+ */
 export { AppPage } from './app-page';
-export { PageState } from './page-state';
+export { PageState, firstLoad } from './page-state';
 export { StatusTag, UrgencyTag } from './status-tag';
 export { OrderTimeline } from './order-timeline';
 export { OrderActions, type PageActionHandlers } from './order-actions';
@@ -10,4 +14,5 @@ export { errorMessage, showError, showSuccess } from './feedback';
 export { MeEntry } from './me-entry';
 export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
 export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';
-export { DetailRow, ResidentRows } from './detail-row';
+export { DetailCard, DetailRow, PreferredTimeRow, ResidentRows } from './detail-row';
+export { OrderHeader } from './order-header';

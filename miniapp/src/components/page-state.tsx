@@ -2,6 +2,7 @@ import type { PropsWithChildren, ReactNode } from 'react';
 import { View } from '@tarojs/components';
 import { Button, Empty, Loading } from '@nutui/nutui-react-taro';
 import { errorMessage } from './feedback';
+import type { Loader } from './use-loader';
 
 interface PageStateProps {
   /** Still waiting for the first answer. */
@@ -13,6 +14,15 @@ interface PageStateProps {
   empty?: boolean;
   emptyText?: string;
   emptyAction?: ReactNode;
+}
+
+/**
+ * PageState's `loading`, `error` and `onRetry` for a page whose content stays on screen while it refreshes (the
+ * workspaces' lists and details): the spinner or the error replace the content only until the first answer.
+ */
+export function firstLoad(loader: Pick<Loader<unknown>, 'data' | 'loading' | 'error' | 'reload'>): Pick<PageStateProps, 'loading' | 'error' | 'onRetry'> {
+  const none = loader.data === undefined;
+  return { loading: loader.loading && none, error: none ? loader.error : undefined, onRetry: () => void loader.reload() };
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { PropsWithChildren, ReactNode } from 'react';
 import { Text, View } from '@tarojs/components';
 import { Tag } from '@nutui/nutui-react-taro';
-import { ESCALATION_LEVEL_NAMES, type OrderDto } from '@bangbang/shared';
+import { ESCALATION_LEVEL_NAMES, type MatchReason, type OrderDto } from '@bangbang/shared';
 import { StatusTag, UrgencyTag } from './status-tag';
 import { formatTime } from '../services/labels';
-import './staff.css';
+import './staff-order-card.css';
 
 /** Waiting past the category's acceptance deadline (nobody has taken it yet). */
 export function isOverdue(order: Pick<OrderDto, 'status' | 'deadlineAt'>, now: number = Date.now()): boolean {
@@ -37,6 +37,33 @@ export function StaffTag({ color, children }: PropsWithChildren<{ color: keyof t
   );
 }
 
+/** What a dispatcher must see first: 已超时 (past the acceptance deadline), 已升级至… (三级联动). */
+export function AttentionTags({ order }: { order: Pick<OrderDto, 'status' | 'deadlineAt' | 'escalationLevel'> }) {
+  return (
+    <>
+      {isOverdue(order) && (
+        <Tag className='status-tag' type='danger'>
+          已超时
+        </Tag>
+      )}
+      {isEscalated(order) && <StaffTag color='orange'>已升级至{ESCALATION_LEVEL_NAMES[order.escalationLevel]}</StaffTag>}
+    </>
+  );
+}
+
+/** Why the engine suggested someone (同网格, 距离 300 米 …), as blue tags. */
+export function ReasonTags({ reasons }: { reasons: readonly MatchReason[] }) {
+  return (
+    <View className='staff-reasons'>
+      {reasons.map((r) => (
+        <StaffTag key={r.code} color='blue'>
+          {r.text}
+        </StaffTag>
+      ))}
+    </View>
+  );
+}
+
 interface StaffOrderCardProps {
   order: OrderDto;
   onClick?: () => void;
@@ -54,7 +81,6 @@ interface StaffOrderCardProps {
  */
 export function StaffOrderCard({ order, onClick, extra, showFlags = true, showStatus = true, children }: PropsWithChildren<StaffOrderCardProps>) {
   const overdue = showFlags && isOverdue(order);
-  const escalated = showFlags && isEscalated(order);
   return (
     <View className={`staff-card ${overdue ? 'staff-card--overdue' : ''}`} onClick={onClick}>
       <View className='staff-card__head'>
@@ -64,14 +90,7 @@ export function StaffOrderCard({ order, onClick, extra, showFlags = true, showSt
       <View className='staff-card__tags'>
         {showStatus && <StatusTag status={order.status} />}
         <UrgencyTag urgency={order.urgency} />
-        {overdue && (
-          <Tag className='status-tag' type='danger'>
-            已超时
-          </Tag>
-        )}
-        {escalated && (
-          <StaffTag color='orange'>已升级至{ESCALATION_LEVEL_NAMES[order.escalationLevel]}</StaffTag>
-        )}
+        {showFlags && <AttentionTags order={order} />}
         {order.headcount > 1 && (
           <StaffTag color='blue'>
             需 {order.headcount} 人 · 已 {order.acceptedCount} 人

@@ -1,13 +1,16 @@
 import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
-import { Button, Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
+import { Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
-import { AppPage, LoadMore, PageState, showError, useLoader, usePagedLoader } from '../../../components';
-import { StaffOrderCard, StaffTag, byUrgencyOfAttention } from '../../../components/staff-order-card';
+import { LoadMore, PageState, firstLoad, showError, useLoader, usePagedLoader } from '../../../components';
+import { Section, StaffPage } from '../../../components/staff-page';
+import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
+import { ReasonTags, StaffOrderCard, byUrgencyOfAttention } from '../../../components/staff-order-card';
 import { batchDispatch, getRegion, listOrders } from '../../../services/endpoints';
 import { ME_PAGE, ROLE_NAMES, servesTasks } from '../../../services/roles';
 import { currentRole, useCurrentUser } from '../../../services/session';
+import './index.css';
 
 type Query = Pick<ListOrdersQuery, 'status' | 'actionable'>;
 
@@ -80,53 +83,49 @@ export default function DispatchBoard() {
   const takesTasks = servesTasks(me?.roles ?? []);
 
   return (
-    <AppPage className='staff-page dispatch-board'>
-      <View className='staff-hero'>
-        <View className='staff-hero__row'>
-          <View>
-            <Text className='staff-hero__name'>{me?.name ?? ''}</Text>
-            <Text className='staff-hero__sub'>
-              {ROLE_NAMES[role]}
-              {regionName ? ` · ${regionName}` : ''}
-            </Text>
-          </View>
-        </View>
-      </View>
+    <StaffPage className='dispatch-board'>
+      <StaffHero
+        name={me?.name ?? ''}
+        sub={
+          <>
+            {ROLE_NAMES[role]}
+            {regionName ? ` · ${regionName}` : ''}
+          </>
+        }
+      />
 
-      <View className='staff-nav'>
+      <StaffNav>
         {regionId !== null && (
-          <Button className='staff-nav__item dispatch-board__batch' type='primary' size='large' loading={batching} disabled={batching} onClick={() => void runBatch()}>
+          <NavButton className='dispatch-board__batch' type='primary' loading={batching} disabled={batching} onClick={() => void runBatch()}>
             一键派单
-          </Button>
+          </NavButton>
         )}
-        <Button className='staff-nav__item dispatch-board__proxy' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/proxy-order/index' })}>
+        <NavButton className='dispatch-board__proxy' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/proxy-order/index' })}>
           代居民下单
-        </Button>
-        <Button className='staff-nav__item dispatch-board__stats' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/stats/index' })}>
+        </NavButton>
+        <NavButton className='dispatch-board__stats' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/stats/index' })}>
           统计
-        </Button>
+        </NavButton>
         {takesTasks && (
-          <Button className='staff-nav__item dispatch-board__hall' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
+          <NavButton className='dispatch-board__hall' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
             任务大厅
-          </Button>
+          </NavButton>
         )}
-        <Button className='staff-nav__item elder-hide' size='large' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
+        <NavButton className='elder-hide' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
           我的
-        </Button>
-      </View>
+        </NavButton>
+      </StaffNav>
 
-      <View className='staff-section'>
+      <Section>
         <Tabs value={tab} onChange={(v) => setTab(String(v))} activeType='line'>
           {TABS.map((t) => (
             <TabPane key={t.key} value={t.key} title={t.title} />
           ))}
         </Tabs>
-      </View>
+      </Section>
 
       <PageState
-        loading={list.loading && list.data === undefined}
-        error={list.data === undefined ? list.error : undefined}
-        onRetry={() => void list.reload()}
+        {...firstLoad(list)}
         empty={list.data !== undefined && items.length === 0}
         emptyText={tab === 'mine' ? '没有等您派单的需求' : '这里没有需求'}
       >
@@ -155,13 +154,7 @@ export default function DispatchBoard() {
                 <Text className='staff-batch__order'>
                   {batchNames[a.orderId] ?? '需求'} → {a.assigneeName}
                 </Text>
-                <View className='staff-candidate__reasons'>
-                  {a.reasons.slice(0, 3).map((r) => (
-                    <StaffTag key={r.code} color='blue'>
-                      {r.text}
-                    </StaffTag>
-                  ))}
-                </View>
+                <ReasonTags reasons={a.reasons.slice(0, 3)} />
               </View>
             ))}
             {result.unassigned.map((u) => (
@@ -174,6 +167,6 @@ export default function DispatchBoard() {
           </View>
         )}
       </Dialog>
-    </AppPage>
+    </StaffPage>
   );
 }

@@ -2,19 +2,13 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Tag } from '@nutui/nutui-react-taro';
-import {
-  DISPATCH_MODE_NAMES,
-  ESCALATION_LEVEL_NAMES,
-  ORDER_CHANNEL_NAMES,
-  type CandidateDto,
-  type OrderDto,
-  type OrderEventDto,
-} from '@bangbang/shared';
-import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, ResidentRows, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
-import { StaffTag, isOverdue } from '../../../components/staff-order-card';
+import { DISPATCH_MODE_NAMES, ORDER_CHANNEL_NAMES, type CandidateDto, type OrderDto, type OrderEventDto } from '@bangbang/shared';
+import { DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
+import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
-import '../../../components/staff.css';
+import './index.css';
 
 interface OrderView {
   order: OrderDto;
@@ -66,33 +60,23 @@ export default function DispatchOrder() {
   const holder = order?.assignees.filter((a) => a.state !== 'released' && a.state !== 'cancelled' && a.state !== 'no_show') ?? [];
 
   return (
-    <AppPage className='staff-page dispatch-order'>
-      <PageState loading={view.loading && view.data === undefined} error={view.data === undefined ? view.error : undefined} onRetry={() => void view.reload()}>
+    <StaffPage className='dispatch-order'>
+      <PageState {...firstLoad(view)}>
         {order && (
           <View>
-            <View className='staff-detail'>
-              <View className='staff-detail__row'>
-                <Text className='staff-card__title'>{order.categoryName}</Text>
-              </View>
-              <View className='staff-card__tags'>
-                <StatusTag status={order.status} />
-                <UrgencyTag urgency={order.urgency} />
-                {isOverdue(order) && (
-                  <Tag className='status-tag' type='danger'>
-                    已超时
-                  </Tag>
-                )}
-                {order.escalationLevel !== 'grid' && (
-                  <StaffTag color='orange'>已升级至{ESCALATION_LEVEL_NAMES[order.escalationLevel]}</StaffTag>
-                )}
-                {order.farCheckIn && (
-                  <Tag className='status-tag' type='warning'>
-                    签到距离异常
-                  </Tag>
-                )}
-              </View>
-              <DetailRow label='需求'>{order.description}</DetailRow>
-              <ResidentRows order={order} />
+            <OrderHeader
+              order={order}
+              tags={
+                <>
+                  <AttentionTags order={order} />
+                  {order.farCheckIn && (
+                    <Tag className='status-tag' type='warning'>
+                      签到距离异常
+                    </Tag>
+                  )}
+                </>
+              }
+            >
               <DetailRow label='所属'>{order.regionName}</DetailRow>
               <DetailRow label='下单'>
                 {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
@@ -105,12 +89,7 @@ export default function DispatchOrder() {
                     ? '（未接单将升级）'
                     : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
               </DetailRow>
-              {order.preferredStart && (
-                <DetailRow label='期望时间'>
-                  {formatTime(order.preferredStart)}
-                  {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
-                </DetailRow>
-              )}
+              <PreferredTimeRow order={order} />
               <DetailRow label='派单方式' className='elder-hide'>{DISPATCH_MODE_NAMES[order.dispatchMode]}</DetailRow>
               {holder.map((a) => (
                 <DetailRow key={a.userId} label='接单人'>
@@ -127,13 +106,13 @@ export default function DispatchOrder() {
               {order.cancelReason && (
                 <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>
               )}
-            </View>
+            </OrderHeader>
 
             {order.actions.includes('dispatch') && (
               <View className='dispatch-order__candidates'>
-                <Text className='staff-section__title'>推荐人选（由高到低）</Text>
+                <SectionTitle>推荐人选（由高到低）</SectionTitle>
                 {candidates.length === 0 ? (
-                  <Text className='staff-hint'>现在没有合适的人选（没有在岗、有此技能、手头不满的志愿者）。需求会留在任务大厅，超时后自动升级。</Text>
+                  <Hint>现在没有合适的人选（没有在岗、有此技能、手头不满的志愿者）。需求会留在任务大厅，超时后自动升级。</Hint>
                 ) : (
                   candidates.map((c, i) => (
                     <View key={`${c.kind}-${c.id}`} className='staff-candidate'>
@@ -146,13 +125,7 @@ export default function DispatchOrder() {
                         </View>
                         <Text className='staff-candidate__score'>{c.score} 分</Text>
                       </View>
-                      <View className='staff-candidate__reasons'>
-                        {c.reasons.map((r) => (
-                          <StaffTag key={r.code} color='blue'>
-                            {r.text}
-                          </StaffTag>
-                        ))}
-                      </View>
+                      <ReasonTags reasons={c.reasons} />
                       <Button
                         className='dispatch-order__send'
                         type='primary'
@@ -188,13 +161,13 @@ export default function DispatchOrder() {
               onFailed={() => void view.reload()}
             />
 
-            <Text className='staff-section__title'>进度</Text>
-            <View className='staff-section'>
+            <SectionTitle>进度</SectionTitle>
+            <Section>
               <OrderTimeline events={view.data?.events ?? []} />
-            </View>
+            </Section>
           </View>
         )}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
-import { Button, InputNumber, Radio, SearchBar, TextArea } from '@nutui/nutui-react-taro';
+import { Button, InputNumber, Radio, SearchBar } from '@nutui/nutui-react-taro';
 import {
   LEDGER_TAG_NAMES,
   ORDER_CHANNEL_NAMES,
@@ -11,12 +11,14 @@ import {
   type Urgency,
   type UserDto,
 } from '@bangbang/shared';
-import { AppPage, PageState, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
+import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
+import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
 import { createOrder, listServiceCategories, listUsers } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
-import '../../../components/staff.css';
+import './index.css';
 
 /** How a grid worker hears of a need: a phone call, or the resident at the office (上门). */
 const PROXY_CHANNELS: readonly OrderChannel[] = ['phone', 'walk_in'];
@@ -94,8 +96,8 @@ export default function ProxyOrder() {
 
   if (resident) {
     return (
-      <AppPage className='staff-page proxy-order'>
-        <Text className='staff-section__title'>为这位居民下单</Text>
+      <StaffPage className='proxy-order'>
+        <SectionTitle>为这位居民下单</SectionTitle>
         <ResidentCard person={resident} picked />
         <View className='staff-more'>
           <Button block size='large' onClick={() => setResident(undefined)}>
@@ -103,13 +105,9 @@ export default function ProxyOrder() {
           </Button>
         </View>
 
-        <View className='staff-form'>
-          <Text className='staff-form__label'>需要什么服务</Text>
-          <PageState
-            loading={categories.loading && categories.data === undefined}
-            error={categories.data === undefined ? categories.error : undefined}
-            onRetry={() => void categories.reload()}
-          >
+        <StaffForm>
+          <FormLabel>需要什么服务</FormLabel>
+          <PageState {...firstLoad(categories)}>
             <View className='staff-tiles'>
               {catalogue.map((c) => (
                 <View
@@ -125,16 +123,16 @@ export default function ProxyOrder() {
             </View>
           </PageState>
 
-          <Text className='staff-form__label'>具体情况（可不填）</Text>
-          <TextArea
-            className='staff-form__text proxy-order__note'
+          <FormLabel>具体情况（可不填）</FormLabel>
+          <FormTextArea
+            className='proxy-order__note'
             value={description}
             maxLength={500}
             placeholder={category ? `例如：${category.name}，需要的时间、注意事项` : '例如：需要的时间、注意事项'}
             onChange={setDescription}
           />
 
-          <Text className='staff-form__label'>紧急程度</Text>
+          <FormLabel>紧急程度</FormLabel>
           <Radio.Group className='staff-choice' value={urgency} direction='horizontal' onChange={(v) => setUrgency(v as Urgency)}>
             {(Object.keys(URGENCY_NAMES) as Urgency[]).map((u) => (
               <Radio key={u} value={u} shape='button'>
@@ -143,7 +141,7 @@ export default function ProxyOrder() {
             ))}
           </Radio.Group>
 
-          <Text className='staff-form__label'>居民怎么联系的</Text>
+          <FormLabel>居民怎么联系的</FormLabel>
           <Radio.Group className='staff-choice' value={channel} direction='horizontal' onChange={(v) => setChannel(v as OrderChannel)}>
             {PROXY_CHANNELS.map((c) => (
               <Radio key={c} value={c} shape='button'>
@@ -154,7 +152,7 @@ export default function ProxyOrder() {
 
           {category?.multiPerson && (
             <View>
-              <Text className='staff-form__label'>需要几个人</Text>
+              <FormLabel>需要几个人</FormLabel>
               <InputNumber value={headcount} min={1} max={50} onChange={(v) => setHeadcount(Number(v) || 1)} />
             </View>
           )}
@@ -162,19 +160,17 @@ export default function ProxyOrder() {
           <Button className='proxy-order__submit' type='primary' size='large' block loading={sending} disabled={sending || !category} onClick={() => void submit()}>
             {category ? `提交：${category.name}` : '请先选择服务'}
           </Button>
-        </View>
-      </AppPage>
+        </StaffForm>
+      </StaffPage>
     );
   }
 
   return (
-    <AppPage className='staff-page proxy-order'>
+    <StaffPage className='proxy-order'>
       <SearchBar className='proxy-order__search' value={q} placeholder='输入居民姓名或手机号' onChange={(v) => setQ(v)} onSearch={(v) => setSearch(v.trim())} />
-      <Text className='staff-hint'>选择要代为下单的居民（重点人员在前）。</Text>
+      <Hint>选择要代为下单的居民（重点人员在前）。</Hint>
       <PageState
-        loading={residents.loading && residents.data === undefined}
-        error={residents.data === undefined ? residents.error : undefined}
-        onRetry={() => void residents.reload()}
+        {...firstLoad(residents)}
         empty={residents.data !== undefined && people.length === 0}
         emptyText={search ? `没有找到“${search}”` : '辖区内还没有登记的居民'}
       >
@@ -182,7 +178,7 @@ export default function ProxyOrder() {
           <ResidentCard key={person.id} person={person} onClick={() => pick(person)} />
         ))}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }
 

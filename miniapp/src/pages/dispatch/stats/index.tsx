@@ -3,10 +3,12 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { TabPane, Tabs } from '@nutui/nutui-react-taro';
 import { ORDER_STATUSES, ORDER_STATUS_NAMES, type StatsOverviewDto } from '@bangbang/shared';
-import { AppPage, PageState, useLoader } from '../../../components';
+import { PageState, firstLoad, useLoader } from '../../../components';
+import { Hint, Section, StaffPage } from '../../../components/staff-page';
+import { Figure, Figures } from '../../../components/figures';
 import StaffChart, { type ChartOptions } from '../../../components/staff-chart';
 import { getStatsOverview } from '../../../services/endpoints';
-import '../../../components/staff.css';
+import './index.css';
 
 const DAY = 24 * 3600_000;
 
@@ -127,28 +129,25 @@ export default function DispatchStats() {
     : [];
 
   return (
-    <AppPage className='staff-page dispatch-stats'>
-      <View className='staff-section'>
+    <StaffPage className='dispatch-stats'>
+      <Section>
         <Tabs value={period} onChange={(v) => setPeriod(String(v))} activeType='line'>
           {PERIODS.map((p) => (
             <TabPane key={p.key} value={p.key} title={p.title} />
           ))}
         </Tabs>
-      </View>
-      <PageState loading={stats.loading && s === undefined} error={s === undefined ? stats.error : undefined} onRetry={() => void stats.reload()}>
+      </Section>
+      <PageState {...firstLoad(stats)}>
         {s && charts && (
           <View>
-            <View className='staff-figures'>
+            <Figures>
               {figures.map((f) => (
-                <View key={f.label} className='staff-figure'>
-                  <Text className='staff-figure__value'>{f.value}</Text>
-                  <Text className='staff-figure__label'>{f.label}</Text>
-                </View>
+                <Figure key={f.label} label={f.label} value={f.value} />
               ))}
-            </View>
+            </Figures>
 
             {s.total === 0 ? (
-              <Text className='staff-hint'>这段时间没有需求。</Text>
+              <Hint>这段时间没有需求。</Hint>
             ) : (
               <View>
                 <View className='staff-chart-card'>
@@ -162,35 +161,25 @@ export default function DispatchStats() {
                 <View className='staff-chart-card'>
                   <Text className='staff-chart-card__title'>从下单到接单（分钟）</Text>
                   {s.medianMinutesToAccept === null ? (
-                    <Text className='staff-hint'>还没有被接的需求。</Text>
+                    <Hint>还没有被接的需求。</Hint>
                   ) : (
                     <StaffChart key={`minutes-${period}`} options={charts.minutes} height={200} label='从下单到接单的分钟数' />
                   )}
                   <Text className='staff-chart-card__note'>一半的需求在中位数之内被接单，九成在 90 分位之内。</Text>
                 </View>
-                <View className='staff-figures'>
-                  <View className='staff-figure'>
-                    {charts.inTime ? (
-                      <StaffChart key={`in-time-${period}`} options={charts.inTime} height={150} label='按时接单率' />
-                    ) : (
-                      <Text className='staff-figure__value'>暂无</Text>
-                    )}
-                    <Text className='staff-figure__label'>在时限内接单的比例</Text>
-                  </View>
-                  <View className='staff-figure'>
-                    {charts.rating ? (
-                      <StaffChart key={`rating-${period}`} options={charts.rating} height={150} label='平均评分' />
-                    ) : (
-                      <Text className='staff-figure__value'>暂无</Text>
-                    )}
-                    <Text className='staff-figure__label'>居民评分</Text>
-                  </View>
-                </View>
+                <Figures>
+                  <Figure label='在时限内接单的比例' value={charts.inTime ? undefined : '暂无'}>
+                    {charts.inTime && <StaffChart key={`in-time-${period}`} options={charts.inTime} height={150} label='按时接单率' />}
+                  </Figure>
+                  <Figure label='居民评分' value={charts.rating ? undefined : '暂无'}>
+                    {charts.rating && <StaffChart key={`rating-${period}`} options={charts.rating} height={150} label='平均评分' />}
+                  </Figure>
+                </Figures>
               </View>
             )}
           </View>
         )}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }

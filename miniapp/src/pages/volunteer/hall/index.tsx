@@ -1,15 +1,17 @@
 import { useEffect, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import { Text, View } from '@tarojs/components';
 import { Button, Switch } from '@nutui/nutui-react-taro';
 import type { PoolTaskDto } from '@bangbang/shared';
-import { AppPage, PageState, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { SectionTitle, StaffPage } from '../../../components/staff-page';
+import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { ApiError } from '../../../services/api';
 import { acceptOrder, getTaskPool, setDuty } from '../../../services/endpoints';
 import { formatDistance } from '../../../services/labels';
 import { ME_PAGE, isStaffRole } from '../../../services/roles';
 import { currentRole, refreshMe, useCurrentUser } from '../../../services/session';
+import './index.css';
 
 const TASK_PAGE = '/pages/volunteer/task/index';
 
@@ -76,13 +78,11 @@ export default function VolunteerHall() {
   const items = pool.data?.items ?? [];
 
   return (
-    <AppPage className='staff-page volunteer-hall'>
-      <View className='staff-hero'>
-        <View className='staff-hero__row'>
-          <View>
-            <Text className='staff-hero__name'>{user?.name ?? '志愿者'}</Text>
-            <Text className='staff-hero__sub'>{onDuty ? '上岗中' : '休息中'}</Text>
-          </View>
+    <StaffPage className='volunteer-hall'>
+      <StaffHero
+        name={user?.name ?? '志愿者'}
+        sub={onDuty ? '上岗中' : '休息中'}
+        aside={
           <Switch
             className='volunteer-hall__duty'
             checked={onDuty}
@@ -93,33 +93,27 @@ export default function VolunteerHall() {
             ariaLabel='在岗开关'
             onChange={(next) => void toggleDuty(next)}
           />
-        </View>
-        <Text className='staff-hero__state'>{state}</Text>
-      </View>
+        }
+        state={state}
+      />
 
-      <View className='staff-nav'>
-        <Button className='staff-nav__item' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/tasks/index' })}>
-          我的任务
-        </Button>
-        <Button className='staff-nav__item' size='large' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/record/index' })}>
-          服务记录
-        </Button>
+      <StaffNav>
+        <NavButton onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/tasks/index' })}>我的任务</NavButton>
+        <NavButton onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/record/index' })}>服务记录</NavButton>
         {staff ? (
-          <Button className='staff-nav__item elder-hide' size='large' onClick={() => void Taro.navigateBack().catch(() => Taro.reLaunch({ url: '/pages/dispatch/board/index' }))}>
+          <NavButton className='elder-hide' onClick={() => void Taro.navigateBack().catch(() => Taro.reLaunch({ url: '/pages/dispatch/board/index' }))}>
             返回派单台
-          </Button>
+          </NavButton>
         ) : (
-          <Button className='staff-nav__item elder-hide' size='large' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
+          <NavButton className='elder-hide' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
             我的
-          </Button>
+          </NavButton>
         )}
-      </View>
+      </StaffNav>
 
-      <Text className='staff-section__title'>附近待接的需求（由近到远）</Text>
+      <SectionTitle>附近待接的需求（由近到远）</SectionTitle>
       <PageState
-        loading={pool.loading && pool.data === undefined}
-        error={pool.data === undefined ? pool.error : undefined}
-        onRetry={() => void pool.reload()}
+        {...firstLoad(pool)}
         empty={pool.data !== undefined && items.length === 0}
         emptyText={onDuty ? '附近暂时没有待接的需求' : '附近暂时没有待接的需求；上岗后有新需求会出现在这里'}
       >
@@ -149,6 +143,6 @@ export default function VolunteerHall() {
           </StaffOrderCard>
         ))}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }

@@ -1,7 +1,10 @@
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import { Text, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import type { OrderDto, ServiceRecordDto } from '@bangbang/shared';
-import { AppPage, PageState, useLoader } from '../../../components';
+import { PageState, firstLoad, useLoader } from '../../../components';
+import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
+import { StaffHero } from '../../../components/staff-hero';
+import { Figure, Figures } from '../../../components/figures';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks, getServiceRecord } from '../../../services/endpoints';
 import { formatMinutes } from '../../../services/labels';
@@ -54,28 +57,27 @@ export default function VolunteerRecord() {
     : [];
 
   return (
-    <AppPage className='staff-page volunteer-record'>
-      <PageState loading={view.loading && view.data === undefined} error={view.data === undefined ? view.error : undefined} onRetry={() => void view.reload()}>
+    <StaffPage className='volunteer-record'>
+      <PageState {...firstLoad(view)}>
         {r && (
           <View>
-            <View className='staff-hero'>
-              <Text className='staff-hero__name'>{me?.name ?? ''}</Text>
-              <Text className='staff-hero__sub'>
-                累计服务 {formatMinutes(r.serviceMinutes)}，完成 {r.completed} 单
-              </Text>
-            </View>
-            <View className='staff-figures'>
+            <StaffHero
+              name={me?.name ?? ''}
+              sub={
+                <>
+                  累计服务 {formatMinutes(r.serviceMinutes)}，完成 {r.completed} 单
+                </>
+              }
+            />
+            <Figures>
               {figures.map((f) => (
-                <View key={f.label} className={`staff-figure ${f.elder ? '' : 'elder-hide'}`}>
-                  <Text className='staff-figure__value'>{f.value}</Text>
-                  <Text className='staff-figure__label'>{f.label}</Text>
-                </View>
+                <Figure key={f.label} className={f.elder ? undefined : 'elder-hide'} label={f.label} value={f.value} />
               ))}
-            </View>
-            <Text className='staff-hint elder-hide'>可靠性 = 完成 ÷（完成 + 签到前退单 + 未到场），派单时会参考。</Text>
-            <Text className='staff-section__title'>已完成的服务</Text>
+            </Figures>
+            <Hint className='elder-hide'>可靠性 = 完成 ÷（完成 + 签到前退单 + 未到场），派单时会参考。</Hint>
+            <SectionTitle>已完成的服务</SectionTitle>
             {done.length === 0 ? (
-              <Text className='staff-hint'>还没有居民确认完成的服务。</Text>
+              <Hint>还没有居民确认完成的服务。</Hint>
             ) : (
               done.map((order) => {
                 const mine = order.assignees.find((a) => a.userId === userId);
@@ -93,6 +95,6 @@ export default function VolunteerRecord() {
           </View>
         )}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }

@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
-import { Button, TextArea } from '@nutui/nutui-react-taro';
+import { Button } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { AppPage, DetailRow, OrderActions, OrderTimeline, PageState, ResidentRows, StatusTag, UrgencyTag, showError, showSuccess, useLoader } from '../../../components';
+import { DetailCard, DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
+import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { assetUrl } from '../../../services/api';
 import { completeOrder, getOrder, getOrderEvents, uploadPhoto } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
 import { useCurrentUser } from '../../../services/session';
-import '../../../components/staff.css';
+import './index.css';
 
 /** What the server allows on a completion (CompleteOrderDto: at most 9 photos). */
 const MAX_PHOTOS = 9;
@@ -122,26 +124,12 @@ export default function VolunteerTask() {
   const mine = order?.assignees.find((a) => a.userId === me?.id);
 
   return (
-    <AppPage className='staff-page volunteer-task'>
-      <PageState loading={task.loading && task.data === undefined} error={task.data === undefined ? task.error : undefined} onRetry={() => void task.reload()}>
+    <StaffPage className='volunteer-task'>
+      <PageState {...firstLoad(task)}>
         {order && (
           <View>
-            <View className='staff-detail'>
-              <View className='staff-detail__row'>
-                <Text className='staff-card__title'>{order.categoryName}</Text>
-              </View>
-              <View className='staff-card__tags'>
-                <StatusTag status={order.status} />
-                <UrgencyTag urgency={order.urgency} />
-              </View>
-              <DetailRow label='需求'>{order.description}</DetailRow>
-              <ResidentRows order={order} />
-              {order.preferredStart && (
-                <DetailRow label='期望时间'>
-                  {formatTime(order.preferredStart)}
-                  {order.preferredEnd ? ` — ${formatTime(order.preferredEnd)}` : ''}
-                </DetailRow>
-              )}
+            <OrderHeader order={order}>
+              <PreferredTimeRow order={order} />
               {order.headcount > 1 && (
                 <DetailRow label='人数'>
                   需 {order.headcount} 人，已有 {order.acceptedCount} 人
@@ -151,9 +139,9 @@ export default function VolunteerTask() {
                 {formatTime(order.createdAt)} · {ORDER_CHANNEL_NAMES[order.channel]}
               </DetailRow>
               {order.resident.phoneMasked || order.addressMasked ? (
-                <Text className='staff-hint'>接单后可查看居民的电话和详细地址。</Text>
+                <Hint>接单后可查看居民的电话和详细地址。</Hint>
               ) : (
-                <View className='staff-detail__buttons'>
+                <View className='volunteer-task__buttons'>
                   {order.resident.phone && (
                     <Button className='volunteer-task__call' type='primary' color='#15803d' size='large' onClick={() => call(order.resident.phone!)}>
                       拨打电话
@@ -166,10 +154,10 @@ export default function VolunteerTask() {
                   )}
                 </View>
               )}
-            </View>
+            </OrderHeader>
 
             {mine && (
-              <View className='staff-detail'>
+              <DetailCard>
                 <DetailRow label='接单时间'>{formatTime(mine.acceptedAt)}</DetailRow>
                 {mine.checkedInAt && (
                   <DetailRow label='签到'>
@@ -196,21 +184,21 @@ export default function VolunteerTask() {
                     ))}
                   </View>
                 )}
-              </View>
+              </DetailCard>
             )}
 
             {completing ? (
-              <View className='staff-form volunteer-task__complete-form'>
-                <Text className='staff-form__label'>服务内容</Text>
-                <TextArea
-                  className='staff-form__text volunteer-task__note'
+              <StaffForm className='volunteer-task__complete-form'>
+                <FormLabel>服务内容</FormLabel>
+                <FormTextArea
+                  className='volunteer-task__note'
                   value={note}
                   maxLength={500}
                   showCount
                   placeholder='例如：已送药上门，叮嘱按时服用'
                   onChange={setNote}
                 />
-                <Text className='staff-form__label'>现场照片（可选，最多 {MAX_PHOTOS} 张）</Text>
+                <FormLabel>现场照片（可选，最多 {MAX_PHOTOS} 张）</FormLabel>
                 <View className='staff-photos'>
                   {photos.map((p) => (
                     <View key={p.url} className='staff-photo'>
@@ -240,7 +228,7 @@ export default function VolunteerTask() {
                 <Button size='large' block disabled={submitting} onClick={() => setCompleting(false)}>
                   返回
                 </Button>
-              </View>
+              </StaffForm>
             ) : (
               <OrderActions
                 order={order}
@@ -251,13 +239,13 @@ export default function VolunteerTask() {
               />
             )}
 
-            <Text className='staff-section__title'>进度</Text>
-            <View className='staff-section'>
+            <SectionTitle>进度</SectionTitle>
+            <Section>
               <OrderTimeline events={task.data?.events ?? []} />
-            </View>
+            </Section>
           </View>
         )}
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Button, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { OrderStatus } from '@bangbang/shared';
-import { AppPage, LoadMore, PageState, usePagedLoader } from '../../../components';
+import { LoadMore, PageState, firstLoad, usePagedLoader } from '../../../components';
+import { StaffPage } from '../../../components/staff-page';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks } from '../../../services/endpoints';
 
@@ -41,7 +42,7 @@ export default function VolunteerTasks() {
 
   const items = list.data?.items ?? [];
   return (
-    <AppPage className='staff-page volunteer-tasks'>
+    <StaffPage className='volunteer-tasks'>
       <Tabs value={tab} onChange={(v) => {
           setPicked(true);
           setTab(String(v));
@@ -51,9 +52,7 @@ export default function VolunteerTasks() {
         ))}
       </Tabs>
       <PageState
-        loading={list.loading && list.data === undefined}
-        error={list.data === undefined ? list.error : undefined}
-        onRetry={() => void list.reload()}
+        {...firstLoad(list)}
         empty={list.data !== undefined && items.length === 0}
         emptyText='这里还没有任务'
         emptyAction={
@@ -67,6 +66,6 @@ export default function VolunteerTasks() {
         ))}
         <LoadMore list={list} />
       </PageState>
-    </AppPage>
+    </StaffPage>
   );
 }
