@@ -115,40 +115,40 @@ async function main(): Promise<void> {
     const reused = keptDir !== undefined && (await q.query<{ t: string | null }>(`SELECT to_regclass('bench_grid')::text AS t`)).rows[0]!.t !== null;
     if (reused) note(`reusing the dataset kept in ${dir}`);
     else {
-    // the tree: ids chosen first, so that each path can be written with the row; centres spread from the city's
-    await step(
-      'city',
-      `WITH c AS (SELECT gen_random_uuid() AS id)
+      // the tree: ids chosen first, so that each path can be written with the row; centres spread from the city's
+      await step(
+        'city',
+        `WITH c AS (SELECT gen_random_uuid() AS id)
        INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) SELECT id, NULL, 'city', '基准市', '/' || id || '/', 40.75, 107.40 FROM c`,
-    );
-    const child = (level: string, parentLevel: string, n: number, prefix: string, dLat: number, dLng: number) =>
-      step(
-        level,
-        `WITH p AS (SELECT id, path, center_lat, center_lng FROM region WHERE level = $1::text),
+      );
+      const child = (level: string, parentLevel: string, n: number, prefix: string, dLat: number, dLng: number) =>
+        step(
+          level,
+          `WITH p AS (SELECT id, path, center_lat, center_lng FROM region WHERE level = $1::text),
               c AS (SELECT gen_random_uuid() AS id, p.id AS parent_id, p.path AS parent_path, i,
                            p.center_lat + (random() - 0.5) * $4::float8 AS lat, p.center_lng + (random() - 0.5) * $5::float8 AS lng
                     FROM p CROSS JOIN generate_series(1, $2::int) AS i)
          INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng)
          SELECT id, parent_id, $6::text, $3::text || i, parent_path || id || '/', lat, lng FROM c`,
-        [parentLevel, n, prefix, dLat, dLng, level],
+          [parentLevel, n, prefix, dLat, dLng, level],
+        );
+      // ~100 × 100 km: 0.9° of latitude, 1.2° of longitude at 40.75° N
+      await child('county', 'city', COUNTIES, '基准旗', 0.6, 0.8);
+      await child('town', 'county', TOWNS, '基准镇', 0.25, 0.33);
+      await child('community', 'town', COMMUNITIES, '基准社区', 0.08, 0.1);
+      await child('grid', 'community', gridsPerCommunity, '基准网格', 0.025, 0.033);
+      // a numbered list of the grids to spread people over (a helper of the benchmark, not part of the schema)
+      await step(
+        'grid index',
+        `CREATE TABLE bench_grid AS SELECT (row_number() OVER (ORDER BY path) - 1)::int AS n, id, path, center_lat, center_lng FROM region WHERE level = 'grid'`,
       );
-    // ~100 × 100 km: 0.9° of latitude, 1.2° of longitude at 40.75° N
-    await child('county', 'city', COUNTIES, '基准旗', 0.6, 0.8);
-    await child('town', 'county', TOWNS, '基准镇', 0.25, 0.33);
-    await child('community', 'town', COMMUNITIES, '基准社区', 0.08, 0.1);
-    await child('grid', 'community', gridsPerCommunity, '基准网格', 0.025, 0.033);
-    // a numbered list of the grids to spread people over (a helper of the benchmark, not part of the schema)
-    await step(
-      'grid index',
-      `CREATE TABLE bench_grid AS SELECT (row_number() OVER (ORDER BY path) - 1)::int AS n, id, path, center_lat, center_lng FROM region WHERE level = 'grid'`,
-    );
-    await q.query(`CREATE UNIQUE INDEX ON bench_grid (n)`);
-    const G = Number((await q.query<{ n: string }>(`SELECT count(*) AS n FROM bench_grid`)).rows[0]!.n);
+      await q.query(`CREATE UNIQUE INDEX ON bench_grid (n)`);
+      const G = Number((await q.query<{ n: string }>(`SELECT count(*) AS n FROM bench_grid`)).rows[0]!.n);
 
-    // volunteers: number i (phone 13 + i) lives in grid (i - 1) % G, near its centre
-    await step(
-      'volunteers',
-      `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, roster, location_lat, location_lng, party_member)
+      // volunteers: number i (phone 13 + i) lives in grid (i - 1) % G, near its centre
+      await step(
+        'volunteers',
+        `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, roster, location_lat, location_lng, party_member)
        SELECT '志愿者' || i, '13' || lpad(i::text, 9, '0'), '{volunteer}', g.id,
               CASE WHEN s.k = 1 THEN ARRAY[c[s.a]] WHEN s.k = 2 THEN ARRAY[c[s.a], c[s.b]] ELSE ARRAY[c[s.a], c[s.b], c[s.d]] END,
               random() < 0.3,
@@ -161,44 +161,44 @@ async function main(): Promise<void> {
              FROM (SELECT i, 1 + floor(random() * ${K})::int AS a FROM generate_series(1, ${volunteerCount}) AS i) x) s
        CROSS JOIN (SELECT $1::text[] AS c) cc
        JOIN bench_grid g ON g.n = (s.i - 1) % ${G}`,
-      [codes],
-    );
-    // residents: number i (phone 15 + i) in grid (i - 1) % G
-    await step(
-      'residents',
-      `INSERT INTO app_user (name, phone, roles, region_id, address, location_lat, location_lng, tags)
+        [codes],
+      );
+      // residents: number i (phone 15 + i) in grid (i - 1) % G
+      await step(
+        'residents',
+        `INSERT INTO app_user (name, phone, roles, region_id, address, location_lat, location_lng, tags)
        SELECT '居民' || i, '15' || lpad(i::text, 9, '0'), '{resident}', g.id, '基准小区' || i || '号',
               g.center_lat + (random() - 0.5) * 0.01, g.center_lng + (random() - 0.5) * 0.013,
               CASE WHEN i % 5 = 0 THEN '{elderly,living_alone}'::text[] ELSE '{}' END
        FROM generate_series(1, ${residentCount}) AS i JOIN bench_grid g ON g.n = (i - 1) % ${G}`,
-    );
-    const perGrid = Math.floor(volunteerCount / G);
-    // squads: j in grid j % G (every third at its community), 1–2 categories, led by and made of MEMBERS volunteers of the grid
-    await step(
-      'squads',
-      `INSERT INTO squad (name, color, region_id, leader_id, categories)
+      );
+      const perGrid = Math.floor(volunteerCount / G);
+      // squads: j in grid j % G (every third at its community), 1–2 categories, led by and made of MEMBERS volunteers of the grid
+      await step(
+        'squads',
+        `INSERT INTO squad (name, color, region_id, leader_id, categories)
        SELECT '小分队' || j, (ARRAY['red','orange','pink','purple','yellow','green','blue'])[1 + j % 7],
               CASE WHEN j % 3 = 0 THEN (SELECT parent_id FROM region WHERE id = g.id) ELSE g.id END,
               (SELECT id FROM app_user WHERE phone = '13' || lpad((1 + g.n + ${G} * ((j / ${G} * ${MEMBERS}) % ${perGrid}))::text, 9, '0')),
               CASE WHEN j % 2 = 0 THEN ARRAY[c[1 + j % ${K}]] ELSE ARRAY[c[1 + j % ${K}], c[1 + (j / 7 + 1 + j % ${K}) % ${K}]] END
        FROM generate_series(0, ${squadCount - 1}) AS j JOIN bench_grid g ON g.n = j % ${G} CROSS JOIN (SELECT $1::text[] AS c) cc`,
-      [codes],
-    );
-    await step(
-      'squad members',
-      `INSERT INTO squad_member (squad_id, user_id)
+        [codes],
+      );
+      await step(
+        'squad members',
+        `INSERT INTO squad_member (squad_id, user_id)
        SELECT s.id, (SELECT id FROM app_user WHERE phone = '13' || lpad((1 + g.n + ${G} * ((s.j / ${G} * ${MEMBERS} + m) % ${perGrid}))::text, 9, '0'))
        FROM (SELECT id, substr(name, 4)::int AS j FROM squad) s JOIN bench_grid g ON g.n = s.j % ${G} CROSS JOIN generate_series(0, ${MEMBERS - 1}) AS m`,
-    );
+      );
 
-    // historical orders, in chunks: resident h % R, served (85 %) by a volunteer of the resident's grid, rated 60 % of
-    // the time; or cancelled. Events: created; reject by another volunteer of the grid (10 %); confirm / cancel.
-    const CHUNK = 100_000;
-    for (let from = 0; from < orderCount; from += CHUNK) {
-      const to = Math.min(orderCount, from + CHUNK) - 1;
-      await step(
-        `orders ${fmt(from)}–${fmt(to)}`,
-        `WITH src AS MATERIALIZED (
+      // historical orders, in chunks: resident h % R, served (85 %) by a volunteer of the resident's grid, rated 60 % of
+      // the time; or cancelled. Events: created; reject by another volunteer of the grid (10 %); confirm / cancel.
+      const CHUNK = 100_000;
+      for (let from = 0; from < orderCount; from += CHUNK) {
+        const to = Math.min(orderCount, from + CHUNK) - 1;
+        await step(
+          `orders ${fmt(from)}–${fmt(to)}`,
+          `WITH src AS MATERIALIZED (
            SELECT gen_random_uuid() AS id, h, u.id AS resident_id, u.address, u.location_lat, u.location_lng, g.id AS region_id, g.path,
                   ($1::text[])[1 + floor(random() * ${K})::int] AS category,
                   now() - random() * interval '180 days' AS created_at,
@@ -234,12 +234,12 @@ async function main(): Promise<void> {
          SELECT id, CASE WHEN rejected THEN 3 ELSE 2 END, CASE WHEN served THEN 'confirm' ELSE 'cancel' END, resident_id,
                 created_at + interval '2 hours', CASE WHEN served THEN 'completed' ELSE 'pending' END, CASE WHEN served THEN 'closed' ELSE 'cancelled' END,
                 '{}'::jsonb FROM src`,
-        [codes],
-      );
-    }
-    // the person batch dispatch acts as: an admin over everything
-    await q.query(`INSERT INTO app_user (name, phone, roles) VALUES ('基准管理员', '19900000000', '{admin}')`);
-    await step('VACUUM ANALYZE', 'VACUUM ANALYZE');
+          [codes],
+        );
+      }
+      // the person batch dispatch acts as: an admin over everything
+      await q.query(`INSERT INTO app_user (name, phone, roles) VALUES ('基准管理员', '19900000000', '{admin}')`);
+      await step('VACUUM ANALYZE', 'VACUUM ANALYZE');
     }
     const adminId = (await q.query<{ id: string }>(`SELECT id FROM app_user WHERE phone = '19900000000'`)).rows[0]!.id;
     const genMs = performance.now() - genStarted;
@@ -372,9 +372,17 @@ async function main(): Promise<void> {
 
     const cell = (s: Sampled, p: number) => {
       if (s.ms.length === 0) return s.timeouts > 0 ? `timed out (> ${timeoutS} s)` : '—';
-      return fmt(percentile([...s.ms].sort((a, b) => a - b), p), 1);
+      return fmt(
+        percentile(
+          [...s.ms].sort((a, b) => a - b),
+          p,
+        ),
+        1,
+      );
     };
-    const table: string[][] = [['level', 'n', 'candidates', 'p50 ms', 'p99 ms', 'SELECT 1 p50/p99 ms', 'naive n', 'naive p50 ms', 'naive p99 ms', 'naive/p50', 'target p99', 'result']];
+    const table: string[][] = [
+      ['level', 'n', 'candidates', 'p50 ms', 'p99 ms', 'SELECT 1 p50/p99 ms', 'naive n', 'naive p50 ms', 'naive p99 ms', 'naive/p50', 'target p99', 'result'],
+    ];
     for (const level of LEVELS) {
       note(`candidates at ${level} level: ${samples} orders`);
       const real = await sample(level, samples, false);
@@ -385,14 +393,36 @@ async function main(): Promise<void> {
       const met = real.timeouts === 0 && real.ms.length > 0 && p99 < TARGET_MS[level];
       const naiveSorted = [...naive.ms].sort((a, b) => a - b);
       const ratio = naive.ms.length > 0 && real.ms.length > 0 ? `${(percentile(naiveSorted, 50) / percentile(sorted, 50)).toFixed(1)}×` : '—';
-      const nText = (s: Sampled) => `${s.ms.length}${s.timeouts > 0 ? ` (+${s.timeouts} timed out)` : ''}${s.stoppedEarly && s.timeouts === 0 ? ' (budget)' : ''}`;
+      const nText = (s: Sampled) =>
+        `${s.ms.length}${s.timeouts > 0 ? ` (+${s.timeouts} timed out)` : ''}${s.stoppedEarly && s.timeouts === 0 ? ' (budget)' : ''}`;
       table.push([
         level,
         nText(real),
-        real.candidates.length ? fmt(percentile([...real.candidates].sort((a, b) => a - b), 50)) : '—',
+        real.candidates.length
+          ? fmt(
+              percentile(
+                [...real.candidates].sort((a, b) => a - b),
+                50,
+              ),
+            )
+          : '—',
         cell(real, 50),
         real.timeouts > 0 ? `timed out (> ${timeoutS} s)` : cell(real, 99),
-        real.floorMs.length ? `${fmt(percentile([...real.floorMs].sort((a, b) => a - b), 50), 2)} / ${fmt(percentile([...real.floorMs].sort((a, b) => a - b), 99), 2)}` : '—',
+        real.floorMs.length
+          ? `${fmt(
+              percentile(
+                [...real.floorMs].sort((a, b) => a - b),
+                50,
+              ),
+              2,
+            )} / ${fmt(
+              percentile(
+                [...real.floorMs].sort((a, b) => a - b),
+                99,
+              ),
+              2,
+            )}`
+          : '—',
         nText(naive),
         cell(naive, 50),
         naive.timeouts > 0 ? `timed out (> ${timeoutS} s)` : cell(naive, 99),
@@ -404,21 +434,48 @@ async function main(): Promise<void> {
 
     // ---- batch: BENCH_BATCH pending grid-level orders in the town of grid 0, dispatched by an admin, rolled back
     note(`batch: ${batchSize} pending orders in one town`);
-    const town = (await q.query<{ id: string; path: string }>(`SELECT id, path FROM region WHERE id = split_part((SELECT path FROM bench_grid WHERE n = 0), '/', 4)::uuid`)).rows[0]!;
+    const town = (
+      await q.query<{ id: string; path: string }>(`SELECT id, path FROM region WHERE id = split_part((SELECT path FROM bench_grid WHERE n = 0), '/', 4)::uuid`)
+    ).rows[0]!;
     const batchRow: string[] = [];
     await rolledBack(async (qr) => {
       const ids = await createPending(qr.manager, 'grid', batchSize, town.path);
-      const [adminUser] = await qr.manager.query<Array<{ id: string; name: string; roles: Actor['roles'] }>>(`SELECT id, name, roles FROM app_user WHERE id = $1`, [adminId]);
-      const actor: Actor = { id: adminId, roles: adminUser!.roles, regionId: null, regionPath: null, user: { id: adminId, name: adminUser!.name, roles: adminUser!.roles } as unknown as User };
+      const [adminUser] = await qr.manager.query<Array<{ id: string; name: string; roles: Actor['roles'] }>>(
+        `SELECT id, name, roles FROM app_user WHERE id = $1`,
+        [adminId],
+      );
+      const actor: Actor = {
+        id: adminId,
+        roles: adminUser!.roles,
+        regionId: null,
+        regionPath: null,
+        user: { id: adminId, name: adminUser!.name, roles: adminUser!.roles } as unknown as User,
+      };
       const viewer = await loadViewer(qr.manager, actor, new Date());
       const t = performance.now();
       try {
         const r = await batchDispatch(qr.manager, viewer, town.id, town.path, { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS });
         const ms = performance.now() - t;
-        batchRow.push(fmt(r.orders), fmt(ms / 1000, 2), fmt(r.assigned.length), r.method, `greedy ${fmt(r.greedy.assigned)}`, `< ${BATCH_TARGET_MS / 1000} s`, ms < BATCH_TARGET_MS ? 'met' : 'NOT MET');
+        batchRow.push(
+          fmt(r.orders),
+          fmt(ms / 1000, 2),
+          fmt(r.assigned.length),
+          r.method,
+          `greedy ${fmt(r.greedy.assigned)}`,
+          `< ${BATCH_TARGET_MS / 1000} s`,
+          ms < BATCH_TARGET_MS ? 'met' : 'NOT MET',
+        );
       } catch (err) {
         if (!isTimeout(err)) throw err;
-        batchRow.push(fmt(ids.length), `timed out (a statement > ${timeoutS} s after ${fmt((performance.now() - t) / 1000, 1)} s)`, '—', '—', '—', `< ${BATCH_TARGET_MS / 1000} s`, 'NOT MET');
+        batchRow.push(
+          fmt(ids.length),
+          `timed out (a statement > ${timeoutS} s after ${fmt((performance.now() - t) / 1000, 1)} s)`,
+          '—',
+          '—',
+          '—',
+          `< ${BATCH_TARGET_MS / 1000} s`,
+          'NOT MET',
+        );
       }
     });
 

@@ -151,7 +151,8 @@ function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string
   // the order's own statement is prepared in both, as the application always sends it (one order per statement here)
   const onPool = { connection: { driver: { master: pool } } } as unknown as EntityManager;
   for (const prepared of [false, true]) {
-    const run = async (text: string, values: unknown[] = []) => (await pool.query(prepared ? { name: nameOf(text), text, values } : { text, values })).rows as unknown[];
+    const run = async (text: string, values: unknown[] = []) =>
+      (await pool.query(prepared ? { name: nameOf(text), text, values } : { text, values })).rows as unknown[];
     // createOrder and presentOrders only ever call m.query(sql, params)
     const m = { query: run } as unknown as EntityManager;
     bare.post(prepared ? '/lean-prepared' : '/lean', async (request, reply) => {
@@ -187,7 +188,14 @@ function leanRoutes(bare: FastifyInstance, pool: pg.Pool, verify: (token: string
       if (!body.ok) return reply.code(400).send(body.details);
       const v = await loadViewer(m, actor, new Date());
       const key = request.headers['idempotency-key'];
-      const created = await createOrder(m, v, body.value, typeof key === 'string' ? key : undefined, 10, async (order) => (await writeOrders(onPool, [order]))[0] ?? null);
+      const created = await createOrder(
+        m,
+        v,
+        body.value,
+        typeof key === 'string' ? key : undefined,
+        10,
+        async (order) => (await writeOrders(onPool, [order]))[0] ?? null,
+      );
       const [presented] = created.row ? await presentOrders(m, v, [created.row]) : [];
       return reply.code(created.replayed ? 200 : 201).send(presented?.dto ?? { id: created.id });
     });
@@ -246,7 +254,12 @@ async function serve(): Promise<void> {
         case 'stats': {
           const cpu = process.cpuUsage();
           const elu = performance.eventLoopUtilization();
-          const stats: ServerStats = { ...counts, byStatement: structuredClone(counts.byStatement), cpuMs: (cpu.user + cpu.system) / 1000, elu: { idle: elu.idle, active: elu.active } };
+          const stats: ServerStats = {
+            ...counts,
+            byStatement: structuredClone(counts.byStatement),
+            cpuMs: (cpu.user + cpu.system) / 1000,
+            elu: { idle: elu.idle, active: elu.active },
+          };
           return stats;
         }
         case 'profile':
@@ -331,7 +344,10 @@ function postgresCpuMs(pgDir: string): number {
       continue;
     }
     // after "pid (comm) ": state ppid … utime(14) stime(15) cutime(16) cstime(17), counted from "state" = field 3
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const pid = Number(entry);
     if (pid === postmaster) ticks += f[11]! + f[12]! + f[13]! + f[14]!;
     else if (f[1] === postmaster) ticks += f[11]! + f[12]!;
@@ -489,7 +505,9 @@ async function main(): Promise<void> {
        SELECT id, 2, 'cancel', resident_id, cancelled_at, 'pending', 'cancelled', '家人已经帮忙办了', '{}'::jsonb FROM ins`,
       [CATEGORY, historyCount],
     );
-    await q.query(`CREATE TABLE bench_ceiling (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(
+      `CREATE TABLE bench_ceiling (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+    );
     await q.query('VACUUM ANALYZE');
     // The write-ahead log too, as in a database in use. A new cluster has one WAL file, and the backend whose record
     // crosses into the next 16 MB creates that file (zero-filled, then fsync) holding the WAL write lock, while every
@@ -501,7 +519,9 @@ async function main(): Promise<void> {
     // which recycles them. The runs' own checkpoints and the files still created are counted in the "where the time
     // goes" table.
     const walStarted = performance.now();
-    await q.query(`DO $$ BEGIN FOR i IN 1..64 LOOP PERFORM pg_logical_emit_message(false, 'bench', 'next WAL file'); PERFORM pg_switch_wal(); END LOOP; END $$`);
+    await q.query(
+      `DO $$ BEGIN FOR i IN 1..64 LOOP PERFORM pg_logical_emit_message(false, 'bench', 'next WAL file'); PERFORM pg_switch_wal(); END LOOP; END $$`,
+    );
     await q.query('CHECKPOINT');
     note(`WAL files made ready (64 switches and a checkpoint, as after a while in use) in ${fmt(performance.now() - walStarted)} ms`);
     note(
@@ -566,7 +586,17 @@ async function main(): Promise<void> {
       async (seconds: number): Promise<LoadSummary> => {
         const r = await cannonRun({ ...opts, connections, duration: seconds });
         const statuses = statusCounts(r);
-        return { rate: r.requests.mean, total: r.requests.total, p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, statuses, non2xx: r.non2xx, errors: r.errors };
+        return {
+          rate: r.requests.mean,
+          total: r.requests.total,
+          p50: r.latency.p50,
+          p90: r.latency.p90,
+          p99: r.latency.p99,
+          max: r.latency.max,
+          statuses,
+          non2xx: r.non2xx,
+          errors: r.errors,
+        };
       };
     /** A scenario: a warm-up, then a measured run of `run` with the server's and the machine's counters around it. */
     const scenario = async (name: string, connections: number, run: (seconds: number) => Promise<LoadSummary>): Promise<Measured> => {
@@ -656,8 +686,7 @@ async function main(): Promise<void> {
       const createAt = await scenario(`create order, ${c} clients`, c, flatOut(post(`${ready.appUrl}${ORDERS_PATH}`), c));
       pairs.push({ connections: c, ceiling: ceilingAt, create: createAt });
     }
-    const best = (pick: (p: (typeof pairs)[number]) => Measured) =>
-      pairs.map(pick).reduce((a, b) => (b.result.rate > a.result.rate ? b : a));
+    const best = (pick: (p: (typeof pairs)[number]) => Measured) => pairs.map(pick).reduce((a, b) => (b.result.rate > a.result.rate ? b : a));
     const ceiling = best((p) => p.ceiling);
     const create = best((p) => p.create);
     const lean = profiling ? await scenario('lean create', create.connections, flatOut(post(`${ready.ceilingUrl}/lean`), create.connections)) : undefined;
@@ -727,7 +756,11 @@ async function main(): Promise<void> {
 
     // ---- the database must agree with the answers
     const acceptedOrders = Number(
-      (await q.query<{ n: string }>(`SELECT count(*) AS n FROM service_order WHERE id = ANY($1) AND status = 'accepted' AND accepted_count = 1`, [orders.map((o) => o.id)])).rows[0]?.n,
+      (
+        await q.query<{ n: string }>(`SELECT count(*) AS n FROM service_order WHERE id = ANY($1) AND status = 'accepted' AND accepted_count = 1`, [
+          orders.map((o) => o.id),
+        ])
+      ).rows[0]?.n,
     );
     const doubles = Number(
       (
@@ -741,7 +774,14 @@ async function main(): Promise<void> {
 
     // a 5xx is a failure of the server or the database, never an expected outcome: show the database's side
     const swept = pairs.flatMap((p) => [p.ceiling, p.create]);
-    const rows = [...swept, ...(pacedCeiling ? [pacedCeiling] : []), ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : []), accept];
+    const rows = [
+      ...swept,
+      ...(pacedCeiling ? [pacedCeiling] : []),
+      ...(paced ? [paced] : []),
+      ...(lean ? [lean] : []),
+      ...(leanPrepared ? [leanPrepared] : []),
+      accept,
+    ];
     if (rows5xx(rows)) {
       const log = readFileSync(path.join(pgDir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n');
       process.stderr.write(`some answers were 5xx; the end of PostgreSQL's log:\n${log}\n(BENCH_LOG_LEVEL=error shows the API's side)\n`);
@@ -784,9 +824,7 @@ async function main(): Promise<void> {
     printTable(table, { left: (c, columns) => c === 0 || c === columns - 1 });
     out();
 
-    out(
-      `same clients, creation / ceiling: ${pairs.map((p) => `${p.connections}: ${(p.create.result.rate / p.ceiling.result.rate).toFixed(2)}`).join(', ')}`,
-    );
+    out(`same clients, creation / ceiling: ${pairs.map((p) => `${p.connections}: ${(p.create.result.rate / p.ceiling.result.rate).toFixed(2)}`).join(', ')}`);
     const ratio = create.result.rate / ceiling.result.rate;
     out(
       `capacities (best rate over ${sweep.join('/')} clients): order creation ${fmt(create.result.rate)} req/s (${create.connections} clients) / ` +
@@ -802,7 +840,9 @@ async function main(): Promise<void> {
         `at ${fmt(targetRate)} req/s offered (half the ceiling), evenly spread over at most ${paced.connections} connections: served ${fmt(paced.result.rate)} req/s${keptUp ? '' : ' (did not keep up)'}, p99 ${fmt(p99, 1)} ms (target < ${TARGET_P99_MS} ms)`,
       );
     } else {
-      out(`at ${fmt(targetRate)} req/s (half the ceiling): not run — flat out, order creation does not come near that rate; its p99 flat out: ${fmt(create.result.p99, 1)} ms`);
+      out(
+        `at ${fmt(targetRate)} req/s (half the ceiling): not run — flat out, order creation does not come near that rate; its p99 flat out: ${fmt(create.result.p99, 1)} ms`,
+      );
     }
     out(`target (>= ${TARGET_RATIO} of the ceiling, p99 < ${TARGET_P99_MS} ms at that load): ${met ? 'MET' : 'NOT MET'}`);
     const ok = accept.result.statuses.get(200) ?? 0;
@@ -826,9 +866,24 @@ async function main(): Promise<void> {
     );
     if (wrapped) out('warning: the accept race ran out of open orders and went round again (late requests met accepted orders)');
     out();
-    out('where the time goes, per request (server = the API process; PostgreSQL = its processes; load = the load generator, autocannon or the open loop; machine = all cores, other processes included):');
+    out(
+      'where the time goes, per request (server = the API process; PostgreSQL = its processes; load = the load generator, autocannon or the open loop; machine = all cores, other processes included):',
+    );
     const profile = [
-      ['scenario', 'clients', 'DB round trips', 'DB wait ms', 'server CPU ms', 'PostgreSQL CPU ms', 'load CPU ms', 'machine CPU ms', 'server event loop busy', 'checkpoints', 'autovacuum', 'new WAL files'],
+      [
+        'scenario',
+        'clients',
+        'DB round trips',
+        'DB wait ms',
+        'server CPU ms',
+        'PostgreSQL CPU ms',
+        'load CPU ms',
+        'machine CPU ms',
+        'server event loop busy',
+        'checkpoints',
+        'autovacuum',
+        'new WAL files',
+      ],
       ...rows.map((m) => [
         m.name.replace(/, \d+ clients$/, ''),
         String(m.connections),

@@ -37,9 +37,16 @@ export function percentile(sorted: ArrayLike<number>, p: number, empty = NaN): n
  * `left(column, columns)` says so (the first column by default) and right-aligned elsewhere; a rule of dashes under
  * the header unless `rule` is false.
  */
-export function printTable(rows: string[][], { left = (c: number) => c === 0, rule = true }: { left?: (column: number, columns: number) => boolean; rule?: boolean } = {}): void {
+export function printTable(
+  rows: string[][],
+  { left = (c: number) => c === 0, rule = true }: { left?: (column: number, columns: number) => boolean; rule?: boolean } = {},
+): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (left(c, r.length) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (left(c, r.length) ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   out(line(rows[0]!));
   if (rule) out(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) out(line(r));
@@ -56,7 +63,12 @@ export async function printHeader(q: pg.Pool, title: string, loadNote: string): 
   out(
     `machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? '?'}), ${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${postgres}`,
   );
-  out(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${loadNote})`);
+  out(
+    `load average at start: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (${loadNote})`,
+  );
 }
 
 // ---------------------------------------------------------------- knobs
@@ -66,7 +78,8 @@ export function numSetting(name: string, fallback: number, min: number, integer 
   const raw = process.env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    throw new Error(`${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${raw}"`);
   return n;
 }
 

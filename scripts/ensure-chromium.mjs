@@ -67,7 +67,8 @@ if (!found) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     const run = (args) => spawnSync('apt-get', args, { stdio: 'inherit', env }).status === 0;
     // the package lists may be missing on a fresh machine; refresh once if the first attempt fails
-    const installed = run(['install', '-y', '--no-install-recommends', 'chromium']) || (run(['update']) && run(['install', '-y', '--no-install-recommends', 'chromium']));
+    const installed =
+      run(['install', '-y', '--no-install-recommends', 'chromium']) || (run(['update']) && run(['install', '-y', '--no-install-recommends', 'chromium']));
     found = findChromium();
     if (!installed || !found) fail(['apt-get install -y chromium did not succeed (see its output above).', ...WHAT_TO_INSTALL]);
   } else {

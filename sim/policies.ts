@@ -112,11 +112,12 @@ export function assignBatch(state: SimState, orders: SimOrder[], now: number): A
   if (pairs.length === 0) return [];
   const result = assignOptimal({
     orders: orders.map((o) => ({ id: String(o.id), places: 1 })),
-    people: [...people.values()].map((v) => ({ id: String(v.id), capacity: DEFAULT_MAX_ACTIVE_TASKS - state.volunteers[v.id]!.active - state.volunteers[v.id]!.pending })),
+    people: [...people.values()].map((v) => ({
+      id: String(v.id),
+      capacity: DEFAULT_MAX_ACTIVE_TASKS - state.volunteers[v.id]!.active - state.volunteers[v.id]!.pending,
+    })),
     pairs,
   });
   const byId = new Map(orders.map((o) => [String(o.id), o]));
-  return result.pairs
-    .map((p) => ({ order: byId.get(p.orderId)!, volunteer: people.get(Number(p.personId))! }))
-    .sort((a, b) => a.order.id - b.order.id);
+  return result.pairs.map((p) => ({ order: byId.get(p.orderId)!, volunteer: people.get(Number(p.personId))! })).sort((a, b) => a.order.id - b.order.id);
 }

@@ -134,7 +134,11 @@ export function buildWorld(config: WorldConfig): World {
     const g = grids[grid]!;
     // 1–3 skills, as in the demo data, but drawn by what residents ask for: a 帮帮团 recruits for the everyday
     // services (medicine, errands, meals, paperwork) far more than for haircuts or legal advice
-    const n = rng.weighted<number>([[1, 30], [2, 45], [3, 25]]);
+    const n = rng.weighted<number>([
+      [1, 30],
+      [2, 45],
+      [3, 25],
+    ]);
     const skills: string[] = [];
     while (skills.length < n) {
       const code = rng.weighted(SIM_CATEGORIES.filter((c) => !skills.includes(c.code)).map((c) => [c.code, c.weight + 2] as const));

@@ -16,9 +16,7 @@ export class AddDispatchModes1795392400000 implements MigrationInterface {
     await q.query(
       `ALTER TABLE region ADD COLUMN effective_dispatch_mode text NOT NULL DEFAULT 'manual' CHECK (effective_dispatch_mode IN ('manual', 'auto', 'pool'))`,
     );
-    await q.query(
-      `ALTER TABLE service_order ADD COLUMN dispatch_mode text NOT NULL DEFAULT 'manual' CHECK (dispatch_mode IN ('manual', 'auto', 'pool'))`,
-    );
+    await q.query(`ALTER TABLE service_order ADD COLUMN dispatch_mode text NOT NULL DEFAULT 'manual' CHECK (dispatch_mode IN ('manual', 'auto', 'pool'))`);
     await q.query(`ALTER TABLE service_order ADD COLUMN auto_dispatch_at timestamptz`);
     await q.query(`CREATE INDEX service_order_auto_dispatch_idx ON service_order (auto_dispatch_at) WHERE auto_dispatch_at IS NOT NULL`);
   }

@@ -100,14 +100,7 @@ function value(env: Env, name: string): string | undefined {
   return t === '' ? undefined : t;
 }
 
-function parseInteger(
-  env: Env,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  problems: string[],
-): number {
+function parseInteger(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]): number {
   const raw = value(env, name);
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {

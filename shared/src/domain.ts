@@ -18,16 +18,7 @@ export const TEAM_COLOR_NAMES: Record<TeamColor, string> = {
 };
 
 /** Ledger tags (重点人员台账) a grid worker keeps for a household. */
-export const LEDGER_TAGS = [
-  'living_alone',
-  'empty_nest',
-  'elderly',
-  'disabled',
-  'low_income',
-  'left_behind_child',
-  'single_mother',
-  'seriously_ill',
-] as const;
+export const LEDGER_TAGS = ['living_alone', 'empty_nest', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'single_mother', 'seriously_ill'] as const;
 export type LedgerTag = (typeof LEDGER_TAGS)[number];
 
 export const LEDGER_TAG_NAMES: Record<LedgerTag, string> = {

@@ -63,10 +63,7 @@ export interface CompleteProgress {
   othersServing: number;
 }
 
-export type TransitionResult =
-  | { ok: true; to: OrderStatus }
-  | { ok: false; kind: 'state'; message: string }
-  | { ok: false; kind: 'role'; message: string };
+export type TransitionResult = { ok: true; to: OrderStatus } | { ok: false; kind: 'state'; message: string } | { ok: false; kind: 'role'; message: string };
 
 interface Rule {
   from: readonly OrderStatus[];
@@ -148,5 +145,9 @@ export function isFinal(status: OrderStatus): boolean {
 
 /** The actions whose rule can lead from `from` to `to` (for anyone): what an event of the log may say happened. */
 export function isLegalMove(from: OrderStatus, action: OrderAction, to: OrderStatus): boolean {
-  return RULES[action].some((r) => r.from.includes(from) && (r.to === to || (action === 'accept' && to === 'pending') || (action === 'complete' && to === 'in_service' && from === 'in_service')));
+  return RULES[action].some(
+    (r) =>
+      r.from.includes(from) &&
+      (r.to === to || (action === 'accept' && to === 'pending') || (action === 'complete' && to === 'in_service' && from === 'in_service')),
+  );
 }

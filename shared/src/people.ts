@@ -91,7 +91,11 @@ const TAG_MESSAGE = {
 const NameField = () => Field(IsString(), MinLength(1), MaxLength(40));
 const RolesField = () => Field(IsArray(), ArrayUnique(), ArrayMaxSize(5), IsIn(ROLES, ROLE_MESSAGE));
 const RegionIdField = () => IsUUID('all', { message: '地区编号格式不正确' });
-const LocationField = () => Field(ValidateNested(), Type(() => LatLngDto));
+const LocationField = () =>
+  Field(
+    ValidateNested(),
+    Type(() => LatLngDto),
+  );
 /** Skills are service category codes (the server checks they exist). */
 const SkillsField = () => CategoryCodesField('技能须为服务类别编码');
 const AddressField = () => Field(IsString(), MaxLength(200));

@@ -101,7 +101,9 @@ export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: u
   if (errors.length > 0) {
     // a required field left out is "必填", whatever rule it failed first ("必须是文本" would puzzle a person)
     const given = plain as Record<string, unknown>;
-    const details = toErrorDetails(errors).map((d) => (/^\w+$/.test(d.field) && d.field !== 'body' && given[d.field] === undefined ? { ...d, message: '必填' } : d));
+    const details = toErrorDetails(errors).map((d) =>
+      /^\w+$/.test(d.field) && d.field !== 'body' && given[d.field] === undefined ? { ...d, message: '必填' } : d,
+    );
     return { ok: false, details };
   }
   // Compilers that define class fields (useDefineForClassFields) give every declared property an own `undefined`;

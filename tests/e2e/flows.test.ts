@@ -30,7 +30,10 @@ describe('帮帮团 in a real browser: 点单 → 派单 → 接单 → 签到 �
       return await run();
     } catch (err) {
       const text = await screenText(who.page).catch(() => '(no page)');
-      throw new Error(`${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`, { cause: err });
+      throw new Error(
+        `${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`,
+        { cause: err },
+      );
     }
   }
 
@@ -206,7 +209,11 @@ describe('帮帮团 in a real browser: 点单 → 派单 → 接单 → 签到 �
     await availableAnyTime(other!.phone);
     const [category] = await sql<Array<{ name: string }>>(`SELECT name FROM service_category WHERE code = $1`, [other!.skill]);
     // the resident's order, placed as the app does
-    const login = await fetch(`${e2e.url}/api/v1/auth/dev-login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone: DEMO.resident.phone }) });
+    const login = await fetch(`${e2e.url}/api/v1/auth/dev-login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone: DEMO.resident.phone }),
+    });
     const { token } = (await login.json()) as { token: string };
     const description = `抢单测试 ${Date.now() % 100000}`;
     const created = await fetch(`${e2e.url}/api/v1/orders`, {

@@ -55,7 +55,11 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
       return send(
         res,
         400,
-        JSON.stringify({ code: 'VALIDATION_FAILED', message: '请求内容有误：phone 请输入 11 位手机号码。', details: [{ field: 'phone', message: '请输入 11 位手机号码' }] }),
+        JSON.stringify({
+          code: 'VALIDATION_FAILED',
+          message: '请求内容有误：phone 请输入 11 位手机号码。',
+          details: [{ field: 'phone', message: '请输入 11 位手机号码' }],
+        }),
       );
     case '/conflict':
       return send(res, 409, JSON.stringify({ code: 'CONFLICT', message: '该需求已被接单。' }));
@@ -223,9 +227,16 @@ describe('photo upload (Taro.uploadFile, whose answer is text)', () => {
   });
 
   it('an error answer shows the server’s message (too large → 413 in Chinese)', async () => {
-    uploadAnswer = [413, JSON.stringify({ code: 'VALIDATION_FAILED', message: '照片太大了，请选择 5 MB 以内的照片。', details: [{ field: 'file', message: '照片太大' }] })];
+    uploadAnswer = [
+      413,
+      JSON.stringify({ code: 'VALIDATION_FAILED', message: '照片太大了，请选择 5 MB 以内的照片。', details: [{ field: 'file', message: '照片太大' }] }),
+    ];
     const e = await failure(endpoints.uploadPhoto(photo));
-    expect({ status: e.status, message: e.message, field: e.details[0]?.field }).toEqual({ status: 413, message: '照片太大了，请选择 5 MB 以内的照片。', field: 'file' });
+    expect({ status: e.status, message: e.message, field: e.details[0]?.field }).toEqual({
+      status: 413,
+      message: '照片太大了，请选择 5 MB 以内的照片。',
+      field: 'file',
+    });
   });
 
   it('an answer that is not JSON → service unavailable', async () => {

@@ -113,7 +113,9 @@ describe('words and times', () => {
 
   it('says who did what on the timeline', () => {
     expect(eventDetail({ type: 'dispatch', actorName: '王建军', reason: null, data: { assigneeName: '李海龙' } })).toBe('王建军 · 派给 李海龙');
-    expect(eventDetail({ type: 'escalate', actorName: null, reason: '超时未接单，自动升级', data: { to: 'community' } })).toBe('系统 · 升级到嘎查村（社区） · 超时未接单，自动升级');
+    expect(eventDetail({ type: 'escalate', actorName: null, reason: '超时未接单，自动升级', data: { to: 'community' } })).toBe(
+      '系统 · 升级到嘎查村（社区） · 超时未接单，自动升级',
+    );
     expect(eventDetail({ type: 'confirm', actorName: '孙桂兰', reason: null, data: { rating: 5 } })).toBe('孙桂兰 · 评分 5 星');
   });
 });

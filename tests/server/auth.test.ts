@@ -25,8 +25,7 @@ describe('login', () => {
     await wechat.close();
   });
 
-  const devLogin = (phone: unknown, ip = '10.0.0.1') =>
-    t.app.inject({ method: 'POST', url: '/api/v1/auth/dev-login', payload: { phone }, remoteAddress: ip });
+  const devLogin = (phone: unknown, ip = '10.0.0.1') => t.app.inject({ method: 'POST', url: '/api/v1/auth/dev-login', payload: { phone }, remoteAddress: ip });
   const me = (token: string) => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
 
   describe('WeChat (code2Session against a fake WeChat server on loopback)', () => {
@@ -127,13 +126,19 @@ describe('login', () => {
       ['another algorithm', () => handToken({ alg: 'HS512', typ: 'JWT' }, { sub: userId, exp: Math.floor(Date.now() / 1000) + 60 })],
       ['expired', () => handToken({ alg: 'HS256', typ: 'JWT' }, { sub: userId, exp: Math.floor(Date.now() / 1000) - 10 })],
       ['a wrong secret', () => handToken({ alg: 'HS256', typ: 'JWT' }, { sub: userId }, 'another-secret-another-secret-another')],
-      ['a tampered payload', () => {
-        const good = handToken({ alg: 'HS256', typ: 'JWT' }, { sub: userId, exp: Math.floor(Date.now() / 1000) + 60 });
-        const [h, , s] = good.split('.');
-        return `${h}.${b64url({ sub: '00000000-0000-0000-0000-000000000000', exp: Math.floor(Date.now() / 1000) + 60 })}.${s}`;
-      }],
+      [
+        'a tampered payload',
+        () => {
+          const good = handToken({ alg: 'HS256', typ: 'JWT' }, { sub: userId, exp: Math.floor(Date.now() / 1000) + 60 });
+          const [h, , s] = good.split('.');
+          return `${h}.${b64url({ sub: '00000000-0000-0000-0000-000000000000', exp: Math.floor(Date.now() / 1000) + 60 })}.${s}`;
+        },
+      ],
       ['garbage', () => 'not-a-token'],
-      ['an unknown user', () => handToken({ alg: 'HS256', typ: 'JWT' }, { sub: '00000000-0000-4000-8000-000000000000', exp: Math.floor(Date.now() / 1000) + 60 })],
+      [
+        'an unknown user',
+        () => handToken({ alg: 'HS256', typ: 'JWT' }, { sub: '00000000-0000-4000-8000-000000000000', exp: Math.floor(Date.now() / 1000) + 60 }),
+      ],
     ])('refuses a token with %s (401)', async (_what, make) => {
       const res = await me(make());
       expect(res.statusCode).toBe(401);

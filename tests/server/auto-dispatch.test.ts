@@ -36,7 +36,8 @@ describe('auto-dispatch (自动派单)', () => {
 
   const call = (who: Person | keyof World['users'], method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
     app.inject({ method, url: `/api/v1${url}`, payload, headers: bearer(typeof who === 'string' ? w.users[who].token : who.token) });
-  const setMode = (who: keyof World['users'], region: keyof World['regions'], mode: string | null) => call(who, 'PUT', `/regions/${w.regions[region]}/dispatch-mode`, { mode });
+  const setMode = (who: keyof World['users'], region: keyof World['regions'], mode: string | null) =>
+    call(who, 'PUT', `/regions/${w.regions[region]}/dispatch-mode`, { mode });
   const order = async (body: object = {}): Promise<OrderDto> => {
     const res = await call('residentA1', 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '帮忙取药', urgency: 'urgent', ...body });
     expect(res.statusCode).toBe(201);
@@ -86,8 +87,17 @@ describe('auto-dispatch (自动派单)', () => {
         effectiveMode: 'manual',
         inheritedFrom: null,
       });
-      expect((await setMode('dispatcherT', 'T', 'pool')).json<DispatchSettingsDto>()).toEqual({ regionId: w.regions.T, mode: 'pool', effectiveMode: 'pool', inheritedFrom: w.regions.T });
-      expect((await call('gridWorkerA1', 'GET', `/regions/${w.regions.A1}/dispatch-mode`)).json()).toMatchObject({ mode: null, effectiveMode: 'pool', inheritedFrom: w.regions.T });
+      expect((await setMode('dispatcherT', 'T', 'pool')).json<DispatchSettingsDto>()).toEqual({
+        regionId: w.regions.T,
+        mode: 'pool',
+        effectiveMode: 'pool',
+        inheritedFrom: w.regions.T,
+      });
+      expect((await call('gridWorkerA1', 'GET', `/regions/${w.regions.A1}/dispatch-mode`)).json()).toMatchObject({
+        mode: null,
+        effectiveMode: 'pool',
+        inheritedFrom: w.regions.T,
+      });
       expect((await setMode('dispatcherT', 'A1', 'auto')).json()).toMatchObject({ mode: 'auto', effectiveMode: 'auto', inheritedFrom: w.regions.A1 });
       expect((await setMode('dispatcherT', 'A1', null)).json()).toMatchObject({ mode: null, effectiveMode: 'pool', inheritedFrom: w.regions.T });
     });
@@ -100,11 +110,18 @@ describe('auto-dispatch (自动派单)', () => {
       const resident = await call('admin', 'POST', '/users', { name: '新网格居民', phone: '13722220001', roles: ['resident'], regionId: gridId });
       expect(resident.statusCode).toBe(201);
       const token = app.jwt.sign({ sub: resident.json<{ id: string }>().id });
-      const placed = await app.inject({ method: 'POST', url: '/api/v1/orders', headers: bearer(token), payload: { categoryCode: 'errands', description: '买菜', urgency: 'normal' } });
+      const placed = await app.inject({
+        method: 'POST',
+        url: '/api/v1/orders',
+        headers: bearer(token),
+        payload: { categoryCode: 'errands', description: '买菜', urgency: 'normal' },
+      });
       expect(placed.json<OrderDto>().dispatchMode).toBe('pool');
       // and a setting changed above reaches the places below
       await setMode('dispatcherT', 'T', 'auto');
-      expect((await call('residentA2', 'POST', '/orders', { categoryCode: 'errands', description: '买菜', urgency: 'normal' })).json<OrderDto>().dispatchMode).toBe('auto');
+      expect(
+        (await call('residentA2', 'POST', '/orders', { categoryCode: 'errands', description: '买菜', urgency: 'normal' })).json<OrderDto>().dispatchMode,
+      ).toBe('auto');
     });
 
     it('is set by admins and dispatchers with jurisdiction only, with a clear error for a wrong mode', async () => {
@@ -264,7 +281,11 @@ describe('auto-dispatch (自动派单)', () => {
     }
     for (const id of ids) {
       const timeline = await events(id);
-      expect({ id, dispatches: timeline.filter((e) => e.type === 'dispatch').length, status: replayOrderEvents(timeline) }).toEqual({ id, dispatches: 1, status: 'dispatched' });
+      expect({ id, dispatches: timeline.filter((e) => e.type === 'dispatch').length, status: replayOrderEvents(timeline) }).toEqual({
+        id,
+        dispatches: 1,
+        status: 'dispatched',
+      });
     }
   });
 

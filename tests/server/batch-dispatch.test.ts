@@ -51,8 +51,17 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
 
   it('serves both orders where best-first would leave one waiting, and says why', async () => {
     // the medicine order at 王's door, the errand 200 m away: 王 scores best on both, best of all on medicine
-    const medicine = (await call('residentA1', 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '取药', urgency: 'normal', location: DOOR })).json<OrderDto>();
-    const errand = (await call('residentA1', 'POST', '/orders', { categoryCode: 'errands', description: '买菜', urgency: 'normal', location: { lat: north(200), lng: DOOR.lng } })).json<OrderDto>();
+    const medicine = (
+      await call('residentA1', 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '取药', urgency: 'normal', location: DOOR })
+    ).json<OrderDto>();
+    const errand = (
+      await call('residentA1', 'POST', '/orders', {
+        categoryCode: 'errands',
+        description: '买菜',
+        urgency: 'normal',
+        location: { lat: north(200), lng: DOOR.lng },
+      })
+    ).json<OrderDto>();
 
     // the town dispatcher: these grid-level orders have not reached the town, nothing to dispatch
     const town = await call('dispatcherT', 'POST', '/dispatch/batch', { regionId: w.regions.A1 });

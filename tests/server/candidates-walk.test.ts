@@ -141,7 +141,10 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
     const spy = jest.spyOn(db.manager, 'query');
     try {
       await findCandidates(db.manager, orders.county!, { ...base, limit: 5, scopeFirstMax: 0, walkFirst: 3 });
-      const rounds = spy.mock.calls.map((c) => String(c[0])).filter((sql) => sql.includes('<->')).map((sql) => Number(/LIMIT (\d+)/.exec(sql)![1]));
+      const rounds = spy.mock.calls
+        .map((c) => String(c[0]))
+        .filter((sql) => sql.includes('<->'))
+        .map((sql) => Number(/LIMIT (\d+)/.exec(sql)![1]));
       expect(rounds.length).toBeGreaterThan(1);
       expect(Math.max(...rounds)).toBeLessThan(700);
     } finally {
@@ -156,11 +159,13 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
     const list = Object.values(orders);
     const together = await findCandidatesForOrders(db.manager, list, { ...base, limit: 10, walkFirst: 3, scopeFirstMax: 50 });
     for (const o of list) {
-      expect(ids(together.get(o.id)!)).toEqual(ids(await findCandidates(db.manager, o, { ...base, limit: 10, scopeFirstMax: 1_000_000, walkFirst: 1_000_000 })));
+      expect(ids(together.get(o.id)!)).toEqual(
+        ids(await findCandidates(db.manager, o, { ...base, limit: 10, scopeFirstMax: 1_000_000, walkFirst: 1_000_000 })),
+      );
     }
   });
 
-  it('the walk\'s statement can be answered by the GiST index, nearest first, without sorting the area', async () => {
+  it("the walk's statement can be answered by the GiST index, nearest first, without sorting the area", async () => {
     // On this small world the planner rightly prefers reading the area's few people; at region scale (pnpm
     // bench:match prints the plan) it takes the index. Here sorting is forbidden, which only the index can avoid:
     // this fails if the statement's expression and the index's drift apart.
@@ -192,10 +197,12 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
     await db.query(`UPDATE app_user SET on_duty = NOT on_duty WHERE id = ANY ($1::uuid[])`, [some(50, 60)]);
     await db.query(`UPDATE app_user SET on_duty = NOT on_duty WHERE id = ANY ($1::uuid[])`, [some(50, 60)]);
     // rolled back with the change it followed
-    await db.transaction(async (m) => {
-      await m.query(`UPDATE app_user SET on_duty = true, roles = ARRAY['volunteer'] WHERE id = ANY ($1::uuid[])`, [some(0, 45)]);
-      await m.query(`ROLLBACK`);
-    }).catch(() => undefined);
+    await db
+      .transaction(async (m) => {
+        await m.query(`UPDATE app_user SET on_duty = true, roles = ARRAY['volunteer'] WHERE id = ANY ($1::uuid[])`, [some(0, 45)]);
+        await m.query(`ROLLBACK`);
+      })
+      .catch(() => undefined);
 
     const drift = await db.query<unknown[]>(
       `WITH expected AS (

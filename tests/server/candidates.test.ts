@@ -160,8 +160,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
   const texts = (c: CandidateDto | undefined): string[] => (c?.reasons ?? []).map((r) => r.text);
 
   /** The clock at this test's day, at hh:mm Beijing time. */
-  const beijing = (hours: number, minutes = 0, plusDays = 0): Date =>
-    new Date(T0.getTime() + (day + plusDays) * DAY + (hours - 10) * HOUR + minutes * 60_000);
+  const beijing = (hours: number, minutes = 0, plusDays = 0): Date => new Date(T0.getTime() + (day + plusDays) * DAY + (hours - 10) * HOUR + minutes * 60_000);
 
   describe('hard rules: present, then absent after breaking exactly one', () => {
     it('the skill must fit the order’s category', async () => {
@@ -315,7 +314,9 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       };
       const expected = scoreCandidate(signals, DEFAULT_MATCH_WEIGHTS);
       expect(c).toEqual({ kind: 'volunteer', id: v.id, name: v.name, distanceMeters: 350, activeTasks: 1, score: expected.score, reasons: expected.reasons });
-      expect([...texts(c)].sort()).toEqual(['今日已接 1 单', '党员联系重点户', '包联责任人', '同网格', '手头 1 单', '接单率 50%', '评分 4.5', '距离 350 米'].sort());
+      expect([...texts(c)].sort()).toEqual(
+        ['今日已接 1 单', '党员联系重点户', '包联责任人', '同网格', '手头 1 单', '接单率 50%', '评分 4.5', '距离 350 米'].sort(),
+      );
     });
 
     it('counts today’s tasks from midnight in Beijing, not UTC', async () => {
@@ -371,12 +372,22 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       const items = await candidates(o.id);
       const expected = scoreCandidate({ ...plain(500), sameGrid: false });
       expect(items).toEqual([
-        { kind: 'squad', id: s.id, name: s.name, distanceMeters: 500, activeTasks: 0, score: expected.score, reasons: [{ code: 'members', text: '可出动 2 人' }, ...expected.reasons] },
+        {
+          kind: 'squad',
+          id: s.id,
+          name: s.name,
+          distanceMeters: 500,
+          activeTasks: 0,
+          score: expected.score,
+          reasons: [{ code: 'members', text: '可出动 2 人' }, ...expected.reasons],
+        },
       ]);
     });
 
     it('not a squad whose members are all off duty, nor one whose categories do not fit, nor one of another area', async () => {
-      const idle = await squad('A', ['medicine_delivery'], await volunteer(100, { skills: [], onDuty: false }), [await volunteer(100, { skills: [], onDuty: false })]);
+      const idle = await squad('A', ['medicine_delivery'], await volunteer(100, { skills: [], onDuty: false }), [
+        await volunteer(100, { skills: [], onDuty: false }),
+      ]);
       await squad('A', ['errands'], await volunteer(100, { skills: [] }), []);
       // the neighbouring grid's squad does not serve A1 (the order is still at grid level), nor another town's
       await squad('A2', ['medicine_delivery'], await volunteer(100, { skills: [], region: 'A2' }), []);

@@ -19,7 +19,24 @@ describe('the service catalogue (服务清单)', () => {
     expect(res.statusCode).toBe(200);
     const items = res.json<{ items: ServiceCategoryDto[] }>().items;
     const names = items.map((c) => c.name);
-    for (const name of ['送医送药', '代购代办', '上门接种', '协助就医转诊', '陪伴照顾', '情绪疏导', '家电维修', '房屋修缮', '助餐送餐', '法律咨询', '义诊', '理发', '助农抢收', '帮办代办', '反诈宣传', '智能手机教学']) {
+    for (const name of [
+      '送医送药',
+      '代购代办',
+      '上门接种',
+      '协助就医转诊',
+      '陪伴照顾',
+      '情绪疏导',
+      '家电维修',
+      '房屋修缮',
+      '助餐送餐',
+      '法律咨询',
+      '义诊',
+      '理发',
+      '助农抢收',
+      '帮办代办',
+      '反诈宣传',
+      '智能手机教学',
+    ]) {
       expect(names).toContain(name);
     }
     const harvest = items.find((c) => c.code === 'harvest_help')!;
@@ -34,13 +51,34 @@ describe('the service catalogue (服务清单)', () => {
       method: 'POST',
       url: '/api/v1/service-categories',
       headers: admin(),
-      payload: { code: 'snow_clearing', name: '扫雪除冰', color: 'orange', icon: 'snow', acceptMinutesNormal: 720, acceptMinutesUrgent: 120, multiPerson: true },
+      payload: {
+        code: 'snow_clearing',
+        name: '扫雪除冰',
+        color: 'orange',
+        icon: 'snow',
+        acceptMinutesNormal: 720,
+        acceptMinutesUrgent: 120,
+        multiPerson: true,
+      },
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toEqual({
-      code: 'snow_clearing', name: '扫雪除冰', color: 'orange', icon: 'snow', acceptMinutesNormal: 720, acceptMinutesUrgent: 120, multiPerson: true, sortOrder: 0, active: true,
+      code: 'snow_clearing',
+      name: '扫雪除冰',
+      color: 'orange',
+      icon: 'snow',
+      acceptMinutesNormal: 720,
+      acceptMinutesUrgent: 120,
+      multiPerson: true,
+      sortOrder: 0,
+      active: true,
     });
-    const edited = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/snow_clearing', headers: admin(), payload: { name: '扫雪', active: false } });
+    const edited = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/service-categories/snow_clearing',
+      headers: admin(),
+      payload: { name: '扫雪', active: false },
+    });
     expect(edited.statusCode).toBe(200);
     expect(edited.json()).toMatchObject({ code: 'snow_clearing', name: '扫雪', active: false });
     const code = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/snow_clearing', headers: admin(), payload: { code: 'x' } });
@@ -62,7 +100,13 @@ describe('the service catalogue (服务清单)', () => {
       payload: { code: 'Bad Code', name: '', color: 'gold', icon: 'x', acceptMinutesNormal: 0, acceptMinutesUrgent: 99999 },
     });
     expect(bad.statusCode).toBe(400);
-    expect((bad.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual(['code', 'name', 'color', 'acceptMinutesNormal', 'acceptMinutesUrgent']);
+    expect((bad.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual([
+      'code',
+      'name',
+      'color',
+      'acceptMinutesNormal',
+      'acceptMinutesUrgent',
+    ]);
 
     const slower = await t.app.inject({
       method: 'POST',
@@ -73,7 +117,12 @@ describe('the service catalogue (服务清单)', () => {
     expect(slower.statusCode).toBe(400);
     expect(slower.json().details).toEqual([{ field: 'acceptMinutesUrgent', message: '紧急单的接单时限不能长于普通单' }]);
 
-    const patchSlower = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/meal_delivery', headers: admin(), payload: { acceptMinutesUrgent: 600 } });
+    const patchSlower = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/service-categories/meal_delivery',
+      headers: admin(),
+      payload: { acceptMinutesUrgent: 600 },
+    });
     expect(patchSlower.statusCode).toBe(400);
 
     const dup = await t.app.inject({
@@ -87,7 +136,12 @@ describe('the service catalogue (服务清单)', () => {
     expect(dupName.statusCode).toBe(409);
 
     // null is not "absent": a NOT NULL field sent as null is a 400 naming it, never a 500
-    const nulled = await t.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/meal_delivery', headers: admin(), payload: { name: null, active: null } });
+    const nulled = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/service-categories/meal_delivery',
+      headers: admin(),
+      payload: { name: null, active: null },
+    });
     expect(nulled.statusCode).toBe(400);
     expect((nulled.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual(['name', 'active']);
 

@@ -75,7 +75,11 @@ describe('Coalescer (group commit)', () => {
     const [a, b, c] = [1, 2, 3].map((i) => coalescer.submit(i));
     await turn();
     const refused = new Error('item 2 refused');
-    running[0]!.answer([{ ok: true, value: 'v1' }, { ok: false, error: refused }, { ok: true, value: 'v3' }]);
+    running[0]!.answer([
+      { ok: true, value: 'v1' },
+      { ok: false, error: refused },
+      { ok: true, value: 'v3' },
+    ]);
     await expect(a).resolves.toBe('v1');
     await expect(b).rejects.toBe(refused);
     await expect(c).resolves.toBe('v3');

@@ -57,8 +57,7 @@ const TOTAL_PEOPLE = GRIDS + 400 + 1500 + 4 + 1;
 /** Metres between two points (haversine). */
 function metres(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {
   const rad = Math.PI / 180;
-  const h =
-    Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
+  const h = Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lng - a.lng) * rad) / 2) ** 2;
   return 2 * 6_371_000 * Math.asin(Math.sqrt(h));
 }
 const centre = (p: Place) => ({ lat: p.center_lat, lng: p.center_lng });
@@ -155,7 +154,13 @@ describe('demo data on an empty database', () => {
     expect(new Set(withRole('grid_worker').map((p) => p.region_id)).size).toBe(GRIDS);
     const dispatcherLevels = withRole('dispatcher').map((p) => regionOf(p).level);
     expect(dispatcherLevels.filter((l) => l === 'county')).toHaveLength(1);
-    expect(new Set(withRole('dispatcher').filter((p) => regionOf(p).level === 'town').map((p) => p.region_id)).size).toBe(3);
+    expect(
+      new Set(
+        withRole('dispatcher')
+          .filter((p) => regionOf(p).level === 'town')
+          .map((p) => p.region_id),
+      ).size,
+    ).toBe(3);
     // people in grids live near them
     for (const p of people.filter((x) => regionOf(x).level === 'grid')) {
       expect(metres({ lat: p.location_lat!, lng: p.location_lng! }, centre(regionOf(p)))).toBeLessThan(400);
@@ -262,9 +267,9 @@ describe('demo data on an empty database', () => {
       'SELECT id, status, resident_id, escalation_level FROM service_order',
     );
     expect(orders).toHaveLength(DEMO_ORDERS);
-    const events = await database.db.query<Array<{ order_id: string; seq: number; type: OrderEventDto['type']; from_status: OrderStatus | null; to_status: OrderStatus }>>(
-      'SELECT order_id, seq, type, from_status, to_status FROM order_event ORDER BY order_id, seq',
-    );
+    const events = await database.db.query<
+      Array<{ order_id: string; seq: number; type: OrderEventDto['type']; from_status: OrderStatus | null; to_status: OrderStatus }>
+    >('SELECT order_id, seq, type, from_status, to_status FROM order_event ORDER BY order_id, seq');
     for (const o of orders) {
       const timeline = events.filter((e) => e.order_id === o.id).map((e) => ({ seq: e.seq, type: e.type, fromStatus: e.from_status, toStatus: e.to_status }));
       expect({ id: o.id, status: replayOrderEvents(timeline) }).toEqual({ id: o.id, status: o.status });
@@ -274,7 +279,12 @@ describe('demo data on an empty database', () => {
     // old orders nobody took went up the levels
     expect(orders.some((o) => o.escalation_level !== 'grid')).toBe(true);
     const resident = people.find((p) => p.phone === demoAccount('resident').phone)!;
-    expect(orders.filter((o) => o.resident_id === resident.id).map((o) => o.status).sort()).toEqual(['accepted', 'closed', 'pending']);
+    expect(
+      orders
+        .filter((o) => o.resident_id === resident.id)
+        .map((o) => o.status)
+        .sort(),
+    ).toEqual(['accepted', 'closed', 'pending']);
   });
 
   it('holds one demo account per role, as printed at start-up', async () => {
@@ -349,7 +359,9 @@ describe('demo data guarantees', () => {
   });
 
   it('is seeded by exactly one of several processes starting at once', async () => {
-    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)));
+    const others = await Promise.all(
+      [1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)),
+    );
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => seedDemoData(ds)));
       expect(results.filter((r) => r.seeded)).toHaveLength(1);

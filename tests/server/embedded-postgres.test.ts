@@ -47,7 +47,9 @@ describe('the embedded PostgreSQL', () => {
     const wanted = clusterSettings();
     const differing = await query<{ name: string }>(
       second,
-      `SELECT name FROM (VALUES ${Object.entries(wanted).map(([n, v]) => `('${n}', '${v}')`).join(', ')}) AS w(name, value)
+      `SELECT name FROM (VALUES ${Object.entries(wanted)
+        .map(([n, v]) => `('${n}', '${v}')`)
+        .join(', ')}) AS w(name, value)
        WHERE pg_size_bytes(current_setting(name)) <> pg_size_bytes(value)`,
     );
     expect(differing).toEqual([]);

@@ -20,16 +20,16 @@ describe('migrations', () => {
     expect(await runMigrations(database.db)).toEqual([]);
 
     for (let i = 0; i < migrations.length; i++) await database.db.undoLastMigration({ transaction: 'each' });
-    const tables = await database.db.query<unknown[]>(
-      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`,
-    );
+    const tables = await database.db.query<unknown[]>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'`);
     expect(tables).toEqual([]);
 
     expect(await runMigrations(database.db)).toHaveLength(migrations.length);
   });
 
   it('run exactly once when several processes start together', async () => {
-    const others = await Promise.all([1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)));
+    const others = await Promise.all(
+      [1, 2, 3].map(() => initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 2 }), () => undefined)),
+    );
     try {
       const results = await Promise.all([database.db, ...others].map((ds) => runMigrations(ds)));
       expect(results.flat().sort()).toEqual(migrations.map((m) => m.name).sort());

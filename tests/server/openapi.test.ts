@@ -191,7 +191,6 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(AWAITING_DOCS.filter((key) => !missing.includes(key))).toEqual([]);
     const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
     expect(documented).toEqual([
-      
       'DELETE /api/v1/squads/{id}/members/{userId}',
       'GET /api/v1/health',
       'GET /api/v1/me',
@@ -256,9 +255,16 @@ describe('the OpenAPI document (/api/docs)', () => {
       // the photo upload is a form with one file part, read as a stream by the route (no DTO)
       if (key === 'POST /api/v1/uploads') {
         expect(op.requestBody!.content).toEqual({
-          'multipart/form-data': { schema: expect.objectContaining({ type: 'object', required: ['file'], properties: { file: expect.objectContaining({ type: 'string', format: 'binary' }) } }) },
+          'multipart/form-data': {
+            schema: expect.objectContaining({
+              type: 'object',
+              required: ['file'],
+              properties: { file: expect.objectContaining({ type: 'string', format: 'binary' }) },
+            }),
+          },
         });
-        for (const status of ['400', '401', '413', '415']) expect({ key, status, response: op.responses[status] }).toEqual({ key, status, response: expect.anything() });
+        for (const status of ['400', '401', '413', '415'])
+          expect({ key, status, response: op.responses[status] }).toEqual({ key, status, response: expect.anything() });
         continue;
       }
       const ref = op.requestBody!.content['application/json']!.schema.$ref!;
@@ -273,7 +279,9 @@ describe('the OpenAPI document (/api/docs)', () => {
       expect(Object.keys(schema.properties!).sort()).toEqual(properties);
       expect([...(schema.required ?? [])].sort()).toEqual(properties.filter((p) => !optional.has(p)));
       // a documented route with a body answers 400 (with details), 413 and 415
-      if (op.summary) for (const status of ['400', '413', '415']) expect({ key, status, response: op.responses[status] }).toEqual({ key, status, response: expect.anything() });
+      if (op.summary)
+        for (const status of ['400', '413', '415'])
+          expect({ key, status, response: op.responses[status] }).toEqual({ key, status, response: expect.anything() });
     }
 
     const create = component(doc, '#/components/schemas/CreateServiceCategoryDto');
@@ -333,7 +341,13 @@ describe('the OpenAPI document (/api/docs)', () => {
 
   it('describes what the routes really answer (replies checked against the documented schemas)', async () => {
     const admin = bearer(w.users.admin.token);
-    const check = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, path: string, options: { headers?: Record<string, string>; payload?: object }, status: number) => {
+    const check = async (
+      method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+      url: string,
+      path: string,
+      options: { headers?: Record<string, string>; payload?: object },
+      status: number,
+    ) => {
       const res = await built.app.inject({ method, url, ...options });
       expect({ url, status: res.statusCode }).toEqual({ url, status });
       const schema = doc.paths[path]![method.toLowerCase()]!.responses[String(status)]!.content!['application/json']!.schema;
@@ -345,35 +359,82 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('GET', '/api/v1/me', '/api/v1/me', { headers: admin }, 200);
     await check('GET', '/api/v1/service-categories?all=true', '/api/v1/service-categories', { headers: admin }, 200);
     const created = {
-      code: 'doc_check', name: '文档核对', color: 'blue', icon: 'doc', acceptMinutesNormal: 60, acceptMinutesUrgent: 30,
+      code: 'doc_check',
+      name: '文档核对',
+      color: 'blue',
+      icon: 'doc',
+      acceptMinutesNormal: 60,
+      acceptMinutesUrgent: 30,
     };
     await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: created }, 201);
     await check('PATCH', '/api/v1/service-categories/doc_check', '/api/v1/service-categories/{code}', { headers: admin, payload: { active: false } }, 200);
     // and the errors
     await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: { ...created, extra: 1 } }, 400);
     await check('GET', '/api/v1/me', '/api/v1/me', {}, 401);
-    await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: bearer(w.users.residentA1.token), payload: { ...created, code: 'x_y' } }, 403);
+    await check(
+      'POST',
+      '/api/v1/service-categories',
+      '/api/v1/service-categories',
+      { headers: bearer(w.users.residentA1.token), payload: { ...created, code: 'x_y' } },
+      403,
+    );
     await check('PATCH', '/api/v1/service-categories/no_such', '/api/v1/service-categories/{code}', { headers: admin, payload: {} }, 404);
     await check('POST', '/api/v1/service-categories', '/api/v1/service-categories', { headers: admin, payload: created }, 409);
 
     // places, people, squads
     await check('GET', `/api/v1/regions?parentId=${w.regions.A}`, '/api/v1/regions', { headers: admin }, 200);
     await check('GET', `/api/v1/regions/${w.regions.A}`, '/api/v1/regions/{id}', { headers: admin }, 200);
-    await check('PUT', `/api/v1/regions/${w.regions.X}/dispatch-mode`, '/api/v1/regions/{id}/dispatch-mode', { headers: admin, payload: { mode: 'pool' } }, 200);
+    await check(
+      'PUT',
+      `/api/v1/regions/${w.regions.X}/dispatch-mode`,
+      '/api/v1/regions/{id}/dispatch-mode',
+      { headers: admin, payload: { mode: 'pool' } },
+      200,
+    );
     await check('GET', `/api/v1/regions/${w.regions.X1}/dispatch-mode`, '/api/v1/regions/{id}/dispatch-mode', { headers: admin }, 200);
-    await check('POST', '/api/v1/regions', '/api/v1/regions', { headers: admin, payload: { name: '文档网格', level: 'grid', parentId: w.regions.A, center: { lat: 40.7, lng: 107.3 } } }, 201);
+    await check(
+      'POST',
+      '/api/v1/regions',
+      '/api/v1/regions',
+      { headers: admin, payload: { name: '文档网格', level: 'grid', parentId: w.regions.A, center: { lat: 40.7, lng: 107.3 } } },
+      201,
+    );
     await check('GET', '/api/v1/users?limit=5', '/api/v1/users', { headers: admin }, 200);
     await check('GET', `/api/v1/users/${w.users.residentA1.id}`, '/api/v1/users/{id}', { headers: admin }, 200);
-    await check('POST', '/api/v1/users', '/api/v1/users', { headers: admin, payload: { name: '文档居民', phone: '13900000078', roles: ['resident'], regionId: w.regions.A1, location: { lat: 40.7, lng: 107.3 } } }, 201);
+    await check(
+      'POST',
+      '/api/v1/users',
+      '/api/v1/users',
+      { headers: admin, payload: { name: '文档居民', phone: '13900000078', roles: ['resident'], regionId: w.regions.A1, location: { lat: 40.7, lng: 107.3 } } },
+      201,
+    );
     await check('PATCH', `/api/v1/users/${w.users.residentA1.id}`, '/api/v1/users/{id}', { headers: admin, payload: { tags: ['elderly'] } }, 200);
     await check('PATCH', '/api/v1/me', '/api/v1/me', { headers: bearer(w.users.volunteerA1.token), payload: { skills: ['errands'] } }, 200);
     const volunteer = bearer(w.users.volunteerA1.token);
-    const squad = await check('POST', '/api/v1/squads', '/api/v1/squads', { headers: admin, payload: { name: '文档小分队', color: 'green', regionId: w.regions.A, leaderId: w.users.gridWorkerA1.id, categories: [] } }, 201);
+    const squad = await check(
+      'POST',
+      '/api/v1/squads',
+      '/api/v1/squads',
+      { headers: admin, payload: { name: '文档小分队', color: 'green', regionId: w.regions.A, leaderId: w.users.gridWorkerA1.id, categories: [] } },
+      201,
+    );
     const squadId = squad.json<{ id: string }>().id;
-    await check('POST', `/api/v1/squads/${squadId}/members`, '/api/v1/squads/{id}/members', { headers: admin, payload: { userId: w.users.volunteerA1.id } }, 201);
+    await check(
+      'POST',
+      `/api/v1/squads/${squadId}/members`,
+      '/api/v1/squads/{id}/members',
+      { headers: admin, payload: { userId: w.users.volunteerA1.id } },
+      201,
+    );
     await check('GET', '/api/v1/squads', '/api/v1/squads', { headers: volunteer }, 200);
     await check('PUT', '/api/v1/me/duty', '/api/v1/me/duty', { headers: volunteer, payload: { onDuty: true } }, 200);
-    await check('PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, '/api/v1/users/{id}/roster', { headers: volunteer, payload: { slots: [{ weekday: 2, start: '08:00', end: '12:00' }] } }, 200);
+    await check(
+      'PUT',
+      `/api/v1/users/${w.users.volunteerA1.id}/roster`,
+      '/api/v1/users/{id}/roster',
+      { headers: volunteer, payload: { slots: [{ weekday: 2, start: '08:00', end: '12:00' }] } },
+      200,
+    );
     // a fellow member's view: masked people
     await check('GET', `/api/v1/squads/${squadId}`, '/api/v1/squads/{id}', { headers: volunteer }, 200);
     await check('GET', `/api/v1/users/${w.users.residentX1.id}`, '/api/v1/users/{id}', { headers: volunteer }, 404);
@@ -382,9 +443,21 @@ describe('the OpenAPI document (/api/docs)', () => {
     await database.db.query(`UPDATE app_user SET roster = NULL WHERE id = $1`, [w.users.volunteerA1.id]);
     const resident = bearer(w.users.residentA1.token);
     const orderBody = { categoryCode: 'errands', description: '帮忙买菜', urgency: 'urgent', headcount: 1 };
-    const order = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: orderBody }, 201);
+    const order = await check(
+      'POST',
+      '/api/v1/orders',
+      '/api/v1/orders',
+      { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: orderBody },
+      201,
+    );
     await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: orderBody }, 200);
-    await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: { ...orderBody, description: '别的' } }, 409);
+    await check(
+      'POST',
+      '/api/v1/orders',
+      '/api/v1/orders',
+      { headers: { ...resident, 'idempotency-key': 'doc-check-1' }, payload: { ...orderBody, description: '别的' } },
+      409,
+    );
     const orderId = order.json<{ id: string }>().id;
     const o = (suffix: string) => `/api/v1/orders/${orderId}${suffix}`;
     await check('GET', '/api/v1/tasks/pool', '/api/v1/tasks/pool', { headers: volunteer }, 200);
@@ -398,7 +471,13 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('POST', o('/release'), '/api/v1/orders/{id}/release', { headers: volunteer, payload: { reason: '临时有事' } }, 200);
     await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
     await check('POST', o('/check-in'), '/api/v1/orders/{id}/check-in', { headers: volunteer, payload: { location: { lat: 40.751, lng: 107.401 } } }, 200);
-    await check('POST', o('/complete'), '/api/v1/orders/{id}/complete', { headers: volunteer, payload: { note: '已买好送到', photoUrls: ['https://example.com/a.jpg'] } }, 200);
+    await check(
+      'POST',
+      o('/complete'),
+      '/api/v1/orders/{id}/complete',
+      { headers: volunteer, payload: { note: '已买好送到', photoUrls: ['https://example.com/a.jpg'] } },
+      200,
+    );
     await check('POST', o('/confirm'), '/api/v1/orders/{id}/confirm', { headers: resident, payload: { resolved: true, rating: 5 } }, 200);
     await check('GET', o(''), '/api/v1/orders/{id}', { headers: volunteer }, 200);
     await check('GET', o('/events'), '/api/v1/orders/{id}/events', { headers: resident }, 200);
@@ -409,7 +488,13 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: volunteer }, 403);
     await check('POST', '/api/v1/dispatch/batch', '/api/v1/dispatch/batch', { headers: admin, payload: { regionId: w.regions.A } }, 200);
     const second = await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: resident, payload: orderBody }, 201);
-    await check('POST', `/api/v1/orders/${second.json<{ id: string }>().id}/cancel`, '/api/v1/orders/{id}/cancel', { headers: resident, payload: { reason: '不需要了' } }, 200);
+    await check(
+      'POST',
+      `/api/v1/orders/${second.json<{ id: string }>().id}/cancel`,
+      '/api/v1/orders/{id}/cancel',
+      { headers: resident, payload: { reason: '不需要了' } },
+      200,
+    );
     await check('GET', `/api/v1/orders/${second.json<{ id: string }>().id}`, '/api/v1/orders/{id}', { headers: bearer(w.users.residentX1.token) }, 404);
 
     // the photo upload: a form, not JSON
@@ -423,7 +508,10 @@ describe('the OpenAPI document (/api/docs)', () => {
       return { headers: { ...volunteer, 'content-type': `multipart/form-data; boundary=${boundary}` }, payload };
     };
     const uploadOp = doc.paths['/api/v1/uploads']!.post!;
-    for (const [data, status] of [[Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1]), 201], [Buffer.from('<html></html>'), 415]] as const) {
+    for (const [data, status] of [
+      [Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1]), 201],
+      [Buffer.from('<html></html>'), 415],
+    ] as const) {
       const res = await built.app.inject({ method: 'POST', url: '/api/v1/uploads', ...form(data) });
       expect(res.statusCode).toBe(status);
       expect(problems(doc, res.json(), uploadOp.responses[String(status)]!.content!['application/json']!.schema)).toEqual([]);
@@ -451,7 +539,12 @@ describe('the OpenAPI document (/api/docs)', () => {
       message: '请求内容有误：colour 不允许的字段。',
       details: [{ field: 'colour', message: '不允许的字段' }],
     });
-    const patch = await built.app.inject({ method: 'PATCH', url: '/api/v1/service-categories/meal_delivery', headers: admin, payload: { sortOrder: '3', extra: true } });
+    const patch = await built.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/service-categories/meal_delivery',
+      headers: admin,
+      payload: { sortOrder: '3', extra: true },
+    });
     expect(patch.statusCode).toBe(400);
     // class-validator's messages (a string where an integer belongs is not coerced, as Ajv would)
     expect(patch.json().details).toEqual([

@@ -27,7 +27,7 @@ describe('order creation in batches', () => {
     const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
       const first = args[0];
-      const text = typeof first === 'string' ? first : (first as { text?: string }).text ?? '';
+      const text = typeof first === 'string' ? first : ((first as { text?: string }).text ?? '');
       sent.push(text.trim().slice(0, 40));
       return query(...args);
     };
@@ -199,7 +199,9 @@ describe('order creation in batches', () => {
   it("a person's concurrent requests share one read of the person, and each is answered", async () => {
     // the same token 5 times at once: fewer reads than requests, five answers
     sent.length = 0;
-    const answers = await Promise.all(Array.from({ length: 5 }, () => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(w.users.residentA1.token) })));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(w.users.residentA1.token) })),
+    );
     expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
     expect(new Set(answers.map((r) => r.json<{ id: string }>().id))).toEqual(new Set([w.users.residentA1.id]));
     expect(actorReads()).toBeLessThan(5);

@@ -73,7 +73,6 @@ class Client {
   }
 }
 
-
 interface Tally {
   rounds: number;
   winners: number;
@@ -154,7 +153,9 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
     const [order, events, places] = await Promise.all([
       client.send(bases[0]!, 'GET', `/orders/${id}`, w.users.residentA1.token).then((r) => json<OrderDto>(r)),
       client.send(bases[0]!, 'GET', `/orders/${id}/events`, w.users.residentA1.token).then((r) => json<{ items: OrderEventDto[] }>(r).items),
-      db.query<Array<{ volunteer_id: string; state: string; round: number }>>(`SELECT volunteer_id, state, round FROM order_assignment WHERE order_id = $1`, [id]),
+      db.query<Array<{ volunteer_id: string; state: string; round: number }>>(`SELECT volunteer_id, state, round FROM order_assignment WHERE order_id = $1`, [
+        id,
+      ]),
     ]);
     const accepts = events.filter((e) => e.type === 'accept');
     let replayed: string;

@@ -136,7 +136,12 @@ describe('escalation (三级联动) with an injected clock', () => {
 
     // exactly at the deadline: the community, with a new window counted from the sweep
     expect(await sweep(dayAt(120))).toBe(1);
-    expect(await read(o.id)).toMatchObject({ status: 'pending', escalationLevel: 'community', escalateAt: dayAt(240).toISOString(), deadlineAt: dayAt(120).toISOString() });
+    expect(await read(o.id)).toMatchObject({
+      status: 'pending',
+      escalationLevel: 'community',
+      escalateAt: dayAt(240).toISOString(),
+      deadlineAt: dayAt(120).toISOString(),
+    });
     expect(await sweep(dayAt(120))).toBe(0);
     expect(await sweep(dayAt(239, 59))).toBe(0);
 
@@ -155,7 +160,9 @@ describe('escalation (三级联动) with an injected clock', () => {
     const timeline = await events(o.id);
     expect(timeline.map((e) => e.type)).toEqual(['created', 'escalate', 'escalate', 'escalate']);
     const escalations = timeline.filter((e) => e.type === 'escalate');
-    expect(escalations.map((e) => ({ actorId: e.actorId, actorName: e.actorName, at: e.at, from: e.fromStatus, to: e.toStatus, reason: e.reason, data: e.data }))).toEqual([
+    expect(
+      escalations.map((e) => ({ actorId: e.actorId, actorName: e.actorName, at: e.at, from: e.fromStatus, to: e.toStatus, reason: e.reason, data: e.data })),
+    ).toEqual([
       {
         actorId: null,
         actorName: null,
@@ -185,7 +192,9 @@ describe('escalation (三级联动) with an injected clock', () => {
       },
     ]);
     expect(replayOrderEvents(timeline)).toBe('pending');
-    const [row] = await db.query<Array<{ version: number; scope_region_id: string }>>(`SELECT version, scope_region_id FROM service_order WHERE id = $1`, [o.id]);
+    const [row] = await db.query<Array<{ version: number; scope_region_id: string }>>(`SELECT version, scope_region_id FROM service_order WHERE id = $1`, [
+      o.id,
+    ]);
     expect(row).toEqual({ version: 4, scope_region_id: h.w.regions.county });
   });
 
@@ -402,13 +411,15 @@ describe('two sweepers at once (two API processes)', () => {
     expect(rows).toHaveLength(N);
     const levels = ['community', 'town', 'county'];
     const expectedTo = levels.slice(0, levels.indexOf(level) + 1);
-    const wrong = rows.filter((r) => r.level !== level || r.version !== version || r.escalations !== version - 1 || !r.seqs_ok || r.to_levels.join() !== expectedTo.join());
+    const wrong = rows.filter(
+      (r) => r.level !== level || r.version !== version || r.escalations !== version - 1 || !r.seqs_ok || r.to_levels.join() !== expectedTo.join(),
+    );
     expect(wrong).toEqual([]);
 
     // every order's log still replays to its status
-    const events = await db.query<Array<{ order_id: string; seq: number; type: OrderEventDto['type']; from_status: OrderStatus | null; to_status: OrderStatus }>>(
-      `SELECT order_id, seq, type, from_status, to_status FROM order_event ORDER BY order_id, seq`,
-    );
+    const events = await db.query<
+      Array<{ order_id: string; seq: number; type: OrderEventDto['type']; from_status: OrderStatus | null; to_status: OrderStatus }>
+    >(`SELECT order_id, seq, type, from_status, to_status FROM order_event ORDER BY order_id, seq`);
     const byOrder = new Map<string, OrderEventDto[]>();
     for (const e of events) {
       const list = byOrder.get(e.order_id) ?? [];
@@ -453,7 +464,10 @@ describe('the background sweeper', () => {
     expect(await levelOf()).toBe('grid');
     h.clock.now = at(120);
     await waitFor(async () => (await levelOf()) === 'community', 20_000, 'the background sweep to escalate the order');
-    const [event] = await h.database.db.query<Array<{ at: Date; actor_id: string | null }>>(`SELECT at, actor_id FROM order_event WHERE order_id = $1 AND type = 'escalate'`, [id]);
+    const [event] = await h.database.db.query<Array<{ at: Date; actor_id: string | null }>>(
+      `SELECT at, actor_id FROM order_event WHERE order_id = $1 AND type = 'escalate'`,
+      [id],
+    );
     expect(event).toEqual({ at: at(120), actor_id: null });
 
     await h.app.close();

@@ -42,7 +42,8 @@ const progressArb: fc.Arbitrary<AcceptProgress | CompleteProgress | undefined> =
 );
 
 /** One step of a pure sequence: an action by someone with these relations, or the sweep escalating the order. */
-type PureStep = { kind: 'act'; action: OrderAction; relations: OrderRelation[]; progress: AcceptProgress | CompleteProgress | undefined } | { kind: 'escalate' };
+type PureStep =
+  { kind: 'act'; action: OrderAction; relations: OrderRelation[]; progress: AcceptProgress | CompleteProgress | undefined } | { kind: 'escalate' };
 const pureStepArb: fc.Arbitrary<PureStep> = fc.oneof(
   { weight: 9, arbitrary: fc.record({ kind: fc.constant('act' as const), action: actionArb, relations: relationsArb, progress: progressArb }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'escalate' as const }) },
@@ -145,7 +146,10 @@ describe('the order state machine (pure)', () => {
   });
 
   /** Sequences with at least two events after the creation (something to corrupt). */
-  const logArb = fc.array(pureStepArb, { minLength: 2, maxLength: 40 }).map(run).filter((r) => r.log.length >= 3);
+  const logArb = fc
+    .array(pureStepArb, { minLength: 2, maxLength: 40 })
+    .map(run)
+    .filter((r) => r.log.length >= 3);
 
   it('rejects a log with an event dropped (a gap in the numbers), and one that was renumbered over it', () => {
     fc.assert(
@@ -556,7 +560,15 @@ type Step =
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   // an action the model expects to succeed, so that sequences go deep (cancelling only now and then)
   // (small picks: a failure shrinks in fewer replays)
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('guided' as const), pick: fc.nat({ max: 999 }), pick2: fc.nat({ max: 999 }), end: fc.nat({ max: 7 }).map((n) => n === 0) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('guided' as const),
+      pick: fc.nat({ max: 999 }),
+      pick2: fc.nat({ max: 999 }),
+      end: fc.nat({ max: 7 }).map((n) => n === 0),
+    }),
+  },
   // anything by anyone: mostly refusals, which must change nothing
   {
     weight: 3,
@@ -599,7 +611,14 @@ const REGRESSIONS: Array<{ title: string; sequence: Sequence }> = [
       origin: ORIGINS[0]!,
       headcount: 2,
       urgency: 'normal',
-      steps: [by('volA1b', 'accept'), by('volA1c', 'accept'), by('volA1b', 'check_in'), by('volA1c', 'check_in'), by('volA1b', 'complete'), by('admin', 'cancel')],
+      steps: [
+        by('volA1b', 'accept'),
+        by('volA1c', 'accept'),
+        by('volA1b', 'check_in'),
+        by('volA1c', 'check_in'),
+        by('volA1b', 'complete'),
+        by('admin', 'cancel'),
+      ],
     },
   },
   {
@@ -699,12 +718,10 @@ describe('the order lifecycle against the server (model-based)', () => {
       await db.query(`UPDATE app_user SET on_duty = $2, skills = $3 WHERE id = $1`, [ids[key], PEOPLE[key].onDuty, PEOPLE[key].skill ? [CATEGORY] : []]);
     }
     for (const key of EVERYONE) whoIs.set(ids[key], key);
-    const [squad] = await db.query<Array<{ id: string }>>(`INSERT INTO squad (name, color, region_id, leader_id, categories) VALUES ($1, 'red', $2, $3, $4) RETURNING id`, [
-      SQUAD.name,
-      w.regions[SQUAD.region],
-      ids[SQUAD.leader],
-      [CATEGORY],
-    ]);
+    const [squad] = await db.query<Array<{ id: string }>>(
+      `INSERT INTO squad (name, color, region_id, leader_id, categories) VALUES ($1, 'red', $2, $3, $4) RETURNING id`,
+      [SQUAD.name, w.regions[SQUAD.region], ids[SQUAD.leader], [CATEGORY]],
+    );
     squadId = squad!.id;
     for (const m of SQUAD.members) await db.query(`INSERT INTO squad_member (squad_id, user_id) VALUES ($1, $2)`, [squadId, ids[m]]);
   });
@@ -731,7 +748,9 @@ describe('the order lifecycle against the server (model-based)', () => {
     const snap = await snapshot(m.id);
     const o = snap.order;
     const fail = (what: string) => {
-      throw new Error(`${what}\n  order ${JSON.stringify({ status: o.status, accepted: o.accepted_count, headcount: o.headcount, round: o.round })}\n  assignments ${JSON.stringify(snap.assignments.map((a) => [a.round, whoIs.get(a.volunteer_id), a.state]))}\n  steps:\n    ${trace.join('\n    ')}`);
+      throw new Error(
+        `${what}\n  order ${JSON.stringify({ status: o.status, accepted: o.accepted_count, headcount: o.headcount, round: o.round })}\n  assignments ${JSON.stringify(snap.assignments.map((a) => [a.round, whoIs.get(a.volunteer_id), a.state]))}\n  steps:\n    ${trace.join('\n    ')}`,
+      );
     };
     if (!ORDER_STATUSES.includes(o.status)) fail(`status ${o.status} is not one of the machine's`);
     const current = snap.assignments.filter((a) => a.round === o.round);
@@ -761,7 +780,8 @@ describe('the order lifecycle against the server (model-based)', () => {
       case 'completed':
       case 'closed':
         // those who never arrived are no-shows: the places left are the people who did the work (at least one)
-        if (count('accepted') + count('in_service') > 0 || o.accepted_count !== count('completed') || o.accepted_count < 1) fail(`${o.status} with places not all done`);
+        if (count('accepted') + count('in_service') > 0 || o.accepted_count !== count('completed') || o.accepted_count < 1)
+          fail(`${o.status} with places not all done`);
         break;
       case 'cancelled':
         // the places still open are cancelled; someone who had already finished keeps theirs (the work is on record)
@@ -774,7 +794,8 @@ describe('the order lifecycle against the server (model-based)', () => {
     const events = await call('admin', 'GET', `/orders/${m.id}/events`);
     if (events.statusCode !== 200) fail(`GET events answered ${events.statusCode}`);
     const items = events.json<{ items: OrderEventDto[] }>().items;
-    if (items.some((e, i) => e.seq !== i + 1) || items.length !== o.version) fail(`events numbered ${items.map((e) => e.seq).join(',')} at version ${o.version}`);
+    if (items.some((e, i) => e.seq !== i + 1) || items.length !== o.version)
+      fail(`events numbered ${items.map((e) => e.seq).join(',')} at version ${o.version}`);
     let replayed: string;
     try {
       replayed = replayOrderEvents(items);
@@ -879,7 +900,10 @@ describe('the order lifecycle against the server (model-based)', () => {
       let c: Command;
       if (step.kind === 'guided') {
         const options = successes(m, step.end);
-        const variants = options.length > 0 ? options[step.pick % options.length]! : [{ who: EVERYONE[step.pick % EVERYONE.length]!, act: ACTS[step.pick2 % ACTS.length]!, target: 'squad' as Target, rating: undefined }];
+        const variants =
+          options.length > 0
+            ? options[step.pick % options.length]!
+            : [{ who: EVERYONE[step.pick % EVERYONE.length]!, act: ACTS[step.pick2 % ACTS.length]!, target: 'squad' as Target, rating: undefined }];
         c = variants[step.pick2 % variants.length]!;
       } else {
         c = { who: step.who, act: step.act, target: step.target, rating: step.rating };
@@ -891,14 +915,19 @@ describe('the order lifecycle against the server (model-based)', () => {
       const { route, body } = request(c, c.target === 'squad' ? squadId : ids[c.target]);
       const res = await call(c.who, 'POST', `/orders/${m.id}/${route}`, body);
       const message = res.statusCode === 200 ? '' : res.json<{ message: string }>().message;
-      trace.push(`${c.who} ${c.act}${c.act === 'dispatch' ? ` → ${c.target}` : ''}: ${res.statusCode}${message ? ` ${message}` : ''} (model: ${expected.code}${expected.code === 200 ? ` → ${expected.to}` : ''})`);
+      trace.push(
+        `${c.who} ${c.act}${c.act === 'dispatch' ? ` → ${c.target}` : ''}: ${res.statusCode}${message ? ` ${message}` : ''} (model: ${expected.code}${expected.code === 200 ? ` → ${expected.to}` : ''})`,
+      );
       figures.codes.set(res.statusCode, (figures.codes.get(res.statusCode) ?? 0) + 1);
       const explain = `\n  steps:\n    ${trace.join('\n    ')}`;
 
       // never a 500; a 400 only for a dispatch to someone outside the dispatcher's jurisdiction (as predicted)
-      if (![200, 403, 404, 409].includes(res.statusCode) && !(res.statusCode === 400 && expected.code === 400)) throw new Error(`answered ${res.statusCode}${explain}`);
-      if (res.statusCode !== expected.code) throw new Error(`expected ${expected.code}${expected.code === 200 ? '' : ` ${expected.message}`}, got ${res.statusCode}${explain}`);
-      if (expected.code !== 200 && expected.message !== null && message !== expected.message) throw new Error(`expected the message ${expected.message}, got ${message}${explain}`);
+      if (![200, 403, 404, 409].includes(res.statusCode) && !(res.statusCode === 400 && expected.code === 400))
+        throw new Error(`answered ${res.statusCode}${explain}`);
+      if (res.statusCode !== expected.code)
+        throw new Error(`expected ${expected.code}${expected.code === 200 ? '' : ` ${expected.message}`}, got ${res.statusCode}${explain}`);
+      if (expected.code !== 200 && expected.message !== null && message !== expected.message)
+        throw new Error(`expected the message ${expected.message}, got ${message}${explain}`);
 
       // the buttons are a promise: 404 when it cannot be seen; shown ⇔ it works (a dispatch may still
       // fail on the chosen person: outside the jurisdiction, or already holding a place)

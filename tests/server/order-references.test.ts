@@ -37,11 +37,19 @@ describe("an order's category and places (kept by triggers)", () => {
     );
 
   it('an order pointing at no category or no place is refused with 23503', async () => {
-    await expect(insertOrder(t.database.db, { category: 'no_such_service' })).rejects.toMatchObject({ code: '23503', constraint: 'service_order_category_code_exists' });
+    await expect(insertOrder(t.database.db, { category: 'no_such_service' })).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'service_order_category_code_exists',
+    });
     await expect(insertOrder(t.database.db, { region: randomUUID() })).rejects.toMatchObject({ code: '23503', constraint: 'service_order_region_id_exists' });
-    await expect(insertOrder(t.database.db, { scope: randomUUID() })).rejects.toMatchObject({ code: '23503', constraint: 'service_order_scope_region_id_exists' });
+    await expect(insertOrder(t.database.db, { scope: randomUUID() })).rejects.toMatchObject({
+      code: '23503',
+      constraint: 'service_order_scope_region_id_exists',
+    });
     const [row] = (await insertOrder(t.database.db)) as Array<{ id: string }>;
-    await expect(t.database.db.query(`UPDATE service_order SET scope_region_id = $2 WHERE id = $1`, [row!.id, randomUUID()])).rejects.toMatchObject({ code: '23503' });
+    await expect(t.database.db.query(`UPDATE service_order SET scope_region_id = $2 WHERE id = $1`, [row!.id, randomUUID()])).rejects.toMatchObject({
+      code: '23503',
+    });
     await expect(t.database.db.query(`UPDATE service_order SET category_code = 'gone_away' WHERE id = $1`, [row!.id])).rejects.toMatchObject({ code: '23503' });
     // escalation moves the scope to a real place: allowed
     await t.database.db.query(`UPDATE service_order SET scope_region_id = $2 WHERE id = $1`, [row!.id, w.regions.A]);
@@ -57,11 +65,10 @@ describe("an order's category and places (kept by triggers)", () => {
 
     // a place of its own, with an order whose scope is there
     const leaf = randomUUID();
-    await t.database.db.query(`INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) VALUES ($1, $2, 'grid', '引用网格', $3, 40.75, 107.4)`, [
-      leaf,
-      w.regions.A,
-      `${path.replace(/[^/]+\/$/, '')}${leaf}/`,
-    ]);
+    await t.database.db.query(
+      `INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) VALUES ($1, $2, 'grid', '引用网格', $3, 40.75, 107.4)`,
+      [leaf, w.regions.A, `${path.replace(/[^/]+\/$/, '')}${leaf}/`],
+    );
     const [row] = (await insertOrder(t.database.db, { scope: leaf })) as Array<{ id: string }>;
     await expect(t.database.db.query(`DELETE FROM region WHERE id = $1`, [leaf])).rejects.toMatchObject({ code: '23503' });
     await t.database.db.query(`UPDATE service_order SET scope_region_id = region_id WHERE id = $1`, [row!.id]);

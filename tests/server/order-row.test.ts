@@ -21,7 +21,15 @@ describe('the three descriptions of service_order agree', () => {
   });
 
   const sorted = (names: readonly string[]) => [...names].sort();
-  const JOINED: JoinedOrderFields[] = ['category_name', 'accept_minutes_normal', 'accept_minutes_urgent', 'region_name', 'community_name', 'resident_name', 'resident_phone'];
+  const JOINED: JoinedOrderFields[] = [
+    'category_name',
+    'accept_minutes_normal',
+    'accept_minutes_urgent',
+    'region_name',
+    'community_name',
+    'resident_name',
+    'resident_phone',
+  ];
 
   it("OrderRow's table columns are exactly the migrated table's and the entity's", async () => {
     const table = await database.db.query<Array<{ column_name: string }>>(

@@ -196,7 +196,14 @@ describe('GET /api/v1/stats/overview', () => {
 
   it('gives an admin without a region everything, and a grid worker only their grid', async () => {
     const all = await overview('admin');
-    expect(all).toMatchObject({ regionId: null, total: 12, peopleServed: 3, volunteerServiceHours: round((45 + 95 + 30 + 60) / 60, 1), averageRating: round((5 + 4 + 4) / 3, 2), escalations: 1 });
+    expect(all).toMatchObject({
+      regionId: null,
+      total: 12,
+      peopleServed: 3,
+      volunteerServiceHours: round((45 + 95 + 30 + 60) / 60, 1),
+      averageRating: round((5 + 4 + 4) / 3, 2),
+      escalations: 1,
+    });
     expect(all.byStatus).toEqual(statuses({ pending: 2, dispatched: 1, accepted: 1, in_service: 1, completed: 1, closed: 3, cancelled: 3 }));
     const acceptMinutes = [10, 30, 45, 5, 120, 15, 20];
     expect(all.medianMinutesToAccept).toBe(20);
@@ -206,7 +213,14 @@ describe('GET /api/v1/stats/overview', () => {
 
     // grid A1: all of T's orders but residentA2's o3 and o6
     const grid = await overview('gridWorkerA1');
-    expect(grid).toMatchObject({ regionId: w.regions.A1, total: 8, peopleServed: 1, escalations: 0, averageRating: 5, acceptedBeforeDeadlineShare: round(5 / 6, 3) });
+    expect(grid).toMatchObject({
+      regionId: w.regions.A1,
+      total: 8,
+      peopleServed: 1,
+      escalations: 0,
+      averageRating: 5,
+      acceptedBeforeDeadlineShare: round(5 / 6, 3),
+    });
     expect(grid.byStatus).toEqual(statuses({ dispatched: 1, accepted: 1, in_service: 1, completed: 1, closed: 1, cancelled: 3 }));
   });
 
@@ -281,7 +295,15 @@ describe('GET /api/v1/stats/overview', () => {
 
     // to only: o1 and x1
     const early = await overview('admin', `?to=${iso(60)}`);
-    expect(early).toMatchObject({ from: null, to: iso(60), total: 2, peopleServed: 2, volunteerServiceHours: round(105 / 60, 1), medianMinutesToAccept: 15, p90MinutesToAccept: 19 });
+    expect(early).toMatchObject({
+      from: null,
+      to: iso(60),
+      total: 2,
+      peopleServed: 2,
+      volunteerServiceHours: round(105 / 60, 1),
+      medianMinutesToAccept: 15,
+      p90MinutesToAccept: 19,
+    });
     expect(early).toMatchObject({ acceptedBeforeDeadlineShare: 1, averageRating: 4.5, escalations: 0 });
 
     // an offset is the same instant

@@ -122,7 +122,9 @@ class Harness {
       townVolunteer: await extra('一号镇调度兼志愿者', ['dispatcher', 'volunteer'], 'T'),
     };
     // volunteers are off duty and without skills by default
-    await this.sql(`UPDATE app_user SET on_duty = true, skills = '{medicine_delivery}' WHERE id = ANY($1)`, [[this.id('volunteerA1'), this.id('gridWorkerA1')]]);
+    await this.sql(`UPDATE app_user SET on_duty = true, skills = '{medicine_delivery}' WHERE id = ANY($1)`, [
+      [this.id('volunteerA1'), this.id('gridWorkerA1')],
+    ]);
   }
 
   async stop(): Promise<void> {
@@ -184,9 +186,21 @@ class Harness {
       pending: [],
       dispatched: [['gridWorkerA1', 'dispatch', { assigneeId: this.id('volunteerA1') }]],
       accepted: [['volunteerA1', 'accept']],
-      in_service: [['volunteerA1', 'accept'], ['volunteerA1', 'check-in', CHECK_IN]],
-      completed: [['volunteerA1', 'accept'], ['volunteerA1', 'check-in', CHECK_IN], ['volunteerA1', 'complete', NOTE]],
-      closed: [['volunteerA1', 'accept'], ['volunteerA1', 'check-in', CHECK_IN], ['volunteerA1', 'complete', NOTE], ['residentA1', 'confirm', CONFIRM]],
+      in_service: [
+        ['volunteerA1', 'accept'],
+        ['volunteerA1', 'check-in', CHECK_IN],
+      ],
+      completed: [
+        ['volunteerA1', 'accept'],
+        ['volunteerA1', 'check-in', CHECK_IN],
+        ['volunteerA1', 'complete', NOTE],
+      ],
+      closed: [
+        ['volunteerA1', 'accept'],
+        ['volunteerA1', 'check-in', CHECK_IN],
+        ['volunteerA1', 'complete', NOTE],
+        ['residentA1', 'confirm', CONFIRM],
+      ],
       cancelled: [['residentA1', 'cancel', REASON]],
     }[status] as Array<[Who, ActionPath, object?]>;
     let now = o;
@@ -197,10 +211,11 @@ class Harness {
 
   /** Rows of access_log for residentA1 viewed by `viewer` (with this reason, when given). */
   async accessLog(viewer: WorldWho, reason?: string): Promise<Array<{ fields: string[]; reason: string }>> {
-    return this.sql(
-      `SELECT fields, reason FROM access_log WHERE viewer_id = $1 AND subject_id = $2 AND ($3::text IS NULL OR reason = $3) ORDER BY id`,
-      [this.id(viewer), this.id('residentA1'), reason ?? null],
-    );
+    return this.sql(`SELECT fields, reason FROM access_log WHERE viewer_id = $1 AND subject_id = $2 AND ($3::text IS NULL OR reason = $3) ORDER BY id`, [
+      this.id(viewer),
+      this.id('residentA1'),
+      reason ?? null,
+    ]);
   }
 }
 
@@ -214,7 +229,19 @@ function harness(): Harness {
 
 // ---------- the authorisation matrix ----------
 
-const CALLERS = ['admin', 'countyAdmin', 'dispatcherT', 'dispatcherT2', 'gridWorkerA1', 'gridWorkerX1', 'volunteerA1', 'residentA1', 'residentA2', 'residentX1', 'anonymous'] as const;
+const CALLERS = [
+  'admin',
+  'countyAdmin',
+  'dispatcherT',
+  'dispatcherT2',
+  'gridWorkerA1',
+  'gridWorkerX1',
+  'volunteerA1',
+  'residentA1',
+  'residentA2',
+  'residentX1',
+  'anonymous',
+] as const;
 type Caller = (typeof CALLERS)[number];
 
 describe('the authorisation matrix (exact status per action, caller, inside and outside jurisdiction)', () => {
@@ -231,105 +258,309 @@ describe('the authorisation matrix (exact status per action, caller, inside and 
       state: null,
       run: (who) => h.call(who, 'POST', '/orders', ORDER_BODY),
       // staff must say for whom (400 on residentId); a volunteer may not order at all
-      expect: { admin: 400, countyAdmin: 400, dispatcherT: 400, dispatcherT2: 400, gridWorkerA1: 400, gridWorkerX1: 400, volunteerA1: 403, residentA1: 201, residentA2: 201, residentX1: 201, anonymous: 401 },
+      expect: {
+        admin: 400,
+        countyAdmin: 400,
+        dispatcherT: 400,
+        dispatcherT2: 400,
+        gridWorkerA1: 400,
+        gridWorkerX1: 400,
+        volunteerA1: 403,
+        residentA1: 201,
+        residentA2: 201,
+        residentX1: 201,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders (on behalf of residentA1)',
       state: null,
       run: (who) => h.call(who, 'POST', '/orders', { ...ORDER_BODY, residentId: h.id('residentA1') }),
       // residentA1 naming themself is an ordinary self-order; staff outside A1 get 400 on residentId
-      expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 400, gridWorkerA1: 201, gridWorkerX1: 400, volunteerA1: 403, residentA1: 201, residentA2: 403, residentX1: 403, anonymous: 401 },
+      expect: {
+        admin: 201,
+        countyAdmin: 201,
+        dispatcherT: 201,
+        dispatcherT2: 400,
+        gridWorkerA1: 201,
+        gridWorkerX1: 400,
+        volunteerA1: 403,
+        residentA1: 201,
+        residentA2: 403,
+        residentX1: 403,
+        anonymous: 401,
+      },
     },
     {
       route: 'GET /orders/:id (pending)',
       state: 'pending',
       run: (who, id) => h.call(who, 'GET', `/orders/${id}`),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 200, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'GET /orders/:id/events (pending)',
       state: 'pending',
       run: (who, id) => h.call(who, 'GET', `/orders/${id}/events`),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 200, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'GET /orders/:id (closed, served by volunteerA1)',
       state: 'closed',
       run: (who, id) => h.call(who, 'GET', `/orders/${id}`),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 200, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/dispatch (pending, grid level, to volunteerA1)',
       state: 'pending',
       run: (who, id) => h.act(who, id, 'dispatch', { assigneeId: h.id('volunteerA1') }),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/accept (pending, from the task hall)',
       state: 'pending',
       run: (who, id) => h.act(who, id, 'accept'),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/accept (dispatched to volunteerA1)',
       state: 'dispatched',
       run: (who, id) => h.act(who, id, 'accept'),
       // gridWorkerA1 could take it from the hall, but it went to someone else: 409
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 409, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 409,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/reject (dispatched to volunteerA1)',
       state: 'dispatched',
       run: (who, id) => h.act(who, id, 'reject', REASON),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/check-in (accepted by volunteerA1)',
       state: 'accepted',
       run: (who, id) => h.act(who, id, 'check-in', CHECK_IN),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/complete (in service by volunteerA1)',
       state: 'in_service',
       run: (who, id) => h.act(who, id, 'complete', NOTE),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/release (accepted by volunteerA1)',
       state: 'accepted',
       run: (who, id) => h.act(who, id, 'release', REASON),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 200, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/confirm resolved:true (completed)',
       state: 'completed',
       run: (who, id) => h.act(who, id, 'confirm', CONFIRM),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 403, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/confirm resolved:false (completed)',
       state: 'completed',
       run: (who, id) => h.act(who, id, 'confirm', REOPEN),
-      expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 403, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 403,
+        countyAdmin: 403,
+        dispatcherT: 403,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/cancel (pending)',
       state: 'pending',
       run: (who, id) => h.act(who, id, 'cancel', REASON),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 403, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/cancel (accepted by volunteerA1)',
       state: 'accepted',
       run: (who, id) => h.act(who, id, 'cancel', REASON),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 403, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 200,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /orders/:id/cancel (in service: staff only)',
       state: 'in_service',
       run: (who, id) => h.act(who, id, 'cancel', REASON),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 403,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
   ];
 
@@ -565,7 +796,14 @@ describe('every status × every action: allowed ones move the order and add one 
       expect(now.status).toBe(outcome.to);
       expect(after).toHaveLength(before.length + 1);
       expect(after.slice(0, -1)).toEqual(before);
-      expect(after.at(-1)).toMatchObject({ seq: before.length + 1, type: spec.event, actorId: h.id(actor), fromStatus: from, toStatus: outcome.to, at: h.now.toISOString() });
+      expect(after.at(-1)).toMatchObject({
+        seq: before.length + 1,
+        type: spec.event,
+        actorId: h.id(actor),
+        fromStatus: from,
+        toStatus: outcome.to,
+        at: h.now.toISOString(),
+      });
     } else {
       expectError(res, outcome.status, outcome.message);
       expect(now.status).toBe(from);
@@ -784,7 +1022,13 @@ describe('orders needing several people (headcount 3)', () => {
     expect(rejected).toMatchObject({ status: 'pending', dispatchedToSquadId: null, acceptedCount: 0 });
     const timeline = await h.events(o.id);
     expect(timeline).toHaveLength(before.length + 1);
-    expect(timeline.at(-1)).toMatchObject({ type: 'reject', actorId: h.id('gridWorkerA1'), reason: '本周人手不足', toStatus: 'pending', data: { squadId: squad.id } });
+    expect(timeline.at(-1)).toMatchObject({
+      type: 'reject',
+      actorId: h.id('gridWorkerA1'),
+      reason: '本周人手不足',
+      toStatus: 'pending',
+      data: { squadId: squad.id },
+    });
     // the order is back in the hall: a volunteer outside the squad may take a place now
     expect(await h.ok('volunteerA1c', o.id, 'accept')).toMatchObject({ status: 'pending', acceptedCount: 1 });
   });
@@ -950,7 +1194,11 @@ describe('masking of the resident and the access log', () => {
     const resident = h.people.residentA1;
     const o = await h.order();
     const before = (await h.accessLog('dispatcherT', 'jurisdiction')).length;
-    expect(await h.view(o.id, 'dispatcherT')).toMatchObject({ address: '甲社区3号楼2单元401', location: DOOR, resident: { phone: resident.phone, phoneMasked: false } });
+    expect(await h.view(o.id, 'dispatcherT')).toMatchObject({
+      address: '甲社区3号楼2单元401',
+      location: DOOR,
+      resident: { phone: resident.phone, phoneMasked: false },
+    });
     const log = await h.accessLog('dispatcherT', 'jurisdiction');
     expect(log).toHaveLength(before + 1);
     expect(log.at(-1)).toEqual({ fields: ['phone', 'address'], reason: 'jurisdiction' });
@@ -1081,13 +1329,28 @@ describe('bad input is refused with the field named, and nothing is written', ()
 
   it('asks for exactly one of assigneeId and squadId, someone who serves, inside the jurisdiction', async () => {
     const o = await h.order();
-    await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), squadId: h.id('volunteerA1') }), 'assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
+    await refusedOn(
+      o,
+      h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), squadId: h.id('volunteerA1') }),
+      'assigneeId',
+      '请指定接单人（assigneeId）或小分队（squadId）之一',
+    );
     await refusedOn(o, h.act('admin', o.id, 'dispatch', {}), 'assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: 'someone' }), 'assigneeId', '接单人编号格式不正确');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('residentA2') }), 'assigneeId', '只能派给志愿者或网格员');
     // the grid worker's jurisdiction is grid A1: a volunteer of A2 is outside it
-    await refusedOn(o, h.act('gridWorkerA1', o.id, 'dispatch', { assigneeId: h.id('volunteerA2') }), 'assigneeId', '接单人不存在，或不在您的管辖范围和需求所在区域内');
-    await refusedOn(o, h.act('admin', o.id, 'dispatch', { squadId: '00000000-0000-4000-8000-000000000000' }), 'squadId', '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域');
+    await refusedOn(
+      o,
+      h.act('gridWorkerA1', o.id, 'dispatch', { assigneeId: h.id('volunteerA2') }),
+      'assigneeId',
+      '接单人不存在，或不在您的管辖范围和需求所在区域内',
+    );
+    await refusedOn(
+      o,
+      h.act('admin', o.id, 'dispatch', { squadId: '00000000-0000-4000-8000-000000000000' }),
+      'squadId',
+      '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域',
+    );
     expect((await h.view(o.id)).status).toBe('pending');
   });
 
@@ -1110,8 +1373,16 @@ describe('bad input is refused with the field named, and nothing is written', ()
     expectInvalid(await order({ urgency: 'asap' }), 'urgency', '紧急程度须为 normal 或 urgent');
     expectInvalid(await order({ headcount: 0 }), 'headcount');
     expectInvalid(await order({ headcount: 51 }), 'headcount');
-    expectInvalid(await order({ preferredStart: '2026-11-24T10:00:00+08:00', preferredEnd: '2026-11-24T09:00:00+08:00' }), 'preferredEnd', '结束时间须晚于开始时间');
-    expectInvalid(await order({ preferredStart: '2026-11-24T10:00:00+08:00', preferredEnd: '2026-11-24T10:00:00+08:00' }), 'preferredEnd', '结束时间须晚于开始时间');
+    expectInvalid(
+      await order({ preferredStart: '2026-11-24T10:00:00+08:00', preferredEnd: '2026-11-24T09:00:00+08:00' }),
+      'preferredEnd',
+      '结束时间须晚于开始时间',
+    );
+    expectInvalid(
+      await order({ preferredStart: '2026-11-24T10:00:00+08:00', preferredEnd: '2026-11-24T10:00:00+08:00' }),
+      'preferredEnd',
+      '结束时间须晚于开始时间',
+    );
     expectInvalid(await order({ preferredStart: 'tomorrow' }), 'preferredStart');
     expect(await count()).toBe(orders);
   });

@@ -11,7 +11,9 @@ describe('the order lifecycle over HTTP', () => {
   beforeAll(async () => {
     t = await buildTestApp({ LOG_LEVEL: 'error' });
     w = await buildWorld(t.app, t.database.db);
-    await t.database.db.query(`UPDATE app_user SET on_duty = true, skills = '{medicine_delivery,errands}' WHERE id = ANY($1)`, [[w.users.volunteerA1.id, w.users.gridWorkerA1.id]]);
+    await t.database.db.query(`UPDATE app_user SET on_duty = true, skills = '{medicine_delivery,errands}' WHERE id = ANY($1)`, [
+      [w.users.volunteerA1.id, w.users.gridWorkerA1.id],
+    ]);
   });
   afterAll(async () => {
     await t.close();
@@ -82,7 +84,12 @@ describe('the order lifecycle over HTTP', () => {
     expect((await call('gridWorkerA1', 'POST', `/orders/${o.id}/dispatch`, { assigneeId: w.users.volunteerA1.id })).statusCode).toBe(200);
     expect((await call('volunteerA1', 'POST', `/orders/${o.id}/reject`, { reason: '今天不在' })).statusCode).toBe(200);
     const after = (await record('volunteerA1', 'volunteerA1')).json<ServiceRecordDto>();
-    expect(after).toMatchObject({ accepted: before.accepted + 1, released: before.released + 1, rejectedDispatches: before.rejectedDispatches + 1, completed: before.completed });
+    expect(after).toMatchObject({
+      accepted: before.accepted + 1,
+      released: before.released + 1,
+      rejectedDispatches: before.rejectedDispatches + 1,
+      completed: before.completed,
+    });
     expect(after.completed).toBeGreaterThanOrEqual(1); // the first test's order, rated 5
     expect(after.averageRating).toBe(5);
     expect(after.reliability).toBeCloseTo(after.completed / (after.completed + after.released + after.noShows), 3);

@@ -28,97 +28,335 @@ describe('people, places and access', () => {
       {
         route: 'POST /regions (grid under A)',
         run: (who) => call(who, 'POST', '/api/v1/regions', { name: `新网格${who}`, level: 'grid', parentId: w.regions.A }),
-        expect: { admin: 201, countyAdmin: 201, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 201,
+          countyAdmin: 201,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'POST /regions (a new city)',
         run: (who) => call(who, 'POST', '/api/v1/regions', { name: `新市${who}`, level: 'city' }),
-        expect: { admin: 201, countyAdmin: 404, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 201,
+          countyAdmin: 404,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /regions/:id',
         run: (who) => call(who, 'GET', `/api/v1/regions/${w.regions.A}`),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 200, residentA2: 200, residentX1: 200, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 200,
+          residentA2: 200,
+          residentX1: 200,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /regions?parentId=',
         run: (who) => call(who, 'GET', `/api/v1/regions?parentId=${w.regions.A}`),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 200, residentA2: 200, residentX1: 200, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 200,
+          residentA2: 200,
+          residentX1: 200,
+          anonymous: 401,
+        },
       },
       {
         route: 'POST /users (a resident of grid A1)',
-        run: (who) => call(who, 'POST', '/api/v1/users', { name: '新居民', phone: newPhone(), roles: ['resident'], regionId: w.regions.A1, tags: ['living_alone'] }),
-        expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 404, gridWorkerA1: 201, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        run: (who) =>
+          call(who, 'POST', '/api/v1/users', { name: '新居民', phone: newPhone(), roles: ['resident'], regionId: w.regions.A1, tags: ['living_alone'] }),
+        expect: {
+          admin: 201,
+          countyAdmin: 201,
+          dispatcherT: 201,
+          dispatcherT2: 404,
+          gridWorkerA1: 201,
+          gridWorkerX1: 404,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'POST /users (a volunteer of grid A1)',
-        run: (who) => call(who, 'POST', '/api/v1/users', { name: '新志愿者', phone: newPhone(), roles: ['volunteer'], regionId: w.regions.A1, skills: ['errands'] }),
-        expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        run: (who) =>
+          call(who, 'POST', '/api/v1/users', { name: '新志愿者', phone: newPhone(), roles: ['volunteer'], regionId: w.regions.A1, skills: ['errands'] }),
+        expect: {
+          admin: 201,
+          countyAdmin: 201,
+          dispatcherT: 201,
+          dispatcherT2: 404,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'POST /users (a dispatcher of town T)',
         run: (who) => call(who, 'POST', '/api/v1/users', { name: '新调度', phone: newPhone(), roles: ['dispatcher'], regionId: w.regions.T }),
-        expect: { admin: 201, countyAdmin: 201, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 201,
+          countyAdmin: 201,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /users',
         run: (who) => call(who, 'GET', '/api/v1/users'),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /users?regionId=A',
         run: (who) => call(who, 'GET', `/api/v1/users?regionId=${w.regions.A}`),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 404, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 404,
+          gridWorkerA1: 404,
+          gridWorkerX1: 404,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /users/:id (resident of A1)',
         run: (who) => call(who, 'GET', `/api/v1/users/${w.users.residentA1.id}`),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 404, residentA1: 200, residentA2: 404, residentX1: 404, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 404,
+          gridWorkerA1: 200,
+          gridWorkerX1: 404,
+          volunteerA1: 404,
+          residentA1: 200,
+          residentA2: 404,
+          residentX1: 404,
+          anonymous: 401,
+        },
       },
       {
         route: 'PATCH /users/:id (resident of A1: address)',
         run: (who) => call(who, 'PATCH', `/api/v1/users/${w.users.residentA1.id}`, { address: '甲社区3号楼2单元402' }),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 404,
+          gridWorkerA1: 200,
+          gridWorkerX1: 404,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'PATCH /users/:id (volunteer of A1: skills)',
         run: (who) => call(who, 'PATCH', `/api/v1/users/${w.users.volunteerA1.id}`, { skills: ['medicine_delivery', 'errands'] }),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 404,
+          gridWorkerA1: 403,
+          gridWorkerX1: 404,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'PUT /users/:id/roster (volunteer of A1)',
         run: (who) => call(who, 'PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, { slots: [{ weekday: 1, start: '08:00', end: '12:00' }] }),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 200, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 404,
+          gridWorkerA1: 200,
+          gridWorkerX1: 404,
+          volunteerA1: 200,
+          residentA1: 404,
+          residentA2: 404,
+          residentX1: 404,
+          anonymous: 401,
+        },
       },
       {
         route: 'PUT /me/duty',
         run: (who) => call(who, 'PUT', '/api/v1/me/duty', { onDuty: true }),
-        expect: { admin: 403, countyAdmin: 403, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 403,
+          countyAdmin: 403,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /me',
         run: (who) => call(who, 'GET', '/api/v1/me'),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 200, residentA2: 200, residentX1: 200, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 200,
+          residentA2: 200,
+          residentX1: 200,
+          anonymous: 401,
+        },
       },
       {
         route: 'PATCH /me (location)',
         run: (who) => call(who, 'PATCH', '/api/v1/me', { location: { lat: 40.76, lng: 107.41 } }),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 200, residentA2: 200, residentX1: 200, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 200,
+          residentA2: 200,
+          residentX1: 200,
+          anonymous: 401,
+        },
       },
       {
         route: 'POST /service-categories',
-        run: (who) => call(who, 'POST', '/api/v1/service-categories', { code: `svc_${who.toLowerCase()}`, name: `服务${who}`, color: 'blue', icon: 'x', acceptMinutesNormal: 60, acceptMinutesUrgent: 30 }),
-        expect: { admin: 201, countyAdmin: 201, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        run: (who) =>
+          call(who, 'POST', '/api/v1/service-categories', {
+            code: `svc_${who.toLowerCase()}`,
+            name: `服务${who}`,
+            color: 'blue',
+            icon: 'x',
+            acceptMinutesNormal: 60,
+            acceptMinutesUrgent: 30,
+          }),
+        expect: {
+          admin: 201,
+          countyAdmin: 201,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'PATCH /service-categories/:code',
         run: (who) => call(who, 'PATCH', '/api/v1/service-categories/haircut', { sortOrder: 5 }),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 403, dispatcherT2: 403, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 403,
+          dispatcherT2: 403,
+          gridWorkerA1: 403,
+          gridWorkerX1: 403,
+          volunteerA1: 403,
+          residentA1: 403,
+          residentA2: 403,
+          residentX1: 403,
+          anonymous: 401,
+        },
       },
       {
         route: 'GET /service-categories',
         run: (who) => call(who, 'GET', '/api/v1/service-categories'),
-        expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 200, residentA2: 200, residentX1: 200, anonymous: 200 },
+        expect: {
+          admin: 200,
+          countyAdmin: 200,
+          dispatcherT: 200,
+          dispatcherT2: 200,
+          gridWorkerA1: 200,
+          gridWorkerX1: 200,
+          volunteerA1: 200,
+          residentA1: 200,
+          residentA2: 200,
+          residentX1: 200,
+          anonymous: 200,
+        },
       },
     ];
 
@@ -159,7 +397,12 @@ describe('people, places and access', () => {
 
     it('rejects unknown properties and bad values with the field named', async () => {
       const res = await call('dispatcherT', 'POST', '/api/v1/users', {
-        name: '', phone: '123', roles: ['boss'], regionId: 'x', tags: ['rich'], isAdmin: true,
+        name: '',
+        phone: '123',
+        roles: ['boss'],
+        regionId: 'x',
+        tags: ['rich'],
+        isAdmin: true,
       });
       expect(res.statusCode).toBe(400);
       const fields = (res.json().details as Array<{ field: string }>).map((d) => d.field).sort();
@@ -167,10 +410,21 @@ describe('people, places and access', () => {
     });
 
     it('rejects unknown skills, a duplicate phone, and a home region that is not a grid or community', async () => {
-      const skills = await call('dispatcherT', 'POST', '/api/v1/users', { name: '甲', phone: newPhone(), roles: ['volunteer'], regionId: w.regions.A1, skills: ['flying'] });
+      const skills = await call('dispatcherT', 'POST', '/api/v1/users', {
+        name: '甲',
+        phone: newPhone(),
+        roles: ['volunteer'],
+        regionId: w.regions.A1,
+        skills: ['flying'],
+      });
       expect(skills.statusCode).toBe(400);
       expect(skills.json().details).toEqual([{ field: 'skills', message: '含有不存在的服务类别' }]);
-      const dup = await call('dispatcherT', 'POST', '/api/v1/users', { name: '甲', phone: w.users.residentA1.phone, roles: ['resident'], regionId: w.regions.A1 });
+      const dup = await call('dispatcherT', 'POST', '/api/v1/users', {
+        name: '甲',
+        phone: w.users.residentA1.phone,
+        roles: ['resident'],
+        regionId: w.regions.A1,
+      });
       expect(dup.statusCode).toBe(409);
       expect(dup.json()).toEqual({ code: 'CONFLICT', message: '该手机号已登记。' });
       const town = await call('dispatcherT', 'POST', '/api/v1/users', { name: '甲', phone: newPhone(), roles: ['resident'], regionId: w.regions.T });
@@ -202,19 +456,22 @@ describe('people, places and access', () => {
 
     it('records nothing when a person reads their own record', async () => {
       await call('residentX1', 'GET', `/api/v1/users/${w.users.residentX1.id}`);
-      const [row] = await t.database.db.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM access_log WHERE subject_id = $1 AND viewer_id = $1`,
-        [w.users.residentX1.id],
-      );
+      const [row] = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE subject_id = $1 AND viewer_id = $1`, [
+        w.users.residentX1.id,
+      ]);
       expect(row!.n).toBe(0);
     });
 
     it('records one access per person listed in full', async () => {
-      const before = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE viewer_id = $1`, [w.users.gridWorkerX1.id]);
+      const before = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE viewer_id = $1`, [
+        w.users.gridWorkerX1.id,
+      ]);
       const res = await call('gridWorkerX1', 'GET', '/api/v1/users');
       const items = res.json().items as UserDto[];
       expect(items.map((u) => u.id).sort()).toEqual([w.users.gridWorkerX1.id, w.users.residentX1.id].sort());
-      const after = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE viewer_id = $1`, [w.users.gridWorkerX1.id]);
+      const after = await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM access_log WHERE viewer_id = $1`, [
+        w.users.gridWorkerX1.id,
+      ]);
       // the resident is someone else; the grid worker's own record is not logged
       expect(after[0]!.n - before[0]!.n).toBe(1);
     });
@@ -270,7 +527,9 @@ describe('people, places and access', () => {
       const bad = await call('volunteerA1', 'PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, { slots: [{ weekday: 8, start: '25:00', end: '07:00' }] });
       expect(bad.statusCode).toBe(400);
       expect((bad.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual(['slots[0].weekday', 'slots[0].start']);
-      const backwards = await call('volunteerA1', 'PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, { slots: [{ weekday: 3, start: '18:00', end: '08:00' }] });
+      const backwards = await call('volunteerA1', 'PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, {
+        slots: [{ weekday: 3, start: '18:00', end: '08:00' }],
+      });
       expect(backwards.statusCode).toBe(400);
       const ok = await call('volunteerA1', 'PUT', `/api/v1/users/${w.users.volunteerA1.id}/roster`, { slots: [{ weekday: 3, start: '08:00', end: '18:00' }] });
       expect(ok.json()).toMatchObject({ onDuty: true, roster: [{ weekday: 3, start: '08:00', end: '18:00' }] });

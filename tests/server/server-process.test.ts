@@ -7,7 +7,6 @@ import { tempDir } from '../support/tmp';
 
 const SERVER_DIR = path.resolve(__dirname, '..', '..', 'server');
 
-
 async function withDatabase<T>(dataDir: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const port = Number(readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3]);
   const password = readFileSync(path.join(dataDir, 'pg.password'), 'utf8').trim();

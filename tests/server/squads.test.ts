@@ -34,27 +34,94 @@ describe('squads (小分队)', () => {
     expect(squadA).toMatchObject({ name: '甲社区红色帮帮团', color: 'red', regionId: w.regions.A, leaderId: w.users.gridWorkerA1.id, memberCount: 1 });
   });
 
-  const everyone: Who[] = ['admin', 'countyAdmin', 'dispatcherT', 'dispatcherT2', 'gridWorkerA1', 'gridWorkerX1', 'volunteerA1', 'residentA1', 'residentA2', 'residentX1', 'anonymous'];
+  const everyone: Who[] = [
+    'admin',
+    'countyAdmin',
+    'dispatcherT',
+    'dispatcherT2',
+    'gridWorkerA1',
+    'gridWorkerX1',
+    'volunteerA1',
+    'residentA1',
+    'residentA2',
+    'residentX1',
+    'anonymous',
+  ];
   const matrix: Array<{ route: string; run: (who: Who) => Promise<{ statusCode: number }>; expect: Record<Who, number> }> = [
     {
       route: 'POST /squads (in community A)',
-      run: (who) => call(who, 'POST', '/api/v1/squads', { name: `小分队${++n}`, color: 'green', regionId: w.regions.A, leaderId: w.users.volunteerA1.id, categories: ['medicine_delivery'] }),
-      expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 403, volunteerA1: 403, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+      run: (who) =>
+        call(who, 'POST', '/api/v1/squads', {
+          name: `小分队${++n}`,
+          color: 'green',
+          regionId: w.regions.A,
+          leaderId: w.users.volunteerA1.id,
+          categories: ['medicine_delivery'],
+        }),
+      expect: {
+        admin: 201,
+        countyAdmin: 201,
+        dispatcherT: 201,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 403,
+        volunteerA1: 403,
+        residentA1: 403,
+        residentA2: 403,
+        residentX1: 403,
+        anonymous: 401,
+      },
     },
     {
       route: 'GET /squads',
       run: (who) => call(who, 'GET', '/api/v1/squads'),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 200, gridWorkerA1: 200, gridWorkerX1: 200, volunteerA1: 200, residentA1: 403, residentA2: 403, residentX1: 403, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 200,
+        gridWorkerA1: 200,
+        gridWorkerX1: 200,
+        volunteerA1: 200,
+        residentA1: 403,
+        residentA2: 403,
+        residentX1: 403,
+        anonymous: 401,
+      },
     },
     {
       route: 'GET /squads/:id',
       run: (who) => call(who, 'GET', `/api/v1/squads/${squadA.id}`),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 200, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 200,
+        gridWorkerX1: 404,
+        volunteerA1: 404,
+        residentA1: 404,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'PATCH /squads/:id (categories)',
       run: (who) => call(who, 'PATCH', `/api/v1/squads/${squadA.id}`, { categories: ['medicine_delivery'] }),
-      expect: { admin: 200, countyAdmin: 200, dispatcherT: 200, dispatcherT2: 404, gridWorkerA1: 403, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 200,
+        countyAdmin: 200,
+        dispatcherT: 200,
+        dispatcherT2: 404,
+        gridWorkerA1: 403,
+        gridWorkerX1: 404,
+        volunteerA1: 404,
+        residentA1: 404,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'POST /squads/:id/members (volunteer of A1), then DELETE',
@@ -64,7 +131,19 @@ describe('squads (小分队)', () => {
         return res;
       },
       // the leader (grid worker of A1) manages members; another grid worker does not see the squad at all
-      expect: { admin: 201, countyAdmin: 201, dispatcherT: 201, dispatcherT2: 404, gridWorkerA1: 201, gridWorkerX1: 404, volunteerA1: 404, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 201,
+        countyAdmin: 201,
+        dispatcherT: 201,
+        dispatcherT2: 404,
+        gridWorkerA1: 201,
+        gridWorkerX1: 404,
+        volunteerA1: 404,
+        residentA1: 404,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
     {
       route: 'DELETE /squads/:id/members/:userId (volunteer of A1, added first by an admin)',
@@ -75,7 +154,19 @@ describe('squads (小分队)', () => {
         return res;
       },
       // a member sees the squad but may not change it (403); a resident does not see it (404)
-      expect: { admin: 204, countyAdmin: 204, dispatcherT: 204, dispatcherT2: 404, gridWorkerA1: 204, gridWorkerX1: 404, volunteerA1: 403, residentA1: 404, residentA2: 404, residentX1: 404, anonymous: 401 },
+      expect: {
+        admin: 204,
+        countyAdmin: 204,
+        dispatcherT: 204,
+        dispatcherT2: 404,
+        gridWorkerA1: 204,
+        gridWorkerX1: 404,
+        volunteerA1: 403,
+        residentA1: 404,
+        residentA2: 404,
+        residentX1: 404,
+        anonymous: 401,
+      },
     },
   ];
 
@@ -106,7 +197,13 @@ describe('squads (小分队)', () => {
   });
 
   it('refuses a leader or member from outside the area, a resident as member, duplicates, and removing the leader', async () => {
-    const outside = await call('countyAdmin', 'POST', '/api/v1/squads', { name: '外地', color: 'blue', regionId: w.regions.A, leaderId: w.users.gridWorkerX1.id, categories: [] });
+    const outside = await call('countyAdmin', 'POST', '/api/v1/squads', {
+      name: '外地',
+      color: 'blue',
+      regionId: w.regions.A,
+      leaderId: w.users.gridWorkerX1.id,
+      categories: [],
+    });
     expect(outside.statusCode).toBe(400);
     expect(outside.json().details).toEqual([{ field: 'leaderId', message: '该人员不在小分队所在地区' }]);
     const resident = await call('dispatcherT', 'POST', `/api/v1/squads/${squadA.id}/members`, { userId: w.users.residentA1.id });
@@ -116,9 +213,21 @@ describe('squads (小分队)', () => {
     expect(twice.statusCode).toBe(409);
     const leader = await call('dispatcherT', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.gridWorkerA1.id}`);
     expect(leader.statusCode).toBe(409);
-    const dupName = await call('dispatcherT', 'POST', '/api/v1/squads', { name: '甲社区红色帮帮团', color: 'red', regionId: w.regions.A, leaderId: w.users.gridWorkerA1.id, categories: [] });
+    const dupName = await call('dispatcherT', 'POST', '/api/v1/squads', {
+      name: '甲社区红色帮帮团',
+      color: 'red',
+      regionId: w.regions.A,
+      leaderId: w.users.gridWorkerA1.id,
+      categories: [],
+    });
     expect(dupName.statusCode).toBe(409);
-    const badColor = await call('dispatcherT', 'POST', '/api/v1/squads', { name: '彩虹', color: 'rainbow', regionId: w.regions.A, leaderId: w.users.gridWorkerA1.id, categories: ['x'] });
+    const badColor = await call('dispatcherT', 'POST', '/api/v1/squads', {
+      name: '彩虹',
+      color: 'rainbow',
+      regionId: w.regions.A,
+      leaderId: w.users.gridWorkerA1.id,
+      categories: ['x'],
+    });
     expect(badColor.statusCode).toBe(400);
     expect((badColor.json().details as Array<{ field: string }>).map((d) => d.field)).toEqual(['color', 'categories']);
     const removed = await call('gridWorkerA1', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.volunteerA1.id}`);
@@ -132,7 +241,11 @@ describe('squads (小分队)', () => {
     expect(notMember.statusCode).toBe(400);
     expect(notMember.json().details).toEqual([{ field: 'leaderId', message: '新负责人须先加入小分队' }]);
     expect((await call('dispatcherT', 'POST', `/api/v1/squads/${squadA.id}/members`, { userId: w.users.volunteerA1.id })).statusCode).toBe(201);
-    const changed = await call('dispatcherT', 'PATCH', `/api/v1/squads/${squadA.id}`, { leaderId: w.users.volunteerA1.id, name: '甲社区党员先锋队', color: 'red' });
+    const changed = await call('dispatcherT', 'PATCH', `/api/v1/squads/${squadA.id}`, {
+      leaderId: w.users.volunteerA1.id,
+      name: '甲社区党员先锋队',
+      color: 'red',
+    });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ leaderId: w.users.volunteerA1.id, name: '甲社区党员先锋队', memberCount: 2 });
     expect((await call('dispatcherT', 'DELETE', `/api/v1/squads/${squadA.id}/members/${w.users.gridWorkerA1.id}`)).statusCode).toBe(204);

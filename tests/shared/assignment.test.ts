@@ -88,8 +88,14 @@ describe('batch assignment (shared/assignment.ts)', () => {
   it('serves a resident greedy would leave waiting: the best pair first can take the only person another order has', () => {
     // 王 is best for both orders; 李 can only serve the first. Greedy gives 王 the first order and the second nobody.
     const input: AssignmentInput = {
-      orders: [{ id: 'medicine', places: 1 }, { id: 'meal', places: 1 }],
-      people: [{ id: '王', capacity: 1 }, { id: '李', capacity: 1 }],
+      orders: [
+        { id: 'medicine', places: 1 },
+        { id: 'meal', places: 1 },
+      ],
+      people: [
+        { id: '王', capacity: 1 },
+        { id: '李', capacity: 1 },
+      ],
       pairs: [
         { orderId: 'medicine', personId: '王', score: 120 },
         { orderId: 'medicine', personId: '李', score: 110 },
@@ -105,8 +111,14 @@ describe('batch assignment (shared/assignment.ts)', () => {
   it('scores higher than greedy when both serve everyone', () => {
     // greedy takes the single best pair (100) and is left with 10; the optimum pairs 90 + 90
     const input: AssignmentInput = {
-      orders: [{ id: 'a', places: 1 }, { id: 'b', places: 1 }],
-      people: [{ id: 'x', capacity: 1 }, { id: 'y', capacity: 1 }],
+      orders: [
+        { id: 'a', places: 1 },
+        { id: 'b', places: 1 },
+      ],
+      people: [
+        { id: 'x', capacity: 1 },
+        { id: 'y', capacity: 1 },
+      ],
       pairs: [
         { orderId: 'a', personId: 'x', score: 100 },
         { orderId: 'a', personId: 'y', score: 90 },
@@ -120,8 +132,15 @@ describe('batch assignment (shared/assignment.ts)', () => {
 
   it('respects several places per order and several tasks per person', () => {
     const input: AssignmentInput = {
-      orders: [{ id: 'harvest', places: 3 }, { id: 'repair', places: 1 }],
-      people: [{ id: 'a', capacity: 2 }, { id: 'b', capacity: 1 }, { id: 'c', capacity: 1 }],
+      orders: [
+        { id: 'harvest', places: 3 },
+        { id: 'repair', places: 1 },
+      ],
+      people: [
+        { id: 'a', capacity: 2 },
+        { id: 'b', capacity: 1 },
+        { id: 'c', capacity: 1 },
+      ],
       pairs: ['a', 'b', 'c'].flatMap((p) => [
         { orderId: 'harvest', personId: p, score: 100 },
         { orderId: 'repair', personId: p, score: 100 },

@@ -22,7 +22,13 @@ const W = DEFAULT_MATCH_WEIGHTS;
 
 describe('scoring a candidate (shared/matching.ts)', () => {
   it('starts from 100 and says where the person is and that their hands are free', () => {
-    expect(score({})).toEqual({ score: 100, reasons: [{ code: 'distance', text: '距离 0 米' }, { code: 'load', text: '手头没有任务' }] });
+    expect(score({})).toEqual({
+      score: 100,
+      reasons: [
+        { code: 'distance', text: '距离 0 米' },
+        { code: 'load', text: '手头没有任务' },
+      ],
+    });
   });
 
   it('costs perKm per kilometre, and says the distance in 米 or 公里', () => {
@@ -155,4 +161,3 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
     expect(score).toBeCloseTo(scoreCeiling(1200, true, W), 1);
   });
 });
-

@@ -1,13 +1,4 @@
-import {
-  ORDER_ACTIONS,
-  ORDER_STATUSES,
-  availableActions,
-  isFinal,
-  transition,
-  type OrderAction,
-  type OrderRelation,
-  type OrderStatus,
-} from '@bangbang/shared';
+import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, isFinal, transition, type OrderAction, type OrderRelation, type OrderStatus } from '@bangbang/shared';
 
 const RELATIONS: OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
 

@@ -131,7 +131,5 @@ describe('validateDto', () => {
 
 describe('mainland mobile numbers', () => {
   it.each(['13800138000', '19912345678', '16600001111'])('accepts %s', (p) => expect(isMainlandMobile(p)).toBe(true));
-  it.each(['12800138000', '1380013800', '138001380001', '+8613800138000', '1380013800a', ''])('rejects "%s"', (p) =>
-    expect(isMainlandMobile(p)).toBe(false),
-  );
+  it.each(['12800138000', '1380013800', '138001380001', '+8613800138000', '1380013800a', ''])('rejects "%s"', (p) => expect(isMainlandMobile(p)).toBe(false));
 });

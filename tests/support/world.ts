@@ -14,16 +14,7 @@ import type { DataSource } from 'typeorm';
 export interface World {
   regions: Record<'city' | 'county' | 'T' | 'T2' | 'A' | 'B' | 'X' | 'A1' | 'A2' | 'B1' | 'X1', string>;
   users: Record<
-    | 'admin'
-    | 'countyAdmin'
-    | 'dispatcherT'
-    | 'dispatcherT2'
-    | 'gridWorkerA1'
-    | 'gridWorkerX1'
-    | 'volunteerA1'
-    | 'residentA1'
-    | 'residentA2'
-    | 'residentX1',
+    'admin' | 'countyAdmin' | 'dispatcherT' | 'dispatcherT2' | 'gridWorkerA1' | 'gridWorkerX1' | 'volunteerA1' | 'residentA1' | 'residentA2' | 'residentX1',
     { id: string; phone: string; token: string }
   >;
 }

@@ -6,7 +6,13 @@ import { ME_PAGE } from '../services/roles';
 /** The way to 「我的」 (role switching, elder mode, logout) from a workspace's home: there is no tab bar. */
 export function MeEntry({ className }: { className?: string }) {
   return (
-    <Button className={`me-entry ${className ?? ''}`} size='small' fill='outline' icon={<User size={16} />} onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
+    <Button
+      className={`me-entry ${className ?? ''}`}
+      size='small'
+      fill='outline'
+      icon={<User size={16} />}
+      onClick={() => void Taro.navigateTo({ url: ME_PAGE })}
+    >
       我的
     </Button>
   );

@@ -1,12 +1,5 @@
 import Taro from '@tarojs/taro';
-import {
-  DEFAULT_ERROR_MESSAGES,
-  HEALTH_PATH,
-  isErrorBody,
-  type ErrorCode,
-  type ErrorDetail,
-  type HealthResponse,
-} from '@bangbang/shared';
+import { DEFAULT_ERROR_MESSAGES, HEALTH_PATH, isErrorBody, type ErrorCode, type ErrorDetail, type HealthResponse } from '@bangbang/shared';
 
 /**
  * The one way the mini-program talks to the API: every page goes through `request`, none calls `Taro.request`.

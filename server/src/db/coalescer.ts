@@ -109,4 +109,3 @@ export class Coalescer<I, O> {
     });
   }
 }
-

@@ -221,9 +221,7 @@ export class EmbeddedPostgres {
     chmodSync(this.dir, 0o700);
     if (this.runAs) chownSync(this.dir, this.runAs.uid, this.runAs.gid);
 
-    const password = existsSync(this.passwordFile)
-      ? readFileSync(this.passwordFile, 'utf8').trim()
-      : randomBytes(24).toString('base64url');
+    const password = existsSync(this.passwordFile) ? readFileSync(this.passwordFile, 'utf8').trim() : randomBytes(24).toString('base64url');
     writeFileSync(this.passwordFile, `${password}\n`, { mode: 0o600 });
 
     // initdb reads the password from a file, which the (possibly different) user running it must be able to read.
@@ -237,14 +235,7 @@ export class EmbeddedPostgres {
       }
       const result = spawnSync(
         path.join(this.bin, 'initdb'),
-        [
-          `--pgdata=${this.dir}`,
-          '--auth=scram-sha-256',
-          `--username=${SUPERUSER}`,
-          `--pwfile=${pwfile}`,
-          '--encoding=UTF8',
-          '--locale=C',
-        ],
+        [`--pgdata=${this.dir}`, '--auth=scram-sha-256', `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'],
         { ...this.runAs, env: this.childEnv(), encoding: 'utf8' },
       );
       if (result.status !== 0) {

@@ -9,7 +9,7 @@ import type { DataSource, EntityManager } from 'typeorm';
  * own (with the SQLSTATE in `code`), which the error handler understands as it does TypeORM's.
  */
 export class Statement<R extends QueryResultRow> {
-  private declare readonly row?: R;
+  declare private readonly row?: R;
 
   constructor(
     /** Unique per text: a connection keeps one prepared statement per name. */

@@ -68,10 +68,9 @@ export function demoAccount(role: (typeof DEMO_ACCOUNTS)[number]['role']): DemoA
  * seeded with demo data, or where someone has changed them.
  */
 export async function demoAccountsInDatabase(ds: DataSource): Promise<DemoAccount[]> {
-  const rows = await ds.query<Array<{ phone: string; name: string; roles: string[] }>>(
-    'SELECT phone, name, roles FROM app_user WHERE phone = ANY($1)',
-    [DEMO_ACCOUNTS.map((a) => a.phone)],
-  );
+  const rows = await ds.query<Array<{ phone: string; name: string; roles: string[] }>>('SELECT phone, name, roles FROM app_user WHERE phone = ANY($1)', [
+    DEMO_ACCOUNTS.map((a) => a.phone),
+  ]);
   return DEMO_ACCOUNTS.filter((a) => rows.some((r) => r.phone === a.phone && r.name === a.name && r.roles.includes(a.role)));
 }
 

@@ -144,7 +144,11 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
     }
     await transitions.confirm(m, await viewer(orderer, t), id, {
       resolved: true,
-      rating: rng.weighted<number>([[5, 70], [4, 25], [3, 5]]),
+      rating: rng.weighted<number>([
+        [5, 70],
+        [4, 25],
+        [3, 5],
+      ]),
       comment: rng.pick(['非常感谢！', '小伙子很热心', '来得很及时', '服务很好']),
     });
   };
@@ -161,8 +165,21 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
     const createdAt = new Date(now.getTime() - minutesAgo * MINUTE);
     const recent = minutesAgo < 24 * 60;
     const fate: Fate = recent
-      ? rng.weighted<Fate>([['pending', 25], ['dispatched', 10], ['accepted', 20], ['in_service', 15], ['completed', 15], ['closed', 15]])
-      : rng.weighted<Fate>([['closed', 76], ['completed', 6], ['cancelled', 8], ['reopened_closed', 4], ['pending', 6]]);
+      ? rng.weighted<Fate>([
+          ['pending', 25],
+          ['dispatched', 10],
+          ['accepted', 20],
+          ['in_service', 15],
+          ['completed', 15],
+          ['closed', 15],
+        ])
+      : rng.weighted<Fate>([
+          ['closed', 76],
+          ['completed', 6],
+          ['cancelled', 8],
+          ['reopened_closed', 4],
+          ['pending', 6],
+        ]);
     await play(rng.pick(residents), rng.weighted(DEMAND), createdAt, fate);
   }
   // the orders nobody took have moved up the levels as their deadlines passed (三级联动): sweep at each deadline

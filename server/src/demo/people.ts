@@ -83,7 +83,14 @@ const SQUADS: SquadSpec[] = [
   { name: '陕坝镇党员先锋志愿服务队', color: 'red', town: '陕坝镇', size: 30, withDemoVolunteer: true },
   { name: '太荣村助农抢收党员服务队', color: 'red', town: '双庙镇', community: '太荣村', size: 14, categories: ['harvest_help', 'errands', 'paperwork'] },
   { name: '陕坝镇青年志愿服务队', color: 'orange', town: '陕坝镇', size: 20 },
-  { name: '头道桥镇辣妹子巾帼志愿服务队', color: 'pink', town: '头道桥镇', size: 16, categories: ['companionship', 'emotional_support', 'house_repair'], women: true },
+  {
+    name: '头道桥镇辣妹子巾帼志愿服务队',
+    color: 'pink',
+    town: '头道桥镇',
+    size: 16,
+    categories: ['companionship', 'emotional_support', 'house_repair'],
+    women: true,
+  },
   { name: '陕坝镇乌兰牧骑文化志愿服务队', color: 'purple', town: '陕坝镇', size: 12 },
   { name: '陕坝镇法律援助志愿服务队', color: 'yellow', town: '陕坝镇', size: 8 },
   { name: '双庙镇卫生医疗志愿服务队', color: 'green', town: '双庙镇', size: 12 },
@@ -98,7 +105,14 @@ const SQUADS: SquadSpec[] = [
     ledByDemoGridWorker: true,
     withDemoVolunteer: true,
   },
-  { name: '民主社区能工巧匠志愿服务队', color: 'other', town: '陕坝镇', community: '民主社区', size: 9, categories: ['appliance_repair', 'house_repair', 'haircut'] },
+  {
+    name: '民主社区能工巧匠志愿服务队',
+    color: 'other',
+    town: '陕坝镇',
+    community: '民主社区',
+    size: 9,
+    categories: ['appliance_repair', 'house_repair', 'haircut'],
+  },
 ];
 
 export const DEMO_SQUADS = SQUADS.length;
@@ -147,7 +161,14 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
   const skillsFor = (color: TeamColor): string[] => {
     const own = rng.shuffle(codesOf(color));
     const any = rng.shuffle(allCodes);
-    const n = Math.min(rng.weighted<number>([[1, 30], [2, 45], [3, 25]]), allCodes.length);
+    const n = Math.min(
+      rng.weighted<number>([
+        [1, 30],
+        [2, 45],
+        [3, 25],
+      ]),
+      allCodes.length,
+    );
     const skills: string[] = own.slice(0, 1);
     while (skills.length < n) {
       const from = rng.chance(0.6) && own.some((c) => !skills.includes(c)) ? own : any;
@@ -191,7 +212,10 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
   const womenVolunteers = new Set<UserRow>();
   const gridOf = new Map<UserRow, DemoGrid>();
   const partyMembersIn = new Map<DemoCommunity, UserRow[]>();
-  const perGridVolunteers = apportion(DEMO_VOLUNTEERS, tree.grids.map((g) => (g.community.rural ? 0.8 : 1.2)));
+  const perGridVolunteers = apportion(
+    DEMO_VOLUNTEERS,
+    tree.grids.map((g) => (g.community.rural ? 0.8 : 1.2)),
+  );
   tree.grids.forEach((grid, g) => {
     for (let k = 0; k < (perGridVolunteers[g] ?? 0); k++) {
       const demo = grid === demoGrid && k === 0;
@@ -221,7 +245,10 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
   });
 
   // residents (居民), a quarter or so in the ledger, most of those paired with a cadre (包联)
-  const perGridResidents = apportion(DEMO_RESIDENTS, tree.grids.map((g) => (g.community.rural ? 0.75 : 1.25)));
+  const perGridResidents = apportion(
+    DEMO_RESIDENTS,
+    tree.grids.map((g) => (g.community.rural ? 0.75 : 1.25)),
+  );
   tree.grids.forEach((grid, g) => {
     const worker = gridWorkerOf.get(grid);
     for (let k = 0; k < (perGridResidents[g] ?? 0); k++) {
@@ -266,9 +293,7 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
     if (!region) throw new Error(`no place for squad ${spec.name}`);
     const wanted = spec.categories ? known(spec.categories) : [];
     const categories = wanted.length > 0 ? wanted : codesOf(spec.color);
-    const inArea = [...gridOf]
-      .filter(([v, grid]) => grid.row.path.startsWith(region.path) && (!spec.women || womenVolunteers.has(v)))
-      .map(([v]) => v);
+    const inArea = [...gridOf].filter(([v, grid]) => grid.row.path.startsWith(region.path) && (!spec.women || womenVolunteers.has(v))).map(([v]) => v);
     const score = (v: UserRow) => (teamOf.get(v) === spec.color ? 2 : 0) + (v.skills.some((s) => categories.includes(s)) ? 1 : 0);
     const ranked = rng
       .shuffle(inArea)
@@ -293,4 +318,3 @@ export function buildDemoPeople(tree: DemoTree, catalogue: readonly Category[]):
 
   return { users, squads };
 }
-

@@ -8,11 +8,23 @@ import type { Prng } from './random';
  */
 export function rosterFor(rng: Prng, employed: boolean): RosterSlot[] | null {
   const kind = employed
-    ? rng.weighted<'day' | 'evening'>([['evening', 85], ['day', 15]])
-    : rng.weighted<'none' | 'day' | 'evening'>([['none', 30], ['day', 35], ['evening', 35]]);
+    ? rng.weighted<'day' | 'evening'>([
+        ['evening', 85],
+        ['day', 15],
+      ])
+    : rng.weighted<'none' | 'day' | 'evening'>([
+        ['none', 30],
+        ['day', 35],
+        ['evening', 35],
+      ]);
   if (kind === 'none') return null;
   if (kind === 'day') {
-    const days = rng.chance(0.6) ? [1, 2, 3, 4, 5] : rng.shuffle([1, 2, 3, 4, 5]).slice(0, rng.int(2, 3)).sort((a, b) => a - b);
+    const days = rng.chance(0.6)
+      ? [1, 2, 3, 4, 5]
+      : rng
+          .shuffle([1, 2, 3, 4, 5])
+          .slice(0, rng.int(2, 3))
+          .sort((a, b) => a - b);
     const start = rng.pick(['08:00', '08:30', '09:00']);
     const end = rng.pick(['11:30', '12:00', '17:00', '17:30']);
     return days.map((weekday) => ({ weekday, start, end }));

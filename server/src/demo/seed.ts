@@ -94,9 +94,7 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
   let started = 0;
   const result = await ds.transaction(async (m): Promise<SeedResult> => {
     await m.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.DemoSeed]);
-    const [{ used }] = await m.query<[{ used: boolean }]>(
-      'SELECT EXISTS (SELECT 1 FROM region) OR EXISTS (SELECT 1 FROM app_user) AS used',
-    );
+    const [{ used }] = await m.query<[{ used: boolean }]>('SELECT EXISTS (SELECT 1 FROM region) OR EXISTS (SELECT 1 FROM app_user) AS used');
     if (used) return NOTHING;
     started = performance.now();
     const catalogue = await m.query<Category[]>('SELECT code, color FROM service_category WHERE active ORDER BY sort_order, code');

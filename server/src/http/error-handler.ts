@@ -1,11 +1,4 @@
-import {
-  DEFAULT_ERROR_MESSAGES,
-  ERROR_HTTP_STATUS,
-  ErrorCode,
-  summarizeDetails,
-  type ErrorBody,
-  type ErrorDetail,
-} from '@bangbang/shared';
+import { DEFAULT_ERROR_MESSAGES, ERROR_HTTP_STATUS, ErrorCode, summarizeDetails, type ErrorBody, type ErrorDetail } from '@bangbang/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, sqlState } from '../db/errors';
@@ -88,9 +81,12 @@ export function mapError(err: unknown): Mapped {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return contract(ErrorCode.VALIDATION_FAILED, '请求内容太大。', [{ field: 'body', message: '内容太大' }], 413);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return contract(ErrorCode.VALIDATION_FAILED, '不支持的内容类型，请以 application/json 提交。', [
-        { field: 'content-type', message: '不支持的内容类型' },
-      ], 415);
+      return contract(
+        ErrorCode.VALIDATION_FAILED,
+        '不支持的内容类型，请以 application/json 提交。',
+        [{ field: 'content-type', message: '不支持的内容类型' }],
+        415,
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return contract(ErrorCode.VALIDATION_FAILED, '请求内容长度与声明不符。', [{ field: 'body', message: '长度不符' }]);
     default:

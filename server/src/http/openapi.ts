@@ -1,12 +1,6 @@
 import fastifySwagger, { type SwaggerTransform } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import {
-  API_PREFIX,
-  ERROR_HTTP_STATUS,
-  ErrorCode,
-  type ErrorBody,
-  type ErrorDetail,
-} from '@bangbang/shared';
+import { API_PREFIX, ERROR_HTTP_STATUS, ErrorCode, type ErrorBody, type ErrorDetail } from '@bangbang/shared';
 import type { MetadataStorage as ClassTransformerMetadataStorage } from 'class-transformer/types/MetadataStorage';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import type { FastifyInstance, FastifySchema } from 'fastify';

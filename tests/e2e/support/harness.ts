@@ -173,7 +173,10 @@ export async function seeAnywhere(page: Page, text: string | RegExp, timeout = U
 /** Taps the visible element showing exactly `text` (a button, a tile) on the page being shown. */
 export async function tap(page: Page, text: string | RegExp, within?: Locator): Promise<void> {
   const scope = within ?? shown(page);
-  const target = scope.getByText(text, { exact: typeof text === 'string' }).locator('visible=true').first();
+  const target = scope
+    .getByText(text, { exact: typeof text === 'string' })
+    .locator('visible=true')
+    .first();
   await target.waitFor({ state: 'visible' });
   // NutUI's button is a <taro-button-core> that takes the pointer over the text inside it: press the button itself
   const button = target.locator('xpath=ancestor-or-self::taro-button-core[1]');

@@ -12,4 +12,3 @@ export function maskPhone(phone: string): string {
 
 /** Why a viewer may see a person in full; undefined when they may not. */
 export type FullViewReason = 'self' | 'jurisdiction' | 'accepted_order';
-

@@ -8,7 +8,6 @@ import { actorOf, notLoggedIn, type Actor } from './actor';
 import { ActorRows, type ActorRow } from './actor-row';
 import { actorsByIdStatement, findActorRows } from './auth.repo';
 
-
 /** How long a login lasts. */
 export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 

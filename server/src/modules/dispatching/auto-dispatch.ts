@@ -26,7 +26,10 @@ export interface AutoDispatchOptions {
 const MINUTE = 60_000;
 
 /** The options from the app's configuration, at `now`. */
-export function autoDispatchOptions(app: { config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number } }, now: Date): AutoDispatchOptions {
+export function autoDispatchOptions(
+  app: { config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number } },
+  now: Date,
+): AutoDispatchOptions {
   return { weights: app.config.matchWeights, maxActiveTasks: app.config.maxActiveTasks, acceptMinutes: app.config.autoDispatchAcceptMinutes, now };
 }
 

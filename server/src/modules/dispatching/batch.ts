@@ -69,7 +69,12 @@ export async function batchDispatch(m: EntityManager, v: Viewer, regionId: strin
       continue;
     }
     const c = candidates.get(o.id)!.find((x) => x.id === pair.personId)!;
-    writes.push({ o: now, assigneeId: c.id, c, data: { batch: true, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons.map((r) => r.text) } });
+    writes.push({
+      o: now,
+      assigneeId: c.id,
+      c,
+      data: { batch: true, assigneeId: c.id, assigneeName: c.name, score: c.score, reasons: c.reasons.map((r) => r.text) },
+    });
   }
   const written = await commitDispatches(m, writes, { actorId: v.actor.id, at: v.now, reason: '批量派单' });
   for (const w of writes) {

@@ -18,7 +18,16 @@ type Db = Pick<EntityManager, 'query'>;
  * moved escalate_at no longer matches.
  */
 export async function escalateDueOrders(m: Db, now: Date, batch: number): Promise<number> {
-  const moved = await updateReturning<{ id: string; version: number; status: string; level: string; scope_region_id: string; scope_name: string; from_level: string; moved: boolean }>(
+  const moved = await updateReturning<{
+    id: string;
+    version: number;
+    status: string;
+    level: string;
+    scope_region_id: string;
+    scope_name: string;
+    from_level: string;
+    moved: boolean;
+  }>(
     m,
     `WITH due AS (
        SELECT o.id FROM service_order o

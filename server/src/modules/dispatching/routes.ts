@@ -1,4 +1,13 @@
-import { API_PREFIX, BatchDispatchDto, CandidatesQuery, ORDERS_PATH, SetDispatchModeDto, type BatchDispatchResultDto, type CandidateListDto, type DispatchSettingsDto } from '@bangbang/shared';
+import {
+  API_PREFIX,
+  BatchDispatchDto,
+  CandidatesQuery,
+  ORDERS_PATH,
+  SetDispatchModeDto,
+  type BatchDispatchResultDto,
+  type CandidateListDto,
+  type DispatchSettingsDto,
+} from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
@@ -43,7 +52,14 @@ export default async function dispatchingRoutes(app: FastifyInstance, { dispatch
 
   app.get<{ Params: { id: string } }>(
     settingsPath,
-    { schema: docs({ ...settingsDocs, summary: '地区的派单方式', description: '有管辖权的工作人员。显示本地区自己的设置、实际生效的方式及其来源（本地区或最近的上级）。', errors: [403, 404] }) },
+    {
+      schema: docs({
+        ...settingsDocs,
+        summary: '地区的派单方式',
+        description: '有管辖权的工作人员。显示本地区自己的设置、实际生效的方式及其来源（本地区或最近的上级）。',
+        errors: [403, 404],
+      }),
+    },
     async (request): Promise<DispatchSettingsDto> => dispatching.settings(requireActor(request), request.params.id),
   );
 

@@ -1,4 +1,12 @@
-import { DISPATCH_MODES, type BatchAssignedDto, type BatchDispatchResultDto, type CandidateDto, type CandidateListDto, type DispatchSettingsDto, type MatchReason } from '@bangbang/shared';
+import {
+  DISPATCH_MODES,
+  type BatchAssignedDto,
+  type BatchDispatchResultDto,
+  type CandidateDto,
+  type CandidateListDto,
+  type DispatchSettingsDto,
+  type MatchReason,
+} from '@bangbang/shared';
 import { nullable, shape } from '../../http/openapi';
 
 const reasonSchema = shape<MatchReason>('MatchReason', {
@@ -54,7 +62,12 @@ export const batchDispatchResultSchema = shape<BatchDispatchResultDto>('BatchDis
     assigned: { type: 'array', items: batchAssignedSchema },
     unassigned: {
       type: 'array',
-      items: { type: 'object', properties: { orderId: { type: 'string', format: 'uuid' }, reason: { type: 'string' } }, required: ['orderId', 'reason'], additionalProperties: false },
+      items: {
+        type: 'object',
+        properties: { orderId: { type: 'string', format: 'uuid' }, reason: { type: 'string' } },
+        required: ['orderId', 'reason'],
+        additionalProperties: false,
+      },
     },
     totalScore: { type: 'number' },
     greedy: {

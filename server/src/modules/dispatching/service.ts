@@ -1,4 +1,11 @@
-import { ORDER_STATUS_NAMES, type BatchDispatchResultDto, type CandidateListDto, type DispatchMode, type DispatchSettingsDto, type MatchWeights } from '@bangbang/shared';
+import {
+  ORDER_STATUS_NAMES,
+  type BatchDispatchResultDto,
+  type CandidateListDto,
+  type DispatchMode,
+  type DispatchSettingsDto,
+  type MatchWeights,
+} from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import { ConflictError, ForbiddenError, UUID_PATTERN } from '../../errors';

@@ -171,7 +171,15 @@ class Search {
       },
       this.opts.weights,
     );
-    this.scored.set(p.id, { kind: 'volunteer', id: p.id, name: p.name, score, distanceMeters: distance === null ? null : Math.round(distance), activeTasks: h.active, reasons });
+    this.scored.set(p.id, {
+      kind: 'volunteer',
+      id: p.id,
+      name: p.name,
+      score,
+      distanceMeters: distance === null ? null : Math.round(distance),
+      activeTasks: h.active,
+      reasons,
+    });
   }
 
   /** The k-th best score so far (−∞ while fewer than k are scored). */
@@ -211,9 +219,7 @@ async function walk(m: EntityManager, s: Search, k: number, since: Date, opts: C
   const o = s.o;
   // the resident's grid and paired cadre carry bonuses the walk's stopping bound leaves out, and people with no
   // location are not in the walk's index: all of them are reached first
-  s.reach(
-    await reachedFirst(m, o, s.facts.pairedId),
-  );
+  s.reach(await reachedFirst(m, o, s.facts.pairedId));
   // each round reads only the people past the previous rounds' (the index skips the nearer ones by itself)
   for (let n = opts.walkFirst ?? WALK_FIRST, read = 0; ; read = n, n *= 4) {
     const rows = await walkRound(m, o, n - read, read);
@@ -227,7 +233,10 @@ async function walk(m: EntityManager, s: Search, k: number, since: Date, opts: C
 
 /** Squads for each order, nearest first, scored until no farther squad could make the top k. */
 async function squadCandidates(m: EntityManager, searches: Search[], k: number, opts: CandidateOptions): Promise<Map<string, CandidateDto[]>> {
-  const rows = await fittingSquads(m, searches.map((s) => s.o.id));
+  const rows = await fittingSquads(
+    m,
+    searches.map((s) => s.o.id),
+  );
   const byOrder = new Map<string, SquadRow[]>();
   for (const r of rows) byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), r]);
   const out = new Map<string, CandidateDto[]>();
@@ -244,7 +253,10 @@ async function squadCandidates(m: EntityManager, searches: Search[], k: number, 
       if (c.members === null || c.active === null) {
         // past the nearest ones read with the list: read the rest of this order's squads' state now (rare)
         const rest = list.slice(i).filter((r) => r.members === null);
-        const states = await squadStates(m, rest.map((r) => r.id));
+        const states = await squadStates(
+          m,
+          rest.map((r) => r.id),
+        );
         const state = new Map(states.map((st) => [st.id, st]));
         for (const r of rest) {
           r.active = state.get(r.id)?.active ?? 0;
@@ -254,7 +266,19 @@ async function squadCandidates(m: EntityManager, searches: Search[], k: number, 
       const ready = c.members!.filter((u) => isAvailableNow(u.on_duty, u.roster, opts.now)).length;
       if (ready === 0) continue;
       const { score, reasons } = scoreCandidate(
-        { distanceMeters: c.distance, sameGrid: false, pairedCadre: false, activeTasks: c.active!, todayTasks: 0, rating: null, ratingCount: 0, acceptanceRate: null, answers: 0, partyMember: false, ledgerHousehold: false },
+        {
+          distanceMeters: c.distance,
+          sameGrid: false,
+          pairedCadre: false,
+          activeTasks: c.active!,
+          todayTasks: 0,
+          rating: null,
+          ratingCount: 0,
+          acceptanceRate: null,
+          answers: 0,
+          partyMember: false,
+          ledgerHousehold: false,
+        },
         opts.weights,
       );
       scores.push(score);

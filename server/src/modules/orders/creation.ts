@@ -6,7 +6,16 @@ import { Coalescer, type CoalescerOptions } from '../../db/coalescer';
 import { covers, isStaff } from '../access/jurisdiction';
 import { ActorRows } from '../auth/actor-row';
 import type { Actor } from '../auth/actor';
-import { findByIdempotencyKey, findResident, insertOrders, ownOrderInserter, type NewOrder, type NewOwnOrder, type ResidentOfOrder, type Written } from './order.repo';
+import {
+  findByIdempotencyKey,
+  findResident,
+  insertOrders,
+  ownOrderInserter,
+  type NewOrder,
+  type NewOwnOrder,
+  type ResidentOfOrder,
+  type Written,
+} from './order.repo';
 import type { OrderRow } from './order-row';
 import type { Viewer } from './standing';
 
@@ -55,7 +64,10 @@ export interface Created {
 export type InsertedOrder = Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>;
 
 /** A new order's row: what was written, the column defaults of a new order (migration CreateOrders), and what the database decided. */
-function newRow(o: Omit<NewOrder, 'channel' | 'address' | 'lat' | 'lng' | 'headcount' | 'regionId' | 'regionPath' | 'level' | 'dispatchMode'>, w: Written): InsertedOrder {
+function newRow(
+  o: Omit<NewOrder, 'channel' | 'address' | 'lat' | 'lng' | 'headcount' | 'regionId' | 'regionPath' | 'level' | 'dispatchMode'>,
+  w: Written,
+): InsertedOrder {
   return {
     id: o.id,
     resident_id: o.residentId,
@@ -162,7 +174,9 @@ export interface OwnOrderWritten {
 }
 
 /** The request's values of an order, null where it said nothing (the statements decide the defaults). */
-function asked(body: CreateOrderDto): Pick<NewOrder, 'channel' | 'categoryCode' | 'description' | 'address' | 'lat' | 'lng' | 'preferredStart' | 'preferredEnd' | 'urgency' | 'headcount'> {
+function asked(
+  body: CreateOrderDto,
+): Pick<NewOrder, 'channel' | 'categoryCode' | 'description' | 'address' | 'lat' | 'lng' | 'preferredStart' | 'preferredEnd' | 'urgency' | 'headcount'> {
   return {
     channel: body.channel ?? null,
     categoryCode: body.categoryCode,
@@ -241,8 +255,17 @@ export async function createOrder(
   if (!proxy) {
     const u = actor.user;
     resident = {
-      id: u.id, name: u.name, phone: u.phone, roles: u.roles, address: u.address, lat: u.locationLat, lng: u.locationLng,
-      regionId: u.regionId, regionName: u.region?.name ?? null, path: u.region?.path ?? null, level: u.region?.level ?? null,
+      id: u.id,
+      name: u.name,
+      phone: u.phone,
+      roles: u.roles,
+      address: u.address,
+      lat: u.locationLat,
+      lng: u.locationLng,
+      regionId: u.regionId,
+      regionName: u.region?.name ?? null,
+      path: u.region?.path ?? null,
+      level: u.region?.level ?? null,
       dispatchMode: u.region?.effectiveDispatchMode ?? 'manual',
     };
   } else {
@@ -273,7 +296,13 @@ export async function createOrder(
   });
   if (inserted) {
     // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do
-    const row: OrderRow = { ...inserted, region_name: resident.regionName ?? '', community_name: resident.regionName ?? '', resident_name: resident.name, resident_phone: resident.phone };
+    const row: OrderRow = {
+      ...inserted,
+      region_name: resident.regionName ?? '',
+      community_name: resident.regionName ?? '',
+      resident_name: resident.name,
+      resident_phone: resident.phone,
+    };
     return { id: row.id, row, replayed: false };
   }
 

@@ -83,10 +83,9 @@ export function acceptMinutes(o: Pick<OrderRow, 'urgency' | 'accept_minutes_norm
 /** States in which a person holds a place on the order. */
 export const HOLDING: readonly AssignmentState[] = ['accepted', 'in_service', 'completed'];
 
-
-
 /** The names shown with an order, read from other tables (everything else in OrderRow is a service_order column). */
-export type JoinedOrderFields = 'category_name' | 'accept_minutes_normal' | 'accept_minutes_urgent' | 'region_name' | 'community_name' | 'resident_name' | 'resident_phone';
+export type JoinedOrderFields =
+  'category_name' | 'accept_minutes_normal' | 'accept_minutes_urgent' | 'region_name' | 'community_name' | 'resident_name' | 'resident_phone';
 
 /** service_order's columns, as OrderRow types them (a column missing here, or one too many, does not compile). */
 export const SERVICE_ORDER_COLUMNS = Object.keys({

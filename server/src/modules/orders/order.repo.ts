@@ -73,7 +73,10 @@ export async function orderPage(
   }
   const limit = page.limit ?? 20;
   values.push(limit + 1);
-  const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`, values);
+  const rows = await m.query<OrderRow[]>(
+    `${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
+    values,
+  );
   const kept = rows.slice(0, limit);
   return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!.created_at, kept[kept.length - 1]!.id) : null };
 }
@@ -310,7 +313,15 @@ export async function commitDispatches(
      INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
      SELECT u.id, u.version, 'dispatch', $6, $5, 'pending', 'dispatched', $7, u.data FROM u
      RETURNING order_id AS id, seq AS version, from_status`,
-    [items.map((i) => i.o.id), items.map((i) => i.assigneeId), items.map((i) => i.o.version), items.map((i) => JSON.stringify(i.data)), e.at, e.actorId, e.reason],
+    [
+      items.map((i) => i.o.id),
+      items.map((i) => i.assigneeId),
+      items.map((i) => i.o.version),
+      items.map((i) => JSON.stringify(i.data)),
+      e.at,
+      e.actorId,
+      e.reason,
+    ],
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -318,10 +329,13 @@ export async function commitDispatches(
 // ---------- places on an order (order_assignment) ----------
 
 export async function insertAssignment(m: Db, a: { orderId: string; round: number; personId: string; squadId: string | null; at: Date }): Promise<void> {
-  await m.query(
-    `INSERT INTO order_assignment (order_id, round, volunteer_id, squad_id, state, accepted_at) VALUES ($1, $2, $3, $4, 'accepted', $5)`,
-    [a.orderId, a.round, a.personId, a.squadId, a.at],
-  );
+  await m.query(`INSERT INTO order_assignment (order_id, round, volunteer_id, squad_id, state, accepted_at) VALUES ($1, $2, $3, $4, 'accepted', $5)`, [
+    a.orderId,
+    a.round,
+    a.personId,
+    a.squadId,
+    a.at,
+  ]);
 }
 
 export async function releaseAssignment(m: Db, id: string, at: Date, reason: string): Promise<void> {
@@ -508,7 +522,29 @@ const CREATE = new Statement<Written>(
 /** Writes the orders in one statement (on the transaction of `on` when it has one): what was decided of each, or null when it was not written. */
 export async function insertOrders(on: DataSource | EntityManager, items: readonly NewOrder[]): Promise<Array<Written | null>> {
   const rows = await run(on, CREATE, [
-    ...columnsOf(items, ['id', 'residentId', 'requesterId', 'channel', 'categoryCode', 'description', 'address', 'lat', 'lng', 'preferredStart', 'preferredEnd', 'urgency', 'headcount', 'regionId', 'regionPath', 'level', 'idempotencyKey', 'requestHash', 'at', 'poolOfferMinutes', 'dispatchMode']),
+    ...columnsOf(items, [
+      'id',
+      'residentId',
+      'requesterId',
+      'channel',
+      'categoryCode',
+      'description',
+      'address',
+      'lat',
+      'lng',
+      'preferredStart',
+      'preferredEnd',
+      'urgency',
+      'headcount',
+      'regionId',
+      'regionPath',
+      'level',
+      'idempotencyKey',
+      'requestHash',
+      'at',
+      'poolOfferMinutes',
+      'dispatchMode',
+    ]),
     items.map((o) => o.home?.address ?? null),
     items.map((o) => o.home?.lat ?? null),
     items.map((o) => o.home?.lng ?? null),
@@ -549,7 +585,28 @@ export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityMan
      FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
   );
   return async (on, items) => {
-    const rows = await run(on, statement, columnsOf(items, ['id', 'personId', 'channel', 'categoryCode', 'description', 'address', 'lat', 'lng', 'preferredStart', 'preferredEnd', 'urgency', 'headcount', 'idempotencyKey', 'requestHash', 'at', 'poolOfferMinutes']));
+    const rows = await run(
+      on,
+      statement,
+      columnsOf(items, [
+        'id',
+        'personId',
+        'channel',
+        'categoryCode',
+        'description',
+        'address',
+        'lat',
+        'lng',
+        'preferredStart',
+        'preferredEnd',
+        'urgency',
+        'headcount',
+        'idempotencyKey',
+        'requestHash',
+        'at',
+        'poolOfferMinutes',
+      ]),
+    );
     const byId = new Map(rows.map((r) => [r.id, r]));
     return items.map((o) => byId.get(o.id) ?? null);
   };

@@ -54,7 +54,12 @@ export interface PresentedOrder {
  * Presents orders (in the given order) to the viewer, writing the access records of full views. The people on them
  * are read here unless the caller has read them already (`known`, every round's).
  */
-export async function presentOrders(m: EntityManager, v: Viewer, rows: readonly OrderRow[], known?: ReadonlyMap<string, AssignmentRow[]>): Promise<PresentedOrder[]> {
+export async function presentOrders(
+  m: EntityManager,
+  v: Viewer,
+  rows: readonly OrderRow[],
+  known?: ReadonlyMap<string, AssignmentRow[]>,
+): Promise<PresentedOrder[]> {
   const assignments = known ?? (await loadAssignments(m, rows));
   const logged: AccessLogEntry[] = [];
   const out = rows.map((o) => {

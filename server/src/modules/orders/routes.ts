@@ -89,7 +89,8 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
       schema: docs({
         tags: ['orders'],
         summary: '需求详情',
-        description: '居民的手机号、详细地址和位置只对居民本人（及代下单人）、有管辖权的工作人员、已接单的志愿者完整显示，其余打码；每次完整显示都记入访问记录。',
+        description:
+          '居民的手机号、详细地址和位置只对居民本人（及代下单人）、有管辖权的工作人员、已接单的志愿者完整显示，其余打码；每次完整显示都记入访问记录。',
         auth: 'required',
         params: idParam,
         response: { 200: orderSchema },
@@ -127,14 +128,29 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
     app.post<{ Params: { id: string } }>(
       `${ORDERS_PATH}/:id/${name}`,
       {
-        schema: docs({ tags: ['orders'], summary, description, auth: 'required', params: idParam, response: { 200: orderSchema }, errors: [403, 404, ...errors] }),
+        schema: docs({
+          tags: ['orders'],
+          summary,
+          description,
+          auth: 'required',
+          params: idParam,
+          response: { 200: orderSchema },
+          errors: [403, 404, ...errors],
+        }),
         preValidation: validateBody(dto),
       },
       async (request) => run(requireActor(request), request.params.id, (request.body ?? {}) as B),
     );
   };
 
-  action('dispatch', '派单（给一名志愿者/网格员，或一个小分队）', '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。', DispatchOrderDto, orders.dispatch, [[409, '需求当前状态不能派单']]);
+  action(
+    'dispatch',
+    '派单（给一名志愿者/网格员，或一个小分队）',
+    '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。',
+    DispatchOrderDto,
+    orders.dispatch,
+    [[409, '需求当前状态不能派单']],
+  );
   action(
     'accept',
     '接单',
@@ -143,10 +159,27 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
     orders.accept,
     [[409, '该需求已被接单 / 已派给他人 / 您已接下']],
   );
-  action('reject', '拒绝派单', '被派单的人（派给小分队时由负责人）拒绝，需求回到「待接单」。', OrderReasonDto, orders.reject, [[409, '需求当前不是「已派单」']]);
-  action('check-in', '签到（到达居民家）', '记录签到位置与居民家的距离，超过 500 米（或没有位置）会在需求上标记。', CheckInDto, orders.checkIn, [[409, '需求当前状态不能签到，或已签到']]);
-  action('complete', '完成服务', '记录服务内容、照片和服务时长（签到到完成）。多人需求在所有已签到的人都完成后变为「待确认」。', CompleteOrderDto, orders.complete, [[409, '尚未签到或已完成']]);
-  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, orders.release, [[409, '已签到或需求状态不允许']]);
-  action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, orders.confirm, [[409, '需求当前不是「待确认」']]);
-  action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [[409, '需求当前状态不能取消']]);
+  action('reject', '拒绝派单', '被派单的人（派给小分队时由负责人）拒绝，需求回到「待接单」。', OrderReasonDto, orders.reject, [
+    [409, '需求当前不是「已派单」'],
+  ]);
+  action('check-in', '签到（到达居民家）', '记录签到位置与居民家的距离，超过 500 米（或没有位置）会在需求上标记。', CheckInDto, orders.checkIn, [
+    [409, '需求当前状态不能签到，或已签到'],
+  ]);
+  action(
+    'complete',
+    '完成服务',
+    '记录服务内容、照片和服务时长（签到到完成）。多人需求在所有已签到的人都完成后变为「待确认」。',
+    CompleteOrderDto,
+    orders.complete,
+    [[409, '尚未签到或已完成']],
+  );
+  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, orders.release, [
+    [409, '已签到或需求状态不允许'],
+  ]);
+  action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, orders.confirm, [
+    [409, '需求当前不是「待确认」'],
+  ]);
+  action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [
+    [409, '需求当前状态不能取消'],
+  ]);
 }

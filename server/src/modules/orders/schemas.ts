@@ -41,7 +41,11 @@ const assignmentSchema = shape<AssignmentDto>('Assignment', {
     userId: uuid,
     name: { type: 'string' },
     squadId: nullable(uuid),
-    state: { type: 'string', enum: [...ASSIGNMENT_STATES], description: 'accepted 已接单 · in_service 服务中 · completed 已完成 · released 已退单 · no_show 未到场 · cancelled 随需求取消' },
+    state: {
+      type: 'string',
+      enum: [...ASSIGNMENT_STATES],
+      description: 'accepted 已接单 · in_service 服务中 · completed 已完成 · released 已退单 · no_show 未到场 · cancelled 随需求取消',
+    },
     acceptedAt: time,
     checkedInAt: nullable(time),
     completedAt: nullable(time),
@@ -92,7 +96,10 @@ const orderProperties = {
 export const orderSchema = shape<OrderDto>('Order', { description: '一个需求（订单）', properties: orderProperties });
 
 export const orderPageSchema = shape<Page<OrderDto>>('OrderPage', {
-  properties: { items: { type: 'array', items: orderSchema }, nextCursor: nullable({ type: 'string', description: '下一页时作为 `cursor` 传回；最后一页为 null' }) },
+  properties: {
+    items: { type: 'array', items: orderSchema },
+    nextCursor: nullable({ type: 'string', description: '下一页时作为 `cursor` 传回；最后一页为 null' }),
+  },
 });
 
 const poolTaskSchema = shape<PoolTaskDto>('PoolTask', {

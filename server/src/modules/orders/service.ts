@@ -139,7 +139,11 @@ export function createOrderService({ db, clock, poolOfferMinutes, onDue }: Order
     return db.transaction(async (m) => {
       const v = await viewer(m, actor);
       const params: unknown[] = [];
-      const where = [isStaff(actor) ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${involvesCondition(actor.id, [...v.squads], params)})` : `(${involvesCondition(actor.id, [...v.squads], params)})`];
+      const where = [
+        isStaff(actor)
+          ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${involvesCondition(actor.id, [...v.squads], params)})`
+          : `(${involvesCondition(actor.id, [...v.squads], params)})`,
+      ];
       if (q.actionable === 'true') {
         if (!isStaff(actor)) where.push('FALSE');
         else if (!actor.roles.includes('admin')) where.push(reachedCondition(actor.regionPath ?? '', params));

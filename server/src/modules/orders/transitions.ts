@@ -158,7 +158,14 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
       // taken: nothing more to dispatch; still places open: auto-dispatch goes on to the next person
       auto_dispatch_at: to === 'pending' ? nextAutoDispatch(o, v.now) : null,
     },
-    { type: 'accept', actorId: v.actor.id, at: v.now, to, reason: body.note ?? null, data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId } },
+    {
+      type: 'accept',
+      actorId: v.actor.id,
+      at: v.now,
+      to,
+      reason: body.note ?? null,
+      data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId },
+    },
   );
 }
 
@@ -198,7 +205,14 @@ export async function checkIn(m: EntityManager, v: Viewer, id: string, body: Che
     m,
     o,
     { status: to, far_check_in: o.far_check_in || far },
-    { type: 'check_in', actorId: v.actor.id, at: v.now, to, reason: null, data: { distanceMeters: distance === null ? null : Math.round(distance), far, location: at } },
+    {
+      type: 'check_in',
+      actorId: v.actor.id,
+      at: v.now,
+      to,
+      reason: null,
+      data: { distanceMeters: distance === null ? null : Math.round(distance), far, location: at },
+    },
   );
 }
 
@@ -221,7 +235,12 @@ export async function complete(m: EntityManager, v: Viewer, id: string, body: Co
     set.completed_at = v.now;
     // people who accepted but never arrived by the time the work was done
     if (noShows.length > 0) {
-      await endAssignments(m, noShows.map((a) => a.id), 'no_show', v.now);
+      await endAssignments(
+        m,
+        noShows.map((a) => a.id),
+        'no_show',
+        v.now,
+      );
       set.accepted_count = o.accepted_count - noShows.length;
     }
   }
@@ -273,7 +292,13 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
   const { o, people, s } = await lock(m, v, id);
   const to = allowed(o, 'cancel', { ...s, relations: cancelRelations(s) });
   const active = people.filter((a) => a.state === 'accepted' || a.state === 'in_service');
-  await endAssignments(m, active.map((a) => a.id), 'cancelled', v.now, body.reason);
+  await endAssignments(
+    m,
+    active.map((a) => a.id),
+    'cancelled',
+    v.now,
+    body.reason,
+  );
   await commit(
     m,
     o,
@@ -282,4 +307,3 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
     { type: 'cancel', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { by: s.relations.includes('requester') ? 'requester' : 'staff' } },
   );
 }
-

@@ -42,7 +42,7 @@ export function createStatsService({ db, clock }: { db: DataSource; clock: Clock
         averageRating: round(r.average_rating, 2),
         escalations: r.escalations,
       };
-      },
+    },
   };
 }
 

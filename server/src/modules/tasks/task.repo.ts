@@ -52,7 +52,9 @@ export const MY_TASKS = `(EXISTS (SELECT 1 FROM order_assignment a WHERE a.order
 
 /** The path of a person's place (null: none), or undefined when there is no such person. */
 export async function placePathOf(m: Db, personId: string): Promise<{ path: string | null } | undefined> {
-  const [person] = await m.query<Array<{ path: string | null }>>(`SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`, [personId]);
+  const [person] = await m.query<Array<{ path: string | null }>>(`SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`, [
+    personId,
+  ]);
   return person;
 }
 

@@ -71,7 +71,6 @@ async function loadSubject(m: EntityManager, id: string, lock = false): Promise<
   return { user, regionPath: region?.path ?? null };
 }
 
-
 function applyLocation(target: Partial<User>, location: { lat: number; lng: number } | undefined): void {
   if (location === undefined) return;
   target.locationLat = location.lat;

@@ -11,10 +11,7 @@ export type { RosterSlot } from '@bangbang/shared';
 @Entity({ name: 'app_user' })
 @Check('app_user_name_check', `char_length(name) BETWEEN 1 AND 40`)
 @Check('app_user_phone_check', `phone ~ '^1[3-9][0-9]{9}$'`)
-@Check(
-  'app_user_roles_check',
-  `cardinality(roles) >= 1 AND roles <@ ARRAY['resident', 'volunteer', 'grid_worker', 'dispatcher', 'admin']`,
-)
+@Check('app_user_roles_check', `cardinality(roles) >= 1 AND roles <@ ARRAY['resident', 'volunteer', 'grid_worker', 'dispatcher', 'admin']`)
 @Check('app_user_location_lat_check', `location_lat BETWEEN -90 AND 90`)
 @Check('app_user_location_lng_check', `location_lng BETWEEN -180 AND 180`)
 @Check('app_user_address_check', `char_length(address) <= 200`)

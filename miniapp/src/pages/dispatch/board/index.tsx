@@ -124,11 +124,7 @@ export default function DispatchBoard() {
         </Tabs>
       </Section>
 
-      <PageState
-        {...firstLoad(list)}
-        empty={list.data !== undefined && items.length === 0}
-        emptyText={tab === 'mine' ? '没有等您派单的需求' : '这里没有需求'}
-      >
+      <PageState {...firstLoad(list)} empty={list.data !== undefined && items.length === 0} emptyText={tab === 'mine' ? '没有等您派单的需求' : '这里没有需求'}>
         {items.map((order) => (
           <StaffOrderCard key={order.id} order={order} onClick={() => void Taro.navigateTo({ url: `/pages/dispatch/order/index?id=${order.id}` })} />
         ))}
@@ -147,7 +143,8 @@ export default function DispatchBoard() {
         {result && (
           <View className='staff-batch'>
             <Text className='staff-batch__summary'>
-              共 {result.orders} 单待派，已派出 {result.assigned.length} 单{result.unassigned.length > 0 ? `，${result.unassigned.length} 单暂无合适人选` : ''}。
+              共 {result.orders} 单待派，已派出 {result.assigned.length} 单{result.unassigned.length > 0 ? `，${result.unassigned.length} 单暂无合适人选` : ''}
+              。
             </Text>
             {result.assigned.map((a) => (
               <View key={a.orderId} className='staff-batch__item'>

@@ -3,7 +3,18 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Tag } from '@nutui/nutui-react-taro';
 import { DISPATCH_MODE_NAMES, ORDER_CHANNEL_NAMES, type CandidateDto, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import {
+  DetailRow,
+  OrderActions,
+  OrderHeader,
+  OrderTimeline,
+  PageState,
+  firstLoad,
+  PreferredTimeRow,
+  showError,
+  showSuccess,
+  useLoader,
+} from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
@@ -90,11 +101,15 @@ export default function DispatchOrder() {
                     : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
               </DetailRow>
               <PreferredTimeRow order={order} />
-              <DetailRow label='派单方式' className='elder-hide'>{DISPATCH_MODE_NAMES[order.dispatchMode]}</DetailRow>
+              <DetailRow label='派单方式' className='elder-hide'>
+                {DISPATCH_MODE_NAMES[order.dispatchMode]}
+              </DetailRow>
               {holder.map((a) => (
                 <DetailRow key={a.userId} label='接单人'>
                   {a.name} · {formatTime(a.acceptedAt)} 接单
-                  {a.checkedInAt ? ` · ${formatTime(a.checkedInAt)} 签到${a.checkInDistanceMeters !== null ? `（距 ${formatDistance(a.checkInDistanceMeters)}）` : ''}` : ''}
+                  {a.checkedInAt
+                    ? ` · ${formatTime(a.checkedInAt)} 签到${a.checkInDistanceMeters !== null ? `（距 ${formatDistance(a.checkInDistanceMeters)}）` : ''}`
+                    : ''}
                   {a.serviceMinutes !== null ? ` · 服务 ${formatMinutes(a.serviceMinutes)}` : ''}
                 </DetailRow>
               ))}
@@ -103,9 +118,7 @@ export default function DispatchOrder() {
                   {order.rating} 星{order.ratingComment ? ` · ${order.ratingComment}` : ''}
                 </DetailRow>
               )}
-              {order.cancelReason && (
-                <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>
-              )}
+              {order.cancelReason && <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>}
             </OrderHeader>
 
             {order.actions.includes('dispatch') && (
@@ -145,7 +158,13 @@ export default function DispatchOrder() {
 
             {order.actions.some((a) => (TASK_ACTIONS as readonly string[]).includes(a)) && (
               <View className='staff-more'>
-                <Button block size='large' type='primary' fill='outline' onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })}>
+                <Button
+                  block
+                  size='large'
+                  type='primary'
+                  fill='outline'
+                  onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })}
+                >
                   我来接单 / 处理任务
                 </Button>
               </View>

@@ -2,15 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, InputNumber, Radio, SearchBar } from '@nutui/nutui-react-taro';
-import {
-  LEDGER_TAG_NAMES,
-  ORDER_CHANNEL_NAMES,
-  URGENCY_NAMES,
-  type OrderChannel,
-  type ServiceCategoryDto,
-  type Urgency,
-  type UserDto,
-} from '@bangbang/shared';
+import { LEDGER_TAG_NAMES, ORDER_CHANNEL_NAMES, URGENCY_NAMES, type OrderChannel, type ServiceCategoryDto, type Urgency, type UserDto } from '@bangbang/shared';
 import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
@@ -157,7 +149,15 @@ export default function ProxyOrder() {
             </View>
           )}
 
-          <Button className='proxy-order__submit' type='primary' size='large' block loading={sending} disabled={sending || !category} onClick={() => void submit()}>
+          <Button
+            className='proxy-order__submit'
+            type='primary'
+            size='large'
+            block
+            loading={sending}
+            disabled={sending || !category}
+            onClick={() => void submit()}
+          >
             {category ? `提交：${category.name}` : '请先选择服务'}
           </Button>
         </StaffForm>

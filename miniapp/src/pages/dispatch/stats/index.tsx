@@ -113,7 +113,10 @@ export default function DispatchStats() {
         status: statusChart(s),
         category: categoryChart(s),
         minutes: minutesChart(s),
-        inTime: s.acceptedBeforeDeadlineShare === null ? null : ringOf(s.acceptedBeforeDeadlineShare, `${Math.round(s.acceptedBeforeDeadlineShare * 100)}%`, '按时接单', '#15803d'),
+        inTime:
+          s.acceptedBeforeDeadlineShare === null
+            ? null
+            : ringOf(s.acceptedBeforeDeadlineShare, `${Math.round(s.acceptedBeforeDeadlineShare * 100)}%`, '按时接单', '#15803d'),
         rating: s.averageRating === null ? null : ringOf(s.averageRating / 5, s.averageRating.toFixed(1), '平均评分（满分 5）', '#c2410c'),
       },
     [s],
@@ -156,7 +159,12 @@ export default function DispatchStats() {
                 </View>
                 <View className='staff-chart-card'>
                   <Text className='staff-chart-card__title'>各服务需求（前 8 项）</Text>
-                  <StaffChart key={`category-${period}`} options={charts.category} height={Math.max(160, 36 * Math.min(8, s.byCategory.length) + 40)} label='各服务需求' />
+                  <StaffChart
+                    key={`category-${period}`}
+                    options={charts.category}
+                    height={Math.max(160, 36 * Math.min(8, s.byCategory.length) + 40)}
+                    label='各服务需求'
+                  />
                 </View>
                 <View className='staff-chart-card'>
                   <Text className='staff-chart-card__title'>从下单到接单（分钟）</Text>

@@ -52,7 +52,13 @@ export default function ResidentHome() {
         <MeEntry className='resident-home__me' />
       </View>
 
-      <PageState loading={home.loading} error={home.error} onRetry={() => void home.reload()} empty={home.data ? categories.length === 0 : undefined} emptyText='暂时没有可以预约的服务'>
+      <PageState
+        loading={home.loading}
+        error={home.error}
+        onRetry={() => void home.reload()}
+        empty={home.data ? categories.length === 0 : undefined}
+        emptyText='暂时没有可以预约的服务'
+      >
         {latest && (
           <View className='resident-home__active' onClick={() => void Taro.navigateTo({ url: `/pages/resident/order/index?id=${latest.id}` })}>
             <View className='resident-home__active-line'>

@@ -154,7 +154,11 @@ export default function OrderNew() {
               )}
               <Cell className='order-new__urgent' title='紧急' description='急事会优先安排' extra={<Switch checked={urgent} onChange={setUrgent} />} />
               {category.multiPerson && (
-                <Cell className='elder-hide' title='需要几个人' extra={<InputNumber min={1} max={50} value={headcount} onChange={(v) => setHeadcount(Number(v))} />} />
+                <Cell
+                  className='elder-hide'
+                  title='需要几个人'
+                  extra={<InputNumber min={1} max={50} value={headcount} onChange={(v) => setHeadcount(Number(v))} />}
+                />
               )}
             </Cell.Group>
 

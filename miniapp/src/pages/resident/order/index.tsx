@@ -15,10 +15,15 @@ interface Detail {
 
 /** What the resident is told about where their order is, in a sentence. */
 function progressLine(o: OrderDto): string {
-  const names = o.assignees.filter((a) => a.state !== 'released' && a.state !== 'cancelled').map((a) => a.name).join('、');
+  const names = o.assignees
+    .filter((a) => a.state !== 'released' && a.state !== 'cancelled')
+    .map((a) => a.name)
+    .join('、');
   switch (o.status) {
     case 'pending':
-      return o.headcount > 1 && o.acceptedCount > 0 ? `已有 ${o.acceptedCount} 人接单，还需要 ${o.headcount - o.acceptedCount} 人` : '正在为您安排志愿者，请稍等';
+      return o.headcount > 1 && o.acceptedCount > 0
+        ? `已有 ${o.acceptedCount} 人接单，还需要 ${o.headcount - o.acceptedCount} 人`
+        : '正在为您安排志愿者，请稍等';
     case 'dispatched':
       return '已为您派单，等待志愿者确认';
     case 'accepted':

@@ -3,7 +3,19 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
-import { DetailCard, DetailRow, OrderActions, OrderHeader, OrderTimeline, PageState, firstLoad, PreferredTimeRow, showError, showSuccess, useLoader } from '../../../components';
+import {
+  DetailCard,
+  DetailRow,
+  OrderActions,
+  OrderHeader,
+  OrderTimeline,
+  PageState,
+  firstLoad,
+  PreferredTimeRow,
+  showError,
+  showSuccess,
+  useLoader,
+} from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { assetUrl } from '../../../services/api';
@@ -107,7 +119,11 @@ export default function VolunteerTask() {
     }
     setSubmitting(true);
     try {
-      const order = await completeOrder(id, said, photos.map((p) => p.url));
+      const order = await completeOrder(
+        id,
+        said,
+        photos.map((p) => p.url),
+      );
       setCompleting(false);
       setNote('');
       setPhotos([]);
@@ -172,9 +188,7 @@ export default function VolunteerTask() {
                     {mine.serviceMinutes !== null ? ` · 服务 ${formatMinutes(mine.serviceMinutes)}` : ''}
                   </DetailRow>
                 )}
-                {mine.note && (
-                  <DetailRow label='服务说明'>{mine.note}</DetailRow>
-                )}
+                {mine.note && <DetailRow label='服务说明'>{mine.note}</DetailRow>}
                 {mine.photoUrls.length > 0 && (
                   <View className='staff-photos'>
                     {mine.photoUrls.map((url) => (

@@ -43,10 +43,14 @@ export default function VolunteerTasks() {
   const items = list.data?.items ?? [];
   return (
     <StaffPage className='volunteer-tasks'>
-      <Tabs value={tab} onChange={(v) => {
+      <Tabs
+        value={tab}
+        onChange={(v) => {
           setPicked(true);
           setTab(String(v));
-        }} activeType='line'>
+        }}
+        activeType='line'
+      >
         {TABS.map((t) => (
           <TabPane key={t.key} value={t.key} title={t.title} />
         ))}
@@ -62,7 +66,12 @@ export default function VolunteerTasks() {
         }
       >
         {items.map((order) => (
-          <StaffOrderCard key={order.id} order={order} showFlags={false} onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })} />
+          <StaffOrderCard
+            key={order.id}
+            order={order}
+            showFlags={false}
+            onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })}
+          />
         ))}
         <LoadMore list={list} />
       </PageState>
