@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
@@ -13,12 +14,17 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import { postgresRateLimitStore } from './http/rate-limit-store';
 import authPlugin from './modules/auth/plugin';
 import authRoutes from './modules/auth/routes';
+import { createLoginService } from './modules/auth/service';
 import catalogueRoutes from './modules/catalogue/routes';
+import { createCatalogueService } from './modules/catalogue/service';
 import healthRoutes from './modules/health/routes';
 import meRoutes from './modules/users/me-routes';
 import regionRoutes from './modules/regions/routes';
+import { createRegionService } from './modules/regions/service';
 import userRoutes from './modules/users/routes';
+import { createUserService } from './modules/users/service';
 import squadRoutes from './modules/squads/routes';
+import { createSquadService } from './modules/squads/service';
 import orderRoutes from './modules/orders/routes';
 import { escalationSweeper } from './modules/dispatching/escalation';
 import statsRoutes from './modules/stats/routes';
@@ -29,6 +35,7 @@ import dispatchingRoutes from './modules/dispatching/routes';
 import { createDispatchingService } from './modules/dispatching/service';
 import { createOrderService } from './modules/orders/service';
 import uploadRoutes from './modules/uploads/routes';
+import { createUploadService } from './modules/uploads/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -90,21 +97,35 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(authPlugin);
   // The OpenAPI document and Swagger UI at /api/docs: before the routes, so it sees each one being added.
   await instance.register(openapi);
+  // The services, each made once with what it needs (route plugins only translate HTTP to them). Orders reach
+  // dispatching only through `onDue`: the dependency is inverted here, not by an import.
+  const { db, config } = opts;
+  const clock = instance.clock;
+  const dispatching = createDispatchingService({ db, clock, config });
+  const services = {
+    logins: createLoginService({ db, adminPhones: config.adminPhones, wechat: config.wechat }),
+    catalogue: createCatalogueService({ db }),
+    regions: createRegionService({ db }),
+    users: createUserService({ db, clock }),
+    squads: createSquadService({ db }),
+    orders: createOrderService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, onDue: dispatching.onDue }),
+    tasks: createTaskService({ db, clock }),
+    dispatching,
+    stats: createStatsService({ db, clock }),
+    uploads: await createUploadService({ dir: path.join(config.dataDir, 'uploads') }),
+  };
   await instance.register(healthRoutes);
-  await instance.register(authRoutes);
+  await instance.register(authRoutes, { logins: services.logins });
   await instance.register(meRoutes);
-  await instance.register(catalogueRoutes);
-  await instance.register(regionRoutes);
-  await instance.register(userRoutes);
-  await instance.register(squadRoutes);
-  // the services, each made once with what it needs; orders reach dispatching only through `onDue`
-  const dispatching = createDispatchingService({ db: opts.db, clock: instance.clock, config: opts.config });
-  const orders = createOrderService({ db: opts.db, clock: instance.clock, poolOfferMinutes: opts.config.poolOfferMinutes, onDue: dispatching.onDue });
-  await instance.register(orderRoutes, { orders });
-  await instance.register(taskRoutes, { tasks: createTaskService({ db: opts.db, clock: instance.clock }) });
+  await instance.register(catalogueRoutes, { catalogue: services.catalogue });
+  await instance.register(regionRoutes, { regions: services.regions });
+  await instance.register(userRoutes, { users: services.users });
+  await instance.register(squadRoutes, { squads: services.squads });
+  await instance.register(orderRoutes, { orders: services.orders });
+  await instance.register(taskRoutes, { tasks: services.tasks });
   await instance.register(dispatchingRoutes, { dispatching });
-  await instance.register(statsRoutes, { stats: createStatsService({ db: opts.db, clock: instance.clock }) });
-  await instance.register(uploadRoutes);
+  await instance.register(statsRoutes, { stats: services.stats });
+  await instance.register(uploadRoutes, { uploads: services.uploads });
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }

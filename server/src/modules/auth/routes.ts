@@ -5,13 +5,12 @@ import { loginResponseSchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
 import { type User, toMeDto } from '../users/user.entity';
 import { TOKEN_TTL_SECONDS, signToken } from './plugin';
-import { createLoginService } from './service';
+import type { LoginService } from './service';
 
 /** Logins per client address per minute on each auth route. */
 const AUTH_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
 
-export default async function authRoutes(app: FastifyInstance): Promise<void> {
-  const logins = createLoginService({ db: app.db, adminPhones: app.config.adminPhones, wechat: app.config.wechat });
+export default async function authRoutes(app: FastifyInstance, { logins }: { logins: LoginService }): Promise<void> {
   const respond = (user: User): LoginResponse => ({ token: signToken(app, user.id), expiresIn: TOKEN_TTL_SECONDS, user: toMeDto(user) });
 
   const wechatDocs = docs({

@@ -4,13 +4,11 @@ import { docs } from '../../http/openapi';
 import { serviceCategoryListSchema, serviceCategorySchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
-import { createCatalogueService } from './service';
+import type { CatalogueService } from './service';
 import { toServiceCategoryDto } from './service-category.entity';
 
 /** The service catalogue (服务清单) over HTTP: anyone reads it, admins edit it (see service.ts). */
-export default async function catalogueRoutes(app: FastifyInstance): Promise<void> {
-  const catalogue = createCatalogueService({ db: app.db });
-
+export default async function catalogueRoutes(app: FastifyInstance, { catalogue }: { catalogue: CatalogueService }): Promise<void> {
   const listDocs = docs({
     tags: ['catalogue'],
     summary: '服务清单',

@@ -5,16 +5,15 @@ import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { toRegionDto } from './region.entity';
 import { regionNotFound } from './lookup';
-import { createRegionService } from './service';
+import type { RegionService } from './service';
 import { docs, idParam } from '../../http/openapi';
 import { regionPageSchema, regionSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
 
 /** The place tree over HTTP (who may read and change it: see service.ts). */
-export default async function regionRoutes(app: FastifyInstance): Promise<void> {
+export default async function regionRoutes(app: FastifyInstance, { regions }: { regions: RegionService }): Promise<void> {
   const path = `${API_PREFIX}/regions`;
-  const regions = createRegionService({ db: app.db });
 
   app.post(
     path,

@@ -3,16 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
-import { createSquadService } from './service';
+import type { SquadService } from './service';
 import { docs, idParam } from '../../http/openapi';
 import { squadDetailSchema, squadPageSchema, squadSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
 
 /** Squads (小分队) over HTTP: who may set them up and manage their members is the service's (service.ts). */
-export default async function squadRoutes(app: FastifyInstance): Promise<void> {
+export default async function squadRoutes(app: FastifyInstance, { squads }: { squads: SquadService }): Promise<void> {
   const path = `${API_PREFIX}/squads`;
-  const squads = createSquadService({ db: app.db });
 
   app.post(
     path,

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import fastifyMultipart from '@fastify/multipart';
 import { UPLOAD_NAME, UPLOADS_PATH, type UploadDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError, ValidationFailedError } from '../../errors';
 import { shape, docs } from '../../http/openapi';
 import { requireActor } from '../auth/actor';
-import { NotAnImage, TooLarge, createUploadService } from './service';
+import { NotAnImage, TooLarge, type UploadService } from './service';
 
 /**
  * Photos a volunteer takes when completing a service (完成服务的照片): `POST /uploads` stores one image under
@@ -40,8 +39,7 @@ const uploadSchema = shape<UploadDto>('Upload', {
   },
 });
 
-export default async function uploadRoutes(app: FastifyInstance): Promise<void> {
-  const uploads = await createUploadService({ dir: path.join(app.config.dataDir, 'uploads') });
+export default async function uploadRoutes(app: FastifyInstance, { uploads }: { uploads: UploadService }): Promise<void> {
   const maxBytes = app.config.uploadMaxBytes;
   const tooLarge = `图片太大，请选择不超过 ${formatBytes(maxBytes)} 的图片`;
 

@@ -18,14 +18,13 @@ import { ValidationFailedError } from '../../errors';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { toMeDto } from './user.entity';
-import { createUserService } from './service';
+import type { UserService } from './service';
 import { docs, idParam } from '../../http/openapi';
 import { dutyStatusSchema, meSchema, userPageSchema, userSchema } from '../../http/response-schemas';
 
 /** People over HTTP: staff manage those in their jurisdiction; everyone manages themself (see service.ts). */
-export default async function userRoutes(app: FastifyInstance): Promise<void> {
+export default async function userRoutes(app: FastifyInstance, { users }: { users: UserService }): Promise<void> {
   const path = `${API_PREFIX}/users`;
-  const users = createUserService({ db: app.db, clock: app.clock });
 
   app.post(
     path,
