@@ -8,6 +8,7 @@ import { wallClock, type Clock } from './clock';
 import { ErrorCode } from '@bangbang/shared';
 import { AppError, ServiceUnavailableError } from './errors';
 import errorHandler from './http/error-handler';
+import { logSerializers } from './http/log-serializers';
 import openapi from './http/openapi';
 import staticH5 from './http/static-h5';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -108,8 +109,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     regions: createRegionService({ db }),
     users: createUserService({ db, clock }),
     squads: createSquadService({ db }),
-    orders: createOrderService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, onDue: dispatching.onDue }),
-    tasks: createTaskService({ db, clock }),
+    orders: createOrderService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours, onDue: dispatching.onDue }),
+    tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
     dispatching,
     stats: createStatsService({ db, clock }),
     uploads: await createUploadService({ dir: path.join(config.dataDir, 'uploads') }),
@@ -133,7 +134,10 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
 /** Fastify's own options: what is validated and how. */
 export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): FastifyServerOptions {
   return {
-    ...(logger ? { loggerInstance: logger } : { logger: config.logLevel === 'silent' ? false : { level: config.logLevel } }),
+    // every log line goes through logSerializers: requests by path only, errors without personal data
+    ...(logger
+      ? { loggerInstance: logger.child({}, { serializers: logSerializers }) }
+      : { logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: logSerializers } }),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();

@@ -39,6 +39,8 @@ export interface AppConfig {
   autoDispatchAcceptMinutes: number;
   /** Pool mode: minutes an order is offered in the task hall before it is dispatched automatically. */
   poolOfferMinutes: number;
+  /** VOLUNTEER_CONTACT_HOURS: how long after an order ends the people who served it still see the resident's full phone and address. */
+  volunteerContactHours: number;
   /** The largest photo `POST /uploads` accepts, in bytes (stored under dataDir/uploads). */
   uploadMaxBytes: number;
   version: string;
@@ -197,6 +199,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const maxActiveTasks = parseInteger(env, 'MATCH_MAX_ACTIVE_TASKS', DEFAULT_MAX_ACTIVE_TASKS, 1, 50, problems);
   const autoDispatchAcceptMinutes = parseInteger(env, 'AUTO_DISPATCH_ACCEPT_MINUTES', 5, 1, 1440, problems);
   const poolOfferMinutes = parseInteger(env, 'POOL_OFFER_MINUTES', 10, 1, 1440, problems);
+  const volunteerContactHours = parseInteger(env, 'VOLUNTEER_CONTACT_HOURS', 24, 0, 24 * 30, problems);
   // a phone photo is 1–4 MB; WeChat's chooseImage can compress it further
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
 
@@ -223,6 +226,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     maxActiveTasks,
     autoDispatchAcceptMinutes,
     poolOfferMinutes,
+    volunteerContactHours,
     uploadMaxBytes,
     version: readVersion(),
   };

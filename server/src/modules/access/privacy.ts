@@ -10,5 +10,11 @@ export function maskPhone(phone: string): string {
   return phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '****';
 }
 
+/** A name as shown to someone who may not see the person in full: the surname only, 孙桂兰 → 孙**. */
+export function maskName(name: string): string {
+  const surname = Array.from(name.trim())[0];
+  return surname === undefined ? '**' : `${surname}**`;
+}
+
 /** Why a viewer may see a person in full; undefined when they may not. */
 export type FullViewReason = 'self' | 'jurisdiction' | 'accepted_order';

@@ -2,7 +2,7 @@ import { distanceMeters, type AssignmentDto, type OrderDto } from '@bangbang/sha
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff } from '../access/jurisdiction';
 import { writeAccessLog, type AccessLogEntry } from '../access/access-log';
-import { maskPhone, type FullViewReason } from '../access/privacy';
+import { maskName, maskPhone, type FullViewReason } from '../access/privacy';
 import { loadAssignments } from './order.repo';
 import type { AssignmentRow, OrderRow } from './order-row';
 import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './standing';
@@ -10,16 +10,26 @@ import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './st
 /**
  * Orders as a viewer sees them. The resident's phone, the exact address and the location are shown only to the
  * resident (and the proxy who ordered for them), to staff whose jurisdiction covers the resident, and to a person
- * holding a place on the order (they must find the door and call ahead). Everyone else — a volunteer browsing the
- * task hall — sees `138****0001` and the community's name. Every full view by someone other than the resident is
+ * holding a place on the order (they must find the door and call ahead), until VOLUNTEER_CONTACT_HOURS after the
+ * order ended. Everyone else — a volunteer browsing the task hall — sees `孙**`, `138****0001` and the community's
+ * name. Every full view by someone other than the resident is
  * written to access_log in the same transaction, as for people.
  */
 
 function fullViewReason(v: Viewer, o: OrderRow, s: Standing): FullViewReason | undefined {
   if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) return 'self';
   if (isStaff(v.actor) && covers(v.j, o.region_path)) return 'jurisdiction';
-  if (s.holding) return 'accepted_order';
+  if (s.holding && !contactEnded(v, o)) return 'accepted_order';
   return undefined;
+}
+
+/**
+ * The people who served an order see the resident in full while they need to (to find the door, to call ahead)
+ * and for `v.contactHours` after the order ended (closed or cancelled), not for ever.
+ */
+function contactEnded(v: Viewer, o: Pick<OrderRow, 'closed_at' | 'cancelled_at'>): boolean {
+  const ended = o.closed_at ?? o.cancelled_at;
+  return ended !== null && v.now.getTime() - ended.getTime() > v.contactHours * 3_600_000;
 }
 
 function iso(d: Date | null): string | null {
@@ -87,7 +97,8 @@ export async function presentOrders(
       channel: o.channel,
       resident: {
         id: o.resident_id,
-        name: o.resident_name,
+        // the task hall and anyone else without a full view: the surname only (孙**)
+        name: full ? o.resident_name : maskName(o.resident_name),
         phone: o.resident_phone === null ? null : full ? o.resident_phone : maskPhone(o.resident_phone),
         phoneMasked: !full && o.resident_phone !== null,
       },

@@ -38,6 +38,8 @@ export interface OrderServiceDeps {
   clock: Clock;
   /** Pool mode: how long an order is offered in the task hall before it is dispatched automatically. */
   poolOfferMinutes: number;
+  /** VOLUNTEER_CONTACT_HOURS: how long after an order ends those who served it still see the resident in full. */
+  contactHours?: number;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -65,12 +67,17 @@ export type OrderAction<B> = (actor: Actor, id: string, body: B) => Promise<Orde
 
 export type OrderService = ReturnType<typeof createOrderService>;
 
-export function createOrderService({ db, clock, poolOfferMinutes, onDue }: OrderServiceDeps) {
+function withoutLocation(data: Record<string, unknown>): Record<string, unknown> {
+  const { location: _hidden, ...rest } = data;
+  return rest;
+}
+
+export function createOrderService({ db, clock, poolOfferMinutes, contactHours, onDue }: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
   const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100));
 
-  const viewer = (m: EntityManager, actor: Actor): Promise<Viewer> => loadViewer(m, actor, clock());
+  const viewer = (m: EntityManager, actor: Actor): Promise<Viewer> => loadViewer(m, actor, clock(), contactHours);
 
   /** The order as the viewer sees it now (after a change, in the same transaction). */
   async function presentOne(m: EntityManager, v: Viewer, id: string): Promise<OrderDto> {
@@ -114,7 +121,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, onDue }: Order
         created = { id: own.row.id, row: own.row, replayed: false };
       }
     }
-    const v = await loadViewer(m, actor ?? (await who.actor()), now);
+    const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours);
     created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder);
     const { id, row, replayed } = created;
     let order: OrderDto;
@@ -174,8 +181,12 @@ export function createOrderService({ db, clock, poolOfferMinutes, onDue }: Order
   async function events(actor: Actor, id: string): Promise<{ items: OrderEventDto[] }> {
     return db.transaction(async (m) => {
       const v = await viewer(m, actor);
-      const { o } = await loadVisibleOrder(m, v, id);
-      return { items: await loadEvents(m, o.id) };
+      const { o, s } = await loadVisibleOrder(m, v, id);
+      const items = await loadEvents(m, o.id);
+      // where a volunteer stood when checking in is for staff and for whoever holds the place now, not for a
+      // volunteer who released it or the task hall (it is a few metres from the resident's door)
+      if (s.oversees || s.holding) return { items };
+      return { items: items.map((e) => (e.type === 'check_in' && 'location' in e.data ? { ...e, data: withoutLocation(e.data) } : e)) };
     });
   }
 

@@ -13,9 +13,14 @@ export interface Viewer {
   squads: Set<string>;
   leads: Set<string>;
   now: Date;
+  /** How long after an order ends the people who served it still see the resident in full (VOLUNTEER_CONTACT_HOURS). */
+  contactHours: number;
 }
 
-export async function loadViewer(m: EntityManager, actor: Actor, now: Date): Promise<Viewer> {
+/** The default of VOLUNTEER_CONTACT_HOURS (server/src/config.ts). */
+export const DEFAULT_CONTACT_HOURS = 24;
+
+export async function loadViewer(m: EntityManager, actor: Actor, now: Date, contactHours = DEFAULT_CONTACT_HOURS): Promise<Viewer> {
   const squads = new Set<string>();
   const leads = new Set<string>();
   if (isServing(actor)) {
@@ -24,7 +29,7 @@ export async function loadViewer(m: EntityManager, actor: Actor, now: Date): Pro
       if (r.leads) leads.add(r.squad_id);
     }
   }
-  return { actor, j: jurisdictionOf(actor), squads, leads, now };
+  return { actor, j: jurisdictionOf(actor), squads, leads, now, contactHours };
 }
 
 /** Volunteers and grid workers serve (接单); everyone else orders, dispatches or oversees. */

@@ -13,7 +13,14 @@ import { MY_TASKS, hallOrders, placePathOf, serviceRecord } from './task.repo';
 const POOL_SIZE = 50;
 
 /** The volunteer's side of orders: the task hall (任务大厅), their own tasks, and their service record. */
-export function createTaskService({ db, clock }: { db: DataSource; clock: Clock }) {
+export interface TaskServiceDeps {
+  db: DataSource;
+  clock: Clock;
+  /** VOLUNTEER_CONTACT_HOURS (see the orders service). */
+  contactHours?: number;
+}
+
+export function createTaskService({ db, clock, contactHours }: TaskServiceDeps) {
   return {
     /** Waiting orders the person could take, nearest first (browsable off duty; `availableNow` says whether they may accept). */
     async pool(actor: Actor): Promise<TaskPoolDto> {
@@ -23,7 +30,7 @@ export function createTaskService({ db, clock }: { db: DataSource; clock: Clock 
       if (actor.regionPath === null || actor.user.skills.length === 0) return { availableNow, items: [] };
       const placePath = actor.regionPath;
       return db.transaction(async (m) => {
-        const v = await loadViewer(m, actor, now);
+        const v = await loadViewer(m, actor, now, contactHours);
         const person = { id: actor.id, placePath, skills: actor.user.skills, lat: actor.user.locationLat, lng: actor.user.locationLng };
         const rows = await hallOrders(m, person, POOL_SIZE);
         const presented = await presentOrders(m, v, rows);
@@ -35,7 +42,7 @@ export function createTaskService({ db, clock }: { db: DataSource; clock: Clock 
     async mine(actor: Actor, q: MyTasksQuery): Promise<Page<OrderDto>> {
       if (!isServing(actor)) throw new ForbiddenError('只有志愿者和网格员有任务。');
       return db.transaction(async (m) => {
-        const v = await loadViewer(m, actor, clock());
+        const v = await loadViewer(m, actor, clock(), contactHours);
         const params: unknown[] = [actor.id, [...v.squads]];
         const where = [MY_TASKS, ...statusCategoryConditions({ status: q.status }, params)];
         const { rows, nextCursor } = await orderPage(m, where, params, q);
