@@ -3,9 +3,15 @@
 // current page without paying for a 15–120 s webpack build on every start. Plain Node, no dependencies.
 //
 // Stale = dist/h5/index.html is older than any file the build reads: the sources, the build config, the shared
-// package (compiled into the bundle) and the package manifest. Exits non-zero if the build fails.
+// package (compiled into the bundle) and the package manifest; or dist/h5 is a development build. Exits non-zero if
+// the build fails.
+//
+// The server serves these files as they are, with no dev server behind them, so the build is always a production
+// one, whatever NODE_ENV the person starting the server has set: Taro takes webpack's mode from NODE_ENV, and a
+// development build carries React Refresh hooks that only its dev server defines — served here it is a blank page
+// (`ReferenceError: $RefreshReg$ is not defined`).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,8 +51,17 @@ function newest(entry) {
   return best;
 }
 
+/** True when the build in dist/h5 was made in development mode (React Refresh is wired into its scripts). */
+function isDevelopmentBuild() {
+  const jsDir = path.join(path.dirname(OUTPUT), 'js');
+  const scripts = existsSync(jsDir) ? readdirSync(jsDir).filter((name) => name.endsWith('.js')) : [];
+  const files = [OUTPUT, ...scripts.map((name) => path.join(jsDir, name))];
+  return files.some((file) => /\$RefreshReg\$|\$RefreshSig\$/.test(readFileSync(file, 'utf8')));
+}
+
 function staleReason() {
   if (!existsSync(OUTPUT)) return `${path.relative(REPO, OUTPUT)} is missing`;
+  if (isDevelopmentBuild()) return `${path.relative(REPO, path.dirname(OUTPUT))} is a development build (it needs a dev server)`;
   const builtAt = statSync(OUTPUT).mtimeMs;
   for (const input of INPUTS) {
     const found = newest(input);
@@ -69,7 +84,12 @@ if (!existsSync(taro)) {
   process.exit(1);
 }
 const started = Date.now();
-const result = spawnSync(taro, ['build', '--type', 'h5'], { cwd: MINIAPP, stdio: 'inherit', shell: windows });
+const result = spawnSync(taro, ['build', '--type', 'h5', '--mode', 'production'], {
+  cwd: MINIAPP,
+  stdio: 'inherit',
+  shell: windows,
+  env: { ...process.env, NODE_ENV: 'production' },
+});
 if (result.error) {
   console.error(`[ensure-h5] Could not run taro: ${result.error.message}`);
   process.exit(1);
@@ -83,4 +103,8 @@ if (!existsSync(OUTPUT)) {
   console.error(`[ensure-h5] The build finished but ${path.relative(REPO, OUTPUT)} was not written.`);
   process.exit(1);
 }
-console.log(`[ensure-h5] H5 built in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+if (isDevelopmentBuild()) {
+  console.error(`[ensure-h5] The build in ${path.relative(REPO, path.dirname(OUTPUT))} is still a development build.`);
+  process.exit(1);
+}
+console.log(`[ensure-h5] H5 built in production mode in ${((Date.now() - started) / 1000).toFixed(1)} s.`);

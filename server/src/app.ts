@@ -10,6 +10,7 @@ import { AppError, ServiceUnavailableError } from './errors';
 import errorHandler from './http/error-handler';
 import { logSerializers } from './http/log-serializers';
 import openapi from './http/openapi';
+import securityHeaders from './http/security-headers';
 import staticH5 from './http/static-h5';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { postgresRateLimitStore } from './http/rate-limit-store';
@@ -85,6 +86,7 @@ const core = fp(
 export default async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(core, opts);
   await instance.register(errorHandler);
+  await instance.register(securityHeaders);
   // Limits apply to the routes that ask for one (auth); counts live in PostgreSQL, shared by every process.
   await instance.register(fastifyRateLimit, {
     global: false,

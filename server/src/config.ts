@@ -43,6 +43,8 @@ export interface AppConfig {
   volunteerContactHours: number;
   /** The largest photo `POST /uploads` accepts, in bytes (stored under dataDir/uploads). */
   uploadMaxBytes: number;
+  /** Serve the OpenAPI document and Swagger UI at /api/docs (API_DOCS; default: on, except in production). */
+  apiDocs: boolean;
   version: string;
 }
 
@@ -186,6 +188,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   }
 
   const demoData = parseBoolean(env, 'DEMO_DATA', !production, problems);
+  // the API's full map is for developers: in production only when asked for
+  const apiDocs = parseBoolean(env, 'API_DOCS', !production, problems);
 
   const logLevelRaw = value(env, 'LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info');
   let logLevel: LogLevel = 'info';
@@ -228,6 +232,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     poolOfferMinutes,
     volunteerContactHours,
     uploadMaxBytes,
+    apiDocs,
     version: readVersion(),
   };
 }

@@ -43,6 +43,15 @@ export async function startServer(config: AppConfig, logger: Logger = pino({ lev
       await embedded.ensureDatabase(EMBEDDED_DATABASE);
       url = embedded.connectionString(EMBEDDED_DATABASE);
     }
+    // The embedded cluster is ours to keep alive: killed or crashed, it is started again (crash recovery) and the
+    // pool reconnects by itself; health answers 503 meanwhile. With DATABASE_URL the pool only reconnects.
+    embedded?.supervise({
+      onEvent: (event) => {
+        if (event.type === 'down') logger.error(`embedded PostgreSQL (pid ${event.pid ?? '?'}) is not running; restarting it`);
+        else if (event.type === 'restarted') logger.warn(`embedded PostgreSQL restarted ${event.ms} ms after it was found down`);
+        else logger.warn({ err: event.error.message }, `embedded PostgreSQL restart attempt ${event.attempt} failed; retrying`);
+      },
+    });
     db = createDataSource({ url, entities, poolSize: config.dbPoolSize });
     await connectWithRetry(db, (err) => logger.warn({ err: err.message }, 'database connection lost; will reconnect on demand'), {
       log: (m) => logger.warn(m),

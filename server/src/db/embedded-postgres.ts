@@ -89,11 +89,29 @@ function freePort(): Promise<number> {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A killed postmaster is reparented to PID 1, which in a container may never reap it: a zombie still answers
+  // kill(pid, 0). On Linux its state in /proc says it is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return os.platform() !== 'linux';
   }
 }
+
+export interface SuperviseOptions {
+  /** How often the postmaster is looked at, in ms. */
+  intervalMs?: number;
+  /** Told when the cluster was found dead, and when it is back (or a restart failed and will be tried again). */
+  onEvent?: (event: SupervisorEvent) => void;
+}
+
+export type SupervisorEvent =
+  { type: 'down'; pid: number | undefined } | { type: 'restarted'; ms: number } | { type: 'restart-failed'; error: Error; attempt: number };
 
 export class EmbeddedPostgres {
   readonly dir: string;
@@ -105,6 +123,11 @@ export class EmbeddedPostgres {
   private runAs: RunAs | undefined;
   private currentPort: number | undefined;
   private password: string | undefined;
+  /** The postmaster's command-line options of the last start, reused by a restart (same port: the pool's URL). */
+  private serverOptions: string | undefined;
+  private supervisor: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private restarting: Promise<void> | undefined;
 
   constructor(options: EmbeddedPostgresOptions) {
     this.dir = path.resolve(options.dir);
@@ -146,14 +169,70 @@ export class EmbeddedPostgres {
       '-c max_connections=200',
       ...Object.entries(clusterSettings()).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' ');
-    await this.pgCtl(['start', '-D', this.dir, '-w', '-t', '120', '-l', path.join(this.dir, 'server.log'), '-o', options]);
+    this.stopping = false;
+    await this.pgCtlStart(options);
     this.currentPort = port;
+    this.serverOptions = options;
     writeFileSync(this.ownerFile, `${process.pid}\n`);
     this.log(`embedded PostgreSQL started on 127.0.0.1:${port} (${this.dir})`);
   }
 
+  private pgCtlStart(options: string): Promise<void> {
+    return this.pgCtl(['start', '-D', this.dir, '-w', '-t', '120', '-l', path.join(this.dir, 'server.log'), '-o', options]);
+  }
+
+  /**
+   * Keeps the cluster running: when its postmaster dies (killed, crashed, OOM-killed) it is started again on the
+   * same port — PostgreSQL replays its WAL (crash recovery) before accepting connections, and the pool reconnects on
+   * its own. Only the process that started the cluster (its pid in `<dir>.owner.pid`) restarts it: a process that
+   * merely connects to it (tests share one cluster) never does. `stop()` ends the supervision first.
+   */
+  supervise({ intervalMs = 500, onEvent = () => undefined }: SuperviseOptions = {}): void {
+    if (this.supervisor || this.serverOptions === undefined) return;
+    let busy = false;
+    let attempt = 0;
+    let downSince = 0;
+    const check = async (): Promise<void> => {
+      if (busy || this.stopping || this.isRunning() || !this.ownedByThisProcess()) return;
+      busy = true;
+      try {
+        if (attempt === 0) {
+          downSince = Date.now();
+          onEvent({ type: 'down', pid: this.postmasterPid() });
+        }
+        attempt += 1;
+        this.restarting = this.pgCtlStart(this.serverOptions ?? '');
+        await this.restarting;
+        if (this.stopping) return;
+        onEvent({ type: 'restarted', ms: Date.now() - downSince });
+        attempt = 0;
+      } catch (err) {
+        // e.g. the dead postmaster's backends still hold its shared memory for a moment: try again at the next tick
+        onEvent({ type: 'restart-failed', error: err as Error, attempt });
+      } finally {
+        busy = false;
+        this.restarting = undefined;
+      }
+    };
+    this.supervisor = setInterval(() => void check(), intervalMs);
+    this.supervisor.unref();
+  }
+
+  private ownedByThisProcess(): boolean {
+    try {
+      return Number(readFileSync(this.ownerFile, 'utf8').trim()) === process.pid;
+    } catch {
+      return false;
+    }
+  }
+
   /** Fast shutdown: open sessions are ended, data is flushed. Does nothing when the cluster is not running. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.supervisor);
+    this.supervisor = undefined;
+    // a restart under way finishes first, so that the stop below sees (and stops) the server it started
+    await this.restarting?.catch(() => undefined);
     if (existsSync(path.join(this.dir, 'postmaster.pid'))) {
       await this.pgCtl(['stop', '-D', this.dir, '-m', 'fast', '-w', '-t', '120'], [0, 1, 3]);
       this.log('embedded PostgreSQL stopped');

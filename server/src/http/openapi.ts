@@ -13,7 +13,8 @@ import { validatedBy } from './validate';
 const { defaultMetadataStorage } = require('class-transformer/cjs/storage') as { defaultMetadataStorage: ClassTransformerMetadataStorage };
 
 /**
- * The OpenAPI 3 document of the API, served at `/api/docs` (Swagger UI) and `/api/docs/json`.
+ * The OpenAPI 3 document of the API, served at `/api/docs` (Swagger UI) and `/api/docs/json` unless API_DOCS is off
+ * (its default in production).
  *
  * Everything in it is DOCUMENTATION ONLY; nothing here changes how a request is validated or a reply is sent:
  *
@@ -380,7 +381,10 @@ async function openapi(app: FastifyInstance): Promise<void> {
     },
     transform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  // The document is always built (app.swagger()); it is served only when API_DOCS allows (off in production).
+  if (app.config.apiDocs) {
+    await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: true } });
+  }
 }
 
 export default fp(openapi, { name: 'openapi', dependencies: ['core'], fastify: '5.x' });
