@@ -25,6 +25,22 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+/** How the mini-program names each kind of change. */
+export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
+  'user.register': '登记人员',
+  'user.update': '修改人员资料',
+  'user.roster': '设置值班表',
+  'region.create': '新增地区',
+  'squad.create': '组建小分队',
+  'squad.update': '修改小分队',
+  'squad.add_member': '小分队加入成员',
+  'squad.remove_member': '小分队移出成员',
+  'category.create': '新增服务类别',
+  'category.update': '修改服务类别',
+  'dispatch.set_mode': '设置派单方式',
+  'admin.grant': '授予管理员（命令行）',
+};
+
 export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
@@ -38,6 +54,8 @@ export interface AuditEntryDto {
   subjectType: AuditSubjectType;
   /** A person's or place's or squad's id, or a service category's code. */
   subjectId: string;
+  /** The subject's name as it is now; null when it no longer exists. */
+  subjectName: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   /** The client's address; null for the command line. */

@@ -264,7 +264,7 @@ describe('the audit trail', () => {
 
       const byActor = (await get('admin', `/audit?actorId=${w.users.admin.id}`)).json<Page<AuditEntryDto>>();
       expect(byActor.items.map((i) => i.action).sort()).toEqual(['category.create', 'category.update', 'region.create']);
-      expect(byActor.items[0]).toMatchObject({ actorName: '总管理员', ip: IP });
+      expect(byActor.items[0]).toMatchObject({ actorName: '总管理员', subjectType: 'category', subjectName: '扫雪除冰', ip: IP });
       const bySubject = (await get('admin', `/audit?subjectId=${squad.id}`)).json<Page<AuditEntryDto>>();
       expect(bySubject.items.map((i) => i.action)).toEqual(['squad.remove_member', 'squad.add_member', 'squad.update', 'squad.create']);
       const future = (await get('admin', `/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`)).json<Page<AuditEntryDto>>();

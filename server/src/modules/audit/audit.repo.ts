@@ -20,6 +20,8 @@ export interface AuditRowOut {
   action: string;
   subject_type: string;
   subject_id: string;
+  /** The subject's name now (a person's, place's, squad's or category's); null when it is gone. */
+  subject_name: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   ip: string | null;
@@ -47,6 +49,12 @@ export interface LogFilter {
   limit: number;
 }
 
+const SUBJECT_NAME = `CASE l.subject_type
+    WHEN 'user' THEN (SELECT name FROM app_user WHERE id::text = l.subject_id)
+    WHEN 'region' THEN (SELECT name FROM region WHERE id::text = l.subject_id)
+    WHEN 'squad' THEN (SELECT name FROM squad WHERE id::text = l.subject_id)
+    WHEN 'category' THEN (SELECT name FROM service_category WHERE code = l.subject_id)
+  END`;
 const AT = `to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** On the caller's manager, so that the row commits (or not) with the change it records. */
@@ -91,7 +99,7 @@ export async function listAudit(m: EntityManager, f: LogFilter): Promise<AuditRo
   const cond = where(f, 'l.actor_id', '::uuid', params);
   params.push(f.limit);
   return m.query(
-    `SELECT l.id, ${AT} AS at, l.actor_id, a.name AS actor_name, l.action, l.subject_type, l.subject_id, l.before, l.after, l.ip
+    `SELECT l.id, ${AT} AS at, l.actor_id, a.name AS actor_name, l.action, l.subject_type, l.subject_id, ${SUBJECT_NAME} AS subject_name, l.before, l.after, l.ip
        FROM audit_log l LEFT JOIN app_user a ON a.id = l.actor_id LEFT JOIN region ar ON ar.id = a.region_id
      ${cond}
      ORDER BY l.created_at DESC, l.id DESC LIMIT $${params.length}`,

@@ -33,6 +33,7 @@ const auditEntrySchema = shape<AuditEntryDto>('AuditEntry', {
     action: { type: 'string', enum: [...AUDIT_ACTIONS] },
     subjectType: { type: 'string', enum: [...AUDIT_SUBJECT_TYPES] },
     subjectId: { type: 'string', description: '人员、地区、小分队的编号，或服务类别的编码' },
+    subjectName: nullable({ type: 'string', description: '对象现在的名称；已不存在时为 null' }),
     before: state,
     after: state,
     ip: nullable({ type: 'string', description: '客户端地址；命令行为 null' }),

@@ -103,6 +103,7 @@ export function createAuditService({ db }: AuditServiceDeps) {
           action: r.action as AuditAction,
           subjectType: r.subject_type as AuditSubjectType,
           subjectId: r.subject_id,
+          subjectName: r.subject_name,
           before: r.before,
           after: r.after,
           ip: r.ip,
