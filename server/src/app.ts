@@ -15,6 +15,8 @@ import staticH5 from './http/static-h5';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { postgresRateLimitStore } from './http/rate-limit-store';
 import authPlugin from './modules/auth/plugin';
+import auditRoutes from './modules/audit/routes';
+import { createAuditService } from './modules/audit/service';
 import authRoutes from './modules/auth/routes';
 import { createLoginService } from './modules/auth/service';
 import catalogueRoutes from './modules/catalogue/routes';
@@ -106,7 +108,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const clock = instance.clock;
   const dispatching = createDispatchingService({ db, clock, config });
   const services = {
-    logins: createLoginService({ db, adminPhones: config.adminPhones, wechat: config.wechat }),
+    logins: createLoginService({ db, wechat: config.wechat }),
+    audit: createAuditService({ db }),
     catalogue: createCatalogueService({ db }),
     regions: createRegionService({ db }),
     users: createUserService({ db, clock }),
@@ -129,6 +132,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(dispatchingRoutes, { dispatching });
   await instance.register(statsRoutes, { stats: services.stats });
   await instance.register(uploadRoutes, { uploads: services.uploads });
+  await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }

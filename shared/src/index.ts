@@ -16,3 +16,4 @@ export * from './orders';
 export * from './geo';
 export * from './matching';
 export * from './assignment';
+export * from './audit';

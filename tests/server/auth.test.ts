@@ -81,9 +81,9 @@ describe('login', () => {
       expect(mine.json<MeDto>()).toMatchObject({ id: user.id, phone: '13812345678' });
     });
 
-    it('gives the admin role to a phone in ADMIN_PHONES', async () => {
+    it('never grants a role at login, not even to a phone in ADMIN_PHONES (admins come from pnpm admin:grant)', async () => {
       const res = await devLogin('13900000001');
-      expect(res.json<LoginResponse>().user.roles).toEqual(['resident', 'admin']);
+      expect(res.json<LoginResponse>().user.roles).toEqual(['resident']);
     });
 
     it('rejects a bad phone and extra properties', async () => {

@@ -192,6 +192,8 @@ describe('the OpenAPI document (/api/docs)', () => {
     const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
     expect(documented).toEqual([
       'DELETE /api/v1/squads/{id}/members/{userId}',
+      'GET /api/v1/access-log',
+      'GET /api/v1/audit',
       'GET /api/v1/health',
       'GET /api/v1/me',
       'GET /api/v1/orders',

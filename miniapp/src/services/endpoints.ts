@@ -1,5 +1,7 @@
 import {
+  ACCESS_LOG_PATH,
   API_PREFIX,
+  AUDIT_PATH,
   AUTH_DEV_LOGIN_PATH,
   AUTH_WECHAT_PATH,
   ME_PATH,
@@ -8,6 +10,8 @@ import {
   STATS_PATH,
   TASKS_PATH,
   UPLOADS_PATH,
+  type AccessLogEntryDto,
+  type AuditEntryDto,
   type BatchDispatchResultDto,
   type CandidateListDto,
   type CreateOrderDto,
@@ -15,6 +19,7 @@ import {
   type DispatchSettingsDto,
   type DutyStatusDto,
   type ListOrdersQuery,
+  type ListLogQuery,
   type ListUsersQuery,
   type LoginResponse,
   type MeDto,
@@ -108,3 +113,10 @@ export const getStatsOverview = (query: Body<StatsQuery> = {}) => request<StatsO
 
 /** One photo from `Taro.chooseImage` (its temp file path) → its address on the server, for `photoUrls`. */
 export const uploadPhoto = (filePath: string) => upload<UploadDto>(UPLOADS_PATH, filePath, 'file');
+
+// ---------- audit (admins) ----------
+
+/** 审计记录: changes to people, places, squads, the catalogue and dispatch settings, newest first. */
+export const listAudit = (query: Body<ListLogQuery> = {}) => request<Page<AuditEntryDto>>('GET', AUDIT_PATH, query);
+/** 查看记录: who saw whose full phone or address. */
+export const listAccessLog = (query: Body<ListLogQuery> = {}) => request<Page<AccessLogEntryDto>>('GET', ACCESS_LOG_PATH, query);

@@ -114,6 +114,7 @@ const TAGS = {
   tasks: '任务：志愿者的任务大厅与我的任务',
   stats: '统计：管辖范围内的需求与服务概览',
   uploads: '上传：完成服务时的照片（JPEG、PNG、WebP）',
+  audit: '审计：人员、角色、地区、小分队、服务清单、派单方式的每次修改，以及谁查看了谁的完整手机号/地址（管理员）',
 } as const;
 export type ApiTag = keyof typeof TAGS;
 

@@ -69,6 +69,18 @@ export default function Me() {
         />
       </Cell.Group>
 
+      {roles.includes('admin') && (
+        <Cell.Group title='管理'>
+          <Cell
+            className='me__audit'
+            title='审计记录'
+            description='人员、角色、地区、小分队、服务清单、派单方式的修改，以及谁查看了谁的手机号和地址'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/audit/index' })}
+          />
+        </Cell.Group>
+      )}
+
       {user?.address && (
         <Cell.Group title='我的地址'>
           <Cell title={user.address} />

@@ -1,4 +1,3 @@
-import type { Role } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
 import { User } from '../users/user.entity';
@@ -38,8 +37,4 @@ export async function findOrCreateWechatUser(m: EntityManager, openid: string): 
 export async function findOrCreatePhoneUser(m: EntityManager, phone: string, name: string): Promise<User> {
   await m.query(`INSERT INTO app_user (name, phone, roles) VALUES ($1, $2, '{resident}') ON CONFLICT (phone) DO NOTHING`, [name, phone]);
   return m.getRepository(User).findOneByOrFail({ phone });
-}
-
-export async function setUserRoles(m: EntityManager, userId: string, roles: Role[]): Promise<void> {
-  await m.getRepository(User).update({ id: userId }, { roles });
 }

@@ -16,7 +16,8 @@ export default async function authRoutes(app: FastifyInstance, { logins }: { log
   const wechatDocs = docs({
     tags: ['auth'],
     summary: '微信登录',
-    description: '用 `wx.login()` / `Taro.login()` 得到的一次性 `code` 换取令牌；首次登录即成为居民。`ADMIN_PHONES` 中的手机号登录后成为管理员。',
+    description:
+      '用 `wx.login()` / `Taro.login()` 得到的一次性 `code` 换取令牌；首次登录即成为居民；登录从不授予角色（管理员由命令 `pnpm admin:grant` 设立）。',
     response: { 200: loginResponseSchema },
     errors: [
       [401, '微信不认这个 code（过期或已用过）'],

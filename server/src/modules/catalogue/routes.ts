@@ -4,6 +4,7 @@ import { docs } from '../../http/openapi';
 import { serviceCategoryListSchema, serviceCategorySchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
+import { auditContextOf } from '../audit/service';
 import type { CatalogueService } from './service';
 import { toServiceCategoryDto } from './service-category.entity';
 
@@ -31,7 +32,7 @@ export default async function catalogueRoutes(app: FastifyInstance, { catalogue 
     errors: [403, [409, '编码或名称已被使用']],
   });
   app.post(SERVICE_CATEGORIES_PATH, { schema: createDocs, preValidation: validateBody(CreateServiceCategoryDto) }, async (request, reply) => {
-    const created = await catalogue.create(requireActor(request), request.body as CreateServiceCategoryDto);
+    const created = await catalogue.create(requireActor(request), request.body as CreateServiceCategoryDto, auditContextOf(request));
     return reply.code(201).send(toServiceCategoryDto(created));
   });
 
@@ -50,7 +51,7 @@ export default async function catalogueRoutes(app: FastifyInstance, { catalogue 
       preValidation: validateBody(UpdateServiceCategoryDto),
     },
     async (request) => {
-      const updated = await catalogue.update(requireActor(request), request.params.code, request.body as UpdateServiceCategoryDto);
+      const updated = await catalogue.update(requireActor(request), request.params.code, request.body as UpdateServiceCategoryDto, auditContextOf(request));
       return toServiceCategoryDto(updated);
     },
   );

@@ -2,6 +2,7 @@ import type { CreateServiceCategoryDto, UpdateServiceCategoryDto } from '@bangba
 import type { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
 import { requireRole, type Actor } from '../auth/actor';
+import { changedFields, recordAudit, type AuditContext } from '../audit/service';
 import { findCategory, getCategory, insertCategory, isCategoryNameTaken, listCategories, updateCategory } from './catalogue.repo';
 import type { ServiceCategory } from './service-category.entity';
 
@@ -30,15 +31,25 @@ export function createCatalogueService({ db }: CatalogueServiceDeps) {
       return listCategories(db.manager, { all: all && actor?.roles.includes('admin') === true });
     },
 
-    async create(actor: Actor, body: CreateServiceCategoryDto): Promise<ServiceCategory> {
+    async create(actor: Actor, body: CreateServiceCategoryDto, ctx: AuditContext): Promise<ServiceCategory> {
       requireRole(actor, ['admin'], ADMINS_ONLY);
       checkDeadlines(body.acceptMinutesNormal, body.acceptMinutesUrgent);
-      if (!(await insertCategory(db.manager, body))) throw new ConflictError(`编码或名称已被使用：${body.code} / ${body.name}。`);
-      return getCategory(db.manager, body.code);
+      return db.transaction(async (m) => {
+        if (!(await insertCategory(m, body))) throw new ConflictError(`编码或名称已被使用：${body.code} / ${body.name}。`);
+        const created = await getCategory(m, body.code);
+        await recordAudit(m, actor.id, ctx, {
+          action: 'category.create',
+          subjectType: 'category',
+          subjectId: created.code,
+          before: null,
+          after: { ...created },
+        });
+        return created;
+      });
     },
 
     /** Changes only the fields given; the code never changes (orders refer to it). */
-    async update(actor: Actor, code: string, patch: UpdateServiceCategoryDto): Promise<ServiceCategory> {
+    async update(actor: Actor, code: string, patch: UpdateServiceCategoryDto, ctx: AuditContext): Promise<ServiceCategory> {
       requireRole(actor, ['admin'], ADMINS_ONLY);
       return db.transaction(async (m) => {
         const current = await findCategory(m, code, { lock: true });
@@ -49,7 +60,10 @@ export function createCatalogueService({ db }: CatalogueServiceDeps) {
           throw new ConflictError(`名称已被使用：${patch.name}。`);
         }
         if (Object.keys(patch).length > 0) await updateCategory(m, current.code, patch);
-        return getCategory(m, current.code);
+        const fresh = await getCategory(m, current.code);
+        const diff = changedFields({ ...current }, { ...fresh });
+        await recordAudit(m, actor.id, ctx, { action: 'category.update', subjectType: 'category', subjectId: current.code, ...diff });
+        return fresh;
       });
     },
   };

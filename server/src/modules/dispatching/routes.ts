@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { docs, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
+import { auditContextOf } from '../audit/service';
 import { batchDispatchResultSchema, candidateListSchema, dispatchSettingsSchema } from './schemas';
 import type { DispatchingService } from './service';
 
@@ -80,7 +81,8 @@ export default async function dispatchingRoutes(app: FastifyInstance, { dispatch
       }),
       preValidation: validateBody(SetDispatchModeDto),
     },
-    async (request): Promise<DispatchSettingsDto> => dispatching.setMode(requireActor(request), request.params.id, (request.body as SetDispatchModeDto).mode),
+    async (request): Promise<DispatchSettingsDto> =>
+      dispatching.setMode(requireActor(request), request.params.id, (request.body as SetDispatchModeDto).mode, auditContextOf(request)),
   );
 
   app.post(

@@ -11,6 +11,7 @@ import type { Clock } from '../../clock';
 import { ConflictError, ForbiddenError, UUID_PATTERN } from '../../errors';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
+import { recordAudit, type AuditContext } from '../audit/service';
 import { findCandidates } from '../matching/candidates';
 import type { OrderRow } from '../orders/order-row';
 import { loadViewer } from '../orders/standing';
@@ -72,7 +73,7 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
     },
 
     /** Sets the place's own dispatch mode (admins and dispatchers whose jurisdiction covers it); the places below follow. */
-    async setMode(actor: Actor, regionId: string, mode: DispatchMode | null): Promise<DispatchSettingsDto> {
+    async setMode(actor: Actor, regionId: string, mode: DispatchMode | null, ctx: AuditContext): Promise<DispatchSettingsDto> {
       if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以设置派单方式。');
       if (!UUID_PATTERN.test(regionId)) throw regionNotFound();
       return db.transaction(async (m) => {
@@ -80,6 +81,8 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
         if (!covers(jurisdictionOf(actor), before.path)) throw regionNotFound();
         await setDispatchMode(m, { id: regionId, path: before.path }, mode);
         const { path: _path, ...after } = await settingsOf(m, regionId);
+        const { path: _p, ...was } = before;
+        await recordAudit(m, actor.id, ctx, { action: 'dispatch.set_mode', subjectType: 'region', subjectId: regionId, before: was, after });
         return after;
       });
     },

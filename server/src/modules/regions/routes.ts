@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { ValidationFailedError, UUID_PATTERN } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
+import { auditContextOf } from '../audit/service';
 import { toRegionDto } from './region.entity';
 import { regionNotFound } from './lookup';
 import type { RegionService } from './service';
@@ -29,7 +30,7 @@ export default async function regionRoutes(app: FastifyInstance, { regions }: { 
       preValidation: validateBody(CreateRegionDto),
     },
     async (request, reply) => {
-      const created = await regions.create(requireActor(request), request.body as CreateRegionDto);
+      const created = await regions.create(requireActor(request), request.body as CreateRegionDto, auditContextOf(request));
       return reply.code(201).send(toRegionDto(created));
     },
   );

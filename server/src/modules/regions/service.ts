@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
 import { covers, jurisdictionOf } from '../access/jurisdiction';
 import { requireRole, type Actor } from '../auth/actor';
+import { recordAudit, type AuditContext } from '../audit/service';
 import type { Region } from './region.entity';
 import { regionNotFound } from './lookup';
 import { findRegion, findRegionRecord, hasChildNamed, insertRegion, listChildRegions } from './region.repo';
@@ -19,7 +20,7 @@ export interface RegionServiceDeps {
 export function createRegionService({ db }: RegionServiceDeps) {
   return {
     /** A new place one level below its parent (a city only for an admin without a region); 404 outside their reach. */
-    async create(actor: Actor, body: CreateRegionDto): Promise<Region> {
+    async create(actor: Actor, body: CreateRegionDto, ctx: AuditContext): Promise<Region> {
       requireRole(actor, ['admin'], '只有管理员可以设置地区和网格。');
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
@@ -47,7 +48,7 @@ export function createRegionService({ db }: RegionServiceDeps) {
           throw new ConflictError(`「${parent.name}」下已有同名地区：${body.name}。`);
         }
         const id = randomUUID();
-        return insertRegion(m, {
+        const created = await insertRegion(m, {
           id,
           parentId: parent?.id ?? null,
           level: body.level,
@@ -58,6 +59,14 @@ export function createRegionService({ db }: RegionServiceDeps) {
           // a new place dispatches as its parent does until someone sets its own mode
           effectiveDispatchMode: parent?.effectiveDispatchMode ?? 'manual',
         });
+        await recordAudit(m, actor.id, ctx, {
+          action: 'region.create',
+          subjectType: 'region',
+          subjectId: id,
+          before: null,
+          after: { name: created.name, level: created.level, parentId: created.parentId, path: created.path, center: body.center ?? null },
+        });
+        return created;
       });
     },
 

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody } from '../../http/validate';
 import { requireActor } from '../auth/actor';
+import { auditContextOf } from '../audit/service';
 import type { SquadService } from './service';
 import { docs, idParam } from '../../http/openapi';
 import { squadDetailSchema, squadPageSchema, squadSchema } from '../../http/response-schemas';
@@ -27,7 +28,7 @@ export default async function squadRoutes(app: FastifyInstance, { squads }: { sq
       preValidation: validateBody(CreateSquadDto),
     },
     async (request, reply) => {
-      const dto = await squads.create(requireActor(request), request.body as CreateSquadDto);
+      const dto = await squads.create(requireActor(request), request.body as CreateSquadDto, auditContextOf(request));
       return reply.code(201).send(dto);
     },
   );
@@ -85,7 +86,7 @@ export default async function squadRoutes(app: FastifyInstance, { squads }: { sq
       preValidation: validateBody(UpdateSquadDto),
     },
     async (request) => {
-      return squads.update(requireActor(request), request.params.id, request.body as UpdateSquadDto);
+      return squads.update(requireActor(request), request.params.id, request.body as UpdateSquadDto, auditContextOf(request));
     },
   );
 
@@ -104,7 +105,7 @@ export default async function squadRoutes(app: FastifyInstance, { squads }: { sq
       preValidation: validateBody(AddSquadMemberDto),
     },
     async (request, reply) => {
-      const dto = await squads.addMember(requireActor(request), request.params.id, request.body as AddSquadMemberDto);
+      const dto = await squads.addMember(requireActor(request), request.params.id, request.body as AddSquadMemberDto, auditContextOf(request));
       return reply.code(201).send(dto);
     },
   );
@@ -123,7 +124,7 @@ export default async function squadRoutes(app: FastifyInstance, { squads }: { sq
       }),
     },
     async (request, reply) => {
-      await squads.removeMember(requireActor(request), request.params.id, request.params.userId);
+      await squads.removeMember(requireActor(request), request.params.id, request.params.userId, auditContextOf(request));
       return reply.code(204).send();
     },
   );

@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError 
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import { fullViewReason, loadSubjects, presentUsers } from '../users/present';
 import type { Actor } from '../auth/actor';
+import { changedFields, recordAudit, type AuditContext } from '../audit/service';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { regionOr404 } from '../regions/lookup';
 import type { User } from '../users/user.entity';
@@ -70,7 +71,7 @@ export interface SquadServiceDeps {
 export function createSquadService({ db }: SquadServiceDeps) {
   return {
     /** Sets up a squad; its leader (a volunteer or grid worker of the place) is a member from the start. */
-    async create(actor: Actor, body: CreateSquadDto): Promise<SquadDto> {
+    async create(actor: Actor, body: CreateSquadDto, ctx: AuditContext): Promise<SquadDto> {
       if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) throw new ForbiddenError('只有管理员和调度员可以组建小分队。');
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
@@ -81,7 +82,9 @@ export function createSquadService({ db }: SquadServiceDeps) {
         if (id === undefined) throw new ConflictError(`「${region.name}」已有同名小分队：${body.name}。`);
         // the leader is a member from the start
         await insertLeader(m, id, body.leaderId);
-        return toSquadDto((await findSquad(m, id))!);
+        const created = toSquadDto((await findSquad(m, id))!);
+        await recordAudit(m, actor.id, ctx, { action: 'squad.create', subjectType: 'squad', subjectId: id, before: null, after: { ...created } });
+        return created;
       });
     },
 
@@ -112,7 +115,7 @@ export function createSquadService({ db }: SquadServiceDeps) {
     },
 
     /** Admins and dispatchers with jurisdiction change a squad (a new leader must be a member already). */
-    async update(actor: Actor, id: string, patch: UpdateSquadDto): Promise<SquadDto> {
+    async update(actor: Actor, id: string, patch: UpdateSquadDto, ctx: AuditContext): Promise<SquadDto> {
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const squad = await visibleSquad(m, actor, j, id, true);
@@ -127,23 +130,27 @@ export function createSquadService({ db }: SquadServiceDeps) {
           throw new ConflictError(`同一地区已有同名小分队：${patch.name}。`);
         }
         await updateSquad(m, squad.id, patch);
-        return toSquadDto((await findSquad(m, squad.id))!);
+        const fresh = toSquadDto((await findSquad(m, squad.id))!);
+        const diff = changedFields({ ...toSquadDto(squad) }, { ...fresh });
+        await recordAudit(m, actor.id, ctx, { action: 'squad.update', subjectType: 'squad', subjectId: squad.id, ...diff });
+        return fresh;
       });
     },
 
-    async addMember(actor: Actor, id: string, { userId }: AddSquadMemberDto): Promise<SquadDto> {
+    async addMember(actor: Actor, id: string, { userId }: AddSquadMemberDto, ctx: AuditContext): Promise<SquadDto> {
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const squad = await visibleSquad(m, actor, j, id, true);
         if (!canManageMembers(actor, j, squad)) throw new ForbiddenError(MANAGERS_ONLY);
         await checkServingMember(m, userId, squad.path, 'userId');
         if (!(await addSquadMember(m, squad.id, userId))) throw new ConflictError('该人员已在小分队中。');
+        await recordAudit(m, actor.id, ctx, { action: 'squad.add_member', subjectType: 'squad', subjectId: squad.id, before: null, after: { userId } });
         return toSquadDto((await findSquad(m, squad.id))!);
       });
     },
 
     /** The leader cannot be removed (change the leader first). */
-    async removeMember(actor: Actor, id: string, userId: string): Promise<void> {
+    async removeMember(actor: Actor, id: string, userId: string, ctx: AuditContext): Promise<void> {
       await db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const squad = await visibleSquad(m, actor, j, id, true);
@@ -151,6 +158,7 @@ export function createSquadService({ db }: SquadServiceDeps) {
         if (userId === squad.leader_id) throw new ConflictError('负责人不能移出小分队，请先更换负责人。');
         if (!UUID.test(userId)) throw new NotFoundError('该人员不在小分队中。');
         if (!(await removeSquadMember(m, squad.id, userId))) throw new NotFoundError('该人员不在小分队中。');
+        await recordAudit(m, actor.id, ctx, { action: 'squad.remove_member', subjectType: 'squad', subjectId: squad.id, before: { userId }, after: null });
       });
     },
   };

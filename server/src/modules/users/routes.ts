@@ -17,6 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import { ValidationFailedError } from '../../errors';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
+import { auditContextOf } from '../audit/service';
 import { toMeDto } from './user.entity';
 import type { UserService } from './service';
 import { docs, idParam } from '../../http/openapi';
@@ -33,7 +34,7 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
         tags: ['users'],
         summary: '登记人员',
         description:
-          '管理员、调度员在管辖范围内登记居民、志愿者、网格员；只有管理员可授予管理员、调度员角色；网格员可为本网格登记居民（为没有智能手机的老人代办）。',
+          '管理员、调度员在管辖范围内登记角色低于自己的人员（管理员可登记调度员；管理员由命令 `pnpm admin:grant` 设立）；网格员可为本网格登记居民（为没有智能手机的老人代办）。记入审计记录。',
         auth: 'required',
         response: { 201: userSchema },
         errors: [
@@ -45,7 +46,7 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       preValidation: validateBody(CreateUserDto),
     },
     async (request, reply) => {
-      const dto = await users.register(requireActor(request), request.body as CreateUserDto);
+      const dto = await users.register(requireActor(request), request.body as CreateUserDto, auditContextOf(request));
       return reply.code(201).send(dto);
     },
   );
@@ -92,16 +93,17 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       schema: docs({
         tags: ['users'],
         summary: '修改人员资料（工作人员）',
-        description: '本人请用 `PATCH /me`。只有管理员可授予或收回管理员、调度员角色；网格员只能修改居民。',
+        description:
+          '只能修改角色低于自己、在管辖范围内的人员；本人请用 `PATCH /me`。授予或收回的角色须低于自己的角色（管理员由命令 `pnpm admin:grant` 设立）；网格员只能修改居民。能登录的人的手机号须由本人验证后自行修改（409）。每次修改都记入审计记录。',
         auth: 'required',
         params: idParam,
         response: { 200: userSchema },
-        errors: [403, 404, [409, '该手机号已登记']],
+        errors: [403, 404, [409, '该手机号已登记，或手机号须由本人验证后自行修改']],
       }),
       preValidation: validateBody(UpdateUserDto),
     },
     async (request) => {
-      return users.update(requireActor(request), request.params.id, request.body as UpdateUserDto);
+      return users.update(requireActor(request), request.params.id, request.body as UpdateUserDto, auditContextOf(request));
     },
   );
 
@@ -111,14 +113,14 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       schema: docs({
         tags: ['me'],
         summary: '修改本人资料',
-        description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。',
+        description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。记入审计记录。',
         auth: 'required',
         response: { 200: meSchema },
       }),
       preValidation: validateBody(UpdateMeDto),
     },
     async (request): Promise<MeDto> => {
-      return toMeDto(await users.updateMe(requireActor(request), request.body as UpdateMeDto));
+      return toMeDto(await users.updateMe(requireActor(request), request.body as UpdateMeDto, auditContextOf(request)));
     },
   );
 
@@ -166,7 +168,7 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
           ]);
         }
       });
-      return users.setRoster(actor, request.params.id, slots);
+      return users.setRoster(actor, request.params.id, slots, auditContextOf(request));
     },
   );
 }

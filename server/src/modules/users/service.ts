@@ -17,6 +17,7 @@ import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/ju
 import { fullViewReason, loadSubjects, presentUsers, type Subject } from './present';
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
+import { changedFields, recordAudit, type AuditContext } from '../audit/service';
 import { findRegion, type RegionRef } from '../regions/region.repo';
 import type { User } from './user.entity';
 import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
@@ -29,21 +30,48 @@ const UUID = UUID_PATTERN;
 export function personNotFound(): NotFoundError {
   return new NotFoundError('该人员不存在。');
 }
-/** Roles only an admin hands out (or takes away). */
-const ADMIN_GRANTED: readonly Role[] = ['admin', 'dispatcher'];
+/** Role rank (DOMAIN.md): resident < volunteer < grid_worker < dispatcher < admin; a person ranks as their highest role. */
+const RANK: Record<Role, number> = { resident: 0, volunteer: 1, grid_worker: 2, dispatcher: 3, admin: 4 };
+
+export function rankOf(roles: readonly Role[]): number {
+  return Math.max(-1, ...roles.map((r) => RANK[r]));
+}
 
 /**
- * Who may give which roles: only an admin grants or removes admin/dispatcher; a dispatcher manages residents,
- * volunteers and grid workers; a grid worker registers residents of their grid (elderly people without phones).
+ * Who may change whom (issue 18, no self-promotion): only people strictly below the actor in rank, inside their
+ * jurisdiction (checked by the caller); nobody changes themself here (profile fields go through /me). Roles handed
+ * out or taken away must rank strictly below the actor too (so admins are made only by `pnpm admin:grant`); a grid
+ * worker keeps the ledger of residents and changes only residents.
  */
-function checkRoleChange(actor: Actor, before: readonly Role[], after: readonly Role[]): void {
+function checkMayChange(actor: Actor, subject: User | null, after: readonly Role[]): void {
+  if (subject !== null && subject.id === actor.id) throw new ForbiddenError('不能修改自己的角色、手机号或所属地区；个人资料请在“我的”页面修改。');
+  const mine = rankOf(actor.roles);
+  if (subject !== null && rankOf(subject.roles) >= mine) throw new ForbiddenError('只能修改角色低于自己的人员；同级或上级的资料由其上级修改。');
+  const before = subject?.roles ?? [];
   const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
-  if (changed.length === 0) return;
-  if (actor.roles.includes('admin')) return;
-  if (changed.some((r) => ADMIN_GRANTED.includes(r))) throw new ForbiddenError('只有管理员可以授予或收回管理员、调度员角色。');
-  if (actor.roles.includes('dispatcher')) return;
-  if (actor.roles.includes('grid_worker') && changed.every((r) => r === 'resident')) return;
-  throw new ForbiddenError('网格员只能登记居民。');
+  if (!actor.roles.includes('admin') && changed.some((r) => r === 'admin' || r === 'dispatcher')) {
+    throw new ForbiddenError('只有管理员可以授予或收回管理员、调度员角色。');
+  }
+  if (changed.some((r) => RANK[r] >= mine)) {
+    throw new ForbiddenError(
+      actor.roles.includes('admin') ? '管理员角色只能通过命令 pnpm admin:grant 授予。' : '只能授予或收回低于自己角色的角色（管理员、调度员角色由上级授予）。',
+    );
+  }
+  if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) {
+    if (subject !== null && subject.roles.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能修改居民的资料。');
+    if (changed.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能登记居民。');
+  }
+}
+
+/** Whether the person can log in today (by phone or by WeChat): their phone is then their identity. */
+function canLogIn(user: User): boolean {
+  return user.phone !== null || user.wechatOpenid !== null;
+}
+
+/** What an audit row keeps of a person. */
+function auditView(u: Partial<User>): Record<string, unknown> {
+  const { createdAt: _c, updatedAt: _u, region: _r, pairedCadre: _p, wechatOpenid: _w, ...rest } = u as User;
+  return { ...rest };
 }
 
 async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string, roles: readonly Role[]): Promise<RegionRef> {
@@ -90,10 +118,10 @@ export interface UserServiceDeps {
 export function createUserService({ db, clock }: UserServiceDeps) {
   return {
     /** Registers a person (登记人员) inside the actor's jurisdiction, presented to them. */
-    async register(actor: Actor, body: CreateUserDto): Promise<UserDto> {
+    async register(actor: Actor, body: CreateUserDto, ctx: AuditContext): Promise<UserDto> {
       if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以登记人员。');
       if (body.roles.length === 0) throw fieldError('roles', '至少需要一个角色');
-      checkRoleChange(actor, [], body.roles);
+      checkMayChange(actor, null, body.roles);
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         await regionInScope(m, j, body.regionId, body.roles);
@@ -115,6 +143,7 @@ export function createUserService({ db, clock }: UserServiceDeps) {
         });
         if (id === undefined) throw new ConflictError('该手机号已登记。');
         const subject = await loadSubject(m, id);
+        await recordAudit(m, actor.id, ctx, { action: 'user.register', subjectType: 'user', subjectId: id, before: null, after: auditView(subject!.user) });
         const [out] = await presentUsers(m, actor, [subject!], (s) => fullViewReason(actor, j, s));
         return out!;
       });
@@ -154,20 +183,23 @@ export function createUserService({ db, clock }: UserServiceDeps) {
       });
     },
 
-    /** Staff change a person's record (roles as `checkRoleChange` allows; a grid worker only residents). */
-    async update(actor: Actor, id: string, patch: UpdateUserDto): Promise<UserDto> {
+    /**
+     * Staff change the record of a person below them (see `checkMayChange`). The phone of a person who can log in
+     * is their identity: changing it needs their own re-verification, so staff may not (409).
+     */
+    async update(actor: Actor, id: string, patch: UpdateUserDto, ctx: AuditContext): Promise<UserDto> {
       if (!isStaff(actor)) throw new ForbiddenError('请在“我的”页面修改自己的资料。');
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const subject = await loadSubject(m, id, true);
-        if (!subject || !covers(j, subject.regionPath)) throw personNotFound();
+        if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw personNotFound();
         const user = subject.user;
         const roles = patch.roles ?? user.roles;
         if (roles.length === 0) throw fieldError('roles', '至少需要一个角色');
-        checkRoleChange(actor, user.roles, roles);
-        // a grid worker keeps the ledger of residents; they do not edit other staff
-        if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher') && user.roles.some((r) => r !== 'resident')) {
-          throw new ForbiddenError('网格员只能修改居民的资料。');
+        checkMayChange(actor, user, roles);
+        if (patch.phone !== undefined && patch.phone !== user.phone && canLogIn(user)) {
+          // TODO(issue 18 item 1): once SMS codes exist, the person confirms a new phone themself; until then only they can
+          throw new ConflictError('手机号是本人的登录身份，须由本人验证后自行修改，工作人员不能代改。');
         }
         if (patch.regionId !== undefined || patch.roles !== undefined) await regionInScope(m, j, patch.regionId ?? user.regionId ?? '', roles);
         await assertKnownCategories(m, patch.skills, 'skills');
@@ -184,20 +216,26 @@ export function createUserService({ db, clock }: UserServiceDeps) {
           }
         }
         const fresh = await loadSubject(m, user.id);
+        const diff = changedFields(auditView(user), auditView(fresh!.user));
+        await recordAudit(m, actor.id, ctx, { action: 'user.update', subjectType: 'user', subjectId: user.id, ...diff });
         const [dto] = await presentUsers(m, actor, [fresh!], (s) => fullViewReason(actor, j, s));
         return dto!;
       });
     },
 
     /** The actor's own record (name, address, location, skills), as it is after the change. */
-    async updateMe(actor: Actor, patch: UpdateMeDto): Promise<User> {
+    async updateMe(actor: Actor, patch: UpdateMeDto, ctx: AuditContext): Promise<User> {
       return db.transaction(async (m) => {
         await assertKnownCategories(m, patch.skills, 'skills');
         const { location, ...rest } = patch;
         const changes: Partial<User> = { ...rest };
         applyLocation(changes, location);
+        const before = await getUser(m, actor.id);
         if (Object.keys(changes).length > 0) await updateUser(m, actor.id, changes);
-        return getUser(m, actor.id);
+        const after = await getUser(m, actor.id);
+        const diff = changedFields(auditView(before), auditView(after));
+        await recordAudit(m, actor.id, ctx, { action: 'user.update', subjectType: 'user', subjectId: actor.id, ...diff });
+        return after;
       });
     },
 
@@ -212,16 +250,26 @@ export function createUserService({ db, clock }: UserServiceDeps) {
     },
 
     /** The weekly roster (值班表) of a volunteer or grid worker, set by themself or by staff over them; empty: none. */
-    async setRoster(actor: Actor, id: string, slots: readonly RosterSlot[]): Promise<DutyStatusDto> {
+    async setRoster(actor: Actor, id: string, slots: readonly RosterSlot[], ctx: AuditContext): Promise<DutyStatusDto> {
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         const subject = await loadSubject(m, id, true);
         if (!subject || (subject.user.id !== actor.id && !covers(j, subject.regionPath))) throw personNotFound();
+        if (subject.user.id !== actor.id && rankOf(subject.user.roles) >= rankOf(actor.roles)) {
+          throw new ForbiddenError('只能设置角色低于自己的人员的值班表。');
+        }
         if (!subject.user.roles.includes('volunteer') && !subject.user.roles.includes('grid_worker')) {
           throw new ForbiddenError('只有志愿者和网格员有值班表。');
         }
         const roster = slots.map((s) => ({ weekday: s.weekday, start: s.start, end: s.end }));
         await updateUser(m, subject.user.id, { roster: roster.length > 0 ? roster : null });
+        await recordAudit(m, actor.id, ctx, {
+          action: 'user.roster',
+          subjectType: 'user',
+          subjectId: subject.user.id,
+          before: { roster: subject.user.roster },
+          after: { roster: roster.length > 0 ? roster : null },
+        });
         const onDuty = subject.user.onDuty;
         return { onDuty, availableNow: isAvailableNow(onDuty, roster.length > 0 ? roster : null, clock()), roster: roster.length > 0 ? roster : null };
       });

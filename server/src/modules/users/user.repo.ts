@@ -26,6 +26,11 @@ export async function findUser(m: EntityManager, id: string, { lock = false } = 
   return m.getRepository(User).findOne({ where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
 }
 
+/** The person with this phone, null when there is none; `lock` holds their row until the transaction ends. */
+export async function findUserByPhone(m: EntityManager, phone: string, { lock = false } = {}): Promise<User | null> {
+  return m.getRepository(User).findOne({ where: { phone }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+}
+
 /** A person known to exist. */
 export async function getUser(m: EntityManager, id: string): Promise<User> {
   return m.getRepository(User).findOneByOrFail({ id });
@@ -44,7 +49,7 @@ export interface NewUser {
   name: string;
   phone: string;
   roles: Role[];
-  regionId: string;
+  regionId: string | null;
   skills: string[];
   partyMember: boolean;
   employedPartyMember: boolean;

@@ -1,0 +1,105 @@
+import { IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { API_PREFIX } from './api';
+import { CursorField, LimitField } from './fields';
+import { Optional } from './validation';
+
+/** The audit trail (审计记录): every change to people, roles, places, squads, the catalogue and dispatch settings. */
+export const AUDIT_PATH = `${API_PREFIX}/audit`;
+/** The access log (查看记录): who saw whose full phone or address, and why. */
+export const ACCESS_LOG_PATH = `${API_PREFIX}/access-log`;
+
+/** What kind of change an audit row records. */
+export const AUDIT_ACTIONS = [
+  'user.register',
+  'user.update',
+  'user.roster',
+  'region.create',
+  'squad.create',
+  'squad.update',
+  'squad.add_member',
+  'squad.remove_member',
+  'category.create',
+  'category.update',
+  'dispatch.set_mode',
+  'admin.grant',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** How the mini-program names each kind of change. */
+export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
+  'user.register': '登记人员',
+  'user.update': '修改人员资料',
+  'user.roster': '设置值班表',
+  'region.create': '新增地区',
+  'squad.create': '组建小分队',
+  'squad.update': '修改小分队',
+  'squad.add_member': '小分队加入成员',
+  'squad.remove_member': '小分队移出成员',
+  'category.create': '新增服务类别',
+  'category.update': '修改服务类别',
+  'dispatch.set_mode': '设置派单方式',
+  'admin.grant': '授予管理员（命令行）',
+};
+
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category'] as const;
+export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
+
+export interface AuditEntryDto {
+  id: string;
+  at: string;
+  /** Who made the change; null for the command line (`pnpm admin:grant`). */
+  actorId: string | null;
+  actorName: string | null;
+  action: AuditAction;
+  subjectType: AuditSubjectType;
+  /** A person's or place's or squad's id, or a service category's code. */
+  subjectId: string;
+  /** The subject's name as it is now; null when it no longer exists. */
+  subjectName: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  /** The client's address; null for the command line. */
+  ip: string | null;
+}
+
+export interface AccessLogEntryDto {
+  id: string;
+  at: string;
+  viewerId: string;
+  viewerName: string;
+  subjectId: string;
+  subjectName: string;
+  fields: string[];
+  reason: string;
+}
+
+const IsoTime = () => IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' });
+
+/** The filters of both logs: by who acted, by whom or what it was about, and by time (from inclusive, to exclusive); newest first. */
+export class ListLogQuery {
+  @Optional()
+  @IsUUID('all', { message: '人员编号格式不正确' })
+  actorId?: string;
+
+  @Optional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  subjectId?: string;
+
+  @Optional()
+  @IsoTime()
+  from?: string;
+
+  @Optional()
+  @IsoTime()
+  to?: string;
+
+  @Optional()
+  @CursorField()
+  cursor?: string;
+
+  @Optional()
+  @LimitField()
+  limit?: number;
+}
