@@ -7,6 +7,7 @@ import { AddMatchingIndexes1795392500000 } from './1795392500000-AddMatchingInde
 import { AddDutySkillsByPlaceIndex1795392600000 } from './1795392600000-AddDutySkillsByPlaceIndex';
 import { AddDutySkillSpots1795392700000 } from './1795392700000-AddDutySkillSpots';
 import { GuardOrderReferencesFromParents1795392800000 } from './1795392800000-GuardOrderReferencesFromParents';
+import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -22,4 +23,5 @@ export const migrations = [
   AddDutySkillsByPlaceIndex1795392600000,
   AddDutySkillSpots1795392700000,
   GuardOrderReferencesFromParents1795392800000,
+  AddTokenVersion1795393000000,
 ];

@@ -15,6 +15,7 @@ import { postgresRateLimitStore } from './http/rate-limit-store';
 import authPlugin from './modules/auth/plugin';
 import authRoutes from './modules/auth/routes';
 import { createLoginService } from './modules/auth/service';
+import { createSessionService } from './modules/auth/sessions';
 import catalogueRoutes from './modules/catalogue/routes';
 import { createCatalogueService } from './modules/catalogue/service';
 import healthRoutes from './modules/health/routes';
@@ -104,6 +105,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const dispatching = createDispatchingService({ db, clock, config });
   const services = {
     logins: createLoginService({ db, adminPhones: config.adminPhones, wechat: config.wechat }),
+    sessions: createSessionService({ db }),
     catalogue: createCatalogueService({ db }),
     regions: createRegionService({ db }),
     users: createUserService({ db, clock }),
@@ -115,7 +117,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     uploads: await createUploadService({ dir: path.join(config.dataDir, 'uploads') }),
   };
   await instance.register(healthRoutes);
-  await instance.register(authRoutes, { logins: services.logins });
+  await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
   await instance.register(meRoutes);
   await instance.register(catalogueRoutes, { catalogue: services.catalogue });
   await instance.register(regionRoutes, { regions: services.regions });

@@ -1,17 +1,63 @@
-import { AUTH_DEV_LOGIN_PATH, AUTH_WECHAT_PATH, DevLoginDto, WechatLoginDto, type LoginResponse } from '@bangbang/shared';
+import {
+  AUTH_DEV_LOGIN_PATH,
+  AUTH_LOGOUT_ALL_PATH,
+  AUTH_LOGOUT_PATH,
+  AUTH_WECHAT_PATH,
+  DevLoginDto,
+  WechatLoginDto,
+  type LoginResponse,
+} from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { loginResponseSchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
 import { type User, toMeDto } from '../users/user.entity';
+import { notLoggedIn, requireActor } from './actor';
 import { TOKEN_TTL_SECONDS, signToken } from './plugin';
 import type { LoginService } from './service';
+import type { SessionService } from './sessions';
 
 /** Logins per client address per minute on each auth route. */
 const AUTH_RATE_LIMIT = { max: 20, timeWindow: 60_000 };
 
-export default async function authRoutes(app: FastifyInstance, { logins }: { logins: LoginService }): Promise<void> {
-  const respond = (user: User): LoginResponse => ({ token: signToken(app, user.id), expiresIn: TOKEN_TTL_SECONDS, user: toMeDto(user) });
+export default async function authRoutes(app: FastifyInstance, { logins, sessions }: { logins: LoginService; sessions: SessionService }): Promise<void> {
+  const respond = (user: User): LoginResponse => ({ token: signToken(app, user), expiresIn: TOKEN_TTL_SECONDS, user: toMeDto(user) });
+
+  app.post(
+    AUTH_LOGOUT_PATH,
+    {
+      schema: docs({
+        tags: ['auth'],
+        summary: '退出登录',
+        description: '本令牌立即失效（所有服务进程同时生效）；同一人在其他设备上的登录不受影响。',
+        auth: 'required',
+        response: { 204: null },
+      }),
+    },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      if (request.tokenSession === null) throw notLoggedIn();
+      await sessions.logout(actor, request.tokenSession);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post(
+    AUTH_LOGOUT_ALL_PATH,
+    {
+      schema: docs({
+        tags: ['auth'],
+        summary: '退出所有设备',
+        description: '此人此前签发的全部令牌立即失效（包括本令牌）。更换手机号或被取消某个角色时也会这样。',
+        auth: 'required',
+        response: { 204: null },
+      }),
+    },
+    async (request, reply) => {
+      await sessions.logoutEverywhere(requireActor(request));
+      return reply.code(204).send();
+    },
+  );
 
   const wechatDocs = docs({
     tags: ['auth'],
