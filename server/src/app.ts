@@ -132,6 +132,11 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 
+/** Believe X-Forwarded-For this many hops from this server: the addresses the last `hops` proxies appended. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /** Fastify's own options: what is validated and how. */
 export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): FastifyServerOptions {
   return {
@@ -141,6 +146,9 @@ export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): F
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // behind nginx: request.ip is the client from X-Forwarded-For, believed only from the proxies named (TRUST_PROXY)
+    // (a hop count as Fastify itself compiles one: its types do not list numbers)
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Slow clients cannot hold a connection forever.
     requestTimeout: 60_000,
     // Never strip unknown properties silently: a schema with additionalProperties:false must reject them.

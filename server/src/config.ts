@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, isMainlandMobile, type MatchWeights } from '@bangbang/shared';
@@ -41,7 +42,42 @@ export interface AppConfig {
   poolOfferMinutes: number;
   /** The largest photo `POST /uploads` accepts, in bytes (stored under dataDir/uploads). */
   uploadMaxBytes: number;
+  /**
+   * Fastify's `trustProxy`: whose X-Forwarded-For to believe, so that `request.ip` (and every per-address limit) is
+   * the real client behind nginx. false: nobody's (the default: the header is anyone's word); a number: that many
+   * proxy hops; a list: proxies at these addresses or CIDRs.
+   */
+  trustProxy: false | number | string[];
   version: string;
+}
+
+/** TRUST_PROXY: off (default), a hop count 1–10, or comma-separated addresses/CIDRs of the proxies. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  if (raw === undefined || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+    problems.push(`TRUST_PROXY 作为跳数时必须是 1 到 10，收到 "${raw}" (TRUST_PROXY hop count must be 1..10)`);
+    return false;
+  }
+  const entries = raw
+    .split(/[,，\s]+/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const bad = entries.filter((e) => {
+    const [address, prefix, ...rest] = e.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return true;
+    if (prefix === undefined) return false;
+    return !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length > 0 || entries.length === 0) {
+    problems.push(
+      `TRUST_PROXY 须为跳数（如 1）或代理的地址/网段（如 127.0.0.1,10.0.0.0/8），无效的：${bad.join(', ') || raw} (TRUST_PROXY: a hop count or comma-separated IPs/CIDRs; "true" is not accepted: it would trust any client's X-Forwarded-For)`,
+    );
+    return false;
+  }
+  return entries;
 }
 
 /** MATCH_WEIGHTS: JSON with any of the weights' keys, each a number from 0 to 1000; the rest keep their defaults. */
@@ -200,6 +236,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   // a phone photo is 1–4 MB; WeChat's chooseImage can compress it further
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
 
+  const trustProxy = parseTrustProxy(value(env, 'TRUST_PROXY'), problems);
+
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
 
@@ -224,6 +262,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     autoDispatchAcceptMinutes,
     poolOfferMinutes,
     uploadMaxBytes,
+    trustProxy,
     version: readVersion(),
   };
 }
