@@ -37,6 +37,7 @@ import { createDispatchingService } from './modules/dispatching/service';
 import { createOrderService } from './modules/orders/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
+import { uploadSweeper } from './modules/uploads/cleanup';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -114,7 +115,13 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     tasks: createTaskService({ db, clock }),
     dispatching,
     stats: createStatsService({ db, clock }),
-    uploads: await createUploadService({ dir: path.join(config.dataDir, 'uploads') }),
+    uploads: await createUploadService({
+      dir: path.join(config.dataDir, 'uploads'),
+      db,
+      maxBytes: config.uploadMaxBytes,
+      limits: { count: config.uploadDailyCount, bytes: config.uploadDailyBytes },
+      clock,
+    }),
   };
   await instance.register(healthRoutes);
   await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
@@ -128,6 +135,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(dispatchingRoutes, { dispatching });
   await instance.register(statsRoutes, { stats: services.stats });
   await instance.register(uploadRoutes, { uploads: services.uploads });
+  await instance.register(uploadSweeper, { uploads: services.uploads, clock, intervalMs: config.uploadSweepSeconds * 1000 });
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }

@@ -48,6 +48,11 @@ export interface AppConfig {
    * proxy hops; a list: proxies at these addresses or CIDRs.
    */
   trustProxy: false | number | string[];
+  /** Per person, in any 24 hours: how many photos and how many bytes `POST /uploads` accepts (then 429). */
+  uploadDailyCount: number;
+  uploadDailyBytes: number;
+  /** How often this process sweeps away photos no order refers to 24 h after upload, in seconds; 0: never. */
+  uploadSweepSeconds: number;
   version: string;
 }
 
@@ -237,6 +242,12 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
 
   const trustProxy = parseTrustProxy(value(env, 'TRUST_PROXY'), problems);
+  const uploadDailyCount = parseInteger(env, 'UPLOAD_DAILY_COUNT', 50, 1, 100_000, problems);
+  const uploadDailyBytes = parseInteger(env, 'UPLOAD_DAILY_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024 * 1024, problems);
+  if (uploadDailyBytes < uploadMaxBytes) {
+    problems.push(`UPLOAD_DAILY_BYTES 不能小于 UPLOAD_MAX_BYTES（${uploadMaxBytes}） (UPLOAD_DAILY_BYTES must be at least UPLOAD_MAX_BYTES)`);
+  }
+  const uploadSweepSeconds = parseInteger(env, 'UPLOAD_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 86_400, problems);
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -263,6 +274,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     poolOfferMinutes,
     uploadMaxBytes,
     trustProxy,
+    uploadDailyCount,
+    uploadDailyBytes,
+    uploadSweepSeconds,
     version: readVersion(),
   };
 }
