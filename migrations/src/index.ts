@@ -8,6 +8,8 @@ import { AddDutySkillsByPlaceIndex1795392600000 } from './1795392600000-AddDutyS
 import { AddDutySkillSpots1795392700000 } from './1795392700000-AddDutySkillSpots';
 import { GuardOrderReferencesFromParents1795392800000 } from './1795392800000-GuardOrderReferencesFromParents';
 import { CreateAuditLog1795392900000 } from './1795392900000-CreateAuditLog';
+import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
+import { AddUploadLedger1795393050000 } from './1795393050000-AddUploadLedger';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -24,4 +26,6 @@ export const migrations = [
   AddDutySkillSpots1795392700000,
   GuardOrderReferencesFromParents1795392800000,
   CreateAuditLog1795392900000,
+  AddTokenVersion1795393000000,
+  AddUploadLedger1795393050000,
 ];

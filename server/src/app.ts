@@ -19,6 +19,7 @@ import auditRoutes from './modules/audit/routes';
 import { createAuditService } from './modules/audit/service';
 import authRoutes from './modules/auth/routes';
 import { createLoginService } from './modules/auth/service';
+import { createSessionService } from './modules/auth/sessions';
 import catalogueRoutes from './modules/catalogue/routes';
 import { createCatalogueService } from './modules/catalogue/service';
 import healthRoutes from './modules/health/routes';
@@ -40,6 +41,7 @@ import { createDispatchingService } from './modules/dispatching/service';
 import { createOrderService } from './modules/orders/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
+import { uploadSweeper } from './modules/uploads/cleanup';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -110,6 +112,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const services = {
     logins: createLoginService({ db, wechat: config.wechat }),
     audit: createAuditService({ db }),
+    sessions: createSessionService({ db }),
     catalogue: createCatalogueService({ db }),
     regions: createRegionService({ db }),
     users: createUserService({ db, clock }),
@@ -118,10 +121,16 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
     dispatching,
     stats: createStatsService({ db, clock }),
-    uploads: await createUploadService({ dir: path.join(config.dataDir, 'uploads') }),
+    uploads: await createUploadService({
+      dir: path.join(config.dataDir, 'uploads'),
+      db,
+      maxBytes: config.uploadMaxBytes,
+      limits: { count: config.uploadDailyCount, bytes: config.uploadDailyBytes },
+      clock,
+    }),
   };
   await instance.register(healthRoutes);
-  await instance.register(authRoutes, { logins: services.logins });
+  await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
   await instance.register(meRoutes);
   await instance.register(catalogueRoutes, { catalogue: services.catalogue });
   await instance.register(regionRoutes, { regions: services.regions });
@@ -133,8 +142,14 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(statsRoutes, { stats: services.stats });
   await instance.register(uploadRoutes, { uploads: services.uploads });
   await instance.register(auditRoutes, { audit: services.audit });
+  await instance.register(uploadSweeper, { uploads: services.uploads, clock, intervalMs: config.uploadSweepSeconds * 1000 });
   await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
+}
+
+/** Believe X-Forwarded-For this many hops from this server: the addresses the last `hops` proxies appended. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /** Fastify's own options: what is validated and how. */
@@ -149,6 +164,9 @@ export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): F
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
+    // behind nginx: request.ip is the client from X-Forwarded-For, believed only from the proxies named (TRUST_PROXY)
+    // (a hop count as Fastify itself compiles one: its types do not list numbers)
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Slow clients cannot hold a connection forever.
     requestTimeout: 60_000,
     // Never strip unknown properties silently: a schema with additionalProperties:false must reject them.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, isMainlandMobile, type MatchWeights } from '@bangbang/shared';
@@ -45,7 +46,47 @@ export interface AppConfig {
   uploadMaxBytes: number;
   /** Serve the OpenAPI document and Swagger UI at /api/docs (API_DOCS; default: on, except in production). */
   apiDocs: boolean;
+  /**
+   * Fastify's `trustProxy`: whose X-Forwarded-For to believe, so that `request.ip` (and every per-address limit) is
+   * the real client behind nginx. false: nobody's (the default: the header is anyone's word); a number: that many
+   * proxy hops; a list: proxies at these addresses or CIDRs.
+   */
+  trustProxy: false | number | string[];
+  /** Per person, in any 24 hours: how many photos and how many bytes `POST /uploads` accepts (then 429). */
+  uploadDailyCount: number;
+  uploadDailyBytes: number;
+  /** How often this process sweeps away photos no order refers to 24 h after upload, in seconds; 0: never. */
+  uploadSweepSeconds: number;
   version: string;
+}
+
+/** TRUST_PROXY: off (default), a hop count 1–10, or comma-separated addresses/CIDRs of the proxies. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): false | number | string[] {
+  if (raw === undefined || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops >= 1 && hops <= 10) return hops;
+    problems.push(`TRUST_PROXY 作为跳数时必须是 1 到 10，收到 "${raw}" (TRUST_PROXY hop count must be 1..10)`);
+    return false;
+  }
+  const entries = raw
+    .split(/[,，\s]+/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  const bad = entries.filter((e) => {
+    const [address, prefix, ...rest] = e.split('/');
+    const family = isIP(address ?? '');
+    if (family === 0 || rest.length > 0) return true;
+    if (prefix === undefined) return false;
+    return !/^\d+$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length > 0 || entries.length === 0) {
+    problems.push(
+      `TRUST_PROXY 须为跳数（如 1）或代理的地址/网段（如 127.0.0.1,10.0.0.0/8），无效的：${bad.join(', ') || raw} (TRUST_PROXY: a hop count or comma-separated IPs/CIDRs; "true" is not accepted: it would trust any client's X-Forwarded-For)`,
+    );
+    return false;
+  }
+  return entries;
 }
 
 /** MATCH_WEIGHTS: JSON with any of the weights' keys, each a number from 0 to 1000; the rest keep their defaults. */
@@ -207,6 +248,14 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   // a phone photo is 1–4 MB; WeChat's chooseImage can compress it further
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
 
+  const trustProxy = parseTrustProxy(value(env, 'TRUST_PROXY'), problems);
+  const uploadDailyCount = parseInteger(env, 'UPLOAD_DAILY_COUNT', 50, 1, 100_000, problems);
+  const uploadDailyBytes = parseInteger(env, 'UPLOAD_DAILY_BYTES', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024 * 1024, problems);
+  if (uploadDailyBytes < uploadMaxBytes) {
+    problems.push(`UPLOAD_DAILY_BYTES 不能小于 UPLOAD_MAX_BYTES（${uploadMaxBytes}） (UPLOAD_DAILY_BYTES must be at least UPLOAD_MAX_BYTES)`);
+  }
+  const uploadSweepSeconds = parseInteger(env, 'UPLOAD_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 86_400, problems);
+
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
 
@@ -233,6 +282,10 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     volunteerContactHours,
     uploadMaxBytes,
     apiDocs,
+    trustProxy,
+    uploadDailyCount,
+    uploadDailyBytes,
+    uploadSweepSeconds,
     version: readVersion(),
   };
 }

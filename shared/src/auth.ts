@@ -5,6 +5,10 @@ import { IsMainlandMobile } from './phone';
 export const AUTH_WECHAT_PATH = '/api/v1/auth/wechat';
 export const AUTH_DEV_LOGIN_PATH = '/api/v1/auth/dev-login';
 export const ME_PATH = '/api/v1/me';
+/** `POST`: ends the session of the token that calls it (204). */
+export const AUTH_LOGOUT_PATH = '/api/v1/auth/logout';
+/** `POST`: ends every session of the person, on every device (204). */
+export const AUTH_LOGOUT_ALL_PATH = '/api/v1/auth/logout-all';
 
 /** `POST /auth/wechat`: the code from `Taro.login()` / `wx.login()`, valid for one exchange within 5 minutes. */
 export class WechatLoginDto {

@@ -3,6 +3,8 @@ import {
   API_PREFIX,
   AUDIT_PATH,
   AUTH_DEV_LOGIN_PATH,
+  AUTH_LOGOUT_ALL_PATH,
+  AUTH_LOGOUT_PATH,
   AUTH_WECHAT_PATH,
   ME_PATH,
   ORDERS_PATH,
@@ -53,6 +55,10 @@ const enc = encodeURIComponent;
 export const wechatLogin = (code: string) => request<LoginResponse>('POST', AUTH_WECHAT_PATH, { code });
 export const devLogin = (phone: string) => request<LoginResponse>('POST', AUTH_DEV_LOGIN_PATH, { phone });
 export const getMe = () => request<MeDto>('GET', ME_PATH);
+/** Ends this login on the server (the token stops working at once); 204. */
+export const logoutOnServer = () => request<void>('POST', AUTH_LOGOUT_PATH);
+/** Ends every login of the person, on every device; 204. */
+export const logoutEverywhereOnServer = () => request<void>('POST', AUTH_LOGOUT_ALL_PATH);
 export const updateMe = (patch: Body<UpdateMeDto>) => request<MeDto>('PATCH', ME_PATH, patch);
 /** 上岗 / 下岗 (volunteers and grid workers). */
 export const setDuty = (onDuty: boolean) => request<DutyStatusDto>('PUT', `${ME_PATH}/duty`, { onDuty });

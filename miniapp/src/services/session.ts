@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import Taro, { useDidShow } from '@tarojs/taro';
 import type { LoginResponse, MeDto, Role } from '@bangbang/shared';
 import { ApiError, clearToken, getToken, setToken, setUnauthorizedHandler } from './api';
-import { devLogin, getMe, wechatLogin } from './endpoints';
+import { devLogin, getMe, logoutEverywhereOnServer, logoutOnServer, wechatLogin } from './endpoints';
 import { LOGIN_PAGE, homePathOf, pickRole } from './roles';
 
 /**
@@ -79,10 +79,25 @@ export async function loginWithWechat(): Promise<void> {
   finishLogin(await wechatLogin(code));
 }
 
-export function logout(): void {
+function forgetLogin(): void {
   clearToken();
   Taro.removeStorageSync(USER_KEY);
   void Taro.reLaunch({ url: LOGIN_PAGE });
+}
+
+/**
+ * 退出登录: the server ends this token (so a copy of it left on the phone or in a log is worth nothing), then the
+ * device forgets it. Without a network the device forgets it all the same: the person asked to leave.
+ */
+export async function logout(): Promise<void> {
+  if (getToken() !== undefined) await logoutOnServer().catch(() => undefined);
+  forgetLogin();
+}
+
+/** 退出所有设备: every login of the person ends (a lost phone, a shared one); this device goes to the login page. */
+export async function logoutEverywhere(): Promise<void> {
+  await logoutEverywhereOnServer();
+  forgetLogin();
 }
 
 /** Reads `GET /me` again (roles, duty, address change on the server) and remembers it. */

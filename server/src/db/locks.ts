@@ -5,5 +5,9 @@
 export const AdvisoryLock = {
   Migrations: 7_201_001,
   DemoSeed: 7_201_002,
+  /** One sweep of unreferenced uploads at a time, whichever process runs it (a transaction-level try-lock). */
+  UploadSweep: 7_201_003,
+  /** With the person's hashed id as the second key: one upload reservation per person at a time. */
+  UploadQuota: 7_201_004,
 } as const;
 export type AdvisoryLock = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];

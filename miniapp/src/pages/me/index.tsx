@@ -5,10 +5,13 @@ import { Button, Cell, Switch, Tag } from '@nutui/nutui-react-taro';
 import { LEDGER_TAG_NAMES, type Role } from '@bangbang/shared';
 import { AppPage, showError } from '../../components';
 import { ROLE_NAMES } from '../../services/roles';
-import { currentRole, goHome, logout, refreshMe, switchRole, useCurrentUser, useElderMode } from '../../services/session';
+import { currentRole, goHome, logout, logoutEverywhere, refreshMe, switchRole, useCurrentUser, useElderMode } from '../../services/session';
 import './index.css';
 
-/** 「我的」: who I am, the role I act in (switching for people with several), the elder-friendly mode, logout. */
+/**
+ * 「我的」: who I am, the role I act in (switching for people with several), the elder-friendly mode, logout (this
+ * login, ended on the server too) and logout on every device.
+ */
 export default function Me() {
   const user = useCurrentUser();
   const [elder, setElder] = useElderMode();
@@ -26,7 +29,22 @@ export default function Me() {
 
   const confirmLogout = async () => {
     const { confirm } = await Taro.showModal({ title: '退出登录', content: '确定退出登录吗？', confirmText: '退出', cancelText: '取消' });
-    if (confirm) logout();
+    if (confirm) await logout();
+  };
+
+  const confirmLogoutEverywhere = async () => {
+    const { confirm } = await Taro.showModal({
+      title: '退出所有设备',
+      content: '所有手机上的登录都会失效（手机丢失或借给别人用过时使用）。确定吗？',
+      confirmText: '全部退出',
+      cancelText: '取消',
+    });
+    if (!confirm) return;
+    try {
+      await logoutEverywhere();
+    } catch (error) {
+      showError(error);
+    }
   };
 
   return (
@@ -93,6 +111,9 @@ export default function Me() {
         </Button>
         <Button type='danger' fill='outline' size='large' block onClick={() => void confirmLogout()}>
           退出登录
+        </Button>
+        <Button className='me__logout-all' fill='none' size='large' block onClick={() => void confirmLogoutEverywhere()}>
+          退出所有设备
         </Button>
       </View>
     </AppPage>

@@ -25,7 +25,16 @@ declare module 'fastify' {
     actor: Actor | null;
     /** The id in a valid token (set before the person is read). */
     tokenSubject: string | null;
+    /** The session of a valid token (set with tokenSubject): what logout revokes. */
+    tokenSession: TokenSession | null;
   }
+}
+
+/** A token's session: the person's token version it was signed at, its id (absent in old tokens), its expiry. */
+export interface TokenSession {
+  version: number;
+  jti: string | null;
+  expiresAt: Date;
 }
 
 /** The request's actor made of the person as read. */

@@ -1,12 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { UnauthorizedError } from '../../errors';
 import { Coalescer, onPool } from '../../db/coalescer';
 import type { User } from '../users/user.entity';
-import { actorOf, notLoggedIn, type Actor } from './actor';
+import { actorOf, notLoggedIn, type Actor, type TokenSession } from './actor';
 import { ActorRows, type ActorRow } from './actor-row';
-import { actorsByIdStatement, findActorRows } from './auth.repo';
+import { actorsByIdStatement, findActorRows, revokedIn } from './auth.repo';
 
 /** How long a login lasts. */
 export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
@@ -14,6 +15,12 @@ export const TOKEN_TTL_SECONDS = 7 * 24 * 3600;
 export interface TokenClaims {
   /** The user's id. */
   sub: string;
+  /** The person's token version when it was signed (app_user.token_version); absent in tokens older than it: 0. */
+  ver?: number;
+  /** The token's own id, random: logout of one token puts it on the denylist (revoked_token). */
+  jti?: string;
+  /** Seconds since the epoch; every token has one (a token without is refused). */
+  exp?: number;
 }
 
 declare module 'fastify' {
@@ -39,6 +46,22 @@ declare module '@fastify/jwt' {
 }
 
 const INVALID_TOKEN = '登录已失效，请重新登录。';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A token's session as its claims say: its version and id; undefined when they are malformed. */
+function sessionOf(claims: TokenClaims): TokenSession | undefined {
+  const version = claims.ver ?? 0;
+  if (!Number.isSafeInteger(version) || version < 0) return undefined;
+  const jti = claims.jti ?? null;
+  if (jti !== null && (typeof jti !== 'string' || !UUID.test(jti))) return undefined;
+  if (typeof claims.exp !== 'number') return undefined;
+  return { version, jti, expiresAt: new Date(claims.exp * 1000) };
+}
+
+function splitKey(key: string): { id: string; jti: string } {
+  const slash = key.indexOf('/');
+  return { id: key.slice(0, slash), jti: key.slice(slash + 1) };
+}
 
 /**
  * Bearer tokens: HS256 only (a token signed any other way, `alg: none` included, is refused), with an expiry.
@@ -48,23 +71,32 @@ async function auth(app: FastifyInstance): Promise<void> {
   await app.register(fastifyJwt, {
     secret: app.config.jwtSecret,
     sign: { algorithm: 'HS256', expiresIn: TOKEN_TTL_SECONDS },
-    verify: { algorithms: ['HS256'] },
+    // a token that never expires could not be ended by time: refused, whoever signed it
+    verify: { algorithms: ['HS256'], requiredClaims: ['exp'] },
   });
   app.decorateRequest('actor', null);
   app.decorateRequest('tokenSubject', null);
+  app.decorateRequest('tokenSession', null);
 
   // Every authenticated request starts here, so it is one prepared statement (TypeORM's findOne with a relation
   // sends two queries, each planned anew), hydrated by the entities' own column lists. Concurrent requests' people
   // are read together (group reads, see Coalescer): under load, one statement serves many requests.
   const rows = new ActorRows(app.db);
   const actorStatement = actorsByIdStatement(rows);
+  // keyed by person and token id: the statement answers the person and which of the tokens' ids were revoked
   const actors = new Coalescer<string, ActorRow | undefined>(
-    async (ids) => {
-      const found = await findActorRows(app.db, actorStatement, ids);
+    async (keys) => {
+      const asked = keys.map(splitKey);
+      const found = await findActorRows(
+        app.db,
+        actorStatement,
+        asked.map((k) => k.id),
+        asked.flatMap((k) => (k.jti === '' ? [] : [k.jti])),
+      );
       const byId = new Map(found.map((r) => [rows.idOf(r), r]));
       // one person's concurrent requests each get their own copy (its arrays may be changed by one of them)
       const served = new Set<string>();
-      return ids.map((id) => {
+      return asked.map(({ id }) => {
         const row = byId.get(id);
         const value = row && served.has(id) ? structuredClone(row) : row;
         served.add(id);
@@ -73,9 +105,13 @@ async function auth(app: FastifyInstance): Promise<void> {
     },
     onPool(app.config.dbPoolSize, 200),
   );
-  const loadActorUser = async (id: string): Promise<User | undefined> => {
-    const row = await actors.submit(id);
-    return row ? rows.user(row) : undefined;
+  /** The person behind a token, or undefined when there is none or the token's session has ended. */
+  const loadActorUser = async (id: string, session: TokenSession): Promise<User | undefined> => {
+    const row = await actors.submit(`${id}/${session.jti ?? ''}`);
+    if (!row) return undefined;
+    if (session.jti !== null && revokedIn(row).includes(session.jti)) return undefined;
+    const user = rows.user(row);
+    return user.tokenVersion === session.version ? user : undefined;
   };
 
   app.addHook('onRequest', async (request) => {
@@ -91,19 +127,22 @@ async function auth(app: FastifyInstance): Promise<void> {
     } catch {
       throw new UnauthorizedError(INVALID_TOKEN);
     }
-    if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
+    const session = sessionOf(claims);
+    if (!session) throw new UnauthorizedError(INVALID_TOKEN);
     request.tokenSubject = claims.sub;
+    request.tokenSession = session;
     if (request.routeOptions.config.actorInHandler === true) return;
-    // one query: the person and their place (whose path is their jurisdiction)
-    const user = await loadActorUser(claims.sub);
+    // one query: the person, their place (whose path is their jurisdiction), and whether this token was revoked
+    const user = await loadActorUser(claims.sub, session);
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
     request.actor = actorOf(user);
   });
 
   app.decorate('loadActor', async (request: FastifyRequest): Promise<Actor> => {
     if (request.actor) return request.actor;
-    if (request.tokenSubject === null) throw notLoggedIn();
-    const user = await loadActorUser(request.tokenSubject);
+    if (request.tokenSubject === null || request.tokenSession === null) throw notLoggedIn();
+    const user = await loadActorUser(request.tokenSubject, request.tokenSession);
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
     request.actor = actorOf(user);
     return request.actor;
@@ -112,7 +151,7 @@ async function auth(app: FastifyInstance): Promise<void> {
 
 export default fp(auth, { name: 'auth', dependencies: ['core'], fastify: '5.x' });
 
-/** Signs a token for a user. */
-export function signToken(app: FastifyInstance, userId: string): string {
-  return app.jwt.sign({ sub: userId });
+/** Signs a token for a person at their current token version, with a fresh id. */
+export function signToken(app: FastifyInstance, user: { id: string; tokenVersion: number }): string {
+  return app.jwt.sign({ sub: user.id, ver: user.tokenVersion, jti: randomUUID() });
 }

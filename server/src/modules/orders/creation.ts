@@ -160,6 +160,9 @@ export function orderWriter(db: DataSource, options: CoalescerOptions): WriteOrd
 export interface OwnOrder {
   id: string;
   personId: string;
+  /** The token's session: the order is written only while it holds (the person's version, not logged out). */
+  tokenVersion: number;
+  jti: string | null;
   body: CreateOrderDto;
   idempotencyKey: string | null;
   requestHash: string | null;
@@ -204,6 +207,8 @@ export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (orde
     const own: NewOwnOrder[] = items.map((o) => ({
       id: o.id,
       personId: o.personId,
+      tokenVersion: o.tokenVersion,
+      jti: o.jti,
       ...asked(o.body),
       idempotencyKey: o.idempotencyKey,
       requestHash: o.requestHash,

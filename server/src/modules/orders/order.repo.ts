@@ -554,7 +554,12 @@ export async function insertOrders(on: DataSource | EntityManager, items: readon
 }
 
 /** An order a person places for themself, before anyone has read them: the statement that writes it reads them. */
-export type NewOwnOrder = Omit<NewOrder, 'residentId' | 'requesterId' | 'regionId' | 'regionPath' | 'level' | 'dispatchMode' | 'home'> & { personId: string };
+export type NewOwnOrder = Omit<NewOrder, 'residentId' | 'requesterId' | 'regionId' | 'regionPath' | 'level' | 'dispatchMode' | 'home'> & {
+  personId: string;
+  /** The token's session, checked as the auth hook checks it (migration AddTokenVersion). */
+  tokenVersion: number;
+  jti: string | null;
+};
 
 /** An own order as written, with the person's row (columns as `ActorRows` names them). */
 export type WrittenOwn = Written & Record<string, unknown>;
@@ -571,15 +576,19 @@ export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityMan
     'order_create_own',
     `WITH x AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
-                            $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::int[])
+                            $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::int[],
+                            $17::int[], $18::uuid[])
          AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
-              idempotency_key, request_hash, at, pool_offer_minutes)
+              idempotency_key, request_hash, at, pool_offer_minutes, token_version, jti)
      ), p AS (
        SELECT x.id, x.person_id AS resident_id, x.person_id AS requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
               x.preferred_start, x.preferred_end, x.urgency, x.headcount, u.region_id, g.path AS region_path, g.level AS place_level,
               x.idempotency_key, x.request_hash, x.at, x.pool_offer_minutes, g.effective_dispatch_mode AS place_dispatch_mode,
               u.address AS home_address, u.location_lat AS home_lat, u.location_lng AS home_lng
-       FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) JOIN region g ON g.id = u.region_id
+       FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) AND u.token_version = x.token_version
+              JOIN region g ON g.id = u.region_id
+       -- a token logged out writes nothing (the caller then reads the person as the auth hook does: 401)
+       WHERE x.jti IS NULL OR NOT EXISTS (SELECT 1 FROM revoked_token t WHERE t.jti = x.jti)
      ), ${writeOrdersFrom('p')}
      SELECT ${WRITTEN}, ${people.select('u', 'g')}
      FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
@@ -605,6 +614,8 @@ export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityMan
         'requestHash',
         'at',
         'poolOfferMinutes',
+        'tokenVersion',
+        'jti',
       ]),
     );
     const byId = new Map(rows.map((r) => [r.id, r]));

@@ -59,7 +59,7 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
       const raw = request.headers[IDEMPOTENCY_HEADER];
       const key = Array.isArray(raw) ? raw[0] : raw;
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw fieldError('Idempotency-Key', '须为 1 到 200 个可见的英文字符（如 UUID）');
-      const who = { personId: request.tokenSubject, actor: () => app.loadActor(request) };
+      const who = { personId: request.tokenSubject, session: request.tokenSession, actor: () => app.loadActor(request) };
       const { order, replayed } = await orders.place(who, request.body as CreateOrderDto, key);
       if (replayed) void reply.header('idempotent-replayed', 'true');
       return reply.code(replayed ? 200 : 201).send(order);

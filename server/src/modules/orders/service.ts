@@ -52,6 +52,8 @@ export interface OrderServiceDeps {
 export interface Orderer {
   /** The id in the request's token (null: no token). */
   personId: string | null;
+  /** The token's session (its person's token version, its id): an ended one writes nothing (then `actor` says 401). */
+  session: { version: number; jti: string | null } | null;
   /** Reads the person (401 when there is none). */
   actor: () => Promise<Actor>;
 }
@@ -105,11 +107,13 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     const now = clock();
     let created: Created | undefined;
     let actor: Actor | undefined;
-    if (who.personId !== null && (body.residentId === undefined || body.residentId === who.personId)) {
+    if (who.personId !== null && who.session !== null && (body.residentId === undefined || body.residentId === who.personId)) {
       checkOrderBody(body);
       const own = await writeOwnOrder({
         id: randomUUID(),
         personId: who.personId,
+        tokenVersion: who.session.version,
+        jti: who.session.jti,
         body,
         idempotencyKey: idempotencyKey ?? null,
         requestHash: idempotencyKey === undefined ? null : requestHash(body),

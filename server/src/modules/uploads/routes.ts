@@ -1,10 +1,11 @@
 import fastifyMultipart from '@fastify/multipart';
 import { UPLOAD_NAME, UPLOADS_PATH, type UploadDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError, ValidationFailedError } from '../../errors';
+import { ErrorCode } from '@bangbang/shared';
+import { AppError, NotFoundError, ValidationFailedError } from '../../errors';
 import { shape, docs } from '../../http/openapi';
 import { requireActor } from '../auth/actor';
-import { NotAnImage, TooLarge, type UploadService } from './service';
+import { DailyLimitReached, NotAnImage, TooLarge, type UploadService } from './service';
 
 /**
  * Photos a volunteer takes when completing a service (完成服务的照片): `POST /uploads` stores one image under
@@ -42,6 +43,10 @@ const uploadSchema = shape<UploadDto>('Upload', {
 export default async function uploadRoutes(app: FastifyInstance, { uploads }: { uploads: UploadService }): Promise<void> {
   const maxBytes = app.config.uploadMaxBytes;
   const tooLarge = `图片太大，请选择不超过 ${formatBytes(maxBytes)} 的图片`;
+  const dailyLimitMessage = (limit: 'count' | 'bytes') =>
+    limit === 'count'
+      ? `今天上传的照片已达 ${app.config.uploadDailyCount} 张的上限，请明天再传。`
+      : `今天上传的照片已达 ${formatBytes(app.config.uploadDailyBytes)} 的上限，请明天再传。`;
 
   // Registered inside this plugin only: every other route still accepts JSON alone (415 for a form).
   await app.register(fastifyMultipart, {
@@ -69,11 +74,12 @@ export default async function uploadRoutes(app: FastifyInstance, { uploads }: { 
           [400, `没有上传文件（字段 ${FILE_FIELD}）`],
           [413, '图片超过大小上限（UPLOAD_MAX_BYTES）'],
           [415, `不是 multipart/form-data，或 ${FILE_FIELD} 不是 JPEG、PNG、WebP 图片`],
+          [429, '今天上传的照片数或字节数已达每人每天的上限（UPLOAD_DAILY_COUNT、UPLOAD_DAILY_BYTES）'],
         ],
       }),
     },
     async (request, reply) => {
-      requireActor(request);
+      const actor = requireActor(request);
       if (!request.isMultipart()) throw fileError(415, `请以 multipart/form-data 上传，图片放在字段 ${FILE_FIELD} 中`);
       const part = await request.file({ throwFileSizeLimit: false });
       if (!part) throw fileError(400, '请选择要上传的图片');
@@ -84,8 +90,12 @@ export default async function uploadRoutes(app: FastifyInstance, { uploads }: { 
 
       let name: string;
       try {
-        name = await uploads.save(part.file);
+        name = await uploads.save(actor.id, part.file);
       } catch (err) {
+        if (err instanceof DailyLimitReached) {
+          void reply.header('connection', 'close'); // the body is not read
+          throw new AppError(ErrorCode.RATE_LIMITED, dailyLimitMessage(err.limit));
+        }
         if (err instanceof NotAnImage) {
           void reply.header('connection', 'close'); // the body is not read to its end
           throw fileError(415, TYPE_MESSAGE);

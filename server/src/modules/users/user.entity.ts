@@ -90,6 +90,13 @@ export class User {
   @Column({ type: 'jsonb', nullable: true })
   roster!: RosterSlot[] | null;
 
+  /**
+   * Tokens carry the version they were signed at; one of another version is refused (migration AddTokenVersion:
+   * "log out everywhere", and a trigger on a phone change or a role removal, add one).
+   */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
