@@ -7,7 +7,8 @@ import type { AppConfig } from './config';
 import { wallClock, type Clock } from './clock';
 import { ErrorCode } from '@bangbang/shared';
 import { AppError, ServiceUnavailableError } from './errors';
-import errorHandler from './http/error-handler';
+import errorHandler, { frameworkErrors } from './http/error-handler';
+import inputGuard from './http/input-guard';
 import openapi from './http/openapi';
 import staticH5 from './http/static-h5';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -84,6 +85,7 @@ const core = fp(
 export default async function app(instance: FastifyInstance, opts: AppOptions): Promise<void> {
   await instance.register(core, opts);
   await instance.register(errorHandler);
+  await instance.register(inputGuard);
   // Limits apply to the routes that ask for one (auth); counts live in PostgreSQL, shared by every process.
   await instance.register(fastifyRateLimit, {
     global: false,
@@ -144,6 +146,8 @@ export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): F
     // Never strip unknown properties silently: a schema with additionalProperties:false must reject them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     return503OnClosing: false,
+    // The router's own failures (a path parameter over maxParamLength, a malformed URL) in the error contract too.
+    frameworkErrors,
   };
 }
 
