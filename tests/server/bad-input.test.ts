@@ -118,6 +118,18 @@ describe('bad input never 500s', () => {
     });
   });
 
+  it('a multipart upload cut short or without its boundary (found by the OpenAPI fuzz test)', async () => {
+    for (const payload of ['{"a":[]}', '--x\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\nabc']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/uploads',
+        headers: { ...bearer(w.users.volunteerA1.token), 'content-type': 'multipart/form-data; boundary=x' },
+        payload,
+      });
+      expect400(res, 'body');
+    }
+  });
+
   it('a path parameter over its limit answers in the error contract', async () => {
     for (const url of [`orders/${'a'.repeat(500)}`, `service-categories/${'a'.repeat(500)}`, `users/${'1'.repeat(150)}`, `orders/%E0%A4%A`]) {
       const res = await call('admin', 'GET', url);

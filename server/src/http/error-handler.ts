@@ -63,6 +63,9 @@ function contract(code: ErrorCode, message?: string, details?: ErrorDetail[], st
   return { status: status ?? ERROR_HTTP_STATUS[code], body };
 }
 
+/** The messages of @fastify/busboy's errors for a malformed multipart body (its Errors carry no code). */
+const MALFORMED_MULTIPART = new Set(['Unexpected end of multipart data', 'Multipart: Boundary not found', 'Boundary required', 'Unexpected file']);
+
 /** Exported for unit tests: the mapping from any thrown value to status + body. */
 export function mapError(err: unknown): Mapped {
   if (err instanceof AppError) return contract(err.code, err.message, err.details, err.statusCode);
@@ -97,6 +100,12 @@ export function mapError(err: unknown): Mapped {
       return contract(ErrorCode.VALIDATION_FAILED, '请求内容长度与声明不符。', [{ field: 'body', message: '长度不符' }]);
     default:
       break;
+  }
+
+  // @fastify/busboy, under @fastify/multipart, rejects a form that is cut short or has no boundary with a plain
+  // Error: the client sent a broken upload, not a fault of ours
+  if (err instanceof Error && MALFORMED_MULTIPART.has(err.message)) {
+    return contract(ErrorCode.VALIDATION_FAILED, '上传的表单不完整或格式不正确，请重新上传。', [{ field: 'body', message: '表单不完整或格式不正确' }]);
   }
 
   if (isDatabaseUnavailable(err)) return contract(ErrorCode.SERVICE_UNAVAILABLE, '数据库暂时无法连接，请稍后再试。');
