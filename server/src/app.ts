@@ -7,7 +7,8 @@ import type { AppConfig } from './config';
 import { wallClock, type Clock } from './clock';
 import { ErrorCode } from '@bangbang/shared';
 import { AppError, ServiceUnavailableError } from './errors';
-import errorHandler from './http/error-handler';
+import errorHandler, { frameworkErrors } from './http/error-handler';
+import inputGuard from './http/input-guard';
 import { logSerializers } from './http/log-serializers';
 import openapi from './http/openapi';
 import securityHeaders from './http/security-headers';
@@ -91,6 +92,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(core, opts);
   await instance.register(errorHandler);
   await instance.register(securityHeaders);
+  await instance.register(inputGuard);
   // Limits apply to the routes that ask for one (auth); counts live in PostgreSQL, shared by every process.
   await instance.register(fastifyRateLimit, {
     global: false,
@@ -172,6 +174,8 @@ export function fastifyOptions(config: AppConfig, logger?: FastifyBaseLogger): F
     // Never strip unknown properties silently: a schema with additionalProperties:false must reject them.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     return503OnClosing: false,
+    // The router's own failures (a path parameter over maxParamLength, a malformed URL) in the error contract too.
+    frameworkErrors,
   };
 }
 

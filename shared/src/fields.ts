@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { CATEGORY_CODE, TEAM_COLORS } from './domain';
 import { Field } from './validation';
 
@@ -19,4 +19,33 @@ export const LimitField = () =>
     IsInt(),
     Min(1),
     Max(100),
+  );
+
+/** A coordinate in a request body: a finite JSON number between `min` and `max`, never a string or boolean converted. */
+export const CoordinateField = (min: number, max: number) =>
+  Field(IsNumber({ allowNaN: false, allowInfinity: false }, { message: '必须是数字' }), Min(min), Max(max));
+
+/**
+ * The years a time in a request may fall in. Nothing the service does is dated before 2000 or after 2099; a year
+ * like 0001 or 9999 is a typo or a probe, and beyond JavaScript's dates (±275,760 years) it cannot even be computed.
+ */
+export const TIME_WINDOW = { fromYear: 2000, toYear: 2099 } as const;
+
+/** Whether an ISO 8601 time falls inside `TIME_WINDOW` (its instant, whatever its offset). */
+export function isWithinTimeWindow(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return false;
+  const year = new Date(at).getUTCFullYear();
+  return year >= TIME_WINDOW.fromYear && year <= TIME_WINDOW.toYear;
+}
+
+/** A time in a request: strict ISO 8601 with its offset, within `TIME_WINDOW`. */
+export const TimeField = () =>
+  Field(
+    IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' }),
+    ValidateBy({
+      name: 'timeWindow',
+      validator: { validate: isWithinTimeWindow, defaultMessage: () => `须在 ${TIME_WINDOW.fromYear} 年到 ${TIME_WINDOW.toYear} 年之间` },
+    }),
   );

@@ -1,27 +1,12 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { API_PREFIX } from './api';
 import { CATEGORY_CODE } from './domain';
 import { ORDER_STATUSES, isLegalMove, type OrderAction, type OrderStatus } from './order-state';
 import { LatLngDto } from './people';
 import type { DispatchMode } from './matching';
 import { Field, Optional } from './validation';
-import { CursorField, LimitField } from './fields';
+import { CursorField, LimitField, TimeField } from './fields';
 
 export const ORDERS_PATH = `${API_PREFIX}/orders`;
 export const TASKS_PATH = `${API_PREFIX}/tasks`;
@@ -90,7 +75,7 @@ export const FAR_CHECK_IN_METERS = 500;
 // ---------- requests ----------
 
 const ReasonField = () => Field(IsString(), MinLength(1, { message: '请说明原因' }), MaxLength(200));
-const IsoTime = () => IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' });
+const IsoTime = TimeField;
 
 export class CreateOrderDto {
   @Matches(CATEGORY_CODE, { message: '服务类别编码格式不正确' })

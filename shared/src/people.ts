@@ -18,21 +18,21 @@ import {
 import { Field, Optional } from './validation';
 import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from './domain';
 import type { MeDto } from './auth';
-import { CategoryCodesField, CursorField, LimitField, TeamColorField } from './fields';
+import { CategoryCodesField, CoordinateField, CursorField, LimitField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
 
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
 
+/**
+ * A point, as JSON numbers. No conversion: `""`, `true` or `"0x1A"` would become 0, 1 and 26 and be stored as a
+ * place on the map; only a number is a coordinate.
+ */
 export class LatLngDto {
-  @Type(() => Number)
-  @Min(-90)
-  @Max(90)
+  @CoordinateField(-90, 90)
   lat!: number;
 
-  @Type(() => Number)
-  @Min(-180)
-  @Max(180)
+  @CoordinateField(-180, 180)
   lng!: number;
 }
 

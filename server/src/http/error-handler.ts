@@ -63,6 +63,9 @@ function contract(code: ErrorCode, message?: string, details?: ErrorDetail[], st
   return { status: status ?? ERROR_HTTP_STATUS[code], body };
 }
 
+/** The messages of @fastify/busboy's errors for a malformed multipart body (its Errors carry no code). */
+const MALFORMED_MULTIPART = new Set(['Unexpected end of multipart data', 'Multipart: Boundary not found', 'Boundary required', 'Unexpected file']);
+
 /** Exported for unit tests: the mapping from any thrown value to status + body. */
 export function mapError(err: unknown): Mapped {
   if (err instanceof AppError) return contract(err.code, err.message, err.details, err.statusCode);
@@ -87,10 +90,22 @@ export function mapError(err: unknown): Mapped {
         [{ field: 'content-type', message: '不支持的内容类型' }],
         415,
       );
+    // a path parameter longer than Fastify's maxParamLength: no id, code or file name is that long, so it names
+    // nothing that exists (as a malformed id answers 404 everywhere)
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return contract(ErrorCode.NOT_FOUND, '找不到：路径中的编号太长。');
+    case 'FST_ERR_BAD_URL':
+      return contract(ErrorCode.VALIDATION_FAILED, '请求地址的编码不正确。', [{ field: 'url', message: '编码不正确' }]);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return contract(ErrorCode.VALIDATION_FAILED, '请求内容长度与声明不符。', [{ field: 'body', message: '长度不符' }]);
     default:
       break;
+  }
+
+  // @fastify/busboy, under @fastify/multipart, rejects a form that is cut short or has no boundary with a plain
+  // Error: the client sent a broken upload, not a fault of ours
+  if (err instanceof Error && MALFORMED_MULTIPART.has(err.message)) {
+    return contract(ErrorCode.VALIDATION_FAILED, '上传的表单不完整或格式不正确，请重新上传。', [{ field: 'body', message: '表单不完整或格式不正确' }]);
   }
 
   if (isDatabaseUnavailable(err)) return contract(ErrorCode.SERVICE_UNAVAILABLE, '数据库暂时无法连接，请稍后再试。');
@@ -123,6 +138,17 @@ export function mapError(err: unknown): Mapped {
   if (status === 503) return contract(ErrorCode.SERVICE_UNAVAILABLE);
   if (status >= 400 && status < 500) return contract(ErrorCode.VALIDATION_FAILED, undefined, undefined, status);
   return contract(ErrorCode.INTERNAL);
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the failures its router meets before any route or hook (a path parameter
+ * over `maxParamLength`, a URL that is not valid percent-encoding), answered in the contract instead of Fastify's
+ * own `{ statusCode, error, message }` body.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = mapError(err);
+  request.log.info({ code: body.code, status }, body.message);
+  void reply.code(status).header('cache-control', 'no-store').send(body);
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {

@@ -330,6 +330,9 @@ const transform: SwaggerTransform = ({ schema, url, route, ...document }) => {
       response[status] = s === null ? { type: 'null', description } : { description, ...(emit(registry, s) as JsonSchema) };
     }
     const errors = new Map<ErrorStatus, string | undefined>();
+    // every request passes the input guard (input-guard.ts) and the router: a NUL character in the query or body,
+    // a body nested too deep, or an address that is not valid percent-encoding is a 400 on any route
+    errors.set(400, '请求内容有误（如含有空字符 \\u0000、嵌套太深或地址编码不正确），`details` 指出字段');
     if (body) for (const status of [400, 413, 415] as const) errors.set(status, undefined);
     if (query) errors.set(400, undefined);
     if (auth === 'required') errors.set(401, undefined);

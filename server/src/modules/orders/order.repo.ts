@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
 import type { ActorRows } from '../auth/actor-row';
-import { decodeCursor, encodeCursor } from '../../db/cursor';
+import { decodeCursor, encodeCursor, keysetBefore } from '../../db/cursor';
 import type { AssignmentRow, OrderRow } from './order-row';
 
 /**
@@ -67,18 +67,19 @@ export async function orderPage(
   const conditions = [...where];
   const values = [...params];
   if (page.cursor !== undefined) {
-    const [at, id] = decodeCursor(page.cursor);
-    values.push(at, id);
-    conditions.push(`(o.created_at, o.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+    conditions.push(keysetBefore(decodeCursor(page.cursor), 'service_order', 'o', values));
   }
   const limit = page.limit ?? 20;
   values.push(limit + 1);
-  const rows = await m.query<OrderRow[]>(
-    `${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}`,
+  // created_at as the database's text too (microseconds), for the next cursor
+  const rows = await m.query<Array<OrderRow & { cursor_at: string }>>(
+    `SELECT p.*, p.created_at::text AS cursor_at FROM (${ORDER_SELECT} WHERE ${conditions.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length}) p
+     ORDER BY p.created_at DESC, p.id DESC`,
     values,
   );
-  const kept = rows.slice(0, limit);
-  return { rows: kept, nextCursor: rows.length > limit ? encodeCursor(kept[kept.length - 1]!.created_at, kept[kept.length - 1]!.id) : null };
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  const kept = rows.slice(0, limit).map(({ cursor_at: _at, ...row }) => row);
+  return { rows: kept, nextCursor: last ? encodeCursor(last.cursor_at, last.id) : null };
 }
 
 /** The filters that lists and figures of orders share: a place's subtree and a window of creation times. */

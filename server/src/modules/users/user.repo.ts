@@ -1,6 +1,7 @@
 import type { LedgerTag, Role } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { pathCondition, type Jurisdiction } from '../access/jurisdiction';
+import { keysetBefore } from '../../db/cursor';
 import { User } from './user.entity';
 
 /**
@@ -108,8 +109,7 @@ export async function listUserPlaces(m: EntityManager, f: UserListFilter): Promi
     where.push(`(u.name ILIKE $${params.length - 1} OR ($${params.length} <> '%' AND u.phone LIKE $${params.length}))`);
   }
   if (f.before !== undefined) {
-    params.push(f.before[0], f.before[1]);
-    where.push(`(u.created_at, u.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    where.push(keysetBefore(f.before, 'app_user', 'u', params));
   }
   params.push(f.limit);
   return m.query<UserPlaceRow[]>(
