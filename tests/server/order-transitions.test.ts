@@ -1166,7 +1166,8 @@ describe('masking of the resident and the access log', () => {
       address: '甲社区',
       addressMasked: true,
       location: null,
-      resident: { id: resident.id, name: '甲一居民', phone: masked(resident.phone), phoneMasked: true },
+      // issue 18 (privacy): the task hall shows the surname only
+      resident: { id: resident.id, name: '甲**', phone: masked(resident.phone), phoneMasked: true },
       actions: ['accept'],
     });
     expect(await h.accessLog('volunteerA1')).toEqual([]);

@@ -111,13 +111,9 @@ describe('login sessions', () => {
 
   it('ends the tokens of a person whose phone changes', async () => {
     const person = await login('13700002003');
-    const res = await t.app.inject({
-      method: 'PATCH',
-      url: `/api/v1/users/${person.user.id}`,
-      headers: bearer(w.users.admin.token),
-      payload: { phone: '13700002004' },
-    });
-    expect(res.statusCode).toBe(200);
+    // staff may no longer change the phone of a person who logs in (issue 18, item 5: they re-verify it
+    // themselves), so the change is made where every path ends: the row, whose trigger raises the version
+    await t.database.db.query(`UPDATE app_user SET phone = '13700002004' WHERE id = $1`, [person.user.id]);
     expect((await me(person.token)).statusCode).toBe(401);
     expect((await me((await login('13700002004')).token)).statusCode).toBe(200);
   });

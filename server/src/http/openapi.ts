@@ -337,6 +337,9 @@ const transform: SwaggerTransform = ({ schema, url, route, ...document }) => {
     if (query) errors.set(400, undefined);
     if (auth === 'required') errors.set(401, undefined);
     if (auth === 'optional') errors.set(401, '携带的令牌无效或已过期（不带令牌则以游客身份访问）');
+    // the auth hook checks any token a request carries, on every route: one that is invalid, expired or logged out
+    // is refused even where no login is needed
+    if (auth === 'none') errors.set(401, '携带的令牌无效、已过期或已退出登录（不带令牌即可访问）');
     const config = route.config as { rateLimit?: unknown } | undefined;
     if (config?.rateLimit) errors.set(429, undefined);
     for (const e of routeDocs.errors ?? []) {

@@ -17,6 +17,9 @@ export default async function staticH5(app: FastifyInstance, opts: { dir: string
     });
     return;
   }
+  // The API's own paths are never files: a URL under /api/ that no route matched (an id over the router's length
+  // limit, say) gets the contract's 404 here instead of reaching the files' wildcard, whose path check answers 403.
+  app.route({ method: ['GET', 'HEAD'], url: '/api/*', schema: { hide: true }, handler: (_request, reply) => reply.callNotFound() });
   await app.register(fastifyStatic, {
     root: opts.dir,
     prefix: '/',
