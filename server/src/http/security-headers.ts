@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyHelmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
@@ -33,24 +33,23 @@ export function inlineScriptHashes(html: string): string[] {
 
 async function securityHeaders(app: FastifyInstance): Promise<void> {
   const indexFile = path.join(app.config.h5Dir, 'index.html');
-  // the hashes of the served page's inline scripts, read again when the build changes under a running server
-  let cached: { mtimeMs: number; hashes: string[] } | undefined;
-  const pageScriptHashes = (): string[] => {
-    try {
-      const { mtimeMs } = statSync(indexFile);
-      if (cached?.mtimeMs !== mtimeMs) cached = { mtimeMs, hashes: inlineScriptHashes(readFileSync(indexFile, 'utf8')) };
-      return cached.hashes;
-    } catch {
-      return [];
-    }
-  };
+  // The hashes of the served page's inline scripts, read once at start (the start command builds the page before
+  // the server starts; a page rebuilt under a running server needs a restart). A policy with a function in it is
+  // recomputed by helmet for every answer: with a stat() of index.html each time that cost the order-creation hot
+  // path about 0.1 ms of CPU per order (bench:orders, 0.26 → 0.37-0.41 ms); a fixed policy is built once.
+  let hashes: string[] = [];
+  try {
+    hashes = inlineScriptHashes(readFileSync(indexFile, 'utf8'));
+  } catch {
+    // no H5 build: there is no page to allow scripts for
+  }
   await app.register(fastifyHelmet, {
     global: true,
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", () => pageScriptHashes().join(' ') || "'self'"],
+        scriptSrc: ["'self'", ...hashes],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
         fontSrc: ["'self'", 'data:'],
