@@ -18,8 +18,7 @@ async function healthStatus(url: string): Promise<number> {
 
 /**
  * The embedded PostgreSQL is supervised by the server process that started it: after `kill -9` of its postmaster
- * it is started again (crash recovery) and the pool reconnects, with no one restarting the API. Health answers 503
- * while it is down.
+ * it is started again (crash recovery) and the pool reconnects, with no one restarting the API.
  */
 describe('the embedded database, killed', () => {
   const dataDir = tempDir('supervise');
@@ -38,18 +37,23 @@ describe('the embedded database, killed', () => {
       process.kill(before, 'SIGKILL');
       const killedAt = Date.now();
 
-      // down: health says so (the first answers after the kill)
-      const statuses: number[] = [];
+      // Orphaned backends may still answer on pooled connections for a moment after the postmaster dies, so a
+      // 503 is not always observable here (db-outage.test.ts pins 503 while the database is away). What must hold:
+      // a new postmaster on the same data, and health 200 through it.
       const back = await waitFor(
         async () => {
-          const status = await healthStatus(server.url);
-          statuses.push(status);
-          return status === 200 ? Date.now() - killedAt : undefined;
+          let now: number | undefined;
+          try {
+            now = postmasterPid(dataDir);
+          } catch {
+            return undefined; // postmaster.pid is rewritten by the restart
+          }
+          if (now === before || !Number.isFinite(now)) return undefined;
+          return (await healthStatus(server.url)) === 200 ? Date.now() - killedAt : undefined;
         },
         30_000,
-        'health to answer 200 again after kill -9 of PostgreSQL',
+        'a new postmaster and health 200 after kill -9 of PostgreSQL',
       );
-      expect(statuses).toContain(503);
       expect(back).toBeLessThan(15_000);
       // a new postmaster, on the same data, and the API still works
       expect(postmasterPid(dataDir)).not.toBe(before);
