@@ -57,6 +57,12 @@ export interface AppConfig {
   uploadDailyBytes: number;
   /** How often this process sweeps away photos no order refers to 24 h after upload, in seconds; 0: never. */
   uploadSweepSeconds: number;
+  /**
+   * 点单 per account (then 429): orders still waiting for help per resident (ORDER_OPEN_LIMIT), orders a person
+   * placed for themself in any 24 hours (ORDER_DAILY_LIMIT), proxy orders a staff member placed in any 24 hours
+   * (PROXY_ORDER_DAILY_LIMIT).
+   */
+  orderLimits: { openPerResident: number; dailyPerResident: number; dailyPerProxy: number };
   version: string;
 }
 
@@ -255,6 +261,11 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     problems.push(`UPLOAD_DAILY_BYTES 不能小于 UPLOAD_MAX_BYTES（${uploadMaxBytes}） (UPLOAD_DAILY_BYTES must be at least UPLOAD_MAX_BYTES)`);
   }
   const uploadSweepSeconds = parseInteger(env, 'UPLOAD_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 86_400, problems);
+  const orderLimits = {
+    openPerResident: parseInteger(env, 'ORDER_OPEN_LIMIT', 10, 1, 1_000_000, problems),
+    dailyPerResident: parseInteger(env, 'ORDER_DAILY_LIMIT', 30, 1, 1_000_000, problems),
+    dailyPerProxy: parseInteger(env, 'PROXY_ORDER_DAILY_LIMIT', 200, 1, 1_000_000, problems),
+  };
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -286,6 +297,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     uploadDailyCount,
     uploadDailyBytes,
     uploadSweepSeconds,
+    orderLimits,
     version: readVersion(),
   };
 }

@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
 import { entities } from '../../server/src/entities';
-import { TEST_JWT_SECRET, testConfig } from '../support/app';
+import { NO_ORDER_LIMITS, TEST_JWT_SECRET, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { tempDir } from '../support/tmp';
 import { buildWorld, bearer, type World } from '../support/world';
@@ -102,7 +102,7 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
     // The test database's own pool has 4 connections; the app gets 20, as a server would have, so that many
     // accepts are inside their transaction at once and meet at the row lock rather than queue for the pool.
     db = await initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 20 }), () => undefined);
-    app = await buildApp({ config: testConfig({ LOG_LEVEL: 'error' }), db });
+    app = await buildApp({ config: testConfig({ LOG_LEVEL: 'error', ...NO_ORDER_LIMITS }), db });
     w = await buildWorld(app, db);
     const rows = await db.query<Array<{ id: string }>>(
       `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
@@ -286,6 +286,7 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
             H5_DIR: h5Dir,
             LOG_LEVEL: 'warn',
             ESCALATION_SWEEP_SECONDS: '0',
+            ...NO_ORDER_LIMITS,
           }),
         ),
       );

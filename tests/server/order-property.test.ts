@@ -19,7 +19,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import { sweepEscalations } from '../../server/src/modules/dispatching/escalation';
-import { testConfig } from '../support/app';
+import { NO_ORDER_LIMITS, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';
 
@@ -697,7 +697,7 @@ describe('the order lifecycle against the server (model-based)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await buildApp({ config: testConfig({ LOG_LEVEL: 'error' }), db: database.db, clock: () => new Date(now) });
+    app = await buildApp({ config: testConfig({ LOG_LEVEL: 'error', ...NO_ORDER_LIMITS }), db: database.db, clock: () => new Date(now) });
     w = await buildWorld(app, database.db);
     const db = database.db;
     for (const [key, user] of Object.entries(w.users)) {

@@ -8,6 +8,12 @@ import { createTestDatabase, type TestDatabase } from './db';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
+/**
+ * The per-account order limits (ORDER_OPEN_LIMIT …) out of the way, for tests about something else that place
+ * hundreds of orders as a handful of people (races, model-based sequences); order-limits.test.ts tests the limits.
+ */
+export const NO_ORDER_LIMITS = { ORDER_OPEN_LIMIT: '1000000', ORDER_DAILY_LIMIT: '1000000', PROXY_ORDER_DAILY_LIMIT: '1000000' } as const;
+
 /** A configuration as the server would parse it, for tests: quiet, a temporary DATA_DIR. */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-data-'));

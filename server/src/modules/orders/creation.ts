@@ -1,18 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { CreateOrderDto } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, ForbiddenError, fieldError } from '../../errors';
+import { ErrorCode } from '@bangbang/shared';
+import { AppError, ConflictError, ForbiddenError, fieldError } from '../../errors';
 import { Coalescer, type CoalescerOptions } from '../../db/coalescer';
 import { covers, isStaff } from '../access/jurisdiction';
 import { ActorRows } from '../auth/actor-row';
 import type { Actor } from '../auth/actor';
 import {
+  countTowardsLimits,
   findByIdempotencyKey,
   findResident,
   insertOrders,
   ownOrderInserter,
   type NewOrder,
   type NewOwnOrder,
+  type OrderLimits,
   type ResidentOfOrder,
   type Written,
 } from './order.repo';
@@ -27,7 +30,31 @@ import type { Viewer } from './standing';
  * SQL both statements share (order.repo.ts, `decided`). Transitions of existing orders are in transitions.ts.
  */
 
-export type { NewOrder } from './order.repo';
+export type { NewOrder, OrderLimits } from './order.repo';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * 429 unless an order of `resident` placed by `requesterId` keeps within the limits (the own-order statement checks
+ * the same in SQL; this says which limit was met).
+ */
+async function checkLimits(m: EntityManager, limits: OrderLimits, residentId: string, requesterId: string, now: Date): Promise<void> {
+  const proxy = residentId !== requesterId;
+  const { open, placed } = await countTowardsLimits(m, residentId, requesterId, new Date(now.getTime() - DAY_MS));
+  if (open >= limits.openPerResident) {
+    throw new AppError(
+      ErrorCode.RATE_LIMITED,
+      proxy ? `该居民已有 ${open} 个需求正在办理，请等其中的需求完成或取消后再代下单。` : `您已有 ${open} 个需求正在办理，请等其中的需求完成或取消后再下新单。`,
+    );
+  }
+  const daily = proxy ? limits.dailyPerProxy : limits.dailyPerResident;
+  if (placed >= daily) {
+    throw new AppError(
+      ErrorCode.RATE_LIMITED,
+      proxy ? `您 24 小时内已代下单 ${placed} 个，已到上限，请稍后再试。` : `您 24 小时内已下单 ${placed} 个，已到上限，请稍后再试；急事请直接联系网格员。`,
+    );
+  }
+}
 
 /** JSON with object keys sorted at every level and undefined properties left out: equal bodies, equal text. */
 function canonical(value: unknown): string {
@@ -200,7 +227,7 @@ function asked(
  * unknown or inactive; its Idempotency-Key was used before) answers null: the caller then reads the person as usual
  * and goes through `createOrder`, which says why (or replays the earlier order).
  */
-export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (order: OwnOrder) => Promise<OwnOrderWritten | null> {
+export function ownOrderWriter(db: DataSource, options: CoalescerOptions, limits: OrderLimits): (order: OwnOrder) => Promise<OwnOrderWritten | null> {
   const people = new ActorRows(db);
   const insertOwn = ownOrderInserter(people);
   const writeAll = async (items: readonly OwnOrder[]): Promise<Array<OwnOrderWritten | null>> => {
@@ -215,7 +242,7 @@ export function ownOrderWriter(db: DataSource, options: CoalescerOptions): (orde
       at: o.at,
       poolOfferMinutes: o.poolOfferMinutes,
     }));
-    const written = await insertOwn(db, own);
+    const written = await insertOwn(db, own, limits);
     return items.map((o, i) => {
       const w = written[i];
       if (!w) return null;
@@ -245,6 +272,8 @@ export async function createOrder(
   poolOfferMinutes = 10,
   /** How the order is written: by default alone, on `m`; the API passes its group-committing `orderWriter`. */
   write: WriteOrder = async (order) => (await writeOrders(m, [order]))[0] ?? null,
+  /** The per-account limits (none: the demo's history and the benchmark's lean route). */
+  limits?: OrderLimits,
 ): Promise<Created> {
   const { actor, now } = v;
   const proxy = body.residentId !== undefined && body.residentId !== actor.id;
@@ -284,6 +313,12 @@ export async function createOrder(
   }
 
   const hash = idempotencyKey === undefined ? null : requestHash(body);
+  if (limits) {
+    // a repeated request is answered with its order whatever the limits say now
+    const earlier = idempotencyKey === undefined ? undefined : await replayOf(m, actor.id, idempotencyKey, hash);
+    if (earlier) return earlier;
+    await checkLimits(m, limits, resident.id, actor.id, now);
+  }
   const inserted = await write({
     id: randomUUID(),
     residentId: resident.id,
@@ -313,11 +348,16 @@ export async function createOrder(
 
   if (idempotencyKey !== undefined) {
     // the key was used before (or at this very moment, by a request that has now committed)
-    const earlier = await findByIdempotencyKey(m, actor.id, idempotencyKey);
-    if (earlier) {
-      if (earlier.request_hash !== hash) throw new ConflictError('这个 Idempotency-Key 已用于另一份不同的点单，请换一个新的 Key。');
-      return { id: earlier.id, replayed: true };
-    }
+    const earlier = await replayOf(m, actor.id, idempotencyKey, hash);
+    if (earlier) return earlier;
   }
   throw fieldError('categoryCode', '没有这项服务');
+}
+
+/** The order an earlier request with this Idempotency-Key made (409 if its body differed), if there is one. */
+async function replayOf(m: EntityManager, requesterId: string, idempotencyKey: string, hash: string | null): Promise<Created | undefined> {
+  const earlier = await findByIdempotencyKey(m, requesterId, idempotencyKey);
+  if (!earlier) return undefined;
+  if (earlier.request_hash !== hash) throw new ConflictError('这个 Idempotency-Key 已用于另一份不同的点单，请换一个新的 Key。');
+  return { id: earlier.id, replayed: true };
 }

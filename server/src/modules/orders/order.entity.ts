@@ -36,6 +36,9 @@ import { User } from '../users/user.entity';
 @Index('service_order_pool_idx', { synchronize: false })
 @Index('service_order_escalate_idx', { synchronize: false })
 @Index('service_order_auto_dispatch_idx', { synchronize: false })
+// the per-account limits' probes (migration AddOrderLimitIndexes)
+@Index('service_order_open_resident_idx', { synchronize: false })
+@Index('service_order_proxy_requester_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')

@@ -465,6 +465,36 @@ function decided(src: string): string {
 }
 
 /**
+ * Per-account limits on 点单 (issue 18, item 7; ORDER_OPEN_LIMIT, ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LIMIT). Counted in
+ * PostgreSQL, so every API process sees the same totals; orders of concurrent requests in one statement count each
+ * other (two statements at the very same moment may each let one more through: a limit against abuse, not a quota).
+ */
+export interface OrderLimits {
+  /** Orders still waiting for help (not yet completed) per resident, whoever placed them. */
+  openPerResident: number;
+  /** Orders a person placed for themself in the last 24 hours. */
+  dailyPerResident: number;
+  /** Proxy orders (代下单) a staff member placed in the last 24 hours. */
+  dailyPerProxy: number;
+}
+
+/** An order still waiting for help (the predicate of `service_order_open_resident_idx`): what the open limit counts. */
+const OPEN_ORDER = `s.status IN ('pending', 'dispatched', 'accepted', 'in_service')`;
+
+/** What the limits count for an order of `residentId` placed by `requesterId`: the resident's open orders, the requester's orders since `since`. */
+export async function countTowardsLimits(m: Db, residentId: string, requesterId: string, since: Date): Promise<{ open: number; placed: number }> {
+  const [row] = await m.query<Array<{ open: number; placed: number }>>(
+    `SELECT (SELECT count(*) FROM service_order s WHERE s.resident_id = $1 AND ${OPEN_ORDER})::int AS open,
+            CASE WHEN $1 = $2
+              THEN (SELECT count(*) FROM service_order s WHERE s.resident_id = $1 AND s.requester_id = $1 AND s.created_at > $3)
+              ELSE (SELECT count(*) FROM service_order s WHERE s.requester_id = $2 AND s.requester_id <> s.resident_id AND s.created_at > $3)
+            END::int AS placed`,
+    [residentId, requesterId, since],
+  );
+  return row!;
+}
+
+/**
  * The part both order statements share: the orders of `src` (rows as `decided` gives them) written with their
  * deadlines from the category, and their `created` events (a proxy order is one whose requester is not its
  * resident). An order whose category is unknown or inactive, or whose Idempotency-Key was used before (or earlier in
@@ -572,33 +602,40 @@ export type WrittenOwn = Written & Record<string, unknown>;
  * place (or no longer exists), whose category is unknown or inactive, or whose Idempotency-Key was used before, is
  * not written (null).
  */
-export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityManager, items: readonly NewOwnOrder[]) => Promise<Array<WrittenOwn | null>> {
+export function ownOrderInserter(
+  people: ActorRows,
+): (on: DataSource | EntityManager, items: readonly NewOwnOrder[], limits: OrderLimits) => Promise<Array<WrittenOwn | null>> {
   const statement = new Statement<WrittenOwn>(
     'order_create_own',
     `WITH x AS (
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[],
                             $9::timestamptz[], $10::timestamptz[], $11::text[], $12::int[], $13::text[], $14::text[], $15::timestamptz[], $16::int[],
                             $17::int[], $18::uuid[])
-         AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
-              idempotency_key, request_hash, at, pool_offer_minutes, token_version, jti)
+         WITH ORDINALITY AS x(id, person_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end, urgency, headcount,
+              idempotency_key, request_hash, at, pool_offer_minutes, token_version, jti, ord)
+     ), xr AS (
+       -- a person's orders in this very batch count towards their limits too
+       SELECT x.*, row_number() OVER (PARTITION BY x.person_id ORDER BY x.ord) AS rn FROM x
      ), p AS (
        SELECT x.id, x.person_id AS resident_id, x.person_id AS requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
               x.preferred_start, x.preferred_end, x.urgency, x.headcount, u.region_id, g.path AS region_path, g.level AS place_level,
               x.idempotency_key, x.request_hash, x.at, x.pool_offer_minutes, g.effective_dispatch_mode AS place_dispatch_mode,
               u.address AS home_address, u.location_lat AS home_lat, u.location_lng AS home_lng
-       FROM x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) AND u.token_version = x.token_version
+       FROM xr x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) AND u.token_version = x.token_version
               JOIN region g ON g.id = u.region_id
        -- a token logged out writes nothing (the caller then reads the person as the auth hook does: 401)
-       WHERE x.jti IS NULL OR NOT EXISTS (SELECT 1 FROM revoked_token t WHERE t.jti = x.jti)
+       WHERE (x.jti IS NULL OR NOT EXISTS (SELECT 1 FROM revoked_token t WHERE t.jti = x.jti))
+         -- nor does an order past the person's limits (the caller then counts again and says which: 429)
+         AND (SELECT count(*) FROM service_order s WHERE s.resident_id = x.person_id AND ${OPEN_ORDER}) + x.rn <= $19
+         AND (SELECT count(*) FROM service_order s
+              WHERE s.resident_id = x.person_id AND s.requester_id = x.person_id AND s.created_at > x.at - interval '24 hours') + x.rn <= $20
      ), ${writeOrdersFrom('p')}
      SELECT ${WRITTEN}, ${people.select('u', 'g')}
      FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
   );
-  return async (on, items) => {
-    const rows = await run(
-      on,
-      statement,
-      columnsOf(items, [
+  return async (on, items, limits) => {
+    const rows = await run(on, statement, [
+      ...columnsOf(items, [
         'id',
         'personId',
         'channel',
@@ -618,7 +655,9 @@ export function ownOrderInserter(people: ActorRows): (on: DataSource | EntityMan
         'tokenVersion',
         'jti',
       ]),
-    );
+      limits.openPerResident,
+      limits.dailyPerResident,
+    ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return items.map((o) => byId.get(o.id) ?? null);
   };

@@ -41,10 +41,12 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
             '地址与位置不填时取居民资料中的。',
             '',
             '**幂等**：带 `Idempotency-Key` 头时，同一人用同一个 Key 提交相同内容，只会产生一个需求（同时到达也一样），重复请求返回 200 和同一个需求；同一个 Key 用于不同内容返回 409。',
+            '',
+            '**上限**（防滥用，可配置）：每位居民正在办理（未完成）的需求最多 10 个；每人 24 小时内为自己下单最多 30 个；工作人员 24 小时内代下单最多 200 个。超出返回 429，说明是哪一项。',
           ].join('\n'),
           auth: 'required',
           response: { 201: orderSchema, 200: orderSchema },
-          errors: [403, [409, 'Idempotency-Key 已用于不同内容的点单']],
+          errors: [403, [409, 'Idempotency-Key 已用于不同内容的点单'], [429, '超出点单上限（正在办理的需求数，或 24 小时内的下单数）']],
         }),
         headers: {
           type: 'object',

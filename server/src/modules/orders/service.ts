@@ -17,7 +17,7 @@ import type { Clock } from '../../clock';
 import { twoBatchesAtATime } from '../../db/coalescer';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
-import { checkOrderBody, createOrder, orderWriter, ownOrderWriter, requestHash, type Created } from './creation';
+import { checkOrderBody, createOrder, orderWriter, ownOrderWriter, requestHash, type Created, type OrderLimits } from './creation';
 import { filterConditions, involvesCondition, loadEvents, loadOrder, orderPage, reachedCondition, statusCategoryConditions } from './order.repo';
 import type { OrderRow } from './order-row';
 import { presentOrders } from './present';
@@ -40,6 +40,8 @@ export interface OrderServiceDeps {
   poolOfferMinutes: number;
   /** VOLUNTEER_CONTACT_HOURS: how long after an order ends those who served it still see the resident in full. */
   contactHours?: number;
+  /** The per-account limits on 点单 (ORDER_OPEN_LIMIT, ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LIMIT). */
+  limits: OrderLimits;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -74,10 +76,10 @@ function withoutLocation(data: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
-export function createOrderService({ db, clock, poolOfferMinutes, contactHours, onDue }: OrderServiceDeps) {
+export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, onDue }: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
-  const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100));
+  const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100), limits);
 
   const viewer = (m: EntityManager, actor: Actor): Promise<Viewer> => loadViewer(m, actor, clock(), contactHours);
 
@@ -126,7 +128,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
       }
     }
     const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours);
-    created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder);
+    created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder, limits);
     const { id, row, replayed } = created;
     let order: OrderDto;
     if (row?.dispatch_mode === 'auto') {
