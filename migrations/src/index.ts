@@ -11,6 +11,7 @@ import { CreateAuditLog1795392900000 } from './1795392900000-CreateAuditLog';
 import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
 import { AddUploadLedger1795393050000 } from './1795393050000-AddUploadLedger';
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
+import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -30,4 +31,5 @@ export const migrations = [
   AddTokenVersion1795393000000,
   AddUploadLedger1795393050000,
   AddOrderLimitIndexes1795393400000,
+  AddContentReview1795393450000,
 ];

@@ -39,6 +39,9 @@ import taskRoutes from './modules/tasks/routes';
 import { createTaskService } from './modules/tasks/service';
 import dispatchingRoutes from './modules/dispatching/routes';
 import { createDispatchingService } from './modules/dispatching/service';
+import { createWechatAccessToken } from './modules/auth/wechat-token';
+import { createMsgSecCheck } from './modules/moderation/msg-sec-check';
+import { createModeration } from './modules/moderation/service';
 import { createOrderService } from './modules/orders/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
@@ -111,13 +114,20 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const { db, config } = opts;
   const clock = instance.clock;
   const dispatching = createDispatchingService({ db, clock, config });
+  // WeChat's server API, when the mini-program's credentials are configured: one access token for every call
+  const wechatConfigured = config.wechat.appId !== undefined && config.wechat.secret !== undefined;
+  const wechatToken = createWechatAccessToken(config.wechat);
+  const moderation = createModeration({
+    db,
+    check: wechatConfigured ? createMsgSecCheck(config.wechat.apiBase, wechatToken, instance.log.child({ module: 'moderation' })) : undefined,
+  });
   const services = {
     logins: createLoginService({ db, wechat: config.wechat }),
     audit: createAuditService({ db }),
     sessions: createSessionService({ db }),
     catalogue: createCatalogueService({ db }),
     regions: createRegionService({ db }),
-    users: createUserService({ db, clock }),
+    users: createUserService({ db, clock, moderation }),
     squads: createSquadService({ db }),
     orders: createOrderService({
       db,
@@ -125,6 +135,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       poolOfferMinutes: config.poolOfferMinutes,
       contactHours: config.volunteerContactHours,
       limits: config.orderLimits,
+      moderation,
       onDue: dispatching.onDue,
     }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),

@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'category.update',
   'dispatch.set_mode',
   'admin.grant',
+  'order.content_reviewed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -39,9 +40,10 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'category.update': '修改服务类别',
   'dispatch.set_mode': '设置派单方式',
   'admin.grant': '授予管理员（命令行）',
+  'order.content_reviewed': '审核需求内容',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category'] as const;
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'order'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

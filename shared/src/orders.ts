@@ -53,6 +53,13 @@ export const ESCALATION_LEVEL_NAMES: Record<EscalationLevel, string> = {
 export const ASSIGNMENT_STATES = ['accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled'] as const;
 export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
 
+/**
+ * Why staff should look at an order's text: WeChat's content check said `review` (perhaps not fit to show), or could
+ * not be asked (`unchecked`, WeChat did not answer). The order is taken either way: a request for help is never lost.
+ */
+export const CONTENT_REVIEWS = ['review', 'unchecked'] as const;
+export type ContentReview = (typeof CONTENT_REVIEWS)[number];
+
 /** The timeline of an order: every transition, and every dispatch, reject and escalation. */
 export const ORDER_EVENT_TYPES = [
   'created',
@@ -210,6 +217,11 @@ export class ListOrdersQuery {
   @IsIn(['true', 'false'], { message: '须为 true 或 false' })
   actionable?: 'true' | 'false';
 
+  /** Staff: only the orders whose text is waiting for them to look at (WeChat's content check, `contentReview`). */
+  @Optional()
+  @IsIn(['true', 'false'], { message: '须为 true 或 false' })
+  contentReview?: 'true' | 'false';
+
   /** Ordered at or after. */
   @Optional()
   @IsoTime()
@@ -324,6 +336,8 @@ export interface OrderDto {
   rating: number | null;
   ratingComment: string | null;
   cancelReason: string | null;
+  /** Staff only (null for everyone else): its text waits for staff to look at it, and why. */
+  contentReview: ContentReview | null;
   createdAt: string;
   updatedAt: string;
   /** What the viewer may do now (the buttons to show). */

@@ -37,10 +37,14 @@ export function StaffTag({ color, children }: PropsWithChildren<{ color: keyof t
   );
 }
 
-/** What a dispatcher must see first: 已超时 (past the acceptance deadline), 已升级至… (三级联动). */
-export function AttentionTags({ order }: { order: Pick<OrderDto, 'status' | 'deadlineAt' | 'escalationLevel'> }) {
+/**
+ * What a dispatcher must see first: 已超时 (past the acceptance deadline), 已升级至… (三级联动), 内容待审核 (WeChat's
+ * content check asked a person to look at its text, or could not check it).
+ */
+export function AttentionTags({ order }: { order: Pick<OrderDto, 'status' | 'deadlineAt' | 'escalationLevel'> & Partial<Pick<OrderDto, 'contentReview'>> }) {
   return (
     <>
+      {order.contentReview && <StaffTag color='orange'>内容待审核</StaffTag>}
       {isOverdue(order) && (
         <Tag className='status-tag' type='danger'>
           已超时

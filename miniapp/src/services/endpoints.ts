@@ -93,6 +93,7 @@ export const completeOrder = (id: string, note: string, photoUrls: string[] = []
 /** `resolved: false` = 问题未解决: the same order reopens. */
 export const confirmOrder = (id: string, body: { resolved: boolean; rating?: number; comment?: string }) => act(id, 'confirm', body);
 export const cancelOrder = (id: string, reason: string) => act(id, 'cancel', { reason });
+export const markContentReviewed = (id: string) => request<OrderDto>('POST', `${ORDERS_PATH}/${enc(id)}/content-reviewed`);
 
 /** The matching engine's suggestions, best first, with reasons. */
 export const getCandidates = (id: string, limit = 10) => request<CandidateListDto>('GET', `${ORDERS_PATH}/${enc(id)}/candidates`, { limit });

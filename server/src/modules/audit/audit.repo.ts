@@ -54,6 +54,7 @@ const SUBJECT_NAME = `CASE l.subject_type
     WHEN 'region' THEN (SELECT name FROM region WHERE id::text = l.subject_id)
     WHEN 'squad' THEN (SELECT name FROM squad WHERE id::text = l.subject_id)
     WHEN 'category' THEN (SELECT name FROM service_category WHERE code = l.subject_id)
+    WHEN 'order' THEN (SELECT c.name FROM service_order o JOIN service_category c ON c.code = o.category_code WHERE o.id::text = l.subject_id)
   END`;
 const AT = `to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 

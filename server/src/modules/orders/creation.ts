@@ -137,6 +137,7 @@ function newRow(
     request_hash: o.requestHash,
     dispatch_mode: w.dispatch_mode,
     auto_dispatch_at: w.auto_dispatch_at,
+    content_review: null,
     created_at: o.at,
     updated_at: o.at,
   };

@@ -1,4 +1,4 @@
-import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
+import type { AssignmentState, ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
 
 /**
  * An order as the module reads it (order.repo.ts's `orderSelect`): the service_order row plus the names shown with
@@ -51,6 +51,7 @@ export interface OrderRow {
   request_hash: string | null;
   dispatch_mode: DispatchMode;
   auto_dispatch_at: Date | null;
+  content_review: ContentReview | null;
   resident_name: string;
   resident_phone: string | null;
   created_at: Date;
@@ -127,6 +128,7 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   request_hash: true,
   dispatch_mode: true,
   auto_dispatch_at: true,
+  content_review: true,
   created_at: true,
   updated_at: true,
 } satisfies Record<Exclude<keyof OrderRow, JoinedOrderFields>, true>);

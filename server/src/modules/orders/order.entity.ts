@@ -1,4 +1,4 @@
-import type { AssignmentState, DispatchMode, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import type { AssignmentState, ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import { Squad } from '../squads/squad.entity';
 import { User } from '../users/user.entity';
@@ -18,6 +18,7 @@ import { User } from '../users/user.entity';
 @Check('service_order_urgency_check', `urgency IN ('normal', 'urgent')`)
 @Check('service_order_headcount_check', `headcount BETWEEN 1 AND 50`)
 @Check('service_order_status_check', `status IN ('pending', 'dispatched', 'accepted', 'in_service', 'completed', 'closed', 'cancelled')`)
+@Check('service_order_content_review_check', `content_review IN ('review', 'unchecked')`)
 @Check('service_order_escalation_level_check', `escalation_level IN ('grid', 'community', 'town', 'county')`)
 @Check('service_order_round_check', `round >= 1`)
 @Check('service_order_rating_check', `rating BETWEEN 1 AND 5`)
@@ -39,6 +40,7 @@ import { User } from '../users/user.entity';
 // the per-account limits' probes (migration AddOrderLimitIndexes)
 @Index('service_order_open_resident_idx', { synchronize: false })
 @Index('service_order_proxy_requester_idx', { synchronize: false })
+@Index('service_order_content_review_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
@@ -175,6 +177,10 @@ export class ServiceOrder {
   /** When the system should next dispatch it (auto: the assignee's time to accept is up; pool: nobody took it). */
   @Column({ name: 'auto_dispatch_at', type: 'timestamptz', nullable: true })
   autoDispatchAt!: Date | null;
+
+  /** Staff should look at its text (migration AddContentReview): WeChat said `review`, or could not be asked (`unchecked`). */
+  @Column({ name: 'content_review', type: 'text', nullable: true })
+  contentReview!: ContentReview | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,4 @@
-import type { DispatchMode, EscalationLevel, OrderChannel, OrderEventDto, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import type { ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderEventDto, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
@@ -127,6 +127,16 @@ export function involvesCondition(personId: string, squads: readonly string[], p
 export function reachedCondition(placePath: string, params: unknown[]): string {
   params.push(placePath);
   return `$${params.length} LIKE o.scope_path || '%'`;
+}
+
+/** The condition "its text waits for staff to look at it" (WeChat's content check), or its opposite. */
+export function contentReviewCondition(waiting: boolean): string {
+  return waiting ? 'o.content_review IS NOT NULL' : 'o.content_review IS NULL';
+}
+
+/** Flags an order's text for staff to look at (or, with null, marks it looked at). */
+export async function setContentReview(m: Db, id: string, review: ContentReview | null): Promise<void> {
+  await m.query(`UPDATE service_order SET content_review = $2 WHERE id = $1`, [id, review]);
 }
 
 /** Conditions on status and category, as a list of orders takes them. */

@@ -119,6 +119,7 @@ export async function presentOrders(
       rating: o.rating,
       ratingComment: o.rating_comment,
       cancelReason: o.cancel_reason,
+      contentReview: standing.oversees ? o.content_review : null,
       createdAt: o.created_at.toISOString(),
       updatedAt: o.updated_at.toISOString(),
       actions: actionsFor(v, o, standing),

@@ -14,6 +14,7 @@ import {
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { fieldError } from '../../errors';
+import { auditContextOf } from '../audit/service';
 import { docs, type ErrorStatus, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
@@ -75,7 +76,7 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
         tags: ['orders'],
         summary: '需求列表（按权限范围，最新在前）',
         description:
-          '工作人员看到管辖范围内的全部需求（`actionable=true` 只看已升级到本级、可以派单处理的）；居民看到自己的（含别人代下的）；志愿者看到派给自己或自己接过的。游标分页。',
+          '工作人员看到管辖范围内的全部需求（`actionable=true` 只看已升级到本级、可以派单处理的；`contentReview=true` 只看文字待人工审核的）；居民看到自己的（含别人代下的）；志愿者看到派给自己或自己接过的。游标分页。',
         auth: 'required',
         response: { 200: orderPageSchema },
         errors: [[404, '地区不存在']],
@@ -184,4 +185,21 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
   action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [
     [409, '需求当前状态不能取消'],
   ]);
+
+  app.post<{ Params: { id: string } }>(
+    `${ORDERS_PATH}/:id/content-reviewed`,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '需求内容已审核（保留）',
+        description:
+          '微信内容安全检测建议人工审核（`contentReview: review`）或检测服务不可用（`unchecked`）的需求照常受理，并标记给管辖范围内的工作人员查看（需求列表 `contentReview=true`）。看过、内容无碍：清除标记，记入审计记录；内容不宜保留：取消该需求。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: orderSchema },
+        errors: [403, 404, [409, '这个需求没有待审核的内容']],
+      }),
+    },
+    async (request) => orders.markContentReviewed(requireActor(request), request.params.id, auditContextOf(request)),
+  );
 }

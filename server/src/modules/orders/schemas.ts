@@ -1,5 +1,6 @@
 import {
   ASSIGNMENT_STATES,
+  CONTENT_REVIEWS,
   DISPATCH_MODES,
   ESCALATION_LEVELS,
   ORDER_ACTIONS,
@@ -88,6 +89,11 @@ const orderProperties = {
   rating: nullable({ type: 'integer', minimum: 1, maximum: 5 }),
   ratingComment: nullable({ type: 'string' }),
   cancelReason: nullable({ type: 'string' }),
+  contentReview: nullable({
+    type: 'string',
+    enum: [...CONTENT_REVIEWS],
+    description: '仅工作人员可见：需求文字待人工查看（review：微信内容安全检测建议人工审核；unchecked：检测服务不可用，未能检测）',
+  }),
   createdAt: time,
   updatedAt: time,
   actions: { type: 'array', items: { type: 'string', enum: [...ORDER_ACTIONS] }, description: '当前用户现在可以进行的操作（小程序据此显示按钮）' },

@@ -18,7 +18,20 @@ import { twoBatchesAtATime } from '../../db/coalescer';
 import { isStaff, pathCondition } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
 import { checkOrderBody, createOrder, orderWriter, ownOrderWriter, requestHash, type Created, type OrderLimits } from './creation';
-import { filterConditions, involvesCondition, loadEvents, loadOrder, orderPage, reachedCondition, statusCategoryConditions } from './order.repo';
+import {
+  contentReviewCondition,
+  filterConditions,
+  involvesCondition,
+  loadEvents,
+  loadOrder,
+  orderPage,
+  reachedCondition,
+  setContentReview,
+  statusCategoryConditions,
+} from './order.repo';
+import { recordAudit, type AuditContext } from '../audit/service';
+import type { Moderation, Outcome, Written } from '../moderation/service';
+import { ConflictError, ForbiddenError } from '../../errors';
 import type { OrderRow } from './order-row';
 import { presentOrders } from './present';
 import { loadViewer, type Viewer } from './standing';
@@ -42,6 +55,8 @@ export interface OrderServiceDeps {
   contactHours?: number;
   /** The per-account limits on 点单 (ORDER_OPEN_LIMIT, ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LIMIT). */
   limits: OrderLimits;
+  /** WeChat's content check of what people write (does nothing when WeChat is not configured). */
+  moderation: Moderation;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -76,7 +91,7 @@ function withoutLocation(data: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
-export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, onDue }: OrderServiceDeps) {
+export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, moderation, onDue }: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
   const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100), limits);
@@ -107,6 +122,15 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     // no transaction: the order and its event are one statement; presenting may log a full view (proxy orders)
     const m = db.manager;
     const now = clock();
+    // WeChat's content check (when configured): risky text is refused before anything is written; text WeChat wants
+    // a person to look at, or could not check, is taken and flagged for staff below
+    const review: Outcome =
+      moderation.enabled && who.personId !== null
+        ? await moderation.checkTexts(who.personId, [
+            { field: 'description', text: body.description, scene: 4 },
+            { field: 'address', text: body.address, scene: 1 },
+          ])
+        : 'pass';
     let created: Created | undefined;
     let actor: Actor | undefined;
     if (who.personId !== null && who.session !== null && (body.residentId === undefined || body.residentId === who.personId)) {
@@ -129,7 +153,12 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     }
     const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours);
     created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder, limits);
-    const { id, row, replayed } = created;
+    const { id, replayed } = created;
+    let row = created.row;
+    if (review !== 'pass' && !replayed && row) {
+      await setContentReview(m, id, review);
+      row = { ...row, content_review: review };
+    }
     let order: OrderDto;
     if (row?.dispatch_mode === 'auto') {
       // 自动派单: to the best candidate at once
@@ -161,6 +190,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
         if (!isStaff(actor)) where.push('FALSE');
         else if (!actor.roles.includes('admin')) where.push(reachedCondition(actor.regionPath ?? '', params));
       }
+      if (q.contentReview !== undefined) where.push(isStaff(actor) ? contentReviewCondition(q.contentReview === 'true') : 'FALSE');
       where.push(...statusCategoryConditions(q, params));
       let regionPath: string | undefined;
       if (q.regionId !== undefined) {
@@ -212,18 +242,50 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
       });
   }
 
+  /** A transition whose body carries text others will read: WeChat's content check first (400 for risky text). */
+  function checked<B>(run: OrderAction<B>, texts: (body: B) => Written[]): OrderAction<B> {
+    if (!moderation.enabled) return run;
+    return async (actor, id, body) => {
+      await moderation.checkTexts(actor.id, texts(body));
+      return run(actor, id, body);
+    };
+  }
+
+  /**
+   * Staff with jurisdiction have looked at an order's flagged text (WeChat's content check said `review`, or could
+   * not be asked) and keep the order: the flag goes, recorded in the audit trail. Text not fit to keep: cancel it.
+   */
+  async function markContentReviewed(actor: Actor, id: string, ctx: AuditContext): Promise<OrderDto> {
+    return db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const { o, s } = await loadVisibleOrder(m, v, id, true);
+      if (!s.oversees) throw new ForbiddenError('只有管辖范围内的工作人员可以审核需求内容。');
+      if (o.content_review === null) throw new ConflictError('这个需求没有待审核的内容。');
+      await setContentReview(m, o.id, null);
+      await recordAudit(m, actor.id, ctx, {
+        action: 'order.content_reviewed',
+        subjectType: 'order',
+        subjectId: o.id,
+        before: { contentReview: o.content_review },
+        after: { contentReview: null },
+      });
+      return presentOne(m, v, o.id);
+    });
+  }
+
   return {
     place,
     list,
     get,
     events,
+    markContentReviewed,
     dispatch: action<DispatchOrderDto>(transitions.dispatch),
     reject: action<OrderReasonDto>(transitions.reject),
     accept: action<AcceptOrderDto>(transitions.accept),
     release: action<OrderReasonDto>(transitions.release),
     checkIn: action<CheckInDto>(transitions.checkIn),
-    complete: action<CompleteOrderDto>(transitions.complete),
-    confirm: action<ConfirmOrderDto>(transitions.confirm),
-    cancel: action<OrderReasonDto>(transitions.cancel),
+    complete: checked(action<CompleteOrderDto>(transitions.complete), (b) => [{ field: 'note', text: b.note, scene: 2 }]),
+    confirm: checked(action<ConfirmOrderDto>(transitions.confirm), (b) => [{ field: 'comment', text: b.comment, scene: 2 }]),
+    cancel: checked(action<OrderReasonDto>(transitions.cancel), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
   };
 }

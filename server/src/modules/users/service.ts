@@ -20,6 +20,7 @@ import { assertKnownCategories } from '../catalogue/known-categories';
 import { changedFields, recordAudit, type AuditContext } from '../audit/service';
 import { findRegion, type RegionRef } from '../regions/region.repo';
 import type { User } from './user.entity';
+import type { Moderation } from '../moderation/service';
 import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
 import { regionOr404 } from '../regions/lookup';
 import { decodeCursor, encodeCursor } from '../../db/cursor';
@@ -109,13 +110,15 @@ export interface UserServiceDeps {
   db: DataSource;
   /** Whether someone is available now (their roster) is a question of the domain's time. */
   clock: Clock;
+  /** WeChat's content check of what people write about themselves (does nothing when WeChat is not configured). */
+  moderation?: Moderation;
 }
 
 /**
  * People: staff (admin, dispatcher, grid worker) manage those in their jurisdiction; everyone manages themself.
  * Others' phones and addresses are shown as `presentUsers` decides (masked, or in full and recorded).
  */
-export function createUserService({ db, clock }: UserServiceDeps) {
+export function createUserService({ db, clock, moderation }: UserServiceDeps) {
   return {
     /** Registers a person (登记人员) inside the actor's jurisdiction, presented to them. */
     async register(actor: Actor, body: CreateUserDto, ctx: AuditContext): Promise<UserDto> {
@@ -225,6 +228,10 @@ export function createUserService({ db, clock }: UserServiceDeps) {
 
     /** The actor's own record (name, address, location, skills), as it is after the change. */
     async updateMe(actor: Actor, patch: UpdateMeDto, ctx: AuditContext): Promise<User> {
+      await moderation?.checkTexts(actor.id, [
+        { field: 'name', text: patch.name, scene: 1 },
+        { field: 'address', text: patch.address, scene: 1 },
+      ]);
       return db.transaction(async (m) => {
         await assertKnownCategories(m, patch.skills, 'skills');
         const { location, ...rest } = patch;

@@ -17,7 +17,7 @@ import {
 } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
-import { dispatchOrder, getCandidates, getOrder, getOrderEvents } from '../../../services/endpoints';
+import { dispatchOrder, getCandidates, getOrder, getOrderEvents, markContentReviewed } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
 import './index.css';
 
@@ -63,6 +63,21 @@ export default function DispatchOrder() {
       void view.reload();
     } finally {
       setSending(undefined);
+    }
+  };
+
+  const [clearing, setClearing] = useState(false);
+  const clearReview = async () => {
+    setClearing(true);
+    try {
+      const next = await markContentReviewed(id);
+      if (view.data) view.setData({ ...view.data, order: next });
+      showSuccess('已标记为审核通过');
+    } catch (error) {
+      showError(error);
+      void view.reload();
+    } finally {
+      setClearing(false);
     }
   };
 
@@ -120,6 +135,27 @@ export default function DispatchOrder() {
               )}
               {order.cancelReason && <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>}
             </OrderHeader>
+
+            {order.contentReview && (
+              <Section>
+                <Text className='dispatch-order__review'>
+                  {order.contentReview === 'review'
+                    ? '微信内容安全检测建议人工查看这个需求的文字。请看过描述和地址：内容无碍就保留；不宜保留请取消需求并说明原因。'
+                    : '下单时微信内容安全检测暂时不可用，这个需求的文字未经检测。请看过描述和地址：内容无碍就保留；不宜保留请取消需求并说明原因。'}
+                </Text>
+                <Button
+                  className='dispatch-order__review-ok'
+                  type='primary'
+                  fill='outline'
+                  block
+                  loading={clearing}
+                  disabled={clearing}
+                  onClick={() => void clearReview()}
+                >
+                  内容无碍，保留需求
+                </Button>
+              </Section>
+            )}
 
             {order.actions.includes('dispatch') && (
               <View className='dispatch-order__candidates'>
