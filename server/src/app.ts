@@ -40,6 +40,11 @@ import { createTaskService } from './modules/tasks/service';
 import dispatchingRoutes from './modules/dispatching/routes';
 import { createDispatchingService } from './modules/dispatching/service';
 import { createOrderService } from './modules/orders/service';
+import phoneRoutes from './modules/phone/routes';
+import { createPhoneCodeService } from './modules/phone/phone-codes';
+import { createPhoneService } from './modules/phone/service';
+import { createSmsSender } from './modules/phone/sms-sender';
+import { createWechatPhone } from './modules/phone/wechat-phone';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { uploadSweeper } from './modules/uploads/cleanup';
@@ -111,8 +116,15 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const { db, config } = opts;
   const clock = instance.clock;
   const dispatching = createDispatchingService({ db, clock, config });
+  const logins = createLoginService({ db, wechat: config.wechat });
   const services = {
-    logins: createLoginService({ db, wechat: config.wechat }),
+    logins,
+    phones: createPhoneService({
+      db,
+      logins,
+      codes: createPhoneCodeService({ db, secret: config.jwtSecret, sender: createSmsSender(config.sms, instance.log) }),
+      wechatPhone: createWechatPhone(config.wechat),
+    }),
     audit: createAuditService({ db }),
     sessions: createSessionService({ db }),
     catalogue: createCatalogueService({ db }),
@@ -133,6 +145,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   };
   await instance.register(healthRoutes);
   await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
+  await instance.register(phoneRoutes, { phones: services.phones });
   await instance.register(meRoutes);
   await instance.register(catalogueRoutes, { catalogue: services.catalogue });
   await instance.register(regionRoutes, { regions: services.regions });
