@@ -22,7 +22,7 @@ const MODULE_LAYERS = [
   ['auth'], // who is asking: the actor contract, login, tokens
   ['access'], // jurisdiction, the privacy rules, the access log
   ['audit'], // the audit trail (every change to people, places, squads, the catalogue, dispatch settings) and its reading
-  ['catalogue', 'health', 'uploads', 'moderation'], // service categories; the database's pulse; photos; WeChat's check of written text
+  ['catalogue', 'health', 'uploads', 'moderation', 'phone'], // service categories; the database's pulse; photos; WeChat's check of written text; SMS codes and phone binding
   ['regions'], // the place tree
   ['users'], // people, their profile, duty and roster, and how they are shown
   ['squads'], // 小分队

@@ -43,6 +43,11 @@ import { createWechatAccessToken } from './modules/auth/wechat-token';
 import { createMsgSecCheck } from './modules/moderation/msg-sec-check';
 import { createModeration } from './modules/moderation/service';
 import { createOrderService } from './modules/orders/service';
+import phoneRoutes from './modules/phone/routes';
+import { createPhoneCodeService } from './modules/phone/phone-codes';
+import { createPhoneService } from './modules/phone/service';
+import { createSmsSender } from './modules/phone/sms-sender';
+import { createWechatPhone } from './modules/phone/wechat-phone';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { uploadSweeper } from './modules/uploads/cleanup';
@@ -121,8 +126,15 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     db,
     check: wechatConfigured ? createMsgSecCheck(config.wechat.apiBase, wechatToken, instance.log.child({ module: 'moderation' })) : undefined,
   });
+  const logins = createLoginService({ db, wechat: config.wechat });
   const services = {
-    logins: createLoginService({ db, wechat: config.wechat }),
+    logins,
+    phones: createPhoneService({
+      db,
+      logins,
+      codes: createPhoneCodeService({ db, secret: config.jwtSecret, sender: createSmsSender(config.sms, instance.log) }),
+      wechatPhone: createWechatPhone(config.wechat, wechatToken),
+    }),
     audit: createAuditService({ db }),
     sessions: createSessionService({ db }),
     catalogue: createCatalogueService({ db }),
@@ -151,6 +163,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   };
   await instance.register(healthRoutes);
   await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
+  await instance.register(phoneRoutes, { phones: services.phones });
   await instance.register(meRoutes);
   await instance.register(catalogueRoutes, { catalogue: services.catalogue });
   await instance.register(regionRoutes, { regions: services.regions });

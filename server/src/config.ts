@@ -10,6 +10,25 @@ import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, isMainlandMobile, type
  */
 
 export type NodeEnv = 'development' | 'production' | 'test';
+
+/**
+ * Where SMS codes go (SMS_PROVIDER). `log`: into the server's log (development only, never in production); `none`:
+ * nowhere (production without a provider: the SMS routes answer 503); `tencent`: Tencent Cloud SMS.
+ */
+export type SmsConfig =
+  | { provider: 'none' }
+  | { provider: 'log' }
+  | {
+      provider: 'tencent';
+      secretId: string;
+      secretKey: string;
+      sdkAppId: string;
+      signName: string;
+      templateId: string;
+      region: string;
+      /** SMS_ENDPOINT: another API host (`host[:port]`) and its protocol; unset: the SDK's own (sms.tencentcloudapi.com). */
+      endpoint: { protocol: 'http://' | 'https://'; host: string } | undefined;
+    };
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface AppConfig {
@@ -24,6 +43,7 @@ export interface AppConfig {
   /** Phones that get the admin role when they log in. */
   adminPhones: string[];
   wechat: { appId: string | undefined; secret: string | undefined; apiBase: string };
+  sms: SmsConfig;
   /** Seed demo places and people into an empty database (default: on, except in production). */
   demoData: boolean;
   /** The mini-program's H5 build that the server serves at `/`. */
@@ -93,6 +113,52 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): false | n
     return false;
   }
   return entries;
+}
+
+const SMS_PROVIDERS = ['tencent', 'log'] as const;
+const TENCENT_VARS = ['SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID', 'SMS_SIGN_NAME', 'SMS_TEMPLATE_ID'] as const;
+
+/** SMS_PROVIDER and its variables (see README, 短信与微信配置). */
+function parseSms(env: Env, production: boolean, problems: string[]): SmsConfig {
+  const raw = value(env, 'SMS_PROVIDER');
+  if (raw === undefined) return production ? { provider: 'none' } : { provider: 'log' };
+  if (raw === 'aliyun') {
+    problems.push('SMS_PROVIDER=aliyun 尚未实现，请使用 tencent (the Aliyun SMS adapter is not implemented yet)');
+    return { provider: 'none' };
+  }
+  if (!(SMS_PROVIDERS as readonly string[]).includes(raw)) {
+    problems.push(`SMS_PROVIDER 必须是 ${SMS_PROVIDERS.join('、')} 之一，收到 "${raw}"`);
+    return { provider: 'none' };
+  }
+  if (raw === 'log') {
+    if (production) problems.push('生产环境不能使用 SMS_PROVIDER=log（验证码不得写入生产日志） (SMS_PROVIDER=log is refused in production)');
+    return { provider: 'log' };
+  }
+  const missing = TENCENT_VARS.filter((name) => value(env, name) === undefined);
+  if (missing.length > 0) problems.push(`SMS_PROVIDER=tencent 还需要设置：${missing.join('、')}`);
+  const templateId = value(env, 'SMS_TEMPLATE_ID') ?? '';
+  if (templateId !== '' && !/^\d+$/.test(templateId)) problems.push(`SMS_TEMPLATE_ID 必须是数字模板 ID，收到 "${templateId}"`);
+  const sdkAppId = value(env, 'SMS_SDK_APP_ID') ?? '';
+  if (sdkAppId !== '' && !/^\d+$/.test(sdkAppId)) problems.push(`SMS_SDK_APP_ID 必须是数字应用 ID，收到 "${sdkAppId}"`);
+  const region = value(env, 'SMS_REGION') ?? 'ap-guangzhou';
+  if (!/^[a-z]+-[a-z]+(-\d+)?$/.test(region)) problems.push(`SMS_REGION 不是有效的地域，如 ap-guangzhou，收到 "${region}"`);
+  let endpoint: { protocol: 'http://' | 'https://'; host: string } | undefined;
+  const endpointRaw = value(env, 'SMS_ENDPOINT');
+  if (endpointRaw !== undefined) {
+    const url = parseUrl(/^[a-z]+:\/\//i.test(endpointRaw) ? endpointRaw : `https://${endpointRaw}`, ['http:', 'https:']);
+    if (!url || (url.pathname !== '/' && url.pathname !== '')) problems.push(`SMS_ENDPOINT 须为主机名（可带 http(s):// 与端口），收到 "${endpointRaw}"`);
+    else endpoint = { protocol: url.protocol === 'http:' ? 'http://' : 'https://', host: url.host };
+  }
+  return {
+    provider: 'tencent',
+    secretId: value(env, 'SMS_SECRET_ID') ?? '',
+    secretKey: value(env, 'SMS_SECRET_KEY') ?? '',
+    sdkAppId,
+    signName: value(env, 'SMS_SIGN_NAME') ?? '',
+    templateId,
+    region,
+    endpoint,
+  };
 }
 
 /** MATCH_WEIGHTS: JSON with any of the weights' keys, each a number from 0 to 1000; the rest keep their defaults. */
@@ -234,6 +300,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     problems.push(`WECHAT_API_BASE 必须是 http(s) 地址，收到 "${apiBase}"`);
   }
 
+  const sms = parseSms(env, production, problems);
+
   const demoData = parseBoolean(env, 'DEMO_DATA', !production, problems);
   // the API's full map is for developers: in production only when asked for
   const apiDocs = parseBoolean(env, 'API_DOCS', !production, problems);
@@ -281,6 +349,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     jwtSecret,
     adminPhones,
     wechat: { appId, secret, apiBase: apiBase.replace(/\/+$/, '') },
+    sms,
     demoData,
     h5Dir,
     logLevel,

@@ -22,6 +22,9 @@ export const AUDIT_ACTIONS = [
   'category.update',
   'dispatch.set_mode',
   'admin.grant',
+  'user.phone.bind',
+  'user.phone.change',
+  'user.claim',
   'order.content_reviewed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -40,6 +43,9 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'category.update': '修改服务类别',
   'dispatch.set_mode': '设置派单方式',
   'admin.grant': '授予管理员（命令行）',
+  'user.phone.bind': '本人绑定手机号',
+  'user.phone.change': '本人更换手机号',
+  'user.claim': '本人认领工作人员登记的档案',
   'order.content_reviewed': '审核需求内容',
 };
 

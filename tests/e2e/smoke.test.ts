@@ -77,7 +77,7 @@ describe('the H5 mini-program in a real browser (smoke)', () => {
     const { page, problems } = await e2e.open();
     await see(page, '有困难？找帮帮团');
     const text = await screenText(page);
-    for (const words of ['帮帮团', '手机号', '登录']) expect(text).toContain(words);
+    for (const words of ['帮帮团', '手机号', '验证码', '获取验证码', '登录']) expect(text).toContain(words);
     await expect(page.locator('.login__phone input').getAttribute('placeholder')).resolves.toBe('请输入 11 位手机号码');
     await screenshot(page, 'login');
     // a number that is not a mainland mobile is answered on the page, not sent

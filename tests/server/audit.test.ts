@@ -1,6 +1,8 @@
 import type { AccessLogEntryDto, AuditEntryDto, Page, SquadDto } from '@bangbang/shared';
 import { grantAdmin } from '../../server/src/modules/users/admin-grant';
 import { buildTestApp, type TestApp } from '../support/app';
+import { startFakeSms, type FakeSms } from '../support/fake-sms';
+import { FAKE_APPID, FAKE_SECRET, startFakeWechat, type FakeWechat } from '../support/fake-wechat';
 import { bearer, buildWorld, type World } from '../support/world';
 
 type Who = keyof World['users'];
@@ -18,14 +20,20 @@ describe('the audit trail', () => {
   let t: TestApp;
   let w: World;
   let squad: SquadDto;
+  let sms: FakeSms;
+  let wechat: FakeWechat;
   const IP = '10.1.2.3';
 
   beforeAll(async () => {
-    t = await buildTestApp();
+    sms = await startFakeSms();
+    wechat = await startFakeWechat();
+    t = await buildTestApp({ ...sms.env, WECHAT_APPID: FAKE_APPID, WECHAT_SECRET: FAKE_SECRET, WECHAT_API_BASE: wechat.url });
     w = await buildWorld(t.app, t.database.db);
   });
   afterAll(async () => {
     await t.close();
+    await wechat.close();
+    await sms.close();
   });
 
   const call = (who: Who, method: Method, url: string, payload?: object) =>
@@ -149,6 +157,31 @@ describe('the audit trail', () => {
       run: () => call('admin', 'PATCH', '/service-categories/snow_clearing', { acceptMinutesNormal: 600 }),
       action: 'category.update',
       subject: () => 'snow_clearing',
+    },
+    {
+      // a person changes their own phone, re-verified by an SMS code; the answer's token replaces the ended one
+      route: 'POST /api/v1/me/phone',
+      who: 'residentX1',
+      run: async () => {
+        await t.app.inject({ method: 'POST', url: '/api/v1/auth/sms-code', payload: { phone: '13700003333', purpose: 'bind' } });
+        const res = await call('residentX1', 'POST', '/me/phone', { phone: '13700003333', code: sms.lastCode('13700003333') });
+        w.users.residentX1.token = res.json<{ token: string }>().token;
+        return res;
+      },
+      action: 'user.phone.change',
+      subject: () => w.users.residentX1.id,
+    },
+    {
+      route: 'POST /api/v1/me/phone/wechat',
+      who: 'residentX1',
+      run: async () => {
+        wechat.phoneCodes.set('audit-phone-code', '13700003334');
+        const res = await call('residentX1', 'POST', '/me/phone/wechat', { code: 'audit-phone-code' });
+        w.users.residentX1.token = res.json<{ token: string }>().token;
+        return res;
+      },
+      action: 'user.phone.change',
+      subject: () => w.users.residentX1.id,
     },
   );
 

@@ -60,7 +60,7 @@ describe('no self-promotion', () => {
   it("a grid worker cannot change a resident's phone (only the person, after verifying): 409 in Chinese", async () => {
     const res = await patch(w.users.gridWorkerA1.token, w.users.residentA1.id, { phone: '13900000078' });
     expect(res.statusCode).toBe(409);
-    expect(res.json().message).toBe('手机号是本人的登录身份，须由本人验证后自行修改，工作人员不能代改。');
+    expect(res.json().message).toBe('手机号是本人的登录身份，工作人员不能代改；请本人在“我的”页面通过短信验证码或微信验证更换手机号。');
     expect((await rolesOf(w.users.residentA1.id)).phone).toBe(w.users.residentA1.phone);
     // what the grid worker may still do: the ledger fields of a resident
     const ok = await patch(w.users.gridWorkerA1.token, w.users.residentA1.id, { address: '甲社区3号楼2单元402' });

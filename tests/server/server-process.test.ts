@@ -40,7 +40,9 @@ describe('the server process', () => {
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toContain('帮帮团');
       expect(first.output()).toMatch(/seeded 53 places, 1945 people, 10 squads and 160 orders into the empty database in \d+ ms/);
-      expect(first.output()).toMatch(/Demo accounts \(log in with the phone: POST \/api\/v1\/auth\/dev-login/);
+      expect(first.output()).toMatch(
+        /Demo accounts \(H5: the phone, then 获取验证码: the code is printed in this log; scripts: POST \/api\/v1\/auth\/dev-login/,
+      );
       expect(first.output()).toMatch(/管理员.*admin.*13800000001/);
 
       await withDatabase(dataDir, (c) => c.query(`INSERT INTO region (level, name, path) VALUES ('city', '测试市', '/marker/')`));

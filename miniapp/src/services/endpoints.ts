@@ -2,11 +2,14 @@ import {
   ACCESS_LOG_PATH,
   API_PREFIX,
   AUDIT_PATH,
-  AUTH_DEV_LOGIN_PATH,
   AUTH_LOGOUT_ALL_PATH,
   AUTH_LOGOUT_PATH,
+  AUTH_SMS_CODE_PATH,
+  AUTH_SMS_LOGIN_PATH,
   AUTH_WECHAT_PATH,
   ME_PATH,
+  ME_PHONE_PATH,
+  ME_PHONE_WECHAT_PATH,
   ORDERS_PATH,
   SERVICE_CATEGORIES_PATH,
   STATS_PATH,
@@ -32,6 +35,7 @@ import {
   type RegionDto,
   type ServiceCategoryDto,
   type ServiceRecordDto,
+  type SmsPurpose,
   type StatsOverviewDto,
   type StatsQuery,
   type TaskPoolDto,
@@ -53,7 +57,14 @@ const enc = encodeURIComponent;
 // ---------- auth and me ----------
 
 export const wechatLogin = (code: string) => request<LoginResponse>('POST', AUTH_WECHAT_PATH, { code });
-export const devLogin = (phone: string) => request<LoginResponse>('POST', AUTH_DEV_LOGIN_PATH, { phone });
+/** 获取验证码: a 6-digit code by SMS, for logging in or for binding the phone to the account (204). */
+export const sendSmsCode = (phone: string, purpose: SmsPurpose) => request<void>('POST', AUTH_SMS_CODE_PATH, { phone, purpose });
+/** Logs in with the phone and the code sent to it (an unknown phone becomes a resident). */
+export const smsLogin = (phone: string, code: string) => request<LoginResponse>('POST', AUTH_SMS_LOGIN_PATH, { phone, code });
+/** Binds (or changes) the logged-in person's phone with a code sent for binding; answers a new login. */
+export const bindPhoneBySms = (phone: string, code: string) => request<LoginResponse>('POST', ME_PHONE_PATH, { phone, code });
+/** Binds the phone WeChat verified (the getPhoneNumber button's `detail.code`); answers a new login. */
+export const bindPhoneByWechat = (code: string) => request<LoginResponse>('POST', ME_PHONE_WECHAT_PATH, { code });
 export const getMe = () => request<MeDto>('GET', ME_PATH);
 /** Ends this login on the server (the token stops working at once); 204. */
 export const logoutOnServer = () => request<void>('POST', AUTH_LOGOUT_PATH);

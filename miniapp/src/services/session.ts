@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import Taro, { useDidShow } from '@tarojs/taro';
-import type { LoginResponse, MeDto, Role } from '@bangbang/shared';
+import type { LoginResponse, MeDto, Role, SmsPurpose } from '@bangbang/shared';
 import { ApiError, clearToken, getToken, setToken, setUnauthorizedHandler } from './api';
-import { devLogin, getMe, logoutEverywhereOnServer, logoutOnServer, wechatLogin } from './endpoints';
+import { bindPhoneBySms, bindPhoneByWechat, getMe, logoutEverywhereOnServer, logoutOnServer, sendSmsCode, smsLogin, wechatLogin } from './endpoints';
 import { LOGIN_PAGE, homePathOf, pickRole } from './roles';
 
 /**
@@ -50,22 +50,39 @@ export function switchRole(role: Role): void {
   goHome();
 }
 
-function finishLogin(response: LoginResponse): void {
+/** Keeps a login's token and person (a login, or a phone binding, which answers a new token: the old one ended). */
+function applyLogin(response: LoginResponse): MeDto {
   setToken(response.token);
   saveUser(response.user);
+  return response.user;
+}
+
+function finishLogin(response: LoginResponse): void {
+  applyLogin(response);
   goHome();
 }
 
-/** H5 and development: log in by phone (`POST /auth/dev-login`); the server has no such route in production. */
-export async function loginWithPhone(phone: string): Promise<void> {
-  try {
-    finishLogin(await devLogin(phone));
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      throw new ApiError(404, error.code, '本服务器未开放手机号登录，请在微信中打开「帮帮团」小程序登录。');
-    }
-    throw error;
-  }
+/** 获取验证码: sends a code to the phone, for logging in or for binding it to the account. */
+export async function requestSmsCode(phone: string, purpose: SmsPurpose): Promise<void> {
+  await sendSmsCode(phone, purpose);
+}
+
+/** H5: log in by phone and SMS code (`POST /auth/sms-login`), then the home of the person's role. */
+export async function loginWithSms(phone: string, code: string): Promise<void> {
+  finishLogin(await smsLogin(phone, code));
+}
+
+/**
+ * Binds (or changes) the phone of the account by SMS code; the new token and person are kept (a phone staff had
+ * registered may make the person someone else: the one staff registered).
+ */
+export async function bindPhoneWithSms(phone: string, code: string): Promise<MeDto> {
+  return applyLogin(await bindPhoneBySms(phone, code));
+}
+
+/** The same with WeChat's phone-number button: its one-time code, exchanged by the server. */
+export async function bindPhoneWithWechat(code: string): Promise<MeDto> {
+  return applyLogin(await bindPhoneByWechat(code));
 }
 
 /** WeChat: `Taro.login` gives a one-time code; the server exchanges it (the session key never reaches us). */

@@ -9,5 +9,7 @@ export const AdvisoryLock = {
   UploadSweep: 7_201_003,
   /** With the person's hashed id as the second key: one upload reservation per person at a time. */
   UploadQuota: 7_201_004,
+  /** With the phone (hashed) as the second key: SMS codes of one phone are issued one at a time (their limits). */
+  PhoneCode: 7_201_005,
 } as const;
 export type AdvisoryLock = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];

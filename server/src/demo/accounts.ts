@@ -80,5 +80,5 @@ export function formatDemoAccounts(accounts: readonly DemoAccount[]): string {
   const lines = accounts.map(
     (a) => `    ${a.roleName}${'\u3000'.repeat(3 - a.roleName.length)} ${a.role.padEnd(11)} ${a.phone}  ${a.name}\u3000${a.place}\n${' '.repeat(36)}${a.tryIt}`,
   );
-  return `  Demo accounts (log in with the phone: POST ${AUTH_DEV_LOGIN_PATH} {"phone": "…"}):\n${lines.join('\n')}\n\n`;
+  return `  Demo accounts (H5: the phone, then 获取验证码: the code is printed in this log; scripts: POST ${AUTH_DEV_LOGIN_PATH} {"phone": "…"}):\n${lines.join('\n')}\n\n`;
 }

@@ -1,7 +1,16 @@
+import { ErrorCode } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
+import { hitRateCounter } from '../../db/rate-counter';
+import { AppError } from '../../errors';
 import type { User } from '../users/user.entity';
 import { findOrCreatePhoneUser, findOrCreateWechatUser } from './auth.repo';
 import { code2Session, type WechatConfig } from './wechat';
+
+/**
+ * WeChat logins per account (openid) per 10 minutes, whatever address they come from, like dev-login's per-phone
+ * limit; counted in PostgreSQL. The openid is known only once WeChat has answered, so the service counts it.
+ */
+export const OPENID_LOGIN_LIMIT = { max: 30, windowMs: 10 * 60_000 };
 
 export interface LoginServiceDeps {
   db: DataSource;
@@ -19,6 +28,10 @@ export function createLoginService({ db, wechat }: LoginServiceDeps) {
     /** Trades the mini-program's one-time code for the person's account (WeChat's code2Session). */
     async wechatLogin(code: string): Promise<User> {
       const identity = await code2Session(wechat, code);
+      const { count, ttlMs } = await hitRateCounter(db, `login-openid:${identity.openid}`, OPENID_LOGIN_LIMIT.windowMs);
+      if (count > OPENID_LOGIN_LIMIT.max) {
+        throw new AppError(ErrorCode.RATE_LIMITED, `这个微信账号登录太频繁，请 ${Math.max(1, Math.ceil(ttlMs / 1000))} 秒后再试。`);
+      }
       return db.transaction(async (m) => findOrCreateWechatUser(m, identity.openid));
     },
 

@@ -201,8 +201,8 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
         if (roles.length === 0) throw fieldError('roles', '至少需要一个角色');
         checkMayChange(actor, user, roles);
         if (patch.phone !== undefined && patch.phone !== user.phone && canLogIn(user)) {
-          // TODO(issue 18 item 1): once SMS codes exist, the person confirms a new phone themself; until then only they can
-          throw new ConflictError('手机号是本人的登录身份，须由本人验证后自行修改，工作人员不能代改。');
+          // the person changes it themself, re-verified: POST /me/phone (SMS code) or /me/phone/wechat (phone module)
+          throw new ConflictError('手机号是本人的登录身份，工作人员不能代改；请本人在“我的”页面通过短信验证码或微信验证更换手机号。');
         }
         if (patch.regionId !== undefined || patch.roles !== undefined) await regionInScope(m, j, patch.regionId ?? user.regionId ?? '', roles);
         await assertKnownCategories(m, patch.skills, 'skills');

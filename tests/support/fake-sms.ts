@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A small stand-in for Tencent Cloud SMS on loopback: answers the `SendSms` action (API 2021-01-11) as Tencent does,
+ * to the official SDK the server uses (pointed here by SMS_ENDPOINT), and records each message's phone and code.
+ */
+export interface SentSms {
+  phone: string;
+  /** The template's first parameter: the code. */
+  code: string;
+  params: string[];
+  body: Record<string, unknown>;
+  action: string | undefined;
+  authorization: string | undefined;
+}
+
+export interface FakeSms {
+  url: string;
+  sent: SentSms[];
+  /** An API error for every call (`{ Code: 'AuthFailure.SecretIdNotFound', Message: '…' }`), or a per-number status. */
+  error: { Code: string; Message: string } | undefined;
+  status: { Code: string; Message: string } | undefined;
+  /** The last code sent to the phone. */
+  lastCode(phone: string): string | undefined;
+  /** The environment that points the server at this fake. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startFakeSms(): Promise<FakeSms> {
+  const fake = {
+    sent: [] as SentSms[],
+    error: undefined as FakeSms['error'],
+    status: undefined as FakeSms['status'],
+    lastCode(phone: string) {
+      return fake.sent.filter((s) => s.phone === phone).at(-1)?.code;
+    },
+  };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const requestId = randomUUID();
+      res.setHeader('content-type', 'application/json');
+      const action = req.headers['x-tc-action'] as string | undefined;
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        /* answered below */
+      }
+      if (action !== 'SendSms' || !String(req.headers.authorization ?? '').startsWith('TC3-HMAC-SHA256')) {
+        res.end(JSON.stringify({ Response: { Error: { Code: 'InvalidAction', Message: 'unknown action or unsigned' }, RequestId: requestId } }));
+        return;
+      }
+      if (fake.error) {
+        res.end(JSON.stringify({ Response: { Error: fake.error, RequestId: requestId } }));
+        return;
+      }
+      const numbers = (body.PhoneNumberSet as string[] | undefined) ?? [];
+      const params = ((body.TemplateParamSet as string[] | undefined) ?? []).map(String);
+      const status = fake.status ?? { Code: 'Ok', Message: 'send success' };
+      if (status.Code === 'Ok') {
+        for (const n of numbers) {
+          fake.sent.push({
+            phone: n.replace(/^\+86/, ''),
+            code: params[0] ?? '',
+            params,
+            body,
+            action,
+            authorization: req.headers.authorization,
+          });
+        }
+      }
+      res.end(
+        JSON.stringify({
+          Response: {
+            SendStatusSet: numbers.map((n) => ({ SerialNo: randomUUID(), PhoneNumber: n, Fee: 1, SessionContext: '', ...status, IsoCode: 'CN' })),
+            RequestId: requestId,
+          },
+        }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return Object.assign(fake, {
+    url,
+    env: {
+      SMS_PROVIDER: 'tencent',
+      SMS_SECRET_ID: 'AKIDfake',
+      SMS_SECRET_KEY: 'fake-secret-key',
+      SMS_SDK_APP_ID: '1400000000',
+      SMS_SIGN_NAME: '帮帮团',
+      SMS_TEMPLATE_ID: '123456',
+      SMS_ENDPOINT: url,
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  });
+}
