@@ -40,6 +40,8 @@ import { createTaskService } from './modules/tasks/service';
 import dispatchingRoutes from './modules/dispatching/routes';
 import { createDispatchingService } from './modules/dispatching/service';
 import { createOrderService } from './modules/orders/service';
+import applicationRoutes from './modules/applications/routes';
+import { createApplicationService } from './modules/applications/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { uploadSweeper } from './modules/uploads/cleanup';
@@ -119,6 +121,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     regions: createRegionService({ db }),
     users: createUserService({ db, clock }),
     squads: createSquadService({ db }),
+    applications: createApplicationService({ db }),
     orders: createOrderService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours, onDue: dispatching.onDue }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
     dispatching,
@@ -138,6 +141,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(regionRoutes, { regions: services.regions });
   await instance.register(userRoutes, { users: services.users });
   await instance.register(squadRoutes, { squads: services.squads });
+  await instance.register(applicationRoutes, { applications: services.applications });
   await instance.register(orderRoutes, { orders: services.orders });
   await instance.register(taskRoutes, { tasks: services.tasks });
   await instance.register(dispatchingRoutes, { dispatching });

@@ -22,6 +22,10 @@ export const AUDIT_ACTIONS = [
   'category.update',
   'dispatch.set_mode',
   'admin.grant',
+  'application.create',
+  'application.withdraw',
+  'application.approve',
+  'application.decline',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -39,9 +43,13 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'category.update': '修改服务类别',
   'dispatch.set_mode': '设置派单方式',
   'admin.grant': '授予管理员（命令行）',
+  'application.create': '提交申请（志愿者/迁移）',
+  'application.withdraw': '撤回申请',
+  'application.approve': '批准申请',
+  'application.decline': '驳回申请',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category'] as const;
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {
