@@ -27,6 +27,8 @@ export interface RegionHitDto {
   name: string;
   /** Names from the top (盟市) down to this place itself. */
   pathNames: string[];
+  /** The ids of the same places (to open the tree at this place). */
+  pathIds: string[];
   /** 「巴彦淖尔市 › 临河区 › 新华街道 › 胜利社区 › 第一网格」 */
   label: string;
   /** Whether a person may be placed here: a grid, or a community/village with no grids. */

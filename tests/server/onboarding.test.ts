@@ -146,6 +146,7 @@ describe('onboarding: finding and taking one’s place', () => {
         level: 'grid',
         name: '甲一网格',
         pathNames: ['测试市', '测试旗', '一号镇', '甲社区', '甲一网格'],
+        pathIds: [w.regions.city, w.regions.county, w.regions.T, w.regions.A, w.regions.A1],
         label: '测试市 › 测试旗 › 一号镇 › 甲社区 › 甲一网格',
         selectable: true,
         distanceMeters: null,

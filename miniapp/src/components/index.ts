@@ -16,3 +16,5 @@ export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
 export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';
 export { DetailCard, DetailRow, PreferredTimeRow, ResidentRows } from './detail-row';
 export { OrderHeader } from './order-header';
+export { PhoneBinding } from './phone-binding';
+export { PlacePicker } from './place-picker';

@@ -114,6 +114,7 @@ export const regionHitSchema = shape<RegionHitDto>('RegionHit', {
     level: { type: 'string', enum: [...REGION_LEVELS] },
     name: { type: 'string', example: '第一网格' },
     pathNames: { type: 'array', items: { type: 'string' }, description: '从盟市到本级的名称' },
+    pathIds: { type: 'array', items: uuid, description: '从盟市到本级的地区编号' },
     label: { type: 'string', example: '巴彦淖尔市 › 临河区 › 新华街道 › 胜利社区 › 第一网格' },
     selectable: { type: 'boolean', description: '能否选为所属地区：网格，或没有划分网格的社区/村' },
     distanceMeters: nullable({ type: 'integer', description: '离所给位置的距离（米）；搜索时为 null' }),

@@ -82,6 +82,7 @@ export interface RegionHitRow {
   level: RegionLevel;
   name: string;
   path_names: string[];
+  path_ids: string[];
   selectable: boolean;
   distance: number | null;
 }
@@ -89,6 +90,7 @@ export interface RegionHitRow {
 // The names of a place's ancestors and itself, read from its path (`/id/id/…/`) in order: no scan of the tree.
 const PATH_NAMES = `ARRAY(SELECT a.name FROM unnest(string_to_array(trim(both '/' from r.path), '/')::uuid[]) WITH ORDINALITY AS p(id, n)
                           JOIN region a ON a.id = p.id ORDER BY p.n)`;
+const PATH_IDS = `string_to_array(trim(both '/' from r.path), '/')`;
 // A person is placed in a grid, or in a community/village that has no grids.
 const SELECTABLE = `(r.level = 'grid' OR (r.level = 'community' AND NOT EXISTS (SELECT 1 FROM region c WHERE c.parent_id = r.id)))`;
 
@@ -96,7 +98,7 @@ const SELECTABLE = `(r.level = 'grid' OR (r.level = 'community' AND NOT EXISTS (
 export async function searchRegions(m: Pick<EntityManager, 'query'>, q: string, limit: number): Promise<RegionHitRow[]> {
   const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return m.query<RegionHitRow[]>(
-    `SELECT r.id, r.level, r.name, ${PATH_NAMES} AS path_names, ${SELECTABLE} AS selectable, NULL::float8 AS distance
+    `SELECT r.id, r.level, r.name, ${PATH_NAMES} AS path_names, ${PATH_IDS} AS path_ids, ${SELECTABLE} AS selectable, NULL::float8 AS distance
        FROM region r WHERE r.name ILIKE $1
       ORDER BY ${SELECTABLE} DESC, strpos(r.name, $2) = 1 DESC, length(r.path) DESC, r.name, r.id LIMIT $3`,
     [pattern, q, limit],
@@ -106,10 +108,10 @@ export async function searchRegions(m: Pick<EntityManager, 'query'>, q: string, 
 /** The grids whose centre is nearest to the point, with the distance in metres (haversine on a 6,371 km sphere). */
 export async function nearestGrids(m: Pick<EntityManager, 'query'>, lat: number, lng: number, limit: number): Promise<RegionHitRow[]> {
   return m.query<RegionHitRow[]>(
-    `SELECT id, level, name, path_names, true AS selectable, distance FROM (
+    `SELECT id, level, name, path_names, ${PATH_IDS} AS path_ids, true AS selectable, distance FROM (
        SELECT r.id, r.level, r.name, r.path,
-              2 * 6371000 * asin(sqrt(power(sin(radians(r.center_lat - $1) / 2), 2)
-                + cos(radians($1)) * cos(radians(r.center_lat)) * power(sin(radians(r.center_lng - $2) / 2), 2))) AS distance
+              2 * 6371000 * asin(least(1, sqrt(power(sin(radians(r.center_lat - $1) / 2), 2)
+                + cos(radians($1)) * cos(radians(r.center_lat)) * power(sin(radians(r.center_lng - $2) / 2), 2)))) AS distance
          FROM region r WHERE r.level = 'grid' AND r.center_lat IS NOT NULL
         ORDER BY distance, r.id LIMIT $3) r
      CROSS JOIN LATERAL (SELECT ${PATH_NAMES} AS path_names) n

@@ -15,6 +15,7 @@ function toHit(r: RegionHitRow): RegionHitDto {
     level: r.level,
     name: r.name,
     pathNames: r.path_names,
+    pathIds: r.path_ids,
     label: r.path_names.join(' › '),
     selectable: r.selectable,
     distanceMeters: r.distance === null ? null : Math.round(r.distance),
