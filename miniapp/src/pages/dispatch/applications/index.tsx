@@ -7,6 +7,7 @@ import { LoadMore, PageState, firstLoad, showError, showSuccess, useLoader, useP
 import { Hint, StaffPage } from '../../../components/staff-page';
 import { FormTextArea } from '../../../components/staff-form';
 import { approveApplication, declineApplication, listApplications, listServiceCategories } from '../../../services/endpoints';
+import { formatTime } from '../../../services/labels';
 import './index.css';
 
 const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
@@ -118,7 +119,7 @@ function ApplicationCard({
           {a.reason && <Text className='application-card__line'>{`原因：${a.reason}`}</Text>}
         </>
       )}
-      <Text className='application-card__time'>{`提交于 ${a.createdAt.slice(0, 16).replace('T', ' ')}`}</Text>
+      <Text className='application-card__time'>{`提交于 ${formatTime(a.createdAt)}`}</Text>
       {declining ? (
         <View className='application-card__decline'>
           <FormTextArea className='application-card__reason' value={reason} maxLength={200} placeholder='不通过的原因（申请人会看到）' onChange={setReason} />
