@@ -124,4 +124,60 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
       await see(newcomer.page, '我的身份（点击切换）');
     });
   });
+  it('a resident edits their profile and asks to move; the grid worker declines with a reason, which the resident reads', async () => {
+    const [home] = await sql<Array<{ community: string }>>(
+      `SELECT c.name AS community FROM app_user u JOIN region r ON r.id = u.region_id JOIN region c ON c.id = r.parent_id WHERE u.phone = $1`,
+      [DEMO.resident.phone],
+    );
+    const resident = await e2e.login(DEMO.resident.phone);
+    await step(resident, 'the resident changes their address', async () => {
+      await see(resident.page, `${DEMO.resident.name}，您好`);
+      await resident.page.goto('/#/pages/me/index');
+      await shown(resident.page).locator('.me__edit').click();
+      await see(resident.page, '所在网格');
+      await shown(resident.page).locator('.profile__address input').fill('北城社区3号楼2单元402');
+      await tap(resident.page, '保存');
+      await seeAnywhere(resident.page, '已保存');
+    });
+    const [saved] = await sql<Array<{ address: string }>>(`SELECT address FROM app_user WHERE phone = $1`, [DEMO.resident.phone]);
+    expect(saved!.address).toBe('北城社区3号楼2单元402');
+
+    await step(resident, 'the resident asks to move to another grid of the community', async () => {
+      await tap(resident.page, '申请迁移');
+      await shown(resident.page).locator('.profile__moving .place-picker__search input').fill('第二网格');
+      await shown(resident.page)
+        .locator('.place-picker__hit')
+        .filter({ hasText: `${home!.community} › 第二网格` })
+        .first()
+        .click();
+      await see(resident.page, '已选择');
+      await shown(resident.page).locator('.profile__moving .profile__input input').fill('北城社区12号楼1单元101');
+      await shown(resident.page).locator('.profile__moving textarea').fill('搬到女儿家住');
+      await screenshot(resident.page, 'profile-move');
+      await tap(resident.page, '提交迁移申请');
+      await see(resident.page, '迁移申请：待审核');
+    });
+
+    const gridWorker = await e2e.login(DEMO.gridWorker.phone);
+    await step(gridWorker, 'the grid worker declines it with a reason', async () => {
+      await tap(gridWorker.page, '审核申请');
+      const card = shown(gridWorker.page).locator('.application-card').filter({ hasText: DEMO.resident.name });
+      await card.waitFor({ state: 'visible' });
+      await tap(gridWorker.page, '不通过', card);
+      await card.locator('.application-card__reason textarea').fill('请先到社区办理居住登记');
+      await tap(gridWorker.page, '确认不通过', card);
+      await card.waitFor({ state: 'detached' });
+    });
+
+    await step(resident, 'the resident reads why', async () => {
+      await resident.page.reload();
+      await see(resident.page, '迁移申请：未通过');
+      await see(resident.page, '未通过的原因：请先到社区办理居住登记');
+    });
+    const [after] = await sql<Array<{ address: string; place: string }>>(
+      `SELECT u.address, r.name AS place FROM app_user u JOIN region r ON r.id = u.region_id WHERE u.phone = $1`,
+      [DEMO.resident.phone],
+    );
+    expect(after).toEqual({ address: '北城社区3号楼2单元402', place: '第一网格' });
+  });
 });
