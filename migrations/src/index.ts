@@ -11,6 +11,7 @@ import { CreateAuditLog1795392900000 } from './1795392900000-CreateAuditLog';
 import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
 import { AddUploadLedger1795393050000 } from './1795393050000-AddUploadLedger';
 import { CreatePhoneCode1795393100000 } from './1795393100000-CreatePhoneCode';
+import { CreateApplications1795393200000 } from './1795393200000-CreateApplications';
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
 import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
 
@@ -32,6 +33,7 @@ export const migrations = [
   AddTokenVersion1795393000000,
   AddUploadLedger1795393050000,
   CreatePhoneCode1795393100000,
+  CreateApplications1795393200000,
   AddOrderLimitIndexes1795393400000,
   AddContentReview1795393450000,
 ];

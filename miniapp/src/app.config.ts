@@ -1,13 +1,14 @@
 /**
- * The main package holds only the entry (login) and 「我的」; each role's workspace is a WeChat subpackage, loaded
+ * The main package holds only the entry (login), joining (加入: phone, place, name) and 「我的」; each role's workspace is a WeChat subpackage, loaded
  * when first opened, so the main package stays small (WeChat: at most 2 MB) whatever the workspaces grow to.
  */
 export default defineAppConfig({
-  pages: ['pages/index/index', 'pages/me/index'],
+  pages: ['pages/index/index', 'pages/me/index', 'pages/join/index'],
   subPackages: [
     { root: 'pages/resident', pages: ['home/index', 'order-new/index', 'orders/index', 'order/index'] },
     { root: 'pages/volunteer', pages: ['hall/index', 'tasks/index', 'task/index', 'record/index'] },
-    { root: 'pages/dispatch', pages: ['board/index', 'order/index', 'proxy-order/index', 'stats/index', 'audit/index'] },
+    { root: 'pages/dispatch', pages: ['board/index', 'order/index', 'proxy-order/index', 'stats/index', 'audit/index', 'applications/index'] },
+    { root: 'pages/profile', pages: ['edit/index', 'volunteer/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -48,6 +48,8 @@ import { createPhoneCodeService } from './modules/phone/phone-codes';
 import { createPhoneService } from './modules/phone/service';
 import { createSmsSender } from './modules/phone/sms-sender';
 import { createWechatPhone } from './modules/phone/wechat-phone';
+import applicationRoutes from './modules/applications/routes';
+import { createApplicationService } from './modules/applications/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { uploadSweeper } from './modules/uploads/cleanup';
@@ -141,6 +143,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     regions: createRegionService({ db }),
     users: createUserService({ db, clock, moderation }),
     squads: createSquadService({ db }),
+    applications: createApplicationService({ db }),
     orders: createOrderService({
       db,
       clock,
@@ -169,6 +172,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(regionRoutes, { regions: services.regions });
   await instance.register(userRoutes, { users: services.users });
   await instance.register(squadRoutes, { squads: services.squads });
+  await instance.register(applicationRoutes, { applications: services.applications });
   await instance.register(orderRoutes, { orders: services.orders });
   await instance.register(taskRoutes, { tasks: services.tasks });
   await instance.register(dispatchingRoutes, { dispatching });

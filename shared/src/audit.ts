@@ -26,6 +26,10 @@ export const AUDIT_ACTIONS = [
   'user.phone.change',
   'user.claim',
   'order.content_reviewed',
+  'application.create',
+  'application.withdraw',
+  'application.approve',
+  'application.decline',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -47,9 +51,13 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'user.phone.change': '本人更换手机号',
   'user.claim': '本人认领工作人员登记的档案',
   'order.content_reviewed': '审核需求内容',
+  'application.create': '提交申请（志愿者/迁移）',
+  'application.withdraw': '撤回申请',
+  'application.approve': '批准申请',
+  'application.decline': '驳回申请',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'order'] as const;
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

@@ -17,3 +17,4 @@ export * from './geo';
 export * from './matching';
 export * from './assignment';
 export * from './audit';
+export * from './joining';

@@ -195,11 +195,19 @@ export class UpdateUserDto {
   pairedCadreId?: string;
 }
 
-/** What a person may change about themself (`PATCH /me`): never roles, region, ledger tags or party status. */
+/**
+ * What a person may change about themself (`PATCH /me`): never roles, ledger tags or party status. `regionId` only
+ * once, to place themself when they have no place yet (a grid, or a community without grids); a move after that is
+ * a request staff approve (`POST /me/applications`, kind `move`).
+ */
 export class UpdateMeDto {
   @Optional()
   @NameField()
   name?: string;
+
+  @Optional()
+  @RegionIdField()
+  regionId?: string;
 
   @Optional()
   @LocationField()

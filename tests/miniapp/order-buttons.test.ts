@@ -1,6 +1,6 @@
-import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, type OrderRelation, type OrderStatus } from '@bangbang/shared';
+import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, type OrderRelation, type OrderStatus, type Role } from '@bangbang/shared';
 import { buttonFor, orderButtons } from '../../miniapp/src/services/order-buttons';
-import { HOME_BY_ROLE, pickRole } from '../../miniapp/src/services/roles';
+import { HOME_BY_ROLE, needsJoining, pickRole } from '../../miniapp/src/services/roles';
 import { timeWindows } from '../../miniapp/src/services/time-windows';
 import { eventDetail, formatDistance, formatTime } from '../../miniapp/src/services/labels';
 
@@ -88,6 +88,18 @@ describe('roles', () => {
       dispatcher: '/pages/dispatch/board/index',
       admin: '/pages/dispatch/board/index',
     });
+  });
+
+  it('sends a person without a phone or a place to joining (加入), never staff', () => {
+    const person = (roles: Role[], phone: string | null, regionId: string | null) => ({ roles, phone, regionId });
+    expect(needsJoining(person(['resident'], '13800000009', null))).toBe(true);
+    expect(needsJoining(person(['resident'], null, 'grid'))).toBe(true);
+    expect(needsJoining(person(['volunteer'], '13800000009', null))).toBe(true);
+    expect(needsJoining(person(['resident'], '13800000009', 'grid'))).toBe(false);
+    // a city-wide admin has no place; staff are placed by whoever registered them
+    expect(needsJoining(person(['admin'], '13800000001', null))).toBe(false);
+    expect(needsJoining(person(['resident', 'grid_worker'], null, 'grid'))).toBe(false);
+    expect(needsJoining(undefined)).toBe(false);
   });
 });
 

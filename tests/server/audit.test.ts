@@ -184,13 +184,60 @@ describe('the audit trail', () => {
       subject: () => w.users.residentX1.id,
     },
   );
+  // 我要当志愿者 and 迁移申请: the person's own steps and the staff's decisions. A pending application to decide is put
+  // in the table directly, so that the step's one row is the decision's.
+  let applicationId = '';
+  const pendingApplication = async (applicant: Who): Promise<string> => {
+    const [row] = await t.database.db.query<Array<{ id: string }>>(
+      `INSERT INTO application (applicant_id, kind, region_id, skills) SELECT id, 'volunteer', region_id, '{errands}' FROM app_user WHERE id = $1 RETURNING id`,
+      [w.users[applicant].id],
+    );
+    return row!.id;
+  };
+  walk.push(
+    {
+      route: 'POST /api/v1/me/applications',
+      who: 'residentA2',
+      run: async () => {
+        const res = await call('residentA2', 'POST', '/me/applications', { kind: 'volunteer', skills: ['errands'] });
+        applicationId = res.json<{ id: string }>().id;
+        return res;
+      },
+      action: 'application.create',
+      subject: () => applicationId,
+    },
+    {
+      route: 'POST /api/v1/me/applications/{id}/withdraw',
+      who: 'residentA2',
+      run: () => call('residentA2', 'POST', `/me/applications/${applicationId}/withdraw`),
+      action: 'application.withdraw',
+      subject: () => applicationId,
+    },
+    {
+      route: 'POST /api/v1/applications/{id}/approve',
+      who: 'gridWorkerX1',
+      run: async () => call('gridWorkerX1', 'POST', `/applications/${await pendingApplication('residentX1')}/approve`),
+      action: 'application.approve',
+      subject: () => w.users.residentX1.id,
+    },
+    {
+      route: 'POST /api/v1/applications/{id}/decline',
+      who: 'dispatcherT',
+      run: async () => {
+        applicationId = await pendingApplication('residentA2');
+        return call('dispatcherT', 'POST', `/applications/${applicationId}/decline`, { reason: '本月名额已满' });
+      },
+      action: 'application.decline',
+      subject: () => applicationId,
+    },
+  );
 
   /** Mutating routes of these areas that are not changes to be audited, and why. */
   const NOT_AUDITED: Record<string, string> = {
     'PUT /api/v1/me/duty': '上岗/下岗 is the working state of the day, not a change of the record',
     'POST /api/v1/dispatch/batch': 'batch dispatch moves orders; each order keeps its own timeline',
   };
-  const AREAS = /^\/api\/v1\/(users|me|regions|squads|service-categories|dispatch)\b/;
+  const AREAS = /^\/api\/v1\/(users|me|regions|squads|service-categories|dispatch|applications)\b/;
 
   it('walks every mutating route of people, places, squads, the catalogue and dispatch settings: one row each, with actor, subject, change and address', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json<OpenApiDocument>();

@@ -193,14 +193,18 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(documented).toEqual([
       'DELETE /api/v1/squads/{id}/members/{userId}',
       'GET /api/v1/access-log',
+      'GET /api/v1/applications',
       'GET /api/v1/audit',
       'GET /api/v1/health',
       'GET /api/v1/me',
+      'GET /api/v1/me/applications',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{id}',
       'GET /api/v1/orders/{id}/candidates',
       'GET /api/v1/orders/{id}/events',
       'GET /api/v1/regions',
+      'GET /api/v1/regions/nearest',
+      'GET /api/v1/regions/search',
       'GET /api/v1/regions/{id}',
       'GET /api/v1/regions/{id}/dispatch-mode',
       'GET /api/v1/service-categories',
@@ -217,6 +221,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'PATCH /api/v1/service-categories/{code}',
       'PATCH /api/v1/squads/{id}',
       'PATCH /api/v1/users/{id}',
+      'POST /api/v1/applications/{id}/approve',
+      'POST /api/v1/applications/{id}/decline',
       'POST /api/v1/auth/dev-login',
       'POST /api/v1/auth/logout',
       'POST /api/v1/auth/logout-all',
@@ -224,6 +230,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/auth/sms-login',
       'POST /api/v1/auth/wechat',
       'POST /api/v1/dispatch/batch',
+      'POST /api/v1/me/applications',
+      'POST /api/v1/me/applications/{id}/withdraw',
       'POST /api/v1/me/phone',
       'POST /api/v1/me/phone/wechat',
       'POST /api/v1/orders',
@@ -257,7 +265,14 @@ describe('the OpenAPI document (/api/docs)', () => {
   it('documents each request body as the class-validator DTO that validates it: properties, required, no others', () => {
     const bodies = [...documentedOperations(doc)].filter(([, op]) => op.requestBody);
     // every POST/PATCH/PUT of the app has one (the DELETE has none, nor do the logouts: the token says it all)
-    const bodiless = ['POST /api/v1/auth/logout', 'POST /api/v1/auth/logout-all', 'POST /api/v1/orders/{id}/content-reviewed'];
+    // (nor approving or withdrawing an application: the path names it, the token who acts)
+    const bodiless = [
+      'POST /api/v1/auth/logout',
+      'POST /api/v1/auth/logout-all',
+      'POST /api/v1/applications/{id}/approve',
+      'POST /api/v1/me/applications/{id}/withdraw',
+      'POST /api/v1/orders/{id}/content-reviewed',
+    ];
     const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key) && !bodiless.includes(key));
     expect(bodies.map(([key]) => key).sort()).toEqual(writes);
     for (const [key, op] of bodies) {
@@ -402,6 +417,39 @@ describe('the OpenAPI document (/api/docs)', () => {
       200,
     );
     await check('GET', `/api/v1/regions/${w.regions.X1}/dispatch-mode`, '/api/v1/regions/{id}/dispatch-mode', { headers: admin }, 200);
+    // finding one's place, and applications (我要当志愿者, 迁移申请)
+    await check('GET', `/api/v1/regions/search?q=${encodeURIComponent('甲')}`, '/api/v1/regions/search', { headers: admin }, 200);
+    await check('GET', '/api/v1/regions/search', '/api/v1/regions/search', { headers: admin }, 400);
+    await check('GET', '/api/v1/regions/nearest?lat=40.75&lng=107.4', '/api/v1/regions/nearest', { headers: admin }, 200);
+    const residentX = bearer(w.users.residentX1.token);
+    const applied = await check(
+      'POST',
+      '/api/v1/me/applications',
+      '/api/v1/me/applications',
+      { headers: residentX, payload: { kind: 'volunteer', skills: ['errands'] } },
+      201,
+    );
+    await check('POST', '/api/v1/me/applications', '/api/v1/me/applications', { headers: residentX, payload: { kind: 'volunteer', skills: ['errands'] } }, 409);
+    await check('GET', '/api/v1/me/applications', '/api/v1/me/applications', { headers: residentX }, 200);
+    await check('GET', '/api/v1/applications?status=pending', '/api/v1/applications', { headers: admin }, 200);
+    await check('GET', '/api/v1/applications', '/api/v1/applications', { headers: residentX }, 403);
+    const appUrl = (suffix: string) => `/api/v1/applications/${applied.json<{ id: string }>().id}${suffix}`;
+    await check(
+      'POST',
+      appUrl('/decline'),
+      '/api/v1/applications/{id}/decline',
+      { headers: bearer(w.users.gridWorkerA1.token), payload: { reason: '不在辖区' } },
+      404,
+    );
+    await check('POST', appUrl('/decline'), '/api/v1/applications/{id}/decline', { headers: admin, payload: { reason: '名额已满' } }, 200);
+    await check('POST', appUrl('/approve'), '/api/v1/applications/{id}/approve', { headers: admin }, 409);
+    await check(
+      'POST',
+      `/api/v1/me/applications/${applied.json<{ id: string }>().id}/withdraw`,
+      '/api/v1/me/applications/{id}/withdraw',
+      { headers: residentX },
+      409,
+    );
     await check(
       'POST',
       '/api/v1/regions',

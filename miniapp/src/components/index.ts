@@ -18,3 +18,4 @@ export { DetailCard, DetailRow, PreferredTimeRow, ResidentRows } from './detail-
 export { OrderHeader } from './order-header';
 export { PhoneBinding, type PhoneBindingProps } from './phone-binding';
 export { SmsCodeForm, type SmsCodeFormProps } from './sms-code-form';
+export { PlacePicker } from './place-picker';

@@ -1,6 +1,10 @@
 import {
   ACCESS_LOG_PATH,
   API_PREFIX,
+  APPLICATIONS_PATH,
+  MY_APPLICATIONS_PATH,
+  REGION_NEAREST_PATH,
+  REGION_SEARCH_PATH,
   AUDIT_PATH,
   AUTH_LOGOUT_ALL_PATH,
   AUTH_LOGOUT_PATH,
@@ -16,6 +20,10 @@ import {
   TASKS_PATH,
   UPLOADS_PATH,
   type AccessLogEntryDto,
+  type ApplicationDto,
+  type CreateApplicationDto,
+  type ListApplicationsQuery,
+  type RegionHitDto,
   type AuditEntryDto,
   type BatchDispatchResultDto,
   type CandidateListDto,
@@ -78,6 +86,23 @@ export const setDuty = (onDuty: boolean) => request<DutyStatusDto>('PUT', `${ME_
 
 export const listServiceCategories = () => request<{ items: ServiceCategoryDto[] }>('GET', SERVICE_CATEGORIES_PATH);
 export const getRegion = (id: string) => request<RegionDto>('GET', `${API_PREFIX}/regions/${enc(id)}`);
+/** The children of a place (the cities without one), by name. */
+export const listRegions = (parentId?: string) => request<Page<RegionDto>>('GET', `${API_PREFIX}/regions`, parentId === undefined ? {} : { parentId });
+/** Places whose name contains the text, each with its full name. */
+export const searchRegions = (q: string, limit = 20) => request<{ items: RegionHitDto[] }>('GET', REGION_SEARCH_PATH, { q, limit });
+/** The 5 grids nearest to a point (「使用我的位置」). */
+export const nearestRegions = (lat: number, lng: number) =>
+  request<{ items: RegionHitDto[] }>('GET', REGION_NEAREST_PATH, { lat: String(lat), lng: String(lng) });
+
+// ---------- applications (我要当志愿者 · 迁移申请) ----------
+
+export const applyFor = (body: Body<CreateApplicationDto>) => request<ApplicationDto>('POST', MY_APPLICATIONS_PATH, body);
+export const myApplications = () => request<Page<ApplicationDto>>('GET', MY_APPLICATIONS_PATH);
+export const withdrawApplication = (id: string) => request<ApplicationDto>('POST', `${MY_APPLICATIONS_PATH}/${enc(id)}/withdraw`);
+/** Staff: the applications of their jurisdiction. */
+export const listApplications = (query: Body<ListApplicationsQuery> = {}) => request<Page<ApplicationDto>>('GET', APPLICATIONS_PATH, query);
+export const approveApplication = (id: string) => request<ApplicationDto>('POST', `${APPLICATIONS_PATH}/${enc(id)}/approve`);
+export const declineApplication = (id: string, reason: string) => request<ApplicationDto>('POST', `${APPLICATIONS_PATH}/${enc(id)}/decline`, { reason });
 export const getDispatchMode = (regionId: string) => request<DispatchSettingsDto>('GET', `${API_PREFIX}/regions/${enc(regionId)}/dispatch-mode`);
 
 // ---------- orders (点单 · 派单 · 接单) ----------

@@ -15,6 +15,8 @@ export const ROLE_NAMES: Record<Role, string> = {
 
 export const LOGIN_PAGE = '/pages/index/index';
 export const ME_PAGE = '/pages/me/index';
+/** 加入: a first-time person binds a phone, picks their place, says their name and address. */
+export const JOIN_PAGE = '/pages/join/index';
 
 export const HOME_BY_ROLE: Record<Role, string> = {
   resident: '/pages/resident/home/index',
@@ -52,4 +54,15 @@ export function isStaffRole(role: Role): boolean {
 /** Roles that take tasks (接单): they have the task hall and an on/off duty switch. */
 export function servesTasks(roles: readonly Role[]): boolean {
   return roles.includes('volunteer') || roles.includes('grid_worker');
+}
+
+const STAFF: readonly Role[] = ['grid_worker', 'dispatcher', 'admin'];
+
+/**
+ * Whether a logged-in person must first go through joining (加入): no phone yet, or no place yet (they cannot order
+ * without one). Staff never are: their place is set by whoever registered them (a city-wide admin has none).
+ */
+export function needsJoining(user: { roles: readonly Role[]; phone: string | null; regionId: string | null } | undefined): boolean {
+  if (user === undefined || user.roles.some((r) => STAFF.includes(r))) return false;
+  return user.phone === null || user.regionId === null;
 }

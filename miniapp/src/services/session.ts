@@ -3,7 +3,7 @@ import Taro, { useDidShow } from '@tarojs/taro';
 import type { LoginResponse, MeDto, Role, SmsPurpose } from '@bangbang/shared';
 import { ApiError, clearToken, getToken, setToken, setUnauthorizedHandler } from './api';
 import { bindPhoneBySms, bindPhoneByWechat, getMe, logoutEverywhereOnServer, logoutOnServer, sendSmsCode, smsLogin, wechatLogin } from './endpoints';
-import { LOGIN_PAGE, homePathOf, pickRole } from './roles';
+import { JOIN_PAGE, LOGIN_PAGE, homePathOf, needsJoining, pickRole } from './roles';
 
 /**
  * The person using the app: the login, who they are (`MeDto`, kept in storage so a page can draw before the
@@ -33,15 +33,23 @@ function saveUser(user: MeDto): void {
   Taro.eventCenter.trigger(USER_EVENT, user);
 }
 
+/** Remembers the person as a change answered them (`PATCH /me`, a phone bound), for every page. */
+export function rememberMe(user: MeDto): void {
+  saveUser(user);
+}
+
 /** The role the person acts in now: the one they picked, if they still hold it. */
 export function currentRole(): Role {
   const remembered: unknown = Taro.getStorageSync(ROLE_KEY);
   return pickRole(currentUser()?.roles ?? [], typeof remembered === 'string' ? remembered : undefined);
 }
 
-/** Opens the home of the current role, with nothing to go back to (a fresh start). */
+/**
+ * Opens the home of the current role, with nothing to go back to (a fresh start) — or joining (加入), for a person
+ * who has no phone or no place yet (they could not order without a place).
+ */
 export function goHome(): void {
-  void Taro.reLaunch({ url: homePathOf(currentRole()) });
+  void Taro.reLaunch({ url: needsJoining(currentUser()) ? JOIN_PAGE : homePathOf(currentRole()) });
 }
 
 /** Role switching: remembered, then the home of that workspace. */

@@ -9,6 +9,7 @@ import {
   type MeDto,
   type Page,
   type RegionDto,
+  type RegionHitDto,
   type RosterSlot,
   type ServiceCategoryDto,
   type SquadDto,
@@ -104,6 +105,24 @@ export const regionSchema = shape<RegionDto>('Region', {
 
 export const regionPageSchema = shape<Page<RegionDto>>('RegionPage', {
   properties: { items: { type: 'array', items: regionSchema }, nextCursor: nullable({ type: 'string' }) },
+});
+
+export const regionHitSchema = shape<RegionHitDto>('RegionHit', {
+  description: '按名称搜索或按距离找到的地区，带上级各级名称',
+  properties: {
+    id: uuid,
+    level: { type: 'string', enum: [...REGION_LEVELS] },
+    name: { type: 'string', example: '第一网格' },
+    pathNames: { type: 'array', items: { type: 'string' }, description: '从盟市到本级的名称' },
+    pathIds: { type: 'array', items: uuid, description: '从盟市到本级的地区编号' },
+    label: { type: 'string', example: '巴彦淖尔市 › 临河区 › 新华街道 › 胜利社区 › 第一网格' },
+    selectable: { type: 'boolean', description: '能否选为所属地区：网格，或没有划分网格的社区/村' },
+    distanceMeters: nullable({ type: 'integer', description: '离所给位置的距离（米）；搜索时为 null' }),
+  },
+});
+
+export const regionHitListSchema = shape<{ items: RegionHitDto[] }>('RegionHitList', {
+  properties: { items: { type: 'array', items: regionHitSchema } },
 });
 
 export const userSchema = shape<UserDto>('User', {

@@ -9,8 +9,9 @@ import { currentRole, goHome, logout, logoutEverywhere, refreshMe, switchRole, u
 import './index.css';
 
 /**
- * 「我的」: who I am, the role I act in (switching for people with several), the elder-friendly mode, logout (this
- * login, ended on the server too) and logout on every device.
+ * 「我的」: who I am, the role I act in (switching for people with several), my profile (编辑个人资料, 我要当志愿者),
+ * the staff's approvals (审核申请), the elder-friendly mode, logout (this login, ended on the server too) and logout on
+ * every device.
  */
 export default function Me() {
   const user = useCurrentUser();
@@ -77,6 +78,37 @@ export default function Me() {
           />
         ))}
       </Cell.Group>
+
+      <Cell.Group title='个人资料'>
+        <Cell
+          className='me__edit'
+          title='编辑个人资料'
+          description='姓名、住址、位置；搬家了可申请迁移网格'
+          clickable
+          onClick={() => void Taro.navigateTo({ url: '/pages/profile/edit/index' })}
+        />
+        {!roles.includes('volunteer') && (
+          <Cell
+            className='me__volunteer'
+            title='我要当志愿者'
+            description='选择能做的服务和有空的时间，网格员审核后即可接单'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/profile/volunteer/index' })}
+          />
+        )}
+      </Cell.Group>
+
+      {roles.some((r) => r === 'grid_worker' || r === 'dispatcher' || r === 'admin') && (
+        <Cell.Group title='工作'>
+          <Cell
+            className='me__applications'
+            title='审核申请'
+            description='辖区居民的志愿者申请和迁移申请'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}
+          />
+        </Cell.Group>
+      )}
 
       <Cell.Group title='显示'>
         <Cell

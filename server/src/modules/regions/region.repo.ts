@@ -75,3 +75,69 @@ export async function insertRegion(m: EntityManager, region: NewRegion): Promise
   await repo.insert(repo.create(region));
   return repo.findOneByOrFail({ id: region.id });
 }
+
+/** A place found by name or distance, with its ancestors' names (top first, itself last). */
+export interface RegionHitRow {
+  id: string;
+  level: RegionLevel;
+  name: string;
+  path_names: string[];
+  path_ids: string[];
+  selectable: boolean;
+  distance: number | null;
+}
+
+// The names of a place's ancestors and itself, read from its path (`/id/id/…/`) in order: no scan of the tree.
+const PATH_NAMES = `ARRAY(SELECT a.name FROM unnest(string_to_array(trim(both '/' from r.path), '/')::uuid[]) WITH ORDINALITY AS p(id, n)
+                          JOIN region a ON a.id = p.id ORDER BY p.n)`;
+const PATH_IDS = `string_to_array(trim(both '/' from r.path), '/')`;
+// A person is placed in a grid, or in a community/village that has no grids.
+const SELECTABLE = `(r.level = 'grid' OR (r.level = 'community' AND NOT EXISTS (SELECT 1 FROM region c WHERE c.parent_id = r.id)))`;
+
+/** Places whose name contains `q` (LIKE wildcards in it are taken literally): selectable ones first, then by depth and name. */
+export async function searchRegions(m: Pick<EntityManager, 'query'>, q: string, limit: number): Promise<RegionHitRow[]> {
+  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return m.query<RegionHitRow[]>(
+    `SELECT r.id, r.level, r.name, ${PATH_NAMES} AS path_names, ${PATH_IDS} AS path_ids, ${SELECTABLE} AS selectable, NULL::float8 AS distance
+       FROM region r WHERE r.name ILIKE $1
+      ORDER BY ${SELECTABLE} DESC, strpos(r.name, $2) = 1 DESC, length(r.path) DESC, r.name, r.id LIMIT $3`,
+    [pattern, q, limit],
+  );
+}
+
+/** The grids whose centre is nearest to the point, with the distance in metres (haversine on a 6,371 km sphere). */
+export async function nearestGrids(m: Pick<EntityManager, 'query'>, lat: number, lng: number, limit: number): Promise<RegionHitRow[]> {
+  return m.query<RegionHitRow[]>(
+    `SELECT id, level, name, path_names, ${PATH_IDS} AS path_ids, true AS selectable, distance FROM (
+       SELECT r.id, r.level, r.name, r.path,
+              2 * 6371000 * asin(least(1, sqrt(power(sin(radians(r.center_lat - $1) / 2), 2)
+                + cos(radians($1)) * cos(radians(r.center_lat)) * power(sin(radians(r.center_lng - $2) / 2), 2)))) AS distance
+         FROM region r WHERE r.level = 'grid' AND r.center_lat IS NOT NULL
+        ORDER BY distance, r.id LIMIT $3) r
+     CROSS JOIN LATERAL (SELECT ${PATH_NAMES} AS path_names) n
+     ORDER BY distance, id`,
+    [lat, lng, limit],
+  );
+}
+
+/** The place and whether a person may be placed there (a grid, or a community with no grids); null when there is none. */
+export async function findPlaceable(
+  m: Pick<EntityManager, 'query'>,
+  id: string,
+): Promise<(RegionRef & { selectable: boolean; parent_id: string | null }) | null> {
+  const [row] = await m.query<Array<RegionRef & { selectable: boolean; parent_id: string | null }>>(
+    `SELECT r.id, r.name, r.level, r.path, r.parent_id, ${SELECTABLE} AS selectable FROM region r WHERE r.id = $1`,
+    [id],
+  );
+  return row ?? null;
+}
+
+/** The place's full name, 「盟市 › 旗县 › … › 网格」; null for an unknown id. */
+export async function placeLabels(m: Pick<EntityManager, 'query'>, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await m.query<Array<{ id: string; path_names: string[] }>>(
+    `SELECT r.id, ${PATH_NAMES} AS path_names FROM region r WHERE r.id = ANY($1::uuid[])`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r.path_names.join(' › ')]));
+}

@@ -1,14 +1,24 @@
-import { API_PREFIX, CreateRegionDto, type Page, type RegionDto } from '@bangbang/shared';
+import {
+  API_PREFIX,
+  CreateRegionDto,
+  NearestRegionsQuery,
+  REGION_NEAREST_PATH,
+  REGION_SEARCH_PATH,
+  RegionSearchQuery,
+  type Page,
+  type RegionDto,
+  type RegionHitDto,
+} from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { ValidationFailedError, UUID_PATTERN } from '../../errors';
-import { validateBody } from '../../http/validate';
+import { ValidationFailedError, UUID_PATTERN, fieldError } from '../../errors';
+import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { auditContextOf } from '../audit/service';
 import { toRegionDto } from './region.entity';
 import { regionNotFound } from './lookup';
 import type { RegionService } from './service';
 import { docs, idParam } from '../../http/openapi';
-import { regionPageSchema, regionSchema } from '../../http/response-schemas';
+import { regionHitListSchema, regionPageSchema, regionSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
 
@@ -57,6 +67,51 @@ export default async function regionRoutes(app: FastifyInstance, { regions }: { 
       // without parentId: the roots (cities)
       const rows = await regions.listChildren(parentId);
       return { items: rows.map(toRegionDto), nextCursor: null };
+    },
+  );
+
+  app.get(
+    REGION_SEARCH_PATH,
+    {
+      schema: docs({
+        tags: ['regions'],
+        summary: '按名称搜索地区',
+        description:
+          '名称包含 `q` 的地区（可选为所属地区的网格、无网格的社区/村在前），每项带从盟市起的全称，如「巴彦淖尔市 › 临河区 › 新华街道 › 胜利社区 › 第一网格」。`limit` 默认 20。任何登录的人都可以使用。',
+        auth: 'required',
+        response: { 200: regionHitListSchema },
+        errors: [400],
+      }),
+      preValidation: validateQuery(RegionSearchQuery),
+    },
+    async (request): Promise<{ items: RegionHitDto[] }> => {
+      requireActor(request);
+      const { q, limit } = request.query as RegionSearchQuery;
+      return { items: await regions.search(q, limit) };
+    },
+  );
+
+  app.get(
+    REGION_NEAREST_PATH,
+    {
+      schema: docs({
+        tags: ['regions'],
+        summary: '离我最近的网格',
+        description: '按网格中心点与所给位置（`lat`、`lng`，十进制度数）的距离，最近的 5 个网格及距离（米）。任何登录的人都可以使用（「使用我的位置」）。',
+        auth: 'required',
+        response: { 200: regionHitListSchema },
+        errors: [400],
+      }),
+      preValidation: validateQuery(NearestRegionsQuery),
+    },
+    async (request): Promise<{ items: RegionHitDto[] }> => {
+      requireActor(request);
+      const q = request.query as NearestRegionsQuery;
+      const lat = Number(q.lat);
+      const lng = Number(q.lng);
+      if (!(lat >= -90 && lat <= 90)) throw fieldError('lat', '纬度须在 -90 到 90 之间');
+      if (!(lng >= -180 && lng <= 180)) throw fieldError('lng', '经度须在 -180 到 180 之间');
+      return { items: await regions.nearest(lat, lng) };
     },
   );
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { REGION_LEVELS, type CreateRegionDto } from '@bangbang/shared';
+import { REGION_LEVELS, type CreateRegionDto, type RegionHitDto } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
 import { covers, jurisdictionOf } from '../access/jurisdiction';
@@ -7,7 +7,20 @@ import { requireRole, type Actor } from '../auth/actor';
 import { recordAudit, type AuditContext } from '../audit/service';
 import type { Region } from './region.entity';
 import { regionNotFound } from './lookup';
-import { findRegion, findRegionRecord, hasChildNamed, insertRegion, listChildRegions } from './region.repo';
+import { findRegion, findRegionRecord, hasChildNamed, insertRegion, listChildRegions, nearestGrids, searchRegions, type RegionHitRow } from './region.repo';
+
+function toHit(r: RegionHitRow): RegionHitDto {
+  return {
+    id: r.id,
+    level: r.level,
+    name: r.name,
+    pathNames: r.path_names,
+    pathIds: r.path_ids,
+    label: r.path_names.join(' › '),
+    selectable: r.selectable,
+    distanceMeters: r.distance === null ? null : Math.round(r.distance),
+  };
+}
 
 export interface RegionServiceDeps {
   db: DataSource;
@@ -75,6 +88,16 @@ export function createRegionService({ db }: RegionServiceDeps) {
       if (parentId !== undefined && (await findRegion(db.manager, parentId)) === null) throw regionNotFound();
       // Children of one place are few (a community has tens of grids).
       return listChildRegions(db.manager, parentId);
+    },
+
+    /** Places whose name contains the text, each with its full name (a person recognises 「… › 胜利社区 › 第一网格」). */
+    async search(q: string, limit = 20): Promise<RegionHitDto[]> {
+      return (await searchRegions(db.manager, q, limit)).map(toHit);
+    },
+
+    /** The 5 grids nearest to a point (「使用我的位置」), by the distance of their centre, in metres. */
+    async nearest(lat: number, lng: number): Promise<RegionHitDto[]> {
+      return (await nearestGrids(db.manager, lat, lng, 5)).map(toHit);
     },
 
     async get(id: string): Promise<Region> {

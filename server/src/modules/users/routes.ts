@@ -113,9 +113,14 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       schema: docs({
         tags: ['me'],
         summary: '修改本人资料',
-        description: '姓名、地址、位置、技能；角色、地区、台账标签由工作人员维护（发送这些字段会得到 400）。记入审计记录。',
+        description:
+          '姓名、地址、位置、技能；角色、台账标签由工作人员维护（发送这些字段会得到 400）。`regionId` 只用于第一次选择所属地区（还没有所属地区时）：须为网格，或没有划分网格的社区/村，否则 400；已有所属地区时 409，请提交迁移申请（`POST /me/applications`）；工作人员的地区由上级设置（403）。记入审计记录。',
         auth: 'required',
         response: { 200: meSchema },
+        errors: [
+          [403, '工作人员不能自己设置所属地区'],
+          [409, '已有所属地区，请提交迁移申请'],
+        ],
       }),
       preValidation: validateBody(UpdateMeDto),
     },

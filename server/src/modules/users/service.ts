@@ -18,7 +18,7 @@ import { fullViewReason, loadSubjects, presentUsers, type Subject } from './pres
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { changedFields, recordAudit, type AuditContext } from '../audit/service';
-import { findRegion, type RegionRef } from '../regions/region.repo';
+import { findPlaceable, findRegion, type RegionRef } from '../regions/region.repo';
 import type { User } from './user.entity';
 import type { Moderation } from '../moderation/service';
 import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
@@ -41,10 +41,10 @@ export function rankOf(roles: readonly Role[]): number {
 /**
  * Who may change whom (issue 18, no self-promotion): only people strictly below the actor in rank, inside their
  * jurisdiction (checked by the caller); nobody changes themself here (profile fields go through /me). Roles handed
- * out or taken away must rank strictly below the actor too (so admins are made only by `pnpm admin:grant`); a grid
- * worker keeps the ledger of residents and changes only residents.
+ * out or taken away must rank strictly below the actor too (so admins are made only by `pnpm admin:grant`).
+ * Exported for decisions on applications (我要当志愿者, 迁移申请), where a grid worker grants the volunteer role.
  */
-function checkMayChange(actor: Actor, subject: User | null, after: readonly Role[]): void {
+export function checkRankAllows(actor: Actor, subject: User | null, after: readonly Role[]): void {
   if (subject !== null && subject.id === actor.id) throw new ForbiddenError('不能修改自己的角色、手机号或所属地区；个人资料请在“我的”页面修改。');
   const mine = rankOf(actor.roles);
   if (subject !== null && rankOf(subject.roles) >= mine) throw new ForbiddenError('只能修改角色低于自己的人员；同级或上级的资料由其上级修改。');
@@ -58,6 +58,16 @@ function checkMayChange(actor: Actor, subject: User | null, after: readonly Role
       actor.roles.includes('admin') ? '管理员角色只能通过命令 pnpm admin:grant 授予。' : '只能授予或收回低于自己角色的角色（管理员、调度员角色由上级授予）。',
     );
   }
+}
+
+/**
+ * `checkRankAllows`, and: a grid worker keeps the ledger of residents and changes only residents through the people
+ * list (they grant the volunteer role only by approving a person's own application).
+ */
+function checkMayChange(actor: Actor, subject: User | null, after: readonly Role[]): void {
+  checkRankAllows(actor, subject, after);
+  const before = subject?.roles ?? [];
+  const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
   if (!actor.roles.includes('admin') && !actor.roles.includes('dispatcher')) {
     if (subject !== null && subject.roles.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能修改居民的资料。');
     if (changed.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能登记居民。');
@@ -98,6 +108,20 @@ async function loadSubject(m: EntityManager, id: string, lock = false): Promise<
   if (!user) return undefined;
   const region = user.regionId ? await findRegion(m, user.regionId) : null;
   return { user, regionPath: region?.path ?? null };
+}
+
+/**
+ * `PATCH /me { regionId }`: a person places themself once (a first-time person picking their grid), in a grid, or
+ * in a community/village that has no grids. After that a move is a request staff decide (409); staff never place
+ * themselves (their place is their jurisdiction: it is set by someone above them).
+ */
+async function checkFirstPlacement(m: EntityManager, actor: Actor, user: User, regionId: string): Promise<void> {
+  if (user.regionId === regionId) return;
+  if (user.regionId !== null) throw new ConflictError('所属网格已确定，如需更换请提交迁移申请。');
+  if (isStaff(actor)) throw new ForbiddenError('工作人员的所属地区由上级设置。');
+  const place = await findPlaceable(m, regionId);
+  if (!place) throw fieldError('regionId', '地区不存在');
+  if (!place.selectable) throw fieldError('regionId', '请选择到网格（所在社区/村没有划分网格时可选社区/村）');
 }
 
 function applyLocation(target: Partial<User>, location: { lat: number; lng: number } | undefined): void {
@@ -237,7 +261,9 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
         const { location, ...rest } = patch;
         const changes: Partial<User> = { ...rest };
         applyLocation(changes, location);
-        const before = await getUser(m, actor.id);
+        const before = await findUser(m, actor.id, { lock: true });
+        if (!before) throw personNotFound();
+        if (patch.regionId !== undefined) await checkFirstPlacement(m, actor, before, patch.regionId);
         if (Object.keys(changes).length > 0) await updateUser(m, actor.id, changes);
         const after = await getUser(m, actor.id);
         const diff = changedFields(auditView(before), auditView(after));

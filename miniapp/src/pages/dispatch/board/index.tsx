@@ -106,6 +106,9 @@ export default function DispatchBoard() {
         <NavButton className='dispatch-board__stats' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/stats/index' })}>
           统计
         </NavButton>
+        <NavButton className='dispatch-board__applications' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}>
+          审核申请
+        </NavButton>
         {takesTasks && (
           <NavButton className='dispatch-board__hall' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
             任务大厅

@@ -1,0 +1,3 @@
+export default definePageConfig({
+  navigationBarTitleText: '我要当志愿者',
+});
