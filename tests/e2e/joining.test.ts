@@ -4,9 +4,10 @@ import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenText, screenshot, shown, star
 jest.setTimeout(300_000);
 
 /**
- * Issue 18, item 2, as a new person lives it: a phone nobody has seen logs in, is sent to 加入帮帮团, finds their
- * grid by searching, says their name and address and lands on the resident home; then asks to be a volunteer, and
- * the grid worker of that grid approves it on the approvals page. Only then do they hold the volunteer role.
+ * Issue 18, items 1–2, as a new person lives it: a phone nobody has seen logs in with an SMS code (the harness reads
+ * it from the fake SMS provider), is sent to 加入帮帮团, finds their grid by searching, says their name and address,
+ * lands on the resident home and orders; the grid worker of that grid dispatches the order. Then the newcomer asks
+ * to be a volunteer, and the grid worker approves it on the approvals page: only then do they hold the role.
  */
 describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿者 → 网格员批准', () => {
   let e2e: E2E;
@@ -31,7 +32,7 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
     }
   }
 
-  it('a brand-new person joins, orders from the home, applies to volunteer and is approved by the grid worker of their grid', async () => {
+  it('a brand-new person logs in by SMS code, joins, orders; the grid worker dispatches it; they apply to volunteer and are approved', async () => {
     // the demo grid worker's grid and its community: the newcomer searches the community by name and opens its grids
     const [grid] = await sql<Array<{ id: string; name: string; community: string }>>(
       `SELECT r.id, r.name, c.name AS community FROM app_user u JOIN region r ON r.id = u.region_id JOIN region c ON c.id = r.parent_id WHERE u.phone = $1`,
@@ -40,6 +41,7 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
     expect(grid).toBeDefined();
     const phone = `139${String(Date.now() % 100_000_000).padStart(8, '0')}`;
     const name = '新居民马秀英';
+    const note = '膝盖疼下不了楼，帮忙去药店买降压药';
 
     const newcomer = await e2e.login(phone);
     await step(newcomer, 'the newcomer is sent to joining and picks their grid by searching', async () => {
@@ -77,9 +79,25 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
     await step(newcomer, 'the newcomer orders at once', async () => {
       await tap(newcomer.page, '送医送药');
       await see(newcomer.page, '提交求助');
+      await shown(newcomer.page).locator('.order-new__note textarea').fill(note);
       await tap(newcomer.page, '提交求助');
       await see(newcomer.page, '待接单');
     });
+
+    const gridWorker = await e2e.login(DEMO.gridWorker.phone);
+    await step(gridWorker, 'the grid worker of that grid dispatches the newcomer’s order', async () => {
+      await see(gridWorker.page, note);
+      await tap(gridWorker.page, note);
+      await see(gridWorker.page, '推荐人选（由高到低）');
+      await see(gridWorker.page, name);
+      await tap(gridWorker.page, `派给${DEMO.volunteer.name}`);
+      await see(gridWorker.page, '已派单');
+    });
+    const [dispatched] = await sql<Array<{ status: string; dispatched_to: string }>>(
+      `SELECT o.status, v.phone AS dispatched_to FROM service_order o JOIN app_user v ON v.id = o.dispatched_to_user_id WHERE o.resident_id = $1`,
+      [placed!.id],
+    );
+    expect(dispatched).toEqual({ status: 'dispatched', dispatched_to: DEMO.volunteer.phone });
 
     await step(newcomer, 'the newcomer applies to be a volunteer', async () => {
       await newcomer.page.goto('/#/pages/me/index');
@@ -100,8 +118,8 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
     );
     expect(pending).toEqual({ status: 'pending', skills: ['medicine_delivery'], availability: [{ weekday: 6, start: '08:00', end: '12:00' }] });
 
-    const gridWorker = await e2e.login(DEMO.gridWorker.phone);
     await step(gridWorker, 'the grid worker approves it on the approvals page', async () => {
+      await gridWorker.page.goto('/#/pages/dispatch/board/index');
       await tap(gridWorker.page, '审核申请');
       await see(gridWorker.page, name);
       await see(gridWorker.page, '退休护士，周末有空');
