@@ -222,6 +222,8 @@ async function serve(): Promise<void> {
     ORDER_OPEN_LIMIT: '1000000',
     ORDER_DAILY_LIMIT: '1000000',
     PROXY_ORDER_DAILY_LIMIT: '1000000',
+    // each racer wins hundreds of orders in a run and completes none: its tasks in hand are counted, never reached
+    HALL_MAX_TASKS: '1000000',
   });
   const config = { ...parsed, jwtSecret };
   const db = await initializeDataSource(createDataSource({ url, entities, poolSize: config.dbPoolSize }), () => undefined);

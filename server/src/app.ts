@@ -151,6 +151,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       contactHours: config.volunteerContactHours,
       limits: config.orderLimits,
       moderation,
+      maxTasksInHand: config.hallMaxTasksInHand,
       onDue: dispatching.onDue,
     }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),

@@ -83,6 +83,8 @@ export interface AppConfig {
    * (PROXY_ORDER_DAILY_LIMIT).
    */
   orderLimits: { openPerResident: number; dailyPerResident: number; dailyPerProxy: number };
+  /** HALL_MAX_TASKS: tasks a person may have in hand (accepted, in service) and still take one from the task hall. */
+  hallMaxTasksInHand: number;
   version: string;
 }
 
@@ -334,6 +336,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     dailyPerResident: parseInteger(env, 'ORDER_DAILY_LIMIT', 30, 1, 1_000_000, problems),
     dailyPerProxy: parseInteger(env, 'PROXY_ORDER_DAILY_LIMIT', 200, 1, 1_000_000, problems),
   };
+  const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', 3, 1, 1_000_000, problems);
 
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
@@ -367,6 +370,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     uploadDailyBytes,
     uploadSweepSeconds,
     orderLimits,
+    hallMaxTasksInHand,
     version: readVersion(),
   };
 }

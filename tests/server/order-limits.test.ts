@@ -120,3 +120,54 @@ describe('orders placed in any 24 hours (ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LI
     expect((await order(t, w.users.residentA2.token)).statusCode).toBe(201);
   });
 });
+
+describe('tasks in hand when taking from the task hall (HALL_MAX_TASKS)', () => {
+  let t: TestApp;
+  let w: World;
+  beforeAll(async () => {
+    t = await buildTestApp({ HALL_MAX_TASKS: '2' });
+    w = await buildWorld(t.app, t.database.db);
+    await t.database.db.query(`UPDATE app_user SET on_duty = true WHERE id = $1`, [w.users.volunteerA1.id]);
+  });
+  afterAll(async () => t.close());
+
+  const medicine = { categoryCode: 'medicine_delivery', description: '帮忙取药', urgency: 'normal' as const };
+  const accept = (id: string) => t.app.inject({ method: 'POST', url: `/api/v1/orders/${id}/accept`, headers: bearer(w.users.volunteerA1.token), payload: {} });
+
+  it('one volunteer cannot take the whole hall: at most that many in hand, even all at once; a finished one frees a place', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const res = await order(t, w.users.residentA1.token, medicine);
+      expect(res.statusCode).toBe(201);
+      ids.push(res.json<OrderDto>().id);
+    }
+    const answers = await Promise.all(ids.slice(0, 5).map((id) => accept(id)));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 429, 429, 429]);
+    const refused = answers.find((a) => a.statusCode === 429)!;
+    expect(refused.json<ErrorBody>()).toEqual({ code: 'RATE_LIMITED', message: '您手头已有 2 个任务未完成，请先完成再从任务大厅接新的需求。' });
+
+    // giving one back frees a place
+    const taken = ids.slice(0, 5).filter((_, i) => answers[i]!.statusCode === 200);
+    const released = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${taken[0]!}/release`,
+      headers: bearer(w.users.volunteerA1.token),
+      payload: { reason: '临时有事' },
+    });
+    expect(released.statusCode).toBe(200);
+    expect((await accept(ids[5]!)).statusCode).toBe(200);
+  });
+
+  it('an order staff dispatched to them they may always take: staff chose them', async () => {
+    const res = await order(t, w.users.residentA1.token, medicine);
+    const id = res.json<OrderDto>().id;
+    const dispatched = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${id}/dispatch`,
+      headers: bearer(w.users.gridWorkerA1.token),
+      payload: { assigneeId: w.users.volunteerA1.id },
+    });
+    expect(dispatched.statusCode).toBe(200);
+    expect((await accept(id)).statusCode).toBe(200);
+  });
+});

@@ -9,15 +9,21 @@ import { createTestDatabase, type TestDatabase } from './db';
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
 /**
- * The per-account order limits (ORDER_OPEN_LIMIT …) out of the way, for tests about something else that place
- * hundreds of orders as a handful of people (races, model-based sequences); order-limits.test.ts tests the limits.
+ * The per-account limits on orders (ORDER_OPEN_LIMIT …, HALL_MAX_TASKS) out of the way: the test world is a handful of people who place
+ * hundreds of orders between them (races, model-based sequences, escalation). `testConfig` starts from these;
+ * order-limits.test.ts sets the limits it tests.
  */
-export const NO_ORDER_LIMITS = { ORDER_OPEN_LIMIT: '1000000', ORDER_DAILY_LIMIT: '1000000', PROXY_ORDER_DAILY_LIMIT: '1000000' } as const;
+export const NO_ORDER_LIMITS = {
+  ORDER_OPEN_LIMIT: '1000000',
+  ORDER_DAILY_LIMIT: '1000000',
+  PROXY_ORDER_DAILY_LIMIT: '1000000',
+  HALL_MAX_TASKS: '1000000',
+} as const;
 
 /** A configuration as the server would parse it, for tests: quiet, a temporary DATA_DIR. */
 export function testConfig(env: Record<string, string> = {}): AppConfig {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bangbang-data-'));
-  const parsed = parseConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, ...env });
+  const parsed = parseConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_JWT_SECRET, DATA_DIR: dataDir, ...NO_ORDER_LIMITS, ...env });
   return { ...parsed, jwtSecret: parsed.jwtSecret ?? TEST_JWT_SECRET };
 }
 

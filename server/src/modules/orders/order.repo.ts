@@ -1,4 +1,5 @@
 import type { ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderEventDto, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import { AdvisoryLock } from '../../db/locks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
 import { updateReturning } from '../../db/returning';
@@ -338,6 +339,19 @@ export async function commitDispatches(
 }
 
 // ---------- places on an order (order_assignment) ----------
+
+/**
+ * The tasks a person has in hand (accepted or in service, any order), counted under a per-person lock held to the
+ * end of the transaction: two task-hall accepts of one person are counted one after the other.
+ */
+export async function lockedTasksInHand(m: Db, personId: string): Promise<number> {
+  await m.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [AdvisoryLock.HallAccept, personId]);
+  const [row] = await m.query<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM order_assignment WHERE volunteer_id = $1 AND state IN ('accepted', 'in_service')`,
+    [personId],
+  );
+  return row!.n;
+}
 
 export async function insertAssignment(m: Db, a: { orderId: string; round: number; personId: string; squadId: string | null; at: Date }): Promise<void> {
   await m.query(`INSERT INTO order_assignment (order_id, round, volunteer_id, squad_id, state, accepted_at) VALUES ($1, $2, $3, $4, 'accepted', $5)`, [

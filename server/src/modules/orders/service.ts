@@ -57,6 +57,8 @@ export interface OrderServiceDeps {
   limits: OrderLimits;
   /** WeChat's content check of what people write (does nothing when WeChat is not configured). */
   moderation: Moderation;
+  /** HALL_MAX_TASKS: how many tasks a person may have in hand and still take one from the task hall. */
+  maxTasksInHand?: number;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -91,7 +93,7 @@ function withoutLocation(data: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
-export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, moderation, onDue }: OrderServiceDeps) {
+export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, moderation, maxTasksInHand, onDue }: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
   const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100), limits);
@@ -281,7 +283,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     markContentReviewed,
     dispatch: action<DispatchOrderDto>(transitions.dispatch),
     reject: action<OrderReasonDto>(transitions.reject),
-    accept: action<AcceptOrderDto>(transitions.accept),
+    accept: action<AcceptOrderDto>((m, v, id, body) => transitions.accept(m, v, id, body, maxTasksInHand)),
     release: action<OrderReasonDto>(transitions.release),
     checkIn: action<CheckInDto>(transitions.checkIn),
     complete: checked(action<CompleteOrderDto>(transitions.complete), (b) => [{ field: 'note', text: b.note, scene: 2 }]),

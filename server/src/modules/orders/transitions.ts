@@ -1,4 +1,5 @@
 import {
+  ErrorCode,
   FAR_CHECK_IN_METERS,
   distanceMeters,
   transition,
@@ -14,7 +15,7 @@ import {
   type OrderStatus,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, ForbiddenError, fieldError } from '../../errors';
+import { AppError, ConflictError, ForbiddenError, fieldError } from '../../errors';
 import { covers } from '../access/jurisdiction';
 import {
   Sql,
@@ -25,6 +26,7 @@ import {
   findDispatchPerson,
   findDispatchSquad,
   insertAssignment,
+  lockedTasksInHand,
   releaseAssignment,
 } from './order.repo';
 import { acceptMinutes, HOLDING, type AssignmentRow, type OrderRow } from './order-row';
@@ -137,7 +139,7 @@ export async function reject(m: EntityManager, v: Viewer, id: string, body: Orde
  * (order_id, round, volunteer_id) refuses a second place for one person, and the count is raised in SQL so the
  * CHECK accepted_count <= headcount refuses a place too many.
  */
-export async function accept(m: EntityManager, v: Viewer, id: string, body: AcceptOrderDto = {}): Promise<void> {
+export async function accept(m: EntityManager, v: Viewer, id: string, body: AcceptOrderDto = {}, maxTasksInHand = Infinity): Promise<void> {
   const { o, s } = await lock(m, v, id);
   if (s.holding) throw new ConflictError('您已接下这个需求。');
   if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
@@ -145,6 +147,14 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
     throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
   }
   const to = allowed(o, 'accept', s, { headcount: o.headcount, accepted: o.accepted_count });
+  // from the task hall, at most HALL_MAX_TASKS in hand (one person took 20 of 20 orders); what staff
+  // dispatched to someone they may always take: staff chose them
+  if (!s.dispatchedToMe && Number.isFinite(maxTasksInHand)) {
+    const inHand = await lockedTasksInHand(m, v.actor.id);
+    if (inHand >= maxTasksInHand) {
+      throw new AppError(ErrorCode.RATE_LIMITED, `您手头已有 ${inHand} 个任务未完成，请先完成再从任务大厅接新的需求。`);
+    }
+  }
   const squadId = o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id) ? o.dispatched_to_squad_id : null;
   await insertAssignment(m, { orderId: o.id, round: o.round, personId: v.actor.id, squadId, at: v.now });
   const count = o.accepted_count + 1;
