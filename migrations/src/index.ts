@@ -10,6 +10,7 @@ import { GuardOrderReferencesFromParents1795392800000 } from './1795392800000-Gu
 import { CreateAuditLog1795392900000 } from './1795392900000-CreateAuditLog';
 import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
 import { AddUploadLedger1795393050000 } from './1795393050000-AddUploadLedger';
+import { AddFamilyContacts1795393300000 } from './1795393300000-AddFamilyContacts';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -28,4 +29,5 @@ export const migrations = [
   CreateAuditLog1795392900000,
   AddTokenVersion1795393000000,
   AddUploadLedger1795393050000,
+  AddFamilyContacts1795393300000,
 ];
