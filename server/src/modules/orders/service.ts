@@ -125,7 +125,8 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
         created = { id: own.row.id, row: own.row, replayed: false };
       }
     }
-    const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours);
+    // a resident's own order (the hot path) needs no family probe; anyone ordering for someone else may be family
+    const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours, { family: created === undefined });
     created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder);
     const { id, row, replayed } = created;
     let order: OrderDto;
