@@ -239,6 +239,11 @@ describe('family contacts and proxy confirmation', () => {
     ).toBe(403);
     // the grid worker sees and dispatches it as any order of the grid
     expect((await ok<OrderDto>(grid(), 'GET', `/orders/${o.id}`)).actions).toContain('dispatch');
+    // his sister, family too, may cancel it before anyone comes (the event says who: family)
+    const daughter = await login(DAUGHTER);
+    expect((await ok<OrderDto>(daughter.token, 'POST', `/orders/${o.id}/cancel`, { reason: '我已经买了' })).status).toBe('cancelled');
+    const events = await ok<{ items: OrderEventDto[] }>(daughter.token, 'GET', `/orders/${o.id}/events`);
+    expect(events.items.at(-1)).toMatchObject({ type: 'cancel', actorId: daughter.user.id, data: { by: 'family' } });
   });
 
   it('an elder with neither a mobile nor family: another staff member confirms after a call-back, saying what was said', async () => {

@@ -333,6 +333,13 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
     o,
     // places of people who already finished stay theirs (their service happened): only the open ones are cancelled
     { status: to, cancelled_at: v.now, cancel_reason: body.reason, accepted_count: o.accepted_count - active.length },
-    { type: 'cancel', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { by: s.relations.includes('requester') ? 'requester' : 'staff' } },
+    {
+      type: 'cancel',
+      actorId: v.actor.id,
+      at: v.now,
+      to,
+      reason: body.reason,
+      data: { by: s.relations.includes('requester') ? 'requester' : s.relations.includes('family') ? 'family' : 'staff' },
+    },
   );
 }
