@@ -12,6 +12,7 @@ import { AddTokenVersion1795393000000 } from './1795393000000-AddTokenVersion';
 import { AddUploadLedger1795393050000 } from './1795393050000-AddUploadLedger';
 import { CreatePhoneCode1795393100000 } from './1795393100000-CreatePhoneCode';
 import { CreateApplications1795393200000 } from './1795393200000-CreateApplications';
+import { AddFamilyContacts1795393300000 } from './1795393300000-AddFamilyContacts';
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
 import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
 
@@ -34,6 +35,7 @@ export const migrations = [
   AddUploadLedger1795393050000,
   CreatePhoneCode1795393100000,
   CreateApplications1795393200000,
+  AddFamilyContacts1795393300000,
   AddOrderLimitIndexes1795393400000,
   AddContentReview1795393450000,
 ];

@@ -7,7 +7,10 @@ export default defineAppConfig({
   subPackages: [
     { root: 'pages/resident', pages: ['home/index', 'order-new/index', 'orders/index', 'order/index'] },
     { root: 'pages/volunteer', pages: ['hall/index', 'tasks/index', 'task/index', 'record/index'] },
-    { root: 'pages/dispatch', pages: ['board/index', 'order/index', 'proxy-order/index', 'stats/index', 'audit/index', 'applications/index'] },
+    {
+      root: 'pages/dispatch',
+      pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
+    },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index'] },
   ],
   window: {

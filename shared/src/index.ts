@@ -8,6 +8,7 @@ export * from './phone';
 export * from './domain';
 export * from './catalogue';
 export * from './auth';
+export * from './family';
 export * from './people';
 export * from './duty';
 export * from './order-state';

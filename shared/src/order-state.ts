@@ -7,7 +7,8 @@
  *      ├──────reject (assignee declines)──────────┘  │                                               │
  *      ├──────release (assignee gives back, before check-in)────────┘                                │
  *      └──────reopen (resident: not solved; same order, history kept)────────────────────────────────┘
- *   cancel: pending / dispatched / accepted → cancelled (the resident or proxy before check-in);
+ *   confirm / reopen: the resident or their family (a proxy order is not confirmed by the staff member who placed it).
+ *   cancel: pending / dispatched / accepted → cancelled (the resident, the proxy or family before check-in);
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
  *   Several people (headcount N): accepts before the N-th leave the order pending (open for the rest); a holder may
  *   release their place from pending too; the 2nd+ person checks in while in_service; it is completed when the last
@@ -45,12 +46,22 @@ export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
 /**
  * How the person acting relates to this order (several may hold: a grid worker who ordered for a resident is both
  * `requester` and `staff`). Computed by the server from the order, the person and the jurisdiction.
- * - requester: the resident, or the proxy who ordered on their behalf (代下单)
+ * - requester: the resident, or the one who ordered on their behalf (代下单: staff, or a family member)
+ * - resident: the resident the order is for, themself
+ * - family: a family contact of the resident (子女、监护人…: their phone is one of the resident's family contacts)
+ * - callback: staff with jurisdiction over a resident who can confirm neither themself (no mobile, no WeChat) nor
+ *   through family, and who did not place the order: they confirm after calling the resident back (电话回访)
  * - staff: a dispatcher or grid worker whose jurisdiction covers the order
  * - assignee: the person the order is dispatched to / accepted by (or a member of the squad it was dispatched to)
  * - eligible: a volunteer who may take it from the task hall (skill, area at its escalation level, available now)
+ *
+ * Confirming (确认并评价) is the resident's word that the help arrived: the resident or their family gives it, never
+ * the staff member who placed the order for them (they would be vouching for their own work).
  */
-export type OrderRelation = 'requester' | 'staff' | 'assignee' | 'eligible';
+export type OrderRelation = 'requester' | 'resident' | 'family' | 'callback' | 'staff' | 'assignee' | 'eligible';
+
+/** Those who confirm a finished order, or say it was not solved, on the resident's behalf or their own. */
+export const CONFIRMING_RELATIONS: readonly OrderRelation[] = ['resident', 'family', 'callback'];
 
 /** For orders needing several people (headcount N): how many hold a place before this accept. */
 export interface AcceptProgress {
@@ -90,10 +101,10 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
     { from: ['in_service'], by: ['assignee'], to: 'in_service' },
   ],
   complete: [{ from: ['in_service'], by: ['assignee'], to: 'completed' }],
-  confirm: [{ from: ['completed'], by: ['requester'], to: 'closed' }],
-  reopen: [{ from: ['completed'], by: ['requester'], to: 'pending' }],
+  confirm: [{ from: ['completed'], by: CONFIRMING_RELATIONS, to: 'closed' }],
+  reopen: [{ from: ['completed'], by: CONFIRMING_RELATIONS, to: 'pending' }],
   cancel: [
-    { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'staff'], to: 'cancelled' },
+    { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'family', 'staff'], to: 'cancelled' },
     { from: ['in_service'], by: ['staff'], to: 'cancelled' },
   ],
 };

@@ -212,6 +212,11 @@ export class ListOrdersQuery {
   @Matches(CATEGORY_CODE, { message: '服务类别编码格式不正确' })
   categoryCode?: string;
 
+  /** Only this resident's orders (family following a resident: 我的家人). */
+  @Optional()
+  @IsUUID('all', { message: '居民编号格式不正确' })
+  residentId?: string;
+
   /** Staff: only the orders that have reached their level (三级联动) and that they may dispatch. */
   @Optional()
   @IsIn(['true', 'false'], { message: '须为 true 或 false' })
@@ -277,6 +282,8 @@ export interface OrderResidentDto {
   name: string;
   /** `138****0001` unless the viewer may see it. */
   phone: string | null;
+  /** A fixed-line number for a resident without a mobile (`0471-*****67` when `phoneMasked`). */
+  landline: string | null;
   phoneMasked: boolean;
 }
 

@@ -20,6 +20,7 @@ import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from '.
 import type { MeDto } from './auth';
 import { CategoryCodesField, CoordinateField, CursorField, LimitField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
+import { FamilyContactInputDto, IsLandline, MAX_FAMILY_CONTACTS, type FamilyContactDto } from './family';
 
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
@@ -69,8 +70,12 @@ export class CreateRegionDto {
 
 /** A person as someone else sees them: the record of `MeDto`, phone and address masked unless the viewer may see them. */
 export interface UserDto extends MeDto {
-  /** `phone` is `138****0001`. */
+  /** `phone` is `138****0001` (and `landline`, family contacts' phones are masked too). */
   phoneMasked: boolean;
+  /** A fixed-line number (固定电话) for a person without a mobile; masked as the phone is. */
+  landline: string | null;
+  /** Family contacts (子女、监护人…) who follow the person's orders; staff with jurisdiction see them in full. */
+  familyContacts: FamilyContactDto[];
   /** `address` is cut to the community's name (and `location` is null). */
   addressMasked: boolean;
 }
@@ -106,8 +111,25 @@ export class CreateUserDto {
   @NameField()
   name!: string;
 
+  /**
+   * The person's mobile: required for staff roles (it is how they log in); a resident may have none, if they have a
+   * landline or at least one family contact.
+   */
+  @Optional()
   @IsMainlandMobile()
-  phone!: string;
+  phone?: string;
+
+  @Optional()
+  @IsLandline()
+  landline?: string;
+
+  /** 子女、监护人… who follow the resident's orders from their own login (at most 5). */
+  @Optional()
+  @IsArray()
+  @ArrayMaxSize(MAX_FAMILY_CONTACTS, { message: `家属联系人最多 ${MAX_FAMILY_CONTACTS} 位` })
+  @ValidateNested({ each: true })
+  @Type(() => FamilyContactInputDto)
+  familyContacts?: FamilyContactInputDto[];
 
   @RolesField()
   roles!: Role[];
@@ -157,6 +179,10 @@ export class UpdateUserDto {
   @Optional()
   @IsMainlandMobile()
   phone?: string;
+
+  @Optional()
+  @IsLandline()
+  landline?: string;
 
   @Optional()
   @RolesField()

@@ -18,7 +18,9 @@ describe('the buttons each person sees', () => {
     ['resident, dispatched', 'dispatched', ['requester'], ['取消需求']],
     ['resident, accepted', 'accepted', ['requester'], ['取消需求']],
     ['resident, being served (too late to cancel)', 'in_service', ['requester'], []],
-    ['resident, done', 'completed', ['requester'], ['确认并评价', '问题未解决']],
+    ['resident, done', 'completed', ['requester', 'resident'], ['确认并评价', '问题未解决']],
+    ['family of the resident (家属), done', 'completed', ['family'], ['确认并评价', '问题未解决']],
+    ['staff calling back a resident without phone or family (电话回访), done', 'completed', ['callback', 'staff'], ['确认并评价', '问题未解决']],
     ['resident, closed', 'closed', ['requester'], []],
     ['volunteer in the task hall', 'pending', ['eligible'], ['接单']],
     ['volunteer dispatched to', 'dispatched', ['assignee'], ['接单', '拒绝派单']],
@@ -27,14 +29,15 @@ describe('the buttons each person sees', () => {
     ['volunteer, work done', 'completed', ['assignee'], []],
     ['staff, waiting', 'pending', ['staff'], ['派单', '取消需求']],
     ['staff, being served', 'in_service', ['staff'], ['取消需求']],
-    ['grid worker who ordered for a resident (代下单)', 'completed', ['requester', 'staff'], ['确认并评价', '问题未解决']],
+    // issue 18: the staff member who placed a proxy order does not confirm it; the resident or family does
+    ['grid worker who ordered for a resident (代下单)', 'completed', ['requester', 'staff'], []],
     ['anyone, cancelled', 'cancelled', ['requester', 'staff', 'assignee', 'eligible'], []],
   ])('%s', (_who, status, relations, expected) => {
     expect(labels(status, relations)).toEqual(expected);
   });
 
   it('shows exactly the actions the state machine allows, for every status and every set of relations', () => {
-    const all: OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
+    const all: OrderRelation[] = ['requester', 'resident', 'family', 'callback', 'staff', 'assignee', 'eligible'];
     for (const status of ORDER_STATUSES) {
       for (let mask = 0; mask < 1 << all.length; mask++) {
         const relations = all.filter((_, i) => mask & (1 << i));

@@ -47,6 +47,7 @@ describe('the audit trail', () => {
   const walk: Array<{ route: string; who: Who; run: () => Promise<{ statusCode: number; body: string }>; action: string; subject: () => string }> = [];
   let newUserId = '';
   let newRegionId = '';
+  let newContactId = '';
   walk.push(
     {
       route: 'POST /api/v1/users',
@@ -72,6 +73,24 @@ describe('the audit trail', () => {
       run: () => call('residentA2', 'PATCH', '/me', { name: '甲二居民（改）' }),
       action: 'user.update',
       subject: () => w.users.residentA2.id,
+    },
+    {
+      route: 'POST /api/v1/users/{id}/family-contacts',
+      who: 'dispatcherT',
+      run: async () => {
+        const res = await call('dispatcherT', 'POST', `/users/${newUserId}/family-contacts`, { name: '新居民之女', relation: 'child', phone: '13700002222' });
+        newContactId = res.json<{ id: string }>().id;
+        return res;
+      },
+      action: 'user.family_contact_add',
+      subject: () => newUserId,
+    },
+    {
+      route: 'DELETE /api/v1/users/{id}/family-contacts/{contactId}',
+      who: 'dispatcherT',
+      run: () => call('dispatcherT', 'DELETE', `/users/${newUserId}/family-contacts/${newContactId}`),
+      action: 'user.family_contact_remove',
+      subject: () => newUserId,
     },
     {
       route: 'PUT /api/v1/users/{id}/roster',

@@ -192,12 +192,14 @@ describe('the OpenAPI document (/api/docs)', () => {
     const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
     expect(documented).toEqual([
       'DELETE /api/v1/squads/{id}/members/{userId}',
+      'DELETE /api/v1/users/{id}/family-contacts/{contactId}',
       'GET /api/v1/access-log',
       'GET /api/v1/applications',
       'GET /api/v1/audit',
       'GET /api/v1/health',
       'GET /api/v1/me',
       'GET /api/v1/me/applications',
+      'GET /api/v1/me/family',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{id}',
       'GET /api/v1/orders/{id}/candidates',
@@ -216,6 +218,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/uploads/{name}',
       'GET /api/v1/users',
       'GET /api/v1/users/{id}',
+      'GET /api/v1/users/{id}/family-contacts',
       'GET /api/v1/users/{id}/service-record',
       'PATCH /api/v1/me',
       'PATCH /api/v1/service-categories/{code}',
@@ -250,6 +253,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/squads/{id}/members',
       'POST /api/v1/uploads',
       'POST /api/v1/users',
+      'POST /api/v1/users/{id}/family-contacts',
       'PUT /api/v1/me/duty',
       'PUT /api/v1/regions/{id}/dispatch-mode',
       'PUT /api/v1/users/{id}/roster',
@@ -367,7 +371,7 @@ describe('the OpenAPI document (/api/docs)', () => {
   it('describes what the routes really answer (replies checked against the documented schemas)', async () => {
     const admin = bearer(w.users.admin.token);
     const check = async (
-      method: 'GET' | 'POST' | 'PATCH' | 'PUT',
+      method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
       url: string,
       path: string,
       options: { headers?: Record<string, string>; payload?: object },
@@ -375,6 +379,11 @@ describe('the OpenAPI document (/api/docs)', () => {
     ) => {
       const res = await built.app.inject({ method, url, ...options });
       expect({ url, status: res.statusCode }).toEqual({ url, status });
+      if (status === 204) {
+        // no content: documented with none
+        expect(doc.paths[path]![method.toLowerCase()]!.responses['204']!.content).toBeUndefined();
+        return res;
+      }
       const schema = doc.paths[path]![method.toLowerCase()]!.responses[String(status)]!.content!['application/json']!.schema;
       expect({ url, status, problems: problems(doc, res.json(), schema) }).toEqual({ url, status, problems: [] });
       return res;
@@ -466,6 +475,48 @@ describe('the OpenAPI document (/api/docs)', () => {
       { headers: admin, payload: { name: '文档居民', phone: '13900000078', roles: ['resident'], regionId: w.regions.A1, location: { lat: 40.7, lng: 107.3 } } },
       201,
     );
+    // a resident without a mobile: a landline and a daughter (issue 18, item 3)
+    const elder = await check(
+      'POST',
+      '/api/v1/users',
+      '/api/v1/users',
+      {
+        headers: admin,
+        payload: {
+          name: '文档老人',
+          landline: '0471-1234567',
+          roles: ['resident'],
+          regionId: w.regions.A1,
+          familyContacts: [{ name: '文档女儿', relation: 'child', phone: '13900000079' }],
+        },
+      },
+      201,
+    );
+    const elderId = elder.json<{ id: string }>().id;
+    await check(
+      'POST',
+      '/api/v1/users',
+      '/api/v1/users',
+      { headers: admin, payload: { name: '无联系方式', roles: ['resident'], regionId: w.regions.A1 } },
+      400,
+    );
+    const contact = await check(
+      'POST',
+      `/api/v1/users/${elderId}/family-contacts`,
+      '/api/v1/users/{id}/family-contacts',
+      { headers: admin, payload: { name: '文档儿子', relation: 'child', phone: '13900000080' } },
+      201,
+    );
+    await check('GET', `/api/v1/users/${elderId}/family-contacts`, '/api/v1/users/{id}/family-contacts', { headers: admin }, 200);
+    await check('GET', `/api/v1/users/${elderId}/family-contacts`, '/api/v1/users/{id}/family-contacts', { headers: bearer(w.users.residentX1.token) }, 404);
+    await check(
+      'DELETE',
+      `/api/v1/users/${elderId}/family-contacts/${contact.json<{ id: string }>().id}`,
+      '/api/v1/users/{id}/family-contacts/{contactId}',
+      { headers: admin },
+      204,
+    );
+    await check('GET', '/api/v1/me/family', '/api/v1/me/family', { headers: bearer(w.users.residentA1.token) }, 200);
     await check('PATCH', `/api/v1/users/${w.users.residentA1.id}`, '/api/v1/users/{id}', { headers: admin, payload: { tags: ['elderly'] } }, 200);
     await check('PATCH', '/api/v1/me', '/api/v1/me', { headers: bearer(w.users.volunteerA1.token), payload: { skills: ['errands'] } }, 200);
     const volunteer = bearer(w.users.volunteerA1.token);

@@ -29,7 +29,7 @@ import { bearer, buildWorld, type World } from '../support/world';
  * many runs), then the real server, step by step against a model that predicts every answer.
  */
 
-const RELATIONS: readonly OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
+const RELATIONS: readonly OrderRelation[] = ['requester', 'resident', 'staff', 'assignee', 'eligible'];
 type LogEvent = Pick<OrderEventDto, 'seq' | 'type' | 'fromStatus' | 'toStatus'>;
 
 const statusArb = fc.constantFrom(...ORDER_STATUSES);
@@ -327,6 +327,9 @@ function standing(o: Model, who: Who): Standing {
   const scope = scopeOf(o);
   const relations: OrderRelation[] = [];
   if (who === o.resident || who === o.requester) relations.push('requester');
+  // issue 18: the resident confirms a proxy order (代下单), not the staff member who placed it (every resident of
+  // this model has a phone, so no call-back confirmation by other staff, and nobody is family)
+  if (who === o.resident) relations.push('resident');
   if (isStaffP(p) && covers(p, o.region) && (p.roles.includes('admin') || who === o.requester || within(p.region, scope))) relations.push('staff');
   const holding = o.holders.get(who);
   const dispatchedToMe = o.dispatchedUser === who || (o.dispatchedSquad && SQUAD.members.has(who));
@@ -361,6 +364,19 @@ interface Command {
 }
 
 type Prediction = { code: 200; to: OrderStatus; apply: (o: Model, now: number) => void } | { code: 400 | 403 | 404 | 409; message: string | null };
+
+/**
+ * Issue 18: a finished order is the resident's to confirm; the staff member who ordered for them (代下单), and other
+ * staff of a resident who can confirm themself, are told so in words (transitions.ts, checkConfirmer).
+ */
+function notTheConfirmer(o: Model, who: Who, s: Standing, act: 'confirm' | 'reopen'): Prediction | undefined {
+  if (o.status !== 'completed') return undefined;
+  if (s.relations.includes('requester')) return { code: 403, message: '代下单的工作人员不能替居民确认，请由居民本人或其家属确认。' };
+  const p = PEOPLE[who];
+  const word = act === 'confirm' ? '确认' : '反馈';
+  if (isStaffP(p) && covers(p, o.region)) return { code: 403, message: `这位居民可以自己或由家属${word}，工作人员不能代为${word}。` };
+  return undefined;
+}
 
 const refusal = (r: { kind: 'state' | 'role'; message: string }): Prediction => ({ code: r.kind === 'state' ? 409 : 403, message: r.message });
 const waitingAgain = (o: Model, now: number) => (o.level === 'county' ? null : now + ACCEPT_MINUTES[o.urgency] * 60_000);
@@ -492,11 +508,11 @@ function predict(o: Model, c: Command): Prediction {
     }
     case 'confirm': {
       const r = transition(o.status, 'confirm', s.relations);
-      return r.ok ? { code: 200, to: r.to, apply: () => undefined } : refusal(r);
+      return r.ok ? { code: 200, to: r.to, apply: () => undefined } : (notTheConfirmer(o, c.who, s, 'confirm') ?? refusal(r));
     }
     case 'reopen': {
       const r = transition(o.status, 'reopen', s.relations);
-      if (!r.ok) return refusal(r);
+      if (!r.ok) return notTheConfirmer(o, c.who, s, 'reopen') ?? refusal(r);
       return {
         code: 200,
         to: r.to,

@@ -29,6 +29,8 @@ describe('the three descriptions of service_order agree', () => {
     'community_name',
     'resident_name',
     'resident_phone',
+    'resident_landline',
+    'resident_confirms',
   ];
 
   it("OrderRow's table columns are exactly the migrated table's and the entity's", async () => {

@@ -1,6 +1,6 @@
 import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, isFinal, transition, type OrderAction, type OrderRelation, type OrderStatus } from '@bangbang/shared';
 
-const RELATIONS: OrderRelation[] = ['requester', 'staff', 'assignee', 'eligible'];
+const RELATIONS: OrderRelation[] = ['requester', 'resident', 'family', 'callback', 'staff', 'assignee', 'eligible'];
 
 /**
  * The issue's state machine, written out by hand (not derived from the implementation): for each state and
@@ -12,17 +12,17 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     accept: { by: ['eligible', 'assignee'], to: 'accepted' },
     // giving back one's place in an order still waiting for more people
     release: { by: ['assignee'], to: 'pending' },
-    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+    cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
   },
   dispatched: {
     accept: { by: ['assignee'], to: 'accepted' },
     reject: { by: ['assignee'], to: 'pending' },
-    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+    cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
   },
   accepted: {
     check_in: { by: ['assignee'], to: 'in_service' },
     release: { by: ['assignee'], to: 'pending' },
-    cancel: { by: ['requester', 'staff'], to: 'cancelled' },
+    cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
   },
   in_service: {
     // the second and later people of a several-person order arriving
@@ -31,8 +31,10 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     cancel: { by: ['staff'], to: 'cancelled' },
   },
   completed: {
-    confirm: { by: ['requester'], to: 'closed' },
-    reopen: { by: ['requester'], to: 'pending' },
+    // the resident's word: themself, their family, or staff who called back a resident without either (电话回访);
+    // not the proxy who placed it (issue 18: a staff member does not vouch for their own 代下单)
+    confirm: { by: ['resident', 'family', 'callback'], to: 'closed' },
+    reopen: { by: ['resident', 'family', 'callback'], to: 'pending' },
   },
 };
 
@@ -85,7 +87,11 @@ describe('the order state machine', () => {
     expect(availableActions('dispatched', ['assignee'])).toEqual(['reject', 'accept']);
     expect(availableActions('accepted', ['assignee'])).toEqual(['release', 'check_in']);
     expect(availableActions('in_service', ['requester'])).toEqual([]);
-    expect(availableActions('completed', ['requester'])).toEqual(['confirm', 'reopen']);
+    expect(availableActions('completed', ['requester', 'resident'])).toEqual(['confirm', 'reopen']);
+    expect(availableActions('completed', ['family'])).toEqual(['confirm', 'reopen']);
+    // the staff member who ordered for a resident (代下单) confirms nothing
+    expect(availableActions('completed', ['requester', 'staff'])).toEqual([]);
+    expect(availableActions('pending', ['family'])).toEqual(['cancel']);
     for (const status of ORDER_STATUSES.filter(isFinal)) expect(availableActions(status, RELATIONS)).toEqual([]);
   });
 });

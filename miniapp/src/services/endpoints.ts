@@ -14,6 +14,7 @@ import {
   ME_PATH,
   ME_PHONE_PATH,
   ME_PHONE_WECHAT_PATH,
+  MY_FAMILY_PATH,
   ORDERS_PATH,
   SERVICE_CATEGORIES_PATH,
   STATS_PATH,
@@ -28,6 +29,10 @@ import {
   type BatchDispatchResultDto,
   type CandidateListDto,
   type CreateOrderDto,
+  type CreateUserDto,
+  type FamilyContactDto,
+  type FamilyContactInputDto,
+  type FollowedResidentDto,
   type DispatchOrderDto,
   type DispatchSettingsDto,
   type DutyStatusDto,
@@ -147,6 +152,15 @@ export const getServiceRecord = (userId: string) => request<ServiceRecordDto>('G
 /** `q` matches the start of a name or phone. */
 export const listUsers = (query: Body<ListUsersQuery> = {}) => request<Page<UserDto>>('GET', `${API_PREFIX}/users`, query);
 export const getUser = (id: string) => request<UserDto>('GET', `${API_PREFIX}/users/${enc(id)}`);
+/** 登记人员 (staff): a resident may come with a landline or family contacts instead of a mobile. */
+export const registerUser = (body: Body<Omit<CreateUserDto, 'familyContacts'>> & { familyContacts?: Array<Body<FamilyContactInputDto>> }) =>
+  request<UserDto>('POST', `${API_PREFIX}/users`, body);
+export const addFamilyContact = (userId: string, body: Body<FamilyContactInputDto>) =>
+  request<FamilyContactDto>('POST', `${API_PREFIX}/users/${enc(userId)}/family-contacts`, body);
+export const listChildRegions = (parentId: string) => request<Page<RegionDto>>('GET', `${API_PREFIX}/regions`, { parentId });
+
+/** 我的家人: the residents whose family contact I am (my phone). */
+export const myFamily = () => request<{ items: FollowedResidentDto[] }>('GET', MY_FAMILY_PATH);
 
 // ---------- statistics ----------
 

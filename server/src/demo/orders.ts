@@ -131,7 +131,8 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
     if (fate === 'completed') return;
     later(rng.int(30, 600));
     if (fate === 'reopened_closed') {
-      await transitions.confirm(m, await viewer(orderer, t), id, { resolved: false, comment: '过了两天又坏了' });
+      // the resident's word, also for a proxy order (issue 18: not the staff member who placed it)
+      await transitions.confirm(m, await viewer(resident, t), id, { resolved: false, comment: '过了两天又坏了' });
       later(rng.int(10, 60));
       await transitions.dispatch(m, await viewer(worker, t), id, { assigneeId: serving.actor.id });
       later(rng.int(5, 30));
@@ -142,7 +143,7 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
       await transitions.complete(m, await viewer(serving, t), id, { note: '换了零件，这次修好了' });
       later(rng.int(30, 300));
     }
-    await transitions.confirm(m, await viewer(orderer, t), id, {
+    await transitions.confirm(m, await viewer(resident, t), id, {
       resolved: true,
       rating: rng.weighted<number>([
         [5, 70],

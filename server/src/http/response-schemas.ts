@@ -1,9 +1,12 @@
 import {
+  FAMILY_RELATIONS,
   LEDGER_TAGS,
   ROLES,
   TEAM_COLORS,
   REGION_LEVELS,
   type DutyStatusDto,
+  type FamilyContactDto,
+  type FollowedResidentDto,
   type HealthResponse,
   type LoginResponse,
   type MeDto,
@@ -125,12 +128,52 @@ export const regionHitListSchema = shape<{ items: RegionHitDto[] }>('RegionHitLi
   properties: { items: { type: 'array', items: regionHitSchema } },
 });
 
+export const familyContactSchema = shape<FamilyContactDto>('FamilyContact', {
+  description: '居民的家属联系人（子女、配偶、监护人…）：用本人手机号登录后可以查看并确认这位居民的需求',
+  properties: {
+    id: uuid,
+    residentId: uuid,
+    name: { type: 'string', example: '王小红' },
+    relation: { type: 'string', enum: [...FAMILY_RELATIONS], description: 'child 子女、spouse 配偶、guardian 监护人、relative 亲属、other 其他' },
+    phone: { type: 'string', description: '完整号码或打码号码（`138****0001`）' },
+    phoneMasked: { type: 'boolean' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+});
+
+export const familyContactListSchema = shape<{ items: FamilyContactDto[] }>('FamilyContactList', {
+  properties: { items: { type: 'array', items: familyContactSchema } },
+});
+
+export const followedResidentListSchema = shape<{ items: FollowedResidentDto[] }>('FollowedResidentList', {
+  properties: {
+    items: {
+      type: 'array',
+      items: shape<FollowedResidentDto>('FollowedResident', {
+        description: '我关注的家人（我的手机号是这位居民的家属联系人）',
+        properties: {
+          id: uuid,
+          name: { type: 'string' },
+          relation: { type: 'string', enum: [...FAMILY_RELATIONS], description: '我与这位居民的关系' },
+          regionId: nullable(uuid),
+          regionName: nullable({ type: 'string', description: '所在网格或社区' }),
+          address: nullable({ type: 'string' }),
+          openOrders: { type: 'integer', minimum: 0, description: '未完成的需求数' },
+          toConfirm: { type: 'integer', minimum: 0, description: '服务已完成、等待确认的需求数' },
+        },
+      }),
+    },
+  },
+});
+
 export const userSchema = shape<UserDto>('User', {
   description: '别人看到的人员：手机号与详细地址在无权查看时打码（`138****0001`，地址只到社区），有权查看的每次完整显示都会记入访问记录',
   properties: {
     ...personProperties,
     phone: nullable({ type: 'string', description: '完整号码或打码号码（`138****0001`）' }),
-    phoneMasked: { type: 'boolean' },
+    phoneMasked: { type: 'boolean', description: '手机号、固定电话和家属手机号是否打码' },
+    landline: nullable({ type: 'string', description: '固定电话（没有手机的老人），无权查看时打码（`0471-*****67`）' }),
+    familyContacts: { type: 'array', items: familyContactSchema, description: '家属联系人（居民）' },
     location: nullable({ ...latLng, description: '打码时为 null（精确位置会暴露住址）' }),
     address: nullable({ type: 'string', description: '完整地址，或打码时所在社区的名称' }),
     addressMasked: { type: 'boolean' },

@@ -2,8 +2,9 @@ import { useState } from 'react';
 import Taro, { useDidShow } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Cell, Switch, Tag } from '@nutui/nutui-react-taro';
-import { LEDGER_TAG_NAMES, type Role } from '@bangbang/shared';
+import { FAMILY_RELATION_NAMES, LEDGER_TAG_NAMES, type FollowedResidentDto, type Role } from '@bangbang/shared';
 import { AppPage, showError } from '../../components';
+import { myFamily } from '../../services/endpoints';
 import { ROLE_NAMES } from '../../services/roles';
 import { currentRole, goHome, logout, logoutEverywhere, refreshMe, switchRole, useCurrentUser, useElderMode } from '../../services/session';
 import './index.css';
@@ -17,11 +18,17 @@ export default function Me() {
   const user = useCurrentUser();
   const [elder, setElder] = useElderMode();
   const [role, setRole] = useState<Role>(currentRole);
+  // 我的家人: the residents whose family contact I am (a daughter following her mother's orders)
+  const [family, setFamily] = useState<FollowedResidentDto[]>([]);
 
   // roles and address change on the server (a grid worker registers someone as a volunteer): read them again
   useDidShow(() => {
     refreshMe().then(
       () => setRole(currentRole()),
+      (error: unknown) => showError(error),
+    );
+    myFamily().then(
+      (answer) => setFamily(answer.items),
       (error: unknown) => showError(error),
     );
   });
@@ -107,6 +114,22 @@ export default function Me() {
             clickable
             onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}
           />
+        </Cell.Group>
+      )}
+
+      {family.length > 0 && (
+        <Cell.Group title='我的家人（查看并确认家人的需求）'>
+          {family.map((f) => (
+            <Cell
+              key={f.id}
+              className='me__family'
+              title={`${f.name}（我是${FAMILY_RELATION_NAMES[f.relation]}）`}
+              description={[f.regionName, f.address].filter(Boolean).join(' · ')}
+              clickable
+              extra={<Text className='me__switch'>{f.toConfirm > 0 ? `${f.toConfirm} 个待确认` : f.openOrders > 0 ? `${f.openOrders} 个进行中` : '查看'}</Text>}
+              onClick={() => void Taro.navigateTo({ url: `/pages/resident/orders/index?residentId=${f.id}&name=${encodeURIComponent(f.name)}` })}
+            />
+          ))}
         </Cell.Group>
       )}
 

@@ -53,7 +53,7 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
     /** 推荐接单人: who could take the order now, best first, with reasons (staff with jurisdiction over it). */
     async candidates(actor: Actor, orderId: string, limit: number): Promise<CandidateListDto> {
       return db.transaction(async (m) => {
-        const v = await loadViewer(m, actor, clock());
+        const v = await loadViewer(m, actor, clock(), undefined, { family: false });
         const { o, s } = await loadVisibleOrder(m, v, orderId);
         if (!s.oversees) throw new ForbiddenError('只有有管辖权的工作人员可以查看推荐人选。');
         if (o.status !== 'pending' && o.status !== 'dispatched') {
@@ -92,7 +92,7 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
       if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以批量派单。');
       return db.transaction(async (m) => {
         const region = await regionOr404(m, regionId, jurisdictionOf(actor));
-        const v = await loadViewer(m, actor, clock());
+        const v = await loadViewer(m, actor, clock(), undefined, { family: false });
         return batchDispatch(m, v, regionId, region.path, matchOptions());
       });
     },

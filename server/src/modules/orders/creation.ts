@@ -88,7 +88,7 @@ export interface Created {
 }
 
 /** The new order as written (the names shown with it are known to the caller). */
-export type InsertedOrder = Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone'>;
+export type InsertedOrder = Omit<OrderRow, 'region_name' | 'community_name' | 'resident_name' | 'resident_phone' | 'resident_landline' | 'resident_confirms'>;
 
 /** A new order's row: what was written, the column defaults of a new order (migration CreateOrders), and what the database decided. */
 function newRow(
@@ -251,7 +251,19 @@ export function ownOrderWriter(db: DataSource, options: CoalescerOptions, limits
       const inserted = newRow({ ...own[i]!, residentId: o.personId, requesterId: o.personId }, w);
       const u = actor.user;
       const place = u.region?.name ?? '';
-      return { actor, row: { ...inserted, region_name: place, community_name: place, resident_name: u.name, resident_phone: u.phone } };
+      // a person ordering for themself is logged in: they confirm it themself
+      return {
+        actor,
+        row: {
+          ...inserted,
+          region_name: place,
+          community_name: place,
+          resident_name: u.name,
+          resident_phone: u.phone,
+          resident_landline: u.landline,
+          resident_confirms: true,
+        },
+      };
     });
   };
   return groupCommitted(options, writeAll);
@@ -282,7 +294,9 @@ export async function createOrder(
     if (isStaff(actor)) throw fieldError('residentId', '代居民下单时请指定居民（residentId）');
     throw new ForbiddenError('只有居民可以为自己点单。');
   }
-  if (proxy && !isStaff(actor)) throw new ForbiddenError('只有网格员、调度员可以代居民下单。');
+  // family (家属) order for the resident they follow, as the resident would: from the mini-program, in their place
+  const family = proxy && v.follows.has(body.residentId!);
+  if (proxy && !isStaff(actor) && !family) throw new ForbiddenError('只有网格员、调度员或居民登记的家属可以代居民下单。');
   checkOrderBody(body);
 
   // the person ordering for themself was loaded with their place by the auth hook; a proxy's resident is read
@@ -293,6 +307,7 @@ export async function createOrder(
       id: u.id,
       name: u.name,
       phone: u.phone,
+      landline: u.landline,
       roles: u.roles,
       address: u.address,
       lat: u.locationLat,
@@ -302,10 +317,11 @@ export async function createOrder(
       path: u.region?.path ?? null,
       level: u.region?.level ?? null,
       dispatchMode: u.region?.effectiveDispatchMode ?? 'manual',
+      confirms: true,
     };
   } else {
     const row = await findResident(m, body.residentId!);
-    if (!row || !covers(v.j, row.path)) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
+    if (!row || !(family || covers(v.j, row.path))) throw fieldError('residentId', '居民不存在或不在您的管辖范围内');
     resident = row;
   }
   if (!resident.roles.includes('resident')) throw fieldError('residentId', '该人员不是居民');
@@ -325,6 +341,8 @@ export async function createOrder(
     residentId: resident.id,
     requesterId: actor.id,
     ...asked(body),
+    // a family member orders from their own phone, not through a call to staff (the default for a proxy's order)
+    ...(family && body.channel === undefined ? { channel: 'miniapp' as const } : {}),
     regionId: resident.regionId,
     regionPath: resident.path,
     level: resident.level,
@@ -343,6 +361,8 @@ export async function createOrder(
       community_name: resident.regionName ?? '',
       resident_name: resident.name,
       resident_phone: resident.phone,
+      resident_landline: resident.landline,
+      resident_confirms: resident.confirms,
     };
     return { id: row.id, row, replayed: false };
   }

@@ -54,6 +54,12 @@ export interface OrderRow {
   content_review: ContentReview | null;
   resident_name: string;
   resident_phone: string | null;
+  resident_landline: string | null;
+  /**
+   * The resident can confirm the order themself or through family: they can log in (a mobile or WeChat) or have a
+   * family contact. When not, staff confirm after calling them back (电话回访; the `callback` relation).
+   */
+  resident_confirms: boolean;
   created_at: Date;
   updated_at: Date;
 }
@@ -86,7 +92,15 @@ export const HOLDING: readonly AssignmentState[] = ['accepted', 'in_service', 'c
 
 /** The names shown with an order, read from other tables (everything else in OrderRow is a service_order column). */
 export type JoinedOrderFields =
-  'category_name' | 'accept_minutes_normal' | 'accept_minutes_urgent' | 'region_name' | 'community_name' | 'resident_name' | 'resident_phone';
+  | 'category_name'
+  | 'accept_minutes_normal'
+  | 'accept_minutes_urgent'
+  | 'region_name'
+  | 'community_name'
+  | 'resident_name'
+  | 'resident_phone'
+  | 'resident_landline'
+  | 'resident_confirms';
 
 /** service_order's columns, as OrderRow types them (a column missing here, or one too many, does not compile). */
 export const SERVICE_ORDER_COLUMNS = Object.keys({

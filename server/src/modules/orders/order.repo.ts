@@ -22,7 +22,10 @@ type Db = Pick<EntityManager, 'query'>;
 export function orderSelect(source = 'service_order'): string {
   return `
   SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
-         r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone,
+         r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone, u.landline AS resident_landline,
+         -- CASE: the family probe (one index lookup) only for a resident who cannot log in
+         CASE WHEN u.phone IS NOT NULL OR u.wechat_openid IS NOT NULL THEN true
+              ELSE EXISTS (SELECT 1 FROM family_contact f WHERE f.resident_id = o.resident_id) END AS resident_confirms,
          COALESCE((SELECT cr.name FROM region cr
                    WHERE cr.id = ANY (string_to_array(trim(BOTH '/' FROM o.region_path), '/')::uuid[]) AND cr.level = 'community'
                    LIMIT 1), r.name) AS community_name
@@ -113,14 +116,19 @@ export function filterConditions(f: OrderFilter, params: unknown[]): string[] {
 
 /**
  * The condition "this person is on the order": its resident or requester, the one it is dispatched to (or a squad
- * of theirs), or someone who took a place on it in any round.
+ * of theirs), someone who took a place on it in any round, or family of its resident (`family`: the residents).
  */
-export function involvesCondition(personId: string, squads: readonly string[], params: unknown[]): string {
+export function involvesCondition(personId: string, squads: readonly string[], params: unknown[], family: readonly string[] = []): string {
   params.push(personId);
   const me = `$${params.length}`;
   params.push([...squads]);
   const mine = `$${params.length}`;
-  return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${mine}::uuid[])
+  let followed = '';
+  if (family.length > 0) {
+    params.push([...family]);
+    followed = ` OR o.resident_id = ANY($${params.length}::uuid[])`;
+  }
+  return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${mine}::uuid[])${followed}
           OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me})`;
 }
 
@@ -186,6 +194,15 @@ export async function loadEvents(m: Db, orderId: string): Promise<OrderEventDto[
   }));
 }
 
+/**
+ * The residents whose family (家属联系人) the person with this phone is: one probe of family_contact's phone index,
+ * once per request (the viewer), so that neither one order's check nor a list's costs more.
+ */
+export async function residentsOfFamily(m: Db, phone: string): Promise<string[]> {
+  const rows = await m.query<Array<{ resident_id: string }>>(`SELECT resident_id FROM family_contact WHERE phone = $1`, [phone]);
+  return rows.map((r) => r.resident_id);
+}
+
 /** The squads a person belongs to, and whether they lead each. */
 export async function squadsOf(m: Db, personId: string): Promise<Array<{ squad_id: string; leads: boolean }>> {
   return m.query(`SELECT sm.squad_id, s.leader_id = $1 AS leads FROM squad_member sm JOIN squad s ON s.id = sm.squad_id WHERE sm.user_id = $1`, [personId]);
@@ -196,6 +213,7 @@ export interface ResidentOfOrder {
   id: string;
   name: string;
   phone: string | null;
+  landline: string | null;
   roles: string[];
   address: string | null;
   lat: number | null;
@@ -206,12 +224,15 @@ export interface ResidentOfOrder {
   level: string | null;
   /** The auto-dispatch mode of the resident's place (an order keeps it). */
   dispatchMode: DispatchMode;
+  /** They can confirm their orders themself or through family (see OrderRow.resident_confirms). */
+  confirms: boolean;
 }
 
 export async function findResident(m: Db, id: string): Promise<ResidentOfOrder | undefined> {
   const [row] = await m.query<ResidentOfOrder[]>(
-    `SELECT u.id, u.name, u.phone, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id AS "regionId",
-            r.name AS "regionName", r.path, r.level, COALESCE(r.effective_dispatch_mode, 'manual') AS "dispatchMode"
+    `SELECT u.id, u.name, u.phone, u.landline, u.roles, u.address, u.location_lat AS lat, u.location_lng AS lng, u.region_id AS "regionId",
+            r.name AS "regionName", r.path, r.level, COALESCE(r.effective_dispatch_mode, 'manual') AS "dispatchMode",
+            (u.phone IS NOT NULL OR u.wechat_openid IS NOT NULL OR EXISTS (SELECT 1 FROM family_contact f WHERE f.resident_id = u.id)) AS confirms
      FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`,
     [id],
   );

@@ -2,7 +2,7 @@ import { distanceMeters, type AssignmentDto, type OrderDto } from '@bangbang/sha
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff } from '../access/jurisdiction';
 import { writeAccessLog, type AccessLogEntry } from '../access/access-log';
-import { maskName, maskPhone, type FullViewReason } from '../access/privacy';
+import { maskLandline, maskName, maskPhone, type FullViewReason } from '../access/privacy';
 import { loadAssignments } from './order.repo';
 import type { AssignmentRow, OrderRow } from './order-row';
 import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './standing';
@@ -19,6 +19,8 @@ import { actionsFor, maySee, standingOf, type Standing, type Viewer } from './st
 function fullViewReason(v: Viewer, o: OrderRow, s: Standing): FullViewReason | undefined {
   if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) return 'self';
   if (isStaff(v.actor) && covers(v.j, o.region_path)) return 'jurisdiction';
+  // family (家属) know their parent's phone and door
+  if (s.relations.includes('family')) return 'family';
   if (s.holding && !contactEnded(v, o)) return 'accepted_order';
   return undefined;
 }
@@ -79,7 +81,11 @@ export async function presentOrders(
     const reason = fullViewReason(v, o, standing);
     const full = reason !== undefined;
     if (full && reason !== 'self') {
-      const fields = [o.resident_phone !== null ? 'phone' : null, o.address !== null ? 'address' : null].filter((f): f is string => f !== null);
+      const fields = [
+        o.resident_phone !== null ? 'phone' : null,
+        o.resident_landline !== null ? 'landline' : null,
+        o.address !== null ? 'address' : null,
+      ].filter((f): f is string => f !== null);
       if (fields.length > 0) logged.push({ subject: o.resident_id, fields, reason });
     }
     const dto: OrderDto = {
@@ -100,7 +106,8 @@ export async function presentOrders(
         // the task hall and anyone else without a full view: the surname only (孙**)
         name: full ? o.resident_name : maskName(o.resident_name),
         phone: o.resident_phone === null ? null : full ? o.resident_phone : maskPhone(o.resident_phone),
-        phoneMasked: !full && o.resident_phone !== null,
+        landline: o.resident_landline === null ? null : full ? o.resident_landline : maskLandline(o.resident_landline),
+        phoneMasked: !full && (o.resident_phone !== null || o.resident_landline !== null),
       },
       requesterId: o.requester_id,
       regionId: o.region_id,

@@ -32,8 +32,14 @@ const latLng: JsonSchema = {
 };
 
 const residentSchema = shape<OrderResidentDto>('OrderResident', {
-  description: '需求所属居民：无权查看时手机号打码',
-  properties: { id: uuid, name: { type: 'string' }, phone: nullable({ type: 'string', example: '138****0001' }), phoneMasked: { type: 'boolean' } },
+  description: '需求所属居民：无权查看时手机号、固定电话打码',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    phone: nullable({ type: 'string', example: '138****0001' }),
+    landline: nullable({ type: 'string', description: '没有手机的居民的固定电话', example: '0471-*****67' }),
+    phoneMasked: { type: 'boolean' },
+  },
 });
 
 const assignmentSchema = shape<AssignmentDto>('Assignment', {

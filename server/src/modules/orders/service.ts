@@ -153,7 +153,8 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
         created = { id: own.row.id, row: own.row, replayed: false };
       }
     }
-    const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours);
+    // a resident's own order (the hot path) needs no family probe; anyone ordering for someone else may be family
+    const v = await loadViewer(m, actor ?? (await who.actor()), now, contactHours, { family: created === undefined });
     created ??= await createOrder(m, v, body, idempotencyKey, poolOfferMinutes, writeOrder, limits);
     const { id, replayed } = created;
     let row = created.row;
@@ -177,17 +178,24 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
 
   /**
    * The orders the person may list, newest first: staff their jurisdiction's (with `actionable`, only those that
-   * have escalated to their level), everyone the orders they are on (resident, requester, dispatched to, took part).
+   * have escalated to their level), everyone the orders they are on (resident, requester, dispatched to, took part),
+   * family the orders of the residents they follow (`residentId` narrows to one resident).
    */
   async function list(actor: Actor, q: ListOrdersQuery): Promise<Page<OrderDto>> {
     return db.transaction(async (m) => {
       const v = await viewer(m, actor);
       const params: unknown[] = [];
+      const follows = [...v.follows];
       const where = [
         isStaff(actor)
-          ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${involvesCondition(actor.id, [...v.squads], params)})`
-          : `(${involvesCondition(actor.id, [...v.squads], params)})`,
+          ? `(${pathCondition(v.j, 'o.region_path', params)} OR ${involvesCondition(actor.id, [...v.squads], params, follows)})`
+          : `(${involvesCondition(actor.id, [...v.squads], params, follows)})`,
       ];
+      if (q.residentId !== undefined) {
+        // one resident's orders (family following them, staff looking at one person): still only those one may see
+        params.push(q.residentId);
+        where.push(`o.resident_id = $${params.length}`);
+      }
       if (q.actionable === 'true') {
         if (!isStaff(actor)) where.push('FALSE');
         else if (!actor.roles.includes('admin')) where.push(reachedCondition(actor.regionPath ?? '', params));

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
 import { HOLDING, type AssignmentRow, type OrderRow } from './order-row';
-import { squadsOf } from './order.repo';
+import { residentsOfFamily, squadsOf } from './order.repo';
 
 /** The person looking at or acting on orders, with what is needed to place them relative to any order. */
 export interface Viewer {
@@ -15,12 +15,24 @@ export interface Viewer {
   now: Date;
   /** How long after an order ends the people who served it still see the resident in full (VOLUNTEER_CONTACT_HOURS). */
   contactHours: number;
+  /** The residents whose family contact has the person's phone (家属): they see and confirm those residents' orders. */
+  follows: Set<string>;
 }
 
 /** The default of VOLUNTEER_CONTACT_HOURS (server/src/config.ts). */
 export const DEFAULT_CONTACT_HOURS = 24;
 
-export async function loadViewer(m: EntityManager, actor: Actor, now: Date, contactHours = DEFAULT_CONTACT_HOURS): Promise<Viewer> {
+/**
+ * The viewer of a request. `family: false` skips the family probe where it cannot matter (a resident's own new
+ * order, the task hall, dispatching): those paths decide visibility themselves, and save the round trip.
+ */
+export async function loadViewer(
+  m: EntityManager,
+  actor: Actor,
+  now: Date,
+  contactHours = DEFAULT_CONTACT_HOURS,
+  { family = true }: { family?: boolean } = {},
+): Promise<Viewer> {
   const squads = new Set<string>();
   const leads = new Set<string>();
   if (isServing(actor)) {
@@ -29,7 +41,9 @@ export async function loadViewer(m: EntityManager, actor: Actor, now: Date, cont
       if (r.leads) leads.add(r.squad_id);
     }
   }
-  return { actor, j: jurisdictionOf(actor), squads, leads, now, contactHours };
+  // the person's phone is verified by their login: equal to a family contact's, they are that resident's family
+  const follows = new Set(!family || actor.user.phone === null ? [] : await residentsOfFamily(m, actor.user.phone));
+  return { actor, j: jurisdictionOf(actor), squads, leads, now, contactHours, follows };
 }
 
 /** Volunteers and grid workers serve (接单); everyone else orders, dispatches or oversees. */
@@ -75,13 +89,18 @@ export interface Standing {
 export function standingOf(v: Viewer, o: OrderRow, assignments: readonly AssignmentRow[]): Standing {
   const relations: OrderRelation[] = [];
   if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) relations.push('requester');
+  if (v.actor.id === o.resident_id) relations.push('resident');
+  if (v.follows.has(o.resident_id) && v.actor.id !== o.resident_id) relations.push('family');
+  const oversees = isStaff(v.actor) && covers(v.j, o.region_path);
+  // a resident who can neither log in nor has family: another staff member confirms after calling them back (电话回访)
+  if (oversees && !o.resident_confirms && v.actor.id !== o.requester_id && v.actor.id !== o.resident_id) relations.push('callback');
   if (actsAsStaff(v, o)) relations.push('staff');
   const holding = assignments.find((a) => a.volunteer_id === v.actor.id && a.round === o.round && HOLDING.includes(a.state));
   const dispatchedToMe = o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id));
   if (holding || dispatchedToMe) relations.push('assignee');
   const ineligible = holding ? '您已接下这个需求。' : ineligibility(v, o);
   if (ineligible === null) relations.push('eligible');
-  return { relations, oversees: isStaff(v.actor) && covers(v.j, o.region_path), holding, dispatchedToMe, ineligible };
+  return { relations, oversees, holding, dispatchedToMe, ineligible };
 }
 
 /**

@@ -264,16 +264,45 @@ export async function complete(m: EntityManager, v: Viewer, id: string, body: Co
   });
 }
 
-/** 确认并评价 by the resident or the proxy who ordered; "not solved" reopens the same order, history kept. */
+/**
+ * Who may not confirm, and why, in words: the staff member who placed an order for a resident (代下单) would be
+ * vouching for their own work; the resident or their family confirms, or — for a resident who can neither log in nor
+ * has family — another staff member after calling them back (电话回访).
+ */
+function checkConfirmer(o: OrderRow, s: Standing, action: 'confirm' | 'reopen'): void {
+  if (o.status !== 'completed' || s.relations.some((r) => r === 'resident' || r === 'family' || r === 'callback')) return;
+  if (s.relations.includes('requester')) {
+    throw new ForbiddenError(
+      o.resident_confirms
+        ? '代下单的工作人员不能替居民确认，请由居民本人或其家属确认。'
+        : '代下单的工作人员不能替居民确认：这位居民没有手机、也没有登记家属，请由本网格或社区的其他工作人员电话回访后确认。',
+    );
+  }
+  if (s.oversees && o.resident_confirms) {
+    throw new ForbiddenError(`这位居民可以自己或由家属${action === 'confirm' ? '确认' : '反馈'}，工作人员不能代为${action === 'confirm' ? '确认' : '反馈'}。`);
+  }
+}
+
+/**
+ * 确认并评价 by the resident or their family (or, for a resident without either, by another staff member after a
+ * call-back, which must say what the resident said); "not solved" reopens the same order, history kept.
+ */
 export async function confirm(m: EntityManager, v: Viewer, id: string, body: ConfirmOrderDto): Promise<void> {
   const { o, s } = await lock(m, v, id);
+  checkConfirmer(o, s, body.resolved ? 'confirm' : 'reopen');
+  const byCallback = !s.relations.includes('resident') && !s.relations.includes('family') && s.relations.includes('callback');
+  if (byCallback && o.status === 'completed' && (body.comment === undefined || body.comment.trim() === '')) {
+    throw fieldError('comment', '请写明电话回访的情况（何时打给谁、居民怎么说）');
+  }
+  // who gave the resident's word: they themself, family, or staff after a call-back (电话回访)
+  const by = s.relations.includes('resident') ? 'resident' : s.relations.includes('family') ? 'family' : 'callback';
   if (body.resolved) {
     const to = allowed(o, 'confirm', s);
     await commit(
       m,
       o,
       { status: to, closed_at: v.now, rating: body.rating ?? null, rating_comment: body.comment ?? null },
-      { type: 'confirm', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { rating: body.rating ?? null } },
+      { type: 'confirm', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { rating: body.rating ?? null, by } },
     );
     return;
   }
@@ -293,7 +322,7 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       escalate_at: waitingAgain(o, v.now),
       auto_dispatch_at: nextAutoDispatch(o, v.now),
     },
-    { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1 } },
+    { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1, by } },
   );
 }
 
@@ -314,6 +343,13 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
     o,
     // places of people who already finished stay theirs (their service happened): only the open ones are cancelled
     { status: to, cancelled_at: v.now, cancel_reason: body.reason, accepted_count: o.accepted_count - active.length },
-    { type: 'cancel', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { by: s.relations.includes('requester') ? 'requester' : 'staff' } },
+    {
+      type: 'cancel',
+      actorId: v.actor.id,
+      at: v.now,
+      to,
+      reason: body.reason,
+      data: { by: s.relations.includes('requester') ? 'requester' : s.relations.includes('family') ? 'family' : 'staff' },
+    },
   );
 }

@@ -30,7 +30,7 @@ export function createTaskService({ db, clock, contactHours }: TaskServiceDeps) 
       if (actor.regionPath === null || actor.user.skills.length === 0) return { availableNow, items: [] };
       const placePath = actor.regionPath;
       return db.transaction(async (m) => {
-        const v = await loadViewer(m, actor, now, contactHours);
+        const v = await loadViewer(m, actor, now, contactHours, { family: false });
         const person = { id: actor.id, placePath, skills: actor.user.skills, lat: actor.user.locationLat, lng: actor.user.locationLng };
         const rows = await hallOrders(m, person, POOL_SIZE);
         const presented = await presentOrders(m, v, rows);
@@ -42,7 +42,7 @@ export function createTaskService({ db, clock, contactHours }: TaskServiceDeps) 
     async mine(actor: Actor, q: MyTasksQuery): Promise<Page<OrderDto>> {
       if (!isServing(actor)) throw new ForbiddenError('只有志愿者和网格员有任务。');
       return db.transaction(async (m) => {
-        const v = await loadViewer(m, actor, clock(), contactHours);
+        const v = await loadViewer(m, actor, clock(), contactHours, { family: false });
         const params: unknown[] = [actor.id, [...v.squads]];
         const where = [MY_TASKS, ...statusCategoryConditions({ status: q.status }, params)];
         const { rows, nextCursor } = await orderPage(m, where, params, q);

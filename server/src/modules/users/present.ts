@@ -1,12 +1,13 @@
-import type { UserDto } from '@bangbang/shared';
+import type { FamilyContactDto, UserDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { writeAccessLog, type AccessLogEntry } from '../access/access-log';
 import { covers, type Jurisdiction } from '../access/jurisdiction';
-import { maskPhone, type FullViewReason } from '../access/privacy';
+import { maskLandline, maskPhone, type FullViewReason } from '../access/privacy';
 import type { Actor } from '../auth/actor';
 import { findRegions } from '../regions/region.repo';
 import { type User, toMeDto } from './user.entity';
 import { findUsers } from './user.repo';
+import { familyContactsOf, type FamilyContactRow } from './family.repo';
 
 /**
  * People as a viewer sees them (access/privacy.ts has the rules): in full for themself and for staff whose
@@ -60,6 +61,19 @@ async function communityNames(m: EntityManager, paths: Array<string | null>): Pr
   return out;
 }
 
+/** A family contact as the viewer sees it: their phone in full only when the viewer may see the resident in full. */
+export function toFamilyContactDto(c: FamilyContactRow, full: boolean): FamilyContactDto {
+  return {
+    id: c.id,
+    residentId: c.resident_id,
+    name: c.name,
+    relation: c.relation,
+    phone: full ? c.phone : maskPhone(c.phone),
+    phoneMasked: !full,
+    createdAt: c.created_at.toISOString(),
+  };
+}
+
 /**
  * Presents people to a viewer: full or masked, one access_log row per full view of someone else.
  * `reasonFor` decides per person (jurisdiction, self, or a reason the caller knows, e.g. an accepted order).
@@ -75,20 +89,36 @@ export async function presentUsers(
     m,
     masked.map((s) => s.regionPath),
   );
+  const contacts = new Map<string, FamilyContactRow[]>();
+  for (const c of await familyContactsOf(
+    m,
+    subjects.filter((s) => s.user.roles.includes('resident')).map((s) => s.user.id),
+  )) {
+    contacts.set(c.resident_id, [...(contacts.get(c.resident_id) ?? []), c]);
+  }
   const logged: AccessLogEntry[] = [];
   const out = subjects.map(({ user, regionPath }) => {
     const reason = reasonFor({ user, regionPath });
     const full = reason !== undefined;
+    const family = contacts.get(user.id) ?? [];
     if (full && reason !== 'self') {
-      const fields = [user.phone !== null ? 'phone' : null, user.address !== null ? 'address' : null].filter((f): f is string => f !== null);
+      const fields = [
+        user.phone !== null ? 'phone' : null,
+        user.landline !== null ? 'landline' : null,
+        user.address !== null ? 'address' : null,
+        family.length > 0 ? 'family_contacts' : null,
+      ].filter((f): f is string => f !== null);
       if (fields.length > 0) logged.push({ subject: user.id, fields, reason });
     }
     const me = toMeDto(user);
-    if (full) return { ...me, phoneMasked: false, addressMasked: false };
+    const familyContacts = family.map((c) => toFamilyContactDto(c, full));
+    if (full) return { ...me, landline: user.landline, familyContacts, phoneMasked: false, addressMasked: false };
     const dto: UserDto = {
       ...me,
       phone: user.phone === null ? null : maskPhone(user.phone),
-      phoneMasked: user.phone !== null,
+      phoneMasked: user.phone !== null || user.landline !== null || family.length > 0,
+      landline: user.landline === null ? null : maskLandline(user.landline),
+      familyContacts,
       address: user.address === null ? null : (names.get(regionPath ?? '') ?? null),
       addressMasked: user.address !== null,
       // a masked person's exact location would give the address away

@@ -2,6 +2,8 @@ import {
   API_PREFIX,
   CreateUserDto,
   DutyDto,
+  FamilyContactInputDto,
+  MY_FAMILY_PATH,
   ListUsersQuery,
   ME_PATH,
   RosterDto,
@@ -9,6 +11,8 @@ import {
   UpdateUserDto,
   isValidSlot,
   type DutyStatusDto,
+  type FamilyContactDto,
+  type FollowedResidentDto,
   type MeDto,
   type Page,
   type UserDto,
@@ -21,7 +25,15 @@ import { auditContextOf } from '../audit/service';
 import { toMeDto } from './user.entity';
 import type { UserService } from './service';
 import { docs, idParam } from '../../http/openapi';
-import { dutyStatusSchema, meSchema, userPageSchema, userSchema } from '../../http/response-schemas';
+import {
+  dutyStatusSchema,
+  familyContactListSchema,
+  familyContactSchema,
+  followedResidentListSchema,
+  meSchema,
+  userPageSchema,
+  userSchema,
+} from '../../http/response-schemas';
 
 /** People over HTTP: staff manage those in their jurisdiction; everyone manages themself (see service.ts). */
 export default async function userRoutes(app: FastifyInstance, { users }: { users: UserService }): Promise<void> {
@@ -34,10 +46,12 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
         tags: ['users'],
         summary: '登记人员',
         description:
-          '管理员、调度员在管辖范围内登记角色低于自己的人员（管理员可登记调度员；管理员由命令 `pnpm admin:grant` 设立）；网格员可为本网格登记居民（为没有智能手机的老人代办）。记入审计记录。',
+          '管理员、调度员在管辖范围内登记角色低于自己的人员（管理员可登记调度员；管理员由命令 `pnpm admin:grant` 设立）；网格员可为本网格登记居民（为没有智能手机的老人代办）。' +
+          '居民可以没有手机：登记固定电话（`landline`），或家属联系人（`familyContacts`，最多 5 位，子女、监护人等用本人手机号登录后可查看并确认这位居民的需求），三者至少其一；志愿者和工作人员须有手机号。记入审计记录。',
         auth: 'required',
         response: { 201: userSchema },
         errors: [
+          [400, '缺少联系方式（phone）、固定电话格式不对、家属手机号重复等'],
           [403, '角色不能登记此类人员'],
           [404, '地区不在管辖范围内'],
           [409, '该手机号已登记'],
@@ -104,6 +118,80 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
     },
     async (request) => {
       return users.update(requireActor(request), request.params.id, request.body as UpdateUserDto, auditContextOf(request));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${path}/:id/family-contacts`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '居民的家属联系人',
+        description: '本人或有管辖权的工作人员可以查看；其他人 404。完整显示的号码记入访问记录。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: familyContactListSchema },
+        errors: [404],
+      }),
+    },
+    async (request): Promise<{ items: FamilyContactDto[] }> => {
+      return users.familyContacts(requireActor(request), request.params.id);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    `${path}/:id/family-contacts`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '登记家属联系人',
+        description:
+          '网格员、调度员、管理员为管辖范围内的居民登记家属（子女、配偶、监护人、亲属）：家属用这个手机号登录后，可以查看、确认并评价这位居民的需求。每位居民最多 5 位。记入审计记录。',
+        auth: 'required',
+        params: idParam,
+        response: { 201: familyContactSchema },
+        errors: [403, 404, [409, '已是家属联系人、已满 5 位，或该人员不是居民']],
+      }),
+      preValidation: validateBody(FamilyContactInputDto),
+    },
+    async (request, reply) => {
+      const dto = await users.addFamilyContact(requireActor(request), request.params.id, request.body as FamilyContactInputDto, auditContextOf(request));
+      return reply.code(201).send(dto);
+    },
+  );
+
+  app.delete<{ Params: { id: string; contactId: string } }>(
+    `${path}/:id/family-contacts/:contactId`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '删除家属联系人',
+        description: '与登记的规则相同。删除后这位家属不再能查看这位居民的需求。记入审计记录。',
+        auth: 'required',
+        params: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } },
+        response: { 204: null },
+        errors: [403, 404],
+      }),
+    },
+    async (request, reply) => {
+      await users.removeFamilyContact(requireActor(request), request.params.id, request.params.contactId, auditContextOf(request));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    MY_FAMILY_PATH,
+    {
+      schema: docs({
+        tags: ['me'],
+        summary: '我的家人',
+        description: '本人手机号被登记为哪些居民的家属联系人：这些居民的姓名、所在地、未完成和待确认的需求数。用 `GET /orders?residentId=…` 查看他们的需求。',
+        auth: 'required',
+        response: { 200: followedResidentListSchema },
+      }),
+    },
+    async (request): Promise<{ items: FollowedResidentDto[] }> => {
+      return users.myFamily(requireActor(request));
     },
   );
 

@@ -1,6 +1,10 @@
 import {
+  MAX_FAMILY_CONTACTS,
   isAvailableNow,
   type CreateUserDto,
+  type FamilyContactDto,
+  type FamilyContactInputDto,
+  type FollowedResidentDto,
   type DutyStatusDto,
   type ListUsersQuery,
   type Page,
@@ -14,7 +18,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
-import { fullViewReason, loadSubjects, presentUsers, type Subject } from './present';
+import { fullViewReason, loadSubjects, presentUsers, toFamilyContactDto, type Subject } from './present';
+import { countFamilyContacts, deleteFamilyContact, insertFamilyContacts, residentsFollowedBy, type FamilyContactRow } from './family.repo';
 import type { Actor } from '../auth/actor';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { changedFields, recordAudit, type AuditContext } from '../audit/service';
@@ -130,6 +135,37 @@ function applyLocation(target: Partial<User>, location: { lat: number; lng: numb
   target.locationLng = location.lng;
 }
 
+/**
+ * How a person is reached (issue 18, item 3): staff roles log in with their mobile, so they need one; a resident
+ * may have none — an 80-year-old with a landline, or with a daughter who follows their orders — but at least one way.
+ */
+function checkReachable(body: CreateUserDto): void {
+  const contacts = body.familyContacts ?? [];
+  if (body.roles.some((r) => r !== 'resident')) {
+    if (body.phone === undefined) throw fieldError('phone', '志愿者和工作人员须登记本人手机号（用于登录）');
+    if (contacts.length > 0) throw fieldError('familyContacts', '只有居民可以登记家属联系人');
+  }
+  if (body.phone === undefined && body.landline === undefined && contacts.length === 0) {
+    throw fieldError('phone', '请至少登记一种联系方式：手机号、固定电话，或一位家属的手机号');
+  }
+  checkContacts(contacts, body.phone ?? null, 'familyContacts');
+}
+
+/** No contact twice, and no contact with the resident's own phone (they are not their own family). */
+function checkContacts(contacts: readonly FamilyContactInputDto[], ownPhone: string | null, field: string): void {
+  const seen = new Set<string>();
+  contacts.forEach((c, i) => {
+    if (c.phone === ownPhone) throw fieldError(`${field}[${i}].phone`, '家属的手机号不能与居民本人的手机号相同');
+    if (seen.has(c.phone)) throw fieldError(`${field}[${i}].phone`, '同一位家属的手机号重复了');
+    seen.add(c.phone);
+  });
+}
+
+/** What an audit row keeps of a family contact. */
+function contactView(c: FamilyContactRow): Record<string, unknown> {
+  return { id: c.id, name: c.name, relation: c.relation, phone: c.phone };
+}
+
 export interface UserServiceDeps {
   db: DataSource;
   /** Whether someone is available now (their roster) is a question of the domain's time. */
@@ -149,6 +185,7 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
       if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以登记人员。');
       if (body.roles.length === 0) throw fieldError('roles', '至少需要一个角色');
       checkMayChange(actor, null, body.roles);
+      checkReachable(body);
       return db.transaction(async (m) => {
         const j = jurisdictionOf(actor);
         await regionInScope(m, j, body.regionId, body.roles);
@@ -156,7 +193,8 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
         await checkCadre(m, j, body.pairedCadreId);
         const id = await insertUser(m, {
           name: body.name,
-          phone: body.phone,
+          phone: body.phone ?? null,
+          landline: body.landline ?? null,
           roles: body.roles,
           regionId: body.regionId,
           skills: body.skills ?? [],
@@ -169,11 +207,97 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
           locationLng: body.location?.lng ?? null,
         });
         if (id === undefined) throw new ConflictError('该手机号已登记。');
+        const family = await insertFamilyContacts(m, id, body.familyContacts ?? []);
         const subject = await loadSubject(m, id);
-        await recordAudit(m, actor.id, ctx, { action: 'user.register', subjectType: 'user', subjectId: id, before: null, after: auditView(subject!.user) });
+        const after = { ...auditView(subject!.user), ...(family.length > 0 ? { familyContacts: family.map(contactView) } : {}) };
+        await recordAudit(m, actor.id, ctx, { action: 'user.register', subjectType: 'user', subjectId: id, before: null, after });
         const [out] = await presentUsers(m, actor, [subject!], (s) => fullViewReason(actor, j, s));
         return out!;
       });
+    },
+
+    /** A resident's family contacts, to themself or to staff with jurisdiction over them; 404 for everyone else. */
+    async familyContacts(actor: Actor, id: string): Promise<{ items: FamilyContactDto[] }> {
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id);
+        const reason = subject ? fullViewReason(actor, j, subject) : undefined;
+        if (!subject || reason === undefined) throw personNotFound();
+        const [dto] = await presentUsers(m, actor, [subject], () => reason);
+        return { items: dto!.familyContacts };
+      });
+    },
+
+    /**
+     * Adds a family contact (子女、监护人…) to a resident below the actor in rank, inside their jurisdiction (as any
+     * change of a person, see `checkMayChange`); at most five; audited.
+     */
+    async addFamilyContact(actor: Actor, id: string, body: FamilyContactInputDto, ctx: AuditContext): Promise<FamilyContactDto> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有网格员、调度员和管理员可以登记家属联系人。');
+      return db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id, true);
+        if (!subject || !covers(j, subject.regionPath)) throw personNotFound();
+        const user = subject.user;
+        checkMayChange(actor, user, user.roles);
+        if (!user.roles.includes('resident')) throw new ConflictError('只有居民可以登记家属联系人。');
+        checkContacts([body], user.phone, 'body');
+        if ((await countFamilyContacts(m, user.id)) >= MAX_FAMILY_CONTACTS) {
+          throw new ConflictError(`每位居民最多登记 ${MAX_FAMILY_CONTACTS} 位家属联系人，请先删除一位。`);
+        }
+        const [row] = await insertFamilyContacts(m, user.id, [body]);
+        if (!row) throw new ConflictError('这个手机号已经是该居民的家属联系人。');
+        await recordAudit(m, actor.id, ctx, {
+          action: 'user.family_contact_add',
+          subjectType: 'user',
+          subjectId: user.id,
+          before: null,
+          after: contactView(row),
+        });
+        return toFamilyContactDto(row, true);
+      });
+    },
+
+    /** Removes a family contact of a resident (same rules as adding); audited. */
+    async removeFamilyContact(actor: Actor, id: string, contactId: string, ctx: AuditContext): Promise<void> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有网格员、调度员和管理员可以删除家属联系人。');
+      await db.transaction(async (m) => {
+        const j = jurisdictionOf(actor);
+        const subject = await loadSubject(m, id, true);
+        if (!subject || !covers(j, subject.regionPath)) throw personNotFound();
+        checkMayChange(actor, subject.user, subject.user.roles);
+        const row = UUID.test(contactId) ? await deleteFamilyContact(m, subject.user.id, contactId) : undefined;
+        if (!row) throw new NotFoundError('该家属联系人不存在。');
+        await recordAudit(m, actor.id, ctx, {
+          action: 'user.family_contact_remove',
+          subjectType: 'user',
+          subjectId: subject.user.id,
+          before: contactView(row),
+          after: null,
+        });
+      });
+    },
+
+    /**
+     * 我的家人: the residents whose family contact has the actor's phone (verified by their login), with their open
+     * orders. Nobody without a phone follows anyone.
+     */
+    async myFamily(actor: Actor): Promise<{ items: FollowedResidentDto[] }> {
+      const phone = actor.user.phone;
+      if (phone === null) return { items: [] };
+      const rows = await residentsFollowedBy(db.manager, phone);
+      return {
+        items: rows.map((r) => ({
+          id: r.id,
+          name: r.name,
+          relation: r.relation,
+          regionId: r.region_id,
+          regionName: r.region_name,
+          address: r.address,
+          openOrders: r.open_orders,
+          toConfirm: r.to_confirm,
+        })),
+      };
     },
 
     /** The people list (人员名单) of the actor's jurisdiction, newest first; every full view of another is recorded. */

@@ -19,6 +19,7 @@ export type { RosterSlot } from '@bangbang/shared';
   'app_user_tags_check',
   `tags <@ ARRAY['living_alone', 'empty_nest', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'single_mother', 'seriously_ill']`,
 )
+@Check('app_user_landline_check', `landline ~ '^0[0-9]{2,3}-?[0-9]{7,8}$'`)
 @Check('app_user_location_pair', `(location_lat IS NULL) = (location_lng IS NULL)`)
 @Unique('app_user_phone_key', ['phone'])
 @Unique('app_user_wechat_openid_key', ['wechatOpenid'])
@@ -40,6 +41,10 @@ export class User {
   /** Null for a person who arrived through WeChat login and has not bound a phone yet. */
   @Column({ type: 'text', nullable: true })
   phone!: string | null;
+
+  /** A fixed-line number (固定电话) for a person without a mobile (migration AddFamilyContacts). */
+  @Column({ type: 'text', nullable: true })
+  landline!: string | null;
 
   // a GIN index (migration); TypeORM cannot describe GIN, so it is told to leave the index alone
   @Index('app_user_roles_idx', { synchronize: false })

@@ -48,7 +48,9 @@ export async function findUsers(m: EntityManager, ids: readonly string[]): Promi
 
 export interface NewUser {
   name: string;
-  phone: string;
+  /** Null: a resident without a mobile (reached by landline or family contacts). */
+  phone: string | null;
+  landline?: string | null;
   roles: Role[];
   regionId: string | null;
   skills: string[];
@@ -64,9 +66,23 @@ export interface NewUser {
 /** Registers the person; undefined when the phone is already registered (the unique phone decides, race-free). */
 export async function insertUser(m: EntityManager, u: NewUser): Promise<string | undefined> {
   const inserted = await m.query<Array<{ id: string }>>(
-    `INSERT INTO app_user (name, phone, roles, region_id, skills, party_member, employed_party_member, address, tags, paired_cadre_id, location_lat, location_lng)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (phone) DO NOTHING RETURNING id`,
-    [u.name, u.phone, u.roles, u.regionId, u.skills, u.partyMember, u.employedPartyMember, u.address, u.tags, u.pairedCadreId, u.locationLat, u.locationLng],
+    `INSERT INTO app_user (name, phone, roles, region_id, skills, party_member, employed_party_member, address, tags, paired_cadre_id, location_lat, location_lng, landline)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (phone) DO NOTHING RETURNING id`,
+    [
+      u.name,
+      u.phone,
+      u.roles,
+      u.regionId,
+      u.skills,
+      u.partyMember,
+      u.employedPartyMember,
+      u.address,
+      u.tags,
+      u.pairedCadreId,
+      u.locationLat,
+      u.locationLng,
+      u.landline ?? null,
+    ],
   );
   return inserted[0]?.id;
 }
@@ -82,7 +98,7 @@ export interface UserListFilter {
   /** Only people of this place and below (its path). */
   regionPath?: string;
   role?: Role;
-  /** A name containing it, or a phone starting with its digits. */
+  /** A name containing it, or a phone or landline starting with its digits. */
   q?: string;
   /** Keyset: only people created before this (created_at as ISO text, id). */
   before?: readonly [string, string];
@@ -106,7 +122,10 @@ export async function listUserPlaces(m: EntityManager, f: UserListFilter): Promi
   }
   if (f.q !== undefined) {
     params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, `${f.q.replace(/\D/g, '')}%`);
-    where.push(`(u.name ILIKE $${params.length - 1} OR ($${params.length} <> '%' AND u.phone LIKE $${params.length}))`);
+    // a phone's or a landline's digits (a landline is stored with or without its dash)
+    where.push(
+      `(u.name ILIKE $${params.length - 1} OR ($${params.length} <> '%' AND (u.phone LIKE $${params.length} OR replace(u.landline, '-', '') LIKE $${params.length})))`,
+    );
   }
   if (f.before !== undefined) {
     where.push(keysetBefore(f.before, 'app_user', 'u', params));

@@ -103,6 +103,9 @@ export default function DispatchBoard() {
         <NavButton className='dispatch-board__proxy' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/proxy-order/index' })}>
           代居民下单
         </NavButton>
+        <NavButton className='dispatch-board__register' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/register-person/index' })}>
+          登记居民
+        </NavButton>
         <NavButton className='dispatch-board__stats' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/stats/index' })}>
           统计
         </NavButton>

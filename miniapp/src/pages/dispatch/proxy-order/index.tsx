@@ -1,13 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
-import Taro from '@tarojs/taro';
+import Taro, { useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, InputNumber, Radio, SearchBar } from '@nutui/nutui-react-taro';
-import { LEDGER_TAG_NAMES, ORDER_CHANNEL_NAMES, URGENCY_NAMES, type OrderChannel, type ServiceCategoryDto, type Urgency, type UserDto } from '@bangbang/shared';
+import {
+  FAMILY_RELATION_NAMES,
+  LEDGER_TAG_NAMES,
+  ORDER_CHANNEL_NAMES,
+  URGENCY_NAMES,
+  type OrderChannel,
+  type ServiceCategoryDto,
+  type Urgency,
+  type UserDto,
+} from '@bangbang/shared';
 import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
-import { createOrder, listServiceCategories, listUsers } from '../../../services/endpoints';
+import { createOrder, getUser, listServiceCategories, listUsers } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
 import './index.css';
@@ -31,6 +40,8 @@ function ledgerFirst(a: UserDto, b: UserDto): number {
  * shown), pick the service, add a word, send: the order is the resident's, placed by me, with how it reached me.
  */
 export default function ProxyOrder() {
+  // 「为他/她代下单」 after registering someone: that resident, already chosen
+  const { params } = useRouter();
   const [q, setQ] = useState('');
   const [search, setSearch] = useState('');
   const residents = useLoader<ResidentList>(() => listUsers({ role: 'resident', limit: 30, ...(search ? { q: search } : {}) }), [search]);
@@ -57,6 +68,11 @@ export default function ProxyOrder() {
     setResident(person);
     setIdempotencyKey(newIdempotencyKey());
   };
+
+  useEffect(() => {
+    if (!params.residentId) return;
+    getUser(params.residentId).then(pick, showError);
+  }, [params.residentId]);
 
   const submit = async () => {
     if (!resident || !category) return;
@@ -167,8 +183,19 @@ export default function ProxyOrder() {
 
   return (
     <StaffPage className='proxy-order'>
-      <SearchBar className='proxy-order__search' value={q} placeholder='输入居民姓名或手机号' onChange={(v) => setQ(v)} onSearch={(v) => setSearch(v.trim())} />
-      <Hint>选择要代为下单的居民（重点人员在前）。</Hint>
+      <SearchBar
+        className='proxy-order__search'
+        value={q}
+        placeholder='输入居民姓名、手机号或固定电话'
+        onChange={(v) => setQ(v)}
+        onSearch={(v) => setSearch(v.trim())}
+      />
+      <Hint>选择要代为下单的居民（重点人员在前）。没有登记过的老人，请先登记。</Hint>
+      <View className='staff-more'>
+        <Button className='proxy-order__register' block size='large' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/register-person/index' })}>
+          登记新居民（没有手机也可以）
+        </Button>
+      </View>
       <PageState
         {...firstLoad(residents)}
         empty={residents.data !== undefined && people.length === 0}
@@ -189,7 +216,13 @@ function ResidentCard({ person, picked = false, onClick }: { person: UserDto; pi
       <View>
         <Text className='staff-person__name'>{person.name}</Text>
         {person.phone && <Text className='staff-person__phone'>{person.phone}</Text>}
+        {!person.phone && person.landline && <Text className='staff-person__phone'>固话 {person.landline}</Text>}
       </View>
+      {person.familyContacts.length > 0 && (
+        <Text className='staff-person__address'>
+          家属：{person.familyContacts.map((f) => `${f.name}（${FAMILY_RELATION_NAMES[f.relation]}）${f.phone}`).join('、')}
+        </Text>
+      )}
       {person.address && <Text className='staff-person__address'>{person.address}</Text>}
       {person.tags.length > 0 && (
         <View className='staff-person__tags'>

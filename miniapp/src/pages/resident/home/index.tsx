@@ -66,7 +66,11 @@ export default function ResidentHome() {
               <StatusTag status={latest.status} />
             </View>
             <Text className='resident-home__active-hint'>
-              {home.data!.active.length > 1 ? `您有 ${home.data!.active.length} 个需求正在办理，点此查看最新一个` : '您的需求正在办理，点此查看进度'}
+              {home.data!.active.length > 1
+                ? `您有 ${home.data!.active.length} 个需求正在办理，点此查看最新一个`
+                : latest.resident.id !== user?.id
+                  ? `家人${latest.resident.name}的需求正在办理，点此查看进度`
+                  : '您的需求正在办理，点此查看进度'}
             </Text>
           </View>
         )}

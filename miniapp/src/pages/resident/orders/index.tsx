@@ -1,4 +1,5 @@
-import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { useEffect } from 'react';
+import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { listOrders } from '../../../services/endpoints';
@@ -8,9 +9,21 @@ import './index.css';
 
 const PAGE_SIZE = 20;
 
-/** 我的需求: every order of mine (and those placed for me), newest first, the status kept fresh while it is open. */
+/**
+ * 我的需求: every order of mine (and those placed for me), newest first, the status kept fresh while it is open.
+ * With `residentId` (我的家人): the orders of a family member I follow — an elder whose daughter confirms for them.
+ */
 export default function MyOrders() {
-  const orders = usePagedLoader((cursor) => listOrders({ limit: PAGE_SIZE, cursor }), [], { refreshOnShow: true });
+  const { params } = useRouter();
+  const residentId = params.residentId;
+  const name = params.name ? decodeURIComponent(params.name) : '';
+  const orders = usePagedLoader((cursor) => listOrders({ limit: PAGE_SIZE, cursor, ...(residentId ? { residentId } : {}) }), [residentId], {
+    refreshOnShow: true,
+  });
+
+  useEffect(() => {
+    if (residentId && name) void Taro.setNavigationBarTitle({ title: `${name}的需求` });
+  }, [residentId, name]);
 
   usePullDownRefresh(() => {
     void orders.reload().finally(() => Taro.stopPullDownRefresh());
@@ -27,7 +40,7 @@ export default function MyOrders() {
         error={orders.error}
         onRetry={() => void orders.reload()}
         empty={orders.data ? items.length === 0 : undefined}
-        emptyText='您还没有提交过需求'
+        emptyText={residentId ? `${name || '家人'}还没有需求` : '您还没有提交过需求'}
         emptyAction={
           <Button type='primary' size='large' onClick={() => void Taro.navigateBack()}>
             去求助
