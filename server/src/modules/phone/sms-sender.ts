@@ -22,6 +22,11 @@ export function phoneTail(phone: string): string {
 
 const PROVIDER_DOWN = '短信发送失败，请稍后再试。';
 
+/** A provider's message as a log may keep it: any run of digits that could be a phone masked. */
+function scrub(message: string | undefined): string | undefined {
+  return message?.replace(/\d{7,}/g, '***');
+}
+
 /** Tencent Cloud SMS (SendSms, API 2021-01-11). The template's {1} is the code and {2} the minutes it is valid. */
 function tencentSender(config: Extract<SmsConfig, { provider: 'tencent' }>, log: FastifyBaseLogger): SmsSender {
   const client = new tencentcloud.sms.v20210111.Client({
@@ -49,12 +54,12 @@ function tencentSender(config: Extract<SmsConfig, { provider: 'tencent' }>, log:
       } catch (err) {
         // the SDK's exception: the API's error (wrong key, no balance…) or the network; its text has no phone
         const e = err as { code?: string; message?: string; requestId?: string };
-        log.warn({ sms: { provider: 'tencent', code: e.code, message: e.message, requestId: e.requestId } }, 'SMS provider refused or unreachable');
+        log.warn({ sms: { provider: 'tencent', code: e.code, message: scrub(e.message), requestId: e.requestId } }, 'SMS provider refused or unreachable');
         throw new ServiceUnavailableError(PROVIDER_DOWN);
       }
       if (status?.Code === 'Ok') return;
       const reason = status?.Code ?? 'no status';
-      log.warn({ sms: { provider: 'tencent', code: reason, message: status?.Message } }, 'SMS not sent');
+      log.warn({ sms: { provider: 'tencent', code: reason, message: scrub(status?.Message) } }, 'SMS not sent');
       if (reason.startsWith('LimitExceeded.')) throw new AppError(ErrorCode.RATE_LIMITED, '这个手机号今天收到的短信太多了，请明天再试。');
       if (reason === 'InvalidParameterValue.IncorrectPhoneNumber') throw fieldError('phone', '手机号码无法接收短信，请检查后再试');
       throw new ServiceUnavailableError(PROVIDER_DOWN);
@@ -89,7 +94,7 @@ function aliyunSender(config: Extract<SmsConfig, { provider: 'aliyun' }>, log: F
       }
       if (answer?.code === 'OK') return;
       const reason = answer?.code ?? 'no status';
-      log.warn({ sms: { provider: 'aliyun', code: reason, message: answer?.message, requestId: answer?.requestId } }, 'SMS not sent');
+      log.warn({ sms: { provider: 'aliyun', code: reason, message: scrub(answer?.message), requestId: answer?.requestId } }, 'SMS not sent');
       if (reason === 'isv.BUSINESS_LIMIT_CONTROL' || reason === 'isv.DAY_LIMIT_CONTROL') {
         throw new AppError(ErrorCode.RATE_LIMITED, '这个手机号今天收到的短信太多了，请明天再试。');
       }
