@@ -13,11 +13,22 @@ export type NodeEnv = 'development' | 'production' | 'test';
 
 /**
  * Where SMS codes go (SMS_PROVIDER). `log`: into the server's log (development only, never in production); `none`:
- * nowhere (production without a provider: the SMS routes answer 503); `tencent`: Tencent Cloud SMS.
+ * nowhere (production without a provider: the SMS routes answer 503); `tencent`: Tencent Cloud SMS; `aliyun`:
+ * Alibaba Cloud SMS (阿里云短信).
  */
 export type SmsConfig =
   | { provider: 'none' }
   | { provider: 'log' }
+  | {
+      provider: 'aliyun';
+      accessKeyId: string;
+      accessKeySecret: string;
+      signName: string;
+      /** The template's code, e.g. SMS_123456789; its `${code}` is the code. */
+      templateCode: string;
+      /** SMS_ENDPOINT: another API host and its protocol; unset: dysmsapi.aliyuncs.com over https. */
+      endpoint: { protocol: 'http://' | 'https://'; host: string } | undefined;
+    }
   | {
       provider: 'tencent';
       secretId: string;
@@ -117,17 +128,25 @@ function parseTrustProxy(raw: string | undefined, problems: string[]): false | n
   return entries;
 }
 
-const SMS_PROVIDERS = ['tencent', 'log'] as const;
+const SMS_PROVIDERS = ['tencent', 'aliyun', 'log'] as const;
 const TENCENT_VARS = ['SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SDK_APP_ID', 'SMS_SIGN_NAME', 'SMS_TEMPLATE_ID'] as const;
+const ALIYUN_VARS = ['SMS_SECRET_ID', 'SMS_SECRET_KEY', 'SMS_SIGN_NAME', 'SMS_TEMPLATE_ID'] as const;
+
+/** SMS_ENDPOINT: a host (`host[:port]`), with `http://` or `https://` (the default) before it. */
+function parseSmsEndpoint(raw: string | undefined, problems: string[]): { protocol: 'http://' | 'https://'; host: string } | undefined {
+  if (raw === undefined) return undefined;
+  const url = parseUrl(/^[a-z]+:\/\//i.test(raw) ? raw : `https://${raw}`, ['http:', 'https:']);
+  if (!url || (url.pathname !== '/' && url.pathname !== '')) {
+    problems.push(`SMS_ENDPOINT 须为主机名（可带 http(s):// 与端口），收到 "${raw}"`);
+    return undefined;
+  }
+  return { protocol: url.protocol === 'http:' ? 'http://' : 'https://', host: url.host };
+}
 
 /** SMS_PROVIDER and its variables (see README, 短信与微信配置). */
 function parseSms(env: Env, production: boolean, problems: string[]): SmsConfig {
   const raw = value(env, 'SMS_PROVIDER');
   if (raw === undefined) return production ? { provider: 'none' } : { provider: 'log' };
-  if (raw === 'aliyun') {
-    problems.push('SMS_PROVIDER=aliyun 尚未实现，请使用 tencent (the Aliyun SMS adapter is not implemented yet)');
-    return { provider: 'none' };
-  }
   if (!(SMS_PROVIDERS as readonly string[]).includes(raw)) {
     problems.push(`SMS_PROVIDER 必须是 ${SMS_PROVIDERS.join('、')} 之一，收到 "${raw}"`);
     return { provider: 'none' };
@@ -135,6 +154,21 @@ function parseSms(env: Env, production: boolean, problems: string[]): SmsConfig 
   if (raw === 'log') {
     if (production) problems.push('生产环境不能使用 SMS_PROVIDER=log（验证码不得写入生产日志） (SMS_PROVIDER=log is refused in production)');
     return { provider: 'log' };
+  }
+  const endpoint = parseSmsEndpoint(value(env, 'SMS_ENDPOINT'), problems);
+  if (raw === 'aliyun') {
+    const missing = ALIYUN_VARS.filter((name) => value(env, name) === undefined);
+    if (missing.length > 0) problems.push(`SMS_PROVIDER=aliyun 还需要设置：${missing.join('、')}`);
+    const templateCode = value(env, 'SMS_TEMPLATE_ID') ?? '';
+    if (templateCode !== '' && !/^SMS_\d+$/.test(templateCode)) problems.push(`阿里云的 SMS_TEMPLATE_ID 是模板 CODE，如 SMS_123456789，收到 "${templateCode}"`);
+    return {
+      provider: 'aliyun',
+      accessKeyId: value(env, 'SMS_SECRET_ID') ?? '',
+      accessKeySecret: value(env, 'SMS_SECRET_KEY') ?? '',
+      signName: value(env, 'SMS_SIGN_NAME') ?? '',
+      templateCode,
+      endpoint,
+    };
   }
   const missing = TENCENT_VARS.filter((name) => value(env, name) === undefined);
   if (missing.length > 0) problems.push(`SMS_PROVIDER=tencent 还需要设置：${missing.join('、')}`);
@@ -144,13 +178,6 @@ function parseSms(env: Env, production: boolean, problems: string[]): SmsConfig 
   if (sdkAppId !== '' && !/^\d+$/.test(sdkAppId)) problems.push(`SMS_SDK_APP_ID 必须是数字应用 ID，收到 "${sdkAppId}"`);
   const region = value(env, 'SMS_REGION') ?? 'ap-guangzhou';
   if (!/^[a-z]+-[a-z]+(-\d+)?$/.test(region)) problems.push(`SMS_REGION 不是有效的地域，如 ap-guangzhou，收到 "${region}"`);
-  let endpoint: { protocol: 'http://' | 'https://'; host: string } | undefined;
-  const endpointRaw = value(env, 'SMS_ENDPOINT');
-  if (endpointRaw !== undefined) {
-    const url = parseUrl(/^[a-z]+:\/\//i.test(endpointRaw) ? endpointRaw : `https://${endpointRaw}`, ['http:', 'https:']);
-    if (!url || (url.pathname !== '/' && url.pathname !== '')) problems.push(`SMS_ENDPOINT 须为主机名（可带 http(s):// 与端口），收到 "${endpointRaw}"`);
-    else endpoint = { protocol: url.protocol === 'http:' ? 'http://' : 'https://', host: url.host };
-  }
   return {
     provider: 'tencent',
     secretId: value(env, 'SMS_SECRET_ID') ?? '',

@@ -3,8 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A small stand-in for Tencent Cloud SMS on loopback: answers the `SendSms` action (API 2021-01-11) as Tencent does,
- * to the official SDK the server uses (pointed here by SMS_ENDPOINT), and records each message's phone and code.
+ * A small stand-in for Tencent Cloud SMS and Alibaba Cloud SMS on loopback: answers the `SendSms` action (Tencent's
+ * API 2021-01-11, Aliyun's 2017-05-25) as each does, to the official SDKs the server uses (pointed here by
+ * SMS_ENDPOINT), and records each message's phone and code.
  */
 export interface SentSms {
   phone: string;
@@ -24,8 +25,10 @@ export interface FakeSms {
   status: { Code: string; Message: string } | undefined;
   /** The last code sent to the phone. */
   lastCode(phone: string): string | undefined;
-  /** The environment that points the server at this fake. */
+  /** The environment that points the server at this fake (Tencent). */
   env: Record<string, string>;
+  /** The same for Aliyun. */
+  aliyunEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -38,12 +41,47 @@ export async function startFakeSms(): Promise<FakeSms> {
       return fake.sent.filter((s) => s.phone === phone).at(-1)?.code;
     },
   };
+  /** Aliyun's RPC style: the parameters in the query string, signed with ACS3-HMAC-SHA256. */
+  const aliyun = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
+    const action = req.headers['x-acs-action'] as string;
+    const authorization = req.headers.authorization;
+    if (action !== 'SendSms' || !String(authorization ?? '').startsWith('ACS3-HMAC-SHA256')) {
+      res.statusCode = 400;
+      res.end(JSON.stringify({ Code: 'InvalidAction.NotFound', Message: 'unknown action or unsigned', RequestId: requestId }));
+      return;
+    }
+    if (fake.error) {
+      res.statusCode = 404;
+      res.end(JSON.stringify({ ...fake.error, RequestId: requestId }));
+      return;
+    }
+    const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
+    const status = fake.status ?? { Code: 'OK', Message: 'OK' };
+    if (status.Code === 'OK') {
+      let code = '';
+      try {
+        const param = (JSON.parse(query.get('TemplateParam') ?? '{}') as { code?: unknown }).code;
+        code = typeof param === 'string' ? param : '';
+      } catch {
+        /* recorded empty */
+      }
+      for (const phone of (query.get('PhoneNumbers') ?? '').split(',')) {
+        fake.sent.push({ phone, code, params: [code], body: Object.fromEntries(query), action, authorization });
+      }
+    }
+    res.end(JSON.stringify({ ...status, BizId: randomUUID(), RequestId: requestId }));
+  };
+
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const requestId = randomUUID();
       res.setHeader('content-type', 'application/json');
+      if (req.headers['x-acs-action'] !== undefined) {
+        aliyun(req, res, requestId);
+        return;
+      }
       const action = req.headers['x-tc-action'] as string | undefined;
       let body: Record<string, unknown> = {};
       try {
@@ -96,6 +134,14 @@ export async function startFakeSms(): Promise<FakeSms> {
       SMS_SDK_APP_ID: '1400000000',
       SMS_SIGN_NAME: '帮帮团',
       SMS_TEMPLATE_ID: '123456',
+      SMS_ENDPOINT: url,
+    },
+    aliyunEnv: {
+      SMS_PROVIDER: 'aliyun',
+      SMS_SECRET_ID: 'LTAIfake',
+      SMS_SECRET_KEY: 'fake-access-key-secret',
+      SMS_SIGN_NAME: '帮帮团',
+      SMS_TEMPLATE_ID: 'SMS_123456789',
       SMS_ENDPOINT: url,
     },
     close: () =>
