@@ -220,6 +220,23 @@ describe('phone binding', () => {
     expect((await auditOf(registered.id)).map((r) => r.action)).toEqual(['user.register']);
   });
 
+  it('counts an application the caller made as history too (a claim would have deleted it silently)', async () => {
+    await registerResident('13500000032');
+    const caller = await wechatLogin('openid-applied');
+    // a WeChat newcomer placed themself and asked to be a volunteer before binding a phone
+    await q(`UPDATE app_user SET region_id = $2 WHERE id = $1`, [caller.user.id, w.regions.A1]);
+    const applied = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/applications',
+      headers: bearer(caller.token),
+      payload: { kind: 'volunteer', skills: ['errands'] },
+    });
+    expect(applied.statusCode).toBe(201);
+    const res = await bindBySms(caller.token, '13500000032', await bindCode('13500000032'));
+    expect(res.statusCode).toBe(409);
+    expect(await q(`SELECT status FROM application WHERE applicant_id = $1`, [caller.user.id])).toEqual([{ status: 'pending' }]);
+  });
+
   it('answers 409 for a phone bound to another WeChat account, and for a caller with a phone of their own', async () => {
     const owner = await wechatLogin('openid-owner');
     expect((await bindBySms(owner.token, '13500000041', await bindCode('13500000041'))).statusCode).toBe(200);

@@ -26,7 +26,8 @@ export async function lockCallerAndHolder(m: EntityManager, callerId: string, ph
 
 /**
  * Whether the account has anything that would be lost or orphaned by removing it: orders placed or received,
- * tasks, order events, squads, photos, people it is the paired cadre of, any role but resident.
+ * tasks, order events, squads, photos, people it is the paired cadre of, applications it made or decided, family
+ * contacts of it, any role but resident.
  */
 export async function hasHistory(m: EntityManager, id: string): Promise<boolean> {
   const [row] = await m.query<Array<{ found: boolean }>>(
@@ -37,6 +38,8 @@ export async function hasHistory(m: EntityManager, id: string): Promise<boolean>
          OR EXISTS (SELECT 1 FROM squad_member WHERE user_id = $1)
          OR EXISTS (SELECT 1 FROM upload WHERE owner_id = $1)
          OR EXISTS (SELECT 1 FROM app_user WHERE paired_cadre_id = $1)
+         OR EXISTS (SELECT 1 FROM application WHERE applicant_id = $1 OR decided_by = $1)
+         OR EXISTS (SELECT 1 FROM family_contact WHERE resident_id = $1)
          OR EXISTS (SELECT 1 FROM app_user WHERE id = $1 AND roles <> '{resident}') AS found`,
     [id],
   );
