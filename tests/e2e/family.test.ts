@@ -1,4 +1,4 @@
-import { DEMO, see, seeAnywhere, screenText, screenshot, shown, startE2E, tap, type E2E, type Person } from './support/harness';
+import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenText, screenshot, shown, startE2E, tap, type E2E, type Person } from './support/harness';
 
 // Real server, real database, real browser: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -120,9 +120,12 @@ describe('an elder without a mobile, her daughter confirming from her own phone'
 
     const daughter = await e2e.login(daughterPhone);
     await step(daughter, 'the daughter finds her mother under 我的家人 and confirms the order', async () => {
-      // her own home lists her mother's open order too; 「我的」 has 我的家人
-      await see(daughter.page, '待确认');
-      await tap(daughter.page, '我的');
+      // she lives elsewhere and has no grid of her own: joining shows her mother first, and lets her go to her
+      await daughter.page.waitForURL((u) => u.hash.includes('/pages/join/index'), { timeout: UI_TIMEOUT });
+      await see(daughter.page, '您是这些居民的家属联系人');
+      await see(daughter.page, '1 个待确认');
+      await screenshot(daughter.page, 'family-join');
+      await tap(daughter.page, '先看家人的需求');
       await see(daughter.page, '我的家人（查看并确认家人的需求）');
       await see(daughter.page, '1 个待确认');
       await screenshot(daughter.page, 'family-me');

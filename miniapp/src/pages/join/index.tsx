@@ -1,10 +1,10 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Input } from '@nutui/nutui-react-taro';
-import type { MeDto, RegionHitDto } from '@bangbang/shared';
+import { FAMILY_RELATION_NAMES, type FollowedResidentDto, type MeDto, type RegionHitDto } from '@bangbang/shared';
 import { AppPage, PhoneBinding, PlacePicker, showError, showSuccess } from '../../components';
-import { updateMe } from '../../services/endpoints';
+import { myFamily, updateMe } from '../../services/endpoints';
 import { currentUser, goHome, rememberMe, useCurrentUser } from '../../services/session';
 import './index.css';
 
@@ -19,7 +19,9 @@ function firstStep(me: MeDto | undefined): Step {
 /**
  * 加入帮帮团: what a first-time person needs before they can order. 1) their phone (only when they have none),
  * 2) their place (所属网格: down the tree, by name or by their location), 3) their name and address (and, if they
- * like, where they live on the map), saved in one `PATCH /me`; then straight to the resident home.
+ * like, where they live on the map), saved in one `PATCH /me`; then straight to the resident home. A person who
+ * is someone's family contact (a daughter following her mother's orders) sees that first, and may go to her family's
+ * orders without joining a grid herself: she may live in another city.
  */
 export default function Join() {
   const user = useCurrentUser();
@@ -29,7 +31,17 @@ export default function Join() {
   const [address, setAddress] = useState(() => currentUser()?.address ?? '');
   const [location, setLocation] = useState<{ lat: number; lng: number }>();
   const [saving, setSaving] = useState(false);
+  const [family, setFamily] = useState<FollowedResidentDto[]>([]);
   const needsPlace = user?.regionId === null;
+
+  useEffect(() => {
+    // only a person with a phone can be someone's family contact (the phone is the link)
+    if (user?.phone)
+      myFamily().then(
+        (r) => setFamily(r.items),
+        () => setFamily([]),
+      );
+  }, [user?.phone]);
 
   const steps: Array<[Step, string]> = [
     ...(user?.phone === null || step === 'phone' ? ([['phone', '手机号']] as Array<[Step, string]>) : []),
@@ -93,6 +105,23 @@ export default function Join() {
       </View>
 
       <View className='join__body'>
+        {family.length > 0 && (
+          <View className='join__card join__family'>
+            <Text className='join__question'>您是这些居民的家属联系人</Text>
+            {family.map((f) => (
+              <Text key={f.id} className='join__family-row'>
+                {`${f.name}（我是${FAMILY_RELATION_NAMES[f.relation]}）· ${
+                  f.toConfirm > 0 ? `${f.toConfirm} 个待确认` : f.openOrders > 0 ? `${f.openOrders} 个进行中` : '暂无进行中的需求'
+                }`}
+              </Text>
+            ))}
+            <Text className='join__hint'>只想照看家人的需求，不必选择自己的网格；自己也要点单时再填写下面几项。</Text>
+            <Button className='join__family-go' type='primary' size='large' block onClick={() => void Taro.reLaunch({ url: '/pages/me/index' })}>
+              先看家人的需求
+            </Button>
+          </View>
+        )}
+
         {step === 'phone' && (
           <View className='join__card'>
             <Text className='join__question'>您的手机号</Text>
