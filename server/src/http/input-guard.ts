@@ -22,36 +22,46 @@ export const MAX_DEPTH = 32;
 const NUL = '\u0000';
 const NUL_MESSAGE = '不能包含空字符（\\u0000）';
 
+/** Where a value sits in the request: its parent's place and its key (the text is made only for a refusal). */
+interface Place {
+  parent: Place | undefined;
+  key: string | number;
+}
+
 /** How a path inside the request is written in `details[].field`; a NUL in a property name is shown escaped. */
-function joinField(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  const shown = key.replaceAll(NUL, '\\u0000');
+function fieldOf(place: Place | undefined): string {
+  if (place === undefined) return '';
+  const parent = fieldOf(place.parent);
+  if (typeof place.key === 'number') return `${parent}[${place.key}]`;
+  const shown = place.key.replaceAll(NUL, '\\u0000');
   return parent ? `${parent}.${shown}` : shown;
 }
 
 /**
  * The first problem in `value` (a parsed JSON body or a query/params object), or undefined. Iterative, so the walk
- * itself cannot overflow the stack whatever the nesting.
+ * itself cannot overflow the stack whatever the nesting; every request passes here, so a field's name is written
+ * out only when it is refused.
  */
 export function inspectInput(value: unknown, root: string): ErrorDetail | undefined {
-  const stack: Array<{ value: unknown; field: string; depth: number }> = [{ value, field: '', depth: 0 }];
+  const stack: Array<{ value: unknown; place: Place | undefined; depth: number }> = [{ value, place: undefined, depth: 0 }];
   while (stack.length > 0) {
     const item = stack.pop()!;
     const v = item.value;
     if (typeof v === 'string') {
-      if (v.includes(NUL)) return { field: item.field || root, message: NUL_MESSAGE };
+      if (v.includes(NUL)) return { field: fieldOf(item.place) || root, message: NUL_MESSAGE };
       continue;
     }
     if (typeof v !== 'object' || v === null) continue;
     if (item.depth >= MAX_DEPTH) return { field: root, message: `嵌套太深（最多 ${MAX_DEPTH} 层）` };
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i -= 1) stack.push({ value: v[i], field: joinField(item.field, i), depth: item.depth + 1 });
+      for (let i = v.length - 1; i >= 0; i -= 1) stack.push({ value: v[i], place: { parent: item.place, key: i }, depth: item.depth + 1 });
       continue;
     }
-    for (const [key, child] of Object.entries(v as Record<string, unknown>)) {
-      const field = joinField(item.field, key);
-      if (key.includes(NUL)) return { field, message: NUL_MESSAGE };
-      stack.push({ value: child, field, depth: item.depth + 1 });
+    for (const key in v) {
+      if (!Object.hasOwn(v, key)) continue;
+      const place = { parent: item.place, key };
+      if (key.includes(NUL)) return { field: fieldOf(place), message: NUL_MESSAGE };
+      stack.push({ value: (v as Record<string, unknown>)[key], place, depth: item.depth + 1 });
     }
   }
   return undefined;
