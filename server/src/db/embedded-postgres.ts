@@ -201,6 +201,7 @@ export class EmbeddedPostgres {
           onEvent({ type: 'down', pid: this.postmasterPid() });
         }
         attempt += 1;
+        this.removeStaleLockFile();
         this.restarting = this.pgCtlStart(this.serverOptions ?? '');
         await this.restarting;
         if (this.stopping) return;
@@ -216,6 +217,17 @@ export class EmbeddedPostgres {
     };
     this.supervisor = setInterval(() => void check(), intervalMs);
     this.supervisor.unref();
+  }
+
+  /**
+   * A postmaster killed with -9 is reparented to PID 1, which in a container may take its time to reap it: until
+   * then PostgreSQL's own check (kill(pid, 0) on the pid in postmaster.pid) takes the zombie for a running server
+   * and refuses to start ("lock file already exists"). The pid is ours to judge (`processAlive` reads its state);
+   * PostgreSQL still refuses if any old backend is attached to the shared memory, so removing the file is safe.
+   */
+  private removeStaleLockFile(): void {
+    const pid = this.postmasterPid();
+    if (pid !== undefined && !processAlive(pid)) rmSync(path.join(this.dir, 'postmaster.pid'), { force: true });
   }
 
   private ownedByThisProcess(): boolean {
