@@ -48,6 +48,17 @@ export class ConflictError extends AppError {
   }
 }
 
+/** 429: a limit was reached. When it is known when it lifts, the answer says so in a Retry-After header too. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    /** Seconds until the limit lifts; undefined: not known (the message says what to do). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(ErrorCode.RATE_LIMITED, message);
+  }
+}
+
 export class ServiceUnavailableError extends AppError {
   constructor(message?: string) {
     super(ErrorCode.SERVICE_UNAVAILABLE, message);

@@ -125,6 +125,8 @@ describe('SMS codes and SMS login', () => {
     expect(soon.statusCode).toBe(429);
     expect(soon.json()).toMatchObject({ code: 'RATE_LIMITED' });
     expect(soon.json().message).toMatch(/^验证码刚刚发过，请 (60|59|58) 秒后再重新获取。$/);
+    // and in the header HTTP clients read: the same seconds as the message
+    expect(soon.headers['retry-after']).toBe(/请 (\d+) 秒/.exec(soon.json<{ message: string }>().message)![1]);
 
     for (let n = 2; n <= 10; n++) {
       await q(`UPDATE phone_code SET created_at = created_at - interval '61 seconds' WHERE phone = $1`, [phone]);
@@ -134,6 +136,7 @@ describe('SMS codes and SMS login', () => {
     const eleventh = await askCode(phone);
     expect(eleventh.statusCode).toBe(429);
     expect(eleventh.json().message).toBe('这个手机号今天获取验证码的次数已达上限，请 24 小时后再试。');
+    expect(Number(eleventh.headers['retry-after'])).toBeGreaterThan(23 * 3600);
     expect(sms.sent.filter((s) => s.phone === phone)).toHaveLength(10);
 
     // a day later the oldest no longer count
@@ -147,6 +150,7 @@ describe('SMS codes and SMS login', () => {
     const over = await askCode('13600000099', 'login', ip);
     expect(over.statusCode).toBe(429);
     expect(over.json().message).toMatch(/^操作太频繁，请 \d+ 秒后再试。$/);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
     const [counter] = await q<{ count: number }>(`SELECT count FROM rate_limit WHERE key LIKE '%sms-code%' AND key LIKE '%10.77.0.1%'`);
     expect(counter!.count).toBe(21);
     // another address is not held back

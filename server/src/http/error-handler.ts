@@ -2,7 +2,7 @@ import { DEFAULT_ERROR_MESSAGES, ERROR_HTTP_STATUS, ErrorCode, summarizeDetails,
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { isDatabaseUnavailable, sqlState } from '../db/errors';
-import { AppError } from '../errors';
+import { AppError, RateLimitedError } from '../errors';
 
 /**
  * One place that turns every failure into the error contract: `{ code, message, details? }` with the right
@@ -156,6 +156,9 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
     const { status, body } = mapError(err);
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.code, status }, body.message);
+    if (err instanceof RateLimitedError && err.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))));
+    }
     void reply.code(status).header('cache-control', 'no-store').send(body);
   });
 

@@ -7,9 +7,8 @@ import {
   WechatLoginDto,
   type LoginResponse,
 } from '@bangbang/shared';
-import { ErrorCode } from '@bangbang/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors';
+import { RateLimitedError } from '../../errors';
 import { docs } from '../../http/openapi';
 import { loginResponseSchema } from '../../http/response-schemas';
 import { validateBody } from '../../http/validate';
@@ -37,7 +36,8 @@ export default async function authRoutes(app: FastifyInstance, { logins, session
   const limitPhone = async (request: FastifyRequest): Promise<void> => {
     const limit = await perPhone(request);
     if (!limit.isAllowed && limit.isExceeded) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `这个手机号登录太频繁，请 ${Math.max(1, limit.ttlInSeconds)} 秒后再试。`);
+      const seconds = Math.max(1, limit.ttlInSeconds);
+      throw new RateLimitedError(`这个手机号登录太频繁，请 ${seconds} 秒后再试。`, seconds);
     }
   };
 

@@ -1,7 +1,6 @@
-import { ErrorCode } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
 import { hitRateCounter } from '../../db/rate-counter';
-import { AppError } from '../../errors';
+import { RateLimitedError } from '../../errors';
 import type { User } from '../users/user.entity';
 import { findOrCreatePhoneUser, findOrCreateWechatUser } from './auth.repo';
 import { code2Session, type WechatConfig } from './wechat';
@@ -30,7 +29,8 @@ export function createLoginService({ db, wechat }: LoginServiceDeps) {
       const identity = await code2Session(wechat, code);
       const { count, ttlMs } = await hitRateCounter(db, `login-openid:${identity.openid}`, OPENID_LOGIN_LIMIT.windowMs);
       if (count > OPENID_LOGIN_LIMIT.max) {
-        throw new AppError(ErrorCode.RATE_LIMITED, `这个微信账号登录太频繁，请 ${Math.max(1, Math.ceil(ttlMs / 1000))} 秒后再试。`);
+        const seconds = Math.max(1, Math.ceil(ttlMs / 1000));
+        throw new RateLimitedError(`这个微信账号登录太频繁，请 ${seconds} 秒后再试。`, seconds);
       }
       return db.transaction(async (m) => findOrCreateWechatUser(m, identity.openid));
     },

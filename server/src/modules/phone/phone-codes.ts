@@ -1,7 +1,7 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { ErrorCode, SMS_CODE_LENGTH, SMS_RESEND_SECONDS, type SmsPurpose } from '@bangbang/shared';
+import { SMS_CODE_LENGTH, SMS_RESEND_SECONDS, type SmsPurpose } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
-import { AppError, ServiceUnavailableError, fieldError } from '../../errors';
+import { RateLimitedError, ServiceUnavailableError, fieldError } from '../../errors';
 import { addWrongTry, deletePhoneCode, insertPhoneCode, liveCode, lockPhone, markCodeUsed, phoneCodeUsage } from './phone-code.repo';
 import type { SmsSender } from './sms-sender';
 
@@ -41,9 +41,9 @@ export function createPhoneCodeService({ db, secret, sender }: PhoneCodeDeps) {
         await lockPhone(m, phone);
         const usage = await phoneCodeUsage(m, phone, SMS_RESEND_SECONDS);
         if (usage.lastDay >= CODES_PER_PHONE_PER_DAY) {
-          throw new AppError(ErrorCode.RATE_LIMITED, `这个手机号今天获取验证码的次数已达上限，请 ${inWords(usage.dayResetIn)}后再试。`);
+          throw new RateLimitedError(`这个手机号今天获取验证码的次数已达上限，请 ${inWords(usage.dayResetIn)}后再试。`, usage.dayResetIn);
         }
-        if (usage.resendIn > 0) throw new AppError(ErrorCode.RATE_LIMITED, `验证码刚刚发过，请 ${usage.resendIn} 秒后再重新获取。`);
+        if (usage.resendIn > 0) throw new RateLimitedError(`验证码刚刚发过，请 ${usage.resendIn} 秒后再重新获取。`, usage.resendIn);
         return insertPhoneCode(m, { phone, purpose, codeHash: hash(phone, purpose, code), ttlSeconds: CODE_TTL_MINUTES * 60 });
       });
       try {
