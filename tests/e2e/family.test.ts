@@ -1,4 +1,4 @@
-import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenText, screenshot, shown, startE2E, tap, type E2E, type Person } from './support/harness';
+import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenshot, shown, startE2E, step, tap, type E2E } from './support/harness';
 
 // Real server, real database, real browser: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -18,19 +18,6 @@ describe('an elder without a mobile, her daughter confirming from her own phone'
   });
 
   const sql = <T>(query: string, params: unknown[] = []) => e2e.database.db.query<T>(query, params);
-
-  /** Fails with what the person saw and what went wrong in their page, rather than a bare timeout. */
-  async function step<T>(who: Person, what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      const text = await screenText(who.page).catch(() => '(no page)');
-      throw new Error(
-        `${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`,
-        { cause: err },
-      );
-    }
-  }
 
   /** The API as the app calls it, for the steps in the middle (the volunteer's side is covered by flows.test.ts). */
   async function api<T>(phone: string, method: string, path: string, body?: object): Promise<T> {

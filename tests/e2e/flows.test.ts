@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { pngBytes } from './support/png';
 import { tempDir } from '../support/tmp';
-import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenText, screenshot, shown, startE2E, tap, type E2E, type Person } from './support/harness';
+import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenshot, shown, startE2E, step, tap, type E2E, type Person } from './support/harness';
 
 // Real server, real database, real browser, several people at once: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -23,19 +23,6 @@ describe('帮帮团 in a real browser: 点单 → 派单 → 接单 → 签到 �
   });
 
   const sql = <T>(query: string, params: unknown[] = []) => e2e.database.db.query<T>(query, params);
-
-  /** Fails with what the person saw and what went wrong in their page, rather than a bare timeout. */
-  async function step<T>(who: Person, what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      const text = await screenText(who.page).catch(() => '(no page)');
-      throw new Error(
-        `${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`,
-        { cause: err },
-      );
-    }
-  }
 
   /** Volunteers of the demo are on duty only inside their weekly roster; the suite runs at any hour. */
   async function availableAnyTime(phone: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenText, screenshot, shown, startE2E, tap, type E2E, type Person } from './support/harness';
+import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenshot, shown, startE2E, step, tap, type E2E } from './support/harness';
 
 // Real server, real database, real browser, two people: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -19,18 +19,6 @@ describe('joining in a real browser: 加入 → 点单首页 → 我要当志愿
   });
 
   const sql = <T>(query: string, params: unknown[] = []) => e2e.database.db.query<T>(query, params);
-
-  async function step<T>(who: Person, what: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      const text = await screenText(who.page).catch(() => '(no page)');
-      throw new Error(
-        `${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`,
-        { cause: err },
-      );
-    }
-  }
 
   it('a brand-new person logs in by SMS code, joins, orders; the grid worker dispatches it; they apply to volunteer and are approved', async () => {
     // the demo grid worker's grid and its community: the newcomer searches the community by name and opens its grids

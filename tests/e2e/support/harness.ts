@@ -225,6 +225,19 @@ export async function screenText(page: Page): Promise<string> {
   return shown(page).innerText();
 }
 
+/** Runs one step of a person's story; a failure says what they saw and what went wrong in their page, not a bare timeout. */
+export async function step<T>(who: Person, what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const text = await screenText(who.page).catch(() => '(no page)');
+    throw new Error(
+      `${what} failed: ${(err as Error).message}\n--- the screen (${who.page.url()}):\n${text}\n--- page problems:\n${who.problems.join('\n') || '(none)'}`,
+      { cause: err },
+    );
+  }
+}
+
 /** Saves the phone's screen as docs/screenshots/<name>.png (375×812, committed and shown in the README). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
