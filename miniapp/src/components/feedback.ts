@@ -27,3 +27,15 @@ export function showError(error: unknown): void {
 export function showSuccess(title: string): void {
   void Taro.showToast({ title, icon: 'success', duration: 1500 });
 }
+
+/** Runs a person's action: a success toast when it went through, the failure told as `showError` tells it. */
+export async function withFeedback(action: () => Promise<unknown>, success: string): Promise<boolean> {
+  try {
+    await action();
+    showSuccess(success);
+    return true;
+  } catch (error) {
+    showError(error);
+    return false;
+  }
+}

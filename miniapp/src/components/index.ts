@@ -10,7 +10,7 @@ export { OrderTimeline } from './order-timeline';
 export { OrderActions, type PageActionHandlers } from './order-actions';
 export { ServiceIcon } from './service-icon';
 export { useLoader, type Loader } from './use-loader';
-export { errorMessage, showError, showSuccess } from './feedback';
+export { errorMessage, showError, showSuccess, withFeedback } from './feedback';
 export { MeEntry } from './me-entry';
 export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
 export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';

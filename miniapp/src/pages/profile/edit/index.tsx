@@ -3,7 +3,7 @@ import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Input } from '@nutui/nutui-react-taro';
 import { APPLICATION_STATUS_NAMES, type ApplicationDto, type RegionHitDto } from '@bangbang/shared';
-import { AppPage, PageState, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, PageState, PlacePicker, firstLoad, showError, showSuccess, useLoader, withFeedback } from '../../../components';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { applyFor, getRegion, myApplications, updateMe, withdrawApplication } from '../../../services/endpoints';
 import { currentUser, rememberMe } from '../../../services/session';
@@ -82,13 +82,7 @@ export default function EditProfile() {
   };
 
   const withdraw = async (id: string) => {
-    try {
-      await withdrawApplication(id);
-      showSuccess('已撤回');
-      await data.reload();
-    } catch (error) {
-      showError(error);
-    }
+    if (await withFeedback(() => withdrawApplication(id), '已撤回')) await data.reload();
   };
 
   const move = data.data?.move;

@@ -3,7 +3,7 @@ import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { APPLICATION_STATUS_NAMES, type ApplicationDto, type RegionDto, type RosterSlot, type ServiceCategoryDto } from '@bangbang/shared';
-import { AppPage, PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { AppPage, PageState, firstLoad, showError, showSuccess, useLoader, withFeedback } from '../../../components';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { applyFor, getRegion, listRegions, listServiceCategories, myApplications, withdrawApplication } from '../../../services/endpoints';
 import { currentUser, refreshMe } from '../../../services/session';
@@ -85,13 +85,7 @@ export default function VolunteerApplication() {
   };
 
   const withdraw = async (id: string) => {
-    try {
-      await withdrawApplication(id);
-      showSuccess('已撤回');
-      await data.reload();
-    } catch (error) {
-      showError(error);
-    }
+    if (await withFeedback(() => withdrawApplication(id), '已撤回')) await data.reload();
   };
 
   return (
