@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
-import { isDatabaseUnavailable } from '../../db/errors';
+import { runPeriodically } from '../../periodic';
 import { autoDispatchDue, autoDispatchOptions } from './auto-dispatch';
 import { escalateDueOrders } from './dispatching.repo';
 
@@ -45,34 +45,17 @@ export interface EscalationSweeperOptions {
  */
 export const escalationSweeper = fp(
   async (app: FastifyInstance, opts: EscalationSweeperOptions) => {
-    if (opts.intervalMs <= 0) return;
-    let running: Promise<void> | null = null;
-    const tick = () => {
-      if (running) return;
-      const now = opts.clock();
-      running = sweepAll(app.db, now)
-        .then(async (n) => {
-          if (n > 0) app.log.info({ escalated: n }, 'orders escalated');
-          // and the orders under auto-dispatch that are due (new in the pool too long, an assignee too slow)
-          const d = await autoDispatchDue(app.db, autoDispatchOptions(app, now));
-          if (d > 0) app.log.info({ dispatched: d }, 'orders dispatched automatically');
-        })
-        .catch((err: unknown) => {
-          if (isDatabaseUnavailable(err)) app.log.warn('escalation sweep skipped: database unavailable');
-          else app.log.error({ err }, 'escalation sweep failed');
-        })
-        .finally(() => {
-          running = null;
-        });
-    };
-    let timer: NodeJS.Timeout | null = null;
-    app.addHook('onReady', async () => {
-      timer = setInterval(tick, opts.intervalMs);
-      timer.unref();
-    });
-    app.addHook('preClose', async () => {
-      if (timer) clearInterval(timer);
-      await running;
+    runPeriodically(app, {
+      name: 'escalation sweep',
+      intervalMs: opts.intervalMs,
+      run: async () => {
+        const now = opts.clock();
+        const n = await sweepAll(app.db, now);
+        if (n > 0) app.log.info({ escalated: n }, 'orders escalated');
+        // and the orders under auto-dispatch that are due (new in the pool too long, an assignee too slow)
+        const d = await autoDispatchDue(app.db, autoDispatchOptions(app, now));
+        if (d > 0) app.log.info({ dispatched: d }, 'orders dispatched automatically');
+      },
     });
   },
   { name: 'escalation-sweeper', dependencies: ['core'] },

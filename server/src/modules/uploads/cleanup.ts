@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Clock } from '../../clock';
-import { isDatabaseUnavailable } from '../../db/errors';
+import { runPeriodically } from '../../periodic';
 import type { UploadService } from './service';
 
 export interface UploadSweeperOptions {
@@ -18,31 +18,13 @@ export interface UploadSweeperOptions {
  */
 export const uploadSweeper = fp(
   async (app: FastifyInstance, opts: UploadSweeperOptions) => {
-    if (opts.intervalMs <= 0) return;
-    let running: Promise<void> | null = null;
-    const tick = () => {
-      if (running) return;
-      running = opts.uploads
-        .sweep(opts.clock())
-        .then((n) => {
-          if (n > 0) app.log.info({ removed: n }, 'unreferenced uploads removed');
-        })
-        .catch((err: unknown) => {
-          if (isDatabaseUnavailable(err)) app.log.warn('upload sweep skipped: database unavailable');
-          else app.log.error({ err }, 'upload sweep failed');
-        })
-        .finally(() => {
-          running = null;
-        });
-    };
-    let timer: NodeJS.Timeout | null = null;
-    app.addHook('onReady', async () => {
-      timer = setInterval(tick, opts.intervalMs);
-      timer.unref();
-    });
-    app.addHook('preClose', async () => {
-      if (timer) clearInterval(timer);
-      await running;
+    runPeriodically(app, {
+      name: 'upload sweep',
+      intervalMs: opts.intervalMs,
+      run: async () => {
+        const n = await opts.uploads.sweep(opts.clock());
+        if (n > 0) app.log.info({ removed: n }, 'unreferenced uploads removed');
+      },
     });
   },
   { name: 'upload-sweeper', dependencies: ['core'] },
