@@ -26,7 +26,7 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', swc] },
   // Jest's module system cannot require() ES modules (Node can): compile the few ESM-only dependencies.
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie)[@/])'],
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(content-disposition|cookie|graphile-worker)[@/])'],
   moduleNameMapper: {
     '^@bangbang/(shared|migrations)$': '<rootDir>/$1/src/index.ts',
     // the mini-program's client logic runs in Node: Taro's API over fetch and in-memory storage

@@ -15,6 +15,7 @@ import { CreateApplications1795393200000 } from './1795393200000-CreateApplicati
 import { AddFamilyContacts1795393300000 } from './1795393300000-AddFamilyContacts';
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
 import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
+import { CreateNotifications1795393500000 } from './1795393500000-CreateNotifications';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -38,4 +39,5 @@ export const migrations = [
   AddFamilyContacts1795393300000,
   AddOrderLimitIndexes1795393400000,
   AddContentReview1795393450000,
+  CreateNotifications1795393500000,
 ];

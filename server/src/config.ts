@@ -96,7 +96,53 @@ export interface AppConfig {
   orderLimits: { openPerResident: number; dailyPerResident: number; dailyPerProxy: number };
   /** HALL_MAX_TASKS: tasks a person may have in hand (accepted, in service) and still take one from the task hall. */
   hallMaxTasksInHand: number;
+  /** Reaching people (issue 19): the job queue and the channels besides the app. */
+  notify: NotifyConfig;
   version: string;
+}
+
+/** WeChat subscription message templates, by what they announce (ids from the mini-program's admin console). */
+export interface WechatTemplates {
+  /** WECHAT_TEMPLATE_ORDER_STATUS: a resident's order moved on (accepted, at the door, done, still looking, cancelled). */
+  orderStatus: string | undefined;
+  /** WECHAT_TEMPLATE_NEW_TASK: a volunteer has a task (dispatched to them, new nearby, cancelled, reopened). */
+  newTask: string | undefined;
+  /** WECHAT_TEMPLATE_ALARM: staff must act (new order, escalated, nobody found, overdue, no-show). */
+  alarm: string | undefined;
+}
+
+export interface NotifyConfig {
+  /** JOB_CONCURRENCY: jobs this process runs at once (deliveries, timed work); 0: none (other processes run them). */
+  jobConcurrency: number;
+  wechatTemplates: WechatTemplates;
+  /** WECHAT_MINIPROGRAM_STATE: which version of the mini-program a subscription message opens. */
+  miniprogramState: 'formal' | 'trial' | 'developer';
+  /** SMS_NOTIFY_TEMPLATE: the provider's template for notices, with one variable (content); unset: no notice SMS. */
+  smsTemplate: string | undefined;
+  /** SMS_DAILY_CAP: notice texts one phone gets in 24 hours at most. */
+  smsDailyCap: number;
+  /** QUIET_HOURS (Beijing time, e.g. 22-7): no notice SMS then, except for urgent orders; null: none. */
+  quietHours: { from: number; to: number } | null;
+  /** NEARBY_NOTIFY_LIMIT: on-duty volunteers told of a new order near them, nearest first. */
+  nearbyLimit: number;
+  /** NEARBY_NOTIFY_MINUTES: at most one 附近新需求 per volunteer in this many minutes. */
+  nearbyThrottleMinutes: number;
+  /** COUNTY_OVERDUE_MINUTES: an order waiting at the county this long alarms its staff, and again every as long. */
+  countyOverdueMinutes: number;
+}
+
+const MINIPROGRAM_STATES = ['formal', 'trial', 'developer'] as const;
+
+/** QUIET_HOURS: `from-to` in whole hours of Beijing time (22-7 spans midnight), or off. */
+function parseQuietHours(raw: string | undefined, problems: string[]): { from: number; to: number } | null {
+  if (raw === undefined) return { from: 22, to: 7 };
+  if (['off', 'none', '0', 'false'].includes(raw.toLowerCase())) return null;
+  const m = /^(\d{1,2})-(\d{1,2})$/.exec(raw);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 23 || m[1] === m[2]) {
+    problems.push(`QUIET_HOURS 须为「开始时-结束时」（北京时间整点，如 22-7）或 off，收到 "${raw}" (QUIET_HOURS: e.g. 22-7, or off)`);
+    return null;
+  }
+  return { from: Number(m[1]), to: Number(m[2]) };
 }
 
 /** TRUST_PROXY: off (default), a hop count 1–10, or comma-separated addresses/CIDRs of the proxies. */
@@ -365,6 +411,27 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   };
   const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', 3, 1, 1_000_000, problems);
 
+  const miniprogramState = value(env, 'WECHAT_MINIPROGRAM_STATE') ?? 'formal';
+  if (!(MINIPROGRAM_STATES as readonly string[]).includes(miniprogramState)) {
+    problems.push(`WECHAT_MINIPROGRAM_STATE 须为 formal、trial 或 developer，收到 "${miniprogramState}"`);
+  }
+  const notify: NotifyConfig = {
+    // tests run the jobs they need themselves
+    jobConcurrency: parseInteger(env, 'JOB_CONCURRENCY', nodeEnv === 'test' ? 0 : 4, 0, 100, problems),
+    wechatTemplates: {
+      orderStatus: value(env, 'WECHAT_TEMPLATE_ORDER_STATUS'),
+      newTask: value(env, 'WECHAT_TEMPLATE_NEW_TASK'),
+      alarm: value(env, 'WECHAT_TEMPLATE_ALARM'),
+    },
+    miniprogramState: miniprogramState as NotifyConfig['miniprogramState'],
+    smsTemplate: value(env, 'SMS_NOTIFY_TEMPLATE'),
+    smsDailyCap: parseInteger(env, 'SMS_DAILY_CAP', 10, 0, 1000, problems),
+    quietHours: parseQuietHours(value(env, 'QUIET_HOURS'), problems),
+    nearbyLimit: parseInteger(env, 'NEARBY_NOTIFY_LIMIT', 5, 0, 100, problems),
+    nearbyThrottleMinutes: parseInteger(env, 'NEARBY_NOTIFY_MINUTES', 10, 0, 1440, problems),
+    countyOverdueMinutes: parseInteger(env, 'COUNTY_OVERDUE_MINUTES', 60, 5, 7 * 1440, problems),
+  };
+
   const h5DirRaw = value(env, 'H5_DIR');
   const h5Dir = h5DirRaw ? path.resolve(cwd, h5DirRaw) : path.join(REPO_ROOT, 'miniapp', 'dist', 'h5');
 
@@ -398,6 +465,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     uploadSweepSeconds,
     orderLimits,
     hallMaxTasksInHand,
+    notify,
     version: readVersion(),
   };
 }

@@ -19,3 +19,4 @@ export * from './matching';
 export * from './assignment';
 export * from './audit';
 export * from './joining';
+export * from './notifications';
