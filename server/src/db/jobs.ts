@@ -44,12 +44,16 @@ export interface DeadJobRow {
   updated_at: Date;
 }
 
-/** Jobs that used up their attempts (the dead letters), newest first. */
+/**
+ * Jobs that used up their attempts (the dead letters), newest first. The public view `graphile_worker.jobs` has no
+ * payload, which an admin needs (which notification, which channel): read from its table.
+ */
 export async function deadJobs(m: Db, limit: number): Promise<DeadJobRow[]> {
   return m.query<DeadJobRow[]>(
-    `SELECT id::text, task_identifier, payload, attempts, max_attempts, last_error, created_at, updated_at
-     FROM graphile_worker.jobs WHERE attempts >= max_attempts AND locked_at IS NULL
-     ORDER BY updated_at DESC LIMIT $1`,
+    `SELECT j.id::text, t.identifier AS task_identifier, j.payload, j.attempts, j.max_attempts, j.last_error, j.created_at, j.updated_at
+     FROM graphile_worker._private_jobs j JOIN graphile_worker._private_tasks t ON t.id = j.task_id
+     WHERE j.attempts >= j.max_attempts AND j.locked_at IS NULL
+     ORDER BY j.updated_at DESC LIMIT $1`,
     [limit],
   );
 }
