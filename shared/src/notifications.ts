@@ -169,9 +169,7 @@ export const LIVE_SILENCE_MS = 60_000;
 /** From the client. The first message must be `auth`, within 10 s, or the socket is closed (4401). */
 export type LiveClientMessage =
   /** The login token, and the id of the last notification this client has seen (catch-up: everything newer is sent). */
-  | { type: 'auth'; token: string; after?: string }
-  | { type: 'ping' }
-  | { type: 'pong' };
+  { type: 'auth'; token: string; after?: string } | { type: 'ping' } | { type: 'pong' };
 
 /** From the server. */
 export type LiveServerMessage =

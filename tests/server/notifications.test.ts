@@ -26,8 +26,11 @@ const told = async (token: string, kind: string, orderId: string): Promise<Notif
 const settled = () =>
   waitFor(
     async () =>
-      (await t.database.db.query<unknown[]>(`SELECT 1 FROM graphile_worker.jobs WHERE task_identifier IN ('order-events', 'deliver', 'nearby') AND attempts < max_attempts`))
-        .length === 0,
+      (
+        await t.database.db.query<unknown[]>(
+          `SELECT 1 FROM graphile_worker.jobs WHERE task_identifier IN ('order-events', 'deliver', 'nearby') AND attempts < max_attempts`,
+        )
+      ).length === 0,
     15_000,
     'the notification jobs to finish',
   );
@@ -177,15 +180,34 @@ describe('the inbox', () => {
     expect(body.items[0]!.orderId).toBe(first.id);
     expect(body.unread).toBeGreaterThanOrEqual(2);
     expect(body.nextBefore).toBe(body.items[0]!.id);
-    const older = await t.app.inject({ method: 'GET', url: `/api/v1/me/notifications?limit=1&before=${body.nextBefore}`, headers: bearer(w.users.gridWorkerA1.token) });
+    const older = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/me/notifications?limit=1&before=${body.nextBefore}`,
+      headers: bearer(w.users.gridWorkerA1.token),
+    });
     expect(Number(older.json<NotificationPageDto>().items[0]!.id)).toBeLessThan(Number(body.items[0]!.id));
 
     // someone else's id is not marked
-    const foreign = await t.app.inject({ method: 'POST', url: '/api/v1/me/notifications/read', headers: bearer(w.users.residentA1.token), payload: { ids: [body.items[0]!.id] } });
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/notifications/read',
+      headers: bearer(w.users.residentA1.token),
+      payload: { ids: [body.items[0]!.id] },
+    });
     expect(foreign.statusCode).toBe(200);
-    const one = await t.app.inject({ method: 'POST', url: '/api/v1/me/notifications/read', headers: bearer(w.users.gridWorkerA1.token), payload: { ids: [body.items[0]!.id] } });
+    const one = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/notifications/read',
+      headers: bearer(w.users.gridWorkerA1.token),
+      payload: { ids: [body.items[0]!.id] },
+    });
     expect(one.json()).toEqual({ unread: body.unread - 1 });
-    const all = await t.app.inject({ method: 'POST', url: '/api/v1/me/notifications/read', headers: bearer(w.users.gridWorkerA1.token), payload: { all: true } });
+    const all = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/notifications/read',
+      headers: bearer(w.users.gridWorkerA1.token),
+      payload: { all: true },
+    });
     expect(all.json()).toEqual({ unread: 0 });
   });
 
@@ -193,7 +215,12 @@ describe('the inbox', () => {
     const none = await t.app.inject({ method: 'POST', url: '/api/v1/me/notifications/read', headers: bearer(w.users.gridWorkerA1.token), payload: {} });
     expect(none.statusCode).toBe(400);
     expect(none.json().details[0].field).toBe('ids');
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/me/notifications/read', headers: bearer(w.users.gridWorkerA1.token), payload: { ids: ['abc'] } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/notifications/read',
+      headers: bearer(w.users.gridWorkerA1.token),
+      payload: { ids: ['abc'] },
+    });
     expect(bad.statusCode).toBe(400);
     const limit = await t.app.inject({ method: 'GET', url: '/api/v1/me/notifications?limit=500', headers: bearer(w.users.gridWorkerA1.token) });
     expect(limit.statusCode).toBe(400);
@@ -219,7 +246,11 @@ describe('preferences and subscriptions', () => {
       payload: { channelOrder: ['sms', 'live'], muted: { 'order.checked_in': ['sms'] }, smsOptIn: true },
     });
     expect(put.statusCode).toBe(200);
-    expect(put.json<NotificationPreferencesDto>()).toMatchObject({ channelOrder: ['sms', 'live', 'wechat'], muted: { 'order.checked_in': ['sms'] }, smsOptIn: true });
+    expect(put.json<NotificationPreferencesDto>()).toMatchObject({
+      channelOrder: ['sms', 'live', 'wechat'],
+      muted: { 'order.checked_in': ['sms'] },
+      smsOptIn: true,
+    });
   });
 
   it('refuses a preference that makes no sense, naming it', async () => {
@@ -231,7 +262,12 @@ describe('preferences and subscriptions', () => {
       [{ smsOptIn: 'yes' }, 'smsOptIn'],
     ];
     for (const [payload, field] of cases) {
-      const res = await t.app.inject({ method: 'PUT', url: '/api/v1/me/notification-preferences', headers: bearer(w.users.residentX1.token), payload: payload as object });
+      const res = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/me/notification-preferences',
+        headers: bearer(w.users.residentX1.token),
+        payload: payload as object,
+      });
       expect(res.statusCode).toBe(400);
       expect(res.json().details[0].field).toBe(field);
     }
@@ -247,7 +283,12 @@ describe('preferences and subscriptions', () => {
       payload: { accepted: ['tpl-task', 'tpl-task', 'tpl-status'] },
     });
     expect(twice.json<SubscriptionsDto>().quota).toEqual({ 'tpl-task': 2, 'tpl-status': 1 });
-    const foreign = await t.app.inject({ method: 'POST', url: '/api/v1/me/subscriptions', headers: bearer(w.users.volunteerA1.token), payload: { accepted: ['someone-else'] } });
+    const foreign = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/me/subscriptions',
+      headers: bearer(w.users.volunteerA1.token),
+      payload: { accepted: ['someone-else'] },
+    });
     expect(foreign.statusCode).toBe(400);
     expect(foreign.json().details[0].field).toBe('accepted');
   });

@@ -7,12 +7,7 @@ type Db = Pick<EntityManager, 'query'>;
  * committed one cannot lose its job. A job key makes a second add of the same key replace the waiting job instead
  * of adding another.
  */
-export async function addJob(
-  m: Db,
-  task: string,
-  payload: unknown,
-  opts: { jobKey?: string; maxAttempts?: number; runAt?: Date } = {},
-): Promise<void> {
+export async function addJob(m: Db, task: string, payload: unknown, opts: { jobKey?: string; maxAttempts?: number; runAt?: Date } = {}): Promise<void> {
   await m.query(`SELECT graphile_worker.add_job($1, $2::json, run_at := $3, max_attempts := $4, job_key := $5)`, [
     task,
     JSON.stringify(payload),

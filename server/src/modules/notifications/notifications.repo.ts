@@ -64,7 +64,10 @@ export async function loadEventFacts(m: Db, keys: ReadonlyArray<readonly [string
 }
 
 /** The places on these orders (every round): who holds, held, or was let go. */
-export async function assignmentsOf(m: Db, orderIds: readonly string[]): Promise<Array<{ order_id: string; round: number; volunteer_id: string; state: string }>> {
+export async function assignmentsOf(
+  m: Db,
+  orderIds: readonly string[],
+): Promise<Array<{ order_id: string; round: number; volunteer_id: string; state: string }>> {
   if (orderIds.length === 0) return [];
   return m.query(`SELECT order_id, round, volunteer_id, state FROM order_assignment WHERE order_id = ANY($1::uuid[])`, [orderIds]);
 }
@@ -250,10 +253,10 @@ export async function claimDelivery(m: Db, id: string, channel: Channel, at: Dat
     [id, channel, at],
   );
   if (rows.length > 0) return { claimed: true, status: 'sending' };
-  const [row] = await m.query<Array<{ status: DeliveryStatus }>>(
-    `SELECT status FROM notification_delivery WHERE notification_id = $1 AND channel = $2`,
-    [id, channel],
-  );
+  const [row] = await m.query<Array<{ status: DeliveryStatus }>>(`SELECT status FROM notification_delivery WHERE notification_id = $1 AND channel = $2`, [
+    id,
+    channel,
+  ]);
   return { claimed: false, status: row!.status };
 }
 
@@ -399,7 +402,10 @@ export async function namesOf(m: Db, ids: readonly string[]): Promise<Map<string
 }
 
 /** A minimal order for alarms not caused by one event (overdue, nobody found). */
-export async function loadOrderFacts(m: Db, orderIds: readonly string[]): Promise<Array<Omit<EventFacts, 'seq' | 'type' | 'actor_id' | 'actor_name' | 'at' | 'to_status' | 'reason' | 'data'>>> {
+export async function loadOrderFacts(
+  m: Db,
+  orderIds: readonly string[],
+): Promise<Array<Omit<EventFacts, 'seq' | 'type' | 'actor_id' | 'actor_name' | 'at' | 'to_status' | 'reason' | 'data'>>> {
   if (orderIds.length === 0) return [];
   return m.query(
     `SELECT o.id AS order_id, o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,

@@ -65,7 +65,8 @@ export default async function notificationRoutes(app: FastifyInstance, { notific
       schema: docs({
         tags: ['me', 'notifications'],
         summary: '消息设置',
-        description: '渠道顺序（小程序内 → 微信订阅消息 → 短信，前一个送不到才用下一个）、按消息类型关闭的渠道、非提醒类消息也发短信；`kinds` 为本人可能收到的消息类型。',
+        description:
+          '渠道顺序（小程序内 → 微信订阅消息 → 短信，前一个送不到才用下一个）、按消息类型关闭的渠道、非提醒类消息也发短信；`kinds` 为本人可能收到的消息类型。',
         auth: 'required',
         response: { 200: preferencesSchema },
       }),

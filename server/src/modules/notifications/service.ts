@@ -145,10 +145,7 @@ export function createNotificationService({ db, clock, config, matching, channel
   /** Writes notifications with their live messages and delivery jobs, in the caller's transaction. */
   async function emit(m: Db, items: NewNotification[], now: Date, extraLive: string[] = []): Promise<number> {
     const rows = await insertNotifications(m, items, now);
-    await notifyLive(m, [
-      ...extraLive,
-      ...rows.filter((r) => r.recipient_id !== null).map((r) => JSON.stringify({ t: 'n', to: r.recipient_id, n: toDto(r) })),
-    ]);
+    await notifyLive(m, [...extraLive, ...rows.filter((r) => r.recipient_id !== null).map((r) => JSON.stringify({ t: 'n', to: r.recipient_id, n: toDto(r) }))]);
     await addJobs(
       m,
       'deliver',
@@ -240,7 +237,16 @@ export function createNotificationService({ db, clock, config, matching, channel
             },
             now,
           );
-          return { recipientId: c.id, recipientPhone: null, kind: 'task.nearby', orderId, source, title: text.title, body: text.body, urgent: facts.urgency === 'urgent' };
+          return {
+            recipientId: c.id,
+            recipientPhone: null,
+            kind: 'task.nearby',
+            orderId,
+            source,
+            title: text.title,
+            body: text.body,
+            urgent: facts.urgency === 'urgent',
+          };
         }),
         now,
       );
@@ -248,7 +254,12 @@ export function createNotificationService({ db, clock, config, matching, channel
   }
 
   /** Alarms to the staff of the level an order waits at, for orders not caused by one event. */
-  async function alarm(m: Db, kind: 'staff.unmatched' | 'staff.overdue', orders: Array<{ id: string; source: string; waitedMinutes?: number }>, now: Date): Promise<number> {
+  async function alarm(
+    m: Db,
+    kind: 'staff.unmatched' | 'staff.overdue',
+    orders: Array<{ id: string; source: string; waitedMinutes?: number }>,
+    now: Date,
+  ): Promise<number> {
     if (orders.length === 0) return 0;
     const facts = await loadOrderFacts(
       m,
@@ -276,7 +287,16 @@ export function createNotificationService({ db, clock, config, matching, channel
         now,
       );
       for (const s of staff.filter((x) => x.region_id === f.scope_region_id)) {
-        items.push({ recipientId: s.id, recipientPhone: null, kind, orderId: o.id, source: o.source, title: text.title, body: text.body, urgent: f.urgency === 'urgent' });
+        items.push({
+          recipientId: s.id,
+          recipientPhone: null,
+          kind,
+          orderId: o.id,
+          source: o.source,
+          title: text.title,
+          body: text.body,
+          urgent: f.urgency === 'urgent',
+        });
       }
     }
     return emit(m, items, now);
@@ -439,7 +459,8 @@ export function createNotificationService({ db, clock, config, matching, channel
   }
 
   async function read(actor: Actor, body: MarkReadDto): Promise<{ unread: number }> {
-    if (body.all !== true && (body.ids === undefined || body.ids.length === 0)) throw fieldError('ids', '请指定要标为已读的消息（ids），或全部已读（all: true）');
+    if (body.all !== true && (body.ids === undefined || body.ids.length === 0))
+      throw fieldError('ids', '请指定要标为已读的消息（ids），或全部已读（all: true）');
     return db.transaction(async (m) => {
       await markRead(m, actor.id, body.all === true ? 'all' : body.ids!, clock());
       return { unread: await unreadCount(m, actor.id) };
@@ -469,7 +490,7 @@ export function createNotificationService({ db, clock, config, matching, channel
         if (!Array.isArray(chans) || chans.some((c) => c !== 'wechat' && c !== 'sms' && c !== 'live')) {
           throw fieldError(`muted.${kind}`, '关闭的渠道须为 live、wechat 或 sms 的列表');
         }
-        if (chans.length > 0) muted[kind as NotificationKind] = [...new Set(chans as Channel[])];
+        if (chans.length > 0) muted[kind as NotificationKind] = [...new Set(chans)];
       }
     }
     await savePreferences(
