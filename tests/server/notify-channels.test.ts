@@ -59,6 +59,22 @@ describe('WeChat subscription message data (wechat-data)', () => {
     expect(name('Alexander Hamilton the Third')).toHaveLength(20);
   });
 
+  it('fills a template whose keywords WeChat numbers differently, fitting each value to its key type', () => {
+    const data = templateData(
+      'orderStatus',
+      { service: LONG, status: '已接单', time: AT, note: '订单 BB-0001' },
+      { service: 'thing3', status: 'phrase7', time: 'date2', note: 'character_string9' },
+    );
+    expect(data).toEqual({
+      thing3: { value: thing(LONG) },
+      phrase7: { value: '已接单' },
+      date2: { value: '2026-12-07 14:05' },
+      character_string9: { value: 'BB-0001' },
+    });
+    for (const [key, { value }] of Object.entries(data)) expect(isValidKeywordValue(key, value)).toBe(true);
+    expect(templateData('alarm', { service: '', time: AT, note: '' })).toMatchObject({ thing1: { value: '待办事项' }, thing2: { value: '见需求详情' } });
+  });
+
   it('says which values WeChat would refuse', () => {
     expect(isValidKeywordValue('thing1', 'x'.repeat(20))).toBe(true);
     expect(isValidKeywordValue('thing1', 'x'.repeat(21))).toBe(false);

@@ -20,31 +20,36 @@
 /** Our three templates, by what they announce (config.notify.wechatTemplates). */
 export type TemplateLayout = 'orderStatus' | 'newTask' | 'alarm';
 
+/** What a keyword of our templates carries. */
+export type KeywordRole = 'service' | 'status' | 'place' | 'time' | 'note';
+
 /**
  * The keywords each template must have, in this order, when an admin picks it in the WeChat console (docs/
- * notifications.md): the keys are fixed by the order and type of the keywords picked there.
+ * notifications.md). The keys (thing1, phrase2…) are WeChat's: each keyword of a template in WeChat's library has its
+ * own, shown in the template's 详细内容 as {{thing1.DATA}}. A template whose keys differ can still be used by
+ * passing them to `templateData` (its `keys`): values are fitted to the type of the key they go to.
  */
-export const TEMPLATE_KEYWORDS: Record<TemplateLayout, ReadonlyArray<{ key: string; title: string }>> = {
+export const TEMPLATE_KEYWORDS: Record<TemplateLayout, ReadonlyArray<{ key: string; role: KeywordRole; title: string }>> = {
   // 需求进度通知
   orderStatus: [
-    { key: 'thing1', title: '服务项目' },
-    { key: 'phrase2', title: '进度' },
-    { key: 'time3', title: '时间' },
-    { key: 'thing4', title: '温馨提示' },
+    { key: 'thing1', role: 'service', title: '服务项目' },
+    { key: 'phrase2', role: 'status', title: '进度' },
+    { key: 'time3', role: 'time', title: '时间' },
+    { key: 'thing4', role: 'note', title: '温馨提示' },
   ],
   // 新任务提醒
   newTask: [
-    { key: 'thing1', title: '服务项目' },
-    { key: 'thing2', title: '服务地点' },
-    { key: 'time3', title: '时间' },
-    { key: 'thing4', title: '备注' },
+    { key: 'thing1', role: 'service', title: '服务项目' },
+    { key: 'thing2', role: 'place', title: '服务地点' },
+    { key: 'time3', role: 'time', title: '时间' },
+    { key: 'thing4', role: 'note', title: '备注' },
   ],
   // 待办提醒
   alarm: [
-    { key: 'thing1', title: '事项' },
-    { key: 'thing2', title: '地点' },
-    { key: 'time3', title: '时间' },
-    { key: 'thing4', title: '说明' },
+    { key: 'thing1', role: 'service', title: '事项' },
+    { key: 'thing2', role: 'place', title: '地点' },
+    { key: 'time3', role: 'time', title: '时间' },
+    { key: 'thing4', role: 'note', title: '说明' },
   ],
 };
 
@@ -135,6 +140,8 @@ export function isValidKeywordValue(key: string, value: string): boolean {
       return chars.length <= PHRASE_MAX && chars.every((c) => HAN.test(c));
     case 'time':
       return /^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2} |\d{4}年\d{1,2}月\d{1,2}日 ?)?\d{1,2}:\d{2}(:\d{2})?$/.test(value);
+    case 'date':
+      return /^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{4}年\d{1,2}月\d{1,2}日)( ?\d{1,2}:\d{2}(:\d{2})?)?$/.test(value);
     case 'character_string':
       return chars.length <= STRING_MAX && chars.every((c) => c >= '!' && c <= '~');
     case 'number':
@@ -146,33 +153,45 @@ export function isValidKeywordValue(key: string, value: string): boolean {
   }
 }
 
-/**
- * The `data` for one of our templates: every keyword of its layout filled, fitted to its type. The values the
- * templates lack a fact for say so rather than stay empty (WeChat refuses an empty value).
- */
-export function templateData(layout: TemplateLayout, facts: MessageFacts): Record<string, { value: string }> {
-  const at = time(facts.time);
-  switch (layout) {
-    case 'orderStatus':
-      return {
-        thing1: { value: thing(facts.service, '社区服务') },
-        phrase2: { value: phrase(facts.status) },
-        time3: { value: at },
-        thing4: { value: thing(facts.note, '详情请进入小程序查看') },
-      };
-    case 'newTask':
-      return {
-        thing1: { value: thing(facts.service, '社区服务') },
-        thing2: { value: thing(facts.place, '见需求详情') },
-        time3: { value: at },
-        thing4: { value: thing(facts.note, '详情请进入小程序查看') },
-      };
-    case 'alarm':
-      return {
-        thing1: { value: thing(facts.service, '待办事项') },
-        thing2: { value: thing(facts.place, '见需求详情') },
-        time3: { value: at },
-        thing4: { value: thing(facts.note, '详情请进入小程序查看') },
-      };
+/** What a keyword says when its fact is missing (WeChat refuses an empty value). */
+const FALLBACK: Record<KeywordRole, string> = {
+  service: '社区服务',
+  status: '有更新',
+  place: '见需求详情',
+  time: '',
+  note: '详情请进入小程序查看',
+};
+
+/** `raw` fitted to the type of `key` (its prefix); a type we do not know is treated as thing, the most common. */
+export function fitValue(key: string, raw: string | Date, fallback: string): string {
+  const type = /^([a-z_]+?)\d*$/.exec(key)?.[1] ?? 'thing';
+  if (raw instanceof Date) {
+    // time and date both take a date with a 24-hour time; in a thing it reads the same
+    return type === 'thing' || type === 'time' || type === 'date' ? time(raw) : fitValue(key, time(raw), fallback);
   }
+  switch (type) {
+    case 'phrase':
+      return phrase(raw, fallback);
+    case 'character_string':
+      return characterString(raw, fallback);
+    case 'name':
+      return name(raw, fallback);
+    default:
+      return thing(raw, fallback);
+  }
+}
+
+/**
+ * The `data` for one of our templates: every keyword of its layout filled, each fitted to its key's type. `keys`
+ * replaces the default key of a role, for a template whose keywords WeChat numbers differently (e.g.
+ * `{ service: 'thing3', time: 'date2' }`).
+ */
+export function templateData(layout: TemplateLayout, facts: MessageFacts, keys: Partial<Record<KeywordRole, string>> = {}): Record<string, { value: string }> {
+  const data: Record<string, { value: string }> = {};
+  for (const { key, role } of TEMPLATE_KEYWORDS[layout]) {
+    const fallback = layout === 'alarm' && role === 'service' ? '待办事项' : FALLBACK[role];
+    const target = keys[role] ?? key;
+    data[target] = { value: fitValue(target, facts[role] ?? '', fallback) };
+  }
+  return data;
 }
