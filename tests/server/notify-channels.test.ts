@@ -221,6 +221,17 @@ describe('WeChat subscription messages (wechat-subscribe) against the fake WeCha
     await expect(sender().send(message('orderStatus'))).rejects.toBeInstanceOf(ChannelUnavailableError);
   });
 
+  it('WeChat not answering at all is given up after 5 s: ChannelUnavailableError', async () => {
+    const s = sender();
+    await s.send(message('orderStatus'));
+    wechat.outage = 'stall';
+    const started = Date.now();
+    await expect(s.send(message('orderStatus'))).rejects.toBeInstanceOf(ChannelUnavailableError);
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(4_900);
+    expect(waited).toBeLessThan(15_000);
+  });
+
   it('the rate limit (45009) and concurrent sends (43108) are worth another try; an unreachable host too', async () => {
     wechat.subscribeErrors.set('openid-rate', 45009);
     wechat.subscribeErrors.set('openid-concurrent', 43108);

@@ -16,7 +16,8 @@ import type { AddressInfo } from 'node:net';
  *   value breaking its type's rule: thing ≤ 20 characters, phrase ≤ 5 Chinese characters, time a 24-hour time…);
  *   `subscribeErrors` maps an openid to the errcode to answer for it (43101: no subscription left, 40003: bad
  *   openid); anything else is accepted and kept in `subscribeSends`.
- * - `outage`: every path answers HTTP 502 (`'http'`) or `{ errcode: -1, errmsg: 'system error' }` (`'busy'`).
+ * - `outage`: every path answers HTTP 502 (`'http'`) or `{ errcode: -1, errmsg: 'system error' }` (`'busy'`), or never
+ *   answers (`'stall'`, until the fake closes).
  */
 export interface FakeWechat {
   url: string;
@@ -39,8 +40,8 @@ export interface FakeWechat {
   subscribeSends: SubscribeSend[];
   /** subscribe/send: the errcode to answer for an openid (e.g. 43101 for a person with no subscription left). */
   subscribeErrors: Map<string, number>;
-  /** WeChat is down: every call answers HTTP 502 (`'http'`) or errcode -1 (`'busy'`). */
-  outage: false | 'http' | 'busy';
+  /** WeChat is down: every call answers HTTP 502 (`'http'`), errcode -1 (`'busy'`), or nothing at all (`'stall'`). */
+  outage: false | 'http' | 'busy' | 'stall';
   close(): Promise<void>;
 }
 
@@ -105,6 +106,7 @@ export async function startFakeWechat(): Promise<FakeWechat> {
         return res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
       }
       if (fake.outage === 'busy') return answer({ errcode: -1, errmsg: 'system error' });
+      if (fake.outage === 'stall') return; // the caller's timeout must end it
       if (fake.override) return answer(fake.override);
       let body: Record<string, unknown>;
       try {
@@ -195,6 +197,10 @@ export async function startFakeWechat(): Promise<FakeWechat> {
   const { port } = server.address() as AddressInfo;
   return Object.assign(fake, {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a stalled request would keep it open
+      }),
   });
 }
