@@ -59,6 +59,21 @@ describe('WeChat subscription message data (wechat-data)', () => {
     expect(name('Alexander Hamilton the Third')).toHaveLength(20);
   });
 
+  it('never builds a value WeChat would refuse, from 500 random texts (Chinese, Latin, emoji, control characters)', () => {
+    let seed = 19;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const alphabet = ['助', '餐', '已', '接', '单', 'a', 'Z', '7', ' ', '\n', '\t', '\u0000', '\u200b', '【', '】', '…', '😀', '-', '，'];
+    const text = () => Array.from({ length: Math.floor(next() * 60) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const facts = { service: text(), status: text(), place: text(), time: new Date(Math.floor(next() * 4e12)), note: text() };
+      for (const layout of ['orderStatus', 'newTask', 'alarm'] as TemplateLayout[]) {
+        for (const [key, { value }] of Object.entries(templateData(layout, facts))) {
+          if (!isValidKeywordValue(key, value)) throw new Error(`${layout}.${key}: ${JSON.stringify(value)} from ${JSON.stringify(facts)}`);
+        }
+      }
+    }
+  });
+
   it('fills a template whose keywords WeChat numbers differently, fitting each value to its key type', () => {
     const data = templateData(
       'orderStatus',
@@ -73,6 +88,9 @@ describe('WeChat subscription message data (wechat-data)', () => {
     });
     for (const [key, { value }] of Object.entries(data)) expect(isValidKeywordValue(key, value)).toBe(true);
     expect(templateData('alarm', { service: '', time: AT, note: '' })).toMatchObject({ thing1: { value: '待办事项' }, thing2: { value: '见需求详情' } });
+    // empty facts into keys whose type cannot hold the usual fallback (Chinese in a character_string): still valid
+    const odd = templateData('newTask', { service: '', place: '', time: AT, note: '' }, { service: 'phrase1', place: 'character_string2', note: 'name4' });
+    for (const [key, { value }] of Object.entries(odd)) expect([key, value, isValidKeywordValue(key, value)]).toEqual([key, value, true]);
   });
 
   it('says which values WeChat would refuse', () => {

@@ -101,8 +101,10 @@ export function thing(value: string | undefined, fallback = '—'): string {
  * of the value, the first five; `fallback` when it has none.
  */
 export function phrase(value: string | undefined, fallback = '有更新'): string {
-  const han = Array.from(value ?? '').filter((c) => HAN.test(c));
-  return (han.length > 0 ? han : Array.from(fallback)).slice(0, PHRASE_MAX).join('');
+  const hanOf = (v: string) => Array.from(v).filter((c) => HAN.test(c));
+  const han = hanOf(value ?? '');
+  const chosen = han.length > 0 ? han : hanOf(fallback);
+  return (chosen.length > 0 ? chosen : hanOf('有更新')).slice(0, PHRASE_MAX).join('');
 }
 
 /** time: `YYYY-MM-DD HH:mm`, 24-hour, in Beijing time (UTC+8 all year), whatever the server's time zone. */
@@ -114,10 +116,11 @@ export function time(at: Date): string {
 
 /** character_string: at most 32 printable ASCII characters (digits, letters, symbols); the rest dropped. */
 export function characterString(value: string, fallback = '-'): string {
-  const v = Array.from(value)
-    .filter((c) => c >= '!' && c <= '~')
-    .join('');
-  return cut(v === '' ? fallback : v, STRING_MAX, false);
+  const ascii = (v: string) =>
+    Array.from(v)
+      .filter((c) => c >= '!' && c <= '~')
+      .join('');
+  return cut(ascii(value) || ascii(fallback) || '-', STRING_MAX, false);
 }
 
 /** name: at most 10 characters when it has any Chinese (mixed counts as Chinese), 20 otherwise; cut, never '…'. */
