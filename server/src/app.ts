@@ -47,7 +47,10 @@ import { createOrderService } from './modules/orders/service';
 import phoneRoutes from './modules/phone/routes';
 import { createPhoneCodeService } from './modules/phone/phone-codes';
 import { createPhoneService } from './modules/phone/service';
-import { createSmsSender } from './modules/phone/sms-sender';
+import { ChannelUnavailableError, createSmsSender } from './modules/phone/sms-sender';
+import { inQuietHours } from './modules/notifications/channels/quiet-hours';
+import { templateData } from './modules/notifications/channels/wechat-data';
+import { createWechatSubscribeSender } from './modules/notifications/channels/wechat-subscribe';
 import { createWechatPhone } from './modules/phone/wechat-phone';
 import applicationRoutes from './modules/applications/routes';
 import { createApplicationService } from './modules/applications/service';
@@ -132,12 +135,14 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     check: wechatConfigured ? createMsgSecCheck(config.wechat.apiBase, wechatToken, instance.log.child({ module: 'moderation' })) : undefined,
   });
   const logins = createLoginService({ db, wechat: config.wechat });
+  // one SMS sender for login codes and notice texts
+  const smsSender = createSmsSender(config.sms, instance.log, config.notify.smsTemplate);
   const services = {
     logins,
     phones: createPhoneService({
       db,
       logins,
-      codes: createPhoneCodeService({ db, secret: config.jwtSecret, sender: createSmsSender(config.sms, instance.log) }),
+      codes: createPhoneCodeService({ db, secret: config.jwtSecret, sender: smsSender }),
       wechatPhone: createWechatPhone(config.wechat, wechatToken),
     }),
     audit: createAuditService({ db }),
@@ -168,12 +173,15 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       clock,
     }),
   };
+  // the channels beyond the app: WeChat subscription messages (when WeChat is configured) and notice texts
   const channels: Channels = {
-    wechat: undefined,
-    wechatData: () => ({}),
-    sms: undefined,
-    inQuietHours: () => false,
-    isTransient: () => false,
+    wechat: wechatConfigured
+      ? createWechatSubscribeSender({ apiBase: config.wechat.apiBase, token: wechatToken, miniprogramState: config.notify.miniprogramState })
+      : undefined,
+    wechatData: (layout, facts) => templateData(layout, facts),
+    sms: config.notify.smsTemplate === undefined ? undefined : smsSender,
+    inQuietHours: (now) => inQuietHours(now, config.notify.quietHours),
+    isTransient: (err) => err instanceof ChannelUnavailableError,
   };
   const notifications = createNotificationService({
     db,

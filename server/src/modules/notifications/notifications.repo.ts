@@ -1,5 +1,6 @@
 import type { Channel, NotificationDto, NotificationKind } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
+import { updateReturning } from '../../db/returning';
 
 type Db = Pick<EntityManager, 'query'>;
 
@@ -300,7 +301,8 @@ export async function smsSentSince(m: Db, phone: string, since: Date): Promise<n
 
 /** Takes one send of the person's quota for the template; false when none is left. */
 export async function takeQuota(m: Db, userId: string, templateId: string): Promise<boolean> {
-  const rows = await m.query<unknown[]>(
+  const rows = await updateReturning<unknown>(
+    m,
     `UPDATE subscribe_quota SET remaining = remaining - 1, updated_at = now() WHERE user_id = $1 AND template_id = $2 AND remaining > 0 RETURNING 1`,
     [userId, templateId],
   );
