@@ -13,6 +13,7 @@ import {
   PreferredTimeRow,
   showError,
   showSuccess,
+  useLiveReload,
   useLoader,
 } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
@@ -49,6 +50,8 @@ export default function DispatchOrder() {
   usePullDownRefresh(() => {
     void view.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // accepted from the hall, escalated, checked in: the page (and its candidates) follow
+  useLiveReload(() => void view.reload(), { orderId: id });
 
   const dispatchTo = async (c: CandidateDto) => {
     setSending(c.id);
