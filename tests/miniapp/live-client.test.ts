@@ -1,7 +1,7 @@
 import { LIVE_CLOSE_UNAUTHORIZED, LIVE_SILENCE_MS, NOTIFICATION_KINDS, type LiveServerMessage, type NotificationDto } from '@bangbang/shared';
 import {
   BACKOFF_MAX_MS,
-  CATCH_UP_WINDOW_MS,
+  CATCH_UP_GAP_MS,
   backoffDelay,
   createLiveClient,
   liveUrl,
@@ -255,21 +255,26 @@ describe('catch-up', () => {
     const heard: Array<[string, boolean]> = [];
     client.onNotification((n, meta) => heard.push([n.id, meta.catchUp]));
     client.start('u1');
-    connect(2); // the server's count already includes the two missed below
+    connect(3); // the server's count already includes the three missed below
+    last().serverSays({ type: 'notification', notification: notification('4') });
+    clock.advance(CATCH_UP_GAP_MS);
     last().serverSays({ type: 'notification', notification: notification('5') });
+    clock.advance(CATCH_UP_GAP_MS);
     last().serverSays({ type: 'notification', notification: notification('6') });
-    expect(client.unread()).toBe(2);
-
-    clock.advance(CATCH_UP_WINDOW_MS + 1);
-    last().serverSays({ type: 'notification', notification: notification('7') });
     expect(client.unread()).toBe(3);
+
+    // the burst is over after a gap: what comes now is news
+    clock.advance(CATCH_UP_GAP_MS + 1);
+    last().serverSays({ type: 'notification', notification: notification('7') });
+    expect(client.unread()).toBe(4);
     // a repeat (a catch-up overlapping a push) is dropped
     last().serverSays({ type: 'notification', notification: notification('7') });
-    expect(client.unread()).toBe(3);
+    expect(client.unread()).toBe(4);
     // one already read elsewhere does not add to the count
     last().serverSays({ type: 'notification', notification: notification('8', { readAt: '2026-12-07T06:01:00.000Z' }) });
-    expect(client.unread()).toBe(3);
+    expect(client.unread()).toBe(4);
     expect(heard).toEqual([
+      ['4', true],
       ['5', true],
       ['6', true],
       ['7', false],
@@ -278,6 +283,14 @@ describe('catch-up', () => {
 
     client.setUnread(0);
     expect(client.unread()).toBe(0);
+
+    // a ping ends the burst too: a notification right after it is news
+    client.stop();
+    client.start('u1');
+    connect(0);
+    last().serverSays({ type: 'ping' });
+    last().serverSays({ type: 'notification', notification: notification('20') });
+    expect(client.unread()).toBe(1);
   });
 });
 

@@ -79,10 +79,11 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 export const BACKOFF_FIRST_MS = 1_000;
 export const BACKOFF_MAX_MS = 30_000;
 /**
- * The server sends the missed notifications right after `ready`, oldest first; those arriving within this time of
- * `ready` (and before any other message) are that catch-up, not news.
+ * The server sends the missed notifications right after `ready`, oldest first, back to back: a notification arriving
+ * within this time of `ready` or of the previous one of that burst (and before any other message) is catch-up, not
+ * news. The contract has no marker for it; the burst's gaps are far shorter than this on any network.
  */
-export const CATCH_UP_WINDOW_MS = 2_000;
+export const CATCH_UP_GAP_MS = 500;
 /** How many notification ids are remembered to drop a repeat (a catch-up overlapping a live push). */
 const SEEN_IDS = 200;
 
@@ -122,29 +123,29 @@ function parse(text: string): LiveServerMessage | undefined {
 
 export interface LiveClient {
   /** Connects as `userId` (whose last seen notification is the catch-up's start); does nothing if already running as them. */
-  start(userId: string): void;
+  start: (userId: string) => void;
   /** Closes and stays off (logout). */
-  stop(): void;
+  stop: () => void;
   /** Back in the foreground: a socket waiting for its backoff tries again now. */
-  wake(): void;
-  state(): LiveState;
-  unread(): number;
+  wake: () => void;
+  state: () => LiveState;
+  unread: () => number;
   /** After marking read in the inbox: the server's count (or the count the client worked out). */
-  setUnread(count: number): void;
-  onOrder(listener: Listener<[OrderChange]>): () => void;
-  onNotification(listener: Listener<[NotificationDto, NotificationMeta]>): () => void;
-  onState(listener: Listener<[LiveState]>): () => void;
-  onUnread(listener: Listener<[number]>): () => void;
+  setUnread: (count: number) => void;
+  onOrder: (listener: Listener<[OrderChange]>) => () => void;
+  onNotification: (listener: Listener<[NotificationDto, NotificationMeta]>) => () => void;
+  onState: (listener: Listener<[LiveState]>) => () => void;
+  onUnread: (listener: Listener<[number]>) => () => void;
 }
 
 function listeners<A extends unknown[]>() {
   const set = new Set<Listener<A>>();
   return {
-    add(listener: Listener<A>): () => void {
+    add: (listener: Listener<A>): (() => void) => {
       set.add(listener);
       return () => void set.delete(listener);
     },
-    emit(...args: A): void {
+    emit: (...args: A): void => {
       for (const listener of [...set]) {
         try {
           listener(...args);
@@ -177,7 +178,7 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
   let attempt = 0;
   let retryTimer: unknown;
   let silenceTimer: unknown;
-  /** When `ready` arrived, while the catch-up that follows it may still be arriving; undefined once it is over. */
+  /** When `ready` or the last catch-up notification arrived, while the catch-up may go on; undefined once it is over. */
   let readyAt: number | undefined;
   const seen: string[] = [];
 
@@ -261,7 +262,8 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
         seen.push(n.id);
         if (seen.length > SEEN_IDS) seen.shift();
         if (userId !== undefined && newerId(n.id, deps.lastSeen.get(userId))) deps.lastSeen.set(userId, n.id);
-        const catchUp = readyAt !== undefined && now() - readyAt <= CATCH_UP_WINDOW_MS;
+        const catchUp = readyAt !== undefined && now() - readyAt <= CATCH_UP_GAP_MS;
+        readyAt = catchUp ? now() : undefined;
         if (!catchUp && n.readAt === null) setUnread(unread + 1);
         notifications.emit(n, { catchUp });
         return;

@@ -7,6 +7,7 @@ import { AppPage, LoadMore, PageState, firstLoad, showError, showSuccess, usePag
 import { listNotifications, markNotificationsRead } from '../../../services/endpoints';
 import { formatTime } from '../../../services/labels';
 import { live, useUnread } from '../../../services/live';
+import { newerId } from '../../../services/live-client';
 import { orderPageOf } from '../../../services/notification-pages';
 import './index.css';
 
@@ -42,7 +43,8 @@ export default function Inbox() {
       live.onNotification((n) => {
         const { data, setData } = current.current;
         if (!data || data.items.some((x) => x.id === n.id)) return;
-        setData({ ...data, items: [n, ...data.items] });
+        // newest first: a catch-up after a reconnect may bring ones older than the newest shown
+        setData({ ...data, items: [n, ...data.items].sort((x, y) => (newerId(x.id, y.id) ? -1 : 1)) });
       }),
     [],
   );
