@@ -22,7 +22,7 @@ const MODULE_LAYERS = [
   ['auth'], // who is asking: the actor contract, login, tokens
   ['access'], // jurisdiction, the privacy rules, the access log
   ['audit'], // the audit trail (every change to people, places, squads, the catalogue, dispatch settings) and its reading
-  ['catalogue', 'health', 'uploads', 'moderation', 'phone'], // service categories; the database's pulse; photos; WeChat's check of written text; SMS codes and phone binding
+  ['catalogue', 'health', 'uploads', 'moderation', 'phone', 'live'], // service categories; the database's pulse; photos; WeChat's check of written text; SMS codes and phone binding; the live WebSocket
   ['regions'], // the place tree
   ['users'], // people, their profile, duty and roster, and how they are shown
   ['squads'], // 小分队
@@ -30,7 +30,7 @@ const MODULE_LAYERS = [
   ['orders'], // 点单 and every transition, who may see an order
   ['matching'], // finding and ranking candidates for orders
   ['tasks', 'stats'], // the volunteer's side of orders; the figures
-  ['dispatching'], // who gets an order: auto-dispatch, escalation, batch dispatch, suggestions
+  ['dispatching', 'notifications'], // who gets an order: auto-dispatch, escalation, batch dispatch, suggestions; who hears what, and how
 ];
 
 const ROUTE_FILE = 'routes\\.ts$'; // routes.ts and me-routes.ts

@@ -215,7 +215,7 @@ async function serve(): Promise<void> {
     DB_POOL_SIZE: process.env.DB_POOL_SIZE,
     // BENCH_LOG_LEVEL=error shows what went wrong behind an unexpected 5xx
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
-    ESCALATION_SWEEP_SECONDS: '0',
+    JOB_CONCURRENCY: '0',
     DEMO_DATA: 'false',
     // the per-account limits are counted on every order as in production, but never reached: 4,000 residents place
     // tens of thousands of orders in a run, far past any one person's day

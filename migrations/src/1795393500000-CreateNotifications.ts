@@ -36,9 +36,7 @@ export class CreateNotifications1795393500000 implements MigrationInterface {
         CONSTRAINT notification_recipient_check CHECK (recipient_id IS NOT NULL OR recipient_phone IS NOT NULL)
       )
     `);
-    await q.query(
-      `CREATE UNIQUE INDEX notification_once_idx ON notification (source, kind, (COALESCE(recipient_id::text, recipient_phone)))`,
-    );
+    await q.query(`CREATE UNIQUE INDEX notification_once_idx ON notification (source, kind, (COALESCE(recipient_id::text, recipient_phone)))`);
     // the inbox, newest first, and its unread count
     await q.query(`CREATE INDEX notification_inbox_idx ON notification (recipient_id, id DESC) WHERE recipient_id IS NOT NULL`);
     await q.query(`CREATE INDEX notification_unread_idx ON notification (recipient_id) WHERE read_at IS NULL AND recipient_id IS NOT NULL`);

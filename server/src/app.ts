@@ -32,7 +32,8 @@ import { createUserService } from './modules/users/service';
 import squadRoutes from './modules/squads/routes';
 import { createSquadService } from './modules/squads/service';
 import orderRoutes from './modules/orders/routes';
-import { escalationSweeper } from './modules/dispatching/escalation';
+import { runTimedWork } from './modules/dispatching/escalation';
+import { autoDispatchOptions } from './modules/dispatching/auto-dispatch';
 import statsRoutes from './modules/stats/routes';
 import { createStatsService } from './modules/stats/service';
 import taskRoutes from './modules/tasks/routes';
@@ -52,7 +53,9 @@ import applicationRoutes from './modules/applications/routes';
 import { createApplicationService } from './modules/applications/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
-import { uploadSweeper } from './modules/uploads/cleanup';
+import { jobQueue } from './jobs/queue';
+import notificationRoutes from './modules/notifications/routes';
+import { createNotificationService, type Channels } from './modules/notifications/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -165,6 +168,22 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       clock,
     }),
   };
+  const channels: Channels = {
+    wechat: undefined,
+    wechatData: () => ({}),
+    sms: undefined,
+    inQuietHours: () => false,
+    isTransient: () => false,
+  };
+  const notifications = createNotificationService({
+    db,
+    clock,
+    config: config.notify,
+    matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
+    channels,
+    online: async () => new Set<string>(),
+    checkOversees: services.orders.checkOversees,
+  });
   await instance.register(healthRoutes);
   await instance.register(authRoutes, { logins: services.logins, sessions: services.sessions });
   await instance.register(phoneRoutes, { phones: services.phones });
@@ -180,8 +199,32 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(statsRoutes, { stats: services.stats });
   await instance.register(uploadRoutes, { uploads: services.uploads });
   await instance.register(auditRoutes, { audit: services.audit });
-  await instance.register(uploadSweeper, { uploads: services.uploads, clock, intervalMs: config.uploadSweepSeconds * 1000 });
-  await instance.register(escalationSweeper, { clock: instance.clock, intervalMs: opts.config.escalationSweepSeconds * 1000 });
+  await instance.register(notificationRoutes, { notifications });
+  const log = instance.log;
+  // Everything done later or on a schedule runs on the job queue (decision 0008): the deliveries of notifications
+  // and, every minute, the timed work on orders and its alarms; every hour, photos nobody refers to.
+  await instance.register(jobQueue, {
+    concurrency: config.notify.jobConcurrency,
+    tasks: {
+      ...notifications.tasks,
+      'orders-due': async () => {
+        const now = clock();
+        const done = await runTimedWork(db, autoDispatchOptions(instance, now));
+        if (done.escalated > 0) log.info({ escalated: done.escalated }, 'orders escalated');
+        if (done.dispatched > 0) log.info({ dispatched: done.dispatched }, 'orders dispatched automatically');
+        await notifications.alarmUnmatched(done.unmatched, now);
+        await notifications.alarmOverdue(now);
+      },
+      'uploads-sweep': async () => {
+        const n = await services.uploads.sweep(clock());
+        if (n > 0) log.info({ removed: n }, 'unreferenced uploads removed');
+      },
+    },
+    cron: [
+      { task: 'orders-due', match: '* * * * *' },
+      { task: 'uploads-sweep', match: '17 * * * *' },
+    ],
+  });
   await instance.register(staticH5, { dir: opts.config.h5Dir });
 }
 

@@ -62,8 +62,6 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** Connections in this process's PostgreSQL pool. */
   dbPoolSize: number;
-  /** How often this process sweeps for orders to escalate, in seconds; 0: never (another process does). */
-  escalationSweepSeconds: number;
   /** The matching engine's weights (MATCH_WEIGHTS overrides any of them) and its load limit. */
   matchWeights: MatchWeights;
   maxActiveTasks: number;
@@ -86,8 +84,6 @@ export interface AppConfig {
   /** Per person, in any 24 hours: how many photos and how many bytes `POST /uploads` accepts (then 429). */
   uploadDailyCount: number;
   uploadDailyBytes: number;
-  /** How often this process sweeps away photos no order refers to 24 h after upload, in seconds; 0: never. */
-  uploadSweepSeconds: number;
   /**
    * 点单 per account (then 429): orders still waiting for help per resident (ORDER_OPEN_LIMIT), orders a person
    * placed for themself in any 24 hours (ORDER_DAILY_LIMIT), proxy orders a staff member placed in any 24 hours
@@ -387,8 +383,6 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   else problems.push(`LOG_LEVEL 必须是 ${LOG_LEVELS.join('、')} 之一，收到 "${logLevelRaw}"`);
 
   const dbPoolSize = parseInteger(env, 'DB_POOL_SIZE', 10, 1, 200, problems);
-  // tests drive the sweep themselves with an injected clock
-  const escalationSweepSeconds = parseInteger(env, 'ESCALATION_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 30, 0, 3600, problems);
   const matchWeights = parseWeights(value(env, 'MATCH_WEIGHTS'), problems);
   const maxActiveTasks = parseInteger(env, 'MATCH_MAX_ACTIVE_TASKS', DEFAULT_MAX_ACTIVE_TASKS, 1, 50, problems);
   const autoDispatchAcceptMinutes = parseInteger(env, 'AUTO_DISPATCH_ACCEPT_MINUTES', 5, 1, 1440, problems);
@@ -403,7 +397,6 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   if (uploadDailyBytes < uploadMaxBytes) {
     problems.push(`UPLOAD_DAILY_BYTES 不能小于 UPLOAD_MAX_BYTES（${uploadMaxBytes}） (UPLOAD_DAILY_BYTES must be at least UPLOAD_MAX_BYTES)`);
   }
-  const uploadSweepSeconds = parseInteger(env, 'UPLOAD_SWEEP_SECONDS', nodeEnv === 'test' ? 0 : 3600, 0, 86_400, problems);
   const orderLimits = {
     openPerResident: parseInteger(env, 'ORDER_OPEN_LIMIT', 10, 1, 1_000_000, problems),
     dailyPerResident: parseInteger(env, 'ORDER_DAILY_LIMIT', 30, 1, 1_000_000, problems),
@@ -451,7 +444,6 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     h5Dir,
     logLevel,
     dbPoolSize,
-    escalationSweepSeconds,
     matchWeights,
     maxActiveTasks,
     autoDispatchAcceptMinutes,
@@ -462,7 +454,6 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     trustProxy,
     uploadDailyCount,
     uploadDailyBytes,
-    uploadSweepSeconds,
     orderLimits,
     hallMaxTasksInHand,
     notify,

@@ -169,9 +169,7 @@ export const LIVE_SILENCE_MS = 60_000;
 /** From the client. The first message must be `auth`, within 10 s, or the socket is closed (4401). */
 export type LiveClientMessage =
   /** The login token, and the id of the last notification this client has seen (catch-up: everything newer is sent). */
-  | { type: 'auth'; token: string; after?: string }
-  | { type: 'ping' }
-  | { type: 'pong' };
+  { type: 'auth'; token: string; after?: string } | { type: 'ping' } | { type: 'pong' };
 
 /** From the server. */
 export type LiveServerMessage =
@@ -186,3 +184,37 @@ export type LiveServerMessage =
 
 /** Close codes: token missing, invalid or ended (the client logs in again and does not retry with it). */
 export const LIVE_CLOSE_UNAUTHORIZED = 4401;
+
+/** What was sent about an order, for staff on its timeline (「已通过微信订阅消息通知 李海龙 06:41」). */
+export interface OrderNotificationDto {
+  kind: NotificationKind;
+  /** The person's name; for a family contact with no login, their masked phone. */
+  recipient: string;
+  /** null: written to the inbox, no channel tried yet. */
+  channel: Channel | null;
+  status: 'sending' | 'sent' | 'failed' | 'skipped' | null;
+  /** Why it was skipped or failed. */
+  detail: string | null;
+  at: string;
+}
+
+/** A job that used up its attempts (a dead letter), for admins. */
+export interface FailedJobDto {
+  id: string;
+  task: string;
+  payload: unknown;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const FAILED_JOBS_PATH = `${API_PREFIX}/admin/jobs/failed`;
+export const RETRY_JOBS_PATH = `${API_PREFIX}/admin/jobs/retry`;
+
+export class RetryJobsDto {
+  @IsArray({ message: 'ids 须为任务编号的列表' })
+  @ArrayMaxSize(1000)
+  @Matches(ID, { each: true, message: 'ids 须为任务编号的列表' })
+  ids!: string[];
+}

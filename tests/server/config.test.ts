@@ -26,17 +26,22 @@ describe('configuration', () => {
     expect(c.wechat.apiBase).toBe('https://api.weixin.qq.com');
     expect(c.h5Dir).toBe(path.join(REPO_ROOT, 'miniapp', 'dist', 'h5'));
     expect(c.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(c.escalationSweepSeconds).toBe(30);
+    expect(c.notify.jobConcurrency).toBe(4);
+    expect(c.notify.quietHours).toEqual({ from: 22, to: 7 });
+    expect(c.notify.smsDailyCap).toBe(10);
     expect(c.matchWeights).toEqual(DEFAULT_MATCH_WEIGHTS);
     expect(c.maxActiveTasks).toBe(DEFAULT_MAX_ACTIVE_TASKS);
   });
 
   it('takes the matching weights a deployment changes, keeping the others', () => {
-    const c = parseConfig({ MATCH_WEIGHTS: '{"perKm": 2.5, "sameGrid": 0}', MATCH_MAX_ACTIVE_TASKS: '5', ESCALATION_SWEEP_SECONDS: '0' }, '/');
+    const c = parseConfig({ MATCH_WEIGHTS: '{"perKm": 2.5, "sameGrid": 0}', MATCH_MAX_ACTIVE_TASKS: '5', JOB_CONCURRENCY: '0' }, '/');
     expect(c.matchWeights).toEqual({ ...DEFAULT_MATCH_WEIGHTS, perKm: 2.5, sameGrid: 0 });
     expect(c.maxActiveTasks).toBe(5);
-    expect(c.escalationSweepSeconds).toBe(0);
-    expect(parseConfig({ NODE_ENV: 'test' }, '/').escalationSweepSeconds).toBe(0);
+    expect(c.notify.jobConcurrency).toBe(0);
+    // tests run the jobs they need themselves
+    expect(parseConfig({ NODE_ENV: 'test' }, '/').notify.jobConcurrency).toBe(0);
+    expect(parseConfig({ QUIET_HOURS: 'off' }, '/').notify.quietHours).toBeNull();
+    expect(parseConfig({ QUIET_HOURS: '23-6' }, '/').notify.quietHours).toEqual({ from: 23, to: 6 });
   });
 
   it('reads every variable', () => {
@@ -88,7 +93,10 @@ describe('configuration', () => {
     [{ MATCH_WEIGHTS: '{"distance": 3}' }, /MATCH_WEIGHTS 中没有 "distance"，可用：perKm/],
     [{ MATCH_WEIGHTS: '{"perKm": -1}' }, /MATCH_WEIGHTS.perKm 必须是 0 到 1000 之间的数/],
     [{ MATCH_MAX_ACTIVE_TASKS: '0' }, /MATCH_MAX_ACTIVE_TASKS/],
-    [{ ESCALATION_SWEEP_SECONDS: 'soon' }, /ESCALATION_SWEEP_SECONDS/],
+    [{ JOB_CONCURRENCY: 'many' }, /JOB_CONCURRENCY/],
+    [{ QUIET_HOURS: '22:00-07:00' }, /QUIET_HOURS/],
+    [{ QUIET_HOURS: '7-7' }, /QUIET_HOURS/],
+    [{ WECHAT_MINIPROGRAM_STATE: 'beta' }, /WECHAT_MINIPROGRAM_STATE/],
   ])('rejects %j with a clear message', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

@@ -285,7 +285,7 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
             DATA_DIR: dir,
             H5_DIR: h5Dir,
             LOG_LEVEL: 'warn',
-            ESCALATION_SWEEP_SECONDS: '0',
+            JOB_CONCURRENCY: '0',
             ...NO_ORDER_LIMITS,
           }),
         ),

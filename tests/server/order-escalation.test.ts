@@ -435,13 +435,15 @@ describe('two sweepers at once (two API processes)', () => {
   });
 });
 
-describe('the background sweeper', () => {
+describe('the timed job on the queue', () => {
   let h: Harness;
   let closed = false;
+  // the minute's cron entry, added now rather than waited for (graphile-worker's cron has minute resolution)
+  const runTimedJob = () => h.database.db.query(`SELECT graphile_worker.add_job('orders-due', '{}'::json)`);
 
   beforeAll(async () => {
-    // a sweep every second, on the injected clock
-    h = await setUp({ ESCALATION_SWEEP_SECONDS: '1' });
+    // this process runs jobs; the work reads the injected clock
+    h = await setUp({ JOB_CONCURRENCY: '1' });
   });
   afterAll(async () => {
     if (!closed) await h.app.close();
@@ -460,10 +462,17 @@ describe('the background sweeper', () => {
     const levelOf = async () =>
       (await h.database.db.query<Array<{ escalation_level: string }>>(`SELECT escalation_level FROM service_order WHERE id = $1`, [id]))[0]!.escalation_level;
 
-    // the order is not due yet: the sweeper runs but leaves it
+    // the order is not due yet: the job runs but leaves it
+    await runTimedJob();
+    await waitFor(
+      async () => (await h.database.db.query<unknown[]>(`SELECT 1 FROM graphile_worker.jobs WHERE task_identifier = 'orders-due'`)).length === 0,
+      20_000,
+      'the timed job to run',
+    );
     expect(await levelOf()).toBe('grid');
     h.clock.now = at(120);
-    await waitFor(async () => (await levelOf()) === 'community', 20_000, 'the background sweep to escalate the order');
+    await runTimedJob();
+    await waitFor(async () => (await levelOf()) === 'community', 20_000, 'the timed job to escalate the order');
     const [event] = await h.database.db.query<Array<{ at: Date; actor_id: string | null }>>(
       `SELECT at, actor_id FROM order_event WHERE order_id = $1 AND type = 'escalate'`,
       [id],
@@ -472,8 +481,9 @@ describe('the background sweeper', () => {
 
     await h.app.close();
     closed = true;
-    // closed: the order is due again on the clock, but nobody sweeps any more
+    // closed: the order is due again on the clock, but no process runs jobs any more
     h.clock.now = at(10 * 60);
+    await runTimedJob();
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await levelOf()).toBe('community');
   });

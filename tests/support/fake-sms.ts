@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 /**
  * A small stand-in for Tencent Cloud SMS and Alibaba Cloud SMS on loopback: answers the `SendSms` action (Tencent's
  * API 2021-01-11, Aliyun's 2017-05-25) as each does, to the official SDKs the server uses (pointed here by
- * SMS_ENDPOINT), and records each message's phone and code.
+ * SMS_ENDPOINT), and records each message: a code (any template but the notice template) in `sent`, a notice (the
+ * notice template, NOTICE_TEMPLATE / ALIYUN_NOTICE_TEMPLATE, which `env` / `aliyunEnv` set as SMS_NOTIFY_TEMPLATE)
+ * in `notices`. Aliyun refuses a variable longer than 35 characters (isv.PARAM_LENGTH_LIMIT) as it does.
  */
 export interface SentSms {
   phone: string;
@@ -17,9 +19,26 @@ export interface SentSms {
   authorization: string | undefined;
 }
 
+/** A notice (通知短信) the fake accepted. */
+export interface SentNotice {
+  provider: 'tencent' | 'aliyun';
+  phone: string;
+  /** The template's one variable: Tencent's {1}, Aliyun's ${content}. */
+  content: string;
+  templateId: string;
+  body: Record<string, unknown>;
+}
+
+/** The notice templates the fake's environments configure (SMS_NOTIFY_TEMPLATE). */
+export const NOTICE_TEMPLATE = '654321';
+export const ALIYUN_NOTICE_TEMPLATE = 'SMS_987654321';
+
 export interface FakeSms {
   url: string;
   sent: SentSms[];
+  notices: SentNotice[];
+  /** The provider is down: every call answers HTTP 502 with a gateway's HTML page. */
+  outage: boolean;
   /** An API error for every call (`{ Code: 'AuthFailure.SecretIdNotFound', Message: '…' }`), or a per-number status. */
   error: { Code: string; Message: string } | undefined;
   status: { Code: string; Message: string } | undefined;
@@ -35,6 +54,8 @@ export interface FakeSms {
 export async function startFakeSms(): Promise<FakeSms> {
   const fake = {
     sent: [] as SentSms[],
+    notices: [] as SentNotice[],
+    outage: false,
     error: undefined as FakeSms['error'],
     status: undefined as FakeSms['status'],
     lastCode(phone: string) {
@@ -56,17 +77,24 @@ export async function startFakeSms(): Promise<FakeSms> {
       return;
     }
     const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams;
-    const status = fake.status ?? { Code: 'OK', Message: 'OK' };
+    let params: Record<string, unknown> = {};
+    try {
+      params = JSON.parse(query.get('TemplateParam') ?? '{}') as Record<string, unknown>;
+    } catch {
+      /* recorded empty */
+    }
+    const tooLong = Object.values(params).some((v) => [...String(v)].length > 35);
+    const status = tooLong ? { Code: 'isv.PARAM_LENGTH_LIMIT', Message: '参数超出长度限制' } : (fake.status ?? { Code: 'OK', Message: 'OK' });
     if (status.Code === 'OK') {
-      let code = '';
-      try {
-        const param = (JSON.parse(query.get('TemplateParam') ?? '{}') as { code?: unknown }).code;
-        code = typeof param === 'string' ? param : '';
-      } catch {
-        /* recorded empty */
-      }
+      const code = typeof params.code === 'string' ? params.code : '';
+      const templateId = query.get('TemplateCode') ?? '';
       for (const phone of (query.get('PhoneNumbers') ?? '').split(',')) {
-        fake.sent.push({ phone, code, params: [code], body: Object.fromEntries(query), action, authorization });
+        if (templateId === ALIYUN_NOTICE_TEMPLATE) {
+          const content = typeof params.content === 'string' ? params.content : '';
+          fake.notices.push({ provider: 'aliyun', phone, content, templateId, body: Object.fromEntries(query) });
+        } else {
+          fake.sent.push({ phone, code, params: [code], body: Object.fromEntries(query), action, authorization });
+        }
       }
     }
     res.end(JSON.stringify({ ...status, BizId: randomUUID(), RequestId: requestId }));
@@ -77,6 +105,12 @@ export async function startFakeSms(): Promise<FakeSms> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const requestId = randomUUID();
+      if (fake.outage) {
+        res.statusCode = 502;
+        res.setHeader('content-type', 'text/html');
+        res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+        return;
+      }
       res.setHeader('content-type', 'application/json');
       if (req.headers['x-acs-action'] !== undefined) {
         aliyun(req, res, requestId);
@@ -102,6 +136,10 @@ export async function startFakeSms(): Promise<FakeSms> {
       const status = fake.status ?? { Code: 'Ok', Message: 'send success' };
       if (status.Code === 'Ok') {
         for (const n of numbers) {
+          if (body.TemplateId === NOTICE_TEMPLATE) {
+            fake.notices.push({ provider: 'tencent', phone: n.replace(/^\+86/, ''), content: params[0] ?? '', templateId: NOTICE_TEMPLATE, body });
+            continue;
+          }
           fake.sent.push({
             phone: n.replace(/^\+86/, ''),
             code: params[0] ?? '',
@@ -134,6 +172,7 @@ export async function startFakeSms(): Promise<FakeSms> {
       SMS_SDK_APP_ID: '1400000000',
       SMS_SIGN_NAME: '帮帮团',
       SMS_TEMPLATE_ID: '123456',
+      SMS_NOTIFY_TEMPLATE: NOTICE_TEMPLATE,
       SMS_ENDPOINT: url,
     },
     aliyunEnv: {
@@ -142,6 +181,7 @@ export async function startFakeSms(): Promise<FakeSms> {
       SMS_SECRET_KEY: 'fake-access-key-secret',
       SMS_SIGN_NAME: '帮帮团',
       SMS_TEMPLATE_ID: 'SMS_123456789',
+      SMS_NOTIFY_TEMPLATE: ALIYUN_NOTICE_TEMPLATE,
       SMS_ENDPOINT: url,
     },
     close: () =>

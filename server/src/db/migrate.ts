@@ -1,5 +1,5 @@
 import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { AdvisoryLock } from './locks';
@@ -24,7 +24,16 @@ export async function runMigrations(ds: DataSource): Promise<string[]> {
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [AdvisoryLock.Migrations]);
     try {
-      await runWorkerMigrations({ pgPool: poolOf(ds), logger: quiet });
+      // a pool of one of its own, with the error handlers graphile-worker asks every pool it is given to have
+      const pool = new Pool({ ...poolOf(ds).options, max: 1 });
+      const ignore = () => undefined;
+      pool.on('error', ignore);
+      pool.on('connect', (client) => client.on('error', ignore));
+      try {
+        await runWorkerMigrations({ pgPool: pool, logger: quiet });
+      } finally {
+        await pool.end();
+      }
       const ran = await ds.runMigrations({ transaction: 'each' });
       return ran.map((m) => m.name);
     } finally {

@@ -21,6 +21,8 @@ export interface AutoDispatchOptions {
   maxActiveTasks: number;
   acceptMinutes: number;
   now: Date;
+  /** Collects the orders that were due and for which nobody could be found (their staff are alarmed). */
+  unmatched?: string[];
 }
 
 const MINUTE = 60_000;
@@ -61,6 +63,7 @@ export async function autoDispatchLocked(m: EntityManager, order: OrderRow, opts
   const next = new Date(opts.now.getTime() + opts.acceptMinutes * MINUTE);
   const [best] = await findCandidates(m, o, { weights: opts.weights, maxActiveTasks: opts.maxActiveTasks, now: opts.now, limit: 1 });
   if (!best) {
+    opts.unmatched?.push(o.id);
     await setAutoDispatchAt(m, o.id, next);
     return false;
   }

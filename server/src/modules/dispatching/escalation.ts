@@ -1,9 +1,5 @@
-import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Clock } from '../../clock';
-import { runPeriodically } from '../../periodic';
-import { autoDispatchDue, autoDispatchOptions } from './auto-dispatch';
+import { autoDispatchDue, type AutoDispatchOptions } from './auto-dispatch';
 import { escalateDueOrders } from './dispatching.repo';
 
 /**
@@ -33,30 +29,22 @@ export async function sweepAll(db: DataSource, now: Date, batch = 500): Promise<
   }
 }
 
-export interface EscalationSweeperOptions {
-  clock: Clock;
-  /** How often to sweep; 0 turns the sweeper off (another process sweeps). */
-  intervalMs: number;
+/** What one run of the timed work did. */
+export interface TimedWork {
+  escalated: number;
+  dispatched: number;
+  /** Orders due for auto-dispatch for which nobody could be found. */
+  unmatched: string[];
 }
 
 /**
- * The background sweeper of one API process: every process runs one (they cannot step on each other, see above),
- * so escalation goes on as long as any process is up. Stops with the app, waiting for a sweep in progress.
+ * The timed work on orders, run every minute by the job queue (one process at a time, see jobs/queue.ts): every
+ * order due to escalate, then every order under auto-dispatch that is due (new in the pool too long, an assignee too
+ * slow). Safe to run concurrently anyway (SKIP LOCKED above and in autoDispatchDue).
  */
-export const escalationSweeper = fp(
-  async (app: FastifyInstance, opts: EscalationSweeperOptions) => {
-    runPeriodically(app, {
-      name: 'escalation sweep',
-      intervalMs: opts.intervalMs,
-      run: async () => {
-        const now = opts.clock();
-        const n = await sweepAll(app.db, now);
-        if (n > 0) app.log.info({ escalated: n }, 'orders escalated');
-        // and the orders under auto-dispatch that are due (new in the pool too long, an assignee too slow)
-        const d = await autoDispatchDue(app.db, autoDispatchOptions(app, now));
-        if (d > 0) app.log.info({ dispatched: d }, 'orders dispatched automatically');
-      },
-    });
-  },
-  { name: 'escalation-sweeper', dependencies: ['core'] },
-);
+export async function runTimedWork(db: DataSource, opts: Omit<AutoDispatchOptions, 'unmatched'>): Promise<TimedWork> {
+  const escalated = await sweepAll(db, opts.now);
+  const unmatched: string[] = [];
+  const dispatched = await autoDispatchDue(db, { ...opts, unmatched });
+  return { escalated, dispatched, unmatched };
+}

@@ -236,6 +236,15 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     });
   }
 
+  /** 404 when the person may not see the order, 403 when they see it without overseeing it (staff of its place). */
+  async function checkOversees(actor: Actor, id: string): Promise<void> {
+    await db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const { s } = await loadVisibleOrder(m, v, id);
+      if (!s.oversees) throw new ForbiddenError('只有负责这个需求所在地的工作人员可以查看通知记录。');
+    });
+  }
+
   /**
    * A transition in its own transaction, then the order as the person now sees it. Under auto-dispatch a reject,
    * release or reopen sends the order on to the next candidate at once (the row is still locked by this
@@ -288,6 +297,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     list,
     get,
     events,
+    checkOversees,
     markContentReviewed,
     dispatch: action<DispatchOrderDto>(transitions.dispatch),
     reject: action<OrderReasonDto>(transitions.reject),

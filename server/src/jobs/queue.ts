@@ -1,0 +1,93 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Logger, parseCronItems, run, type Runner, type Task } from 'graphile-worker';
+import { Pool } from 'pg';
+import { isDatabaseUnavailable } from '../db/errors';
+import { poolOf } from '../db/migrate';
+
+/**
+ * The job queue (decision 0008: graphile-worker on PostgreSQL). Jobs are rows added in the transaction of the change
+ * that needs them (see db/jobs.ts and the outbox trigger of CreateNotifications); every API process may run them,
+ * and each job runs once: a worker takes it with FOR UPDATE SKIP LOCKED and is told of new ones by LISTEN/NOTIFY, so
+ * a job starts milliseconds after its transaction commits. A failing job is retried with exponential backoff
+ * (about e^attempts seconds) until its max_attempts; then it stays, with its last error, for admins to see and retry
+ * (GET /admin/jobs). Timed work runs from the cron entries: exactly once per minute across all processes.
+ */
+
+/** What a task sees of its job. */
+export interface JobInfo {
+  id: string;
+  attempts: number;
+  maxAttempts: number;
+}
+
+export type JobTask = (payload: unknown, job: JobInfo) => Promise<void>;
+
+export interface CronEntry {
+  task: string;
+  /** crontab syntax, minute resolution (`* * * * *`: every minute). */
+  match: string;
+}
+
+export interface JobQueueOptions {
+  /** Jobs this process runs at once; 0: none (another process runs them: the plugin does nothing). */
+  concurrency: number;
+  tasks: Record<string, JobTask>;
+  cron: CronEntry[];
+}
+
+/** graphile-worker's log lines through the app's logger, at its levels. */
+function workerLogger(app: FastifyInstance): Logger {
+  const log = app.log.child({ module: 'jobs' });
+  return new Logger(() => (level, message, meta) => {
+    if (level === 'error') log.error(meta ?? {}, message);
+    else if (level === 'warning') log.warn(meta ?? {}, message);
+    else log.debug(meta ?? {}, message);
+  });
+}
+
+export const jobQueue = fp(
+  async (app: FastifyInstance, opts: JobQueueOptions) => {
+    if (opts.concurrency <= 0) return;
+    const log = app.log.child({ module: 'jobs' });
+    // A pool of its own: the runner holds one connection for LISTEN and one per job in progress, which must never
+    // starve the requests' pool (and a request waiting for a connection must never starve a job).
+    const pool = new Pool({ ...poolOf(app.db).options, max: opts.concurrency + 2 });
+    // Without a handler an idle client's error (PostgreSQL restarted) would end the process; the runner reconnects.
+    const lost = (err: Error) => log.warn({ err: err.message }, 'job queue connection lost; reconnecting');
+    pool.on('error', lost);
+    pool.on('connect', (client) => client.on('error', lost));
+    const taskList: Record<string, Task> = {};
+    for (const [name, task] of Object.entries(opts.tasks)) {
+      taskList[name] = async (payload, helpers) => {
+        try {
+          await task(payload, { id: helpers.job.id, attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
+        } catch (err) {
+          if (isDatabaseUnavailable(err)) log.warn(`${name} job postponed: database unavailable`);
+          else log.error({ err }, `${name} job failed (attempt ${helpers.job.attempts} of ${helpers.job.max_attempts})`);
+          throw err;
+        }
+      };
+    }
+    let runner: Runner | undefined;
+    app.addHook('onReady', async () => {
+      runner = await run({
+        pgPool: pool,
+        concurrency: opts.concurrency,
+        noHandleSignals: true,
+        // new jobs arrive by LISTEN/NOTIFY; polling only finds jobs whose run_at has come (retries)
+        pollInterval: 1000,
+        taskList,
+        // backfillPeriod 0: a minute missed while no process ran is not run afterwards (the next one catches up)
+        parsedCronItems: parseCronItems(opts.cron.map((c) => ({ task: c.task, match: c.match, options: { backfillPeriod: 0 } }))),
+        logger: workerLogger(app),
+      });
+    });
+    // stop taking jobs and finish those in progress before the app's pool closes, then close our own
+    app.addHook('preClose', async () => {
+      await runner?.stop();
+      await pool.end();
+    });
+  },
+  { name: 'job-queue', dependencies: ['core'] },
+);

@@ -1,0 +1,160 @@
+import type { NotificationKind } from '@bangbang/shared';
+import type { EventFacts, NewNotification } from './notifications.repo';
+import { textOf, type TextFacts } from './texts';
+
+/**
+ * Who hears what (issue 19, item 4), decided from an order event and the order as it is when the job runs. Pure:
+ * the caller loads the people around the orders (`Around`) in a few set-based queries and writes what this
+ * answers. The person who made the change is never told of it.
+ */
+
+export interface Around {
+  /** order id → places on it (every round). */
+  assignments: Map<string, Array<{ round: number; volunteer_id: string; state: string }>>;
+  /** resident id → family contacts (a login with the same mobile, or only the phone). */
+  family: Map<string, Array<{ phone: string; user_id: string | null }>>;
+  /** region id → its grid workers and dispatchers. */
+  staff: Map<string, string[]>;
+  /** squad id → members. */
+  members: Map<string, string[]>;
+  /** person id → name (no-shows). */
+  names: Map<string, string>;
+}
+
+/** A recipient: a person with a login, or only a phone (a family contact who never logged in). */
+type To = { userId: string } | { phone: string };
+
+export interface FanOut {
+  notifications: NewNotification[];
+  /** Live "an order changed" messages (JSON text for the live channel). */
+  orderSignals: string[];
+  /** Orders to offer to on-duty volunteers nearby (附近新需求), with the source that makes each offer once. */
+  nearby: Array<{ orderId: string; source: string }>;
+}
+
+/** The people an order concerns by name: they get its live "changed" signal (their pages reload). */
+function peopleOf(e: EventFacts, around: Around): string[] {
+  const ids = new Set<string>([e.resident_id, e.requester_id]);
+  if (e.dispatched_to_user_id) ids.add(e.dispatched_to_user_id);
+  for (const a of around.assignments.get(e.order_id) ?? []) if (a.round === e.round) ids.add(a.volunteer_id);
+  for (const f of around.family.get(e.resident_id) ?? []) if (f.user_id) ids.add(f.user_id);
+  if (e.dispatched_to_squad_id) for (const m of around.members.get(e.dispatched_to_squad_id) ?? []) ids.add(m);
+  return [...ids];
+}
+
+/** The resident and their family: a login is told in the app; a family contact with no login only by text. */
+function residentSide(e: EventFacts, around: Around): To[] {
+  const to: To[] = [{ userId: e.resident_id }];
+  for (const f of around.family.get(e.resident_id) ?? []) to.push(f.user_id ? { userId: f.user_id } : { phone: f.phone });
+  return to;
+}
+
+const staffOf = (around: Around, ...regionIds: Array<string | null | undefined>): To[] =>
+  [...new Set(regionIds.flatMap((r) => (r ? (around.staff.get(r) ?? []) : [])))].map((userId) => ({ userId }));
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export function fanOut(events: readonly EventFacts[], around: Around, now: Date): FanOut {
+  const out: FanOut = { notifications: [], orderSignals: [], nearby: [] };
+  for (const e of events) {
+    out.orderSignals.push(
+      JSON.stringify({ t: 'o', id: e.order_id, status: e.status, seq: e.seq, region: e.region_path, scope: e.scope_path, people: peopleOf(e, around) }),
+    );
+    const source = `e:${e.order_id}:${e.seq}`;
+    const facts: TextFacts = {
+      service: e.category_name,
+      place: e.region_name,
+      residentName: e.resident_name,
+      actorName: e.actor_name,
+      reason: e.reason,
+      scopeName: e.scope_name,
+      urgent: e.urgency === 'urgent',
+      preferredStart: e.preferred_start,
+      answerBy: null,
+    };
+    const say = (kind: NotificationKind, to: To[], extra: Partial<TextFacts> = {}) => {
+      const text = textOf(kind, { ...facts, ...extra }, now);
+      const seen = new Set<string>();
+      for (const t of to) {
+        const key = 'userId' in t ? t.userId : t.phone;
+        if (seen.has(key) || ('userId' in t && t.userId === e.actor_id)) continue;
+        seen.add(key);
+        out.notifications.push({
+          recipientId: 'userId' in t ? t.userId : null,
+          recipientPhone: 'phone' in t ? t.phone : null,
+          kind,
+          orderId: e.order_id,
+          source,
+          title: text.title,
+          body: text.body,
+          urgent: facts.urgent,
+        });
+      }
+    };
+    // still waiting for someone, and nobody in particular is asked: tell on-duty volunteers nearby
+    const offerNearby = () => {
+      if (e.status === 'pending' && e.dispatch_mode !== 'auto') out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
+    };
+    const holders = (round: number, states: string[]) =>
+      (around.assignments.get(e.order_id) ?? []).filter((a) => a.round === round && states.includes(a.state)).map((a) => ({ userId: a.volunteer_id }));
+
+    switch (e.type) {
+      case 'created':
+        say('staff.new_order', staffOf(around, e.scope_region_id));
+        offerNearby();
+        break;
+      case 'dispatch': {
+        const assignee = str(e.data.assigneeId);
+        const squad = str(e.data.squadId);
+        const to: To[] = assignee ? [{ userId: assignee }] : squad ? (around.members.get(squad) ?? []).map((userId) => ({ userId })) : [];
+        // under auto-dispatch the order moves on when their time is up; otherwise it escalates
+        say('task.dispatched', to, { answerBy: e.data.auto === true ? e.auto_dispatch_at : e.escalate_at });
+        break;
+      }
+      case 'reject':
+        // a person said no: the staff of the level must act; a timeout under auto-dispatch goes on by itself
+        if (e.data.timeout !== true) say('staff.unmatched', staffOf(around, e.scope_region_id), { declined: true });
+        offerNearby();
+        break;
+      case 'accept':
+        say('order.accepted', residentSide(e, around));
+        break;
+      case 'release':
+        offerNearby();
+        break;
+      case 'check_in':
+        say('order.checked_in', residentSide(e, around));
+        break;
+      case 'complete': {
+        if (e.to_status === 'completed') say('order.completed', residentSide(e, around));
+        const noShow = Array.isArray(e.data.noShow) ? (e.data.noShow as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+        if (noShow.length > 0) {
+          say('staff.no_show', staffOf(around, e.region_id, e.scope_region_id), { noShowNames: noShow.map((id) => around.names.get(id) ?? '志愿者') });
+        }
+        break;
+      }
+      case 'reopen': {
+        // the people who served the previous round
+        say('task.reopened', holders(e.round - 1, ['completed', 'in_service', 'accepted']));
+        say('staff.new_order', staffOf(around, e.scope_region_id));
+        offerNearby();
+        break;
+      }
+      case 'cancel': {
+        if (e.data.by === 'staff') say('order.cancelled', residentSide(e, around));
+        const to = holders(e.round, ['cancelled']);
+        if (e.dispatched_to_user_id) to.push({ userId: e.dispatched_to_user_id });
+        say('task.cancelled', to);
+        break;
+      }
+      case 'escalate':
+        say('order.escalated', residentSide(e, around));
+        say('staff.escalated', staffOf(around, str(e.data.scopeRegionId) ?? e.scope_region_id));
+        offerNearby();
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}

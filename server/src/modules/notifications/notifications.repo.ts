@@ -1,0 +1,423 @@
+import type { Channel, NotificationDto, NotificationKind } from '@bangbang/shared';
+import type { EntityManager } from 'typeorm';
+
+type Db = Pick<EntityManager, 'query'>;
+
+/** The NOTIFY channel every API process listens on (modules/live). */
+export const LIVE_CHANNEL = 'bangbang_live';
+
+// ---------- what the fan-out reads ----------
+
+/** One order event with what is needed to say it to people. */
+export interface EventFacts {
+  order_id: string;
+  seq: number;
+  type: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  at: Date;
+  to_status: string;
+  reason: string | null;
+  data: Record<string, unknown>;
+  // the order as it is now
+  status: string;
+  round: number;
+  resident_id: string;
+  resident_name: string;
+  requester_id: string;
+  region_id: string;
+  region_name: string;
+  region_path: string;
+  scope_path: string;
+  scope_region_id: string;
+  scope_name: string;
+  escalation_level: string;
+  urgency: string;
+  category_name: string;
+  preferred_start: Date | null;
+  dispatched_to_user_id: string | null;
+  dispatched_to_squad_id: string | null;
+  dispatch_mode: string;
+  auto_dispatch_at: Date | null;
+  escalate_at: Date | null;
+}
+
+export async function loadEventFacts(m: Db, keys: ReadonlyArray<readonly [string, number]>): Promise<EventFacts[]> {
+  if (keys.length === 0) return [];
+  return m.query<EventFacts[]>(
+    `SELECT e.order_id, e.seq, e.type, e.actor_id, a.name AS actor_name, e.at, e.to_status, e.reason, e.data,
+            o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
+            o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
+            c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
+            o.auto_dispatch_at, o.escalate_at
+     FROM unnest($1::uuid[], $2::int[]) AS k(order_id, seq)
+     JOIN order_event e ON e.order_id = k.order_id AND e.seq = k.seq
+     JOIN service_order o ON o.id = e.order_id
+     JOIN app_user res ON res.id = o.resident_id
+     JOIN region r ON r.id = o.region_id
+     JOIN region s ON s.id = o.scope_region_id
+     JOIN service_category c ON c.code = o.category_code
+     LEFT JOIN app_user a ON a.id = e.actor_id
+     ORDER BY e.order_id, e.seq`,
+    [keys.map((k) => k[0]), keys.map((k) => k[1])],
+  );
+}
+
+/** The places on these orders (every round): who holds, held, or was let go. */
+export async function assignmentsOf(
+  m: Db,
+  orderIds: readonly string[],
+): Promise<Array<{ order_id: string; round: number; volunteer_id: string; state: string }>> {
+  if (orderIds.length === 0) return [];
+  return m.query(`SELECT order_id, round, volunteer_id, state FROM order_assignment WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+}
+
+/** The family contacts of these residents, with the login that has the same mobile, if any. */
+export async function familyOf(m: Db, residentIds: readonly string[]): Promise<Array<{ resident_id: string; phone: string; user_id: string | null }>> {
+  if (residentIds.length === 0) return [];
+  return m.query(
+    `SELECT f.resident_id, f.phone, u.id AS user_id
+     FROM family_contact f LEFT JOIN app_user u ON u.phone = f.phone
+     WHERE f.resident_id = ANY($1::uuid[])`,
+    [residentIds],
+  );
+}
+
+/** Grid workers and dispatchers whose place is one of these (the staff of the level an order sits at). */
+export async function staffAt(m: Db, regionIds: readonly string[]): Promise<Array<{ id: string; region_id: string }>> {
+  if (regionIds.length === 0) return [];
+  return m.query(
+    `SELECT id, region_id FROM app_user
+     WHERE region_id = ANY($1::uuid[]) AND roles && ARRAY['grid_worker', 'dispatcher']::text[]`,
+    [regionIds],
+  );
+}
+
+export async function membersOf(m: Db, squadIds: readonly string[]): Promise<Array<{ squad_id: string; user_id: string }>> {
+  if (squadIds.length === 0) return [];
+  return m.query(`SELECT squad_id, user_id FROM squad_member WHERE squad_id = ANY($1::uuid[])`, [squadIds]);
+}
+
+/** Of these people, those told of a nearby order since `since` (the throttle of 附近新需求). */
+export async function toldOfNearbySince(m: Db, ids: readonly string[], since: Date): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await m.query<Array<{ recipient_id: string }>>(
+    `SELECT DISTINCT recipient_id FROM notification
+     WHERE recipient_id = ANY($1::uuid[]) AND kind = 'task.nearby' AND created_at > $2`,
+    [ids, since],
+  );
+  return new Set(rows.map((r) => r.recipient_id));
+}
+
+// ---------- writing notifications ----------
+
+export interface NewNotification {
+  recipientId: string | null;
+  recipientPhone: string | null;
+  kind: NotificationKind;
+  orderId: string | null;
+  source: string;
+  title: string;
+  body: string;
+  urgent: boolean;
+}
+
+export interface NotificationRow {
+  id: string;
+  recipient_id: string | null;
+  recipient_phone: string | null;
+  kind: NotificationKind;
+  order_id: string | null;
+  source: string;
+  title: string;
+  body: string;
+  urgent: boolean;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+const NOTIFICATION_COLUMNS = `id::text, recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at, read_at`;
+
+/**
+ * Writes the notifications in one statement; one already written (same source, kind and recipient: a retried job)
+ * is skipped. Answers the rows written now.
+ */
+export async function insertNotifications(m: Db, items: readonly NewNotification[], at: Date): Promise<NotificationRow[]> {
+  if (items.length === 0) return [];
+  return m.query<NotificationRow[]>(
+    `INSERT INTO notification (recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at)
+     SELECT * , $9::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+     ON CONFLICT (source, kind, (COALESCE(recipient_id::text, recipient_phone))) DO NOTHING
+     RETURNING ${NOTIFICATION_COLUMNS}`,
+    [
+      items.map((i) => i.recipientId),
+      items.map((i) => i.recipientPhone),
+      items.map((i) => i.kind),
+      items.map((i) => i.orderId),
+      items.map((i) => i.source),
+      items.map((i) => i.title),
+      items.map((i) => i.body),
+      items.map((i) => i.urgent),
+      at,
+    ],
+  );
+}
+
+/** Sends these payloads on the live channel when the transaction commits (nothing if it rolls back). */
+export async function notifyLive(m: Db, payloads: readonly string[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await m.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, [LIVE_CHANNEL, payloads]);
+}
+
+export function toDto(r: NotificationRow): NotificationDto {
+  return {
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    body: r.body,
+    orderId: r.order_id,
+    urgent: r.urgent,
+    createdAt: r.created_at.toISOString(),
+    readAt: r.read_at ? r.read_at.toISOString() : null,
+  };
+}
+
+// ---------- the inbox ----------
+
+export async function inboxPage(m: Db, userId: string, before: string | null, limit: number): Promise<NotificationRow[]> {
+  return m.query<NotificationRow[]>(
+    `SELECT ${NOTIFICATION_COLUMNS} FROM notification
+     WHERE recipient_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint)
+     ORDER BY id DESC LIMIT $3`,
+    [userId, before, limit],
+  );
+}
+
+export async function unreadCount(m: Db, userId: string): Promise<number> {
+  const [row] = await m.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM notification WHERE recipient_id = $1 AND read_at IS NULL`, [userId]);
+  return row!.n;
+}
+
+export async function markRead(m: Db, userId: string, ids: readonly string[] | 'all', at: Date): Promise<void> {
+  if (ids === 'all') {
+    await m.query(`UPDATE notification SET read_at = $2 WHERE recipient_id = $1 AND read_at IS NULL`, [userId, at]);
+  } else if (ids.length > 0) {
+    await m.query(`UPDATE notification SET read_at = $3 WHERE recipient_id = $1 AND id = ANY($2::bigint[]) AND read_at IS NULL`, [userId, ids, at]);
+  }
+}
+
+// ---------- delivery ----------
+
+/** A notification with what its delivery needs to know of the recipient. */
+export interface DeliveryFacts extends NotificationRow {
+  openid: string | null;
+  phone: string | null;
+  roles: string[] | null;
+  channel_order: Channel[] | null;
+  muted: Partial<Record<NotificationKind, Channel[]>> | null;
+  sms_opt_in: boolean | null;
+  /** The order's service and place (WeChat's template fields). */
+  service: string | null;
+  place: string | null;
+}
+
+export async function loadDeliveryFacts(m: Db, id: string): Promise<DeliveryFacts | undefined> {
+  const [row] = await m.query<DeliveryFacts[]>(
+    `SELECT n.id::text, n.recipient_id, n.recipient_phone, n.kind, n.order_id, n.source, n.title, n.body, n.urgent, n.created_at, n.read_at,
+            u.wechat_openid AS openid, COALESCE(u.phone, n.recipient_phone) AS phone, u.roles,
+            p.channel_order, p.muted, p.sms_opt_in, c.name AS service, r.name AS place
+     FROM notification n
+     LEFT JOIN app_user u ON u.id = n.recipient_id
+     LEFT JOIN notification_preference p ON p.user_id = n.recipient_id
+     LEFT JOIN service_order o ON o.id = n.order_id
+     LEFT JOIN service_category c ON c.code = o.category_code
+     LEFT JOIN region r ON r.id = o.region_id
+     WHERE n.id = $1`,
+    [id],
+  );
+  return row;
+}
+
+export type DeliveryStatus = 'sending' | 'sent' | 'failed' | 'skipped';
+
+/**
+ * Claims (notification, channel) for an attempt: a new row, or one whose earlier attempt did not finish. Answers
+ * the row's status when it was already decided (sent, failed, skipped): that channel is not tried again.
+ */
+export async function claimDelivery(m: Db, id: string, channel: Channel, at: Date): Promise<{ claimed: boolean; status: DeliveryStatus }> {
+  const rows = await m.query<Array<{ status: DeliveryStatus }>>(
+    `INSERT INTO notification_delivery (notification_id, channel, status, attempts, at) VALUES ($1, $2, 'sending', 1, $3)
+     ON CONFLICT (notification_id, channel) DO UPDATE SET attempts = notification_delivery.attempts + 1, at = $3
+       WHERE notification_delivery.status = 'sending'
+     RETURNING status`,
+    [id, channel, at],
+  );
+  if (rows.length > 0) return { claimed: true, status: 'sending' };
+  const [row] = await m.query<Array<{ status: DeliveryStatus }>>(`SELECT status FROM notification_delivery WHERE notification_id = $1 AND channel = $2`, [
+    id,
+    channel,
+  ]);
+  return { claimed: false, status: row!.status };
+}
+
+export async function recordDelivery(
+  m: Db,
+  id: string,
+  channel: Channel,
+  status: Exclude<DeliveryStatus, 'sending'>,
+  detail: string | null,
+  at: Date,
+  phone: string | null = null,
+): Promise<void> {
+  await m.query(
+    `INSERT INTO notification_delivery (notification_id, channel, status, detail, at, phone) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (notification_id, channel) DO UPDATE SET status = $3, detail = $4, at = $5, phone = COALESCE($6, notification_delivery.phone)`,
+    [id, channel, status, detail, at, phone],
+  );
+}
+
+/** A dead delivery retried by an admin: its failed channels may be tried again, unless someone reached the person. */
+export async function reopenFailedDeliveries(m: Db, notificationIds: readonly string[]): Promise<void> {
+  if (notificationIds.length === 0) return;
+  await m.query(
+    `UPDATE notification_delivery d SET status = 'sending', detail = NULL
+     WHERE d.notification_id = ANY($1::bigint[]) AND d.status = 'failed'
+       AND NOT EXISTS (SELECT 1 FROM notification_delivery s WHERE s.notification_id = d.notification_id AND s.status = 'sent')`,
+    [notificationIds],
+  );
+}
+
+/** Notice texts sent to this phone since `since` (SMS_DAILY_CAP). */
+export async function smsSentSince(m: Db, phone: string, since: Date): Promise<number> {
+  const [row] = await m.query<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM notification_delivery WHERE channel = 'sms' AND status = 'sent' AND phone = $1 AND at > $2`,
+    [phone, since],
+  );
+  return row!.n;
+}
+
+// ---------- WeChat subscription quota ----------
+
+/** Takes one send of the person's quota for the template; false when none is left. */
+export async function takeQuota(m: Db, userId: string, templateId: string): Promise<boolean> {
+  const rows = await m.query<unknown[]>(
+    `UPDATE subscribe_quota SET remaining = remaining - 1, updated_at = now() WHERE user_id = $1 AND template_id = $2 AND remaining > 0 RETURNING 1`,
+    [userId, templateId],
+  );
+  return rows.length > 0;
+}
+
+export async function giveQuotaBack(m: Db, userId: string, templateId: string): Promise<void> {
+  await m.query(`UPDATE subscribe_quota SET remaining = remaining + 1, updated_at = now() WHERE user_id = $1 AND template_id = $2`, [userId, templateId]);
+}
+
+/** WeChat says the person has no subscription left (43101): what we counted was wrong. */
+export async function clearQuota(m: Db, userId: string, templateId: string): Promise<void> {
+  await m.query(`UPDATE subscribe_quota SET remaining = 0, updated_at = now() WHERE user_id = $1 AND template_id = $2`, [userId, templateId]);
+}
+
+/** Each accepted template is one more send (WeChat's one-time subscription). */
+export async function addQuota(m: Db, userId: string, templateIds: readonly string[]): Promise<void> {
+  if (templateIds.length === 0) return;
+  await m.query(
+    `INSERT INTO subscribe_quota (user_id, template_id, remaining) SELECT $1, t, count(*) FROM unnest($2::text[]) AS t GROUP BY t
+     ON CONFLICT (user_id, template_id) DO UPDATE SET remaining = subscribe_quota.remaining + EXCLUDED.remaining, updated_at = now()`,
+    [userId, templateIds],
+  );
+}
+
+export async function quotaOf(m: Db, userId: string): Promise<Record<string, number>> {
+  const rows = await m.query<Array<{ template_id: string; remaining: number }>>(`SELECT template_id, remaining FROM subscribe_quota WHERE user_id = $1`, [
+    userId,
+  ]);
+  return Object.fromEntries(rows.map((r) => [r.template_id, r.remaining]));
+}
+
+// ---------- preferences ----------
+
+export interface PreferenceRow {
+  channel_order: Channel[];
+  muted: Partial<Record<NotificationKind, Channel[]>>;
+  sms_opt_in: boolean;
+}
+
+export async function loadPreferences(m: Db, userId: string): Promise<PreferenceRow | undefined> {
+  const [row] = await m.query<PreferenceRow[]>(`SELECT channel_order, muted, sms_opt_in FROM notification_preference WHERE user_id = $1`, [userId]);
+  return row;
+}
+
+export async function savePreferences(m: Db, userId: string, p: PreferenceRow, at: Date): Promise<void> {
+  await m.query(
+    `INSERT INTO notification_preference (user_id, channel_order, muted, sms_opt_in, updated_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (user_id) DO UPDATE SET channel_order = $2, muted = $3, sms_opt_in = $4, updated_at = $5`,
+    [userId, p.channel_order, JSON.stringify(p.muted), p.sms_opt_in, at],
+  );
+}
+
+// ---------- what staff see on an order's timeline ----------
+
+export interface OrderDeliveryRow {
+  notification_id: string;
+  kind: NotificationKind;
+  recipient_name: string | null;
+  recipient_phone: string | null;
+  created_at: Date;
+  channel: Channel | null;
+  status: DeliveryStatus | null;
+  detail: string | null;
+  at: Date | null;
+}
+
+export async function deliveriesOfOrder(m: Db, orderId: string): Promise<OrderDeliveryRow[]> {
+  return m.query<OrderDeliveryRow[]>(
+    `SELECT n.id::text AS notification_id, n.kind, u.name AS recipient_name, n.recipient_phone, n.created_at,
+            d.channel, d.status, d.detail, d.at
+     FROM notification n
+     LEFT JOIN app_user u ON u.id = n.recipient_id
+     LEFT JOIN notification_delivery d ON d.notification_id = n.id
+     WHERE n.order_id = $1
+     ORDER BY n.id, d.at`,
+    [orderId],
+  );
+}
+
+// ---------- timed alarms ----------
+
+/** Orders waiting at the county since before `since` (taken from their last escalation), with how long. */
+export async function waitingAtCounty(m: Db, since: Date, limit: number): Promise<Array<{ id: string; waiting_since: Date; round: number }>> {
+  return m.query(
+    `SELECT o.id, e.at AS waiting_since, o.round
+     FROM service_order o
+     JOIN LATERAL (SELECT max(at) AS at FROM order_event WHERE order_id = o.id AND type = 'escalate') e ON true
+     WHERE o.escalation_level = 'county' AND o.status IN ('pending', 'dispatched') AND e.at IS NOT NULL AND e.at <= $1
+     ORDER BY e.at LIMIT $2`,
+    [since, limit],
+  );
+}
+
+export async function namesOf(m: Db, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await m.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM app_user WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** A minimal order for alarms not caused by one event (overdue, nobody found). */
+export async function loadOrderFacts(
+  m: Db,
+  orderIds: readonly string[],
+): Promise<Array<Omit<EventFacts, 'seq' | 'type' | 'actor_id' | 'actor_name' | 'at' | 'to_status' | 'reason' | 'data'>>> {
+  if (orderIds.length === 0) return [];
+  return m.query(
+    `SELECT o.id AS order_id, o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
+            o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
+            c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
+            o.auto_dispatch_at, o.escalate_at
+     FROM service_order o
+     JOIN app_user res ON res.id = o.resident_id
+     JOIN region r ON r.id = o.region_id
+     JOIN region s ON s.id = o.scope_region_id
+     JOIN service_category c ON c.code = o.category_code
+     WHERE o.id = ANY($1::uuid[])`,
+    [orderIds],
+  );
+}
