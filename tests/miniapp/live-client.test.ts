@@ -10,6 +10,7 @@ import {
   type LiveSocketEvents,
   type LiveState,
 } from '../../miniapp/src/services/live-client';
+import { notificationLine } from '../../miniapp/src/services/labels';
 import { orderPageOf } from '../../miniapp/src/services/notification-pages';
 import { acceptedIds, templateIdsFor } from '../../miniapp/src/services/subscribe';
 
@@ -378,6 +379,15 @@ describe('addresses and links', () => {
     expect(orderPageOf({ kind: 'staff.escalated', orderId: '7' })).toBe('/pages/dispatch/order/index?id=7');
     expect(orderPageOf({ kind: 'staff.new_order', orderId: null })).toBeUndefined();
     for (const kind of NOTIFICATION_KINDS) expect(orderPageOf({ kind, orderId: '1' })).toMatch(/^\/pages\/(resident|volunteer|dispatch)\//);
+  });
+
+  it("an order's notification record reads as a sentence for staff", () => {
+    const at = '2026-12-06T22:41:00.000Z'; // 06:41 in Beijing
+    expect(notificationLine({ recipient: '李海龙', channel: 'wechat', status: 'sent', detail: null, at })).toBe('已通过微信订阅消息通知 李海龙 06:41');
+    expect(notificationLine({ recipient: '王奶奶', channel: 'sms', status: 'skipped', detail: '夜间免打扰', at })).toBe(
+      '未通过短信通知 王奶奶：夜间免打扰 06:41',
+    );
+    expect(notificationLine({ recipient: '王奶奶', channel: null, status: null, detail: null, at })).toBe('已写入 王奶奶 的消息中心 06:41');
   });
 
   it('subscription templates: distinct, at most 3 a time; only the accepted are reported', () => {

@@ -52,6 +52,7 @@ import {
   type NotificationPreferencesDto,
   type OrderDto,
   type OrderEventDto,
+  type OrderNotificationDto,
   type Page,
   type RegionDto,
   type ServiceCategoryDto,
@@ -184,6 +185,8 @@ export const uploadPhoto = (filePath: string) => upload<UploadDto>(UPLOADS_PATH,
 
 // ---------- notifications (消息中心 · 消息设置 · 微信订阅消息) ----------
 
+/** Staff: who was told what about an order, by which channel, and how it went (通知记录). */
+export const getOrderNotifications = (id: string) => request<{ items: OrderNotificationDto[] }>('GET', `${ORDERS_PATH}/${enc(id)}/notifications`);
 /** 消息中心: my notifications, newest first; `before` = the previous page's `nextBefore`. */
 export const listNotifications = (query: Body<NotificationPageQuery> = {}) => request<NotificationPageDto>('GET', NOTIFICATIONS_PATH, query);
 /**
