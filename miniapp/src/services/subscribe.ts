@@ -16,6 +16,8 @@ const isWeapp = process.env.TARO_ENV === 'weapp';
 export const MAX_TEMPLATES_PER_ASK = 3;
 
 let templates: SubscriptionsDto['templates'] | undefined;
+/** Template id → sends left (each 允许 is one). */
+let quota: SubscriptionsDto['quota'] = {};
 let loading: Promise<void> | undefined;
 
 /** Loads the templates (once per app run; again after a failure) so that a later tap can ask without waiting. */
@@ -25,6 +27,7 @@ export function preloadSubscriptions(): Promise<void> {
   loading ??= getSubscriptions().then(
     (answer) => {
       templates = answer.templates;
+      quota = answer.quota;
     },
     () => {
       // no templates configured or no network: nothing to ask for now; try again next time
@@ -32,6 +35,17 @@ export function preloadSubscriptions(): Promise<void> {
     },
   );
   return loading;
+}
+
+/**
+ * How many WeChat messages these kinds can still be sent, by the fewest of their templates (what the person is told
+ * in 消息设置); undefined while unknown (H5, not loaded, or no template configured).
+ */
+export function sendsLeft(kinds: readonly NotificationKind[]): number | undefined {
+  if (templates === undefined) return undefined;
+  const ids = templateIdsFor(templates, kinds);
+  if (ids.length === 0) return undefined;
+  return Math.min(...ids.map((id) => quota[id] ?? 0));
 }
 
 /** The distinct template ids for these kinds, in order, at most 3 (several kinds may share one template). */
@@ -67,7 +81,10 @@ export function askFor(kinds: readonly NotificationKind[]): Promise<number> {
   return Taro.requestSubscribeMessage({ tmplIds } as Taro.requestSubscribeMessage.Option)
     .then(async (answer) => {
       const accepted = acceptedIds(answer as unknown as Record<string, unknown>, tmplIds);
-      if (accepted.length > 0) await reportSubscriptions({ accepted });
+      if (accepted.length > 0) {
+        const answer = await reportSubscriptions({ accepted });
+        if (answer?.quota) quota = answer.quota;
+      }
       return accepted.length;
     })
     .catch(() => 0);

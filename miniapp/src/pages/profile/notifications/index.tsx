@@ -13,7 +13,7 @@ import {
 import { AppPage, PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { getNotificationPreferences, updateNotificationPreferences } from '../../../services/endpoints';
 import { isWeapp } from '../../../services/session';
-import { askFor, preloadSubscriptions } from '../../../services/subscribe';
+import { askFor, preloadSubscriptions, sendsLeft } from '../../../services/subscribe';
 import './index.css';
 
 /** What each channel means to the person choosing. */
@@ -42,8 +42,16 @@ function move<T>(list: readonly T[], index: number, by: -1 | 1): T[] {
 export default function NotificationSettings() {
   const prefs = useLoader(getNotificationPreferences, []);
   const [saving, setSaving] = useState(false);
+  // WeChat messages still allowed (each 允许 is one), shown under the button; read again after each ask
+  const [left, setLeft] = useState<number>();
 
-  useEffect(() => void preloadSubscriptions(), []);
+  const p = prefs.data;
+  const wechatKinds = p ? p.kinds.filter((k) => !(p.muted[k] ?? []).includes('wechat')) : [];
+  const wechatKey = wechatKinds.join(',');
+  useEffect(() => {
+    void preloadSubscriptions().then(() => setLeft(sendsLeft(wechatKinds)));
+    // wechatKinds is derived from wechatKey
+  }, [wechatKey]);
 
   /** Shows the change at once and saves it; on failure shows why and puts back what the server has. */
   const save = async (next: NotificationPreferencesDto, patch: UpdateNotificationPreferencesDto) => {
@@ -60,8 +68,6 @@ export default function NotificationSettings() {
       setSaving(false);
     }
   };
-
-  const p = prefs.data;
 
   const reorder = (index: number, by: -1 | 1) => {
     if (!p) return;
@@ -84,8 +90,8 @@ export default function NotificationSettings() {
   /** In the tap (WeChat's rule): the kinds whose WeChat channel is on, at most 3 templates a time. */
   const subscribe = async () => {
     if (!p) return;
-    const kinds = p.kinds.filter((k) => !(p.muted[k] ?? []).includes('wechat'));
-    const accepted = await askFor(kinds);
+    const accepted = await askFor(wechatKinds);
+    setLeft(sendsLeft(wechatKinds));
     if (accepted > 0) showSuccess('已开启');
     else void Taro.showToast({ title: '没有开启。微信只在您点「允许」后才能发提醒', icon: 'none', duration: 3000 });
   };
@@ -155,7 +161,9 @@ export default function NotificationSettings() {
                 <Button type='primary' size='large' block onClick={() => void subscribe()}>
                   开启微信消息提醒
                 </Button>
-                <Text className='notify-settings__hint'>微信规定：每点一次「允许」，可以收到一条提醒。常点一点，就不会错过。</Text>
+                <Text className='notify-settings__hint'>
+                  微信规定：每点一次「允许」，可以收到一条提醒。{left !== undefined ? `现在还能收到 ${left} 条。` : ''}常点一点，就不会错过。
+                </Text>
               </View>
             )}
           </View>
