@@ -40,6 +40,7 @@ const base = {
 const UNIT = [
   'tests/shared/**/*.test.ts',
   'tests/miniapp/order-buttons.test.ts',
+  'tests/miniapp/live-client.test.ts',
   'tests/server/coalescer.test.ts',
   'tests/server/config.test.ts',
   'tests/sim/**/*.test.ts',

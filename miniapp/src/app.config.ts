@@ -11,7 +11,7 @@ export default defineAppConfig({
       root: 'pages/dispatch',
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
-    { root: 'pages/profile', pages: ['edit/index', 'volunteer/index'] },
+    { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
   ],
   window: {
     backgroundTextStyle: 'dark',

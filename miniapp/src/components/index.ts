@@ -12,7 +12,7 @@ export { ServiceIcon } from './service-icon';
 export { useLoader, type Loader } from './use-loader';
 export { errorMessage, showError, showSuccess, withFeedback } from './feedback';
 export { MeEntry } from './me-entry';
-export { useLivePolling, LIVE_INTERVAL_MS } from './use-live';
+export { useLiveReload, LIVE_INTERVAL_MS } from './use-live';
 export { usePagedLoader, LoadMore, type PagedLoader } from './use-paged-loader';
 export { DetailCard, DetailRow, PreferredTimeRow, ResidentRows } from './detail-row';
 export { OrderHeader } from './order-header';

@@ -1,6 +1,9 @@
 import type { ReactNode } from 'react';
 import { Text, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
 import { Button, type ButtonProps } from '@nutui/nutui-react-taro';
+import { ME_PAGE } from '../services/roles';
+import { UnreadBadge } from './unread-badge';
 import './staff-hero.css';
 
 interface StaffHeroProps {
@@ -37,4 +40,15 @@ export function StaffNav({ children }: { children: ReactNode }) {
 /** One of StaffNav's buttons: large, a third of the row. */
 export function NavButton({ className, ...props }: Partial<ButtonProps>) {
   return <Button size='large' {...props} className={className ? `staff-nav__item ${className}` : 'staff-nav__item'} />;
+}
+
+/** StaffNav's 「我的」 (hidden in elder mode, as before), with the inbox's unread count on it. */
+export function MeNavButton() {
+  return (
+    <UnreadBadge className='staff-nav__item staff-nav__badge elder-hide'>
+      <Button size='large' block onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
+        我的
+      </Button>
+    </UnreadBadge>
+  );
 }

@@ -15,10 +15,14 @@ import {
   ME_PHONE_PATH,
   ME_PHONE_WECHAT_PATH,
   MY_FAMILY_PATH,
+  NOTIFICATION_PREFERENCES_PATH,
+  NOTIFICATIONS_PATH,
+  NOTIFICATIONS_READ_PATH,
   ORDERS_PATH,
   SERVICE_CATEGORIES_PATH,
   STATS_PATH,
   TASKS_PATH,
+  SUBSCRIPTIONS_PATH,
   UPLOADS_PATH,
   type AccessLogEntryDto,
   type ApplicationDto,
@@ -41,9 +45,14 @@ import {
   type ListUsersQuery,
   type LoginResponse,
   type MeDto,
+  type MarkReadDto,
   type MyTasksQuery,
+  type NotificationPageDto,
+  type NotificationPageQuery,
+  type NotificationPreferencesDto,
   type OrderDto,
   type OrderEventDto,
+  type OrderNotificationDto,
   type Page,
   type RegionDto,
   type ServiceCategoryDto,
@@ -51,10 +60,13 @@ import {
   type SmsPurpose,
   type StatsOverviewDto,
   type StatsQuery,
+  type SubscriptionsDto,
   type TaskPoolDto,
   type UpdateMeDto,
+  type UpdateNotificationPreferencesDto,
   type UploadDto,
   type UserDto,
+  type ReportSubscriptionsDto,
 } from '@bangbang/shared';
 import { request, upload } from './api';
 
@@ -170,6 +182,25 @@ export const getStatsOverview = (query: Body<StatsQuery> = {}) => request<StatsO
 
 /** One photo from `Taro.chooseImage` (its temp file path) → its address on the server, for `photoUrls`. */
 export const uploadPhoto = (filePath: string) => upload<UploadDto>(UPLOADS_PATH, filePath, 'file');
+
+// ---------- notifications (消息中心 · 消息设置 · 微信订阅消息) ----------
+
+/** Staff: who was told what about an order, by which channel, and how it went (通知记录). */
+export const getOrderNotifications = (id: string) => request<{ items: OrderNotificationDto[] }>('GET', `${ORDERS_PATH}/${enc(id)}/notifications`);
+/** 消息中心: my notifications, newest first; `before` = the previous page's `nextBefore`. */
+export const listNotifications = (query: Body<NotificationPageQuery> = {}) => request<NotificationPageDto>('GET', NOTIFICATIONS_PATH, query);
+/**
+ * Marks the given notifications read, or all (`{all: true}`). The contract names no answer: a body with the new
+ * `unread` count is used when the server sends one (otherwise 204).
+ */
+export const markNotificationsRead = (body: Body<MarkReadDto>) => request<{ unread?: number } | undefined>('POST', NOTIFICATIONS_READ_PATH, body);
+export const getNotificationPreferences = () => request<NotificationPreferencesDto>('GET', NOTIFICATION_PREFERENCES_PATH);
+export const updateNotificationPreferences = (patch: Body<UpdateNotificationPreferencesDto>) =>
+  request<NotificationPreferencesDto | undefined>('PUT', NOTIFICATION_PREFERENCES_PATH, patch);
+/** The WeChat subscription templates by kind (configured on the server) and the sends each acceptance left. */
+export const getSubscriptions = () => request<SubscriptionsDto>('GET', SUBSCRIPTIONS_PATH);
+/** After `requestSubscribeMessage`: the template ids the person accepted (each one send of quota). */
+export const reportSubscriptions = (body: Body<ReportSubscriptionsDto>) => request<SubscriptionsDto | undefined>('POST', SUBSCRIPTIONS_PATH, body);
 
 // ---------- audit (admins) ----------
 

@@ -1,9 +1,11 @@
 import {
+  CHANNEL_NAMES,
   ESCALATION_LEVEL_NAMES,
   ORDER_STATUS_NAMES,
   URGENCY_NAMES,
   type OrderEventDto,
   type OrderEventType,
+  type OrderNotificationDto,
   type OrderStatus,
   type TeamColor,
 } from '@bangbang/shared';
@@ -96,4 +98,25 @@ export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reaso
   if (e.type === 'complete' && typeof data.note === 'string') parts.push(data.note);
   if (e.reason) parts.push(e.reason);
   return parts.join(' · ');
+}
+
+/**
+ * One line of an order's notification record (通知记录, for staff): 「已通过微信订阅消息通知 李海龙 06:41」, or why
+ * someone was not reached by a channel.
+ */
+export function notificationLine(n: Pick<OrderNotificationDto, 'recipient' | 'channel' | 'status' | 'detail' | 'at'>): string {
+  const hhmm = formatTime(n.at).slice(-5);
+  const why = n.detail ? `：${n.detail}` : '';
+  if (n.channel === null || n.status === null) return `已写入 ${n.recipient} 的消息中心 ${hhmm}`;
+  const by = CHANNEL_NAMES[n.channel];
+  switch (n.status) {
+    case 'sent':
+      return `已通过${by}通知 ${n.recipient} ${hhmm}`;
+    case 'sending':
+      return `正在通过${by}通知 ${n.recipient} ${hhmm}`;
+    case 'failed':
+      return `${by}通知 ${n.recipient} 未成功${why} ${hhmm}`;
+    case 'skipped':
+      return `未通过${by}通知 ${n.recipient}${why} ${hhmm}`;
+  }
 }

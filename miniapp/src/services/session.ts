@@ -3,6 +3,7 @@ import Taro, { useDidShow } from '@tarojs/taro';
 import type { LoginResponse, MeDto, Role, SmsPurpose } from '@bangbang/shared';
 import { ApiError, clearToken, getToken, setToken, setUnauthorizedHandler } from './api';
 import { bindPhoneBySms, bindPhoneByWechat, getMe, logoutEverywhereOnServer, logoutOnServer, sendSmsCode, smsLogin, wechatLogin } from './endpoints';
+import { startLive, stopLive } from './live';
 import { JOIN_PAGE, LOGIN_PAGE, homePathOf, needsJoining, pickRole } from './roles';
 
 /**
@@ -62,6 +63,10 @@ export function switchRole(role: Role): void {
 function applyLogin(response: LoginResponse): MeDto {
   setToken(response.token);
   saveUser(response.user);
+  // a new token (a login, or a phone binding, after which the old token no longer works): the live connection
+  // authenticates again with it — as someone else, if the phone belonged to a person staff had registered
+  stopLive();
+  startLive(response.user.id);
   return response.user;
 }
 
@@ -105,6 +110,7 @@ export async function loginWithWechat(): Promise<void> {
 }
 
 function forgetLogin(): void {
+  stopLive();
   clearToken();
   Taro.removeStorageSync(USER_KEY);
   void Taro.reLaunch({ url: LOGIN_PAGE });
@@ -135,10 +141,16 @@ export async function refreshMe(): Promise<MeDto> {
 /** An expired token sends the person back to the login page instead of failing request after request. */
 export function installUnauthorizedHandler(): void {
   setUnauthorizedHandler(() => {
+    stopLive();
     clearToken();
     Taro.removeStorageSync(USER_KEY);
     void Taro.reLaunch({ url: LOGIN_PAGE });
   });
+}
+
+/** At launch: a remembered login opens the live connection (pages, badge and toasts depend on it). */
+export function resumeLive(): void {
+  if (isLoggedIn()) startLive(currentUser()?.id);
 }
 
 /** The remembered person, updated when any page refreshes it. */

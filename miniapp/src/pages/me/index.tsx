@@ -4,7 +4,9 @@ import { Text, View } from '@tarojs/components';
 import { Button, Cell, Switch, Tag } from '@nutui/nutui-react-taro';
 import { FAMILY_RELATION_NAMES, LEDGER_TAG_NAMES, type FollowedResidentDto, type Role } from '@bangbang/shared';
 import { AppPage, showError } from '../../components';
-import { myFamily } from '../../services/endpoints';
+import { UnreadBadge } from '../../components/unread-badge';
+import { listNotifications, myFamily } from '../../services/endpoints';
+import { live } from '../../services/live';
 import { ROLE_NAMES } from '../../services/roles';
 import { currentRole, goHome, logout, logoutEverywhere, refreshMe, switchRole, useCurrentUser, useElderMode } from '../../services/session';
 import './index.css';
@@ -30,6 +32,12 @@ export default function Me() {
     myFamily().then(
       (answer) => setFamily(answer.items),
       (error: unknown) => showError(error),
+    );
+    // the badge's count from the inbox itself (right even while the live connection is down); quietly: the rest of
+    // the page does not depend on it
+    listNotifications({ limit: '1' }).then(
+      (page) => live.setUnread(page.unread),
+      () => undefined,
     );
   });
 
@@ -84,6 +92,24 @@ export default function Me() {
             }}
           />
         ))}
+      </Cell.Group>
+
+      <Cell.Group title='消息'>
+        <Cell
+          className='me__inbox'
+          title='消息中心'
+          description='需求和任务的每一条进展'
+          clickable
+          extra={<UnreadBadge className='me__badge' />}
+          onClick={() => void Taro.navigateTo({ url: '/pages/profile/inbox/index' })}
+        />
+        <Cell
+          className='me__notify-settings'
+          title='消息设置'
+          description='用什么方式提醒我：小程序、微信、短信'
+          clickable
+          onClick={() => void Taro.navigateTo({ url: '/pages/profile/notifications/index' })}
+        />
       </Cell.Group>
 
       <Cell.Group title='个人资料'>

@@ -1,15 +1,16 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
-import { LoadMore, PageState, firstLoad, showError, useLoader, usePagedLoader } from '../../../components';
+import { LoadMore, PageState, firstLoad, showError, showSuccess, useLiveReload, useLoader, usePagedLoader } from '../../../components';
 import { Section, StaffPage } from '../../../components/staff-page';
-import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
+import { MeNavButton, NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { ReasonTags, StaffOrderCard, byUrgencyOfAttention } from '../../../components/staff-order-card';
 import { batchDispatch, getRegion, listOrders } from '../../../services/endpoints';
-import { ME_PAGE, ROLE_NAMES, servesTasks } from '../../../services/roles';
-import { currentRole, useCurrentUser } from '../../../services/session';
+import { ROLE_NAMES, servesTasks } from '../../../services/roles';
+import { currentRole, isWeapp, useCurrentUser } from '../../../services/session';
+import { askFor, preloadSubscriptions } from '../../../services/subscribe';
 import './index.css';
 
 type Query = Pick<ListOrdersQuery, 'status' | 'actionable'>;
@@ -52,6 +53,16 @@ export default function DispatchBoard() {
   usePullDownRefresh(() => {
     void list.reload().finally(() => Taro.stopPullDownRefresh());
   });
+
+  // WeChat subscription messages (新需求 / 升级 / 无人可派) reach staff with the app closed; the ask needs a tap
+  useEffect(() => void preloadSubscriptions(), []);
+  const subscribe = async () => {
+    const accepted = await askFor(['staff.new_order', 'staff.escalated', 'staff.unmatched']);
+    if (accepted > 0) showSuccess('已开启提醒');
+    else void Taro.showToast({ title: '未开启微信提醒，可在「我的 → 消息设置」中再开启', icon: 'none', duration: 3000 });
+  };
+  // a new order in my jurisdiction, an escalation, an accept: the board follows without a reload
+  useLiveReload(() => void list.reload());
 
   const regionName = region.data?.name ?? '';
 
@@ -117,9 +128,12 @@ export default function DispatchBoard() {
             任务大厅
           </NavButton>
         )}
-        <NavButton className='elder-hide' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
-          我的
-        </NavButton>
+        {isWeapp && (
+          <NavButton className='dispatch-board__subscribe' onClick={() => void subscribe()}>
+            微信提醒
+          </NavButton>
+        )}
+        <MeNavButton />
       </StaffNav>
 
       <Section>

@@ -2,7 +2,15 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Tag } from '@nutui/nutui-react-taro';
-import { DISPATCH_MODE_NAMES, ORDER_CHANNEL_NAMES, type CandidateDto, type OrderDto, type OrderEventDto } from '@bangbang/shared';
+import {
+  DISPATCH_MODE_NAMES,
+  NOTIFICATION_KIND_INFO,
+  ORDER_CHANNEL_NAMES,
+  type CandidateDto,
+  type OrderDto,
+  type OrderEventDto,
+  type OrderNotificationDto,
+} from '@bangbang/shared';
 import {
   DetailRow,
   OrderActions,
@@ -13,12 +21,13 @@ import {
   PreferredTimeRow,
   showError,
   showSuccess,
+  useLiveReload,
   useLoader,
 } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
-import { dispatchOrder, getCandidates, getOrder, getOrderEvents, markContentReviewed } from '../../../services/endpoints';
-import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
+import { dispatchOrder, getCandidates, getOrder, getOrderEvents, getOrderNotifications, markContentReviewed } from '../../../services/endpoints';
+import { formatDistance, formatMinutes, formatTime, notificationLine } from '../../../services/labels';
 import './index.css';
 
 interface OrderView {
@@ -26,12 +35,22 @@ interface OrderView {
   events: OrderEventDto[];
   /** The engine's suggestions, only while the order may be dispatched by me. */
   candidates: CandidateDto[];
+  /** 通知记录: who was told what about it, by which channel (empty when it cannot be read). */
+  notified: OrderNotificationDto[];
 }
 
 async function loadOrderView(id: string): Promise<OrderView> {
-  const [order, { items: events }] = await Promise.all([getOrder(id), getOrderEvents(id)]);
+  const [order, { items: events }, notified] = await Promise.all([
+    getOrder(id),
+    getOrderEvents(id),
+    // the record is extra: the order's page must not fail when only it does
+    getOrderNotifications(id).then(
+      (answer) => answer.items,
+      () => [] as OrderNotificationDto[],
+    ),
+  ]);
   const candidates = order.actions.includes('dispatch') ? (await getCandidates(id, 10)).items : [];
-  return { order, events, candidates };
+  return { order, events, candidates, notified };
 }
 
 /** The actions a volunteer takes (a grid worker may hold the order too): they are done on the task page. */
@@ -49,6 +68,8 @@ export default function DispatchOrder() {
   usePullDownRefresh(() => {
     void view.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // accepted from the hall, escalated, checked in: the page (and its candidates) follow
+  useLiveReload(() => void view.reload(), { orderId: id });
 
   const dispatchTo = async (c: CandidateDto) => {
     setSending(c.id);
@@ -220,6 +241,22 @@ export default function DispatchOrder() {
             <Section>
               <OrderTimeline events={view.data?.events ?? []} />
             </Section>
+
+            {(view.data?.notified.length ?? 0) > 0 && (
+              <View className='dispatch-order__notified'>
+                <SectionTitle>通知记录</SectionTitle>
+                <Section>
+                  <View className='dispatch-order__notified-list'>
+                    {view.data!.notified.map((n, i) => (
+                      <View key={`${n.at}-${i}`} className={`dispatch-order__notified-item dispatch-order__notified-item--${n.status ?? 'inbox'}`}>
+                        <Text className='dispatch-order__notified-line'>{notificationLine(n)}</Text>
+                        <Text className='dispatch-order__notified-kind'>{NOTIFICATION_KIND_INFO[n.kind].label}</Text>
+                      </View>
+                    ))}
+                  </View>
+                </Section>
+              </View>
+            )}
           </View>
         )}
       </PageState>

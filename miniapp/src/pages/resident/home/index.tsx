@@ -3,7 +3,7 @@ import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { isFinal, type OrderDto, type ServiceCategoryDto } from '@bangbang/shared';
-import { AppPage, MeEntry, PageState, ServiceIcon, StatusTag, useLoader } from '../../../components';
+import { AppPage, MeEntry, PageState, ServiceIcon, StatusTag, useLiveReload, useLoader } from '../../../components';
 import { listOrders, listServiceCategories } from '../../../services/endpoints';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
 import { useCurrentUser, useElderMode } from '../../../services/session';
@@ -36,6 +36,8 @@ export default function ResidentHome() {
   usePullDownRefresh(() => {
     void home.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // the card of my latest order follows its status (已接单, 服务中…) as it changes
+  useLiveReload(() => void home.reload());
 
   const order = (c: ServiceCategoryDto) => void Taro.navigateTo({ url: `/pages/resident/order-new/index?code=${c.code}` });
   const categories = home.data?.categories ?? [];

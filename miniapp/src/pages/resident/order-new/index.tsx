@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import Taro, { useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Cell, Input, InputNumber, Switch, TextArea } from '@nutui/nutui-react-taro';
@@ -6,6 +6,7 @@ import type { ServiceCategoryDto } from '@bangbang/shared';
 import { AppPage, PageState, ServiceIcon, showError, useLoader } from '../../../components';
 import { createOrder, listServiceCategories } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
+import { askFor, preloadSubscriptions } from '../../../services/subscribe';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
 import { isWeapp, useCurrentUser, useElderMode } from '../../../services/session';
 import { timeWindows } from '../../../services/time-windows';
@@ -42,6 +43,9 @@ export default function OrderNew() {
   const [submitting, setSubmitting] = useState(false);
   const idempotencyKey = useRef(newIdempotencyKey());
 
+  // the WeChat subscription templates, ready before the tap on 提交求助 (WeChat allows the ask only inside a tap)
+  useEffect(() => void preloadSubscriptions(), []);
+
   const address = place?.address ?? user?.address ?? '';
 
   const changeAddress = async () => {
@@ -66,6 +70,9 @@ export default function OrderNew() {
       return;
     }
     const chosen = windows.find((w) => w.key === windowKey);
+    // 订阅消息: 「有人接单」「服务完成」 reach the resident in WeChat even when the app is closed. Asked here, in the
+    // tap and before any wait (WeChat's rule); the order is sent meanwhile, and the page moves on once they answered.
+    const asking = askFor(['order.accepted', 'order.completed']);
     setSubmitting(true);
     try {
       const order = await createOrder(
@@ -80,6 +87,7 @@ export default function OrderNew() {
         idempotencyKey.current,
       );
       idempotencyKey.current = newIdempotencyKey();
+      await asking;
       void Taro.showToast({ title: '已提交，请等待接单', icon: 'success', duration: 1500 });
       void Taro.redirectTo({ url: `/pages/resident/order/index?id=${order.id}` });
     } catch (error) {

@@ -2,7 +2,7 @@ import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Cell, Rate } from '@nutui/nutui-react-taro';
 import type { OrderDto, OrderEventDto } from '@bangbang/shared';
-import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, useLivePolling, useLoader } from '../../../components';
+import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, useLiveReload, useLoader } from '../../../components';
 import { assetUrl } from '../../../services/api';
 import { getOrder, getOrderEvents } from '../../../services/endpoints';
 import { formatTime } from '../../../services/labels';
@@ -60,7 +60,8 @@ export default function ResidentOrder() {
   usePullDownRefresh(() => {
     void detail.reload().finally(() => Taro.stopPullDownRefresh());
   });
-  useLivePolling(() => void detail.reload());
+  // accepted, checked in, completed on the volunteer's phone: shown here as it happens
+  useLiveReload(() => void detail.reload(), { orderId: id });
 
   const o = detail.data?.order;
   const done = o?.assignees.filter((a) => a.completedAt !== null) ?? [];

@@ -4,7 +4,7 @@ import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { listOrders } from '../../../services/endpoints';
 import { formatTime } from '../../../services/labels';
-import { AppPage, LoadMore, PageState, StatusTag, UrgencyTag, useLivePolling, usePagedLoader } from '../../../components';
+import { AppPage, LoadMore, PageState, StatusTag, UrgencyTag, useLiveReload, usePagedLoader } from '../../../components';
 import './index.css';
 
 const PAGE_SIZE = 20;
@@ -28,8 +28,8 @@ export default function MyOrders() {
   usePullDownRefresh(() => {
     void orders.reload().finally(() => Taro.stopPullDownRefresh());
   });
-  // the status changes on other people's phones: look again now and then while this page is in view
-  useLivePolling(() => void orders.reload());
+  // the status changes on other people's phones: the live connection says when (polling only while it is down)
+  useLiveReload(() => void orders.reload());
 
   const items = orders.data?.items ?? [];
 

@@ -2,15 +2,16 @@ import { useEffect, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Button, Switch } from '@nutui/nutui-react-taro';
 import type { PoolTaskDto } from '@bangbang/shared';
-import { PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, showError, showSuccess, useLiveReload, useLoader } from '../../../components';
 import { SectionTitle, StaffPage } from '../../../components/staff-page';
-import { NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
+import { MeNavButton, NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { ApiError } from '../../../services/api';
 import { acceptOrder, getTaskPool, setDuty } from '../../../services/endpoints';
 import { formatDistance } from '../../../services/labels';
-import { ME_PAGE, isStaffRole } from '../../../services/roles';
+import { isStaffRole } from '../../../services/roles';
 import { currentRole, refreshMe, useCurrentUser } from '../../../services/session';
+import { askFor, preloadSubscriptions } from '../../../services/subscribe';
 import './index.css';
 
 const TASK_PAGE = '/pages/volunteer/task/index';
@@ -29,6 +30,8 @@ export default function VolunteerHall() {
 
   // the switch may have been flipped on another device, or by the roster's staff: read it again on arrival
   useEffect(() => {
+    // the WeChat subscription templates, ready before the tap on the duty switch
+    void preloadSubscriptions();
     refreshMe().then(
       (me) => setOnDuty(me.onDuty),
       () => undefined, // the hall's own load shows any network trouble
@@ -38,8 +41,12 @@ export default function VolunteerHall() {
   usePullDownRefresh(() => {
     void pool.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // a new order near me, or one taken by someone else, shows here at once
+  useLiveReload(() => void pool.reload());
 
   const toggleDuty = async (next: boolean) => {
+    // 上岗: 「派给我」「附近有新需求」 by WeChat message while the app is closed; asked in the tap (WeChat's rule)
+    if (next) void askFor(['task.dispatched', 'task.nearby']);
     setSwitching(true);
     try {
       const status = await setDuty(next);
@@ -105,9 +112,7 @@ export default function VolunteerHall() {
             返回派单台
           </NavButton>
         ) : (
-          <NavButton className='elder-hide' onClick={() => void Taro.navigateTo({ url: ME_PAGE })}>
-            我的
-          </NavButton>
+          <MeNavButton />
         )}
       </StaffNav>
 

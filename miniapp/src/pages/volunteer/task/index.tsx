@@ -14,6 +14,7 @@ import {
   PreferredTimeRow,
   showError,
   showSuccess,
+  useLiveReload,
   useLoader,
 } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
@@ -61,6 +62,8 @@ export default function VolunteerTask() {
   usePullDownRefresh(() => {
     void task.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // taken by someone else, cancelled by staff, confirmed by the resident: shown as it happens
+  useLiveReload(() => void task.reload(), { orderId: id });
 
   const changed = (order: OrderDto) => {
     if (task.data) task.setData({ ...task.data, order });

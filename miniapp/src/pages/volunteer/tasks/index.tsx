@@ -2,7 +2,7 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
 import { Button, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { OrderStatus } from '@bangbang/shared';
-import { LoadMore, PageState, firstLoad, usePagedLoader } from '../../../components';
+import { LoadMore, PageState, firstLoad, useLiveReload, usePagedLoader } from '../../../components';
 import { StaffPage } from '../../../components/staff-page';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks } from '../../../services/endpoints';
@@ -39,6 +39,8 @@ export default function VolunteerTasks() {
   usePullDownRefresh(() => {
     void list.reload().finally(() => Taro.stopPullDownRefresh());
   });
+  // a dispatch to me, a cancellation: the list follows without a pull
+  useLiveReload(() => void list.reload());
 
   const items = list.data?.items ?? [];
   return (
