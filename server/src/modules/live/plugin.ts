@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import fastifyWebsocket from '@fastify/websocket';
+import { LIVE_PATH, LIVE_PING_MS, LIVE_SILENCE_MS, type LiveServerMessage } from '@bangbang/shared';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { poolOf } from '../../db/migrate';
+import { LiveHub } from './hub';
+import { LiveListener } from './listener';
+import { inboxSince } from './live.repo';
+import { PresenceWriter } from './presence';
+import { LIVE_CHANNEL, parseNotice } from './routing';
+import { LiveClose, LiveSocket } from './socket';
+
+export interface LiveOptions {
+  /** The first message (`auth`) must come within this (the protocol's 10 s). */
+  authTimeoutMs?: number;
+  /** The server pings every authenticated socket this often, and checks its token again. */
+  pingMs?: number;
+  /** A socket that sent nothing for this long is ended (the client reconnects). */
+  silenceMs?: number;
+  /** This process's presence rows are refreshed this often (online = refreshed within 90 s). */
+  presenceMs?: number;
+  /** The listener's reconnection backoff: first wait, longest wait. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+/** At most this many missed notifications follow `ready`; the inbox (REST) has the rest. */
+const CATCH_UP_LIMIT = 100;
+/** The largest message a client sends is `auth` with a token (~300 bytes). */
+const MAX_CLIENT_MESSAGE = 16 * 1024;
+/** A client this far behind in reading is dropped rather than buffered without end. */
+const MAX_BUFFERED = 1024 * 1024;
+/** At shutdown, sockets get this long to finish the closing handshake before they are cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * The live channel (issue 19): a WebSocket at LIVE_PATH that pushes a person's notifications and the changes of the
+ * orders they can see, while their app is open. Every API process holds its own sockets; what reaches them comes
+ * through PostgreSQL (NOTIFY on `bangbang_live`, sent by the notification job at commit), so a change committed
+ * through process A reaches a socket held by process B. Who is online is in live_presence, shared by all.
+ */
+async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promise<void> {
+  const authTimeoutMs = opts.authTimeoutMs ?? 10_000;
+  const pingMs = opts.pingMs ?? LIVE_PING_MS;
+  const silenceMs = opts.silenceMs ?? LIVE_SILENCE_MS;
+  const presenceMs = opts.presenceMs ?? 30_000;
+  const log = app.log.child({ module: 'live' });
+  const processId = randomUUID();
+
+  const hub = new LiveHub<LiveSocket>();
+  /** Every socket, authenticated or not (shutdown closes them all). */
+  const all = new Set<LiveSocket>();
+  const presence = new PresenceWriter(
+    app.db,
+    processId,
+    (id) => hub.count(id),
+    () => hub.people(),
+    (err) => log.warn({ err }, 'live: presence not written'),
+  );
+
+  const route = (payload: string): void => {
+    const notice = parseNotice(payload);
+    if (!notice) {
+      log.warn('live: a payload of an unknown shape was dropped');
+      return;
+    }
+    if (notice.t === 'n') {
+      const message: LiveServerMessage = { type: 'notification', notification: notice.n };
+      hub.toPerson(notice.to, JSON.stringify(message), notice.n.id);
+    } else {
+      const message: LiveServerMessage = { type: 'order', orderId: notice.id, status: notice.status, seq: notice.seq };
+      hub.toOrder(notice, JSON.stringify(message));
+    }
+  };
+
+  /** Closes every socket; waits (a little) for the closing handshakes, then cuts what is left. */
+  const closeAll = async (code: number, reason: string, graceMs: number): Promise<void> => {
+    const sockets = [...all];
+    for (const s of sockets) s.close(code, reason);
+    if (graceMs <= 0 || sockets.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(sockets.map((s) => s.closed())), grace]);
+    clearTimeout(timer);
+    for (const s of sockets) if (!s.isClosed) s.terminate();
+  };
+
+  const listener = new LiveListener({
+    connection: { ...poolOf(app.db).options, application_name: 'bangbang-live' },
+    channel: LIVE_CHANNEL,
+    onPayload: route,
+    // NOTIFY is not kept for a listener that was away: every client reconnects and catches up from its last id
+    onRecovered: () => {
+      log.info({ sockets: all.size }, 'live: listening again; clients reconnect to catch up');
+      void closeAll(LiveClose.RESTART, 'reconnect to catch up', 0);
+    },
+    onError: (err, what) => log.warn({ err }, `live: ${what}`),
+    minDelayMs: opts.retryMinMs,
+    maxDelayMs: opts.retryMaxMs,
+  });
+
+  const heartbeat = (): void => {
+    const now = Date.now();
+    for (const socket of hub.sockets()) {
+      if (now - socket.lastHeard > silenceMs) {
+        socket.terminate();
+        continue;
+      }
+      socket.ping();
+      void socket.recheck();
+    }
+  };
+
+  let timers: NodeJS.Timeout[] = [];
+  const stopTimers = (): void => {
+    for (const t of timers) clearInterval(t);
+    timers = [];
+  };
+
+  await app.register(async (scope) => {
+    // encapsulated: its hooks (which mark upgrade requests) stay on this route
+    await scope.register(fastifyWebsocket, {
+      options: { maxPayload: MAX_CLIENT_MESSAGE },
+      // replaces the plugin's own (close() without a code): the clients are told the server is going away
+      preClose: async () => {
+        stopTimers();
+        await closeAll(LiveClose.GOING_AWAY, 'server shutting down', CLOSE_GRACE_MS);
+        scope.websocketServer.close();
+      },
+    });
+    scope.get(LIVE_PATH, { websocket: true }, (ws) => {
+      const socket = new LiveSocket(
+        ws,
+        {
+          authenticate: (token) => app.actorOfToken(token),
+          inbox: (userId, after) => inboxSince(app.db, userId, after, CATCH_UP_LIMIT),
+          joined: (s) => {
+            hub.add(s);
+            presence.changed(s.person.id);
+          },
+          left: (s) => {
+            all.delete(s);
+            if (!s.joined) return;
+            hub.remove(s);
+            presence.changed(s.person.id);
+          },
+          log,
+          maxBufferedBytes: MAX_BUFFERED,
+        },
+        authTimeoutMs,
+      );
+      all.add(socket);
+    });
+  });
+
+  app.addHook('onReady', async () => {
+    await listener.start();
+    timers = [setInterval(heartbeat, pingMs), setInterval(() => void presence.refresh(), presenceMs)];
+    for (const t of timers) t.unref();
+  });
+
+  app.addHook('onClose', async () => {
+    stopTimers();
+    await listener.close();
+    try {
+      await presence.close();
+    } catch (err) {
+      log.warn({ err }, 'live: presence rows of this process not removed (they go stale in 90 s)');
+    }
+  });
+}
+
+export default fp(liveRoutes, { name: 'live', dependencies: ['core', 'auth'], fastify: '5.x' });
