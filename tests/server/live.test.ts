@@ -2,7 +2,7 @@ import { AUTH_LOGOUT_PATH, LIVE_CLOSE_UNAUTHORIZED, LIVE_PATH, type LiveServerMe
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
-import bangbangApp, { createFastify } from '../../server/src/app';
+import bangbangApp, { createFastify, type AppOptions } from '../../server/src/app';
 import { createDataSource, initializeDataSource } from '../../server/src/db/data-source';
 import { entities } from '../../server/src/entities';
 import { signToken } from '../../server/src/modules/auth/plugin';
@@ -24,12 +24,17 @@ import { bearer, buildWorld, type World } from '../support/world';
 /** Short timers so the heartbeat, the auth timeout and the listener's retries show within a test. */
 const FAST: LiveOptions = { authTimeoutMs: 600, pingMs: 200, silenceMs: 1_200, presenceMs: 500, retryMinMs: 50, retryMaxMs: 500 };
 
-/** One API process: the application and the live channel on its own pool, listening on a port of loopback. */
+/**
+ * One API process: the application and the live channel on its own pool, listening on a port of loopback. The
+ * application registers the live channel itself with `live` as its options once composed so (app.ts); until then
+ * the test registers it here.
+ */
 async function startProcess(db: DataSource, live: LiveOptions = FAST): Promise<FastifyInstance> {
   const config = testConfig();
   const app = createFastify(config);
-  await app.register(fp(bangbangApp, { name: 'bangbang-app' }), { config, db });
-  await app.register(livePlugin, live);
+  const opts: AppOptions & { live: LiveOptions } = { config, db, live };
+  await app.register(fp(bangbangApp, { name: 'bangbang-app' }), opts);
+  if (!app.hasPlugin('live')) await app.register(livePlugin, live);
   await app.listen({ host: '127.0.0.1', port: 0 });
   return app;
 }
@@ -414,9 +419,10 @@ describe('the live channel', () => {
     expect(await database.db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bangbang-live'`)).toHaveLength(2);
   });
 
-  it('leaves the HTTP API as it was: the live path answers a plain GET with 404 and the API still works', async () => {
+  it('answers a plain GET of the live path in the error contract, and leaves the HTTP API as it was', async () => {
     const res = await a.inject({ method: 'GET', url: LIVE_PATH });
-    expect(res.statusCode).toBe(404);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'upgrade' }] });
     const me = await a.inject({ method: 'GET', url: '/api/v1/me', headers: bearer(w.users.residentA1.token) });
     expect(me.statusCode).toBe(200);
   });

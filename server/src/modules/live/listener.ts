@@ -54,11 +54,15 @@ export class LiveListener {
     this.client = undefined;
     this.pid = null;
     if (!client) return;
-    try {
-      await unlisten(client, this.opts.channel);
-    } catch {
-      // the connection is going anyway
-    }
+    // UNLISTEN, but not waiting long on a database that hangs: ending the connection stops the listening anyway
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      unlisten(client, this.opts.channel).catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, 1_000);
+      }),
+    ]);
+    clearTimeout(timer);
     await client.end().catch(() => undefined);
   }
 

@@ -4,6 +4,8 @@ import { LIVE_PATH, LIVE_PING_MS, LIVE_SILENCE_MS, type LiveServerMessage } from
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { poolOf } from '../../db/migrate';
+import { fieldError } from '../../errors';
+import { docs } from '../../http/openapi';
 import { LiveHub } from './hub';
 import { LiveListener } from './listener';
 import { inboxSince } from './live.repo';
@@ -31,6 +33,23 @@ const CATCH_UP_LIMIT = 100;
 const MAX_CLIENT_MESSAGE = 16 * 1024;
 /** A client this far behind in reading is dropped rather than buffered without end. */
 const MAX_BUFFERED = 1024 * 1024;
+/** The route in the OpenAPI document (the protocol itself is in shared/src/notifications.ts). */
+const LIVE_DOCS = docs({
+  tags: ['me'],
+  summary: '实时通道（WebSocket）：本人的消息与可见需求的变化，即时推送',
+  description: [
+    '以 WebSocket 连接（`ws://` 或 `wss://`，与 API 同源）；普通 GET 得 400。',
+    '',
+    '- 连接后 10 秒内发送第一条消息 `{"type":"auth","token":"<登录令牌>","after":"<已看到的最后一条消息编号>"}`，否则关闭（4401）。令牌无效、过期或已退出登录：关闭 4401，请重新登录，不要用同一令牌重连。',
+    '- 成功：`{"type":"ready","userId","unread"}`；给了 `after` 时接着按时间顺序补发此后的消息（`{"type":"notification","notification":{…}}`，最多 100 条，更多请经消息中心接口读取）。',
+    '- 之后推送：本人的新消息（`notification`），本人可见的需求的变化 `{"type":"order","orderId","status","seq"}`（收到后经 REST 接口重新读取）。',
+    '- 心跳：服务器每 25 秒发 `{"type":"ping"}`，请回 `{"type":"pong"}`；60 秒未收到客户端任何消息即断开。客户端也可发 `ping`，服务器回 `pong`。',
+    '- 关闭码：4401 未登录；1001 服务器重启；1012 请立即重连并补发（带上 `after`）；1011 服务器暂时出错，稍后重连；1003 不是本协议的消息。',
+  ].join('\n'),
+  response: { 101: null },
+  errors: [[400, '不是 WebSocket 连接请求']],
+});
+
 /** At shutdown, sockets get this long to finish the closing handshake before they are cut. */
 const CLOSE_GRACE_MS = 1_000;
 
@@ -124,6 +143,11 @@ async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promise<void
     // encapsulated: its hooks (which mark upgrade requests) stay on this route
     await scope.register(fastifyWebsocket, {
       options: { maxPayload: MAX_CLIENT_MESSAGE },
+      // a client's broken frame or cut connection: the client's doing, not the server's error
+      errorHandler: (err, ws) => {
+        log.info({ err }, 'live: socket error');
+        ws.terminate();
+      },
       // replaces the plugin's own (close() without a code): the clients are told the server is going away
       preClose: async () => {
         stopTimers();
@@ -131,28 +155,37 @@ async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promise<void
         scope.websocketServer.close();
       },
     });
-    scope.get(LIVE_PATH, { websocket: true }, (ws) => {
-      const socket = new LiveSocket(
-        ws,
-        {
-          authenticate: (token) => app.actorOfToken(token),
-          inbox: (userId, after) => inboxSince(app.db, userId, after, CATCH_UP_LIMIT),
-          joined: (s) => {
-            hub.add(s);
-            presence.changed(s.person.id);
+    scope.route({
+      method: 'GET',
+      url: LIVE_PATH,
+      schema: LIVE_DOCS,
+      // a plain GET (no upgrade): said in the error contract, not @fastify/websocket's bare 404
+      handler: async () => {
+        throw fieldError('upgrade', '须为 websocket：这是实时通道，请用 WebSocket 连接');
+      },
+      wsHandler: (ws) => {
+        const socket = new LiveSocket(
+          ws,
+          {
+            authenticate: (token) => app.actorOfToken(token),
+            inbox: (userId, after) => inboxSince(app.db, userId, after, CATCH_UP_LIMIT),
+            joined: (s) => {
+              hub.add(s);
+              presence.changed(s.person.id);
+            },
+            left: (s) => {
+              all.delete(s);
+              if (!s.joined) return;
+              hub.remove(s);
+              presence.changed(s.person.id);
+            },
+            log,
+            maxBufferedBytes: MAX_BUFFERED,
           },
-          left: (s) => {
-            all.delete(s);
-            if (!s.joined) return;
-            hub.remove(s);
-            presence.changed(s.person.id);
-          },
-          log,
-          maxBufferedBytes: MAX_BUFFERED,
-        },
-        authTimeoutMs,
-      );
-      all.add(socket);
+          authTimeoutMs,
+        );
+        all.add(socket);
+      },
     });
   });
 

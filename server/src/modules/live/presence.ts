@@ -11,6 +11,8 @@ export class PresenceWriter {
   private readonly dirty = new Set<string>();
   private running: Promise<void> | undefined;
   private closed = false;
+  /** Whether this process ever wrote a row (an app nobody connected to leaves the table alone, also at close). */
+  private wrote = false;
 
   constructor(
     private readonly db: DataSource,
@@ -35,6 +37,7 @@ export class PresenceWriter {
     for (const id of this.present()) this.dirty.add(id);
     this.kick();
     await this.running;
+    if (!this.wrote) return;
     try {
       await removeStalePresence(this.db);
     } catch (err) {
@@ -52,7 +55,7 @@ export class PresenceWriter {
     this.closed = true;
     this.dirty.clear();
     await this.idle();
-    await removeProcessPresence(this.db, this.processId);
+    if (this.wrote) await removeProcessPresence(this.db, this.processId);
   }
 
   private kick(): void {
@@ -69,6 +72,7 @@ export class PresenceWriter {
     while (this.dirty.size > 0 && !this.closed) {
       const batch = [...this.dirty];
       this.dirty.clear();
+      this.wrote = true;
       try {
         await writePresence(
           this.db,
