@@ -1,5 +1,9 @@
 import { AUTH_LOGOUT_PATH, LIVE_CLOSE_UNAUTHORIZED, LIVE_PATH, type LiveServerMessage, type NotificationDto } from '@bangbang/shared';
+import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { WebSocket } from 'ws';
+import type { Actor } from '../../server/src/modules/auth/actor';
 import fp from 'fastify-plugin';
 import type { DataSource } from 'typeorm';
 import bangbangApp, { createFastify, type AppOptions } from '../../server/src/app';
@@ -9,7 +13,7 @@ import { signToken } from '../../server/src/modules/auth/plugin';
 import { onlineAmong } from '../../server/src/modules/live/live.repo';
 import livePlugin, { type LiveOptions } from '../../server/src/modules/live/plugin';
 import { LIVE_CHANNEL, mayHear, parseNotice, type LivePerson } from '../../server/src/modules/live/routing';
-import { LiveClose } from '../../server/src/modules/live/socket';
+import { LiveClose, LiveSocket } from '../../server/src/modules/live/socket';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { LiveClient, liveUrl } from '../support/live-client';
@@ -101,6 +105,83 @@ describe('routing rules (pure)', () => {
     expect(parseNotice(JSON.stringify({ ...o, people: 'u' }))).toBeUndefined();
     expect(parseNotice(JSON.stringify({ t: 'n', to: 'u', n: { ...n, kind: 'nope' } }))).toBeUndefined();
     expect(parseNotice(JSON.stringify({ t: 'x' }))).toBeUndefined();
+  });
+});
+
+describe('a socket catching up (a fake socket, timing under control)', () => {
+  /** What LiveSocket uses of a `ws` socket. */
+  class FakeWs extends EventEmitter {
+    readonly CONNECTING = 0;
+    readonly OPEN = 1;
+    readonly CLOSING = 2;
+    readonly CLOSED = 3;
+    readyState = 1;
+    bufferedAmount = 0;
+    readonly sent: LiveServerMessage[] = [];
+    closeCode: number | undefined;
+    send(text: string): void {
+      this.sent.push(JSON.parse(text) as LiveServerMessage);
+    }
+    close(code: number): void {
+      this.closeCode = code;
+      this.readyState = 3;
+      this.emit('close', code);
+    }
+    terminate(): void {
+      this.close(1006);
+    }
+  }
+  const note = (id: string): NotificationDto => ({
+    id,
+    kind: 'order.accepted',
+    title: `n${id}`,
+    body: 'b',
+    orderId: null,
+    urgent: false,
+    createdAt: new Date(0).toISOString(),
+    readAt: null,
+  });
+
+  it('sends ready, then the catch-up, then what was routed meanwhile, each notification once', async () => {
+    const ws = new FakeWs();
+    let release: (v: { unread: number; items: NotificationDto[] }) => void = () => undefined;
+    const inbox = new Promise<{ unread: number; items: NotificationDto[] }>((resolve) => {
+      release = resolve;
+    });
+    let joined: LiveSocket | undefined;
+    const actor = { id: 'u1', roles: ['resident'], regionId: null, regionPath: null, user: {} } as unknown as Actor;
+    const socket = new LiveSocket(
+      ws as unknown as WebSocket,
+      {
+        authenticate: () => Promise.resolve({ actor }),
+        inbox: (userId, after) => {
+          expect([userId, after]).toEqual(['u1', '5']);
+          return inbox;
+        },
+        joined: (s) => {
+          joined = s;
+        },
+        left: () => undefined,
+        log: pino({ level: 'silent' }),
+        maxBufferedBytes: 1 << 20,
+      },
+      10_000,
+    );
+    ws.emit('message', Buffer.from(JSON.stringify({ type: 'auth', token: 'x.y.z', after: '5' })), false);
+    for (let i = 0; i < 10 && !joined; i += 1) await new Promise((r) => setImmediate(r));
+    expect(joined).toBe(socket);
+    // routed while the catch-up is read: 7 is also in the catch-up, 9 is not
+    const order: LiveServerMessage = { type: 'order', orderId: 'o1', status: 'accepted', seq: 2 };
+    socket.send(JSON.stringify({ type: 'notification', notification: note('7') }), '7');
+    socket.send(JSON.stringify(order));
+    socket.send(JSON.stringify({ type: 'notification', notification: note('9') }), '9');
+    expect(ws.sent).toEqual([]);
+    release({ unread: 3, items: [note('6'), note('7')] });
+    for (let i = 0; i < 10 && ws.sent.length < 5; i += 1) await new Promise((r) => setImmediate(r));
+    expect(ws.sent.map((m) => (m.type === 'notification' ? m.notification.id : m.type))).toEqual(['ready', '6', '7', 'order', '9']);
+    expect(ws.sent[0]).toEqual({ type: 'ready', userId: 'u1', unread: 3 });
+    socket.close(1000, 'done');
+    expect(ws.closeCode).toBe(1000);
   });
 });
 
@@ -370,6 +451,11 @@ describe('the live channel', () => {
       'two sockets on one, one on the other',
     );
     expect(await onlineAmong(database.db, [me.id, other.id])).toEqual(new Set([me.id]));
+    // refreshed while present (every presenceMs; 30 s by default)
+    const seenAt = async () =>
+      (await database.db.query<Array<{ seen: Date }>>(`SELECT min(seen_at) AS seen FROM live_presence WHERE user_id = $1`, [me.id]))[0]!.seen.getTime();
+    const seen = await seenAt();
+    await eventually(async () => (await seenAt()) > seen, 'seen_at refreshed on both processes');
     // a row not refreshed for 90 s is not online (the refresh every presenceMs keeps the real ones fresh)
     expect(await onlineAmong(database.db, [me.id], new Date(Date.now() + 120_000))).toEqual(new Set());
 
