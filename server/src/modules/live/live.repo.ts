@@ -7,7 +7,8 @@ import type { DataSource, EntityManager } from 'typeorm';
  * (live_presence, one row per person and API process) and the LISTEN of the process's dedicated connection.
  */
 
-type Db = DataSource | EntityManager;
+/** A data source or a transaction's manager: anything that runs a query. */
+type Db = Pick<DataSource | EntityManager, 'query'>;
 
 /** A person is online while a process has refreshed their row this recently (it refreshes every 30 s). */
 export const ONLINE_WITHIN_MS = 90_000;
@@ -94,14 +95,16 @@ export async function removeProcessPresence(db: Db, processId: string): Promise<
 
 /**
  * Of these people, those who have the app open in some API process: a row refreshed within the last 90 s. The
- * delivery job skips WeChat and SMS for them (the live channel reached them).
+ * delivery job skips WeChat and SMS for them (the live channel reached them). Without `now` the database's own
+ * clock decides, the one that wrote `seen_at` (a test's injected clock may be anywhere).
  */
-export async function onlineAmong(db: Db, userIds: readonly string[], now: Date = new Date()): Promise<Set<string>> {
+export async function onlineAmong(db: Db, userIds: readonly string[], now?: Date): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
-  const rows = await db.query<Array<{ user_id: string }>>(`SELECT DISTINCT user_id FROM live_presence WHERE user_id = ANY($1::uuid[]) AND seen_at > $2`, [
-    userIds,
-    new Date(now.getTime() - ONLINE_WITHIN_MS),
-  ]);
+  const rows = await db.query<Array<{ user_id: string }>>(
+    `SELECT DISTINCT user_id FROM live_presence
+     WHERE user_id = ANY($1::uuid[]) AND seen_at > COALESCE($2::timestamptz, now()) - $3 * interval '1 millisecond'`,
+    [userIds, now ?? null, ONLINE_WITHIN_MS],
+  );
   return new Set(rows.map((r) => r.user_id));
 }
 

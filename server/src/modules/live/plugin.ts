@@ -35,7 +35,7 @@ const MAX_CLIENT_MESSAGE = 16 * 1024;
 const MAX_BUFFERED = 1024 * 1024;
 /** The route in the OpenAPI document (the protocol itself is in shared/src/notifications.ts). */
 const LIVE_DOCS = docs({
-  tags: ['me'],
+  tags: ['notifications'],
   summary: '实时通道（WebSocket）：本人的消息与可见需求的变化，即时推送',
   description: [
     '以 WebSocket 连接（`ws://` 或 `wss://`，与 API 同源）；普通 GET 得 400。',
