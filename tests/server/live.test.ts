@@ -1,4 +1,4 @@
-import { AUTH_LOGOUT_PATH, LIVE_CLOSE_UNAUTHORIZED, LIVE_PATH, type LiveServerMessage, type NotificationDto } from '@bangbang/shared';
+import { AUTH_LOGOUT_PATH, LIVE_CLOSE_UNAUTHORIZED, LIVE_PATH, type LiveServerMessage, type NotificationDto, type OrderDto } from '@bangbang/shared';
 import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -33,8 +33,8 @@ const FAST: LiveOptions = { authTimeoutMs: 600, pingMs: 200, silenceMs: 1_200, p
  * application registers the live channel itself with `live` as its options once composed so (app.ts); until then
  * the test registers it here.
  */
-async function startProcess(db: DataSource, live: LiveOptions = FAST): Promise<FastifyInstance> {
-  const config = testConfig();
+async function startProcess(db: DataSource, live: LiveOptions = FAST, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = testConfig(env);
   const app = createFastify(config);
   const opts: AppOptions & { live: LiveOptions } = { config, db, live };
   await app.register(fp(bangbangApp, { name: 'bangbang-app' }), opts);
@@ -197,7 +197,8 @@ describe('the live channel', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dbB = await initializeDataSource(createDataSource({ url: database.url, entities, poolSize: 4 }), () => undefined);
-    a = await startProcess(database.db);
+    // A runs the job queue (the outbox → notifications → NOTIFY); B only holds sockets
+    a = await startProcess(database.db, FAST, { JOB_CONCURRENCY: '2' });
     b = await startProcess(dbB);
     w = await buildWorld(a, database.db);
   });
@@ -401,6 +402,33 @@ describe('the live channel', () => {
       expect([who, await client.collect(isOrder, 200)]).toEqual([who, []]);
       expect([who, client.messages.filter(isOrder)]).toEqual([who, []]);
     }
+  });
+
+  it('carries an order placed through one process, by the job queue and NOTIFY, to sockets held by the other', async () => {
+    const u = w.users;
+    await database.db.query(`UPDATE app_user SET on_duty = true WHERE id = $1`, [u.volunteerA1.id]);
+    const { client: grid } = await open(b, u.gridWorkerA1.token);
+    const { client: volunteer } = await open(b, u.volunteerA1.token);
+    const { client: resident } = await open(b, u.residentA1.token);
+    const { client: elsewhere } = await open(b, u.residentX1.token);
+    const res = await a.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: bearer(u.residentA1.token),
+      payload: { categoryCode: 'medicine_delivery', description: '帮忙去医院取药', urgency: 'normal' },
+    });
+    expect(res.statusCode).toBe(201);
+    const placed = res.json<OrderDto>();
+    const about = (kind: string) => (m: LiveServerMessage) => isNotification(m) && m.notification.kind === kind && m.notification.orderId === placed.id;
+    const changed = (m: LiveServerMessage) => isOrder(m) && m.orderId === placed.id;
+    // the job runs within a second or so; 15 s leaves room for a loaded machine
+    const staff = await grid.waitFor(about('staff.new_order'), { timeoutMs: 15_000 });
+    expect(staff.type === 'notification' && staff.notification.title).toBe('辖区有新需求');
+    await volunteer.waitFor(about('task.nearby'), { timeoutMs: 15_000 });
+    expect(await grid.waitFor(changed)).toMatchObject({ type: 'order', status: 'pending' });
+    await volunteer.waitFor(changed);
+    await resident.waitFor(changed);
+    expect(elsewhere.messages.filter(changed)).toEqual([]);
   });
 
   it('drops a payload of an unknown shape without harming the channel', async () => {
