@@ -31,6 +31,11 @@ export interface LiveClientOptions {
   onMessage?: (message: LiveServerMessage, at: number) => void;
   /** How long to wait for the connection to open (default 5 s). */
   openTimeoutMs?: number;
+  /**
+   * Keep every message in `received` (default true). A benchmark holding thousands of sockets may keep only its own
+   * figures (`onMessage`); `waitFor` then sees only what arrives while it waits.
+   */
+  record?: boolean;
 }
 
 export interface CloseEvent {
@@ -45,6 +50,8 @@ export class LiveClient {
   readonly closed: Promise<CloseEvent>;
   private closeEvent: CloseEvent | undefined;
   private waiters = new Set<() => void>();
+  /** Messages no longer in `received` (not recorded): positions stay counted from the first message. */
+  private dropped = 0;
 
   private constructor(
     readonly ws: WebSocket,
@@ -73,6 +80,10 @@ export class LiveClient {
       this.opts.onMessage?.(message, at);
       if (message.type === 'ping' && this.opts.autoPong !== false) this.send({ type: 'pong' });
       this.wake();
+      if (this.opts.record === false) {
+        this.dropped += this.received.length;
+        this.received.length = 0;
+      }
     });
   }
 
@@ -126,6 +137,11 @@ export class LiveClient {
     return this.received.map((r) => r.message);
   }
 
+  /** How many messages arrived so far (a position for `waitFor`'s `from`). */
+  get count(): number {
+    return this.dropped + this.received.length;
+  }
+
   /** The close code and reason, once closed. */
   get closeInfo(): CloseEvent | undefined {
     return this.closeEvent;
@@ -142,8 +158,9 @@ export class LiveClient {
     return new Promise<T>((resolve, reject) => {
       let checked = from;
       const check = (): boolean => {
-        for (; checked < this.received.length; checked += 1) {
-          const { message } = this.received[checked]!;
+        checked = Math.max(checked, this.dropped);
+        for (; checked < this.count; checked += 1) {
+          const { message } = this.received[checked - this.dropped]!;
           if (predicate(message)) {
             done();
             resolve(message as T);
@@ -159,7 +176,9 @@ export class LiveClient {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`live: no matching message within ${timeoutMs} ms; received ${JSON.stringify(this.messages.slice(from))}`));
+        reject(
+          new Error(`live: no matching message within ${timeoutMs} ms; received ${JSON.stringify(this.messages.slice(Math.max(0, from - this.dropped)))}`),
+        );
       }, timeoutMs);
       const waiter = (): void => void check();
       const done = (): void => {
@@ -170,14 +189,19 @@ export class LiveClient {
     });
   }
 
-  /** The messages matching `predicate` that arrive from now on during `ms` (to check that nothing comes). */
+  /**
+   * The messages matching `predicate` that arrive from now on during `ms` (to check that nothing comes; needs the
+   * messages recorded).
+   */
   async collect(predicate: (m: LiveServerMessage) => boolean, ms: number): Promise<LiveServerMessage[]> {
-    const from = this.received.length;
+    const found: LiveServerMessage[] = [];
+    const from = this.count;
     await new Promise((r) => setTimeout(r, ms));
-    return this.received
-      .slice(from)
-      .map((r) => r.message)
-      .filter(predicate);
+    for (let i = Math.max(from, this.dropped); i < this.count; i += 1) {
+      const { message } = this.received[i - this.dropped]!;
+      if (predicate(message)) found.push(message);
+    }
+    return found;
   }
 
   /** Waits for the socket to be closed (by the server), up to `timeoutMs`. */
