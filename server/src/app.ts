@@ -57,6 +57,8 @@ import { createApplicationService } from './modules/applications/service';
 import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { jobQueue } from './jobs/queue';
+import livePlugin, { type LiveOptions } from './modules/live/plugin';
+import { onlineAmong } from './modules/live/live.repo';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
 
@@ -79,6 +81,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger;
   /** Defaults to the wall clock. */
   clock?: Clock;
+  /** The live channel's timers (tests shorten them); the protocol's defaults otherwise. */
+  live?: LiveOptions;
 }
 
 /** External layer: configuration and the database, visible to every plugin registered after it. */
@@ -189,7 +193,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     config: config.notify,
     matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
     channels,
-    online: async () => new Set<string>(),
+    online: (m, ids) => onlineAmong(m, ids),
     checkOversees: services.orders.checkOversees,
   });
   await instance.register(healthRoutes);
@@ -208,6 +212,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(uploadRoutes, { uploads: services.uploads });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
+  // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
+  await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;
   // Everything done later or on a schedule runs on the job queue (decision 0008): the deliveries of notifications
   // and, every minute, the timed work on orders and its alarms; every hour, photos nobody refers to.

@@ -35,6 +35,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The request's person, read now if the hook left it to the route (see `actorInHandler`); 401 without one. */
     loadActor(request: FastifyRequest): Promise<Actor>;
+    /**
+     * The person behind a bare token (not a request's header: the live channel's first message), with every check
+     * the request hook makes — HS256 signature, expiry, the person's token version, the denylist; undefined when
+     * any fails or the person is gone.
+     */
+    actorOfToken(token: string): Promise<{ actor: Actor; session: TokenSession } | undefined>;
   }
 }
 
@@ -46,6 +52,7 @@ declare module '@fastify/jwt' {
 }
 
 const INVALID_TOKEN = '登录已失效，请重新登录。';
+const TOKEN = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A token's session as its claims say: its version and id; undefined when they are malformed. */
@@ -114,29 +121,44 @@ async function auth(app: FastifyInstance): Promise<void> {
     return user.tokenVersion === session.version ? user : undefined;
   };
 
+  /** A token's person id and session when its signature, expiry and claims are valid (no database yet). */
+  const verifyToken = (token: string): { sub: string; session: TokenSession } | undefined => {
+    let claims: TokenClaims;
+    try {
+      // checked synchronously by the plugin's one verifier (HS256 only, expiry): what request.jwtVerify() does,
+      // without decoding the token twice and going through callbacks on every request
+      claims = app.jwt.verify<TokenClaims>(token);
+    } catch {
+      return undefined;
+    }
+    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) return undefined;
+    const session = sessionOf(claims);
+    return session ? { sub: claims.sub, session } : undefined;
+  };
+
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header);
     if (!match) throw new UnauthorizedError(INVALID_TOKEN);
-    let claims: TokenClaims;
-    try {
-      // the token found above, checked synchronously by the plugin's one verifier (HS256 only, expiry): what
-      // request.jwtVerify() does, without decoding the token twice and going through callbacks on every request
-      claims = app.jwt.verify<TokenClaims>(match[1]!);
-    } catch {
-      throw new UnauthorizedError(INVALID_TOKEN);
-    }
-    if (typeof claims.sub !== 'string' || !UUID.test(claims.sub)) throw new UnauthorizedError(INVALID_TOKEN);
-    const session = sessionOf(claims);
-    if (!session) throw new UnauthorizedError(INVALID_TOKEN);
-    request.tokenSubject = claims.sub;
+    const verified = verifyToken(match[1]!);
+    if (!verified) throw new UnauthorizedError(INVALID_TOKEN);
+    const { sub, session } = verified;
+    request.tokenSubject = sub;
     request.tokenSession = session;
     if (request.routeOptions.config.actorInHandler === true) return;
     // one query: the person, their place (whose path is their jurisdiction), and whether this token was revoked
-    const user = await loadActorUser(claims.sub, session);
+    const user = await loadActorUser(sub, session);
     if (!user) throw new UnauthorizedError(INVALID_TOKEN);
     request.actor = actorOf(user);
+  });
+
+  app.decorate('actorOfToken', async (token: string): Promise<{ actor: Actor; session: TokenSession } | undefined> => {
+    if (!TOKEN.test(token)) return undefined;
+    const verified = verifyToken(token);
+    if (!verified) return undefined;
+    const user = await loadActorUser(verified.sub, verified.session);
+    return user ? { actor: actorOf(user), session: verified.session } : undefined;
   });
 
   app.decorate('loadActor', async (request: FastifyRequest): Promise<Actor> => {

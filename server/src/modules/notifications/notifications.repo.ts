@@ -1,11 +1,10 @@
 import type { Channel, NotificationDto, NotificationKind } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { updateReturning } from '../../db/returning';
+import { LIVE_CHANNEL } from '../live/routing';
 
 type Db = Pick<EntityManager, 'query'>;
 
-/** The NOTIFY channel every API process listens on (modules/live). */
-export const LIVE_CHANNEL = 'bangbang_live';
 
 // ---------- what the fan-out reads ----------
 
