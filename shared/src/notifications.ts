@@ -175,8 +175,11 @@ export type LiveClientMessage =
 export type LiveServerMessage =
   /** Authenticated; `unread` is the inbox's unread count (after the catch-up below). */
   | { type: 'ready'; userId: string; unread: number }
-  /** A notification for this person (also every one missed since `after`, oldest first, right after `ready`). */
-  | { type: 'notification'; notification: NotificationDto }
+  /**
+   * A notification for this person; right after `ready`, every one missed since `after`, oldest first, marked
+   * `catchUp` (already counted in `ready.unread`, not news to toast).
+   */
+  | { type: 'notification'; notification: NotificationDto; catchUp?: true }
   /** An order this person can see changed: a page showing it (or a list holding it) reloads. */
   | { type: 'order'; orderId: string; status: OrderStatus; seq: number }
   | { type: 'ping' }

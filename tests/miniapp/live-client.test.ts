@@ -1,7 +1,6 @@
 import { LIVE_CLOSE_UNAUTHORIZED, LIVE_SILENCE_MS, NOTIFICATION_KINDS, type LiveServerMessage, type NotificationDto } from '@bangbang/shared';
 import {
   BACKOFF_MAX_MS,
-  CATCH_UP_GAP_MS,
   backoffDelay,
   createLiveClient,
   liveUrl,
@@ -104,7 +103,6 @@ function setup(options: { token?: string | undefined; random?: number } = {}) {
     lastSeen: { get: (user) => stored.get(user), set: (user, id) => void stored.set(user, id) },
     timers: clock,
     random: () => options.random ?? 0.5,
-    now: () => clock.now,
   });
   const states: LiveState[] = [];
   client.onState((s) => states.push(s));
@@ -257,15 +255,12 @@ describe('catch-up', () => {
     client.onNotification((n, meta) => heard.push([n.id, meta.catchUp]));
     client.start('u1');
     connect(3); // the server's count already includes the three missed below
-    last().serverSays({ type: 'notification', notification: notification('4') });
-    clock.advance(CATCH_UP_GAP_MS);
-    last().serverSays({ type: 'notification', notification: notification('5') });
-    clock.advance(CATCH_UP_GAP_MS);
-    last().serverSays({ type: 'notification', notification: notification('6') });
+    last().serverSays({ type: 'notification', notification: notification('4'), catchUp: true });
+    last().serverSays({ type: 'notification', notification: notification('5'), catchUp: true });
+    last().serverSays({ type: 'notification', notification: notification('6'), catchUp: true });
     expect(client.unread()).toBe(3);
 
-    // the burst is over after a gap: what comes now is news
-    clock.advance(CATCH_UP_GAP_MS + 1);
+    // what comes without the mark is news, however soon after
     last().serverSays({ type: 'notification', notification: notification('7') });
     expect(client.unread()).toBe(4);
     // a repeat (a catch-up overlapping a push) is dropped

@@ -180,6 +180,8 @@ describe('a socket catching up (a fake socket, timing under control)', () => {
     for (let i = 0; i < 10 && ws.sent.length < 5; i += 1) await new Promise((r) => setImmediate(r));
     expect(ws.sent.map((m) => (m.type === 'notification' ? m.notification.id : m.type))).toEqual(['ready', '6', '7', 'order', '9']);
     expect(ws.sent[0]).toEqual({ type: 'ready', userId: 'u1', unread: 3 });
+    // the catch-up is marked (already in `unread`, not news); what was routed live is not
+    expect(ws.sent.map((m) => (m.type === 'notification' ? (m.catchUp ?? false) : null))).toEqual([null, true, true, null, false]);
     socket.close(1000, 'done');
     expect(ws.closeCode).toBe(1000);
   });

@@ -51,7 +51,6 @@ export interface LiveClientDeps {
   timers?: LiveTimers;
   /** [0, 1), for the backoff's jitter. */
   random?: () => number;
-  now?: () => number;
 }
 
 /**
@@ -78,12 +77,6 @@ type Listener<A extends unknown[]> = (...args: A) => void;
 
 export const BACKOFF_FIRST_MS = 1_000;
 export const BACKOFF_MAX_MS = 30_000;
-/**
- * The server sends the missed notifications right after `ready`, oldest first, back to back: a notification arriving
- * within this time of `ready` or of the previous one of that burst (and before any other message) is catch-up, not
- * news. The contract has no marker for it; the burst's gaps are far shorter than this on any network.
- */
-export const CATCH_UP_GAP_MS = 500;
 /** How many notification ids are remembered to drop a repeat (a catch-up overlapping a live push). */
 const SEEN_IDS = 200;
 
@@ -163,7 +156,6 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
   const random = deps.random ?? Math.random;
-  const now = deps.now ?? Date.now;
 
   const orders = listeners<[OrderChange]>();
   const notifications = listeners<[NotificationDto, NotificationMeta]>();
@@ -178,8 +170,6 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
   let attempt = 0;
   let retryTimer: unknown;
   let silenceTimer: unknown;
-  /** When `ready` or the last catch-up notification arrived, while the catch-up may go on; undefined once it is over. */
-  let readyAt: number | undefined;
   const seen: string[] = [];
 
   const setState = (next: LiveState) => {
@@ -206,7 +196,6 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
   const drop = (code = 1000) => {
     const old = socket;
     socket = undefined;
-    readyAt = undefined;
     if (old) {
       try {
         old.close(code, 'client');
@@ -248,11 +237,9 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
   };
 
   const receive = (s: LiveSocket, message: LiveServerMessage) => {
-    if (message.type !== 'notification' && readyAt !== undefined && message.type !== 'ready') readyAt = undefined;
     switch (message.type) {
       case 'ready':
         attempt = 0;
-        readyAt = now();
         setUnread(message.unread);
         setState('connected');
         return;
@@ -262,8 +249,8 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
         seen.push(n.id);
         if (seen.length > SEEN_IDS) seen.shift();
         if (userId !== undefined && newerId(n.id, deps.lastSeen.get(userId))) deps.lastSeen.set(userId, n.id);
-        const catchUp = readyAt !== undefined && now() - readyAt <= CATCH_UP_GAP_MS;
-        readyAt = catchUp ? now() : undefined;
+        // what the server sends right after `ready` (already in its unread count) is not news
+        const catchUp = message.catchUp === true;
         if (!catchUp && n.readAt === null) setUnread(unread + 1);
         notifications.emit(n, { catchUp });
         return;
@@ -310,7 +297,6 @@ export function createLiveClient(deps: LiveClientDeps): LiveClient {
           // the token ended: retrying with it cannot succeed; the next login starts the client again
           clearTimers();
           socket = undefined;
-          readyAt = undefined;
           setState('unauthorized');
           return;
         }

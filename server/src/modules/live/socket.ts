@@ -213,7 +213,7 @@ export class LiveSocket implements HubSocket {
     this.reply({ type: 'ready', userId: this.person.id, unread: inbox.unread });
     const sent = new Set<string>();
     for (const notification of inbox.items) {
-      this.reply({ type: 'notification', notification });
+      this.reply({ type: 'notification', notification, catchUp: true });
       sent.add(notification.id);
     }
     const queued = this.queue;
