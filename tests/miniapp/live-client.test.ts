@@ -250,7 +250,7 @@ describe('catch-up', () => {
   });
 
   it('the catch-up after ready is not counted twice and not toasted; what comes later is', () => {
-    const { client, clock, connect, last } = setup();
+    const { client, connect, last } = setup();
     const heard: Array<[string, boolean]> = [];
     client.onNotification((n, meta) => heard.push([n.id, meta.catchUp]));
     client.start('u1');

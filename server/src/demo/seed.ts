@@ -94,6 +94,8 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
   let started = 0;
   const result = await ds.transaction(async (m): Promise<SeedResult> => {
     await m.query('SELECT pg_advisory_xact_lock($1)', [AdvisoryLock.DemoSeed]);
+    // a week of history, not news: its order events tell nobody anything (the outbox trigger, CreateNotifications)
+    await m.query(`SELECT set_config('bangbang.outbox', 'off', true)`);
     const [{ used }] = await m.query<[{ used: boolean }]>('SELECT EXISTS (SELECT 1 FROM region) OR EXISTS (SELECT 1 FROM app_user) AS used');
     if (used) return NOTHING;
     started = performance.now();

@@ -90,7 +90,9 @@ export async function startE2E(): Promise<E2E> {
       DATABASE_URL: database.url,
       DATA_DIR: tempDir('e2e-data'),
       PORT: '0',
-      NODE_ENV: 'test', // no escalation sweep racing the flows; dev-login exists (it does outside production)
+      NODE_ENV: 'test', // dev-login exists (it does outside production)
+      // the job queue runs as in production: the notifications behind the live pages, the minute's timed work
+      JOB_CONCURRENCY: '2',
       JWT_SECRET: TEST_JWT_SECRET,
       DEMO_DATA: 'true',
       H5_DIR,

@@ -54,6 +54,28 @@ const staffOf = (around: Around, ...regionIds: Array<string | null | undefined>)
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
+/**
+ * An event older than this when its job runs (the queue was stopped for hours) is history: its live signal still
+ * goes out, but nobody is told of it.
+ */
+export const STALE_AFTER_MS = 6 * 3600_000;
+
+/** Kinds that ask someone to act: said only while the order still needs that (a late job must not ask for nothing). */
+const WAITING = ['pending', 'dispatched'];
+function stillNeeded(kind: NotificationKind, e: EventFacts): boolean {
+  switch (kind) {
+    case 'task.dispatched':
+      return e.status === 'dispatched';
+    case 'staff.new_order':
+    case 'staff.escalated':
+    case 'staff.unmatched':
+    case 'order.escalated':
+      return WAITING.includes(e.status);
+    default:
+      return true;
+  }
+}
+
 export function fanOut(events: readonly EventFacts[], around: Around, now: Date): FanOut {
   const out: FanOut = { notifications: [], orderSignals: [], nearby: [] };
   for (const e of events) {
@@ -72,7 +94,9 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
       preferredStart: e.preferred_start,
       answerBy: null,
     };
+    const stale = now.getTime() - e.at.getTime() > STALE_AFTER_MS;
     const say = (kind: NotificationKind, to: To[], extra: Partial<TextFacts> = {}) => {
+      if (stale || !stillNeeded(kind, e)) return;
       const text = textOf(kind, { ...facts, ...extra }, now);
       const seen = new Set<string>();
       for (const t of to) {
@@ -93,7 +117,7 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
     };
     // still waiting for someone, and nobody in particular is asked: tell on-duty volunteers nearby
     const offerNearby = () => {
-      if (e.status === 'pending' && e.dispatch_mode !== 'auto') out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
+      if (!stale && e.status === 'pending' && e.dispatch_mode !== 'auto') out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
     };
     const holders = (round: number, states: string[]) =>
       (around.assignments.get(e.order_id) ?? []).filter((a) => a.round === round && states.includes(a.state)).map((a) => ({ userId: a.volunteer_id }));

@@ -5,7 +5,6 @@ import { LIVE_CHANNEL } from '../live/routing';
 
 type Db = Pick<EntityManager, 'query'>;
 
-
 // ---------- what the fan-out reads ----------
 
 /** One order event with what is needed to say it to people. */
