@@ -255,6 +255,9 @@ describe('the audit trail', () => {
   const NOT_AUDITED: Record<string, string> = {
     'PUT /api/v1/me/duty': '上岗/下岗 is the working state of the day, not a change of the record',
     'POST /api/v1/dispatch/batch': 'batch dispatch moves orders; each order keeps its own timeline',
+    'POST /api/v1/me/notifications/read': 'reading one’s own messages changes nobody’s record',
+    'PUT /api/v1/me/notification-preferences': 'how a person wants to hear is their own setting, not a change to the records staff keep',
+    'POST /api/v1/me/subscriptions': 'WeChat subscriptions the person allowed: a count of sends, kept per person',
   };
   const AREAS = /^\/api\/v1\/(users|me|regions|squads|service-categories|dispatch|applications)\b/;
 
