@@ -88,6 +88,10 @@ export class CreateNotifications1795393500000 implements MigrationInterface {
     `);
     // The outbox: one job per statement that wrote order events, in that statement's transaction. A statement-level
     // trigger keeps 点单's group commit (a hundred orders in one INSERT) at one job, not a hundred.
+    // And the live signal of each change ("this order changed": ids and places, no personal data), sent by NOTIFY at
+    // commit — the open pages of every API process reload at once, without waiting for any job. Its audience: the
+    // order's people (resident, requester, the person dispatched to, the current round's assignees, family members
+    // with a login); modules/live routes it (staff and the task hall by the places).
     await q.query(`
       CREATE FUNCTION order_events_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -98,9 +102,18 @@ export class CreateNotifications1795393500000 implements MigrationInterface {
           RETURN NULL;
         END IF;
         SELECT json_agg(json_build_array(order_id, seq)) INTO events FROM new_events;
-        IF events IS NOT NULL THEN
-          PERFORM graphile_worker.add_job('order-events', json_build_object('events', events), max_attempts := 10);
+        IF events IS NULL THEN
+          RETURN NULL;
         END IF;
+        -- ahead of deliveries and offers: deciding who hears what waits for nothing
+        PERFORM graphile_worker.add_job('order-events', json_build_object('events', events), max_attempts := 10, priority := -10);
+        PERFORM pg_notify('bangbang_live', json_build_object(
+                  't', 'o', 'id', o.id, 'status', o.status, 'seq', e.seq, 'region', o.region_path, 'scope', o.scope_path,
+                  'people', array_remove(ARRAY[o.resident_id, o.requester_id, o.dispatched_to_user_id]
+                    || ARRAY(SELECT a.volunteer_id FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round)
+                    || ARRAY(SELECT u.id FROM family_contact f JOIN app_user u ON u.phone = f.phone WHERE f.resident_id = o.resident_id), NULL)
+                )::text)
+        FROM new_events e JOIN service_order o ON o.id = e.order_id;
         RETURN NULL;
       END
       $$

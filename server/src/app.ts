@@ -219,6 +219,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   // and, every minute, the timed work on orders and its alarms; every hour, photos nobody refers to.
   await instance.register(jobQueue, {
     concurrency: config.notify.jobConcurrency,
+    // who hears of a change, and its live signals: never behind a backlog of deliveries
+    express: ['order-events'],
     tasks: {
       ...notifications.tasks,
       'orders-due': async () => {

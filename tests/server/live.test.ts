@@ -431,6 +431,13 @@ describe('the live channel', () => {
     await volunteer.waitFor(changed);
     await resident.waitFor(changed);
     expect(elsewhere.messages.filter(changed)).toEqual([]);
+    // a person with the app open was reached by the live message itself: recorded so, no WeChat or text for it
+    const outcomes = await database.db.query<Array<{ channel: string; status: string; detail: string }>>(
+      `SELECT d.channel, d.status, d.detail FROM notification n JOIN notification_delivery d ON d.notification_id = n.id
+       WHERE n.order_id = $1 AND n.recipient_id = $2 AND n.kind = 'staff.new_order'`,
+      [placed.id, u.gridWorkerA1.id],
+    );
+    expect(outcomes).toEqual([{ channel: 'live', status: 'sent', detail: '正在使用小程序' }]);
   });
 
   it('drops a payload of an unknown shape without harming the channel', async () => {

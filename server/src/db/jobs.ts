@@ -17,14 +17,14 @@ export async function addJob(m: Db, task: string, payload: unknown, opts: { jobK
   ]);
 }
 
-/** Many jobs of one task in one statement. */
-export async function addJobs(m: Db, task: string, payloads: unknown[], opts: { maxAttempts?: number } = {}): Promise<void> {
+/** Many jobs of one task in one statement; a lower `priority` runs first (0 by default). */
+export async function addJobs(m: Db, task: string, payloads: unknown[], opts: { maxAttempts?: number; priority?: number } = {}): Promise<void> {
   if (payloads.length === 0) return;
   await m.query(
     `SELECT graphile_worker.add_jobs(array_agg(json_populate_record(NULL::graphile_worker.job_spec,
-            json_build_object('identifier', $1::text, 'payload', p, 'max_attempts', $3::smallint))))
+            json_build_object('identifier', $1::text, 'payload', p, 'max_attempts', $3::smallint, 'priority', $4::smallint))))
      FROM json_array_elements($2::json) AS p`,
-    [task, JSON.stringify(payloads), opts.maxAttempts ?? 25],
+    [task, JSON.stringify(payloads), opts.maxAttempts ?? 25, opts.priority ?? 0],
   );
 }
 

@@ -33,6 +33,11 @@ export interface JobQueueOptions {
   /** Jobs this process runs at once; 0: none (another process runs them: the plugin does nothing). */
   concurrency: number;
   tasks: Record<string, JobTask>;
+  /**
+   * Tasks with a lane of their own: workers that take only these, so they never wait behind a backlog of the others
+   * (deciding who hears of a change must not queue behind the deliveries of earlier ones).
+   */
+  express?: string[];
   cron: CronEntry[];
 }
 
@@ -52,14 +57,20 @@ export const jobQueue = fp(
     const log = app.log.child({ module: 'jobs' });
     // A pool of its own: the runner holds one connection for LISTEN and one per job in progress, which must never
     // starve the requests' pool (and a request waiting for a connection must never starve a job).
-    const pool = new Pool({ ...poolOf(app.db).options, max: opts.concurrency + 2 });
+    const express = new Set(opts.express ?? []);
+    // the express lane's workers, and the rest; each runner keeps one connection for LISTEN
+    const lanes = { express: express.size > 0 ? Math.max(1, Math.ceil(opts.concurrency / 2)) : 0, main: opts.concurrency };
+    // A pool of its own: the runners hold one connection each for LISTEN and one per job in progress, which must
+    // never starve the requests' pool (and a request waiting for a connection must never starve a job).
+    const pool = new Pool({ ...poolOf(app.db).options, max: lanes.express + lanes.main + 4 });
     // Without a handler an idle client's error (PostgreSQL restarted) would end the process; the runner reconnects.
     const lost = (err: Error) => log.warn({ err: err.message }, 'job queue connection lost; reconnecting');
     pool.on('error', lost);
     pool.on('connect', (client) => client.on('error', lost));
-    const taskList: Record<string, Task> = {};
+    const expressTasks: Record<string, Task> = {};
+    const mainTasks: Record<string, Task> = {};
     for (const [name, task] of Object.entries(opts.tasks)) {
-      taskList[name] = async (payload, helpers) => {
+      (express.has(name) ? expressTasks : mainTasks)[name] = async (payload, helpers) => {
         try {
           await task(payload, { id: helpers.job.id, attempts: helpers.job.attempts, maxAttempts: helpers.job.max_attempts });
         } catch (err) {
@@ -69,23 +80,30 @@ export const jobQueue = fp(
         }
       };
     }
-    let runner: Runner | undefined;
+    const runners: Runner[] = [];
     app.addHook('onReady', async () => {
-      runner = await run({
+      const common = {
         pgPool: pool,
-        concurrency: opts.concurrency,
         noHandleSignals: true,
         // new jobs arrive by LISTEN/NOTIFY; polling only finds jobs whose run_at has come (retries)
         pollInterval: 1000,
-        taskList,
-        // backfillPeriod 0: a minute missed while no process ran is not run afterwards (the next one catches up)
-        parsedCronItems: parseCronItems(opts.cron.map((c) => ({ task: c.task, match: c.match, options: { backfillPeriod: 0 } }))),
         logger: workerLogger(app),
-      });
+      };
+      // a worker takes only the jobs of the tasks it knows: the lanes never take each other's
+      if (lanes.express > 0) runners.push(await run({ ...common, concurrency: lanes.express, taskList: expressTasks }));
+      runners.push(
+        await run({
+          ...common,
+          concurrency: lanes.main,
+          taskList: mainTasks,
+          // backfillPeriod 0: a minute missed while no process ran is not run afterwards (the next one catches up)
+          parsedCronItems: parseCronItems(opts.cron.map((c) => ({ task: c.task, match: c.match, options: { backfillPeriod: 0 } }))),
+        }),
+      );
     });
     // stop taking jobs and finish those in progress before the app's pool closes, then close our own
     app.addHook('preClose', async () => {
-      await runner?.stop();
+      await Promise.all(runners.map((r) => r.stop()));
       await pool.end();
     });
   },

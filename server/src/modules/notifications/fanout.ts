@@ -26,20 +26,8 @@ type To = { userId: string } | { phone: string };
 
 export interface FanOut {
   notifications: NewNotification[];
-  /** Live "an order changed" messages (JSON text for the live channel). */
-  orderSignals: string[];
   /** Orders to offer to on-duty volunteers nearby (附近新需求), with the source that makes each offer once. */
   nearby: Array<{ orderId: string; source: string }>;
-}
-
-/** The people an order concerns by name: they get its live "changed" signal (their pages reload). */
-function peopleOf(e: EventFacts, around: Around): string[] {
-  const ids = new Set<string>([e.resident_id, e.requester_id]);
-  if (e.dispatched_to_user_id) ids.add(e.dispatched_to_user_id);
-  for (const a of around.assignments.get(e.order_id) ?? []) if (a.round === e.round) ids.add(a.volunteer_id);
-  for (const f of around.family.get(e.resident_id) ?? []) if (f.user_id) ids.add(f.user_id);
-  if (e.dispatched_to_squad_id) for (const m of around.members.get(e.dispatched_to_squad_id) ?? []) ids.add(m);
-  return [...ids];
 }
 
 /** The resident and their family: a login is told in the app; a family contact with no login only by text. */
@@ -77,11 +65,8 @@ function stillNeeded(kind: NotificationKind, e: EventFacts): boolean {
 }
 
 export function fanOut(events: readonly EventFacts[], around: Around, now: Date): FanOut {
-  const out: FanOut = { notifications: [], orderSignals: [], nearby: [] };
+  const out: FanOut = { notifications: [], nearby: [] };
   for (const e of events) {
-    out.orderSignals.push(
-      JSON.stringify({ t: 'o', id: e.order_id, status: e.status, seq: e.seq, region: e.region_path, scope: e.scope_path, people: peopleOf(e, around) }),
-    );
     const source = `e:${e.order_id}:${e.seq}`;
     const facts: TextFacts = {
       service: e.category_name,

@@ -286,6 +286,28 @@ export async function reopenFailedDeliveries(m: Db, notificationIds: readonly st
   );
 }
 
+/** Of these people, those who want to hear in the app first (no preference: the default order, the app first). */
+export async function appFirstAmong(m: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await m.query<Array<{ id: string }>>(
+    `SELECT x.id FROM unnest($1::uuid[]) AS x(id) LEFT JOIN notification_preference p ON p.user_id = x.id
+     WHERE p.user_id IS NULL OR p.channel_order[1] = 'live'`,
+    [ids],
+  );
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Notifications that reached their person in the app, recorded as such in one statement. */
+export async function recordReachedLive(m: Db, ids: readonly string[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await m.query(
+    `INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
+     SELECT id, 'live', 'sent', '正在使用小程序', 1, $2 FROM unnest($1::bigint[]) AS id
+     ON CONFLICT (notification_id, channel) DO NOTHING`,
+    [ids, at],
+  );
+}
+
 /** Notice texts sent to this phone since `since` (SMS_DAILY_CAP). */
 export async function smsSentSince(m: Db, phone: string, since: Date): Promise<number> {
   const [row] = await m.query<Array<{ n: number }>>(

@@ -21,12 +21,15 @@ import { addJob, addJobs, deadJobs, retryJobs, type DeadJobRow } from '../../db/
 import { fieldError } from '../../errors';
 import { maskPhone } from '../access/privacy';
 import { requireRole, type Actor } from '../auth/actor';
-import { findCandidates } from '../matching/candidates';
+import { findCandidatesForOrders } from '../matching/candidates';
 import { loadOrder } from '../orders/order.repo';
+import type { OrderRow } from '../orders/order-row';
 import { channelOrder, isMuted, layoutOf, nextChannel, pageOf, smsWanted, type WechatLayout } from './delivery';
 import { fanOut, type Around } from './fanout';
 import {
   addQuota,
+  appFirstAmong,
+  recordReachedLive,
   assignmentsOf,
   claimDelivery,
   clearQuota,
@@ -142,14 +145,27 @@ export type NotificationService = ReturnType<typeof createNotificationService>;
 export function createNotificationService({ db, clock, config, matching, channels, online, checkOversees }: NotificationServiceDeps) {
   const templateOf = (layout: WechatLayout): string | undefined => config.wechatTemplates[layout];
 
-  /** Writes notifications with their live messages and delivery jobs, in the caller's transaction. */
+  /**
+   * Writes notifications with their live messages and delivery jobs, in the caller's transaction. A person who has
+   * the app open and hears in the app first is reached by the live message itself: recorded here, no delivery job.
+   */
   async function emit(m: Db, items: NewNotification[], now: Date, extraLive: string[] = []): Promise<number> {
     const rows = await insertNotifications(m, items, now);
     await notifyLive(m, [...extraLive, ...rows.filter((r) => r.recipient_id !== null).map((r) => JSON.stringify({ t: 'n', to: r.recipient_id, n: toDto(r) }))]);
+    const people = [...new Set(rows.flatMap((r) => (r.recipient_id === null ? [] : [r.recipient_id])))];
+    const present = await online(m, people);
+    const appFirst = await appFirstAmong(m, [...present]);
+    const reached = rows.filter((r) => r.recipient_id !== null && appFirst.has(r.recipient_id));
+    await recordReachedLive(
+      m,
+      reached.map((r) => r.id),
+      now,
+    );
+    const reachedIds = new Set(reached.map((r) => r.id));
     await addJobs(
       m,
       'deliver',
-      rows.map((r) => ({ id: r.id })),
+      rows.filter((r) => !reachedIds.has(r.id)).map((r) => ({ id: r.id })),
       { maxAttempts: DELIVERY_ATTEMPTS },
     );
     return rows.length;
@@ -194,62 +210,72 @@ export function createNotificationService({ db, clock, config, matching, channel
         [...new Set(events.flatMap((e) => (Array.isArray(e.data.noShow) ? (e.data.noShow as string[]) : [])))],
       );
       const out = fanOut(events, around, now);
-      await emit(m, out.notifications, now, out.orderSignals);
-      await addJobs(m, 'nearby', out.nearby, { maxAttempts: 3 });
+      await emit(m, out.notifications, now);
+      // offers to volunteers nearby search the map: after the deliveries of what already happened
+      await addJobs(m, 'nearby', out.nearby.length > 0 ? [{ offers: out.nearby }] : [], { maxAttempts: 3, priority: 5 });
     });
   }
 
-  /** The `nearby` job: 附近新需求 to the nearest on-duty volunteers who may take the order, throttled per person. */
+  /**
+   * The `nearby` job: 附近新需求 to the on-duty volunteers nearest to each order still waiting (who may take it),
+   * at most one such message per person in NEARBY_NOTIFY_MINUTES. One job for the orders of one outbox job: their
+   * candidates are found in one search.
+   */
   async function onNearby(payload: unknown): Promise<void> {
-    const { orderId, source } = payload as { orderId: string; source: string };
-    if (config.nearbyLimit <= 0) return;
+    const offers = ((payload as { offers?: unknown })?.offers ?? []) as Array<{ orderId: string; source: string }>;
+    if (config.nearbyLimit <= 0 || offers.length === 0) return;
     const now = clock();
     await db.transaction(async (m) => {
-      const o = await loadOrder(m, orderId);
-      if (!o || o.status !== 'pending') return;
-      const candidates = (await findCandidates(m, o, { weights: matching.weights, maxActiveTasks: matching.maxActiveTasks, now, limit: 30 }))
-        .filter((c) => c.kind === 'volunteer' && c.id !== o.resident_id)
-        .sort((a, b) => (a.distanceMeters ?? Infinity) - (b.distanceMeters ?? Infinity));
-      const told = await toldOfNearbySince(
+      const orders = (await Promise.all(offers.map((o) => loadOrder(m, o.orderId)))).filter((o): o is OrderRow => o !== undefined && o.status === 'pending');
+      if (orders.length === 0) return;
+      const found = await findCandidatesForOrders(m, orders, { weights: matching.weights, maxActiveTasks: matching.maxActiveTasks, now, limit: 30 });
+      const facts = await loadOrderFacts(
         m,
-        candidates.map((c) => c.id),
-        new Date(now.getTime() - config.nearbyThrottleMinutes * MINUTE),
+        orders.map((o) => o.id),
       );
-      const chosen = candidates.filter((c) => !told.has(c.id)).slice(0, config.nearbyLimit);
-      const [facts] = await loadOrderFacts(m, [orderId]);
-      if (!facts) return;
-      await emit(
-        m,
-        chosen.map((c) => {
+      const since = new Date(now.getTime() - config.nearbyThrottleMinutes * MINUTE);
+      const told = await toldOfNearbySince(m, [...new Set([...found.values()].flat().map((c) => c.id))], since);
+      const items: NewNotification[] = [];
+      for (const o of orders) {
+        const f = facts.find((x) => x.order_id === o.id);
+        const offer = offers.find((x) => x.orderId === o.id);
+        if (!f || !offer) continue;
+        const chosen = (found.get(o.id) ?? [])
+          .filter((c) => c.kind === 'volunteer' && c.id !== o.resident_id && !told.has(c.id))
+          .sort((a, b) => (a.distanceMeters ?? Infinity) - (b.distanceMeters ?? Infinity))
+          .slice(0, config.nearbyLimit);
+        for (const c of chosen) {
+          // one offer per person per job too: the throttle holds within a burst
+          told.add(c.id);
           const text = textOf(
             'task.nearby',
             {
-              service: facts.category_name,
-              place: facts.region_name,
-              residentName: facts.resident_name,
+              service: f.category_name,
+              place: f.region_name,
+              residentName: f.resident_name,
               actorName: null,
               reason: null,
-              scopeName: facts.scope_name,
-              urgent: facts.urgency === 'urgent',
-              preferredStart: facts.preferred_start,
+              scopeName: f.scope_name,
+              urgent: f.urgency === 'urgent',
+              preferredStart: f.preferred_start,
               answerBy: null,
               km: c.distanceMeters === null ? null : c.distanceMeters / 1000,
             },
             now,
           );
-          return {
+          items.push({
             recipientId: c.id,
             recipientPhone: null,
             kind: 'task.nearby',
-            orderId,
-            source,
+            orderId: o.id,
+            source: offer.source,
             title: text.title,
             body: text.body,
-            urgent: facts.urgency === 'urgent',
-          };
-        }),
-        now,
-      );
+            urgent: f.urgency === 'urgent',
+          });
+        }
+      }
+      await emit(m, items, now);
     });
   }
 
@@ -487,8 +513,9 @@ export function createNotificationService({ db, clock, config, matching, channel
       muted = {};
       for (const [kind, chans] of Object.entries(body.muted)) {
         if (!(NOTIFICATION_KINDS as readonly string[]).includes(kind)) throw fieldError(`muted.${kind}`, `没有「${kind}」这类消息`);
-        if (!Array.isArray(chans) || chans.some((c) => c !== 'wechat' && c !== 'sms' && c !== 'live')) {
-          throw fieldError(`muted.${kind}`, '关闭的渠道须为 live、wechat 或 sms 的列表');
+        // the app always shows what comes in while it is open: only the outside channels can be switched off
+        if (!Array.isArray(chans) || chans.some((c) => c !== 'wechat' && c !== 'sms')) {
+          throw fieldError(`muted.${kind}`, '只能关闭微信（wechat）或短信（sms）提醒；小程序内的消息总会显示');
         }
         if (chans.length > 0) muted[kind as NotificationKind] = [...new Set(chans)];
       }
