@@ -715,6 +715,15 @@ async function main(): Promise<void> {
     // the same offered load on the bare ceiling: what the sender, the machine and PostgreSQL add to any p99 at this rate
     const pacedCeiling = reachable ? await scenario(`ceiling at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.ceilingUrl}/ceiling`)) : undefined;
     const paced = reachable ? await scenario(`create at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.appUrl}${ORDERS_PATH}`)) : undefined;
+    // what the outbox costs (issue 19: a job and a live signal written with every order's event): creation once
+    // more at its best client count with the outbox trigger switched off, side by side in the same run
+    await q.query('ALTER TABLE order_event DISABLE TRIGGER order_events_outbox');
+    const withoutOutbox = await scenario(
+      `create order, outbox off, ${create.connections} clients`,
+      create.connections,
+      flatOut(post(`${ready.appUrl}${ORDERS_PATH}`), create.connections),
+    );
+    await q.query('ALTER TABLE order_event ENABLE TRIGGER order_events_outbox');
 
     // ---- the accept race: open orders at grid level, enough for the run; `racers` volunteers of the grid each
     // press accept on every order, one after the other in the request sequence, so on different connections at once
@@ -785,6 +794,7 @@ async function main(): Promise<void> {
       ...swept,
       ...(pacedCeiling ? [pacedCeiling] : []),
       ...(paced ? [paced] : []),
+      withoutOutbox,
       ...(lean ? [lean] : []),
       ...(leanPrepared ? [leanPrepared] : []),
       accept,
@@ -804,6 +814,7 @@ async function main(): Promise<void> {
       ),
       [`ceiling at ${fmt(targetRate)}/s`]: `ceiling: bare INSERT (offered ${fmt(targetRate)}/s)`,
       [`create at ${fmt(targetRate)}/s`]: `POST /api/v1/orders (offered ${fmt(targetRate)}/s)`,
+      [withoutOutbox.name]: 'POST /api/v1/orders, outbox trigger off',
       'accept race': 'POST /api/v1/orders/:id/accept',
       'lean create': 'diagnostic: same SQL, bare Fastify + pg',
       'lean create, prepared': 'diagnostic: same SQL, prepared',
@@ -834,6 +845,10 @@ async function main(): Promise<void> {
     out(`same clients, creation / ceiling: ${pairs.map((p) => `${p.connections}: ${(p.create.result.rate / p.ceiling.result.rate).toFixed(2)}`).join(', ')}`);
     const ratio = create.result.rate / ceiling.result.rate;
     out(
+      `the outbox (a job and a live signal with every event), same run, ${create.connections} clients: creation ${fmt(create.result.rate)} req/s with it = ` +
+        `${fmt(create.result.rate / ceiling.result.rate, 2)} of the ceiling, ${fmt(withoutOutbox.result.rate)} req/s without it = ${fmt(withoutOutbox.result.rate / ceiling.result.rate, 2)} of the ceiling`,
+    );
+    out(
       `capacities (best rate over ${sweep.join('/')} clients): order creation ${fmt(create.result.rate)} req/s (${create.connections} clients) / ` +
         `ceiling ${fmt(ceiling.result.rate)} req/s (${ceiling.connections} clients) = ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`,
     );
@@ -859,7 +874,13 @@ async function main(): Promise<void> {
         `; ${fmt(ok + lost > 0 ? (ok + lost) / racers : 0)} orders raced for in the measured run`,
     );
     const okAll = accept.allStatuses.get(200) ?? 0;
-    const creating = [...pairs.map((p) => p.create), ...(paced ? [paced] : []), ...(lean ? [lean] : []), ...(leanPrepared ? [leanPrepared] : [])];
+    const creating = [
+      ...pairs.map((p) => p.create),
+      ...(paced ? [paced] : []),
+      withoutOutbox,
+      ...(lean ? [lean] : []),
+      ...(leanPrepared ? [leanPrepared] : []),
+    ];
     const createdAll = creating.reduce((sum, m) => sum + (m.allStatuses.get(201) ?? 0) + (m.allStatuses.get(200) ?? 0), 0);
     // autocannon stops with up to `connections` requests in flight per run (warm-up and measured): the server
     // completes them, nobody counts their answers
