@@ -100,5 +100,12 @@ describe('live pages: what one person does shows on the others’ phones without
       await see(resident.page, '已接单');
       await see(resident.page, note);
     });
+
+    await step(gridWorker, '消息设置: the channels in order, per kind, texts beyond alarms', async () => {
+      await gridWorker.page.goto('/#/pages/profile/notifications/index');
+      await see(gridWorker.page, '提醒方式的先后');
+      await see(gridWorker.page, '辖区有新需求');
+      await screenshot(gridWorker.page, 'notification-settings');
+    });
   });
 });
