@@ -58,8 +58,9 @@ export const jobQueue = fp(
     // A pool of its own: the runner holds one connection for LISTEN and one per job in progress, which must never
     // starve the requests' pool (and a request waiting for a connection must never starve a job).
     const express = new Set(opts.express ?? []);
-    // the express lane's workers, and the rest; each runner keeps one connection for LISTEN
-    const lanes = { express: express.size > 0 ? Math.max(1, Math.ceil(opts.concurrency / 2)) : 0, main: opts.concurrency };
+    // the express lane's workers (as many as the rest: its jobs are short and many under a burst), and the rest;
+    // each runner keeps one connection for LISTEN
+    const lanes = { express: express.size > 0 ? opts.concurrency : 0, main: opts.concurrency };
     // A pool of its own: the runners hold one connection each for LISTEN and one per job in progress, which must
     // never starve the requests' pool (and a request waiting for a connection must never starve a job).
     const pool = new Pool({ ...poolOf(app.db).options, max: lanes.express + lanes.main + 4 });
