@@ -31,6 +31,8 @@ const ORDERS = numSetting('BENCH_ORDERS', 1000, 1);
 const GRIDS = numSetting('BENCH_GRIDS', 10, 1);
 const CONNECTIONS = numSetting('BENCH_CONNECTIONS', 50, 1);
 const JOBS = numSetting('BENCH_JOB_CONCURRENCY', 4, 1);
+/** Jobs in process A (the one taking the burst of orders); 0 leaves them all to B. */
+const JOBS_A = numSetting('BENCH_JOBS_A', JOBS, 0);
 const TEMPLATE = 'tpl-alarm';
 const SERVER_DIR = path.resolve(__dirname, '..', 'server');
 
@@ -204,7 +206,7 @@ async function main(): Promise<void> {
       ORDER_DAILY_LIMIT: '1000000',
       H5_DIR: dataDir,
     };
-    const [a, b] = await Promise.all([startServer(env, 'A'), startServer(env, 'B')]);
+    const [a, b] = await Promise.all([startServer({ ...env, JOB_CONCURRENCY: String(JOBS_A) }, 'A'), startServer(env, 'B')]);
     children.push(a.child, b.child);
     note(`API processes: A ${a.url} (orders), B ${b.url} (sockets)`);
 
@@ -238,7 +240,7 @@ async function main(): Promise<void> {
 
     await printHeader(q, '# bench:notify — from an order to the messages about it, two API processes on one database', '1, 5 and 15 minutes');
     out(
-      `settings: ${ORDERS} orders by ${residents.length} residents, ${CONNECTIONS} at a time, through process A; ${GRIDS} grids, each with a grid worker online (a WebSocket on process B) and one away (WeChat); JOB_CONCURRENCY ${JOBS} in each process`,
+      `settings: ${ORDERS} orders by ${residents.length} residents, ${CONNECTIONS} at a time, through process A; ${GRIDS} grids, each with a grid worker online (a WebSocket on process B) and one away (WeChat); JOB_CONCURRENCY ${JOBS_A} in A, ${JOBS} in B`,
     );
     out();
 

@@ -62,24 +62,36 @@ export async function loadEventFacts(m: Db, keys: ReadonlyArray<readonly [string
   );
 }
 
-/** The places on these orders (every round): who holds, held, or was let go. */
-export async function assignmentsOf(
-  m: Db,
-  orderIds: readonly string[],
-): Promise<Array<{ order_id: string; round: number; volunteer_id: string; state: string }>> {
-  if (orderIds.length === 0) return [];
-  return m.query(`SELECT order_id, round, volunteer_id, state FROM order_assignment WHERE order_id = ANY($1::uuid[])`, [orderIds]);
+/** The people around some orders, read in one statement (the fan-out job's second and last read). */
+export interface PeopleAround {
+  /** The places on these orders (every round): who holds, held, or was let go. */
+  assignments: Array<{ order_id: string; round: number; volunteer_id: string; state: string }>;
+  /** The residents' family contacts, with the login that has the same mobile, if any. */
+  family: Array<{ resident_id: string; phone: string; user_id: string | null }>;
+  /** Grid workers and dispatchers of these places. */
+  staff: Array<{ id: string; region_id: string }>;
+  members: Array<{ squad_id: string; user_id: string }>;
+  names: Array<{ id: string; name: string }>;
 }
 
-/** The family contacts of these residents, with the login that has the same mobile, if any. */
-export async function familyOf(m: Db, residentIds: readonly string[]): Promise<Array<{ resident_id: string; phone: string; user_id: string | null }>> {
-  if (residentIds.length === 0) return [];
-  return m.query(
-    `SELECT f.resident_id, f.phone, u.id AS user_id
-     FROM family_contact f LEFT JOIN app_user u ON u.phone = f.phone
-     WHERE f.resident_id = ANY($1::uuid[])`,
-    [residentIds],
+export async function peopleAround(
+  m: Db,
+  ids: { orders: readonly string[]; residents: readonly string[]; regions: readonly string[]; squads: readonly string[]; people: readonly string[] },
+): Promise<PeopleAround> {
+  const [row] = await m.query<PeopleAround[]>(
+    `SELECT
+       (SELECT COALESCE(json_agg(json_build_object('order_id', order_id, 'round', round, 'volunteer_id', volunteer_id, 'state', state)), '[]')
+          FROM order_assignment WHERE order_id = ANY($1::uuid[])) AS assignments,
+       (SELECT COALESCE(json_agg(json_build_object('resident_id', f.resident_id, 'phone', f.phone, 'user_id', u.id)), '[]')
+          FROM family_contact f LEFT JOIN app_user u ON u.phone = f.phone WHERE f.resident_id = ANY($2::uuid[])) AS family,
+       (SELECT COALESCE(json_agg(json_build_object('id', id, 'region_id', region_id)), '[]')
+          FROM app_user WHERE region_id = ANY($3::uuid[]) AND roles && ARRAY['grid_worker', 'dispatcher']::text[]) AS staff,
+       (SELECT COALESCE(json_agg(json_build_object('squad_id', squad_id, 'user_id', user_id)), '[]')
+          FROM squad_member WHERE squad_id = ANY($4::uuid[])) AS members,
+       (SELECT COALESCE(json_agg(json_build_object('id', id, 'name', name)), '[]') FROM app_user WHERE id = ANY($5::uuid[])) AS names`,
+    [ids.orders, ids.residents, ids.regions, ids.squads, ids.people],
   );
+  return row!;
 }
 
 /** Grid workers and dispatchers whose place is one of these (the staff of the level an order sits at). */
@@ -90,11 +102,6 @@ export async function staffAt(m: Db, regionIds: readonly string[]): Promise<Arra
      WHERE region_id = ANY($1::uuid[]) AND roles && ARRAY['grid_worker', 'dispatcher']::text[]`,
     [regionIds],
   );
-}
-
-export async function membersOf(m: Db, squadIds: readonly string[]): Promise<Array<{ squad_id: string; user_id: string }>> {
-  if (squadIds.length === 0) return [];
-  return m.query(`SELECT squad_id, user_id FROM squad_member WHERE squad_id = ANY($1::uuid[])`, [squadIds]);
 }
 
 /** Of these people, those told of a nearby order since `since` (the throttle of 附近新需求). */
@@ -138,16 +145,27 @@ export interface NotificationRow {
 const NOTIFICATION_COLUMNS = `id::text, recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at, read_at`;
 
 /**
- * Writes the notifications in one statement; one already written (same source, kind and recipient: a retried job)
- * is skipped. Answers the rows written now.
+ * Writes the notifications in one statement, and announces each one that has a login on the live channel (sent at
+ * commit: nothing if the transaction rolls back). One already written (same source, kind and recipient: a retried
+ * job) is neither written nor announced again. Answers the rows written now. The announced shape is toDto's.
  */
-export async function insertNotifications(m: Db, items: readonly NewNotification[], at: Date): Promise<NotificationRow[]> {
+export async function insertAndAnnounce(m: Db, items: readonly NewNotification[], at: Date): Promise<NotificationRow[]> {
   if (items.length === 0) return [];
   return m.query<NotificationRow[]>(
-    `INSERT INTO notification (recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at)
-     SELECT * , $9::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::boolean[])
-     ON CONFLICT (source, kind, (COALESCE(recipient_id::text, recipient_phone))) DO NOTHING
-     RETURNING ${NOTIFICATION_COLUMNS}`,
+    `WITH ins AS (
+       INSERT INTO notification (recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at)
+       SELECT *, $9::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+       ON CONFLICT (source, kind, (COALESCE(recipient_id::text, recipient_phone))) DO NOTHING
+       RETURNING id, recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at, read_at
+     )
+     SELECT ins.id::text, ins.recipient_id, ins.recipient_phone, ins.kind, ins.order_id, ins.source, ins.title, ins.body, ins.urgent,
+            ins.created_at, ins.read_at,
+            CASE WHEN ins.recipient_id IS NOT NULL THEN pg_notify($10, json_build_object(
+              't', 'n', 'to', ins.recipient_id,
+              'n', json_build_object('id', ins.id::text, 'kind', ins.kind, 'title', ins.title, 'body', ins.body, 'orderId', ins.order_id,
+                                     'urgent', ins.urgent, 'createdAt', to_char(ins.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                     'readAt', NULL))::text) END AS announced
+     FROM ins ORDER BY ins.id`,
     [
       items.map((i) => i.recipientId),
       items.map((i) => i.recipientPhone),
@@ -158,14 +176,9 @@ export async function insertNotifications(m: Db, items: readonly NewNotification
       items.map((i) => i.body),
       items.map((i) => i.urgent),
       at,
+      LIVE_CHANNEL,
     ],
   );
-}
-
-/** Sends these payloads on the live channel when the transaction commits (nothing if it rolls back). */
-export async function notifyLive(m: Db, payloads: readonly string[]): Promise<void> {
-  if (payloads.length === 0) return;
-  await m.query(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, [LIVE_CHANNEL, payloads]);
 }
 
 export function toDto(r: NotificationRow): NotificationDto {
@@ -286,26 +299,32 @@ export async function reopenFailedDeliveries(m: Db, notificationIds: readonly st
   );
 }
 
-/** Of these people, those who want to hear in the app first (no preference: the default order, the app first). */
-export async function appFirstAmong(m: Db, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
+/**
+ * Notifications whose person has the app open (`present`) and hears in the app first (no preference: the default
+ * order, the app first) were reached by their live message: recorded so, in one statement. Answers the others' ids,
+ * which need a delivery job.
+ */
+export async function recordReachedLive(
+  m: Db,
+  items: ReadonlyArray<{ id: string; recipientId: string | null; present: boolean }>,
+  at: Date,
+): Promise<string[]> {
+  if (items.length === 0) return [];
   const rows = await m.query<Array<{ id: string }>>(
-    `SELECT x.id FROM unnest($1::uuid[]) AS x(id) LEFT JOIN notification_preference p ON p.user_id = x.id
-     WHERE p.user_id IS NULL OR p.channel_order[1] = 'live'`,
-    [ids],
+    `WITH n AS (SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS n(id, recipient_id, present)),
+     reached AS (
+       SELECT n.id FROM n LEFT JOIN notification_preference p ON p.user_id = n.recipient_id
+       WHERE n.present AND (p.user_id IS NULL OR p.channel_order[1] = 'live')
+     ),
+     recorded AS (
+       INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
+       SELECT id, 'live', 'sent', '正在使用小程序', 1, $4 FROM reached
+       ON CONFLICT (notification_id, channel) DO NOTHING
+     )
+     SELECT n.id::text FROM n WHERE n.id NOT IN (SELECT id FROM reached) ORDER BY n.id`,
+    [items.map((i) => i.id), items.map((i) => i.recipientId), items.map((i) => i.present), at],
   );
-  return new Set(rows.map((r) => r.id));
-}
-
-/** Notifications that reached their person in the app, recorded as such in one statement. */
-export async function recordReachedLive(m: Db, ids: readonly string[], at: Date): Promise<void> {
-  if (ids.length === 0) return;
-  await m.query(
-    `INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
-     SELECT id, 'live', 'sent', '正在使用小程序', 1, $2 FROM unnest($1::bigint[]) AS id
-     ON CONFLICT (notification_id, channel) DO NOTHING`,
-    [ids, at],
-  );
+  return rows.map((r) => r.id);
 }
 
 /** Notice texts sent to this phone since `since` (SMS_DAILY_CAP). */
@@ -415,12 +434,6 @@ export async function waitingAtCounty(m: Db, since: Date, limit: number): Promis
      ORDER BY e.at LIMIT $2`,
     [since, limit],
   );
-}
-
-export async function namesOf(m: Db, ids: readonly string[]): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await m.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM app_user WHERE id = ANY($1::uuid[])`, [ids]);
-  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** A minimal order for alarms not caused by one event (overdue, nobody found). */

@@ -28,24 +28,19 @@ import { channelOrder, isMuted, layoutOf, nextChannel, pageOf, smsWanted, type W
 import { fanOut, type Around } from './fanout';
 import {
   addQuota,
-  appFirstAmong,
   recordReachedLive,
-  assignmentsOf,
   claimDelivery,
   clearQuota,
   deliveriesOfOrder,
-  familyOf,
   giveQuotaBack,
   inboxPage,
-  insertNotifications,
   loadDeliveryFacts,
   loadEventFacts,
   loadOrderFacts,
+  insertAndAnnounce,
   loadPreferences,
+  peopleAround,
   markRead,
-  membersOf,
-  namesOf,
-  notifyLive,
   quotaOf,
   recordDelivery,
   reopenFailedDeliveries,
@@ -58,6 +53,7 @@ import {
   unreadCount,
   waitingAtCounty,
   type DeliveryFacts,
+  type EventFacts,
   type NewNotification,
 } from './notifications.repo';
 import { STATUS_WORDS, textOf } from './texts';
@@ -148,48 +144,47 @@ export function createNotificationService({ db, clock, config, matching, channel
   /**
    * Writes notifications with their live messages and delivery jobs, in the caller's transaction. A person who has
    * the app open and hears in the app first is reached by the live message itself: recorded here, no delivery job.
+   * Four round trips whatever the number: under a burst each wait of the job is for a busy event loop.
    */
-  async function emit(m: Db, items: NewNotification[], now: Date, extraLive: string[] = []): Promise<number> {
-    const rows = await insertNotifications(m, items, now);
-    await notifyLive(m, [...extraLive, ...rows.filter((r) => r.recipient_id !== null).map((r) => JSON.stringify({ t: 'n', to: r.recipient_id, n: toDto(r) }))]);
+  async function emit(m: Db, items: NewNotification[], now: Date): Promise<number> {
+    const rows = await insertAndAnnounce(m, items, now);
     const people = [...new Set(rows.flatMap((r) => (r.recipient_id === null ? [] : [r.recipient_id])))];
     const present = await online(m, people);
-    const appFirst = await appFirstAmong(m, [...present]);
-    const reached = rows.filter((r) => r.recipient_id !== null && appFirst.has(r.recipient_id));
-    await recordReachedLive(
+    const pending = await recordReachedLive(
       m,
-      reached.map((r) => r.id),
+      rows.map((r) => ({ id: r.id, recipientId: r.recipient_id, present: r.recipient_id !== null && present.has(r.recipient_id) })),
       now,
     );
-    const reachedIds = new Set(reached.map((r) => r.id));
     await addJobs(
       m,
       'deliver',
-      rows.filter((r) => !reachedIds.has(r.id)).map((r) => ({ id: r.id })),
+      pending.map((id) => ({ id })),
       { maxAttempts: DELIVERY_ATTEMPTS },
     );
     return rows.length;
   }
 
-  async function loadAround(m: Db, orderIds: string[], residentIds: string[], regionIds: string[], squadIds: string[], noShows: string[]): Promise<Around> {
-    const [assignments, family, staff, members, names] = await Promise.all([
-      assignmentsOf(m, orderIds),
-      familyOf(m, residentIds),
-      staffAt(m, regionIds),
-      membersOf(m, squadIds),
-      namesOf(m, noShows),
-    ]);
+  /** The people around the events' orders, in one statement, by order, resident, place and squad. */
+  async function loadAround(m: Db, events: readonly EventFacts[]): Promise<Around> {
+    const str = (v: unknown) => (typeof v === 'string' ? [v] : []);
+    const read = await peopleAround(m, {
+      orders: [...new Set(events.map((e) => e.order_id))],
+      residents: [...new Set(events.map((e) => e.resident_id))],
+      regions: [...new Set(events.flatMap((e) => [e.scope_region_id, e.region_id, ...str(e.data.scopeRegionId)]))],
+      squads: [...new Set(events.flatMap((e) => [...(e.dispatched_to_squad_id ? [e.dispatched_to_squad_id] : []), ...str(e.data.squadId)]))],
+      people: [...new Set(events.flatMap((e) => (Array.isArray(e.data.noShow) ? (e.data.noShow as unknown[]).flatMap(str) : [])))],
+    });
     const group = <T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> => {
       const map = new Map<K, T[]>();
       for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
       return map;
     };
     return {
-      assignments: group(assignments, (a) => a.order_id),
-      family: group(family, (f) => f.resident_id),
-      staff: new Map([...group(staff, (s) => s.region_id)].map(([k, v]) => [k, v.map((s) => s.id)])),
-      members: new Map([...group(members, (x) => x.squad_id)].map(([k, v]) => [k, v.map((x) => x.user_id)])),
-      names,
+      assignments: group(read.assignments, (a) => a.order_id),
+      family: group(read.family, (f) => f.resident_id),
+      staff: new Map([...group(read.staff, (x) => x.region_id)].map(([k, v]) => [k, v.map((x) => x.id)])),
+      members: new Map([...group(read.members, (x) => x.squad_id)].map(([k, v]) => [k, v.map((x) => x.user_id)])),
+      names: new Map(read.names.map((n) => [n.id, n.name])),
     };
   }
 
@@ -200,16 +195,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     const now = clock();
     await db.transaction(async (m) => {
       const events = await loadEventFacts(m, keys);
-      const str = (v: unknown) => (typeof v === 'string' ? [v] : []);
-      const around = await loadAround(
-        m,
-        [...new Set(events.map((e) => e.order_id))],
-        [...new Set(events.map((e) => e.resident_id))],
-        [...new Set(events.flatMap((e) => [e.scope_region_id, e.region_id, ...str(e.data.scopeRegionId)]))],
-        [...new Set(events.flatMap((e) => [...(e.dispatched_to_squad_id ? [e.dispatched_to_squad_id] : []), ...str(e.data.squadId)]))],
-        [...new Set(events.flatMap((e) => (Array.isArray(e.data.noShow) ? (e.data.noShow as string[]) : [])))],
-      );
-      const out = fanOut(events, around, now);
+      const out = fanOut(events, await loadAround(m, events), now);
       await emit(m, out.notifications, now);
       // offers to volunteers nearby search the map: after the deliveries of what already happened
       await addJobs(m, 'nearby', out.nearby.length > 0 ? [{ offers: out.nearby }] : [], { maxAttempts: 3, priority: 5 });
