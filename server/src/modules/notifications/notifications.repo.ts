@@ -41,28 +41,57 @@ export interface EventFacts {
   escalate_at: Date | null;
 }
 
-export async function loadEventFacts(m: Db, keys: ReadonlyArray<readonly [string, number]>): Promise<EventFacts[]> {
-  if (keys.length === 0) return [];
-  return m.query<EventFacts[]>(
-    `SELECT e.order_id, e.seq, e.type, e.actor_id, a.name AS actor_name, e.at, e.to_status, e.reason, e.data,
-            o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
-            o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
-            c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
-            o.auto_dispatch_at, o.escalate_at
-     FROM unnest($1::uuid[], $2::int[]) AS k(order_id, seq)
-     JOIN order_event e ON e.order_id = k.order_id AND e.seq = k.seq
-     JOIN service_order o ON o.id = e.order_id
-     JOIN app_user res ON res.id = o.resident_id
-     JOIN region r ON r.id = o.region_id
-     JOIN region s ON s.id = o.scope_region_id
-     JOIN service_category c ON c.code = o.category_code
-     LEFT JOIN app_user a ON a.id = e.actor_id
-     ORDER BY e.order_id, e.seq`,
+/**
+ * The events with their orders, and the people around those orders (PeopleAround), in one statement: the fan-out
+ * job's only read. `around` rides on the first row.
+ */
+export async function loadFanOutFacts(m: Db, keys: ReadonlyArray<readonly [string, number]>): Promise<{ events: EventFacts[]; around: PeopleAround }> {
+  const none: PeopleAround = { assignments: [], family: [], staff: [], members: [], names: [] };
+  if (keys.length === 0) return { events: [], around: none };
+  const rows = await m.query<Array<EventFacts & { around: PeopleAround | null }>>(
+    `WITH ev AS (
+       SELECT e.order_id, e.seq, e.type, e.actor_id, a.name AS actor_name, e.at, e.to_status, e.reason, e.data,
+              o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
+              o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
+              c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
+              o.auto_dispatch_at, o.escalate_at
+       FROM unnest($1::uuid[], $2::int[]) AS k(order_id, seq)
+       JOIN order_event e ON e.order_id = k.order_id AND e.seq = k.seq
+       JOIN service_order o ON o.id = e.order_id
+       JOIN app_user res ON res.id = o.resident_id
+       JOIN region r ON r.id = o.region_id
+       JOIN region s ON s.id = o.scope_region_id
+       JOIN service_category c ON c.code = o.category_code
+       LEFT JOIN app_user a ON a.id = e.actor_id
+     ), places AS (
+       SELECT scope_region_id AS id FROM ev UNION SELECT region_id FROM ev
+       UNION SELECT (data->>'scopeRegionId')::uuid FROM ev WHERE jsonb_typeof(data->'scopeRegionId') = 'string'
+     ), squads AS (
+       SELECT dispatched_to_squad_id AS id FROM ev WHERE dispatched_to_squad_id IS NOT NULL
+       UNION SELECT (data->>'squadId')::uuid FROM ev WHERE jsonb_typeof(data->'squadId') = 'string'
+     ), around AS (
+       SELECT json_build_object(
+         'assignments', (SELECT COALESCE(json_agg(json_build_object('order_id', x.order_id, 'round', x.round, 'volunteer_id', x.volunteer_id, 'state', x.state)), '[]')
+                         FROM order_assignment x WHERE x.order_id IN (SELECT order_id FROM ev)),
+         'family', (SELECT COALESCE(json_agg(json_build_object('resident_id', f.resident_id, 'phone', f.phone, 'user_id', u.id)), '[]')
+                    FROM family_contact f LEFT JOIN app_user u ON u.phone = f.phone WHERE f.resident_id IN (SELECT resident_id FROM ev)),
+         'staff', (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'region_id', u.region_id)), '[]')
+                   FROM app_user u WHERE u.region_id IN (SELECT id FROM places) AND u.roles && ARRAY['grid_worker', 'dispatcher']::text[]),
+         'members', (SELECT COALESCE(json_agg(json_build_object('squad_id', sm.squad_id, 'user_id', sm.user_id)), '[]')
+                     FROM squad_member sm WHERE sm.squad_id IN (SELECT id FROM squads)),
+         'names', (SELECT COALESCE(json_agg(json_build_object('id', u.id, 'name', u.name)), '[]') FROM app_user u
+                   WHERE u.id IN (SELECT jsonb_array_elements_text(data->'noShow')::uuid FROM ev WHERE jsonb_typeof(data->'noShow') = 'array'))
+       ) AS around
+     )
+     SELECT ev.*, CASE WHEN row_number() OVER (ORDER BY ev.order_id, ev.seq) = 1 THEN (SELECT around FROM around) END AS around
+     FROM ev ORDER BY ev.order_id, ev.seq`,
     [keys.map((k) => k[0]), keys.map((k) => k[1])],
   );
+  const around = rows[0]?.around ?? none;
+  return { events: rows.map(({ around: _first, ...e }) => e), around };
 }
 
-/** The people around some orders, read in one statement (the fan-out job's second and last read). */
+/** The people around some orders: who holds places on them, family, the places' staff, squads' members, names. */
 export interface PeopleAround {
   /** The places on these orders (every round): who holds, held, or was let go. */
   assignments: Array<{ order_id: string; round: number; volunteer_id: string; state: string }>;
@@ -72,26 +101,6 @@ export interface PeopleAround {
   staff: Array<{ id: string; region_id: string }>;
   members: Array<{ squad_id: string; user_id: string }>;
   names: Array<{ id: string; name: string }>;
-}
-
-export async function peopleAround(
-  m: Db,
-  ids: { orders: readonly string[]; residents: readonly string[]; regions: readonly string[]; squads: readonly string[]; people: readonly string[] },
-): Promise<PeopleAround> {
-  const [row] = await m.query<PeopleAround[]>(
-    `SELECT
-       (SELECT COALESCE(json_agg(json_build_object('order_id', order_id, 'round', round, 'volunteer_id', volunteer_id, 'state', state)), '[]')
-          FROM order_assignment WHERE order_id = ANY($1::uuid[])) AS assignments,
-       (SELECT COALESCE(json_agg(json_build_object('resident_id', f.resident_id, 'phone', f.phone, 'user_id', u.id)), '[]')
-          FROM family_contact f LEFT JOIN app_user u ON u.phone = f.phone WHERE f.resident_id = ANY($2::uuid[])) AS family,
-       (SELECT COALESCE(json_agg(json_build_object('id', id, 'region_id', region_id)), '[]')
-          FROM app_user WHERE region_id = ANY($3::uuid[]) AND roles && ARRAY['grid_worker', 'dispatcher']::text[]) AS staff,
-       (SELECT COALESCE(json_agg(json_build_object('squad_id', squad_id, 'user_id', user_id)), '[]')
-          FROM squad_member WHERE squad_id = ANY($4::uuid[])) AS members,
-       (SELECT COALESCE(json_agg(json_build_object('id', id, 'name', name)), '[]') FROM app_user WHERE id = ANY($5::uuid[])) AS names`,
-    [ids.orders, ids.residents, ids.regions, ids.squads, ids.people],
-  );
-  return row!;
 }
 
 /** Grid workers and dispatchers whose place is one of these (the staff of the level an order sits at). */
@@ -145,27 +154,59 @@ export interface NotificationRow {
 const NOTIFICATION_COLUMNS = `id::text, recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at, read_at`;
 
 /**
- * Writes the notifications in one statement, and announces each one that has a login on the live channel (sent at
- * commit: nothing if the transaction rolls back). One already written (same source, kind and recipient: a retried
- * job) is neither written nor announced again. Answers the rows written now. The announced shape is toDto's.
+ * The whole of what a fan-out writes, in one statement:
+ * - the notifications; one already written (same source, kind and recipient: a retried job) is skipped;
+ * - each one with a login announced on the live channel (sent at commit: nothing if the transaction rolls back),
+ *   in toDto's shape;
+ * - those whose person has the app open (live_presence, within `presentWithinMs`) and hears in the app first (no
+ *   preference: the default order) recorded as reached by that live message;
+ * - a delivery job for each of the others;
+ * - and, when given, one more job (the fan-out's offers to volunteers nearby), whatever was written.
+ * Answers the rows written now.
  */
-export async function insertAndAnnounce(m: Db, items: readonly NewNotification[], at: Date): Promise<NotificationRow[]> {
-  if (items.length === 0) return [];
-  return m.query<NotificationRow[]>(
+export async function emitNotifications(
+  m: Db,
+  items: readonly NewNotification[],
+  at: Date,
+  deliver: { presentWithinMs: number; maxAttempts: number },
+  also?: { task: string; payload: unknown; maxAttempts: number; priority: number },
+): Promise<NotificationRow[]> {
+  if (items.length === 0 && also === undefined) return [];
+  const rows = await m.query<Array<NotificationRow | { id: null }>>(
     `WITH ins AS (
        INSERT INTO notification (recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at)
        SELECT *, $9::timestamptz FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::boolean[])
        ON CONFLICT (source, kind, (COALESCE(recipient_id::text, recipient_phone))) DO NOTHING
        RETURNING id, recipient_id, recipient_phone, kind, order_id, source, title, body, urgent, created_at, read_at
+     ), announced AS (
+       SELECT pg_notify($10, json_build_object(
+                't', 'n', 'to', ins.recipient_id,
+                'n', json_build_object('id', ins.id::text, 'kind', ins.kind, 'title', ins.title, 'body', ins.body, 'orderId', ins.order_id,
+                                       'urgent', ins.urgent, 'createdAt', to_char(ins.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                       'readAt', NULL))::text)
+       FROM ins WHERE ins.recipient_id IS NOT NULL
+     ), reached AS (
+       SELECT ins.id FROM ins LEFT JOIN notification_preference p ON p.user_id = ins.recipient_id
+       WHERE ins.recipient_id IS NOT NULL AND (p.user_id IS NULL OR p.channel_order[1] = 'live')
+         AND EXISTS (SELECT 1 FROM live_presence lp WHERE lp.user_id = ins.recipient_id AND lp.seen_at > now() - $11 * interval '1 millisecond')
+     ), recorded AS (
+       INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
+       SELECT id, 'live', 'sent', '正在使用小程序', 1, $9 FROM reached
+       ON CONFLICT (notification_id, channel) DO NOTHING
+     ), queued AS (
+       SELECT graphile_worker.add_jobs(array_agg(json_populate_record(NULL::graphile_worker.job_spec,
+                json_build_object('identifier', 'deliver', 'payload', json_build_object('id', ins.id::text), 'max_attempts', $12::smallint))))
+       FROM ins WHERE ins.id NOT IN (SELECT id FROM reached) HAVING count(*) > 0
+     ), also AS (
+       SELECT graphile_worker.add_job($13::text, $14::json, max_attempts := $15::int, priority := $16::int) WHERE $13::text IS NOT NULL
+     ), done AS (
+       -- selected below (a CTE's unselected columns are not computed), so that every part above runs, also when
+       -- nothing new was written
+       SELECT (SELECT count(*) FROM announced) + (SELECT count(*) FROM queued) + (SELECT count(*) FROM also) AS n
      )
-     SELECT ins.id::text, ins.recipient_id, ins.recipient_phone, ins.kind, ins.order_id, ins.source, ins.title, ins.body, ins.urgent,
-            ins.created_at, ins.read_at,
-            CASE WHEN ins.recipient_id IS NOT NULL THEN pg_notify($10, json_build_object(
-              't', 'n', 'to', ins.recipient_id,
-              'n', json_build_object('id', ins.id::text, 'kind', ins.kind, 'title', ins.title, 'body', ins.body, 'orderId', ins.order_id,
-                                     'urgent', ins.urgent, 'createdAt', to_char(ins.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                     'readAt', NULL))::text) END AS announced
-     FROM ins ORDER BY ins.id`,
+     SELECT ins.id::text AS id, ins.recipient_id, ins.recipient_phone, ins.kind, ins.order_id, ins.source, ins.title, ins.body, ins.urgent,
+            ins.created_at, ins.read_at, done.n AS effects
+     FROM done LEFT JOIN ins ON true ORDER BY ins.id`,
     [
       items.map((i) => i.recipientId),
       items.map((i) => i.recipientPhone),
@@ -177,8 +218,16 @@ export async function insertAndAnnounce(m: Db, items: readonly NewNotification[]
       items.map((i) => i.urgent),
       at,
       LIVE_CHANNEL,
+      deliver.presentWithinMs,
+      deliver.maxAttempts,
+      also?.task ?? null,
+      also === undefined ? null : JSON.stringify(also.payload),
+      also?.maxAttempts ?? null,
+      also?.priority ?? null,
     ],
   );
+  // `done` drives the statement: one row of nulls when nothing new was written
+  return rows.filter((r): r is NotificationRow => r.id !== null);
 }
 
 export function toDto(r: NotificationRow): NotificationDto {
@@ -297,34 +346,6 @@ export async function reopenFailedDeliveries(m: Db, notificationIds: readonly st
        AND NOT EXISTS (SELECT 1 FROM notification_delivery s WHERE s.notification_id = d.notification_id AND s.status = 'sent')`,
     [notificationIds],
   );
-}
-
-/**
- * Notifications whose person has the app open (`present`) and hears in the app first (no preference: the default
- * order, the app first) were reached by their live message: recorded so, in one statement. Answers the others' ids,
- * which need a delivery job.
- */
-export async function recordReachedLive(
-  m: Db,
-  items: ReadonlyArray<{ id: string; recipientId: string | null; present: boolean }>,
-  at: Date,
-): Promise<string[]> {
-  if (items.length === 0) return [];
-  const rows = await m.query<Array<{ id: string }>>(
-    `WITH n AS (SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS n(id, recipient_id, present)),
-     reached AS (
-       SELECT n.id FROM n LEFT JOIN notification_preference p ON p.user_id = n.recipient_id
-       WHERE n.present AND (p.user_id IS NULL OR p.channel_order[1] = 'live')
-     ),
-     recorded AS (
-       INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
-       SELECT id, 'live', 'sent', '正在使用小程序', 1, $4 FROM reached
-       ON CONFLICT (notification_id, channel) DO NOTHING
-     )
-     SELECT n.id::text FROM n WHERE n.id NOT IN (SELECT id FROM reached) ORDER BY n.id`,
-    [items.map((i) => i.id), items.map((i) => i.recipientId), items.map((i) => i.present), at],
-  );
-  return rows.map((r) => r.id);
 }
 
 /** Notice texts sent to this phone since `since` (SMS_DAILY_CAP). */

@@ -17,29 +17,28 @@ import {
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import type { NotifyConfig } from '../../config';
-import { addJob, addJobs, deadJobs, retryJobs, type DeadJobRow } from '../../db/jobs';
+import { addJob, deadJobs, retryJobs, type DeadJobRow } from '../../db/jobs';
 import { fieldError } from '../../errors';
 import { maskPhone } from '../access/privacy';
 import { requireRole, type Actor } from '../auth/actor';
 import { findCandidatesForOrders } from '../matching/candidates';
+import { ONLINE_WITHIN_MS } from '../live/live.repo';
 import { loadOrder } from '../orders/order.repo';
 import type { OrderRow } from '../orders/order-row';
 import { channelOrder, isMuted, layoutOf, nextChannel, pageOf, smsWanted, type WechatLayout } from './delivery';
 import { fanOut, type Around } from './fanout';
 import {
   addQuota,
-  recordReachedLive,
   claimDelivery,
   clearQuota,
   deliveriesOfOrder,
   giveQuotaBack,
   inboxPage,
   loadDeliveryFacts,
-  loadEventFacts,
+  loadFanOutFacts,
   loadOrderFacts,
-  insertAndAnnounce,
+  emitNotifications,
   loadPreferences,
-  peopleAround,
   markRead,
   quotaOf,
   recordDelivery,
@@ -53,7 +52,7 @@ import {
   unreadCount,
   waitingAtCounty,
   type DeliveryFacts,
-  type EventFacts,
+  type PeopleAround,
   type NewNotification,
 } from './notifications.repo';
 import { STATUS_WORDS, textOf } from './texts';
@@ -142,38 +141,22 @@ export function createNotificationService({ db, clock, config, matching, channel
   const templateOf = (layout: WechatLayout): string | undefined => config.wechatTemplates[layout];
 
   /**
-   * Writes notifications with their live messages and delivery jobs, in the caller's transaction. A person who has
-   * the app open and hears in the app first is reached by the live message itself: recorded here, no delivery job.
-   * Four round trips whatever the number: under a burst each wait of the job is for a busy event loop.
+   * Writes notifications with their live messages and delivery jobs, in the caller's transaction, in one statement
+   * (under a burst each round trip of the job waits for a busy event loop). A person who has the app open and hears
+   * in the app first is reached by the live message itself: recorded so, no delivery job.
    */
-  async function emit(m: Db, items: NewNotification[], now: Date): Promise<number> {
-    const rows = await insertAndAnnounce(m, items, now);
-    const people = [...new Set(rows.flatMap((r) => (r.recipient_id === null ? [] : [r.recipient_id])))];
-    const present = await online(m, people);
-    const pending = await recordReachedLive(
-      m,
-      rows.map((r) => ({ id: r.id, recipientId: r.recipient_id, present: r.recipient_id !== null && present.has(r.recipient_id) })),
-      now,
-    );
-    await addJobs(
-      m,
-      'deliver',
-      pending.map((id) => ({ id })),
-      { maxAttempts: DELIVERY_ATTEMPTS },
-    );
+  async function emit(
+    m: Db,
+    items: NewNotification[],
+    now: Date,
+    also?: { task: string; payload: unknown; maxAttempts: number; priority: number },
+  ): Promise<number> {
+    const rows = await emitNotifications(m, items, now, { presentWithinMs: ONLINE_WITHIN_MS, maxAttempts: DELIVERY_ATTEMPTS }, also);
     return rows.length;
   }
 
-  /** The people around the events' orders, in one statement, by order, resident, place and squad. */
-  async function loadAround(m: Db, events: readonly EventFacts[]): Promise<Around> {
-    const str = (v: unknown) => (typeof v === 'string' ? [v] : []);
-    const read = await peopleAround(m, {
-      orders: [...new Set(events.map((e) => e.order_id))],
-      residents: [...new Set(events.map((e) => e.resident_id))],
-      regions: [...new Set(events.flatMap((e) => [e.scope_region_id, e.region_id, ...str(e.data.scopeRegionId)]))],
-      squads: [...new Set(events.flatMap((e) => [...(e.dispatched_to_squad_id ? [e.dispatched_to_squad_id] : []), ...str(e.data.squadId)]))],
-      people: [...new Set(events.flatMap((e) => (Array.isArray(e.data.noShow) ? (e.data.noShow as unknown[]).flatMap(str) : [])))],
-    });
+  /** The people around the events' orders, by order, resident, place and squad. */
+  function aroundOf(read: PeopleAround): Around {
     const group = <T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> => {
       const map = new Map<K, T[]>();
       for (const r of rows) map.set(key(r), [...(map.get(key(r)) ?? []), r]);
@@ -194,11 +177,11 @@ export function createNotificationService({ db, clock, config, matching, channel
     if (keys.length === 0) return;
     const now = clock();
     await db.transaction(async (m) => {
-      const events = await loadEventFacts(m, keys);
-      const out = fanOut(events, await loadAround(m, events), now);
-      await emit(m, out.notifications, now);
-      // offers to volunteers nearby search the map: after the deliveries of what already happened
-      await addJobs(m, 'nearby', out.nearby.length > 0 ? [{ offers: out.nearby }] : [], { maxAttempts: 3, priority: 5 });
+      const { events, around } = await loadFanOutFacts(m, keys);
+      const out = fanOut(events, aroundOf(around), now);
+      // offers to volunteers nearby search the map: a job of their own, after the deliveries of what happened
+      const nearby = out.nearby.length > 0 ? { task: 'nearby', payload: { offers: out.nearby }, maxAttempts: 3, priority: 5 } : undefined;
+      await emit(m, out.notifications, now, nearby);
     });
   }
 
