@@ -101,6 +101,15 @@ describe('live pages: what one person does shows on the others’ phones without
       await see(resident.page, note);
     });
 
+    await step(gridWorker, 'the order’s 通知记录: who was told, by which channel, and why not', async () => {
+      const [placed] = await e2e.database.db.query<Array<{ id: string }>>(`SELECT id FROM service_order WHERE description = $1`, [note]);
+      await gridWorker.page.goto(`/#/pages/dispatch/order/index?id=${placed!.id}`);
+      await see(gridWorker.page, '通知记录');
+      // the resident had the app open when it was accepted: the live message reached her
+      await see(gridWorker.page, `已通过小程序内通知 ${DEMO.resident.name}`);
+      await screenshot(gridWorker.page, 'dispatch-order-notified');
+    });
+
     await step(gridWorker, '消息设置: the channels in order, per kind, texts beyond alarms', async () => {
       await gridWorker.page.goto('/#/pages/profile/notifications/index');
       await see(gridWorker.page, '提醒方式的先后');
