@@ -8,7 +8,7 @@ import path from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import type { LiveServerMessage, OrderDto } from '@bangbang/shared';
-import { BenchPostgres, fmt, note, numSetting, once, out, percentile, printHeader, printTable, runBench, stopOnSignals } from './support';
+import { BenchPostgres, fmt, note, numSetting, once, out, percentile, printHeader, printTable, runBench, stopOnSignals, placeSeeder } from './support';
 
 /**
  * bench:notify — reaching people across API processes (issue 19): from an order's creation to the message on a
@@ -147,18 +147,7 @@ async function main(): Promise<void> {
       await embedded.start();
     });
     // ---- places and people
-    const place = async (level: string, name: string, parent?: { id: string; path: string }) => {
-      const id = randomUUID();
-      const p = `${parent?.path ?? '/'}${id}/`;
-      await q.query(`INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) VALUES ($1, $2, $3, $4, $5, 40.75, 107.4)`, [
-        id,
-        parent?.id ?? null,
-        level,
-        name,
-        p,
-      ]);
-      return { id, path: p };
-    };
+    const place = placeSeeder(q);
     const city = await place('city', '基准市');
     const county = await place('county', '基准旗', city);
     const town = await place('town', '基准镇', county);

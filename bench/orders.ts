@@ -20,7 +20,21 @@ import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
 import { CreateOrderDto, ORDERS_PATH, validateDto, type Role } from '../shared/src';
 import { openLoop, type LoadSummary } from './open-loop';
-import { BenchPostgres, fmt, intListSetting, isStopping, note, numSetting, once, out, printHeader, printTable, runBench, stopOnSignals } from './support';
+import {
+  BenchPostgres,
+  fmt,
+  intListSetting,
+  isStopping,
+  note,
+  numSetting,
+  once,
+  out,
+  printHeader,
+  printTable,
+  runBench,
+  stopOnSignals,
+  placeSeeder,
+} from './support';
 
 /**
  * `pnpm bench:orders` — order creation and concurrent accepts, against a bare Fastify + pg INSERT as the ceiling.
@@ -447,18 +461,7 @@ async function main(): Promise<void> {
     if (profiling) await q.query('CREATE EXTENSION pg_stat_statements');
 
     const seedStarted = performance.now();
-    const place = async (level: string, name: string, parent?: { id: string; path: string }) => {
-      const id = randomUUID();
-      const p = `${parent?.path ?? '/'}${id}/`;
-      await q.query(`INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) VALUES ($1, $2, $3, $4, $5, 40.75, 107.4)`, [
-        id,
-        parent?.id ?? null,
-        level,
-        name,
-        p,
-      ]);
-      return { id, path: p };
-    };
+    const place = placeSeeder(q);
     const city = await place('city', '基准市');
     const county = await place('county', '基准旗', city);
     const grids: Array<{ id: string; path: string }> = [];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +133,24 @@ export function runBench(name: string, main: () => Promise<void>): void {
 }
 
 // ---------------------------------------------------------------- the database
+
+/** A place of the tree, as the benches seed them: under `parent` (or a root), its path made from the ids. */
+export type Seeded = { id: string; path: string };
+
+export function placeSeeder(q: pg.Pool): (level: string, name: string, parent?: Seeded) => Promise<Seeded> {
+  return async (level, name, parent) => {
+    const id = randomUUID();
+    const p = `${parent?.path ?? '/'}${id}/`;
+    await q.query(`INSERT INTO region (id, parent_id, level, name, path, center_lat, center_lng) VALUES ($1, $2, $3, $4, $5, 40.75, 107.4)`, [
+      id,
+      parent?.id ?? null,
+      level,
+      name,
+      p,
+    ]);
+    return { id, path: p };
+  };
+}
 
 /**
  * A bench's own embedded PostgreSQL: in a new temporary directory named `prefix`…, or in `keptDir` (made if missing,

@@ -58,7 +58,6 @@ import uploadRoutes from './modules/uploads/routes';
 import { createUploadService } from './modules/uploads/service';
 import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
-import { onlineAmong } from './modules/live/live.repo';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
 
@@ -193,7 +192,6 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     config: config.notify,
     matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
     channels,
-    online: (m, ids) => onlineAmong(m, ids),
     checkOversees: services.orders.checkOversees,
   });
   await instance.register(healthRoutes);

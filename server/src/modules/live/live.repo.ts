@@ -101,11 +101,18 @@ export async function removeProcessPresence(db: Db, processId: string): Promise<
 export async function onlineAmong(db: Db, userIds: readonly string[], now?: Date): Promise<Set<string>> {
   if (userIds.length === 0) return new Set();
   const rows = await db.query<Array<{ user_id: string }>>(
-    `SELECT DISTINCT user_id FROM live_presence
-     WHERE user_id = ANY($1::uuid[]) AND seen_at > COALESCE($2::timestamptz, now()) - $3 * interval '1 millisecond'`,
-    [userIds, now ?? null, ONLINE_WITHIN_MS],
+    `SELECT u.id AS user_id FROM unnest($1::uuid[]) AS u(id) WHERE ${presentSql('u.id', 'COALESCE($2::timestamptz, now())')}`,
+    [userIds, now ?? null],
   );
   return new Set(rows.map((r) => r.user_id));
+}
+
+/**
+ * The SQL condition "the person in `userColumn` has the app open" (a presence row refreshed within
+ * ONLINE_WITHIN_MS of `nowSql`), for a statement that decides it together with other things (the fan-out's).
+ */
+export function presentSql(userColumn: string, nowSql = 'now()'): string {
+  return `EXISTS (SELECT 1 FROM live_presence lp WHERE lp.user_id = ${userColumn} AND lp.seen_at > ${nowSql} - ${ONLINE_WITHIN_MS} * interval '1 millisecond')`;
 }
 
 /**

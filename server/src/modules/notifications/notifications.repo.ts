@@ -1,6 +1,7 @@
 import type { Channel, NotificationDto, NotificationKind } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { updateReturning } from '../../db/returning';
+import { presentSql } from '../live/live.repo';
 import { LIVE_CHANNEL } from '../live/routing';
 
 type Db = Pick<EntityManager, 'query'>;
@@ -41,6 +42,13 @@ export interface EventFacts {
   escalate_at: Date | null;
 }
 
+/** What a notification says of an order (`o`), with its names: the columns, and the joins they need. */
+const ORDER_FACTS = `o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
+  o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency, c.name AS category_name,
+  o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode, o.auto_dispatch_at, o.escalate_at`;
+const ORDER_FACT_JOINS = `JOIN app_user res ON res.id = o.resident_id JOIN region r ON r.id = o.region_id
+  JOIN region s ON s.id = o.scope_region_id JOIN service_category c ON c.code = o.category_code`;
+
 /**
  * The events with their orders, and the people around those orders (PeopleAround), in one statement: the fan-out
  * job's only read. `around` rides on the first row.
@@ -50,18 +58,11 @@ export async function loadFanOutFacts(m: Db, keys: ReadonlyArray<readonly [strin
   if (keys.length === 0) return { events: [], around: none };
   const rows = await m.query<Array<EventFacts & { around: PeopleAround | null }>>(
     `WITH ev AS (
-       SELECT e.order_id, e.seq, e.type, e.actor_id, a.name AS actor_name, e.at, e.to_status, e.reason, e.data,
-              o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
-              o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
-              c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
-              o.auto_dispatch_at, o.escalate_at
+       SELECT e.order_id, e.seq, e.type, e.actor_id, a.name AS actor_name, e.at, e.to_status, e.reason, e.data, ${ORDER_FACTS}
        FROM unnest($1::uuid[], $2::int[]) AS k(order_id, seq)
        JOIN order_event e ON e.order_id = k.order_id AND e.seq = k.seq
        JOIN service_order o ON o.id = e.order_id
-       JOIN app_user res ON res.id = o.resident_id
-       JOIN region r ON r.id = o.region_id
-       JOIN region s ON s.id = o.scope_region_id
-       JOIN service_category c ON c.code = o.category_code
+       ${ORDER_FACT_JOINS}
        LEFT JOIN app_user a ON a.id = e.actor_id
      ), places AS (
        SELECT scope_region_id AS id FROM ev UNION SELECT region_id FROM ev
@@ -158,7 +159,7 @@ const NOTIFICATION_COLUMNS = `id::text, recipient_id, recipient_phone, kind, ord
  * - the notifications; one already written (same source, kind and recipient: a retried job) is skipped;
  * - each one with a login announced on the live channel (sent at commit: nothing if the transaction rolls back),
  *   in toDto's shape;
- * - those whose person has the app open (live_presence, within `presentWithinMs`) and hears in the app first (no
+ * - those whose person has the app open (the live module's presence rule) and hears in the app first (no
  *   preference: the default order) recorded as reached by that live message;
  * - a delivery job for each of the others;
  * - and, when given, one more job (the fan-out's offers to volunteers nearby), whatever was written.
@@ -168,7 +169,7 @@ export async function emitNotifications(
   m: Db,
   items: readonly NewNotification[],
   at: Date,
-  deliver: { presentWithinMs: number; maxAttempts: number },
+  deliver: { maxAttempts: number },
   also?: { task: string; payload: unknown; maxAttempts: number; priority: number },
 ): Promise<NotificationRow[]> {
   if (items.length === 0 && also === undefined) return [];
@@ -188,17 +189,17 @@ export async function emitNotifications(
      ), reached AS (
        SELECT ins.id FROM ins LEFT JOIN notification_preference p ON p.user_id = ins.recipient_id
        WHERE ins.recipient_id IS NOT NULL AND (p.user_id IS NULL OR p.channel_order[1] = 'live')
-         AND EXISTS (SELECT 1 FROM live_presence lp WHERE lp.user_id = ins.recipient_id AND lp.seen_at > now() - $11 * interval '1 millisecond')
+         AND ${presentSql('ins.recipient_id')}
      ), recorded AS (
        INSERT INTO notification_delivery (notification_id, channel, status, detail, attempts, at)
        SELECT id, 'live', 'sent', '正在使用小程序', 1, $9 FROM reached
        ON CONFLICT (notification_id, channel) DO NOTHING
      ), queued AS (
        SELECT graphile_worker.add_jobs(array_agg(json_populate_record(NULL::graphile_worker.job_spec,
-                json_build_object('identifier', 'deliver', 'payload', json_build_object('id', ins.id::text), 'max_attempts', $12::smallint))))
+                json_build_object('identifier', 'deliver', 'payload', json_build_object('id', ins.id::text), 'max_attempts', $11::smallint))))
        FROM ins WHERE ins.id NOT IN (SELECT id FROM reached) HAVING count(*) > 0
      ), also AS (
-       SELECT graphile_worker.add_job($13::text, $14::json, max_attempts := $15::int, priority := $16::int) WHERE $13::text IS NOT NULL
+       SELECT graphile_worker.add_job($12::text, $13::json, max_attempts := $14::int, priority := $15::int) WHERE $12::text IS NOT NULL
      ), done AS (
        -- selected below (a CTE's unselected columns are not computed), so that every part above runs, also when
        -- nothing new was written
@@ -218,7 +219,6 @@ export async function emitNotifications(
       items.map((i) => i.urgent),
       at,
       LIVE_CHANNEL,
-      deliver.presentWithinMs,
       deliver.maxAttempts,
       also?.task ?? null,
       also === undefined ? null : JSON.stringify(also.payload),
@@ -463,17 +463,5 @@ export async function loadOrderFacts(
   orderIds: readonly string[],
 ): Promise<Array<Omit<EventFacts, 'seq' | 'type' | 'actor_id' | 'actor_name' | 'at' | 'to_status' | 'reason' | 'data'>>> {
   if (orderIds.length === 0) return [];
-  return m.query(
-    `SELECT o.id AS order_id, o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
-            o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency,
-            c.name AS category_name, o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode,
-            o.auto_dispatch_at, o.escalate_at
-     FROM service_order o
-     JOIN app_user res ON res.id = o.resident_id
-     JOIN region r ON r.id = o.region_id
-     JOIN region s ON s.id = o.scope_region_id
-     JOIN service_category c ON c.code = o.category_code
-     WHERE o.id = ANY($1::uuid[])`,
-    [orderIds],
-  );
+  return m.query(`SELECT o.id AS order_id, ${ORDER_FACTS} FROM service_order o ${ORDER_FACT_JOINS} WHERE o.id = ANY($1::uuid[])`, [orderIds]);
 }

@@ -22,7 +22,7 @@ import { fieldError } from '../../errors';
 import { maskPhone } from '../access/privacy';
 import { requireRole, type Actor } from '../auth/actor';
 import { findCandidatesForOrders } from '../matching/candidates';
-import { ONLINE_WITHIN_MS } from '../live/live.repo';
+import { onlineAmong } from '../live/live.repo';
 import { loadOrder } from '../orders/order.repo';
 import type { OrderRow } from '../orders/order-row';
 import { channelOrder, isMuted, layoutOf, nextChannel, pageOf, smsWanted, type WechatLayout } from './delivery';
@@ -97,8 +97,6 @@ export interface NotificationServiceDeps {
   channels: Channels;
   /** 404/403 unless the person oversees the order (modules/orders). */
   checkOversees: (actor: Actor, orderId: string) => Promise<void>;
-  /** Of these people, those with the app open now (modules/live). */
-  online: (m: Pick<EntityManager, 'query'>, ids: string[]) => Promise<Set<string>>;
 }
 
 export interface JobRun {
@@ -137,7 +135,7 @@ function failedJobDto(j: DeadJobRow): FailedJobDto {
 
 export type NotificationService = ReturnType<typeof createNotificationService>;
 
-export function createNotificationService({ db, clock, config, matching, channels, online, checkOversees }: NotificationServiceDeps) {
+export function createNotificationService({ db, clock, config, matching, channels, checkOversees }: NotificationServiceDeps) {
   const templateOf = (layout: WechatLayout): string | undefined => config.wechatTemplates[layout];
 
   /**
@@ -151,7 +149,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     now: Date,
     also?: { task: string; payload: unknown; maxAttempts: number; priority: number },
   ): Promise<number> {
-    const rows = await emitNotifications(m, items, now, { presentWithinMs: ONLINE_WITHIN_MS, maxAttempts: DELIVERY_ATTEMPTS }, also);
+    const rows = await emitNotifications(m, items, now, { maxAttempts: DELIVERY_ATTEMPTS }, also);
     return rows.length;
   }
 
@@ -359,7 +357,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     const userId = f.recipient_id;
     if (userId === null) return 'next';
     return attempt(f, 'live', async (skip) => {
-      if (!(await online(db, [userId])).has(userId)) return skip('未打开小程序');
+      if (!(await onlineAmong(db, [userId])).has(userId)) return skip('未打开小程序');
       await recordDelivery(db, f.id, 'live', 'sent', '正在使用小程序', clock());
       return 'reached';
     });
