@@ -174,13 +174,14 @@ export function createNotificationService({ db, clock, config, matching, channel
     const keys = ((payload as { events?: unknown })?.events ?? []) as Array<[string, number]>;
     if (keys.length === 0) return;
     const now = clock();
-    await db.transaction(async (m) => {
-      const { events, around } = await loadFanOutFacts(m, keys);
-      const out = fanOut(events, aroundOf(around), now);
-      // offers to volunteers nearby search the map: a job of their own, after the deliveries of what happened
-      const nearby = out.nearby.length > 0 ? { task: 'nearby', payload: { offers: out.nearby }, maxAttempts: 3, priority: 5 } : undefined;
-      await emit(m, out.notifications, now, nearby);
-    });
+    // No transaction around the two: the read holds no lock and a transaction under READ COMMITTED would give it no
+    // other snapshot, and the write is one statement, atomic by itself. Under a burst each BEGIN and COMMIT is one
+    // more round trip to a busy database between a change and the person hearing of it.
+    const { events, around } = await loadFanOutFacts(db, keys);
+    const out = fanOut(events, aroundOf(around), now);
+    // offers to volunteers nearby search the map: a job of their own, after the deliveries of what happened
+    const nearby = out.nearby.length > 0 ? { task: 'nearby', payload: { offers: out.nearby }, maxAttempts: 3, priority: 5 } : undefined;
+    await emit(db, out.notifications, now, nearby);
   }
 
   /**
