@@ -132,13 +132,19 @@ export function scoreCeiling(distanceMeters: number, ledgerHousehold: boolean, w
 }
 
 /**
- * Auto-dispatch (自动派单), per place, inherited down the tree: `manual` — suggestions only; `auto` — a new order goes
- * to the best candidate at once, and to the next on reject or when the assignee has not accepted in time; `pool` —
- * offered in the task hall first, dispatched automatically if nobody has taken it in time.
+ * Auto-dispatch (自动派单), per place, inherited down the tree: `manual` — suggestions only; `auto` — a new order is
+ * offered to the k best candidates at once (first to accept wins), k and the radius widening on a schedule until
+ * someone accepts; `pool` — offered in the task hall first, then offered as under `auto` if nobody has taken it in
+ * time; `sequential` — one candidate at a time, the next on reject or when the assignee has not accepted in time.
  */
-export const DISPATCH_MODES = ['manual', 'auto', 'pool'] as const;
+export const DISPATCH_MODES = ['manual', 'auto', 'pool', 'sequential'] as const;
 export type DispatchMode = (typeof DISPATCH_MODES)[number];
-export const DISPATCH_MODE_NAMES: Record<DispatchMode, string> = { manual: '人工派单', auto: '自动派单', pool: '先抢单后派单' };
+export const DISPATCH_MODE_NAMES: Record<DispatchMode, string> = {
+  manual: '人工派单',
+  auto: '自动派单（同时请几位）',
+  pool: '先抢单后派单',
+  sequential: '逐个派单',
+};
 
 export interface DispatchSettingsDto {
   regionId: string;
@@ -153,7 +159,7 @@ export interface DispatchSettingsDto {
 export class SetDispatchModeDto {
   /** null: follow the parent place. */
   @ValidateIf((_o: object, v: unknown) => v !== null)
-  @IsIn(DISPATCH_MODES, { message: '派单方式须为 manual、auto、pool 或 null（随上级）' })
+  @IsIn(DISPATCH_MODES, { message: '派单方式须为 manual、auto、pool、sequential 或 null（随上级）' })
   mode!: DispatchMode | null;
 }
 

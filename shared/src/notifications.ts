@@ -24,12 +24,18 @@ export const NOTIFICATION_KINDS = [
   'task.nearby',
   'task.cancelled',
   'task.reopened',
+  'task.offered',
+  'task.recalled',
+  'task.check_in_reminder',
+  'task.no_show',
   // grid workers and dispatchers
   'staff.new_order',
   'staff.escalated',
   'staff.unmatched',
   'staff.overdue',
   'staff.no_show',
+  'staff.waiting',
+  'staff.urged',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -46,11 +52,17 @@ export const NOTIFICATION_KIND_INFO: Record<NotificationKind, { label: string; a
   'task.nearby': { label: '附近有适合我的新需求（值班时）', audience: 'volunteer' },
   'task.cancelled': { label: '我接的需求被取消', audience: 'volunteer' },
   'task.reopened': { label: '我服务过的需求被重新打开', audience: 'volunteer' },
+  'task.offered': { label: '有需求请我接单（同时请了几位）', audience: 'volunteer' },
+  'task.recalled': { label: '派给我的需求被撤回', audience: 'volunteer' },
+  'task.check_in_reminder': { label: '提醒我按时上门', audience: 'volunteer' },
+  'task.no_show': { label: '我没按时上门，需求转给他人', audience: 'volunteer' },
   'staff.new_order': { label: '辖区有新需求', audience: 'staff' },
   'staff.escalated': { label: '需求升级到本级', audience: 'staff' },
   'staff.unmatched': { label: '需求无人可派', audience: 'staff' },
   'staff.overdue': { label: '需求在旗县级超时未接', audience: 'staff' },
   'staff.no_show': { label: '志愿者未到场', audience: 'staff' },
+  'staff.waiting': { label: '我负责（兜底）的需求无人接单', audience: 'staff' },
+  'staff.urged': { label: '居民催办', audience: 'staff' },
 };
 
 /** The channels besides the inbox, which always keeps everything. */

@@ -10,6 +10,8 @@
  *   confirm / reopen: the resident or their family (a proxy order is not confirmed by the staff member who placed it).
  *   cancel: pending / dispatched / accepted → cancelled (the resident, the proxy or family before check-in);
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
+ *   recall: dispatched / accepted (before check-in) → pending, by staff with jurisdiction (撤回改派, with a reason).
+ *   urge: pending / dispatched / accepted / in_service → unchanged, by the requester, resident or family (催一下).
  *   Several people (headcount N): accepts before the N-th leave the order pending (open for the rest); a holder may
  *   release their place from pending too; the 2nd+ person checks in while in_service; it is completed when the last
  *   one serving completes.
@@ -28,7 +30,7 @@ export const ORDER_STATUS_NAMES: Record<OrderStatus, string> = {
   cancelled: '已取消',
 };
 
-export const ORDER_ACTIONS = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel'] as const;
+export const ORDER_ACTIONS = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'recall', 'urge'] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
 export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
@@ -41,6 +43,8 @@ export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
   confirm: '确认并评价',
   reopen: '问题未解决',
   cancel: '取消',
+  recall: '撤回改派',
+  urge: '催一下',
 };
 
 /**
@@ -54,11 +58,12 @@ export const ORDER_ACTION_NAMES: Record<OrderAction, string> = {
  * - staff: a dispatcher or grid worker whose jurisdiction covers the order
  * - assignee: the person the order is dispatched to / accepted by (or a member of the squad it was dispatched to)
  * - eligible: a volunteer who may take it from the task hall (skill, area at its escalation level, available now)
+ * - offered: a volunteer the order is offered to right now, among several (first to accept wins)
  *
  * Confirming (确认并评价) is the resident's word that the help arrived: the resident or their family gives it, never
  * the staff member who placed the order for them (they would be vouching for their own work).
  */
-export type OrderRelation = 'requester' | 'resident' | 'family' | 'callback' | 'staff' | 'assignee' | 'eligible';
+export type OrderRelation = 'requester' | 'resident' | 'family' | 'callback' | 'staff' | 'assignee' | 'eligible' | 'offered';
 
 /** Those who confirm a finished order, or say it was not solved, on the resident's behalf or their own. */
 export const CONFIRMING_RELATIONS: readonly OrderRelation[] = ['resident', 'family', 'callback'];
@@ -87,7 +92,7 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
   dispatch: [{ from: ['pending'], by: ['staff'], to: 'dispatched' }],
   reject: [{ from: ['dispatched'], by: ['assignee'], to: 'pending' }],
   accept: [
-    { from: ['pending'], by: ['eligible', 'assignee'], to: 'accepted' },
+    { from: ['pending'], by: ['eligible', 'assignee', 'offered'], to: 'accepted' },
     { from: ['dispatched'], by: ['assignee'], to: 'accepted' },
   ],
   release: [
@@ -107,6 +112,10 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
     { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'family', 'staff'], to: 'cancelled' },
     { from: ['in_service'], by: ['staff'], to: 'cancelled' },
   ],
+  // 撤回改派: staff take a dispatch back, or an accepted order before anyone checked in (then send it on)
+  recall: [{ from: ['dispatched', 'accepted'], by: ['staff'], to: 'pending' }],
+  // 催一下: the resident (or who ordered for them, or family) presses an open order; its state does not change
+  urge: (['pending', 'dispatched', 'accepted', 'in_service'] as const).map((s) => ({ from: [s], by: ['requester', 'resident', 'family'] as const, to: s })),
 };
 
 /**

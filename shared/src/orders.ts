@@ -73,6 +73,12 @@ export const ORDER_EVENT_TYPES = [
   'reopen',
   'cancel',
   'escalate',
+  // issue 20: offers to several at once, 撤回改派, 催一下, no-shows and reminders
+  'offer',
+  'recall',
+  'urge',
+  'no_show',
+  'remind',
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
@@ -418,8 +424,8 @@ export interface StatsOverviewDto {
 
 /**
  * Replays an order's timeline to the status it must be in now, checking every step: the first event creates it
- * `pending`, each later one starts where the previous ended and is a move the state machine allows; an escalation
- * leaves the status as it was. Throws on a log that does not add up (what the property test looks for).
+ * `pending`, each later one starts where the previous ended and is a move the state machine allows; an escalation,
+ * an offer and a reminder leave the status as it was; a no-show moves as a release does. Throws on a log that does not add up (what the property test looks for).
  */
 export function replayOrderEvents(events: ReadonlyArray<Pick<OrderEventDto, 'seq' | 'type' | 'fromStatus' | 'toStatus'>>): OrderStatus {
   let status: OrderStatus | null = null;
@@ -432,11 +438,18 @@ export function replayOrderEvents(events: ReadonlyArray<Pick<OrderEventDto, 'seq
     }
     if (e.fromStatus !== status) throw new Error(`event ${e.seq} (${e.type}) starts from ${String(e.fromStatus)}, the order was ${String(status)}`);
     if (e.type === 'created') throw new Error(`event ${e.seq} creates the order again`);
-    if (e.type === 'escalate') {
-      if (e.toStatus !== status || (status !== 'pending' && status !== 'dispatched')) throw new Error(`event ${e.seq} escalates a ${String(status)} order`);
+    if (e.type === 'escalate' || e.type === 'offer') {
+      if (e.toStatus !== status || (status !== 'pending' && status !== 'dispatched'))
+        throw new Error(`event ${e.seq} (${e.type}) on a ${String(status)} order`);
       return;
     }
-    if (!isLegalMove(status!, e.type, e.toStatus)) throw new Error(`event ${e.seq}: ${e.type} cannot lead from ${String(status)} to ${e.toStatus}`);
+    if (e.type === 'remind') {
+      if (e.toStatus !== status || (status !== 'accepted' && status !== 'pending')) throw new Error(`event ${e.seq} reminds on a ${String(status)} order`);
+      return;
+    }
+    // a no-show (accepted, never came by the agreed time) gives the place back as a release does
+    const move = e.type === 'no_show' ? 'release' : e.type;
+    if (!isLegalMove(status!, move, e.toStatus)) throw new Error(`event ${e.seq}: ${e.type} cannot lead from ${String(status)} to ${e.toStatus}`);
     status = e.toStatus;
   });
   if (status === null) throw new Error('an order has at least its creation event');

@@ -994,7 +994,7 @@ describe('orders needing several people (headcount 3)', () => {
     expect(dispatched).toMatchObject({ status: 'dispatched', dispatchedToSquadId: squad.id, dispatchedToUserId: null });
     // a member sees "accept" only; the leader also "reject"
     expect((await h.view(o.id, 'volunteerA1')).actions).toEqual(['accept']);
-    expect((await h.view(o.id, 'gridWorkerA1')).actions).toEqual(['reject', 'accept', 'cancel']);
+    expect((await h.view(o.id, 'gridWorkerA1')).actions).toEqual(['reject', 'accept', 'cancel', 'recall']);
     expectError(await h.act('volunteerA1c', o.id, 'accept'), 409, '该需求已派给他人。');
 
     expect(await h.ok('volunteerA1', o.id, 'accept')).toMatchObject({ status: 'pending', acceptedCount: 1 });

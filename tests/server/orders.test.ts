@@ -32,7 +32,7 @@ describe('the order lifecycle over HTTP', () => {
 
   it('goes 点单 → 接单 → 签到 → 完成 → 评价, with the timeline replaying to its state', async () => {
     const o = await order();
-    expect(o).toMatchObject({ status: 'pending', escalationLevel: 'grid', acceptedCount: 0, headcount: 1, channel: 'miniapp', actions: ['cancel'] });
+    expect(o).toMatchObject({ status: 'pending', escalationLevel: 'grid', acceptedCount: 0, headcount: 1, channel: 'miniapp', actions: ['cancel', 'urge'] });
     expect(o.resident.phoneMasked).toBe(false);
 
     const pool = (await call('volunteerA1', 'GET', '/tasks/pool')).json<TaskPoolDto>();

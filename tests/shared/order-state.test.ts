@@ -1,6 +1,8 @@
 import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, isFinal, transition, type OrderAction, type OrderRelation, type OrderStatus } from '@bangbang/shared';
 
-const RELATIONS: OrderRelation[] = ['requester', 'resident', 'family', 'callback', 'staff', 'assignee', 'eligible'];
+const RELATIONS: OrderRelation[] = ['requester', 'resident', 'family', 'callback', 'staff', 'assignee', 'eligible', 'offered'];
+/** 催一下: the resident's side presses an open order; it stays as it is (issue 20). */
+const urge = (to: OrderStatus) => ({ by: ['requester', 'resident', 'family'] as OrderRelation[], to });
 
 /**
  * The issue's state machine, written out by hand (not derived from the implementation): for each state and
@@ -9,26 +11,35 @@ const RELATIONS: OrderRelation[] = ['requester', 'resident', 'family', 'callback
 const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: OrderRelation[]; to: OrderStatus }>>>> = {
   pending: {
     dispatch: { by: ['staff'], to: 'dispatched' },
-    accept: { by: ['eligible', 'assignee'], to: 'accepted' },
+    // one of several it is offered to at once (issue 20) takes it like anyone eligible
+    accept: { by: ['eligible', 'assignee', 'offered'], to: 'accepted' },
     // giving back one's place in an order still waiting for more people
     release: { by: ['assignee'], to: 'pending' },
     cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
+    urge: urge('pending'),
   },
   dispatched: {
     accept: { by: ['assignee'], to: 'accepted' },
     reject: { by: ['assignee'], to: 'pending' },
     cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
+    // 撤回改派 (issue 20)
+    recall: { by: ['staff'], to: 'pending' },
+    urge: urge('dispatched'),
   },
   accepted: {
     check_in: { by: ['assignee'], to: 'in_service' },
     release: { by: ['assignee'], to: 'pending' },
     cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
+    // before anyone checked in
+    recall: { by: ['staff'], to: 'pending' },
+    urge: urge('accepted'),
   },
   in_service: {
     // the second and later people of a several-person order arriving
     check_in: { by: ['assignee'], to: 'in_service' },
     complete: { by: ['assignee'], to: 'completed' },
     cancel: { by: ['staff'], to: 'cancelled' },
+    urge: urge('in_service'),
   },
   completed: {
     // the resident's word: themself, their family, or staff who called back a resident without either (电话回访);
@@ -81,17 +92,19 @@ describe('the order state machine', () => {
   });
 
   it('lists the buttons to show', () => {
-    expect(availableActions('pending', ['requester'])).toEqual(['cancel']);
+    expect(availableActions('pending', ['requester'])).toEqual(['cancel', 'urge']);
     expect(availableActions('pending', ['assignee'])).toEqual(['accept', 'release']);
-    expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel']);
+    expect(availableActions('pending', ['offered'])).toEqual(['accept']);
+    expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel', 'urge']);
     expect(availableActions('dispatched', ['assignee'])).toEqual(['reject', 'accept']);
+    expect(availableActions('dispatched', ['staff'])).toEqual(['cancel', 'recall']);
     expect(availableActions('accepted', ['assignee'])).toEqual(['release', 'check_in']);
-    expect(availableActions('in_service', ['requester'])).toEqual([]);
+    expect(availableActions('in_service', ['requester'])).toEqual(['urge']);
     expect(availableActions('completed', ['requester', 'resident'])).toEqual(['confirm', 'reopen']);
     expect(availableActions('completed', ['family'])).toEqual(['confirm', 'reopen']);
     // the staff member who ordered for a resident (代下单) confirms nothing
     expect(availableActions('completed', ['requester', 'staff'])).toEqual([]);
-    expect(availableActions('pending', ['family'])).toEqual(['cancel']);
+    expect(availableActions('pending', ['family'])).toEqual(['cancel', 'urge']);
     for (const status of ORDER_STATUSES.filter(isFinal)) expect(availableActions(status, RELATIONS)).toEqual([]);
   });
 });

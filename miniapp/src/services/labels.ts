@@ -25,6 +25,11 @@ export const EVENT_TYPE_NAMES: Record<OrderEventType, string> = {
   reopen: '反馈问题未解决',
   cancel: '取消需求',
   escalate: '升级处理',
+  offer: '同时请几位志愿者接单',
+  recall: '撤回改派',
+  urge: '居民催办',
+  no_show: '未按时上门，重新派单',
+  remind: '提醒按时上门',
 };
 
 /** NutUI Tag types per status: waiting orange, moving blue, done green, cancelled grey. */

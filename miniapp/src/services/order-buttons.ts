@@ -40,6 +40,9 @@ const BUTTONS: Record<OrderAction, Omit<OrderButton, 'action'>> = {
   reject: { label: ORDER_ACTION_NAMES.reject, tone: 'danger', input: 'reason', confirm: '确定不接这个派单吗？' },
   release: { label: ORDER_ACTION_NAMES.release, tone: 'danger', input: 'reason', confirm: '确定退单吗？退单会记入您的服务记录。' },
   cancel: { label: '取消需求', tone: 'danger', input: 'reason', confirm: '确定取消这个需求吗？取消后不能恢复。' },
+  // issue 20: shown once their pages handle them (see ORDER below)
+  recall: { label: ORDER_ACTION_NAMES.recall, tone: 'danger', input: 'reason', confirm: '确定撤回吗？接单人会收到通知。' },
+  urge: { label: ORDER_ACTION_NAMES.urge, tone: 'default', input: 'none', confirm: null },
 };
 
 /** The order buttons appear in: the way forward first, giving up last. */

@@ -28,6 +28,8 @@ export interface TextFacts {
   km?: number | null;
   /** A reject (not a system timeout): who declined. */
   declined?: boolean;
+  /** How many times the resident has urged (催办) this order. */
+  urgeCount?: number;
 }
 
 export interface Text {
@@ -65,6 +67,12 @@ export const STATUS_WORDS: Record<NotificationKind, string> = {
   'staff.unmatched': '无人接',
   'staff.overdue': '已超时',
   'staff.no_show': '未到场',
+  'task.offered': '待接单',
+  'task.recalled': '已撤回',
+  'task.check_in_reminder': '请上门',
+  'task.no_show': '已转派',
+  'staff.waiting': '无人接',
+  'staff.urged': '居民催办',
 };
 
 export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
@@ -125,6 +133,34 @@ export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
         title: '志愿者未到场',
         body: `${(f.noShowNames ?? []).join('、') || '有志愿者'}接下了${f.place}的${svc}需求但没有到场，请核实。`,
         status: '未到场',
+      };
+    case 'task.offered':
+      return {
+        title: '有需求请您接单',
+        body: `${f.place}的${svc}需求${urgent}正在找人，已同时请了附近几位志愿者，先接先得${f.answerBy ? `，${beijingTime(f.answerBy, now)} 前有效` : ''}。`,
+        status: '待接单',
+      };
+    case 'task.recalled':
+      return { title: '需求已撤回', body: `派给您的${f.place}${svc}需求已被工作人员撤回，改由他人服务，不用再上门了。${why(f.reason)}`, status: '已撤回' };
+    case 'task.check_in_reminder':
+      return {
+        title: '请按时上门',
+        body: `您接下的${f.place}${svc}需求${urgent}${f.preferredStart ? `约定 ${beijingTime(f.preferredStart, now)} 上门` : '正在等您上门'}，到达后请签到；来不了请尽快退单。`,
+        status: '请上门',
+      };
+    case 'task.no_show':
+      return { title: '需求已转给他人', body: `您接下的${f.place}${svc}需求没有按时签到，已重新派给其他志愿者，会计入您的履约记录。`, status: '已转派' };
+    case 'staff.waiting':
+      return {
+        title: '您负责的需求无人接单',
+        body: `${f.place}的居民${f.residentName}的${svc}需求${urgent}${f.waitedMinutes ? `已等待 ${f.waitedMinutes} 分钟，` : ''}仍无人接单，您是兜底责任人，请接下或派给合适的人。`,
+        status: '无人接',
+      };
+    case 'staff.urged':
+      return {
+        title: '居民催办',
+        body: `${f.place}的居民${f.residentName}催办${svc}需求${f.urgeCount && f.urgeCount > 1 ? `（第 ${f.urgeCount} 次）` : ''}，已转为紧急，请尽快安排。`,
+        status: '居民催办',
       };
   }
 }
