@@ -1,6 +1,9 @@
 import { DEFAULT_MAX_ACTIVE_TASKS, distanceMeters } from '../shared/src';
 import { Prng } from '../server/src/demo/random';
 import { BEHAVIOUR, HOURLY_DEMAND, LEDGER_FACTOR } from './behaviour';
+import { gini } from './gini';
+
+export { gini };
 import { OFFER_REPEAT_MINUTES, best, eligible, load, mayServe, type Policy } from './policies';
 import type { Responsible, SimOrder, SimRecord, SimState, Via, VolunteerState } from './types';
 import {
@@ -171,16 +174,6 @@ export function quantile(sorted: number[], q: number): number {
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** Gini coefficient of non-negative values (0: everyone the same; near 1: one does everything). */
-export function gini(values: number[]): number {
-  const xs = [...values].sort((a, b) => a - b);
-  const n = xs.length;
-  const total = xs.reduce((s, x) => s + x, 0);
-  if (n === 0 || total === 0) return 0;
-  const weighted = xs.reduce((s, x, i) => s + (i + 1) * x, 0);
-  return (2 * weighted) / (n * total) - (n + 1) / n;
 }
 
 const exponential = (rng: Prng, mean: number) => -Math.log(1 - rng.next()) * mean;

@@ -35,6 +35,11 @@ export interface Policy {
    * the week's work over the people who are on duty less often. 0: the engine's score as it is.
    */
   perWeekTask: number;
+  /**
+   * Distance weighed as travel time: the engine's perKm (8 points, set for the county's 12 km/h) scaled to the
+   * scenario's speed, as a deployment would set MATCH_WEIGHTS.perKm for its roads (docs/orders-and-dispatch.md).
+   */
+  perKmBySpeed: boolean;
 }
 
 /**
@@ -51,7 +56,10 @@ export const OFFER_SCHEDULE: OfferStep[] = [
 export const OFFER_REPEAT_MINUTES = 15;
 
 /** Points per task this week in the new policies' ranking (tuned: lowest Gini without raising the median much). */
-export const FAIRNESS = 12;
+export const FAIRNESS = 25;
+
+/** The speed DEFAULT_MATCH_WEIGHTS.perKm was set for (the county's, km/h). */
+export const REFERENCE_SPEED_KMH = 12;
 
 const NEVER = { normal: Infinity, urgent: Infinity };
 
@@ -65,6 +73,7 @@ export const today: Policy = {
   noShowHandling: false,
   capOnAccept: false,
   perWeekTask: 0,
+  perKmBySpeed: false,
 };
 
 /** Sequential dispatch kept, with general services, 兜底 and no-show handling: what the rest adds without offers. */
@@ -77,6 +86,7 @@ export const sequentialResponsible: Policy = {
   noShowHandling: true,
   capOnAccept: true,
   perWeekTask: FAIRNESS,
+  perKmBySpeed: true,
 };
 
 /** Offers to several, but the exact skill for every service: what general services add. */
@@ -89,6 +99,7 @@ export const offersSkillOnly: Policy = {
   noShowHandling: true,
   capOnAccept: true,
   perWeekTask: FAIRNESS,
+  perKmBySpeed: true,
 };
 
 /** Offers to several with general services, nobody responsible: what 兜底 adds. */
@@ -101,6 +112,7 @@ export const offersNoResponsible: Policy = {
   noShowHandling: true,
   capOnAccept: true,
   perWeekTask: FAIRNESS,
+  perKmBySpeed: true,
 };
 
 /** Issue 20's default: offers to several + general/qualified + 兜底 + no-show handling + the cap on every accept. */
@@ -113,6 +125,7 @@ export const issue20: Policy = {
   noShowHandling: true,
   capOnAccept: true,
   perWeekTask: FAIRNESS,
+  perKmBySpeed: true,
 };
 
 export const POLICIES: Policy[] = [today, sequentialResponsible, offersSkillOnly, offersNoResponsible, issue20];
@@ -144,7 +157,7 @@ export function eligible(state: SimState, policy: Policy, order: SimOrder, now: 
 }
 
 /** The engine's score of a volunteer for an order: shared scoreCandidate with the default weights. */
-export function engineScore(state: SimState, order: SimOrder, v: Volunteer): number {
+export function engineScore(state: SimState, order: SimOrder, v: Volunteer, policy?: Policy): number {
   const s: VolunteerState = state.volunteers[v.id]!;
   const code = order.category.code;
   const accepted = s.acceptedByCategory.get(code) ?? 0;
@@ -164,7 +177,9 @@ export function engineScore(state: SimState, order: SimOrder, v: Volunteer): num
       partyMember: v.partyMember,
       ledgerHousehold: order.resident.ledger,
     },
-    DEFAULT_MATCH_WEIGHTS,
+    policy?.perKmBySpeed
+      ? { ...DEFAULT_MATCH_WEIGHTS, perKm: (DEFAULT_MATCH_WEIGHTS.perKm * REFERENCE_SPEED_KMH) / state.world.scenario.speedKmh }
+      : DEFAULT_MATCH_WEIGHTS,
   ).score;
 }
 
@@ -172,7 +187,7 @@ export function engineScore(state: SimState, order: SimOrder, v: Volunteer): num
 export function best(state: SimState, policy: Policy, order: SimOrder, candidates: Volunteer[], n: number): Volunteer[] {
   const week = (v: Volunteer) => state.volunteers[v.id]!.tasksByDay.reduce((s, x) => s + x, 0);
   return candidates
-    .map((v) => ({ v, score: engineScore(state, order, v) - policy.perWeekTask * week(v) }))
+    .map((v) => ({ v, score: engineScore(state, order, v, policy) - policy.perWeekTask * week(v) }))
     .sort((a, b) => b.score - a.score || a.v.id - b.v.id)
     .slice(0, n)
     .map((x) => x.v);

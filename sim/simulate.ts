@@ -177,6 +177,11 @@ export function formatSupply(world: World, s: Supply): string {
       `within the radius offers reach in 10 min (${s.uncovered.qualified} qualified, ${s.uncovered.night} at night 22:00–06:00): ` +
       `only a phone call or a grid worker can reach those`,
   );
+  const g = s.giniFloor;
+  lines.push(
+    `  Gini floor: ${g.byArea.toFixed(3)} if each community's orders were split evenly among its own volunteers; ` +
+      `${g.chance.toFixed(3)} if every order went to a volunteer drawn at random (${g.tasksPerVolunteer.toFixed(2)} tasks each)`,
+  );
   return lines.join('\n');
 }
 

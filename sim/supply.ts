@@ -3,6 +3,21 @@ import type { Arrival } from './engine';
 import { OFFER_SCHEDULE } from './policies';
 import { SLOT_MINUTES, isAvailableAt, type World } from './world';
 import { distanceMeters } from '../shared/src';
+import { gini } from './gini';
+
+/** The Gini of a Poisson spread with mean λ: E|X−Y| / 2λ for X, Y independent Poisson(λ). */
+export function poissonGini(lambda: number): number {
+  if (lambda <= 0) return 0;
+  const p: number[] = [];
+  let term = Math.exp(-lambda);
+  for (let k = 0; k < 60 + 10 * lambda; k++) {
+    p.push(term);
+    term *= lambda / (k + 1);
+  }
+  let e = 0;
+  for (let i = 0; i < p.length; i++) for (let j = 0; j < p.length; j++) e += p[i]! * p[j]! * Math.abs(i - j);
+  return e / (2 * lambda);
+}
 
 /**
  * The supply arithmetic of a world, whatever the policy: how many volunteer-hours are on duty against how many the
@@ -18,8 +33,13 @@ export interface Supply {
   worst: { town: number; hour: number; available: number; demanded: number } | null;
   /** Orders arriving when nobody on duty may take them within the widest offer radius reached in 10 minutes. */
   uncovered: { total: number; share: number; qualified: number; night: number };
-  /** Of the uncovered: how many only a phone call or a grid worker could serve. */
   orders: number;
+  /**
+   * How low the Gini of tasks per volunteer can go: `byArea` if each community's (嘎查's) orders were split exactly
+   * evenly among its own volunteers (lower needs volunteers to travel to other communities); `chance` if every order
+   * went to a volunteer drawn uniformly (a Poisson spread at the mean tasks per volunteer).
+   */
+  giniFloor: { byArea: number; chance: number; tasksPerVolunteer: number };
 }
 
 export function supplyOf(world: World, arrivals: Arrival[]): Supply {
@@ -63,6 +83,16 @@ export function supplyOf(world: World, arrivals: Arrival[]): Supply {
       if (d > 0 && (!worst || av / d < worst.available / worst.demanded)) worst = { town, hour, available: av, demanded: d };
     }
   }
+  const communities = Math.max(...world.grids.map((g) => g.community)) + 1;
+  const ordersIn = new Array<number>(communities).fill(0);
+  const volunteersIn = new Array<number>(communities).fill(0);
+  for (const a of arrivals) ordersIn[world.grids[a.resident.grid]!.community]!++;
+  for (const v of world.volunteers) volunteersIn[world.grids[v.grid]!.community]!++;
+  const even = world.volunteers.map((v) => {
+    const c = world.grids[v.grid]!.community;
+    return ordersIn[c]! / volunteersIn[c]!;
+  });
+  const tasksPerVolunteer = arrivals.length / Math.max(1, world.volunteers.length);
   const sum = (m: number[][]) => m.reduce((s, row) => s + row.reduce((x, y) => x + y, 0), 0);
   return {
     availableHoursPerDay: sum(available),
@@ -75,5 +105,6 @@ export function supplyOf(world: World, arrivals: Arrival[]): Supply {
       night: uncoveredNight,
     },
     orders: arrivals.length,
+    giniFloor: { byArea: gini(even), chance: poissonGini(tasksPerVolunteer), tasksPerVolunteer },
   };
 }
