@@ -37,9 +37,10 @@ export interface Supply {
   /**
    * How low the Gini of tasks per volunteer can go: `byArea` if each community's (嘎查's) orders were split exactly
    * evenly among its own volunteers (lower needs volunteers to travel to other communities); `chance` if every order
-   * went to a volunteer drawn uniformly (a Poisson spread at the mean tasks per volunteer).
+   * went to a volunteer drawn uniformly (a Poisson spread at the mean tasks per volunteer); `dutyHours`: the Gini of
+   * the volunteers' hours on duty — work offered only to people on duty follows it unless the ranking leans against it.
    */
-  giniFloor: { byArea: number; chance: number; tasksPerVolunteer: number };
+  giniFloor: { byArea: number; chance: number; tasksPerVolunteer: number; dutyHours: number };
 }
 
 export function supplyOf(world: World, arrivals: Arrival[]): Supply {
@@ -105,6 +106,11 @@ export function supplyOf(world: World, arrivals: Arrival[]): Supply {
       night: uncoveredNight,
     },
     orders: arrivals.length,
-    giniFloor: { byArea: gini(even), chance: poissonGini(tasksPerVolunteer), tasksPerVolunteer },
+    giniFloor: {
+      byArea: gini(even),
+      chance: poissonGini(tasksPerVolunteer),
+      tasksPerVolunteer,
+      dutyHours: gini(world.volunteers.map((v) => v.available.subarray(0, days * slotsPerDay).reduce((s, x) => s + x, 0))),
+    },
   };
 }
