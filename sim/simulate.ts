@@ -243,4 +243,12 @@ function main(): void {
   console.log(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    // a bad flag: say which, without a stack trace
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(2);
+  }
+}
