@@ -139,6 +139,8 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
         return state === 'accepted';
       case 'complete':
         return state === 'in_service';
+      case 'cancel':
+        return transition(o.status, 'cancel', cancelRelations(s)).ok;
       default:
         return true;
     }
