@@ -54,7 +54,7 @@ export async function takeDueNoShows(m: Db, now: Date, t: NoShowTimes, batch: nu
   return m.query<DuePlace[]>(
     `SELECT a.id AS assignment_id, o.id AS order_id, a.volunteer_id
      FROM order_assignment a JOIN service_order o ON o.id = a.order_id AND o.round = a.round
-     WHERE a.state = 'accepted' AND a.reminded_at <= $1 - make_interval(mins => $2) AND o.status IN ('pending', 'accepted')
+     WHERE a.state = 'accepted' AND a.reminded_at <= $1::timestamptz - make_interval(mins => $2) AND o.status IN ('pending', 'accepted')
      ORDER BY a.reminded_at LIMIT $3
      FOR UPDATE OF o SKIP LOCKED`,
     [now, t.graceMinutes, batch],
