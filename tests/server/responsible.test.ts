@@ -153,6 +153,8 @@ describe('when nobody accepts in time', () => {
   it('the responsible person is alarmed at the first deadline, with how long the resident has waited', async () => {
     clock.now = at(119);
     await sweepAll(database.db, clock.now);
+    // before the deadline it is the grid's like any other order: the cadre may not dispatch it yet
+    expect((await call(cadre.token, 'POST', `/orders/${o.id}/dispatch`, { assigneeId: volunteerB1.id })).statusCode).toBe(403);
     expect((await toldOf(o.id)).filter((x) => x.kind === 'staff.waiting')).toEqual([]);
     clock.now = at(120);
     expect(await sweepAll(database.db, clock.now)).toBeGreaterThanOrEqual(1);

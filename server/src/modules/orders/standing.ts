@@ -84,8 +84,8 @@ export interface Standing {
   /** Null when they could take it from the task hall; otherwise why not. */
   ineligible: string | null;
   /**
-   * The person is the order's 兜底责任人 without being staff who act on it at its level: they may dispatch it and
-   * take it at any level (the `staff` and `eligible` relations), not cancel it.
+   * The person is the order's 兜底责任人, it is past its deadline, and they are not staff who act on it at its level:
+   * they may dispatch it and take it at any level (the `staff` and `eligible` relations), not cancel it.
    */
   staffByDuty: boolean;
 }
@@ -99,8 +99,9 @@ export function standingOf(v: Viewer, o: OrderRow, assignments: readonly Assignm
   const oversees = isStaff(v.actor) && covers(v.j, o.region_path);
   // a resident who can neither log in nor has family: another staff member confirms after calling them back (电话回访)
   if (oversees && !o.resident_confirms && v.actor.id !== o.requester_id && v.actor.id !== o.resident_id) relations.push('callback');
-  // 兜底: the person answerable for the order may dispatch it and take it themself, whatever level it has reached
-  const responsible = o.responsible_id === v.actor.id;
+  // 兜底: once nobody has accepted the order in time, the person answerable for it may dispatch it and take it
+  // themself, whatever level it has reached (before, it is the grid's like any other)
+  const responsible = o.responsible_id === v.actor.id && o.deadline_at <= v.now;
   const staff = actsAsStaff(v, o);
   if (staff || responsible) relations.push('staff');
   const holding = assignments.find((a) => a.volunteer_id === v.actor.id && a.round === o.round && HOLDING.includes(a.state));
