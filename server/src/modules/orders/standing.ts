@@ -158,6 +158,8 @@ export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonl
   if (s.relations.some((r) => r !== 'eligible')) return true;
   // staff oversee every order of their jurisdiction, whatever its level
   if (isStaff(v.actor) && covers(v.j, o.region_path)) return true;
+  // 兜底责任人 follow the order they answer for from the first minute
+  if (o.responsible_id === v.actor.id) return true;
   // someone who was on it once (released, did not come, an earlier round) still sees it in their history
   if (assignments.some((a) => a.volunteer_id === v.actor.id)) return true;
   // the task hall: a volunteer sees the open orders they could take, even while off duty, and — the race lost —
