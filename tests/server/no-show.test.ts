@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { ErrorBody, OrderDto, OrderEventDto, ServiceRecordDto } from '@bangbang/shared';
+import { replayOrderEvents, type ErrorBody, type OrderDto, type OrderEventDto, type ServiceRecordDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import type { AppConfig } from '../../server/src/config';
@@ -154,6 +154,8 @@ describe('no-shows (未到场)', () => {
     const noShow = (await eventsOf(o.id)).filter((e) => e.type === 'no_show');
     expect(noShow).toHaveLength(1);
     expect(noShow[0]).toMatchObject({ actorId: null, fromStatus: 'accepted', toStatus: 'pending', data: { volunteerId: v.id } });
+    // the timeline still adds up: a reminder leaves the order as it was, a no-show moves it as a release does
+    expect(replayOrderEvents(await eventsOf(o.id))).toBe('pending');
     const [place] = await database.db.query<Array<{ state: string }>>(`SELECT state FROM order_assignment WHERE order_id = $1`, [o.id]);
     expect(place!.state).toBe('no_show');
 
