@@ -223,8 +223,9 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       ...notifications.tasks,
       'orders-due': async () => {
         const now = clock();
-        const done = await runTimedWork(db, autoDispatchOptions(instance, now));
+        const done = await runTimedWork(db, autoDispatchOptions(instance, now), config.noShow);
         if (done.escalated > 0) log.info({ escalated: done.escalated }, 'orders escalated');
+        if (done.noShows > 0) log.info({ noShows: done.noShows }, 'orders back to the pool: nobody came');
         if (done.dispatched > 0) log.info({ dispatched: done.dispatched }, 'orders dispatched automatically');
         await notifications.alarmUnmatched(done.unmatched, now);
         await notifications.alarmOverdue(now);

@@ -90,11 +90,28 @@ export interface AppConfig {
    * (PROXY_ORDER_DAILY_LIMIT).
    */
   orderLimits: { openPerResident: number; dailyPerResident: number; dailyPerProxy: number };
-  /** HALL_MAX_TASKS: tasks a person may have in hand (accepted, in service) and still take one from the task hall. */
+  /**
+   * Tasks a person may hold at once (accepted, in service): a further accept — from the task hall or of a dispatch —
+   * is refused (409). MATCH_MAX_ACTIVE_TASKS, the matching engine's own load limit, unless HALL_MAX_TASKS says
+   * otherwise (the name of issue 18, when only the hall was limited).
+   */
   hallMaxTasksInHand: number;
+  /**
+   * 未到场 (issue 20, item 6): when a volunteer who accepted is due at the door — the preferred start (at least
+   * NO_SHOW_URGENT_MINUTES after accepting), else NO_SHOW_URGENT_MINUTES after accepting an urgent order,
+   * NO_SHOW_MINUTES a normal one — they are reminded; NO_SHOW_GRACE_MINUTES after the reminder without a check-in
+   * the order goes back to the pool.
+   */
+  noShow: NoShowConfig;
   /** Reaching people (issue 19): the job queue and the channels besides the app. */
   notify: NotifyConfig;
   version: string;
+}
+
+export interface NoShowConfig {
+  normalMinutes: number;
+  urgentMinutes: number;
+  graceMinutes: number;
 }
 
 /** WeChat subscription message templates, by what they announce (ids from the mini-program's admin console). */
@@ -123,8 +140,10 @@ export interface NotifyConfig {
   nearbyLimit: number;
   /** NEARBY_NOTIFY_MINUTES: at most one 附近新需求 per volunteer in this many minutes. */
   nearbyThrottleMinutes: number;
-  /** COUNTY_OVERDUE_MINUTES: an order waiting at the county this long alarms its staff, and again every as long. */
+  /** COUNTY_OVERDUE_MINUTES: an order waiting at the county this long alarms its staff and its 兜底责任人. */
   countyOverdueMinutes: number;
+  /** COUNTY_ALARM_REPEAT_MINUTES: and again every this many minutes until someone is assigned. */
+  countyAlarmRepeatMinutes: number;
 }
 
 const MINIPROGRAM_STATES = ['formal', 'trial', 'developer'] as const;
@@ -402,7 +421,22 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     dailyPerResident: parseInteger(env, 'ORDER_DAILY_LIMIT', 30, 1, 1_000_000, problems),
     dailyPerProxy: parseInteger(env, 'PROXY_ORDER_DAILY_LIMIT', 200, 1, 1_000_000, problems),
   };
-  const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', 3, 1, 1_000_000, problems);
+  const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', maxActiveTasks, 1, 1_000_000, problems);
+  // An urgent visit is due within the hour of accepting (urgent categories must be accepted within 20–480 minutes,
+  // most within an hour): long enough to get there across a town, short enough that a resident waiting for medicine
+  // is not left the afternoon. A normal one without an agreed time within half a day (four hours: the errands'
+  // and escorts' acceptance window). Half an hour after the reminder the volunteer has either answered by going or
+  // is not coming.
+  const noShow: NoShowConfig = {
+    normalMinutes: parseInteger(env, 'NO_SHOW_MINUTES', 240, 10, 7 * 1440, problems),
+    urgentMinutes: parseInteger(env, 'NO_SHOW_URGENT_MINUTES', 60, 5, 1440, problems),
+    graceMinutes: parseInteger(env, 'NO_SHOW_GRACE_MINUTES', 30, 1, 1440, problems),
+  };
+  if (noShow.urgentMinutes > noShow.normalMinutes) {
+    problems.push(
+      `NO_SHOW_URGENT_MINUTES（${noShow.urgentMinutes}）不能大于 NO_SHOW_MINUTES（${noShow.normalMinutes}） (an urgent order cannot be given longer than a normal one)`,
+    );
+  }
 
   const miniprogramState = value(env, 'WECHAT_MINIPROGRAM_STATE') ?? 'formal';
   if (!(MINIPROGRAM_STATES as readonly string[]).includes(miniprogramState)) {
@@ -423,6 +457,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     nearbyLimit: parseInteger(env, 'NEARBY_NOTIFY_LIMIT', 5, 0, 100, problems),
     nearbyThrottleMinutes: parseInteger(env, 'NEARBY_NOTIFY_MINUTES', 10, 0, 1440, problems),
     countyOverdueMinutes: parseInteger(env, 'COUNTY_OVERDUE_MINUTES', 60, 5, 7 * 1440, problems),
+    // half an hour: at the top level nobody else will pick it up, so the county's people hear of it twice an hour
+    countyAlarmRepeatMinutes: parseInteger(env, 'COUNTY_ALARM_REPEAT_MINUTES', 30, 5, 1440, problems),
   };
 
   const h5DirRaw = value(env, 'H5_DIR');
@@ -456,6 +492,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     uploadDailyBytes,
     orderLimits,
     hallMaxTasksInHand,
+    noShow,
     notify,
     version: readVersion(),
   };

@@ -280,7 +280,27 @@ export class StatsQuery {
   to?: string;
 }
 
+/** GET /orders/overdue: orders waiting past their deadline under a place (staff; the caller's jurisdiction by default). */
+export class OverdueOrdersQuery {
+  @Optional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  @Optional()
+  @LimitField()
+  limit?: number;
+}
+
 // ---------- answers ----------
+
+/** 兜底责任人: the person answerable for an order from the first minute (a paired cadre 包联, or a grid worker). */
+export interface OrderResponsibleDto {
+  id: string;
+  name: string;
+  /** `138****0001` unless the viewer sees the order in full (null: no mobile on record). */
+  phone: string | null;
+  phoneMasked: boolean;
+}
 
 /** The resident an order is for, as this viewer may see them. */
 export interface OrderResidentDto {
@@ -351,6 +371,10 @@ export interface OrderDto {
   cancelReason: string | null;
   /** Staff only (null for everyone else): its text waits for staff to look at it, and why. */
   contentReview: ContentReview | null;
+  /** 兜底责任人 (null only for an order placed before there was one, or a place with no staff at all). */
+  responsible: OrderResponsibleDto | null;
+  /** Still waiting for someone past its deadline: minutes since it was placed (null when not overdue). */
+  waitedMinutes: number | null;
   createdAt: string;
   updatedAt: string;
   /** What the viewer may do now (the buttons to show). */

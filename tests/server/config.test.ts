@@ -31,6 +31,11 @@ describe('configuration', () => {
     expect(c.notify.smsDailyCap).toBe(10);
     expect(c.matchWeights).toEqual(DEFAULT_MATCH_WEIGHTS);
     expect(c.maxActiveTasks).toBe(DEFAULT_MAX_ACTIVE_TASKS);
+    // every accept respects the same cap, unless HALL_MAX_TASKS says otherwise; no-shows and county alarms (issue 20)
+    expect(c.hallMaxTasksInHand).toBe(DEFAULT_MAX_ACTIVE_TASKS);
+    expect(parseConfig({ MATCH_MAX_ACTIVE_TASKS: '5' }, '/').hallMaxTasksInHand).toBe(5);
+    expect(c.noShow).toEqual({ normalMinutes: 240, urgentMinutes: 60, graceMinutes: 30 });
+    expect(c.notify.countyAlarmRepeatMinutes).toBe(30);
   });
 
   it('takes the matching weights a deployment changes, keeping the others', () => {
@@ -97,6 +102,9 @@ describe('configuration', () => {
     [{ QUIET_HOURS: '22:00-07:00' }, /QUIET_HOURS/],
     [{ QUIET_HOURS: '7-7' }, /QUIET_HOURS/],
     [{ WECHAT_MINIPROGRAM_STATE: 'beta' }, /WECHAT_MINIPROGRAM_STATE/],
+    [{ NO_SHOW_URGENT_MINUTES: '300' }, /NO_SHOW_URGENT_MINUTES（300）不能大于 NO_SHOW_MINUTES（240）/],
+    [{ NO_SHOW_GRACE_MINUTES: '0' }, /NO_SHOW_GRACE_MINUTES/],
+    [{ COUNTY_ALARM_REPEAT_MINUTES: '1' }, /COUNTY_ALARM_REPEAT_MINUTES/],
   ])('rejects %j with a clear message', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

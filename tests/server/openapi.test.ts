@@ -206,6 +206,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/me/notifications',
       'GET /api/v1/me/subscriptions',
       'GET /api/v1/orders',
+      'GET /api/v1/orders/overdue',
       'GET /api/v1/orders/{id}',
       'GET /api/v1/orders/{id}/candidates',
       'GET /api/v1/orders/{id}/events',
@@ -602,6 +603,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('GET', o(''), '/api/v1/orders/{id}', { headers: volunteer }, 200);
     await check('GET', o('/events'), '/api/v1/orders/{id}/events', { headers: resident }, 200);
     await check('GET', '/api/v1/orders?limit=2', '/api/v1/orders', { headers: admin }, 200);
+    await check('GET', '/api/v1/orders/overdue', '/api/v1/orders/overdue', { headers: admin }, 200);
     await check('GET', '/api/v1/tasks/mine', '/api/v1/tasks/mine', { headers: volunteer }, 200);
     await check('GET', `/api/v1/users/${w.users.volunteerA1.id}/service-record`, '/api/v1/users/{id}/service-record', { headers: volunteer }, 200);
     await check('GET', '/api/v1/stats/overview', '/api/v1/stats/overview', { headers: admin }, 200);

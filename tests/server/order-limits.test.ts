@@ -121,7 +121,7 @@ describe('orders placed in any 24 hours (ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LI
   });
 });
 
-describe('tasks in hand when taking from the task hall (HALL_MAX_TASKS)', () => {
+describe('tasks in hand when accepting (HALL_MAX_TASKS, by default MATCH_MAX_ACTIVE_TASKS)', () => {
   let t: TestApp;
   let w: World;
   beforeAll(async () => {
@@ -142,9 +142,9 @@ describe('tasks in hand when taking from the task hall (HALL_MAX_TASKS)', () => 
       ids.push(res.json<OrderDto>().id);
     }
     const answers = await Promise.all(ids.slice(0, 5).map((id) => accept(id)));
-    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 429, 429, 429]);
-    const refused = answers.find((a) => a.statusCode === 429)!;
-    expect(refused.json<ErrorBody>()).toEqual({ code: 'RATE_LIMITED', message: '您手头已有 2 个任务未完成，请先完成再从任务大厅接新的需求。' });
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 409, 409, 409]);
+    const refused = answers.find((a) => a.statusCode === 409)!;
+    expect(refused.json<ErrorBody>()).toEqual({ code: 'CONFLICT', message: '您手上已有 2 个未完成的任务，请先完成或退单后再接新的。' });
 
     // giving one back frees a place
     const taken = ids.slice(0, 5).filter((_, i) => answers[i]!.statusCode === 200);
@@ -158,7 +158,7 @@ describe('tasks in hand when taking from the task hall (HALL_MAX_TASKS)', () => 
     expect((await accept(ids[5]!)).statusCode).toBe(200);
   });
 
-  it('an order staff dispatched to them they may always take: staff chose them', async () => {
+  it('an order dispatched to them counts the same: refused on a full hand (issue 20)', async () => {
     const res = await order(t, w.users.residentA1.token, medicine);
     const id = res.json<OrderDto>().id;
     const dispatched = await t.app.inject({
@@ -168,6 +168,8 @@ describe('tasks in hand when taking from the task hall (HALL_MAX_TASKS)', () => 
       payload: { assigneeId: w.users.volunteerA1.id },
     });
     expect(dispatched.statusCode).toBe(200);
-    expect((await accept(id)).statusCode).toBe(200);
+    const refused = await accept(id);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<ErrorBody>().message).toBe('您手上已有 2 个未完成的任务，请先完成或退单后再接新的。');
   });
 });

@@ -31,6 +31,8 @@ describe('the three descriptions of service_order agree', () => {
     'resident_phone',
     'resident_landline',
     'resident_confirms',
+    'responsible_name',
+    'responsible_phone',
   ];
 
   it("OrderRow's table columns are exactly the migrated table's and the entity's", async () => {

@@ -17,12 +17,20 @@ export function isEscalated(order: Pick<OrderDto, 'escalationLevel'>): boolean {
 }
 
 /**
- * What needs a dispatcher first: overdue, then escalated, then urgent; newest first within each. The server
- * pages by time, so this orders what is on screen.
+ * What needs a dispatcher first: overdue, then escalated, then urgent; among overdue ones the longest waiting first
+ * (as the server's board sends them, 兜底), otherwise newest first. The server pages by time, so this orders what is
+ * on screen.
  */
 export function byUrgencyOfAttention(a: OrderDto, b: OrderDto, now: number = Date.now()): number {
   const weight = (o: OrderDto) => (isOverdue(o, now) ? 4 : 0) + (isEscalated(o) ? 2 : 0) + (o.urgency === 'urgent' ? 1 : 0);
-  return weight(b) - weight(a) || Date.parse(b.createdAt) - Date.parse(a.createdAt);
+  const bothOverdue = isOverdue(a, now) && isOverdue(b, now);
+  return weight(b) - weight(a) || (bothOverdue ? Date.parse(a.createdAt) - Date.parse(b.createdAt) : Date.parse(b.createdAt) - Date.parse(a.createdAt));
+}
+
+/** 「已等待 N 分钟 · 兜底：某某」: how long an overdue order's resident has waited, and who answers for it. */
+export function waitingLine(order: Pick<OrderDto, 'waitedMinutes' | 'responsible'>): string | null {
+  if (order.waitedMinutes === null) return null;
+  return `已等待 ${order.waitedMinutes} 分钟${order.responsible ? ` · 兜底：${order.responsible.name}` : ''}`;
 }
 
 /** Tag colours of these screens: outline tags, dark enough to read on white (NutUI's plain types draw black here). */
@@ -85,6 +93,7 @@ interface StaffOrderCardProps {
  */
 export function StaffOrderCard({ order, onClick, extra, showFlags = true, showStatus = true, children }: PropsWithChildren<StaffOrderCardProps>) {
   const overdue = showFlags && isOverdue(order);
+  const waiting = showFlags ? waitingLine(order) : null;
   return (
     <View className={`staff-card ${overdue ? 'staff-card--overdue' : ''}`} onClick={onClick}>
       <View className='staff-card__head'>
@@ -101,6 +110,7 @@ export function StaffOrderCard({ order, onClick, extra, showFlags = true, showSt
           </StaffTag>
         )}
       </View>
+      {waiting !== null && <Text className='staff-card__waiting'>{waiting}</Text>}
       <Text className='staff-card__desc'>{order.description}</Text>
       <View className='staff-card__meta'>
         <Text>

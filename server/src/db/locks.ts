@@ -11,7 +11,7 @@ export const AdvisoryLock = {
   UploadQuota: 7_201_004,
   /** With the phone (hashed) as the second key: SMS codes of one phone are issued one at a time (their limits). */
   PhoneCode: 7_201_005,
-  /** With the person's id (hashed): one task-hall accept per person at a time (tasks in hand, HALL_MAX_TASKS). */
+  /** With the person's id (hashed): one accept per person at a time (tasks in hand, MATCH_MAX_ACTIVE_TASKS). */
   HallAccept: 7_201_006,
 } as const;
 export type AdvisoryLock = (typeof AdvisoryLock)[keyof typeof AdvisoryLock];

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { autoDispatchDue, type AutoDispatchOptions } from './auto-dispatch';
 import { escalateDueOrders } from './dispatching.repo';
+import { sweepNoShows, type NoShowTimes } from './no-show';
 
 /**
  * 三级联动 ("24小时在线"): an order nobody has accepted before its category's deadline moves up one level — grid →
@@ -35,16 +36,21 @@ export interface TimedWork {
   dispatched: number;
   /** Orders due for auto-dispatch for which nobody could be found. */
   unmatched: string[];
+  /** Volunteers reminded to check in, and places returned to the pool for want of one (未到场). */
+  reminded: number;
+  noShows: number;
 }
 
 /**
  * The timed work on orders, run every minute by the job queue (one process at a time, see jobs/queue.ts): every
- * order due to escalate, then every order under auto-dispatch that is due (new in the pool too long, an assignee too
- * slow). Safe to run concurrently anyway (SKIP LOCKED above and in autoDispatchDue).
+ * order due to escalate; the volunteers due at the door without a check-in (reminded, then their orders back to the
+ * pool: no-show.ts); then every order under auto-dispatch that is due (new in the pool too long, an assignee too
+ * slow, a no-show just now). Safe to run concurrently anyway (SKIP LOCKED in each).
  */
-export async function runTimedWork(db: DataSource, opts: Omit<AutoDispatchOptions, 'unmatched'>): Promise<TimedWork> {
+export async function runTimedWork(db: DataSource, opts: Omit<AutoDispatchOptions, 'unmatched'>, noShow?: NoShowTimes): Promise<TimedWork> {
   const escalated = await sweepAll(db, opts.now);
+  const { reminded, noShows } = noShow ? await sweepNoShows(db, opts.now, noShow) : { reminded: 0, noShows: 0 };
   const unmatched: string[] = [];
   const dispatched = await autoDispatchDue(db, { ...opts, unmatched });
-  return { escalated, dispatched, unmatched };
+  return { escalated, dispatched, unmatched, reminded, noShows };
 }

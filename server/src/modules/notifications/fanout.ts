@@ -40,6 +40,8 @@ function residentSide(e: EventFacts, around: Around): To[] {
 const staffOf = (around: Around, ...regionIds: Array<string | null | undefined>): To[] =>
   [...new Set(regionIds.flatMap((r) => (r ? (around.staff.get(r) ?? []) : [])))].map((userId) => ({ userId }));
 
+const minutesSince = (from: Date, to: Date): number => Math.max(0, Math.floor((to.getTime() - from.getTime()) / 60_000));
+
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
@@ -57,6 +59,7 @@ function stillNeeded(kind: NotificationKind, e: EventFacts): boolean {
     case 'staff.new_order':
     case 'staff.escalated':
     case 'staff.unmatched':
+    case 'staff.waiting':
     case 'order.escalated':
       return WAITING.includes(e.status);
     default:
@@ -159,8 +162,25 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
       case 'escalate':
         say('order.escalated', residentSide(e, around));
         say('staff.escalated', staffOf(around, str(e.data.scopeRegionId) ?? e.scope_region_id));
+        // 兜底: a deadline passed with nobody on it; the person answerable for it hears at once, at every level
+        if (e.responsible_id) say('staff.waiting', [{ userId: e.responsible_id }], { waitedMinutes: minutesSince(e.created_at, e.at) });
         offerNearby();
         break;
+      case 'remind': {
+        // 提醒上门: the volunteer who accepted is due at the door and has not checked in
+        const volunteer = str(e.data.volunteerId);
+        if (volunteer) say('task.check_in_reminder', [{ userId: volunteer }]);
+        break;
+      }
+      case 'no_show': {
+        // never came: they are told the order went on; whoever answers for it must see it gets served
+        const volunteer = str(e.data.volunteerId);
+        if (volunteer) say('task.no_show', [{ userId: volunteer }]);
+        const names = { noShowNames: volunteer ? [around.names.get(volunteer) ?? '志愿者'] : [] };
+        say('staff.no_show', e.responsible_id ? [{ userId: e.responsible_id }] : staffOf(around, e.scope_region_id), names);
+        offerNearby();
+        break;
+      }
       default:
         break;
     }

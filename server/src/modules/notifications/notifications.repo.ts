@@ -40,12 +40,16 @@ export interface EventFacts {
   dispatch_mode: string;
   auto_dispatch_at: Date | null;
   escalate_at: Date | null;
+  /** 兜底责任人. */
+  responsible_id: string | null;
+  created_at: Date;
 }
 
 /** What a notification says of an order (`o`), with its names: the columns, and the joins they need. */
 const ORDER_FACTS = `o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
   o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency, c.name AS category_name,
-  o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode, o.auto_dispatch_at, o.escalate_at`;
+  o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode, o.auto_dispatch_at, o.escalate_at,
+  o.responsible_id, o.created_at`;
 const ORDER_FACT_JOINS = `JOIN app_user res ON res.id = o.resident_id JOIN region r ON r.id = o.region_id
   JOIN region s ON s.id = o.scope_region_id JOIN service_category c ON c.code = o.category_code`;
 
@@ -446,9 +450,9 @@ export async function deliveriesOfOrder(m: Db, orderId: string): Promise<OrderDe
 // ---------- timed alarms ----------
 
 /** Orders waiting at the county since before `since` (taken from their last escalation), with how long. */
-export async function waitingAtCounty(m: Db, since: Date, limit: number): Promise<Array<{ id: string; waiting_since: Date; round: number }>> {
+export async function waitingAtCounty(m: Db, since: Date, limit: number): Promise<Array<{ id: string; waiting_since: Date; round: number; created_at: Date }>> {
   return m.query(
-    `SELECT o.id, e.at AS waiting_since, o.round
+    `SELECT o.id, e.at AS waiting_since, o.round, o.created_at
      FROM service_order o
      JOIN LATERAL (SELECT max(at) AS at FROM order_event WHERE order_id = o.id AND type = 'escalate') e ON true
      WHERE o.escalation_level = 'county' AND o.status IN ('pending', 'dispatched') AND e.at IS NOT NULL AND e.at <= $1

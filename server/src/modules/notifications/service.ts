@@ -264,34 +264,39 @@ export function createNotificationService({ db, clock, config, matching, channel
     for (const o of orders) {
       const f = facts.find((x) => x.order_id === o.id);
       if (!f) continue;
-      const text = textOf(
-        kind,
-        {
-          service: f.category_name,
-          place: f.region_name,
-          residentName: f.resident_name,
-          actorName: null,
-          reason: null,
-          scopeName: f.scope_name,
-          urgent: f.urgency === 'urgent',
-          preferredStart: f.preferred_start,
-          answerBy: null,
-          waitedMinutes: o.waitedMinutes,
-        },
-        now,
-      );
-      for (const s of staff.filter((x) => x.region_id === f.scope_region_id)) {
+      const said = (k: NotificationKind) =>
+        textOf(
+          k,
+          {
+            service: f.category_name,
+            place: f.region_name,
+            residentName: f.resident_name,
+            actorName: null,
+            reason: null,
+            scopeName: f.scope_name,
+            urgent: f.urgency === 'urgent',
+            preferredStart: f.preferred_start,
+            answerBy: null,
+            waitedMinutes: o.waitedMinutes,
+          },
+          now,
+        );
+      const to = (k: NotificationKind, recipientId: string) => {
+        const text = said(k);
         items.push({
-          recipientId: s.id,
+          recipientId,
           recipientPhone: null,
-          kind,
+          kind: k,
           orderId: o.id,
           source: o.source,
           title: text.title,
           body: text.body,
           urgent: f.urgency === 'urgent',
         });
-      }
+      };
+      for (const s of staff.filter((x) => x.region_id === f.scope_region_id)) to(kind, s.id);
+      // 兜底: overdue at the county, the person answerable for it hears each time too
+      if (kind === 'staff.overdue' && f.responsible_id !== null) to('staff.waiting', f.responsible_id);
     }
     return emit(m, items, now);
   }
@@ -310,17 +315,26 @@ export function createNotificationService({ db, clock, config, matching, channel
     });
   }
 
-  /** Orders waiting at the county for COUNTY_OVERDUE_MINUTES: alarmed, and again every as long, until taken. */
+  /**
+   * At the county an order never just waits: COUNTY_OVERDUE_MINUTES after it got there with nobody on it, the
+   * county's dispatchers and its 兜底责任人 are alarmed, and again every COUNTY_ALARM_REPEAT_MINUTES until someone
+   * accepts it. Each alarm is named by its period (`overdue:<order>:<round>:<n>`), and a notification is unique per
+   * (source, kind, recipient): however many sweeps run, in however many processes, each period alarms each person
+   * exactly once, and a sweep that missed periods (the queue was stopped) says it once, not once per period missed.
+   */
   async function alarmOverdue(now: Date): Promise<number> {
-    const every = config.countyOverdueMinutes * MINUTE;
+    const first = config.countyOverdueMinutes * MINUTE;
+    const every = config.countyAlarmRepeatMinutes * MINUTE;
     return db.transaction(async (m) => {
-      const due = await waitingAtCounty(m, new Date(now.getTime() - every), 500);
+      const due = await waitingAtCounty(m, new Date(now.getTime() - first), 500);
       return alarm(
         m,
         'staff.overdue',
         due.map((o) => {
-          const waited = now.getTime() - o.waiting_since.getTime();
-          return { id: o.id, source: `overdue:${o.id}:${o.round}:${Math.floor(waited / every)}`, waitedMinutes: Math.floor(waited / MINUTE) };
+          const atCounty = now.getTime() - o.waiting_since.getTime();
+          const period = Math.floor((atCounty - first) / every);
+          const waited = Math.floor((now.getTime() - o.created_at.getTime()) / MINUTE);
+          return { id: o.id, source: `overdue:${o.id}:${o.round}:${period}`, waitedMinutes: waited };
         }),
         now,
       );

@@ -20,7 +20,7 @@ export interface TextFacts {
   preferredStart: Date | null;
   /** Answer by (a dispatch). */
   answerBy: Date | null;
-  /** Minutes waited (overdue at the county). */
+  /** Minutes the resident has waited since ordering (overdue, 兜底). */
   waitedMinutes?: number;
   /** Names of people who did not show. */
   noShowNames?: string[];
@@ -125,7 +125,7 @@ export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
     case 'staff.overdue':
       return {
         title: '需求超时未接',
-        body: `${f.place}的${svc}需求${urgent}已在${f.scopeName}等待 ${f.waitedMinutes ?? 0} 分钟仍无人接单，请立即安排人员。`,
+        body: `${f.place}的${svc}需求${urgent}已等待 ${f.waitedMinutes ?? 0} 分钟，到${f.scopeName}后仍无人接单，请立即安排人员。`,
         status: '已超时',
       };
     case 'staff.no_show':

@@ -138,6 +138,9 @@ function newRow(
     dispatch_mode: w.dispatch_mode,
     auto_dispatch_at: w.auto_dispatch_at,
     content_review: null,
+    responsible_id: w.responsible_id,
+    responsible_name: w.responsible_name,
+    responsible_phone: w.responsible_phone,
     created_at: o.at,
     updated_at: o.at,
   };

@@ -52,6 +52,10 @@ export interface OrderRow {
   dispatch_mode: DispatchMode;
   auto_dispatch_at: Date | null;
   content_review: ContentReview | null;
+  /** 兜底责任人: the paired cadre of a ledger household, else a grid worker of the resident's grid (set at creation). */
+  responsible_id: string | null;
+  responsible_name: string | null;
+  responsible_phone: string | null;
   resident_name: string;
   resident_phone: string | null;
   resident_landline: string | null;
@@ -74,6 +78,7 @@ export interface AssignmentRow {
   state: AssignmentState;
   accepted_at: Date;
   checked_in_at: Date | null;
+  reminded_at: Date | null;
   completed_at: Date | null;
   check_in_distance_m: number | null;
   check_in_far: boolean;
@@ -100,7 +105,9 @@ export type JoinedOrderFields =
   | 'resident_name'
   | 'resident_phone'
   | 'resident_landline'
-  | 'resident_confirms';
+  | 'resident_confirms'
+  | 'responsible_name'
+  | 'responsible_phone';
 
 /** service_order's columns, as OrderRow types them (a column missing here, or one too many, does not compile). */
 export const SERVICE_ORDER_COLUMNS = Object.keys({
@@ -143,6 +150,7 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   dispatch_mode: true,
   auto_dispatch_at: true,
   content_review: true,
+  responsible_id: true,
   created_at: true,
   updated_at: true,
 } satisfies Record<Exclude<keyof OrderRow, JoinedOrderFields>, true>);

@@ -41,6 +41,7 @@ import { User } from '../users/user.entity';
 @Index('service_order_open_resident_idx', { synchronize: false })
 @Index('service_order_proxy_requester_idx', { synchronize: false })
 @Index('service_order_content_review_idx', { synchronize: false })
+@Index('service_order_responsible_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
@@ -182,6 +183,13 @@ export class ServiceOrder {
   @Column({ name: 'content_review', type: 'text', nullable: true })
   contentReview!: ContentReview | null;
 
+  /**
+   * 兜底责任人 (migration AddResponsibleAndNoShows): answerable for the order from the first minute. No foreign key:
+   * every order of a grid points at the same few people (see that migration).
+   */
+  @Column({ name: 'responsible_id', type: 'uuid', nullable: true })
+  responsibleId!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -195,6 +203,7 @@ export class ServiceOrder {
 @Index('order_assignment_one_place', { synchronize: false })
 @Index('order_assignment_order_idx', ['orderId'])
 @Index('order_assignment_volunteer_idx', ['volunteerId', 'acceptedAt'])
+@Index('order_assignment_awaiting_check_in_idx', ['acceptedAt'], { where: `state = 'accepted'` })
 export class OrderAssignment {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -232,6 +241,10 @@ export class OrderAssignment {
   @Column({ name: 'checked_in_at', type: 'timestamptz', nullable: true })
   checkedInAt!: Date | null;
 
+  /** When they were reminded to go (提醒上门) for want of a check-in; the no-show sweep counts its grace from here. */
+  @Column({ name: 'reminded_at', type: 'timestamptz', nullable: true })
+  remindedAt!: Date | null;
+
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
 
@@ -266,7 +279,7 @@ export class OrderAssignment {
 @Entity({ name: 'order_event' })
 @Check(
   'order_event_type_check',
-  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate')`,
+  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate', 'offer', 'recall', 'urge', 'no_show', 'remind')`,
 )
 @Index('order_event_escalate_idx', { synchronize: false })
 @Index('order_event_reject_actor_idx', { synchronize: false })

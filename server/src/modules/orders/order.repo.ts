@@ -23,6 +23,7 @@ export function orderSelect(source = 'service_order'): string {
   return `
   SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
          r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone, u.landline AS resident_landline,
+         ru.name AS responsible_name, ru.phone AS responsible_phone,
          -- CASE: the family probe (one index lookup) only for a resident who cannot log in
          CASE WHEN u.phone IS NOT NULL OR u.wechat_openid IS NOT NULL THEN true
               ELSE EXISTS (SELECT 1 FROM family_contact f WHERE f.resident_id = o.resident_id) END AS resident_confirms,
@@ -32,7 +33,8 @@ export function orderSelect(source = 'service_order'): string {
   FROM ${source} o
   JOIN service_category c ON c.code = o.category_code
   JOIN region r ON r.id = o.region_id
-  JOIN app_user u ON u.id = o.resident_id`;
+  JOIN app_user u ON u.id = o.resident_id
+  LEFT JOIN app_user ru ON ru.id = o.responsible_id`;
 }
 
 export const ORDER_SELECT = orderSelect();
@@ -136,6 +138,22 @@ export function involvesCondition(personId: string, squads: readonly string[], p
 export function reachedCondition(placePath: string, params: unknown[]): string {
   params.push(placePath);
   return `$${params.length} LIKE o.scope_path || '%'`;
+}
+
+/**
+ * The condition "still waiting for someone (pending, or dispatched without an answer) past its deadline at `now`"
+ * (overdue: the board's top, the overdue list), or with `overdue` false its opposite.
+ */
+export function overdueCondition(now: Date, params: unknown[], overdue = true): string {
+  params.push(now);
+  const waiting = `(o.status IN ('pending', 'dispatched') AND o.deadline_at <= $${params.length})`;
+  return overdue ? waiting : `NOT ${waiting}`;
+}
+
+/** Orders under the caller's conditions, longest waiting (earliest placed) first, at most `limit`. */
+export async function longestWaiting(m: Db, where: string[], params: unknown[], limit: number): Promise<OrderRow[]> {
+  const values = [...params, limit];
+  return m.query<OrderRow[]>(`${ORDER_SELECT} WHERE ${where.join(' AND ')} ORDER BY o.created_at, o.id LIMIT $${values.length}`, values);
 }
 
 /** The condition "its text waits for staff to look at it" (WeChat's content check), or its opposite. */
@@ -482,6 +500,9 @@ export interface Written {
   escalate_at: Date | null;
   deadline_at: Date;
   auto_dispatch_at: Date | null;
+  responsible_id: string | null;
+  responsible_name: string | null;
+  responsible_phone: string | null;
   category_name: string;
   accept_minutes_normal: number;
   accept_minutes_urgent: number;
@@ -540,6 +561,24 @@ export async function countTowardsLimits(m: Db, residentId: string, requesterId:
 }
 
 /**
+ * 兜底责任人 of a new order (`s`: a row as `decided` gives it), decided in the INSERT itself (no second statement on
+ * the hot path): the paired cadre (包联) of a household on the ledger (重点人员台账) when it has one; otherwise a grid
+ * worker of the resident's place — and where that place has none, the staff of the nearest place above it (grid
+ * workers before dispatchers). Among several, the choice is rendezvous hashing: the highest hash of (person,
+ * resident). Deterministic — a household always gets the same person, who comes to know it — and fair: each of n
+ * workers answers for about 1/n of the households, and a worker joining or leaving moves only their own share. Both
+ * probes are index lookups (the resident's key; app_user_staff_place_idx holds only staff).
+ */
+const RESPONSIBLE = `COALESCE(
+       (SELECT h.paired_cadre_id FROM app_user h WHERE h.id = s.resident_id AND cardinality(h.tags) > 0),
+       (SELECT w.id FROM app_user w
+        WHERE w.region_id = ANY (string_to_array(trim(BOTH '/' FROM s.region_path), '/')::uuid[])
+          AND w.roles && ARRAY['grid_worker', 'dispatcher']::text[]
+        ORDER BY array_position(string_to_array(trim(BOTH '/' FROM s.region_path), '/')::uuid[], w.region_id) DESC,
+                 'grid_worker' = ANY (w.roles) DESC, hashtext(w.id::text || s.resident_id::text) DESC, w.id
+        LIMIT 1))`;
+
+/**
  * The part both order statements share: the orders of `src` (rows as `decided` gives them) written with their
  * deadlines from the category, and their `created` events (a proxy order is one whose requester is not its
  * resident). An order whose category is unknown or inactive, or whose Idempotency-Key was used before (or earlier in
@@ -550,18 +589,20 @@ function writeOrdersFrom(src: string): string {
   return `ins AS (
      INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
        preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at)
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at, responsible_id)
      SELECT s.id, s.resident_id, s.requester_id, s.channel, s.category_code, s.description, s.address, s.lat, s.lng,
             s.preferred_start, s.preferred_end, s.urgency, s.headcount, s.region_id, s.region_path, s.escalation_level, s.region_id, s.region_path,
             CASE WHEN s.escalation_level = 'county' THEN NULL ELSE s.at + make_interval(mins => m.minutes) END,
             s.at + make_interval(mins => m.minutes), s.idempotency_key, s.request_hash, s.at, s.at, s.dispatch_mode,
-            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END
+            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END,
+            ${RESPONSIBLE}
      FROM (${decided(src)}) s JOIN service_category c ON c.code = s.category_code AND c.active
           CROSS JOIN LATERAL (SELECT CASE WHEN s.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
      ORDER BY s.requester_id, s.idempotency_key
      ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
      RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
-               region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at
+               region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at,
+               responsible_id
    ), ev AS (
      INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
      SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
@@ -574,7 +615,11 @@ function writeOrdersFrom(src: string): string {
 /** What both statements answer of each order written (see `Written`). */
 const WRITTEN = `ins.id, ins.channel, ins.headcount, ins.address, ins.location_lat, ins.location_lng, ins.region_id, ins.region_path,
        ins.escalation_level, ins.dispatch_mode, ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
+       ins.responsible_id, ru.name AS responsible_name, ru.phone AS responsible_phone,
        c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent`;
+
+/** The joins WRITTEN needs besides `ins`. */
+const WRITTEN_JOINS = `JOIN service_category c ON c.code = ins.category_code LEFT JOIN app_user ru ON ru.id = ins.responsible_id`;
 
 /**
  * Orders whose resident was read already, and their `created` events, in ONE statement (data-modifying CTEs over
@@ -592,7 +637,7 @@ const CREATE = new Statement<Written>(
             home_address, home_lat, home_lng)
    ), ${writeOrdersFrom('x')}
    SELECT ${WRITTEN}
-   FROM ins JOIN service_category c ON c.code = ins.category_code`,
+   FROM ins ${WRITTEN_JOINS}`,
 );
 
 /** Writes the orders in one statement (on the transaction of `on` when it has one): what was decided of each, or null when it was not written. */
@@ -676,7 +721,7 @@ export function ownOrderInserter(
               WHERE s.resident_id = x.person_id AND s.requester_id = x.person_id AND s.created_at > x.at - interval '24 hours') + x.rn <= $20
      ), ${writeOrdersFrom('p')}
      SELECT ${WRITTEN}, ${people.select('u', 'g')}
-     FROM ins JOIN service_category c ON c.code = ins.category_code JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
+     FROM ins ${WRITTEN_JOINS} JOIN app_user u ON u.id = ins.resident_id LEFT JOIN region g ON g.id = u.region_id`,
   );
   return async (on, items, limits) => {
     const rows = await run(on, statement, [

@@ -127,6 +127,17 @@ export async function presentOrders(
       ratingComment: o.rating_comment,
       cancelReason: o.cancel_reason,
       contentReview: standing.oversees ? o.content_review : null,
+      // a staff member's work phone: in full to whoever sees the order in full (the resident calls their grid worker)
+      responsible:
+        o.responsible_id === null || o.responsible_name === null
+          ? null
+          : {
+              id: o.responsible_id,
+              name: o.responsible_name,
+              phone: o.responsible_phone === null ? null : full ? o.responsible_phone : maskPhone(o.responsible_phone),
+              phoneMasked: !full && o.responsible_phone !== null,
+            },
+      waitedMinutes: waitedMinutes(o, v.now),
       createdAt: o.created_at.toISOString(),
       updatedAt: o.updated_at.toISOString(),
       actions: actionsFor(v, o, standing),
@@ -135,6 +146,15 @@ export async function presentOrders(
   });
   await writeAccessLog(m, v.actor.id, logged);
   return out;
+}
+
+/**
+ * An order still waiting for someone (pending, or dispatched without an answer) past its deadline: how long its
+ * resident has waited, whole minutes since it was placed; null for any other order.
+ */
+export function waitedMinutes(o: Pick<OrderRow, 'status' | 'deadline_at' | 'created_at'>, now: Date): number | null {
+  if ((o.status !== 'pending' && o.status !== 'dispatched') || o.deadline_at > now) return null;
+  return Math.floor((now.getTime() - o.created_at.getTime()) / 60_000);
 }
 
 /** From the viewer's own location to the resident's door, whole metres; null when either is unknown. */

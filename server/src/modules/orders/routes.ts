@@ -8,6 +8,7 @@ import {
   ListOrdersQuery,
   ORDERS_PATH,
   OrderReasonDto,
+  OverdueOrdersQuery,
   type OrderDto,
   type OrderEventDto,
   type Page,
@@ -18,7 +19,7 @@ import { auditContextOf } from '../audit/service';
 import { docs, type ErrorStatus, idParam } from '../../http/openapi';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
-import { orderEventListSchema, orderPageSchema, orderSchema } from './schemas';
+import { orderEventListSchema, orderListSchema, orderPageSchema, orderSchema } from './schemas';
 import type { OrderAction, OrderService } from './service';
 
 /** Header names are case-insensitive; Node gives them lower-cased. */
@@ -76,7 +77,7 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
         tags: ['orders'],
         summary: '需求列表（按权限范围，最新在前）',
         description:
-          '工作人员看到管辖范围内的全部需求（`actionable=true` 只看已升级到本级、可以派单处理的；`contentReview=true` 只看文字待人工审核的）；居民看到自己的（含别人代下的）；志愿者看到派给自己或自己接过的。游标分页。',
+          '工作人员看到管辖范围内的全部需求（`actionable=true` 只看已升级到本级、可以派单处理的——调度台：超过接单时限仍无人接的排在最前，等待最久的在前，第一页全部列出（至多 100 条），带 `waitedMinutes`；`contentReview=true` 只看文字待人工审核的）；居民看到自己的（含别人代下的）；志愿者看到派给自己或自己接过的。游标分页。',
         auth: 'required',
         response: { 200: orderPageSchema },
         errors: [[404, '地区不存在']],
@@ -84,6 +85,23 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
       preValidation: validateQuery(ListOrdersQuery),
     },
     async (request): Promise<Page<OrderDto>> => orders.list(requireActor(request), request.query as ListOrdersQuery),
+  );
+
+  app.get(
+    `${ORDERS_PATH}/overdue`,
+    {
+      schema: docs({
+        tags: ['orders'],
+        summary: '超时未接的需求（按地区，兜底）',
+        description:
+          '工作人员：管辖范围内（或其中 `regionId` 地区下）超过接单时限仍无人接的需求，等待最久的在前；每条带已等待分钟数（`waitedMinutes`）、兜底责任人（`responsible`）和当前所在层级（`escalationLevel`）。',
+        auth: 'required',
+        response: { 200: orderListSchema },
+        errors: [403, [404, '地区不存在']],
+      }),
+      preValidation: validateQuery(OverdueOrdersQuery),
+    },
+    async (request): Promise<{ items: OrderDto[] }> => orders.overdue(requireActor(request), request.query as OverdueOrdersQuery),
   );
 
   app.get<{ Params: { id: string } }>(

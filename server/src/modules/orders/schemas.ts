@@ -12,6 +12,7 @@ import {
   type OrderDto,
   type OrderEventDto,
   type OrderResidentDto,
+  type OrderResponsibleDto,
   type Page,
   type PoolTaskDto,
   type ServiceRecordDto,
@@ -41,6 +42,21 @@ const residentSchema = shape<OrderResidentDto>('OrderResident', {
     phoneMasked: { type: 'boolean' },
   },
 });
+
+const responsibleProperties: Record<keyof OrderResponsibleDto, JsonSchema> = {
+  id: uuid,
+  name: { type: 'string' },
+  phone: nullable({ type: 'string', example: '138****0001' }),
+  phoneMasked: { type: 'boolean' },
+};
+/** Inline (a component cannot be nullable in OpenAPI 3.0 without allOf). */
+const responsibleSchema: JsonSchema = {
+  type: 'object',
+  description: '兜底责任人：包联干部（重点人员台账上的住户），否则居民所在网格的网格员；无权查看时手机号打码',
+  properties: responsibleProperties,
+  required: Object.keys(responsibleProperties),
+  additionalProperties: false,
+};
 
 const assignmentSchema = shape<AssignmentDto>('Assignment', {
   description: '接单人（多人需求有多个）',
@@ -100,6 +116,8 @@ const orderProperties = {
     enum: [...CONTENT_REVIEWS],
     description: '仅工作人员可见：需求文字待人工查看（review：微信内容安全检测建议人工审核；unchecked：检测服务不可用，未能检测）',
   }),
+  responsible: nullable(responsibleSchema),
+  waitedMinutes: nullable({ type: 'integer', description: '超过接单时限仍在等人接：从点单起已等待的分钟数（否则为 null）' }),
   createdAt: time,
   updatedAt: time,
   actions: { type: 'array', items: { type: 'string', enum: [...ORDER_ACTIONS] }, description: '当前用户现在可以进行的操作（小程序据此显示按钮）' },
@@ -112,6 +130,10 @@ export const orderPageSchema = shape<Page<OrderDto>>('OrderPage', {
     items: { type: 'array', items: orderSchema },
     nextCursor: nullable({ type: 'string', description: '下一页时作为 `cursor` 传回；最后一页为 null' }),
   },
+});
+
+export const orderListSchema = shape<{ items: OrderDto[] }>('OrderList', {
+  properties: { items: { type: 'array', items: orderSchema } },
 });
 
 const poolTaskSchema = shape<PoolTaskDto>('PoolTask', {

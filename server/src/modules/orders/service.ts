@@ -10,6 +10,7 @@ import type {
   OrderDto,
   OrderEventDto,
   OrderReasonDto,
+  OverdueOrdersQuery,
   Page,
 } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -24,7 +25,9 @@ import {
   involvesCondition,
   loadEvents,
   loadOrder,
+  longestWaiting,
   orderPage,
+  overdueCondition,
   reachedCondition,
   setContentReview,
   statusCategoryConditions,
@@ -87,6 +90,9 @@ export interface Placed {
 export type OrderAction<B> = (actor: Actor, id: string, body: B) => Promise<OrderDto>;
 
 export type OrderService = ReturnType<typeof createOrderService>;
+
+/** The most overdue orders the board's first page carries above the rest. */
+const BOARD_OVERDUE_MAX = 100;
 
 function withoutLocation(data: Record<string, unknown>): Record<string, unknown> {
   const { location: _hidden, ...rest } = data;
@@ -208,8 +214,38 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
         regionPath = region.path;
       }
       where.push(...filterConditions({ regionPath, from: q.from, to: q.to }, params));
+      let top: OrderRow[] = [];
+      if (q.actionable === 'true' && isStaff(actor)) {
+        // 兜底: at every level, the orders waiting past their deadline head the board, longest waiting first — all of
+        // them (up to BOARD_OVERDUE_MAX) on the first page; the pages then go on with the rest, newest first
+        if (q.cursor === undefined) {
+          const overdueParams = [...params];
+          top = await longestWaiting(m, [...where, overdueCondition(v.now, overdueParams)], overdueParams, BOARD_OVERDUE_MAX);
+        }
+        where.push(overdueCondition(v.now, params, false));
+      }
       const { rows, nextCursor } = await orderPage(m, where, params, q);
-      return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
+      return { items: (await presentOrders(m, v, [...top, ...rows])).map((p) => p.dto), nextCursor };
+    });
+  }
+
+  /**
+   * 超时未接: the orders waiting for someone past their deadline under a place (the caller's jurisdiction, or
+   * `regionId` inside it), longest waiting first, each with how long it has waited, its 兜底责任人 and its level.
+   */
+  async function overdue(actor: Actor, q: OverdueOrdersQuery): Promise<{ items: OrderDto[] }> {
+    if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以查看超时未接的需求。');
+    return db.transaction(async (m) => {
+      const v = await viewer(m, actor);
+      const params: unknown[] = [];
+      const where = [pathCondition(v.j, 'o.region_path', params)];
+      if (q.regionId !== undefined) {
+        const region = await regionOr404(m, q.regionId, v.j);
+        where.push(...filterConditions({ regionPath: region.path }, params));
+      }
+      where.push(overdueCondition(v.now, params));
+      const rows = await longestWaiting(m, where, params, q.limit ?? 50);
+      return { items: (await presentOrders(m, v, rows)).map((p) => p.dto) };
     });
   }
 
@@ -295,6 +331,7 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
   return {
     place,
     list,
+    overdue,
     get,
     events,
     checkOversees,

@@ -83,6 +83,11 @@ export interface Standing {
   dispatchedToMe: boolean;
   /** Null when they could take it from the task hall; otherwise why not. */
   ineligible: string | null;
+  /**
+   * The person is the order's 兜底责任人, it is past its deadline, and they are not staff who act on it at its level:
+   * they may dispatch it and take it at any level (the `staff` and `eligible` relations), not cancel it.
+   */
+  staffByDuty: boolean;
 }
 
 /** How the viewer relates to the order (see OrderRelation in shared/order-state.ts). */
@@ -94,21 +99,27 @@ export function standingOf(v: Viewer, o: OrderRow, assignments: readonly Assignm
   const oversees = isStaff(v.actor) && covers(v.j, o.region_path);
   // a resident who can neither log in nor has family: another staff member confirms after calling them back (电话回访)
   if (oversees && !o.resident_confirms && v.actor.id !== o.requester_id && v.actor.id !== o.resident_id) relations.push('callback');
-  if (actsAsStaff(v, o)) relations.push('staff');
+  // 兜底: once nobody has accepted the order in time, the person answerable for it may dispatch it and take it
+  // themself, whatever level it has reached (before, it is the grid's like any other)
+  const responsible = o.responsible_id === v.actor.id && o.deadline_at <= v.now;
+  const staff = actsAsStaff(v, o);
+  if (staff || responsible) relations.push('staff');
   const holding = assignments.find((a) => a.volunteer_id === v.actor.id && a.round === o.round && HOLDING.includes(a.state));
   const dispatchedToMe = o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id));
   if (holding || dispatchedToMe) relations.push('assignee');
-  const ineligible = holding ? '您已接下这个需求。' : ineligibility(v, o);
+  const ineligible = holding ? '您已接下这个需求。' : responsible ? null : ineligibility(v, o);
   if (ineligible === null) relations.push('eligible');
-  return { relations, oversees, holding, dispatchedToMe, ineligible };
+  return { relations, oversees, holding, dispatchedToMe, ineligible, staffByDuty: responsible && !staff };
 }
 
 /**
  * The relations that count for cancelling: any staff member with jurisdiction may cancel (a resident's family
  * calling the town office), not only those the order has escalated to.
  */
-export function cancelRelations(s: Pick<Standing, 'relations' | 'oversees'>): OrderRelation[] {
-  return s.oversees && !s.relations.includes('staff') ? [...s.relations, 'staff'] : s.relations;
+export function cancelRelations(s: Pick<Standing, 'relations' | 'oversees' | 'staffByDuty'>): OrderRelation[] {
+  // being answerable for an order is a duty to get it served, not a say over whether it is wanted
+  const relations = s.staffByDuty ? s.relations.filter((r) => r !== 'staff') : s.relations;
+  return s.oversees && !relations.includes('staff') ? [...relations, 'staff'] : relations;
 }
 
 /** The buttons to show: the state machine's actions, narrowed by what this person's place on the order allows. */
@@ -129,6 +140,8 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
         return state === 'accepted';
       case 'complete':
         return state === 'in_service';
+      case 'cancel':
+        return transition(o.status, 'cancel', cancelRelations(s)).ok;
       default:
         return true;
     }
@@ -145,6 +158,8 @@ export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonl
   if (s.relations.some((r) => r !== 'eligible')) return true;
   // staff oversee every order of their jurisdiction, whatever its level
   if (isStaff(v.actor) && covers(v.j, o.region_path)) return true;
+  // 兜底责任人 follow the order they answer for from the first minute
+  if (o.responsible_id === v.actor.id) return true;
   // someone who was on it once (released, did not come, an earlier round) still sees it in their history
   if (assignments.some((a) => a.volunteer_id === v.actor.id)) return true;
   // the task hall: a volunteer sees the open orders they could take, even while off duty, and — the race lost —

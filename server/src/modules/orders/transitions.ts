@@ -1,5 +1,4 @@
 import {
-  ErrorCode,
   FAR_CHECK_IN_METERS,
   distanceMeters,
   transition,
@@ -15,7 +14,7 @@ import {
   type OrderStatus,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import { AppError, ConflictError, ForbiddenError, fieldError } from '../../errors';
+import { ConflictError, ForbiddenError, fieldError } from '../../errors';
 import { covers } from '../access/jurisdiction';
 import {
   Sql,
@@ -147,13 +146,12 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
     throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
   }
   const to = allowed(o, 'accept', s, { headcount: o.headcount, accepted: o.accepted_count });
-  // from the task hall, at most HALL_MAX_TASKS in hand (one person took 20 of 20 orders); what staff
-  // dispatched to someone they may always take: staff chose them
-  if (!s.dispatchedToMe && Number.isFinite(maxTasksInHand)) {
+  // at most MATCH_MAX_ACTIVE_TASKS in hand, however the order came (one person took 20 of 20 orders from the hall,
+  // and a dispatch accepted on top of a full hand is an order that waits as surely): counted under a per-person
+  // lock, so two accepts of one person at once are counted one after the other
+  if (Number.isFinite(maxTasksInHand)) {
     const inHand = await lockedTasksInHand(m, v.actor.id);
-    if (inHand >= maxTasksInHand) {
-      throw new AppError(ErrorCode.RATE_LIMITED, `您手头已有 ${inHand} 个任务未完成，请先完成再从任务大厅接新的需求。`);
-    }
+    if (inHand >= maxTasksInHand) throw new ConflictError(`您手上已有 ${inHand} 个未完成的任务，请先完成或退单后再接新的。`);
   }
   const squadId = o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id) ? o.dispatched_to_squad_id : null;
   await insertAssignment(m, { orderId: o.id, round: o.round, personId: v.actor.id, squadId, at: v.now });

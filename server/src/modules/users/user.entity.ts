@@ -24,6 +24,8 @@ export type { RosterSlot } from '@bangbang/shared';
 @Unique('app_user_phone_key', ['phone'])
 @Unique('app_user_wechat_openid_key', ['wechatOpenid'])
 @Index('app_user_region_idx', ['regionId'])
+// the staff of a place, found for every new order's 兜底责任人 (migration AddResponsibleAndNoShows)
+@Index('app_user_staff_place_idx', { synchronize: false })
 @Index('app_user_created_idx', ['createdAt', 'id'])
 // the matching engine's (migration AddMatchingIndexes): on-duty people by place, and those with no location; by
 // location and skill they are in duty_skill_spot (migration AddDutySkillSpots, kept by a trigger)

@@ -137,6 +137,13 @@ export default function DispatchOrder() {
                     : ` · ${formatTime(order.escalateAt)} 未接单将升级`}
               </DetailRow>
               <PreferredTimeRow order={order} />
+              {order.responsible && (
+                <DetailRow label='兜底责任人'>
+                  {order.responsible.name}
+                  {order.responsible.phone ? ` · ${order.responsible.phone}` : ''}
+                  {order.waitedMinutes !== null ? ` · 已等待 ${order.waitedMinutes} 分钟` : ''}
+                </DetailRow>
+              )}
               <DetailRow label='派单方式' className='elder-hide'>
                 {DISPATCH_MODE_NAMES[order.dispatchMode]}
               </DetailRow>
