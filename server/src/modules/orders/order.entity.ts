@@ -190,7 +190,7 @@ export class ServiceOrder {
 }
 
 @Entity({ name: 'order_assignment' })
-@Check('order_assignment_state_check', `state IN ('accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled')`)
+@Check('order_assignment_state_check', `state IN ('accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled', 'recalled')`)
 @Check('order_assignment_service_minutes_check', `service_minutes >= 0`)
 @Index('order_assignment_one_place', { synchronize: false })
 @Index('order_assignment_order_idx', ['orderId'])
@@ -266,7 +266,7 @@ export class OrderAssignment {
 @Entity({ name: 'order_event' })
 @Check(
   'order_event_type_check',
-  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate')`,
+  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate', 'offer', 'recall', 'urge', 'no_show', 'remind')`,
 )
 @Index('order_event_escalate_idx', { synchronize: false })
 @Index('order_event_reject_actor_idx', { synchronize: false })
