@@ -14,7 +14,6 @@ let t: TestApp;
 let w: World;
 type Who = keyof World['users'] | { id: string; token: string };
 const tokenOf = (who: Who) => (typeof who === 'string' ? w.users[who].token : who.token);
-const idOf = (who: Who) => (typeof who === 'string' ? w.users[who].id : who.id);
 
 const call = (who: Who, method: 'GET' | 'POST' | 'PUT', url: string, payload?: object) =>
   t.app.inject({ method, url: `/api/v1${url}`, payload, headers: bearer(tokenOf(who)) });
