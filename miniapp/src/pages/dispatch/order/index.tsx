@@ -102,6 +102,15 @@ function CandidatePicker({
   );
 }
 
+/** Whom a recall would take the order from, in words: those who accepted it, or the one it was last dispatched to. */
+function recalledNames(order: OrderDto, events: readonly OrderEventDto[]): string {
+  const accepted = order.assignees.filter((a) => a.state === 'accepted').map((a) => a.name);
+  if (accepted.length > 0) return accepted.join('、');
+  const data = [...events].reverse().find((e) => e.type === 'dispatch')?.data ?? {};
+  const name = typeof data.assigneeName === 'string' ? data.assigneeName : typeof data.squadName === 'string' ? data.squadName : null;
+  return name ?? '被派单的人';
+}
+
 /** 撤回改派 in progress: the reason typed so far, and whom it may go to instead (loading: undefined). */
 interface Recalling {
   reason: string;
@@ -324,7 +333,7 @@ export default function DispatchOrder() {
               <View className='dispatch-order__recall'>
                 <SectionTitle>撤回改派</SectionTitle>
                 <Section>
-                  <Hint>撤回后，{holder.length > 0 ? holder.map((a) => a.name).join('、') : '被派单的人'}会收到通知；可以同时改派给下面的人选。</Hint>
+                  <Hint>撤回后，{recalledNames(order, view.data?.events ?? [])}会收到通知；可以同时改派给下面的人选。</Hint>
                   <TextArea
                     className='dispatch-order__recall-reason'
                     value={recalling.reason}
