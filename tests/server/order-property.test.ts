@@ -354,8 +354,8 @@ function standing(o: Model, who: Who): Standing {
 }
 
 /** The route actions (confirm with resolved:false is the machine's `reopen`). */
-type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel';
-const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel'];
+type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel' | 'recall';
+const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'recall'];
 
 interface Command {
   who: Who;
@@ -527,6 +527,22 @@ function predict(o: Model, c: Command): Prediction {
         },
       };
     }
+    case 'recall': {
+      // 撤回改派 (issue 20) without a new assignee: the dispatch and every place not yet checked in are taken back
+      const r = transition(o.status, 'recall', s.relations);
+      if (!r.ok) return refusal(r);
+      return {
+        code: 200,
+        to: r.to,
+        apply: (m, now) => {
+          for (const [who, st] of [...m.holders]) if (st === 'accepted') m.holders.delete(who);
+          m.acceptedCount = m.holders.size;
+          m.dispatchedUser = null;
+          m.dispatchedSquad = false;
+          m.escalateAt = waitingAgain(m, now);
+        },
+      };
+    }
     case 'cancel': {
       // any staff member with jurisdiction may cancel, whatever level the order has reached
       const r = transition(o.status, 'cancel', s.relations);
@@ -565,6 +581,8 @@ function request(c: Command, target: string): { route: string; body: object } {
       return { route: 'confirm', body: { resolved: false, comment: '药不对' } };
     case 'cancel':
       return { route: 'cancel', body: { reason: '不需要了' } };
+    case 'recall':
+      return { route: 'recall', body: { reason: '联系不上，另行安排' } };
   }
 }
 
@@ -668,6 +686,7 @@ const BUTTON: Record<Act, OrderAction> = {
   confirm: 'confirm',
   reopen: 'reopen',
   cancel: 'cancel',
+  recall: 'recall',
 };
 
 interface Snapshot {
@@ -846,7 +865,8 @@ describe('the order lifecycle against the server (model-based)', () => {
     const out: Command[][] = [];
     for (const who of EVERYONE) {
       for (const act of ACTS) {
-        if (!end && act === 'cancel') continue;
+        // cancelling ends the story and a recall (撤回改派) sets it back: only now and then, so that sequences go deep
+        if (!end && (act === 'cancel' || act === 'recall')) continue;
         const variants = (act === 'dispatch' ? TARGETS : (['volunteerA1'] as Target[]))
           .map((target): Command => ({ who, act, target, rating: 5 }))
           .filter((c) => predict(m, c).code === 200);
