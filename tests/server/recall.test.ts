@@ -144,6 +144,18 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     });
   });
 
+  it('races a check-in safely: exactly one of the two happens, the timeline adds up', async () => {
+    for (let i = 0; i < 3; i++) {
+      const o = await order();
+      await ok('volunteerA1', o.id, 'accept');
+      const [recall, checkIn] = await Promise.all([act('dispatcherT', o.id, 'recall', { reason: '改派' }), act('volunteerA1', o.id, 'check-in')]);
+      expect([recall.statusCode, checkIn.statusCode].sort()).toEqual([200, 409]);
+      const after = await view(o.id);
+      expect(after.status).toBe(recall.statusCode === 200 ? 'pending' : 'in_service');
+      expect(replayOrderEvents(await events(o.id))).toBe(after.status);
+    }
+  });
+
   it('is for staff with jurisdiction: 403 for others who see the order, 404 for staff elsewhere', async () => {
     const o = await order();
     await ok('volunteerA1', o.id, 'accept');
