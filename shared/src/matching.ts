@@ -207,11 +207,15 @@ export interface BatchDispatchResultDto {
   regionId: string;
   /** `exact`: min-cost assignment; `greedy`: the approximation used for very large batches. */
   method: 'exact' | 'greedy';
-  /** Orders considered. */
+  /** Orders considered: the place's pending orders the caller may dispatch (before or after they reached the caller's level). */
   orders: number;
   assigned: BatchAssignedDto[];
-  /** Orders left waiting, each with why. */
+  /** Orders considered but left waiting, each with why (nobody available now, everyone who could is at capacity…). */
   unassigned: Array<{ orderId: string; reason: string }>;
+  /** Orders of the place still waiting for someone that the batch did not consider, each with why (already dispatched…). */
+  skipped: Array<{ orderId: string; reason: string }>;
+  /** What happened, in one sentence for the dispatcher (also why nothing was dispatched: 「该区域没有待派的需求」). */
+  summary: string;
   totalScore: number;
   /** What best-first (one order at a time) would have done with the same candidates, for comparison. */
   greedy: { assigned: number; totalScore: number };

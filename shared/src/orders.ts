@@ -49,8 +49,12 @@ export const ESCALATION_LEVEL_NAMES: Record<EscalationLevel, string> = {
   county: '旗县',
 };
 
-/** What one person on an order is doing: an order with headcount N has up to N of these at a time. */
-export const ASSIGNMENT_STATES = ['accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled'] as const;
+/**
+ * What one person on an order is doing: an order with headcount N has up to N of these at a time. A place ended is
+ * given back (`released`, 退单), never came (`no_show`), went with the order (`cancelled`), or was taken back by staff
+ * (`recalled`, 撤回改派: their decision, so it does not count against the person's reliability).
+ */
+export const ASSIGNMENT_STATES = ['accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled', 'recalled'] as const;
 export type AssignmentState = (typeof ASSIGNMENT_STATES)[number];
 
 /**
@@ -146,6 +150,30 @@ export class DispatchOrderDto {
   assigneeId?: string;
 
   /** …or a squad, whose members may accept it. Exactly one of the two. */
+  @Optional()
+  @IsUUID('all', { message: '小分队编号格式不正确' })
+  squadId?: string;
+}
+
+/**
+ * 撤回改派: staff take back a dispatch, or an accepted order before check-in, with a reason (on the timeline and in the
+ * message to the people recalled), and may send it on in the same step to one person or one squad.
+ */
+export class RecallOrderDto {
+  @ReasonField()
+  reason!: string;
+
+  /** Of several people on the order, take back only this one's place (the others keep theirs). */
+  @Optional()
+  @IsUUID('all', { message: '志愿者编号格式不正确' })
+  volunteerId?: string;
+
+  /** Send it on at once to this person… */
+  @Optional()
+  @IsUUID('all', { message: '接单人编号格式不正确' })
+  assigneeId?: string;
+
+  /** …or to this squad (at most one of the two; neither: the order waits again). */
   @Optional()
   @IsUUID('all', { message: '小分队编号格式不正确' })
   squadId?: string;

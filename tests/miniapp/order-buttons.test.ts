@@ -2,7 +2,7 @@ import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, type OrderRelation, ty
 import { buttonFor, orderButtons } from '../../miniapp/src/services/order-buttons';
 import { HOME_BY_ROLE, needsJoining, pickRole } from '../../miniapp/src/services/roles';
 import { timeWindows } from '../../miniapp/src/services/time-windows';
-import { eventDetail, formatDistance, formatTime } from '../../miniapp/src/services/labels';
+import { eventDetail, eventTitle, formatDistance, formatTime } from '../../miniapp/src/services/labels';
 
 /**
  * The buttons an order shows come from the shared state machine (the server sends `availableActions` for the
@@ -28,6 +28,9 @@ describe('the buttons each person sees', () => {
     ['volunteer at the door', 'in_service', ['assignee'], ['到达签到', '完成服务']],
     ['volunteer, work done', 'completed', ['assignee'], []],
     ['staff, waiting', 'pending', ['staff'], ['派单', '取消需求']],
+    // issue 20: 撤回改派 a dispatch, or an accepted order before check-in
+    ['staff, dispatched', 'dispatched', ['staff'], ['撤回改派', '取消需求']],
+    ['staff, accepted', 'accepted', ['staff'], ['撤回改派', '取消需求']],
     ['staff, being served', 'in_service', ['staff'], ['取消需求']],
     // issue 18: the staff member who placed a proxy order does not confirm it; the resident or family does
     ['grid worker who ordered for a resident (代下单)', 'completed', ['requester', 'staff'], []],
@@ -41,8 +44,8 @@ describe('the buttons each person sees', () => {
     for (const status of ORDER_STATUSES) {
       for (let mask = 0; mask < 1 << all.length; mask++) {
         const relations = all.filter((_, i) => mask & (1 << i));
-        // issue 20's 撤回改派 and 催一下 get their buttons with the pages that handle them
-        const allowed = availableActions(status, relations).filter((a) => a !== 'recall' && a !== 'urge');
+        // issue 20's 催一下 gets its button with the page that handles it
+        const allowed = availableActions(status, relations).filter((a) => a !== 'urge');
         const shown = orderButtons(allowed).map((b) => b.action);
         expect({ status, relations, shown: [...shown].sort() }).toEqual({ status, relations, shown: [...allowed].sort() });
       }
@@ -63,12 +66,14 @@ describe('the buttons each person sees', () => {
       const b = buttonFor(action);
       const destructive = action === 'cancel' || action === 'reject' || action === 'release' || action === 'reopen' || action === 'recall';
       expect({ action, confirms: b.confirm !== null }).toEqual({ action, confirms: destructive });
-      if (action === 'cancel' || action === 'reject' || action === 'release' || action === 'recall') expect(b.input).toBe('reason');
+      if (action === 'cancel' || action === 'reject' || action === 'release') expect(b.input).toBe('reason');
       if (destructive && action !== 'reopen') expect(b.tone).toBe('danger');
     }
     expect(buttonFor('confirm').input).toBe('rating');
     expect(buttonFor('complete').input).toBe('complete');
     expect(buttonFor('dispatch').input).toBe('assignee');
+    // a reason and, if staff choose, someone else: the dispatcher's order page asks for both in one step
+    expect(buttonFor('recall').input).toBe('reassign');
   });
 });
 
@@ -133,5 +138,13 @@ describe('words and times', () => {
       '系统 · 升级到嘎查村（社区） · 超时未接单，自动升级',
     );
     expect(eventDetail({ type: 'confirm', actorName: '孙桂兰', reason: null, data: { rating: 5 } })).toBe('孙桂兰 · 评分 5 星');
+    // issue 20: 越级派单 and 撤回改派
+    const over = { type: 'dispatch' as const, actorName: '王建军', reason: null, data: { assigneeName: '李海龙', overLevel: true, level: 'grid' } };
+    expect(eventTitle(over)).toBe('越级派单');
+    expect(eventDetail(over)).toBe('王建军 · 派给 李海龙 · 需求当时在网格级');
+    expect(eventTitle({ type: 'dispatch', data: { assigneeName: '李海龙' } })).toBe('派单');
+    expect(
+      eventDetail({ type: 'recall', actorName: '王建军', reason: '联系不上', data: { recalled: [{ userId: 'u', name: '李海龙' }], squadName: null } }),
+    ).toBe('王建军 · 从 李海龙 处撤回 · 联系不上');
   });
 });

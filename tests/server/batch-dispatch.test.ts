@@ -63,10 +63,10 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
       })
     ).json<OrderDto>();
 
-    // the town dispatcher: these grid-level orders have not reached the town, nothing to dispatch
-    const town = await call('dispatcherT', 'POST', '/dispatch/batch', { regionId: w.regions.A1 });
-    expect(town.statusCode).toBe(200);
-    expect(town.json<BatchDispatchResultDto>()).toMatchObject({ orders: 0, assigned: [], unassigned: [] });
+    // a place with nothing waiting says so
+    const empty = await call('dispatcherT', 'POST', '/dispatch/batch', { regionId: w.regions.B1 });
+    expect(empty.statusCode).toBe(200);
+    expect(empty.json<BatchDispatchResultDto>()).toMatchObject({ orders: 0, assigned: [], unassigned: [], skipped: [], summary: '该区域没有待派的需求。' });
 
     const res = await call('gridWorkerA1', 'POST', '/dispatch/batch', { regionId: w.regions.A1 });
     expect(res.statusCode).toBe(200);
@@ -89,14 +89,21 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
     await check(medicine.id, li.id);
     await check(errand.id, wang.id);
 
-    // run again: nothing pending is left
-    expect((await call('gridWorkerA1', 'POST', '/dispatch/batch', { regionId: w.regions.A1 })).json<BatchDispatchResultDto>()).toMatchObject({ orders: 0 });
+    // run again: nothing pending is left, and the answer says what became of the two
+    expect((await call('gridWorkerA1', 'POST', '/dispatch/batch', { regionId: w.regions.A1 })).json<BatchDispatchResultDto>()).toMatchObject({
+      orders: 0,
+      skipped: [
+        { orderId: medicine.id, reason: '已派单，等待接单人回应' },
+        { orderId: errand.id, reason: '已派单，等待接单人回应' },
+      ],
+      summary: '该区域没有待派的需求；另有 2 个需求未纳入（已派单等），原因见各需求。',
+    });
   });
 
   it('reports an order nobody can take, with the reason', async () => {
     const lonely = (await call('residentA1', 'POST', '/orders', { categoryCode: 'haircut', description: '理发', urgency: 'normal' })).json<OrderDto>();
     const batch = (await call('admin', 'POST', '/dispatch/batch', { regionId: w.regions.A })).json<BatchDispatchResultDto>();
-    expect(batch.unassigned).toContainEqual({ orderId: lonely.id, reason: '现在没有符合条件的接单人' });
+    expect(batch.unassigned).toContainEqual({ orderId: lonely.id, reason: '现在没有符合条件的接单人（需在岗、技能相符、在需求所在区域内）' });
   });
 
   it('is for staff with jurisdiction, with a clear error for a bad region', async () => {

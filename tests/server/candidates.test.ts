@@ -493,14 +493,19 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       }
     });
 
-    it('409 naming the state for an order already accepted, closed or cancelled', async () => {
+    it('409 naming the state for an order closed or cancelled; an accepted one answers others (撤回改派)', async () => {
       const v = await volunteer(300);
+      const other = await volunteer(400);
       const accepted = await holdPlace(v);
+      const instead = await call('dispatcherT', 'GET', `/orders/${accepted}/candidates`);
+      expect(instead.statusCode).toBe(200);
+      const ids = instead.json<{ items: Array<{ id: string }> }>().items.map((c) => c.id);
+      expect(ids).toContain(other.id);
+      expect(ids).not.toContain(v.id);
       const closed = await serve(v, 5);
       const cancelled = (await order()).id;
       await act('residentA1', cancelled, 'cancel', { reason: '不需要了' });
       for (const [id, name] of [
-        [accepted, '已接单'],
         [closed, '已完成'],
         [cancelled, '已取消'],
       ] as const) {

@@ -255,6 +255,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/orders/{id}/confirm',
       'POST /api/v1/orders/{id}/content-reviewed',
       'POST /api/v1/orders/{id}/dispatch',
+      'POST /api/v1/orders/{id}/recall',
       'POST /api/v1/orders/{id}/reject',
       'POST /api/v1/orders/{id}/release',
       'POST /api/v1/regions',
@@ -589,6 +590,11 @@ describe('the OpenAPI document (/api/docs)', () => {
     await check('POST', o('/reject'), '/api/v1/orders/{id}/reject', { headers: volunteer, payload: { reason: '今天不在家' } }, 200);
     await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
     await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 409);
+    // 撤回改派: taken back, and the same person may take it again (a recall keeps nobody from the order)
+    await check('POST', o('/recall'), '/api/v1/orders/{id}/recall', { headers: admin, payload: { reason: '改约时间' } }, 200);
+    await check('POST', o('/recall'), '/api/v1/orders/{id}/recall', { headers: admin, payload: { reason: '改约时间' } }, 409);
+    await check('POST', o('/recall'), '/api/v1/orders/{id}/recall', { headers: admin, payload: {} }, 400);
+    await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
     await check('POST', o('/release'), '/api/v1/orders/{id}/release', { headers: volunteer, payload: { reason: '临时有事' } }, 200);
     await check('POST', o('/accept'), '/api/v1/orders/{id}/accept', { headers: volunteer }, 200);
     await check('POST', o('/check-in'), '/api/v1/orders/{id}/check-in', { headers: volunteer, payload: { location: { lat: 40.751, lng: 107.401 } } }, 200);

@@ -330,7 +330,8 @@ function standing(o: Model, who: Who): Standing {
   // issue 18: the resident confirms a proxy order (代下单), not the staff member who placed it (every resident of
   // this model has a phone, so no call-back confirmation by other staff, and nobody is family)
   if (who === o.resident) relations.push('resident');
-  if (isStaffP(p) && covers(p, o.region) && (p.roles.includes('admin') || who === o.requester || within(p.region, scope))) relations.push('staff');
+  // issue 20: staff with jurisdiction act at once, whatever level the order has reached (越级派单)
+  if (isStaffP(p) && covers(p, o.region)) relations.push('staff');
   const holding = o.holders.get(who);
   const dispatchedToMe = o.dispatchedUser === who || (o.dispatchedSquad && SQUAD.members.has(who));
   if (holding || dispatchedToMe) relations.push('assignee');
@@ -353,8 +354,8 @@ function standing(o: Model, who: Who): Standing {
 }
 
 /** The route actions (confirm with resolved:false is the machine's `reopen`). */
-type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel';
-const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel'];
+type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel' | 'recall';
+const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'recall'];
 
 interface Command {
   who: Who;
@@ -526,10 +527,25 @@ function predict(o: Model, c: Command): Prediction {
         },
       };
     }
+    case 'recall': {
+      // 撤回改派 (issue 20) without a new assignee: the dispatch and every place not yet checked in are taken back
+      const r = transition(o.status, 'recall', s.relations);
+      if (!r.ok) return refusal(r);
+      return {
+        code: 200,
+        to: r.to,
+        apply: (m, now) => {
+          for (const [who, st] of [...m.holders]) if (st === 'accepted') m.holders.delete(who);
+          m.acceptedCount = m.holders.size;
+          m.dispatchedUser = null;
+          m.dispatchedSquad = false;
+          m.escalateAt = waitingAgain(m, now);
+        },
+      };
+    }
     case 'cancel': {
       // any staff member with jurisdiction may cancel, whatever level the order has reached
-      const overseer = isStaffP(PEOPLE[c.who]) && covers(PEOPLE[c.who], o.region);
-      const r = transition(o.status, 'cancel', overseer && !s.relations.includes('staff') ? [...s.relations, 'staff'] : s.relations);
+      const r = transition(o.status, 'cancel', s.relations);
       if (!r.ok) return refusal(r);
       return {
         code: 200,
@@ -565,6 +581,8 @@ function request(c: Command, target: string): { route: string; body: object } {
       return { route: 'confirm', body: { resolved: false, comment: '药不对' } };
     case 'cancel':
       return { route: 'cancel', body: { reason: '不需要了' } };
+    case 'recall':
+      return { route: 'recall', body: { reason: '联系不上，另行安排' } };
   }
 }
 
@@ -668,6 +686,7 @@ const BUTTON: Record<Act, OrderAction> = {
   confirm: 'confirm',
   reopen: 'reopen',
   cancel: 'cancel',
+  recall: 'recall',
 };
 
 interface Snapshot {
@@ -846,7 +865,8 @@ describe('the order lifecycle against the server (model-based)', () => {
     const out: Command[][] = [];
     for (const who of EVERYONE) {
       for (const act of ACTS) {
-        if (!end && act === 'cancel') continue;
+        // cancelling ends the story and a recall (撤回改派) sets it back: only now and then, so that sequences go deep
+        if (!end && (act === 'cancel' || act === 'recall')) continue;
         const variants = (act === 'dispatch' ? TARGETS : (['volunteerA1'] as Target[]))
           .map((target): Command => ({ who, act, target, rating: 5 }))
           .filter((c) => predict(m, c).code === 200);

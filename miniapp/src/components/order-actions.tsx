@@ -4,14 +4,19 @@ import { Text, View } from '@tarojs/components';
 import { Button, Dialog, Rate, TextArea } from '@nutui/nutui-react-taro';
 import type { OrderAction, OrderDto } from '@bangbang/shared';
 import { acceptOrder, cancelOrder, checkInOrder, confirmOrder, rejectOrder, releaseOrder } from '../services/endpoints';
-import { orderButtons, type OrderButton } from '../services/order-buttons';
+import { orderButtons, type ButtonInput, type OrderButton } from '../services/order-buttons';
 import { showError, showSuccess } from './feedback';
 
 /**
  * Actions a page performs itself because they need its own screen: 完成服务 (note + photos) on the volunteer's
- * task page, 派单 (pick a candidate) on the dispatcher's order page. Without a handler the button is not shown.
+ * task page, 派单 (pick a candidate) and 撤回改派 (a reason, and someone else) on the dispatcher's order page.
+ * Without a handler the button is not shown.
  */
-export type PageActionHandlers = Partial<Record<'complete' | 'dispatch', () => void>>;
+type PageAction = 'complete' | 'dispatch' | 'recall';
+export type PageActionHandlers = Partial<Record<PageAction, () => void>>;
+
+/** The inputs only a page can ask for (see PageActionHandlers). */
+const ON_THE_PAGE: readonly ButtonInput[] = ['complete', 'assignee', 'reassign'];
 
 interface OrderActionsProps {
   order: OrderDto;
@@ -46,9 +51,7 @@ export function OrderActions({ order, onChanged, handlers = {}, only, onFailed }
   const [busy, setBusy] = useState<OrderAction>();
   const [asking, setAsking] = useState<Asking>();
 
-  const buttons = orderButtons(order.actions, only).filter(
-    (b) => (b.input !== 'complete' && b.input !== 'assignee') || handlers[b.action as 'complete' | 'dispatch'] !== undefined,
-  );
+  const buttons = orderButtons(order.actions, only).filter((b) => !ON_THE_PAGE.includes(b.input) || handlers[b.action as PageAction] !== undefined);
   if (buttons.length === 0) return null;
 
   /** Sends one action; true when it went through (the order is replaced), false when the error was shown. */
@@ -69,8 +72,8 @@ export function OrderActions({ order, onChanged, handlers = {}, only, onFailed }
   };
 
   const press = (b: OrderButton) => {
-    if (b.input === 'complete' || b.input === 'assignee') {
-      handlers[b.action as 'complete' | 'dispatch']?.();
+    if (ON_THE_PAGE.includes(b.input)) {
+      handlers[b.action as PageAction]?.();
       return;
     }
     if (b.action === 'accept') void run('accept', () => acceptOrder(order.id), '接单成功');

@@ -1,7 +1,7 @@
 import { View, Text } from '@tarojs/components';
 import { Step, Steps } from '@nutui/nutui-react-taro';
 import type { OrderEventDto } from '@bangbang/shared';
-import { EVENT_TYPE_NAMES, eventDetail, formatTime } from '../services/labels';
+import { eventDetail, eventTitle, formatTime } from '../services/labels';
 
 /** An order's timeline (`GET /orders/:id/events`), newest first: what happened, when, who and why. */
 export function OrderTimeline({ events }: { events: readonly OrderEventDto[] }) {
@@ -16,7 +16,7 @@ export function OrderTimeline({ events }: { events: readonly OrderEventDto[] }) 
             value={i + 1}
             title={
               <View className='order-timeline__title'>
-                <Text>{EVENT_TYPE_NAMES[e.type]}</Text>
+                <Text className={e.type === 'dispatch' && e.data.overLevel === true ? 'order-timeline__over-level' : undefined}>{eventTitle(e)}</Text>
                 <Text className='order-timeline__time'>{formatTime(e.at)}</Text>
               </View>
             }

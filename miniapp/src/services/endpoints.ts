@@ -28,6 +28,7 @@ import {
   type ApplicationDto,
   type CreateApplicationDto,
   type ListApplicationsQuery,
+  type RecallOrderDto,
   type RegionHitDto,
   type AuditEntryDto,
   type BatchDispatchResultDto,
@@ -146,6 +147,8 @@ export const completeOrder = (id: string, note: string, photoUrls: string[] = []
 /** `resolved: false` = 问题未解决: the same order reopens. */
 export const confirmOrder = (id: string, body: { resolved: boolean; rating?: number; comment?: string }) => act(id, 'confirm', body);
 export const cancelOrder = (id: string, reason: string) => act(id, 'cancel', { reason });
+/** 撤回改派: take a dispatch or an accepted order back, with a reason, and (optionally) send it to someone else at once. */
+export const recallOrder = (id: string, body: Body<RecallOrderDto>) => act(id, 'recall', body);
 export const markContentReviewed = (id: string) => request<OrderDto>('POST', `${ORDERS_PATH}/${enc(id)}/content-reviewed`);
 
 /** The matching engine's suggestions, best first, with reasons. */

@@ -88,6 +88,23 @@ export function urgencyName(urgency: keyof typeof URGENCY_NAMES): string {
   return URGENCY_NAMES[urgency];
 }
 
+/**
+ * The title of an event on the timeline: its type's name, except a dispatch made before the order reached the
+ * dispatcher's level, which reads 「越级派单」 (issue 20: staff with jurisdiction act at once).
+ */
+export function eventTitle(e: Pick<OrderEventDto, 'type' | 'data'>): string {
+  if (e.type === 'dispatch' && e.data.overLevel === true) return '越级派单';
+  return EVENT_TYPE_NAMES[e.type];
+}
+
+/** The names of the people a recall (撤回改派) took the order from, and the squad it was sent to. */
+function recalledNames(data: Record<string, unknown>): string[] {
+  const people = Array.isArray(data.recalled) ? (data.recalled as Array<{ name?: unknown }>) : [];
+  const names = people.map((p) => (typeof p.name === 'string' ? p.name : '')).filter((n) => n !== '');
+  if (typeof data.squadName === 'string') names.push(data.squadName);
+  return names;
+}
+
 /** One line of the timeline under its title: who, and why (reasons, ratings, escalation level). */
 export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reason' | 'data'>): string {
   const parts: string[] = [];
@@ -96,6 +113,10 @@ export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reaso
   const data = e.data;
   if (e.type === 'dispatch' && typeof data.assigneeName === 'string') parts.push(`派给 ${data.assigneeName}`);
   if (e.type === 'dispatch' && typeof data.squadName === 'string') parts.push(`派给 ${data.squadName}`);
+  if (e.type === 'dispatch' && data.overLevel === true && typeof data.level === 'string' && data.level in ESCALATION_LEVEL_NAMES) {
+    parts.push(`需求当时在${ESCALATION_LEVEL_NAMES[data.level as keyof typeof ESCALATION_LEVEL_NAMES]}级`);
+  }
+  if (e.type === 'recall' && recalledNames(data).length > 0) parts.push(`从 ${recalledNames(data).join('、')} 处撤回`);
   if (e.type === 'escalate' && typeof data.to === 'string' && data.to in ESCALATION_LEVEL_NAMES) {
     parts.push(`升级到${ESCALATION_LEVEL_NAMES[data.to as keyof typeof ESCALATION_LEVEL_NAMES]}`);
   }

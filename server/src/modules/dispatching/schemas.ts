@@ -53,22 +53,23 @@ const batchAssignedSchema = shape<BatchAssignedDto>('BatchAssigned', {
   },
 });
 
+const leftSchema = {
+  type: 'object',
+  properties: { orderId: { type: 'string', format: 'uuid' }, reason: { type: 'string' } },
+  required: ['orderId', 'reason'],
+  additionalProperties: false,
+} as const;
+
 export const batchDispatchResultSchema = shape<BatchDispatchResultDto>('BatchDispatchResult', {
   description: '批量派单的结果：派了谁、为什么，没派出的需求及原因，与逐个挑选（贪心）的对比',
   properties: {
     regionId: { type: 'string', format: 'uuid' },
     method: { type: 'string', enum: ['exact', 'greedy'] },
-    orders: { type: 'integer', description: '参与派单的需求数' },
+    orders: { type: 'integer', description: '参与派单的需求数（本地区待接单、您可以派的需求，含尚未升级到本级的）' },
     assigned: { type: 'array', items: batchAssignedSchema },
-    unassigned: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: { orderId: { type: 'string', format: 'uuid' }, reason: { type: 'string' } },
-        required: ['orderId', 'reason'],
-        additionalProperties: false,
-      },
-    },
+    unassigned: { type: 'array', description: '参与派单但没有派出的需求及原因（现在没有可接的人、能接的人手头任务已满……）', items: leftSchema },
+    skipped: { type: 'array', description: '本地区仍在等人、但没有参与这次派单的需求及原因（已派单等待回应……）', items: leftSchema },
+    summary: { type: 'string', description: '一句话说明结果；没有可派的需求时说明原因', example: '该区域没有待派的需求。' },
     totalScore: { type: 'number' },
     greedy: {
       type: 'object',

@@ -50,13 +50,16 @@ export function createDispatchingService({ db, clock, config }: DispatchingDeps)
     /** Auto-dispatch of one order whose row the caller's transaction has locked (the orders service's `onDue`). */
     onDue: (m: EntityManager, o: OrderRow, now: Date): Promise<boolean> => autoDispatchLocked(m, o, autoDispatchOptions({ config }, now)),
 
-    /** 推荐接单人: who could take the order now, best first, with reasons (staff with jurisdiction over it). */
+    /**
+     * 推荐接单人: who could take the order now, best first, with reasons (staff with jurisdiction over it) — to
+     * dispatch a waiting order, or to send an accepted one to someone else (撤回改派; those on it are not suggested).
+     */
     async candidates(actor: Actor, orderId: string, limit: number): Promise<CandidateListDto> {
       return db.transaction(async (m) => {
         const v = await loadViewer(m, actor, clock(), undefined, { family: false });
         const { o, s } = await loadVisibleOrder(m, v, orderId);
         if (!s.oversees) throw new ForbiddenError('只有有管辖权的工作人员可以查看推荐人选。');
-        if (o.status !== 'pending' && o.status !== 'dispatched') {
+        if (o.status !== 'pending' && o.status !== 'dispatched' && o.status !== 'accepted') {
           throw new ConflictError(`该需求当前为「${ORDER_STATUS_NAMES[o.status]}」，不需要推荐接单人。`);
         }
         return { items: await findCandidates(m, o, { ...matchOptions(), now: v.now, limit }) };

@@ -104,6 +104,8 @@ interface Pending {
  */
 class Search {
   readonly scored = new Map<string, CandidateDto>();
+  /** People who fit the order but were left out now, and why (batch dispatch says why an order found nobody). */
+  readonly excluded: Excluded = { offRoster: 0, atCapacity: 0 };
   private readonly seen = new Set<string>();
   /** Reached, passing the rules, history not read yet: with their distance and ceiling. */
   private pending: Pending[] = [];
@@ -120,7 +122,11 @@ class Search {
     for (const p of people) {
       if (this.seen.has(p.id)) continue;
       this.seen.add(p.id);
-      if (this.facts.refusedBy.has(p.id) || this.facts.holders.has(p.id) || !isAvailableNow(p.on_duty, p.roster, this.opts.now)) continue;
+      if (this.facts.refusedBy.has(p.id) || this.facts.holders.has(p.id)) continue;
+      if (!isAvailableNow(p.on_duty, p.roster, this.opts.now)) {
+        this.excluded.offRoster += 1;
+        continue;
+      }
       const distance =
         p.location_lat === null || p.location_lng === null || o.location_lat === null || o.location_lng === null
           ? null
@@ -153,7 +159,10 @@ class Search {
   }
 
   private score(p: Person, distance: number | null, h: History): void {
-    if (h.active >= this.opts.maxActiveTasks) return;
+    if (h.active >= this.opts.maxActiveTasks) {
+      this.excluded.atCapacity += 1;
+      return;
+    }
     const judged = h.accepted + h.rejected;
     const { score, reasons } = scoreCandidate(
       {
@@ -297,10 +306,30 @@ async function squadCandidates(m: EntityManager, searches: Search[], k: number, 
   return out;
 }
 
+/**
+ * People who fit an order (skill, on duty, area) but are not among its candidates now: outside their roster slot, or
+ * with their hands full. Complete when the order has no candidates (everyone reached was then looked at); otherwise a
+ * lower bound (the search stops reading people who could not make the top k).
+ */
+export interface Excluded {
+  offRoster: number;
+  atCapacity: number;
+}
+
 /** Candidates for many orders at once (batch dispatch): the best `opts.limit` of each, keyed by order id. */
 export async function findCandidatesForOrders(m: EntityManager, orders: readonly OrderRow[], opts: CandidateOptions): Promise<Map<string, CandidateDto[]>> {
+  return (await searchCandidates(m, orders, opts)).candidates;
+}
+
+/** As `findCandidatesForOrders`, with who fitted each order but was left out, and why. */
+export async function searchCandidates(
+  m: EntityManager,
+  orders: readonly OrderRow[],
+  opts: CandidateOptions,
+): Promise<{ candidates: Map<string, CandidateDto[]>; excluded: Map<string, Excluded> }> {
   const result = new Map<string, CandidateDto[]>();
-  if (orders.length === 0) return result;
+  const excluded = new Map<string, Excluded>();
+  if (orders.length === 0) return { candidates: result, excluded };
   const k = opts.limit;
   const since = startOfServiceDay(opts.now);
   const facts = await orderFacts(m, orders);
@@ -332,8 +361,9 @@ export async function findCandidatesForOrders(m: EntityManager, orders: readonly
   for (const s of searches) {
     const all = [...s.scored.values(), ...(squads.get(s.o.id) ?? [])].sort(byRank);
     result.set(s.o.id, all.slice(0, k));
+    excluded.set(s.o.id, s.excluded);
   }
-  return result;
+  return { candidates: result, excluded };
 }
 
 /** Candidates for one order, best first. */

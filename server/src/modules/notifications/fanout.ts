@@ -159,6 +159,15 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         say('task.cancelled', to);
         break;
       }
+      case 'recall': {
+        // the people taken off it (a squad's members when the dispatch to the squad was taken back)
+        const recalled = Array.isArray(e.data.recalled) ? (e.data.recalled as Array<{ userId?: unknown }>).map((r) => str(r.userId)) : [];
+        const squad = str(e.data.squadId);
+        const to: To[] = recalled.filter((id): id is string => id !== null).map((userId) => ({ userId }));
+        if (squad) to.push(...(around.members.get(squad) ?? []).map((userId) => ({ userId })));
+        say('task.recalled', to);
+        break;
+      }
       case 'escalate':
         say('order.escalated', residentSide(e, around));
         say('staff.escalated', staffOf(around, str(e.data.scopeRegionId) ?? e.scope_region_id));

@@ -198,7 +198,7 @@ export class ServiceOrder {
 }
 
 @Entity({ name: 'order_assignment' })
-@Check('order_assignment_state_check', `state IN ('accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled')`)
+@Check('order_assignment_state_check', `state IN ('accepted', 'in_service', 'completed', 'released', 'no_show', 'cancelled', 'recalled')`)
 @Check('order_assignment_service_minutes_check', `service_minutes >= 0`)
 @Index('order_assignment_one_place', { synchronize: false })
 @Index('order_assignment_order_idx', ['orderId'])

@@ -118,7 +118,8 @@ export function filterConditions(f: OrderFilter, params: unknown[]): string[] {
 
 /**
  * The condition "this person is on the order": its resident or requester, the one it is dispatched to (or a squad
- * of theirs), someone who took a place on it in any round, or family of its resident (`family`: the residents).
+ * of theirs), someone who took a place on it in any round (and was not taken off it by staff: 撤回), or family of its
+ * resident (`family`: the residents).
  */
 export function involvesCondition(personId: string, squads: readonly string[], params: unknown[], family: readonly string[] = []): string {
   params.push(personId);
@@ -131,7 +132,7 @@ export function involvesCondition(personId: string, squads: readonly string[], p
     followed = ` OR o.resident_id = ANY($${params.length}::uuid[])`;
   }
   return `o.resident_id = ${me} OR o.requester_id = ${me} OR o.dispatched_to_user_id = ${me} OR o.dispatched_to_squad_id = ANY(${mine}::uuid[])${followed}
-          OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me})`;
+          OR EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = ${me} AND a.state <> 'recalled')`;
 }
 
 /** The condition "the order has escalated to the level of a person whose place is `placePath`" (三级联动). */
@@ -284,9 +285,14 @@ export async function findDispatchSquad(m: Db, id: string): Promise<{ id: string
   return squad;
 }
 
-/** The waiting orders of a place's subtree, oldest first (batch dispatch chooses among them). */
-export async function pendingOrdersUnder(m: Db, regionPath: string): Promise<OrderRow[]> {
-  return m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status = 'pending' AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [regionPath]);
+/**
+ * The orders of a place's subtree still waiting for someone — pending, or dispatched and waiting for an answer —
+ * oldest first (batch dispatch chooses among the pending ones and says why it left the others).
+ */
+export async function waitingOrdersUnder(m: Db, regionPath: string): Promise<OrderRow[]> {
+  return m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.status IN ('pending', 'dispatched') AND o.region_path LIKE $1 || '%' ORDER BY o.created_at`, [
+    regionPath,
+  ]);
 }
 
 /** Locks these orders for the transaction, in id order (two callers over the same orders cannot deadlock); their rows as now. */
@@ -427,8 +433,11 @@ export async function completeAssignment(m: Db, id: string, c: { at: Date; minut
   ]);
 }
 
-/** Ends these places in one state (people who never came: `no_show`; an order cancelled: `cancelled`, with the reason). */
-export async function endAssignments(m: Db, ids: readonly string[], state: 'no_show' | 'cancelled', at: Date, reason?: string): Promise<void> {
+/**
+ * Ends these places in one state (people who never came: `no_show`; an order cancelled: `cancelled`, or places taken
+ * back by staff: `recalled`, with the reason).
+ */
+export async function endAssignments(m: Db, ids: readonly string[], state: 'no_show' | 'cancelled' | 'recalled', at: Date, reason?: string): Promise<void> {
   if (ids.length === 0) return;
   if (reason === undefined) {
     await m.query(`UPDATE order_assignment SET state = $3, ended_at = $2 WHERE id = ANY($1)`, [[...ids], at, state]);

@@ -9,6 +9,7 @@ import {
   ORDERS_PATH,
   OrderReasonDto,
   OverdueOrdersQuery,
+  RecallOrderDto,
   type OrderDto,
   type OrderEventDto,
   type Page,
@@ -167,7 +168,7 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
   action(
     'dispatch',
     '派单（给一名志愿者/网格员，或一个小分队）',
-    '有管辖权、且需求已升级到本级的调度员、网格员（管理员随时可以）。`assigneeId` 与 `squadId` 二选一。',
+    '管辖范围内的调度员、网格员、管理员，需求一来就可以派，不必等它升级到本级；需求尚未升级到本级时，时间线记为「越级派单」（`data.overLevel: true`，`data.level` 为当时所在级别）。`assigneeId` 与 `squadId` 二选一。',
     DispatchOrderDto,
     orders.dispatch,
     [[409, '需求当前状态不能派单']],
@@ -200,6 +201,18 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
   action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, orders.confirm, [
     [409, '需求当前不是「待确认」'],
   ]);
+  action(
+    'recall',
+    '撤回改派（撤回派单或签到前的接单，可同时改派）',
+    [
+      '管辖范围内的调度员、网格员、管理员：撤回「已派单」的需求，或「已接单」但还没有人签到的需求，须说明原因；被撤回的人会收到通知。',
+      '多人需求默认撤回所有未签到的人，`volunteerId` 只撤回其中一人。带 `assigneeId` 或 `squadId` 时在同一步改派给他/他们（与派单的检查相同，不合格则什么都不改）；不带时需求回到「待接单」，自动派单的地区立即重新派单。',
+      '撤回是工作人员的决定，不计入被撤回者的可靠性记录，之后也还可以再派给他。',
+    ].join('\n'),
+    RecallOrderDto,
+    orders.recall,
+    [[409, '需求当前状态不能撤回（已有人签到，或不是已派单/已接单）']],
+  );
   action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [
     [409, '需求当前状态不能取消'],
   ]);

@@ -67,7 +67,7 @@ const assignmentSchema = shape<AssignmentDto>('Assignment', {
     state: {
       type: 'string',
       enum: [...ASSIGNMENT_STATES],
-      description: 'accepted 已接单 · in_service 服务中 · completed 已完成 · released 已退单 · no_show 未到场 · cancelled 随需求取消',
+      description: 'accepted 已接单 · in_service 服务中 · completed 已完成 · released 已退单 · no_show 未到场 · cancelled 随需求取消 · recalled 被工作人员撤回',
     },
     acceptedAt: time,
     checkedInAt: nullable(time),

@@ -12,6 +12,7 @@ import type {
   OrderReasonDto,
   OverdueOrdersQuery,
   Page,
+  RecallOrderDto,
 } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
@@ -344,5 +345,6 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     complete: checked(action<CompleteOrderDto>(transitions.complete), (b) => [{ field: 'note', text: b.note, scene: 2 }]),
     confirm: checked(action<ConfirmOrderDto>(transitions.confirm), (b) => [{ field: 'comment', text: b.comment, scene: 2 }]),
     cancel: checked(action<OrderReasonDto>(transitions.cancel), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
+    recall: checked(action<RecallOrderDto>(transitions.recall), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
   };
 }

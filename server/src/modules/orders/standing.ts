@@ -52,15 +52,22 @@ export function isServing(actor: Actor): boolean {
 }
 
 /**
- * Staff may act on an order (dispatch, cancel) when their jurisdiction covers the resident's place and the order
- * has reached their level (三级联动): a grid worker acts on their grid's orders from the start, the community's
- * dispatcher once it has escalated to the community, and so on. Admins may always act inside their jurisdiction,
- * and a staff member always may on an order they placed themselves for a resident.
+ * Staff act on any order of their jurisdiction (dispatch, recall, cancel) at once, whatever level it has reached
+ * (issue 20: nobody waits for an order to escalate before the office that already has it may send someone). The
+ * level (三级联动) still decides whose board an order is on and who is alarmed; acting before the order has reached
+ * one's level is recorded as 越级派单 (see `overLevel`).
  */
-export function actsAsStaff(v: Viewer, o: Pick<OrderRow, 'region_path' | 'scope_path' | 'requester_id'>): boolean {
-  if (!isStaff(v.actor) || !covers(v.j, o.region_path)) return false;
-  if (v.actor.roles.includes('admin') || v.actor.id === o.requester_id) return true;
-  return v.actor.regionPath !== null && v.actor.regionPath.startsWith(o.scope_path);
+export function actsAsStaff(v: Viewer, o: Pick<OrderRow, 'region_path'>): boolean {
+  return isStaff(v.actor) && covers(v.j, o.region_path);
+}
+
+/**
+ * The order has not yet reached the level of the staff member acting on it (越级派单): a community's dispatcher
+ * sending a grid-level order. A grid worker's orders start at their grid, so theirs never are; an administrator
+ * without a place (the whole tree) has no level to reach.
+ */
+export function overLevel(v: Viewer, o: Pick<OrderRow, 'scope_path'>): boolean {
+  return v.actor.regionPath !== null && !v.actor.regionPath.startsWith(o.scope_path);
 }
 
 /** Why a serving person may not take an order from the task hall, or null when they may. */
@@ -75,7 +82,7 @@ export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'sc
 
 export interface Standing {
   relations: OrderRelation[];
-  /** Staff whose jurisdiction covers the resident, whatever level the order has reached: they may cancel it. */
+  /** Staff whose jurisdiction covers the resident, whatever level the order has reached (they act on it as `staff`). */
   oversees: boolean;
   /** The person's place on the order in its current round, if they hold one. */
   holding: AssignmentRow | undefined;
@@ -96,37 +103,33 @@ export function standingOf(v: Viewer, o: OrderRow, assignments: readonly Assignm
   if (v.actor.id === o.resident_id || v.actor.id === o.requester_id) relations.push('requester');
   if (v.actor.id === o.resident_id) relations.push('resident');
   if (v.follows.has(o.resident_id) && v.actor.id !== o.resident_id) relations.push('family');
-  const oversees = isStaff(v.actor) && covers(v.j, o.region_path);
+  const oversees = actsAsStaff(v, o);
   // a resident who can neither log in nor has family: another staff member confirms after calling them back (电话回访)
   if (oversees && !o.resident_confirms && v.actor.id !== o.requester_id && v.actor.id !== o.resident_id) relations.push('callback');
   // 兜底: once nobody has accepted the order in time, the person answerable for it may dispatch it and take it
   // themself, whatever level it has reached (before, it is the grid's like any other)
   const responsible = o.responsible_id === v.actor.id && o.deadline_at <= v.now;
-  const staff = actsAsStaff(v, o);
-  if (staff || responsible) relations.push('staff');
+  if (oversees || responsible) relations.push('staff');
   const holding = assignments.find((a) => a.volunteer_id === v.actor.id && a.round === o.round && HOLDING.includes(a.state));
   const dispatchedToMe = o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id));
   if (holding || dispatchedToMe) relations.push('assignee');
   const ineligible = holding ? '您已接下这个需求。' : responsible ? null : ineligibility(v, o);
   if (ineligible === null) relations.push('eligible');
-  return { relations, oversees, holding, dispatchedToMe, ineligible, staffByDuty: responsible && !staff };
+  return { relations, oversees, holding, dispatchedToMe, ineligible, staffByDuty: responsible && !oversees };
 }
 
 /**
- * The relations that count for cancelling: any staff member with jurisdiction may cancel (a resident's family
- * calling the town office), not only those the order has escalated to.
+ * The relations that count for cancelling: being answerable for an order (兜底) is a duty to get it served, not a
+ * say over whether it is wanted — a responsible person without jurisdiction over the resident does not cancel.
  */
-export function cancelRelations(s: Pick<Standing, 'relations' | 'oversees' | 'staffByDuty'>): OrderRelation[] {
-  // being answerable for an order is a duty to get it served, not a say over whether it is wanted
-  const relations = s.staffByDuty ? s.relations.filter((r) => r !== 'staff') : s.relations;
-  return s.oversees && !relations.includes('staff') ? [...relations, 'staff'] : relations;
+export function cancelRelations(s: Pick<Standing, 'relations' | 'staffByDuty'>): OrderRelation[] {
+  return s.staffByDuty ? s.relations.filter((r) => r !== 'staff') : s.relations;
 }
 
 /** The buttons to show: the state machine's actions, narrowed by what this person's place on the order allows. */
 export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
   const state = s.holding?.state;
   const actions = availableActions(o.status, s.relations);
-  if (!actions.includes('cancel') && transition(o.status, 'cancel', cancelRelations(s)).ok) actions.push('cancel');
   return actions.filter((a) => {
     switch (a) {
       case 'accept':

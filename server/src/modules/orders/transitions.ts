@@ -12,6 +12,7 @@ import {
   type OrderAction,
   type OrderReasonDto,
   type OrderStatus,
+  type RecallOrderDto,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, fieldError } from '../../errors';
@@ -29,7 +30,7 @@ import {
   releaseAssignment,
 } from './order.repo';
 import { acceptMinutes, HOLDING, type AssignmentRow, type OrderRow } from './order-row';
-import { cancelRelations, mayReject, type Standing, type Viewer } from './standing';
+import { cancelRelations, mayReject, overLevel, type Standing, type Viewer } from './standing';
 import { loadVisibleOrder } from './visibility';
 
 /**
@@ -84,15 +85,25 @@ function waitingAgain(o: OrderRow, now: Date): Date | null {
   return o.escalation_level === 'county' ? null : addMinutes(now, acceptMinutes(o));
 }
 
-/** 派单: to one person, or to a squad whose members may accept it. */
-export async function dispatch(m: EntityManager, v: Viewer, id: string, body: DispatchOrderDto): Promise<void> {
-  const { o, people, s } = await lock(m, v, id);
-  if ((body.assigneeId === undefined) === (body.squadId === undefined)) {
-    throw fieldError('assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
-  }
-  const to = allowed(o, 'dispatch', s);
-  let data: Record<string, unknown>;
-  let set: Record<string, unknown>;
+/** Where a dispatch goes: the order's new columns and the event's data. */
+interface DispatchTo {
+  set: Record<string, unknown>;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Checks whom a dispatch goes to (one person or one squad; `people`: the places held now) and answers what it
+ * writes. Reads only, so that 撤回改派 can refuse a bad choice before it has changed anything.
+ */
+async function dispatchTarget(
+  m: EntityManager,
+  v: Viewer,
+  o: OrderRow,
+  people: readonly AssignmentRow[],
+  body: Pick<DispatchOrderDto, 'assigneeId' | 'squadId'>,
+): Promise<DispatchTo> {
+  // before the order has reached the level of the staff member, the timeline says so (越级派单)
+  const level = overLevel(v, o) ? { overLevel: true, level: o.escalation_level } : {};
   if (body.assigneeId !== undefined) {
     const person = await findDispatchPerson(m, body.assigneeId);
     // someone of the dispatcher's jurisdiction, or of the area the order has reached (a grid worker sending an
@@ -102,20 +113,120 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
     }
     if (!person.roles.includes('volunteer') && !person.roles.includes('grid_worker')) throw fieldError('assigneeId', '只能派给志愿者或网格员');
     if (people.some((a) => a.volunteer_id === person.id && HOLDING.includes(a.state))) throw new ConflictError(`${person.name}已接下这个需求。`);
-    data = { assigneeId: person.id, assigneeName: person.name };
-    // a person dispatching takes over from auto-dispatch for this order
-    set = { status: to, dispatched_to_user_id: person.id, dispatched_to_squad_id: null, auto_dispatch_at: null };
-  } else {
-    const squad = await findDispatchSquad(m, body.squadId!);
-    // a squad of the dispatcher's jurisdiction, or one serving the resident's area (a grid worker sending an order
-    // to the community's squad, which they often lead)
-    if (!squad || !(covers(v.j, squad.path) || o.region_path.startsWith(squad.path))) {
-      throw fieldError('squadId', '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域');
-    }
-    data = { squadId: squad.id, squadName: squad.name };
-    set = { status: to, dispatched_to_user_id: null, dispatched_to_squad_id: squad.id, auto_dispatch_at: null };
+    return {
+      data: { assigneeId: person.id, assigneeName: person.name, ...level },
+      // a person dispatching takes over from auto-dispatch for this order
+      set: { dispatched_to_user_id: person.id, dispatched_to_squad_id: null, auto_dispatch_at: null },
+    };
   }
-  await commit(m, o, set, { type: 'dispatch', actorId: v.actor.id, at: v.now, to, reason: null, data });
+  const squad = await findDispatchSquad(m, body.squadId!);
+  // a squad of the dispatcher's jurisdiction, or one serving the resident's area (a grid worker sending an order
+  // to the community's squad, which they often lead)
+  if (!squad || !(covers(v.j, squad.path) || o.region_path.startsWith(squad.path))) {
+    throw fieldError('squadId', '小分队不存在，或不在您的管辖范围内、也不服务需求所在区域');
+  }
+  return {
+    data: { squadId: squad.id, squadName: squad.name, ...level },
+    set: { dispatched_to_user_id: null, dispatched_to_squad_id: squad.id, auto_dispatch_at: null },
+  };
+}
+
+/**
+ * 派单: to one person, or to a squad whose members may accept it. Staff with jurisdiction dispatch any waiting order
+ * of it at once; before the order has reached their level the event says so (`overLevel`, 越级派单).
+ */
+export async function dispatch(m: EntityManager, v: Viewer, id: string, body: DispatchOrderDto): Promise<void> {
+  const { o, people, s } = await lock(m, v, id);
+  if ((body.assigneeId === undefined) === (body.squadId === undefined)) {
+    throw fieldError('assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
+  }
+  const to = allowed(o, 'dispatch', s);
+  const target = await dispatchTarget(m, v, o, people, body);
+  await commit(m, o, { status: to, ...target.set }, { type: 'dispatch', actorId: v.actor.id, at: v.now, to, reason: null, data: target.data });
+}
+
+/**
+ * 撤回改派: staff with jurisdiction take back a dispatch, or the places of people who accepted and have not checked
+ * in (all of them, or with `volunteerId` one), with a reason; with `assigneeId` or `squadId` the order goes on to
+ * them in the same transaction (a `recall` event, then a `dispatch` event), checked as a dispatch is — a bad choice
+ * changes nothing. A place taken back ends `recalled`: staff decided, so it does not count against the person (unlike
+ * 退单 or not coming), and they are not kept from the order later (unlike a refusal). Without someone to send it to,
+ * the order waits again: a fresh window before it escalates, and under auto-dispatch it is due at once.
+ */
+export async function recall(m: EntityManager, v: Viewer, id: string, body: RecallOrderDto): Promise<void> {
+  const { o, people, s } = await lock(m, v, id);
+  if (body.assigneeId !== undefined && body.squadId !== undefined) {
+    throw fieldError('squadId', '改派时请只指定接单人（assigneeId）或小分队（squadId）之一');
+  }
+  const to = allowed(o, 'recall', s);
+  const waiting = people.filter((a) => a.state === 'accepted');
+  let taken = waiting;
+  // the dispatch itself is taken back unless only one of several people is (the squad it went to keeps it)
+  let dispatchEnds = true;
+  if (body.volunteerId !== undefined) {
+    const one = waiting.find((a) => a.volunteer_id === body.volunteerId);
+    if (!one && o.dispatched_to_user_id !== body.volunteerId) {
+      const arrived = people.some((a) => a.volunteer_id === body.volunteerId && a.state !== 'accepted' && HOLDING.includes(a.state));
+      throw fieldError('volunteerId', arrived ? '这位志愿者已签到，不能撤回' : '这位志愿者没有接下、也没有被派这个需求');
+    }
+    taken = one ? [one] : [];
+    dispatchEnds = o.status === 'dispatched' || o.dispatched_to_user_id === body.volunteerId;
+  }
+  const recalledIds = new Set(taken.map((a) => a.volunteer_id));
+  const recalled = taken.map((a) => ({ userId: a.volunteer_id, name: a.volunteer_name }));
+  if (dispatchEnds && o.dispatched_to_user_id !== null && !recalledIds.has(o.dispatched_to_user_id)) {
+    const person = await findDispatchPerson(m, o.dispatched_to_user_id);
+    recalledIds.add(o.dispatched_to_user_id);
+    recalled.push({ userId: o.dispatched_to_user_id, name: person?.name ?? '' });
+  }
+  const squad = dispatchEnds && o.dispatched_to_squad_id !== null ? await findDispatchSquad(m, o.dispatched_to_squad_id) : undefined;
+
+  // whom it goes to next, checked before anything is written
+  let next: DispatchTo | undefined;
+  if (body.assigneeId !== undefined || body.squadId !== undefined) {
+    if (body.assigneeId !== undefined && recalledIds.has(body.assigneeId)) throw fieldError('assigneeId', '不能改派给被撤回的人，请选择其他人');
+    if (body.squadId !== undefined && squad?.id === body.squadId) throw fieldError('squadId', '不能改派给被撤回的小分队，请选择其他小分队');
+    next = await dispatchTarget(
+      m,
+      v,
+      o,
+      people.filter((a) => !taken.includes(a)),
+      body,
+    );
+  }
+
+  await endAssignments(
+    m,
+    taken.map((a) => a.id),
+    'recalled',
+    v.now,
+    body.reason,
+  );
+  const set: Record<string, unknown> = {
+    status: to,
+    accepted_count: new Sql(`accepted_count - ${taken.length}`),
+    escalate_at: waitingAgain(o, v.now),
+    auto_dispatch_at: nextAutoDispatch(o, v.now),
+  };
+  if (dispatchEnds) Object.assign(set, { dispatched_to_user_id: null, dispatched_to_squad_id: null });
+  const acceptedCount = o.accepted_count - taken.length;
+  await commit(m, o, set, {
+    type: 'recall',
+    actorId: v.actor.id,
+    at: v.now,
+    to,
+    reason: body.reason,
+    data: { recalled, squadId: squad?.id ?? null, squadName: squad?.name ?? null, acceptedCount },
+  });
+  if (next) {
+    const again = allowed({ ...o, status: to }, 'dispatch', s);
+    await commit(
+      m,
+      { id: o.id, status: to },
+      { status: again, ...next.set },
+      { type: 'dispatch', actorId: v.actor.id, at: v.now, to: again, reason: null, data: { ...next.data, afterRecall: true } },
+    );
+  }
 }
 
 /** 拒绝派单: the person it was dispatched to (for a squad, its leader) declines; the order waits again. */

@@ -46,8 +46,11 @@ export async function hallOrders(
   );
 }
 
-/** The condition "dispatched to the person (or a squad of theirs), or they took a place on it" ($1 the person, $2 their squads). */
-export const MY_TASKS = `(EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = $1)
+/**
+ * The condition "dispatched to the person (or a squad of theirs), or they took a place on it" ($1 the person, $2 their
+ * squads). A place staff took back (撤回) is no longer theirs: the order leaves their tasks.
+ */
+export const MY_TASKS = `(EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = $1 AND a.state <> 'recalled')
             OR o.dispatched_to_user_id = $1 OR o.dispatched_to_squad_id = ANY($2::uuid[]))`;
 
 /** The path of a person's place (null: none), or undefined when there is no such person. */

@@ -18,7 +18,7 @@ type Query = Pick<ListOrdersQuery, 'status' | 'actionable'>;
 /**
  * The board's tabs. 「待我派单」 are the waiting orders that have reached my level (三级联动: a dispatcher of the
  * banner sees a grid's order here once it has escalated to the banner); 「待接单」 are all waiting orders of my
- * jurisdiction, to keep an eye on.
+ * jurisdiction, each of which I may also dispatch at once (越级派单, on its timeline).
  */
 const TABS: ReadonlyArray<{ key: string; title: string; query: Query }> = [
   { key: 'mine', title: '待我派单', query: { status: 'pending', actionable: 'true' } },
@@ -77,10 +77,14 @@ export default function DispatchBoard() {
     if (!confirm) return;
     setBatching(true);
     try {
-      // names for the result: every waiting order of my jurisdiction, as far as one page shows them
-      const waiting = await listOrders({ status: 'pending', limit: 100 }).catch(() => ({ items: [] as OrderDto[] }));
+      // names for the result: every waiting or dispatched order of my jurisdiction, as far as one page of each shows them
+      const none = { items: [] as OrderDto[] };
+      const [waiting, dispatched] = await Promise.all([
+        listOrders({ status: 'pending', limit: 100 }).catch(() => none),
+        listOrders({ status: 'dispatched', limit: 100 }).catch(() => none),
+      ]);
       const answer = await batchDispatch(regionId);
-      setBatchNames(Object.fromEntries(waiting.items.map((o) => [o.id, `${o.categoryName} · ${o.resident.name}`])));
+      setBatchNames(Object.fromEntries([...waiting.items, ...dispatched.items].map((o) => [o.id, `${o.categoryName} · ${o.resident.name}`])));
       setResult(answer);
       void list.reload();
     } catch (error) {
@@ -162,10 +166,7 @@ export default function DispatchBoard() {
       >
         {result && (
           <View className='staff-batch'>
-            <Text className='staff-batch__summary'>
-              共 {result.orders} 单待派，已派出 {result.assigned.length} 单{result.unassigned.length > 0 ? `，${result.unassigned.length} 单暂无合适人选` : ''}
-              。
-            </Text>
+            <Text className='staff-batch__summary'>{result.summary}</Text>
             {result.assigned.map((a) => (
               <View key={a.orderId} className='staff-batch__item'>
                 <Text className='staff-batch__order'>
@@ -174,7 +175,7 @@ export default function DispatchBoard() {
                 <ReasonTags reasons={a.reasons.slice(0, 3)} />
               </View>
             ))}
-            {result.unassigned.map((u) => (
+            {[...result.unassigned, ...result.skipped].map((u) => (
               <View key={u.orderId} className='staff-batch__item'>
                 <Text className='staff-batch__order'>
                   {batchNames[u.orderId] ?? '需求'}：{u.reason}

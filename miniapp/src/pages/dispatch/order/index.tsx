@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
-import { Button, Tag } from '@nutui/nutui-react-taro';
+import { Button, Tag, TextArea } from '@nutui/nutui-react-taro';
 import {
   DISPATCH_MODE_NAMES,
   NOTIFICATION_KIND_INFO,
@@ -26,7 +26,7 @@ import {
 } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-order-card';
-import { dispatchOrder, getCandidates, getOrder, getOrderEvents, getOrderNotifications, markContentReviewed } from '../../../services/endpoints';
+import { dispatchOrder, getCandidates, getOrder, getOrderEvents, getOrderNotifications, markContentReviewed, recallOrder } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime, notificationLine } from '../../../services/labels';
 import './index.css';
 
@@ -53,12 +53,77 @@ async function loadOrderView(id: string): Promise<OrderView> {
   return { order, events, candidates, notified };
 }
 
+/**
+ * The engine's candidates, best first, each with its reasons and one button: the picker of 派单, and of 撤回改派
+ * (`verb` 改派给). `sending`: the candidate whose request is on its way (every button waits meanwhile).
+ */
+function CandidatePicker({
+  candidates,
+  verb,
+  sending,
+  buttonClass,
+  onPick,
+}: {
+  candidates: readonly CandidateDto[];
+  verb: string;
+  sending: string | undefined;
+  buttonClass: string;
+  onPick: (c: CandidateDto) => void;
+}) {
+  return (
+    <>
+      {candidates.map((c, i) => (
+        <View key={`${c.kind}-${c.id}`} className='staff-candidate'>
+          <View className='staff-candidate__head'>
+            <View>
+              <Text className='staff-candidate__name'>
+                {i + 1}. {c.name}
+              </Text>
+              <StaffTag color={c.kind === 'squad' ? 'purple' : 'green'}>{c.kind === 'squad' ? '小分队' : '志愿者'}</StaffTag>
+            </View>
+            <Text className='staff-candidate__score'>{c.score} 分</Text>
+          </View>
+          <ReasonTags reasons={c.reasons} />
+          <Button
+            className={buttonClass}
+            type='primary'
+            size='large'
+            block
+            loading={sending === c.id}
+            disabled={sending !== undefined}
+            onClick={() => onPick(c)}
+          >
+            {verb}
+            {c.name}
+          </Button>
+        </View>
+      ))}
+    </>
+  );
+}
+
+/** Whom a recall would take the order from, in words: those who accepted it, or the one it was last dispatched to. */
+function recalledNames(order: OrderDto, events: readonly OrderEventDto[]): string {
+  const accepted = order.assignees.filter((a) => a.state === 'accepted').map((a) => a.name);
+  if (accepted.length > 0) return accepted.join('、');
+  const data = [...events].reverse().find((e) => e.type === 'dispatch')?.data ?? {};
+  const name = typeof data.assigneeName === 'string' ? data.assigneeName : typeof data.squadName === 'string' ? data.squadName : null;
+  return name ?? '被派单的人';
+}
+
+/** 撤回改派 in progress: the reason typed so far, and whom it may go to instead (loading: undefined). */
+interface Recalling {
+  reason: string;
+  candidates: CandidateDto[] | undefined;
+}
+
 /** The actions a volunteer takes (a grid worker may hold the order too): they are done on the task page. */
 const TASK_ACTIONS = ['accept', 'reject', 'release', 'check_in', 'complete'] as const;
 
 /**
  * One order for the dispatcher (需求详情): everything about it, its timeline, and — while it waits — the matching
- * engine's candidates, best first, each with the reasons it was suggested and a one-tap 「派单」.
+ * engine's candidates, best first, each with the reasons it was suggested and a one-tap 「派单」. Dispatched, or
+ * accepted before anyone checked in: 「撤回改派」 asks a reason and offers the candidates, one request.
  */
 export default function DispatchOrder() {
   const id = useRouter().params.id ?? '';
@@ -102,9 +167,51 @@ export default function DispatchOrder() {
     }
   };
 
+  // 撤回改派: a reason, then one request — taken back only, or sent to a candidate in the same step
+  const [recalling, setRecalling] = useState<Recalling>();
+  const [recallSending, setRecallSending] = useState<string>();
+  const openRecall = async () => {
+    const current = view.data?.order;
+    if (!current) return;
+    setRecalling({ reason: '', candidates: undefined });
+    // the people it is taken from are not offered it again
+    const taken = new Set([
+      current.dispatchedToUserId,
+      current.dispatchedToSquadId,
+      ...current.assignees.filter((a) => a.state === 'accepted').map((a) => a.userId),
+    ]);
+    const found = await getCandidates(id, 10).then(
+      (answer) => answer.items.filter((c) => !taken.has(c.id)),
+      () => [] as CandidateDto[],
+    );
+    setRecalling((r) => (r === undefined ? r : { ...r, candidates: found }));
+  };
+  const recall = async (to: CandidateDto | undefined) => {
+    if (recalling === undefined) return;
+    const reason = recalling.reason.trim();
+    if (reason === '') {
+      void Taro.showToast({ title: '请填写撤回原因', icon: 'none' });
+      return;
+    }
+    setRecallSending(to?.id ?? '');
+    try {
+      const next = await recallOrder(id, { reason, ...(to === undefined ? {} : to.kind === 'squad' ? { squadId: to.id } : { assigneeId: to.id }) });
+      if (view.data) view.setData({ ...view.data, order: next, candidates: [] });
+      setRecalling(undefined);
+      showSuccess(to === undefined ? '已撤回' : `已改派给${to.name}`);
+      void view.reload();
+    } catch (error) {
+      showError(error);
+      void view.reload();
+    } finally {
+      setRecallSending(undefined);
+    }
+  };
+
   const order = view.data?.order;
   const candidates = view.data?.candidates ?? [];
-  const holder = order?.assignees.filter((a) => a.state !== 'released' && a.state !== 'cancelled' && a.state !== 'no_show') ?? [];
+  // those on it now: not people who gave it back, never came, went with a cancellation or were taken off it (撤回)
+  const holder = order?.assignees.filter((a) => a.state === 'accepted' || a.state === 'in_service' || a.state === 'completed') ?? [];
 
   return (
     <StaffPage className='dispatch-order'>
@@ -191,31 +298,13 @@ export default function DispatchOrder() {
                 {candidates.length === 0 ? (
                   <Hint>现在没有合适的人选（没有在岗、有此技能、手头不满的志愿者）。需求会留在任务大厅，超时后自动升级。</Hint>
                 ) : (
-                  candidates.map((c, i) => (
-                    <View key={`${c.kind}-${c.id}`} className='staff-candidate'>
-                      <View className='staff-candidate__head'>
-                        <View>
-                          <Text className='staff-candidate__name'>
-                            {i + 1}. {c.name}
-                          </Text>
-                          <StaffTag color={c.kind === 'squad' ? 'purple' : 'green'}>{c.kind === 'squad' ? '小分队' : '志愿者'}</StaffTag>
-                        </View>
-                        <Text className='staff-candidate__score'>{c.score} 分</Text>
-                      </View>
-                      <ReasonTags reasons={c.reasons} />
-                      <Button
-                        className='dispatch-order__send'
-                        type='primary'
-                        size='large'
-                        block
-                        loading={sending === c.id}
-                        disabled={sending !== undefined}
-                        onClick={() => void dispatchTo(c)}
-                      >
-                        派给{c.name}
-                      </Button>
-                    </View>
-                  ))
+                  <CandidatePicker
+                    candidates={candidates}
+                    verb='派给'
+                    sending={sending}
+                    buttonClass='dispatch-order__send'
+                    onPick={(c) => void dispatchTo(c)}
+                  />
                 )}
               </View>
             )}
@@ -234,15 +323,71 @@ export default function DispatchOrder() {
               </View>
             )}
 
-            <OrderActions
-              order={order}
-              only={['cancel']}
-              onChanged={(next) => {
-                if (view.data) view.setData({ ...view.data, order: next, candidates: [] });
-                void view.reload();
-              }}
-              onFailed={() => void view.reload()}
-            />
+            {recalling === undefined && (
+              <OrderActions
+                order={order}
+                only={['recall', 'cancel']}
+                handlers={{ recall: () => void openRecall() }}
+                onChanged={(next) => {
+                  if (view.data) view.setData({ ...view.data, order: next, candidates: [] });
+                  void view.reload();
+                }}
+                onFailed={() => void view.reload()}
+              />
+            )}
+
+            {recalling !== undefined && (
+              <View className='dispatch-order__recall'>
+                <SectionTitle>撤回改派</SectionTitle>
+                <Section>
+                  <Hint>撤回后，{recalledNames(order, view.data?.events ?? [])}会收到通知；可以同时改派给下面的人选。</Hint>
+                  <TextArea
+                    className='dispatch-order__recall-reason'
+                    value={recalling.reason}
+                    maxLength={200}
+                    placeholder='撤回原因（必填），如：联系不上接单人'
+                    onChange={(reason) => setRecalling({ ...recalling, reason })}
+                  />
+                </Section>
+                {recalling.candidates === undefined ? (
+                  <Hint>正在查找可以改派的人选…</Hint>
+                ) : recalling.candidates.length === 0 ? (
+                  <Hint>现在没有其他合适的人选，可以只撤回，需求回到待接单。</Hint>
+                ) : (
+                  <CandidatePicker
+                    candidates={recalling.candidates}
+                    verb='撤回并改派给'
+                    sending={recallSending}
+                    buttonClass='dispatch-order__resend'
+                    onPick={(c) => void recall(c)}
+                  />
+                )}
+                <View className='staff-more'>
+                  <Button
+                    className='dispatch-order__recall-only'
+                    block
+                    size='large'
+                    type='danger'
+                    fill='outline'
+                    loading={recallSending === ''}
+                    disabled={recallSending !== undefined}
+                    onClick={() => void recall(undefined)}
+                  >
+                    只撤回，暂不改派
+                  </Button>
+                  <Button
+                    className='dispatch-order__recall-cancel'
+                    block
+                    size='large'
+                    fill='none'
+                    disabled={recallSending !== undefined}
+                    onClick={() => setRecalling(undefined)}
+                  >
+                    不撤回了
+                  </Button>
+                </View>
+              </View>
+            )}
 
             <SectionTitle>进度</SectionTitle>
             <Section>
