@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { CandidateListDto, OrderDto, OrderEventDto, TaskPoolDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
+import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
 import { autoDispatchDue, autoDispatchOptions } from '../../server/src/modules/dispatching/auto-dispatch';
@@ -227,9 +228,9 @@ describe('offers to several at once (同时请几位)', () => {
   it("the order's live signal reaches the people it is offered to", async () => {
     const runner = db.createQueryRunner();
     await runner.connect();
-    const client = (runner as unknown as { databaseConnection: import('pg').PoolClient }).databaseConnection;
+    const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
     const heard: Array<{ id: string; people: string[] }> = [];
-    const listener = (n: { payload?: string }) => heard.push(JSON.parse(n.payload ?? '{}'));
+    const listener = (n: { payload?: string }) => heard.push(JSON.parse(n.payload ?? '{}') as { id: string; people: string[] });
     client.on('notification', listener);
     try {
       await client.query('LISTEN bangbang_live');

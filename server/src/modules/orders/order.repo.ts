@@ -63,7 +63,7 @@ export async function openOffersOf(m: Db, personId: string): Promise<string[]> {
 
 /** Was the order ever offered to the person (any round, any end)? */
 export async function wasOffered(m: Db, orderId: string, personId: string): Promise<boolean> {
-  const rows = await m.query(`SELECT 1 FROM order_offer WHERE order_id = $1 AND volunteer_id = $2 LIMIT 1`, [orderId, personId]);
+  const rows = await m.query<unknown[]>(`SELECT 1 FROM order_offer WHERE order_id = $1 AND volunteer_id = $2 LIMIT 1`, [orderId, personId]);
   return rows.length > 0;
 }
 

@@ -88,7 +88,11 @@ const orderProperties = {
   preferredEnd: nullable(time),
   dispatchedToUserId: nullable(uuid),
   dispatchedToSquadId: nullable(uuid),
-  dispatchMode: { type: 'string', enum: [...DISPATCH_MODES], description: 'manual 人工派单 · auto 自动派单 · pool 先抢单后派单' },
+  dispatchMode: {
+    type: 'string',
+    enum: [...DISPATCH_MODES],
+    description: 'manual 人工派单 · auto 自动派单（同时请几位，先接先得） · pool 先抢单，无人接再同时请几位 · sequential 逐个派单',
+  },
   assignees: { type: 'array', items: assignmentSchema },
   farCheckIn: { type: 'boolean' },
   reopenCount: { type: 'integer', description: '居民反馈未解决而重新打开的次数' },

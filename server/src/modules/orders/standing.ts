@@ -71,7 +71,7 @@ export function actsAsStaff(v: Viewer, o: Pick<OrderRow, 'region_path' | 'scope_
 export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'category_kind' | 'scope_path'>): string | null {
   const { actor } = v;
   if (!isServing(actor)) return '只有志愿者和网格员可以接单。';
-  if (!skillFits(o.category_kind, o.category_code, actor.user.skills)) return '这项服务需要相应专长，您的服务技能与这个需求不符。';
+  if (!skillFits(o.category_kind, o.category_code, actor.user.skills)) return '您的服务技能与这个需求不符。';
   if (actor.regionPath === null || !actor.regionPath.startsWith(o.scope_path)) return '这个需求不在您的服务区域内。';
   if (!isAvailableNow(actor.user.onDuty, actor.user.roster, v.now)) return '您当前不在接单状态（未上岗或不在排班时间），请先开启接单。';
   return null;
