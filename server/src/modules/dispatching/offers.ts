@@ -40,7 +40,8 @@ export async function offerNextWave(m: EntityManager, o: OrderRow, opts: OfferOp
   const n = o.offer_wave + 1;
   const wave = offerWave(opts.waves, n);
   const answerBy = new Date(opts.now.getTime() + wave.minutes * MINUTE);
-  const asked = await offeredInRound(m, o);
+  // no wave yet in this round (a new order, a new round): nobody asked, no round trip
+  const asked = o.offer_wave === 0 ? { all: new Set<string>(), open: 0 } : await offeredInRound(m, o);
   const places = Math.max(1, o.headcount - o.accepted_count);
   const found = await findCandidates(m, o, {
     weights: opts.weights,
