@@ -127,9 +127,15 @@ export async function peopleInScope(m: Db, orders: readonly OrderRow[], cap: num
     `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(order_id, path, category, kind)),
           found AS MATERIALIZED (
             SELECT x.order_id, p.* FROM x CROSS JOIN LATERAL (
-              SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
-              WHERE r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', 'x.kind')}
-              LIMIT ${cap + 1}) p),
+              -- the kind as a gate of its own branch (a one-time filter per order), not an OR inside the skill test:
+              -- a qualified order keeps the GIN index over (place, skills), a general one the index by place
+              (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
+               WHERE x.kind = 'qualified' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'qualified'")}
+               LIMIT ${cap + 1})
+              UNION ALL
+              (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
+               WHERE x.kind = 'general' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'general'")}
+               LIMIT ${cap + 1})) p),
           n AS (SELECT order_id, count(*)::int AS n FROM found GROUP BY order_id)
      -- one row per person of a small area; one row with no person for an area over the cap
      SELECT n.order_id, n.n, ${PERSON.replaceAll('u.', 'f.')} FROM n LEFT JOIN found f ON f.order_id = n.order_id AND n.n <= ${cap}`,
