@@ -4,12 +4,13 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { createDataSource, initializeDataSource } from '../server/src/db/data-source';
 import { entities } from '../server/src/entities';
 import type { Actor } from '../server/src/modules/auth/actor';
+import { autoDispatchIfDue } from '../server/src/modules/dispatching/auto-dispatch';
 import { batchDispatch } from '../server/src/modules/dispatching/batch';
 import { findCandidates, type CandidateOptions } from '../server/src/modules/matching/candidates';
 import { loadOrder } from '../server/src/modules/orders/order.repo';
 import { loadViewer } from '../server/src/modules/orders/standing';
 import type { User } from '../server/src/modules/users/user.entity';
-import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '../shared/src';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, DEFAULT_OFFER_WAVES } from '../shared/src';
 import { BenchPostgres, fmt, isStopping, note, numSetting, once, out, percentile, printHeader, printTable, runBench, stopOnSignals } from './support';
 
 /**
@@ -30,7 +31,11 @@ import { BenchPostgres, fmt, isStopping, note, numSetting, once, out, percentile
  *     BENCH_NAIVE_SAMPLES orders per level;
  *   - alongside each call, one `SELECT 1` on the same connection: the round-trip floor of the machine at that moment
  *     (other processes share these cores; a call of n statements cannot be faster than n floors);
- *   - `batchDispatch` by an admin over 1,000 pending grid-level orders of one town, rolled back afterwards.
+ *   - `batchDispatch` by an admin over 1,000 pending grid-level orders of one town, rolled back afterwards;
+ *   - offering a new `auto` order to k = 5 people (同时请几位, the first wave of DEFAULT_OFFER_WAVES): from the order
+ *     written (committed) to its offers and `offer` event written — the order locked, its candidates within 3 km,
+ *     the offers inserted — for BENCH_SAMPLES new grid-level orders, each under a savepoint; the naive baseline
+ *     the same with index and bitmap scans off.
  * Every statement runs under statement_timeout (BENCH_TIMEOUT_S, 20 s, at most 25: the DataSource's client gives up
  * at 30); a level that times out is reported as such, and a level stops sampling after BENCH_LEVEL_BUDGET_S (60 s)
  * so the whole run stays bounded.
@@ -44,6 +49,7 @@ const LEVELS = ['grid', 'community', 'town', 'county'] as const;
 type Level = (typeof LEVELS)[number];
 const TARGET_MS: Record<Level, number> = { grid: 20, community: 20, town: 100, county: 100 };
 const BATCH_TARGET_MS = 2_000;
+const OFFER_TARGET_MS = 50;
 const CANDIDATE_LIMIT = 20;
 /** Path segment (split_part of '/city/county/town/community/grid/' by '/') of each level. */
 const SEGMENT: Record<Level, number> = { county: 3, town: 4, community: 5, grid: 6 };
@@ -479,11 +485,87 @@ async function main(): Promise<void> {
       }
     });
 
+    // ---- offers: a new auto order offered to the first wave (k = 5 within 3 km), from commit to offers written
+    const offerOne = async (naive: boolean, n: number): Promise<Sampled> => {
+      const result: Sampled = { ms: [], floorMs: [], timeouts: 0, candidates: [], stoppedEarly: false };
+      if (n === 0) return result;
+      return rolledBack(async (qr) => {
+        const warm = naive ? 0 : warmup;
+        const ids = await createPending(qr.manager, 'grid', n + warm);
+        // as placing an order under `auto` writes it: due at once
+        await qr.query(`UPDATE service_order SET dispatch_mode = 'auto', auto_dispatch_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [ids]);
+        const offerOpts = { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS, acceptMinutes: 5, waves: DEFAULT_OFFER_WAVES };
+        for (const id of ids.splice(0, warm)) await autoDispatchIfDue(qr.manager, id, { ...offerOpts, now: new Date() });
+        if (naive) {
+          await qr.query(`SET LOCAL enable_indexscan = off`);
+          await qr.query(`SET LOCAL enable_bitmapscan = off`);
+          await qr.query(`SET LOCAL enable_indexonlyscan = off`);
+        }
+        const started = performance.now();
+        for (const id of ids) {
+          if (isStopping()) break;
+          if (performance.now() - started > levelBudgetS * 1000) {
+            result.stoppedEarly = true;
+            break;
+          }
+          await qr.query('SAVEPOINT s');
+          const t = performance.now();
+          try {
+            await autoDispatchIfDue(qr.manager, id, { ...offerOpts, now: new Date() });
+            result.ms.push(performance.now() - t);
+            const [asked] = await qr.manager.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM order_offer WHERE order_id = $1`, [id]);
+            result.candidates.push(asked!.n);
+            await qr.query('RELEASE SAVEPOINT s');
+          } catch (err) {
+            if (!isTimeout(err)) throw err;
+            await qr.query('ROLLBACK TO SAVEPOINT s');
+            result.timeouts += 1;
+            if (naive || result.timeouts >= 2) {
+              result.stoppedEarly = true;
+              break;
+            }
+          }
+        }
+        return result;
+      });
+    };
+    note(`offers: ${samples} new auto orders offered to k = 5`);
+    const offersReal = await offerOne(false, samples);
+    note(`offers, naive: ${naiveSamples} orders`);
+    const offersNaive = await offerOne(true, naiveSamples);
+    const offerP99 = offersReal.ms.length
+      ? percentile(
+          [...offersReal.ms].sort((a, b) => a - b),
+          99,
+        )
+      : Infinity;
+    const offerRow = [
+      `${offersReal.ms.length}${offersReal.timeouts ? ` (+${offersReal.timeouts} timed out)` : ''}`,
+      offersReal.candidates.length
+        ? fmt(
+            percentile(
+              [...offersReal.candidates].sort((a, b) => a - b),
+              50,
+            ),
+          )
+        : '—',
+      cell(offersReal, 50),
+      cell(offersReal, 99),
+      `${offersNaive.ms.length}`,
+      cell(offersNaive, 50),
+      cell(offersNaive, 99),
+      `< ${OFFER_TARGET_MS} ms`,
+      offersReal.timeouts === 0 && offerP99 < OFFER_TARGET_MS ? 'met' : 'NOT MET',
+    ];
+
     out('candidate ranking (findCandidates, one order at a time, ms per call):');
     printTable(table);
     out();
     out(`batch assignment (batchDispatch by an admin over one town's pending grid-level orders, rolled back):`);
     printTable([['orders', 'time s', 'assigned', 'method', 'greedy', 'target', 'result'], batchRow]);
+    out();
+    out('offering a new order to k = 5 people (first wave: 5 within 3 km), from commit to offers written, ms per order:');
+    printTable([['n', 'asked p50', 'p50 ms', 'p99 ms', 'naive n', 'naive p50 ms', 'naive p99 ms', 'target p99', 'result'], offerRow]);
     process.exitCode = 0;
   } finally {
     await cleanup();

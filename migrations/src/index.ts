@@ -16,6 +16,7 @@ import { AddFamilyContacts1795393300000 } from './1795393300000-AddFamilyContact
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
 import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
 import { CreateNotifications1795393500000 } from './1795393500000-CreateNotifications';
+import { AddOffersAndServiceKinds1795400000000 } from './1795400000000-AddOffersAndServiceKinds';
 import { AddRecall1795400100000 } from './1795400100000-AddRecall';
 import { AddResponsibleAndNoShows1795400200000 } from './1795400200000-AddResponsibleAndNoShows';
 
@@ -42,6 +43,7 @@ export const migrations = [
   AddOrderLimitIndexes1795393400000,
   AddContentReview1795393450000,
   CreateNotifications1795393500000,
+  AddOffersAndServiceKinds1795400000000,
   AddRecall1795400100000,
   AddResponsibleAndNoShows1795400200000,
 ];

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, isMainlandMobile, type MatchWeights } from '@bangbang/shared';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, DEFAULT_OFFER_WAVES, isMainlandMobile, type MatchWeights, type OfferWave } from '@bangbang/shared';
 
 /**
  * Configuration: read from environment variables once, at start, here and nowhere else.
@@ -69,6 +69,8 @@ export interface AppConfig {
   autoDispatchAcceptMinutes: number;
   /** Pool mode: minutes an order is offered in the task hall before it is dispatched automatically. */
   poolOfferMinutes: number;
+  /** OFFER_WAVES: under auto and pool, the waves of offers to several at once (k people, radius, minutes to answer). */
+  offerWaves: readonly OfferWave[];
   /** VOLUNTEER_CONTACT_HOURS: how long after an order ends the people who served it still see the resident's full phone and address. */
   volunteerContactHours: number;
   /** The largest photo `POST /uploads` accepts, in bytes (stored under dataDir/uploads). */
@@ -274,6 +276,39 @@ function parseWeights(raw: string | undefined, problems: string[]): MatchWeights
   return weights;
 }
 
+/**
+ * OFFER_WAVES: JSON, a list of waves `{"k": 5, "radiusKm": 3, "minutes": 3}` (radiusKm null: anywhere in the
+ * order's area), the last repeated with new people until someone accepts. Default: DEFAULT_OFFER_WAVES (shared).
+ */
+function parseOfferWaves(raw: string | undefined, problems: string[]): readonly OfferWave[] {
+  if (raw === undefined) return DEFAULT_OFFER_WAVES;
+  const example = '如 [{"k":5,"radiusKm":3,"minutes":3},{"k":20,"radiusKm":null,"minutes":5}]';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    problems.push(`OFFER_WAVES 必须是 JSON 数组，${example} (OFFER_WAVES must be a JSON array)`);
+    return DEFAULT_OFFER_WAVES;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > 20) {
+    problems.push(`OFFER_WAVES 必须是 1 到 20 个波次的 JSON 数组，${example} (OFFER_WAVES must be a non-empty JSON array)`);
+    return DEFAULT_OFFER_WAVES;
+  }
+  const waves: OfferWave[] = [];
+  const int = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  for (const [i, w] of parsed.entries()) {
+    const x = (typeof w === 'object' && w !== null ? w : {}) as Record<string, unknown>;
+    const bad: string[] = [];
+    if (!int(x.k, 1, 200)) bad.push('k 须为 1 到 200 的整数');
+    if (!(x.radiusKm === null || (typeof x.radiusKm === 'number' && x.radiusKm > 0 && x.radiusKm <= 1000)))
+      bad.push('radiusKm 须为 0 到 1000 之间的公里数或 null（不限）');
+    if (!int(x.minutes, 1, 1440)) bad.push('minutes 须为 1 到 1440 的整数');
+    if (bad.length > 0) problems.push(`OFFER_WAVES 第 ${i + 1} 波：${bad.join('；')}`);
+    else waves.push({ k: x.k as number, radiusKm: x.radiusKm as number | null, minutes: x.minutes as number });
+  }
+  return waves.length === parsed.length ? waves : DEFAULT_OFFER_WAVES;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`配置有误 (invalid configuration):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -406,6 +441,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const maxActiveTasks = parseInteger(env, 'MATCH_MAX_ACTIVE_TASKS', DEFAULT_MAX_ACTIVE_TASKS, 1, 50, problems);
   const autoDispatchAcceptMinutes = parseInteger(env, 'AUTO_DISPATCH_ACCEPT_MINUTES', 5, 1, 1440, problems);
   const poolOfferMinutes = parseInteger(env, 'POOL_OFFER_MINUTES', 10, 1, 1440, problems);
+  const offerWaves = parseOfferWaves(value(env, 'OFFER_WAVES'), problems);
   const volunteerContactHours = parseInteger(env, 'VOLUNTEER_CONTACT_HOURS', 24, 0, 24 * 30, problems);
   // a phone photo is 1–4 MB; WeChat's chooseImage can compress it further
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
@@ -484,6 +520,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     maxActiveTasks,
     autoDispatchAcceptMinutes,
     poolOfferMinutes,
+    offerWaves,
     volunteerContactHours,
     uploadMaxBytes,
     apiDocs,

@@ -1,7 +1,26 @@
-import { IsBoolean, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { TeamColorField } from './fields';
 import { Field, Optional } from './validation';
 import { CATEGORY_CODE, type TeamColor } from './domain';
+
+/**
+ * Who may take a service (issue 20): `general` — any volunteer of the area (errands, meals, company, phone
+ * lessons…); `qualified` — only those with the skill (medicine, vaccination, legal, repairs…).
+ */
+export const SERVICE_KINDS = ['general', 'qualified'] as const;
+export type ServiceKind = (typeof SERVICE_KINDS)[number];
+export const SERVICE_KIND_NAMES: Record<ServiceKind, string> = { general: '人人可接', qualified: '需要专长' };
+
+/**
+ * The one rule of who may take a service, skill-wise: everyone for a general service, those with the skill for a
+ * qualified one. The task hall, the candidates and the `eligible` relation all apply it (in SQL:
+ * catalogue.repo.ts's `skillFitsSql`, the same rule).
+ */
+export function skillFits(kind: ServiceKind, code: string, skills: readonly string[]): boolean {
+  return kind === 'general' || skills.includes(code);
+}
+
+const KindField = () => IsIn(SERVICE_KINDS, { message: '服务类型须为 general（人人可接）或 qualified（需要专长）' });
 
 /** A service of the catalogue (服务清单), as the API returns it. */
 export interface ServiceCategoryDto {
@@ -14,6 +33,8 @@ export interface ServiceCategoryDto {
   /** Minutes an order may wait for someone to accept it before it is escalated (normal / urgent). */
   acceptMinutesNormal: number;
   acceptMinutesUrgent: number;
+  /** general: any volunteer of the area may take it; qualified: only those with the skill. */
+  kind: ServiceKind;
   /** May need several people (助农抢收: a harvest needs many hands). */
   multiPerson: boolean;
   sortOrder: number;
@@ -45,6 +66,11 @@ export class CreateServiceCategoryDto {
   @MinutesField()
   acceptMinutesUrgent!: number;
 
+  /** Default: qualified (a new service needs the skill until an admin says anyone may take it). */
+  @Optional()
+  @KindField()
+  kind?: ServiceKind;
+
   @Optional()
   @IsBoolean()
   multiPerson?: boolean;
@@ -75,6 +101,10 @@ export class UpdateServiceCategoryDto {
   @Optional()
   @MinutesField()
   acceptMinutesUrgent?: number;
+
+  @Optional()
+  @KindField()
+  kind?: ServiceKind;
 
   @Optional()
   @IsBoolean()

@@ -146,6 +146,40 @@ export const DISPATCH_MODE_NAMES: Record<DispatchMode, string> = {
   sequential: '逐个派单',
 };
 
+/**
+ * One wave of offers (同时请几位): up to `k` new people (× the places still open) within `radiusKm` of the door
+ * (null: anywhere in the order's area), who have `minutes` to answer before the next wave goes out. Earlier waves'
+ * offers stay open: each wave widens the circle of people asked.
+ */
+export interface OfferWave {
+  k: number;
+  radiusKm: number | null;
+  minutes: number;
+}
+
+/**
+ * The default schedule (OFFER_WAVES changes it): five nearby for three minutes — most answers of a notified person
+ * come within minutes —, then ten within 10 km for five, then twenty anywhere in the order's area, that last wave
+ * repeated with new people every five minutes until someone accepts (or the order escalates to a wider area, whose
+ * people the next wave reaches). The timed work runs every minute, so a wave after the first goes out up to a
+ * minute after its time.
+ */
+export const DEFAULT_OFFER_WAVES: readonly OfferWave[] = [
+  { k: 5, radiusKm: 3, minutes: 3 },
+  { k: 10, radiusKm: 10, minutes: 5 },
+  { k: 20, radiusKm: null, minutes: 5 },
+];
+
+/** The n-th wave (1-based) of a schedule: past its end, the last one again. */
+export function offerWave(waves: readonly OfferWave[], n: number): OfferWave {
+  return waves[Math.min(Math.max(n, 1), waves.length) - 1]!;
+}
+
+/** Dispatch modes that offer an order to several at once. */
+export function offersToSeveral(mode: DispatchMode): boolean {
+  return mode === 'auto' || mode === 'pool';
+}
+
 export interface DispatchSettingsDto {
   regionId: string;
   /** This place's own setting; null: as its parent. */

@@ -409,9 +409,19 @@ export interface OrderDto {
   actions: OrderAction[];
 }
 
+/** An order offered to the volunteer among several (同时请几位，先接先得). */
+export interface TaskOfferDto {
+  /** How many people were asked in this round so far ("同时请了 5 位"). */
+  askedCount: number;
+  /** Answer by then (the next wave's time); the offer stays open after it while the order waits. */
+  answerBy: string;
+}
+
 export interface PoolTaskDto extends OrderDto {
   /** From the volunteer's location to the resident's, in metres (null without locations). */
   distanceMeters: number | null;
+  /** Offered to this volunteer now (these come first in the hall); null: an ordinary order of the hall. */
+  offer: TaskOfferDto | null;
 }
 
 export interface TaskPoolDto {

@@ -2,7 +2,7 @@ import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, type OrderRelation, ty
 import { buttonFor, orderButtons } from '../../miniapp/src/services/order-buttons';
 import { HOME_BY_ROLE, needsJoining, pickRole } from '../../miniapp/src/services/roles';
 import { timeWindows } from '../../miniapp/src/services/time-windows';
-import { eventDetail, eventTitle, formatDistance, formatTime } from '../../miniapp/src/services/labels';
+import { eventDetail, eventTitle, formatDistance, formatTime, offerLine } from '../../miniapp/src/services/labels';
 
 /**
  * The buttons an order shows come from the shared state machine (the server sends `availableActions` for the
@@ -130,6 +130,14 @@ describe('words and times', () => {
     expect(formatDistance(350.4)).toBe('350 米');
     expect(formatDistance(2400)).toBe('2.4 公里');
     expect(formatDistance(null)).toBe('');
+  });
+
+  it('says how many were asked for an offered order, and by when to answer (Beijing time)', () => {
+    expect(offerLine({ askedCount: 5, answerBy: '2026-11-23T02:35:00Z' })).toBe('同时请了 5 位，先接先得 · 10:35 前答复');
+    expect(offerLine(null)).toBeUndefined();
+    expect(eventDetail({ type: 'offer', actorName: null, reason: '同时请几位，先接先得', data: { wave: 2, names: ['李海龙', '王芳'] } })).toBe(
+      '系统 · 第 2 波同时请了 2 位：李海龙、王芳 · 同时请几位，先接先得',
+    );
   });
 
   it('says who did what on the timeline', () => {

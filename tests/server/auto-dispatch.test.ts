@@ -11,8 +11,9 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';
 
 /**
- * Auto-dispatch (自动派单), per place: `auto` sends a new order to the best candidate at once and on to the next on
- * reject or when the assignee does not accept in time; `pool` offers it in the task hall first; `manual` never
+ * Auto-dispatch (自动派单), per place: `sequential` sends a new order to the best candidate at once and on to the
+ * next on reject or when the assignee does not accept in time (what `auto` did before offers to several, issue 20:
+ * tests/server/offers.test.ts); `pool` offers it in the task hall first, then to several at once; `manual` never
  * dispatches by itself. The clock is injected; the sweep is called as the background sweeper would.
  */
 
@@ -132,18 +133,18 @@ describe('auto-dispatch (自动派单)', () => {
       expect((await call('dispatcherT2', 'GET', `/regions/${w.regions.A1}/dispatch-mode`)).statusCode).toBe(404);
       const wrong = await setMode('countyAdmin', 'A1', 'sometimes');
       expect(wrong.statusCode).toBe(400);
-      expect(wrong.json().details).toEqual([{ field: 'mode', message: '派单方式须为 manual、auto、pool 或 null（随上级）' }]);
+      expect(wrong.json().details).toEqual([{ field: 'mode', message: '派单方式须为 manual、auto、pool、sequential 或 null（随上级）' }]);
       const missing = await call('countyAdmin', 'PUT', `/regions/${w.regions.A1}/dispatch-mode`, {});
       expect(missing.json().details).toEqual([{ field: 'mode', message: '必填' }]);
       expect((await setMode('countyAdmin', 'A1', 'auto')).statusCode).toBe(200);
     });
   });
 
-  describe('auto', () => {
+  describe('sequential (逐个派单)', () => {
     it('sends a new order to the best candidate at once, as the system, with the reasons on the timeline', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       const o = await order();
-      expect(o).toMatchObject({ status: 'dispatched', dispatchedToUserId: near.id, dispatchMode: 'auto' });
+      expect(o).toMatchObject({ status: 'dispatched', dispatchedToUserId: near.id, dispatchMode: 'sequential' });
       const timeline = await events(o.id);
       expect(timeline.map((e) => [e.type, e.actorId, e.reason])).toEqual([
         ['created', w.users.residentA1.id, null],
@@ -158,7 +159,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
 
     it('goes on to the next candidate at once when the assignee rejects, never back to someone who declined', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       const o = await order();
       const rejected = await call(near, 'POST', `/orders/${o.id}/reject`, { reason: '在外地' });
       expect(rejected.statusCode).toBe(200);
@@ -174,7 +175,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
 
     it('moves on when the assignee has not accepted in time, their silence counted as a refusal', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       const o = await order();
       later(4);
       expect(await sweep()).toBe(0); // 5 minutes to accept (AUTO_DISPATCH_ACCEPT_MINUTES)
@@ -194,7 +195,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
 
     it('with nobody available, waits and dispatches once someone comes on duty', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       await db.query(`UPDATE app_user SET on_duty = false WHERE 'medicine_delivery' = ANY (skills)`);
       const o = await order();
       expect(o).toMatchObject({ status: 'pending', dispatchedToUserId: null });
@@ -205,7 +206,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
 
     it('fills a several-person order one place after another', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       const o = await order({ headcount: 2 });
       expect(o.dispatchedToUserId).toBe(near.id);
       const first = await call(near, 'POST', `/orders/${o.id}/accept`);
@@ -215,7 +216,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
 
     it('leaves an order a person dispatched to that person: no timeout, no re-dispatch', async () => {
-      await setMode('dispatcherT', 'A', 'auto');
+      await setMode('dispatcherT', 'A', 'sequential');
       const o = await order();
       for (const who of [near, middle, far]) expect((await call(who, 'POST', `/orders/${o.id}/reject`, { reason: '不方便' })).statusCode).toBe(200);
       expect((await get(o.id)).status).toBe('pending');
@@ -228,7 +229,7 @@ describe('auto-dispatch (自动派单)', () => {
   });
 
   describe('pool and manual', () => {
-    it('pool: offers the order in the task hall first, dispatches it when nobody has taken it in time', async () => {
+    it('pool: offers the order in the task hall first, then to several at once when nobody has taken it in time', async () => {
       await setMode('dispatcherT', 'T', 'pool');
       const o = await order();
       expect(o).toMatchObject({ status: 'pending', dispatchMode: 'pool' });
@@ -236,7 +237,11 @@ describe('auto-dispatch (自动派单)', () => {
       expect(await sweep()).toBe(0);
       later(1);
       expect(await sweep()).toBe(1); // POOL_OFFER_MINUTES: 10
-      expect(await get(o.id)).toMatchObject({ status: 'dispatched', dispatchedToUserId: near.id });
+      // offered to the first wave (within 3 km: all three), nobody dispatched
+      expect(await get(o.id)).toMatchObject({ status: 'pending', dispatchedToUserId: null });
+      const offer = (await events(o.id)).at(-1)!;
+      expect(offer).toMatchObject({ type: 'offer', actorId: null, data: { wave: 1 } });
+      expect(new Set(offer.data.people as string[])).toEqual(new Set([near.id, middle.id, far.id]));
     });
 
     it('pool: taken from the hall in time, it is never dispatched', async () => {
@@ -265,7 +270,7 @@ describe('auto-dispatch (自动派单)', () => {
     });
   });
 
-  it('dispatches each due order once with two sweepers at the same time (two pools, as two processes)', async () => {
+  it('acts on each due order once with two sweepers at the same time (two pools, as two processes)', async () => {
     await setMode('dispatcherT', 'T', 'pool');
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) ids.push((await order()).id);
@@ -281,18 +286,19 @@ describe('auto-dispatch (自动派单)', () => {
     }
     for (const id of ids) {
       const timeline = await events(id);
-      expect({ id, dispatches: timeline.filter((e) => e.type === 'dispatch').length, status: replayOrderEvents(timeline) }).toEqual({
+      // pool: one wave of offers each, never two
+      expect({ id, offers: timeline.filter((e) => e.type === 'offer').length, status: replayOrderEvents(timeline) }).toEqual({
         id,
-        dispatches: 1,
-        status: 'dispatched',
+        offers: 1,
+        status: 'pending',
       });
     }
   });
 
   it('does not pile orders on one person before they answer: dispatches awaiting an answer count against MATCH_MAX_ACTIVE_TASKS', async () => {
-    await setMode('dispatcherT', 'T', 'pool');
+    // thirty sequential orders due at once (made manual, then switched, so that none is dispatched as it is placed)
     for (let i = 0; i < 30; i++) await order();
-    later(10);
+    await db.query(`UPDATE service_order SET dispatch_mode = 'sequential', auto_dispatch_at = $1 WHERE status = 'pending'`, [clock.now]);
     const opts = autoDispatchOptions(app, clock.now);
     const dispatched = await autoDispatchDue(db, opts, 3);
     expect(dispatched).toBeGreaterThan(0);

@@ -41,7 +41,8 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
       );
       return { id: row!.id, token: app.jwt.sign({ sub: row!.id }) };
     };
-    wang = await add('王志愿者', '13711110001', ['medicine_delivery', 'errands'], 0);
+    // a qualified service besides medicine (a general one, like errands, anyone could take: issue 20)
+    wang = await add('王志愿者', '13711110001', ['medicine_delivery', 'legal_consultation'], 0);
     li = await add('李志愿者', '13711110002', ['medicine_delivery'], 500);
   });
   afterAll(async () => {
@@ -50,14 +51,14 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
   });
 
   it('serves both orders where best-first would leave one waiting, and says why', async () => {
-    // the medicine order at 王's door, the errand 200 m away: 王 scores best on both, best of all on medicine
+    // the medicine order at 王's door, the legal question 200 m away: 王 scores best on both, best of all on medicine
     const medicine = (
       await call('residentA1', 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '取药', urgency: 'normal', location: DOOR })
     ).json<OrderDto>();
-    const errand = (
+    const legal = (
       await call('residentA1', 'POST', '/orders', {
-        categoryCode: 'errands',
-        description: '买菜',
+        categoryCode: 'legal_consultation',
+        description: '咨询赡养纠纷',
         urgency: 'normal',
         location: { lat: north(200), lng: DOOR.lng },
       })
@@ -74,7 +75,7 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
     expect(batch).toMatchObject({ regionId: w.regions.A1, method: 'exact', orders: 2, unassigned: [], greedy: { assigned: 1 } });
     expect(batch.assigned.map((a) => [a.orderId, a.assigneeName])).toEqual([
       [medicine.id, '李志愿者'],
-      [errand.id, '王志愿者'],
+      [legal.id, '王志愿者'],
     ]);
     expect(batch.assigned[0]!.reasons.map((r) => r.text)).toContain('距离 500 米');
     expect(batch.totalScore).toBeCloseTo(batch.assigned[0]!.score + batch.assigned[1]!.score, 1);
@@ -87,14 +88,14 @@ describe('POST /api/v1/dispatch/batch (批量派单)', () => {
       expect(events.at(-1)).toMatchObject({ type: 'dispatch', actorId: w.users.gridWorkerA1.id, reason: '批量派单', data: { batch: true } });
     };
     await check(medicine.id, li.id);
-    await check(errand.id, wang.id);
+    await check(legal.id, wang.id);
 
     // run again: nothing pending is left, and the answer says what became of the two
     expect((await call('gridWorkerA1', 'POST', '/dispatch/batch', { regionId: w.regions.A1 })).json<BatchDispatchResultDto>()).toMatchObject({
       orders: 0,
       skipped: [
         { orderId: medicine.id, reason: '已派单，等待接单人回应' },
-        { orderId: errand.id, reason: '已派单，等待接单人回应' },
+        { orderId: legal.id, reason: '已派单，等待接单人回应' },
       ],
       summary: '该区域没有待派的需求；另有 2 个需求未纳入（已派单等），原因见各需求。',
     });

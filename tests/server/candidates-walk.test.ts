@@ -204,10 +204,11 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
       })
       .catch(() => undefined);
 
+    // every skill, and '*' (anyone: the walk of a general service, AddOffersAndServiceKinds)
     const drift = await db.query<unknown[]>(
       `WITH expected AS (
          SELECT u.id, x.s, point(u.location_lng * 0.743144825477394, u.location_lat) AS pt, r.path
-         FROM app_user u JOIN region r ON r.id = u.region_id CROSS JOIN LATERAL (SELECT DISTINCT unnest(u.skills) AS s) x
+         FROM app_user u JOIN region r ON r.id = u.region_id CROSS JOIN LATERAL (SELECT DISTINCT unnest(u.skills || ARRAY['*']) AS s) x
          WHERE u.on_duty AND u.location_lat IS NOT NULL AND u.location_lng IS NOT NULL AND u.roles && ARRAY['volunteer', 'grid_worker']::text[])
        SELECT e.id AS expected_id, e.s, d.user_id, d.skill FROM expected e FULL JOIN duty_skill_spot d ON d.user_id = e.id AND d.skill = e.s
        WHERE e.id IS NULL OR d.user_id IS NULL OR NOT (d.pt ~= e.pt) OR d.path <> e.path`,

@@ -67,6 +67,7 @@ describe('the service catalogue (服务清单)', () => {
       name: '扫雪除冰',
       color: 'orange',
       icon: 'snow',
+      kind: 'qualified',
       acceptMinutesNormal: 720,
       acceptMinutesUrgent: 120,
       multiPerson: true,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS } from '@bangbang/shared';
+import { DEFAULT_MATCH_WEIGHTS, DEFAULT_MAX_ACTIVE_TASKS, DEFAULT_OFFER_WAVES } from '@bangbang/shared';
 import { ConfigError, REPO_ROOT, ensureJwtSecret, loadConfig, parseConfig } from '../../server/src/config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -47,6 +47,20 @@ describe('configuration', () => {
     expect(parseConfig({ NODE_ENV: 'test' }, '/').notify.jobConcurrency).toBe(0);
     expect(parseConfig({ QUIET_HOURS: 'off' }, '/').notify.quietHours).toBeNull();
     expect(parseConfig({ QUIET_HOURS: '23-6' }, '/').notify.quietHours).toEqual({ from: 23, to: 6 });
+  });
+
+  it('takes the waves of offers (OFFER_WAVES), and says what is wrong with one', () => {
+    expect(parseConfig({}, '/').offerWaves).toEqual(DEFAULT_OFFER_WAVES);
+    const waves = [
+      { k: 3, radiusKm: 2.5, minutes: 2 },
+      { k: 8, radiusKm: null, minutes: 10 },
+    ];
+    expect(parseConfig({ OFFER_WAVES: JSON.stringify(waves) }, '/').offerWaves).toEqual(waves);
+    expect(problemsOf({ OFFER_WAVES: 'five' })).toEqual([expect.stringContaining('OFFER_WAVES 必须是 JSON 数组')]);
+    expect(problemsOf({ OFFER_WAVES: '[]' })).toEqual([expect.stringContaining('1 到 20 个波次')]);
+    expect(problemsOf({ OFFER_WAVES: '[{"k":5,"radiusKm":3,"minutes":3},{"k":0,"radiusKm":-1,"minutes":3}]' })).toEqual([
+      'OFFER_WAVES 第 2 波：k 须为 1 到 200 的整数；radiusKm 须为 0 到 1000 之间的公里数或 null（不限）',
+    ]);
   });
 
   it('reads every variable', () => {

@@ -23,6 +23,7 @@ describe('the three descriptions of service_order agree', () => {
   const sorted = (names: readonly string[]) => [...names].sort();
   const JOINED: JoinedOrderFields[] = [
     'category_name',
+    'category_kind',
     'accept_minutes_normal',
     'accept_minutes_urgent',
     'region_name',

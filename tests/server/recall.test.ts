@@ -216,24 +216,34 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     expect(replayOrderEvents(await events(o.id))).toBe('pending');
   });
 
-  it('under auto-dispatch, a recall without a new assignee makes the order due at once', async () => {
+  it('under auto-dispatch, a recall without a new assignee makes the order due at once — not back to the one taken off it', async () => {
+    // auto: offers to several at once (issue 20); the two on duty nearby are asked, 钱 takes it
     expect((await call('dispatcherT', 'PUT', `/regions/${w.regions.A2}/dispatch-mode`, { mode: 'auto' })).statusCode).toBe(200);
-    const [row] = await t.database.db.query<Array<{ id: string }>>(
-      `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
-       VALUES ('钱志愿者', '13711120003', '{volunteer}', $1, '{medicine_delivery}', true, 40.751, 107.401) RETURNING id`,
-      [w.regions.A2],
-    );
-    const qian = { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
+    const add = async (name: string, phone: string) => {
+      const [row] = await t.database.db.query<Array<{ id: string }>>(
+        `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
+         VALUES ($1, $2, '{volunteer}', $3, '{medicine_delivery}', true, 40.751, 107.401) RETURNING id`,
+        [name, phone, w.regions.A2],
+      );
+      return { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
+    };
+    const qian = await add('钱志愿者', '13711120003');
+    const sun = await add('孙志愿者', '13711120004');
     const o = await order({}, 'residentA2');
-    expect(o).toMatchObject({ status: 'dispatched', dispatchedToUserId: qian.id });
+    const firstOffer = (await events(o.id)).at(-1)!;
+    expect(firstOffer.type).toBe('offer');
+    expect(firstOffer.data.people).toEqual(expect.arrayContaining([qian.id, sun.id]));
     await ok(qian, o.id, 'accept');
     await ok('dispatcherT', o.id, 'recall', { reason: '重新安排' });
-    // the system acts at once, in the same request: the order goes out again (here to the only one who can take it)
+    // the system acts at once, in the same request: offered again — to 孙 (whose offer was withdrawn when 钱 took
+    // it), not to 钱, whom staff just took off it
     const timeline = await events(o.id);
     expect(timeline.slice(-2).map((e) => [e.type, e.actorId, e.toStatus])).toEqual([
       ['recall', w.users.dispatcherT.id, 'pending'],
-      ['dispatch', null, 'dispatched'],
+      ['offer', null, 'pending'],
     ]);
-    expect(timeline.at(-1)).toMatchObject({ reason: '自动派单', data: { auto: true } });
+    expect(timeline.at(-1)!.data.people).toContain(sun.id);
+    expect(timeline.at(-1)!.data.people).not.toContain(qian.id);
+    expect((await ok(sun, o.id, 'accept')).status).toBe('accepted');
   });
 });

@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import { DEFAULT_MATCH_WEIGHTS, scoreCandidate, scoreCeiling, type CandidateSignals, type MatchWeights } from '@bangbang/shared';
+import {
+  DEFAULT_MATCH_WEIGHTS,
+  DEFAULT_OFFER_WAVES,
+  offerWave,
+  offersToSeveral,
+  scoreCandidate,
+  scoreCeiling,
+  skillFits,
+  type CandidateSignals,
+  type MatchWeights,
+} from '@bangbang/shared';
 import { startOfServiceDay } from '../../server/src/modules/matching/candidates';
 
 /** A neutral candidate: nothing for or against them but a distance. */
@@ -159,5 +169,20 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
       W,
     );
     expect(score).toBeCloseTo(scoreCeiling(1200, true, W), 1);
+  });
+});
+
+describe('offers to several and who may take what (issue 20)', () => {
+  it('takes the waves in turn and repeats the last', () => {
+    expect([1, 2, 3, 4, 9].map((n) => offerWave(DEFAULT_OFFER_WAVES, n).k)).toEqual([5, 10, 20, 20, 20]);
+    expect(offerWave(DEFAULT_OFFER_WAVES, 1)).toEqual({ k: 5, radiusKm: 3, minutes: 3 });
+    expect(offerWave(DEFAULT_OFFER_WAVES, 3).radiusKm).toBeNull();
+    expect(['manual', 'auto', 'pool', 'sequential'].map((m) => offersToSeveral(m as never))).toEqual([false, true, true, false]);
+  });
+
+  it('a general service fits anyone, a qualified one only the skill', () => {
+    expect(skillFits('general', 'errands', [])).toBe(true);
+    expect(skillFits('qualified', 'medicine_delivery', ['errands'])).toBe(false);
+    expect(skillFits('qualified', 'medicine_delivery', ['medicine_delivery'])).toBe(true);
   });
 });

@@ -70,6 +70,13 @@ export function formatTime(iso: string | null | undefined): string {
   return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+/** "同时请了 5 位，先接先得 · 10:35 前答复": what an offer (同时请几位) says on its card in the task hall. */
+export function offerLine(offer: { askedCount: number; answerBy: string } | null): string | undefined {
+  if (!offer) return undefined;
+  const by = formatTime(offer.answerBy).slice(-5);
+  return `同时请了 ${offer.askedCount} 位，先接先得${by ? ` · ${by} 前答复` : ''}`;
+}
+
 /** "350 米" / "2.4 公里"; empty when unknown. */
 export function formatDistance(meters: number | null | undefined): string {
   if (meters === null || meters === undefined) return '';
@@ -109,7 +116,7 @@ function recalledNames(data: Record<string, unknown>): string[] {
 export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reason' | 'data'>): string {
   const parts: string[] = [];
   if (e.actorName) parts.push(e.actorName);
-  else if (e.type === 'escalate' || e.type === 'dispatch') parts.push('系统');
+  else if (e.type === 'escalate' || e.type === 'dispatch' || e.type === 'offer') parts.push('系统');
   const data = e.data;
   if (e.type === 'dispatch' && typeof data.assigneeName === 'string') parts.push(`派给 ${data.assigneeName}`);
   if (e.type === 'dispatch' && typeof data.squadName === 'string') parts.push(`派给 ${data.squadName}`);
@@ -119,6 +126,11 @@ export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reaso
   if (e.type === 'recall' && recalledNames(data).length > 0) parts.push(`从 ${recalledNames(data).join('、')} 处撤回`);
   if (e.type === 'escalate' && typeof data.to === 'string' && data.to in ESCALATION_LEVEL_NAMES) {
     parts.push(`升级到${ESCALATION_LEVEL_NAMES[data.to as keyof typeof ESCALATION_LEVEL_NAMES]}`);
+  }
+  // 同时请几位: the wave and the people asked in it
+  if (e.type === 'offer' && Array.isArray(data.names)) {
+    const wave = typeof data.wave === 'number' ? `第 ${data.wave} 波` : '';
+    parts.push(`${wave}同时请了 ${data.names.length} 位：${(data.names as unknown[]).filter((x) => typeof x === 'string').join('、')}`);
   }
   if (e.type === 'confirm' && typeof data.rating === 'number') parts.push(`评分 ${data.rating} 星`);
   if (e.type === 'complete' && typeof data.note === 'string') parts.push(data.note);

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryColumn, Unique, UpdateDateColumn } from 'typeorm';
-import type { ServiceCategoryDto, TeamColor } from '@bangbang/shared';
+import type { ServiceCategoryDto, ServiceKind, TeamColor } from '@bangbang/shared';
 
 /** A service of the catalogue (服务清单). Constraints as in migration 1795392100000-CreatePeopleAndCatalogue. */
 @Entity({ name: 'service_category' })
@@ -9,6 +9,7 @@ import type { ServiceCategoryDto, TeamColor } from '@bangbang/shared';
 @Check('service_category_icon_check', `char_length(icon) BETWEEN 1 AND 40`)
 @Check('service_category_accept_minutes_normal_check', `accept_minutes_normal BETWEEN 1 AND 10080`)
 @Check('service_category_accept_minutes_urgent_check', `accept_minutes_urgent BETWEEN 1 AND 10080`)
+@Check('service_category_kind_check', `kind IN ('general', 'qualified')`)
 @Check('service_category_urgent_faster', `accept_minutes_urgent <= accept_minutes_normal`)
 @Unique('service_category_name_key', ['name'])
 export class ServiceCategory {
@@ -29,6 +30,10 @@ export class ServiceCategory {
 
   @Column({ name: 'accept_minutes_urgent', type: 'integer' })
   acceptMinutesUrgent!: number;
+
+  /** general: any volunteer of the area may take it; qualified: only those with the skill (AddOffersAndServiceKinds). */
+  @Column({ type: 'text', default: 'qualified' })
+  kind!: ServiceKind;
 
   @Column({ name: 'multi_person', type: 'boolean', default: false })
   multiPerson!: boolean;
@@ -54,6 +59,7 @@ export function toServiceCategoryDto(c: ServiceCategory): ServiceCategoryDto {
     icon: c.icon,
     acceptMinutesNormal: c.acceptMinutesNormal,
     acceptMinutesUrgent: c.acceptMinutesUrgent,
+    kind: c.kind,
     multiPerson: c.multiPerson,
     sortOrder: c.sortOrder,
     active: c.active,

@@ -120,3 +120,19 @@ export async function setDispatchMode(m: Db, region: { id: string; path: string 
     [region.path],
   );
 }
+
+/**
+ * The people staff took this order back from (撤回改派) since it last started waiting anew: the system does not
+ * send or offer it straight back to them — staff chose otherwise. (They are still suggested to staff, and may take
+ * it from the hall: a recall is not their refusal.)
+ */
+export async function recalledFrom(m: Db, orderId: string): Promise<Set<string>> {
+  const rows = await m.query<Array<{ id: string }>>(
+    `SELECT DISTINCT r->>'userId' AS id
+     FROM order_event e CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(e.data->'recalled') = 'array' THEN e.data->'recalled' ELSE '[]' END) r
+     WHERE e.order_id = $1 AND e.type = 'recall'
+       AND e.seq > COALESCE((SELECT max(x.seq) FROM order_event x WHERE x.order_id = $1 AND x.type IN ('reopen', 'created')), 0)`,
+    [orderId],
+  );
+  return new Set(rows.map((r) => r.id).filter((id): id is string => typeof id === 'string'));
+}

@@ -5,6 +5,7 @@ import {
   type DispatchMode,
   type DispatchSettingsDto,
   type MatchWeights,
+  type OfferWave,
 } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
@@ -29,7 +30,7 @@ import { dispatchModesUp, setDispatchMode } from './dispatching.repo';
 export interface DispatchingDeps {
   db: DataSource;
   clock: Clock;
-  config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number };
+  config: { matchWeights: MatchWeights; maxActiveTasks: number; autoDispatchAcceptMinutes: number; offerWaves: readonly OfferWave[] };
 }
 
 export type DispatchingService = ReturnType<typeof createDispatchingService>;

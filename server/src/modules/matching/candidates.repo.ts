@@ -1,5 +1,6 @@
 import type { RosterSlot } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
+import { skillFitsSql, walkSkill } from '../catalogue/catalogue.repo';
 import type { OrderRow } from '../orders/order-row';
 
 /**
@@ -54,9 +55,11 @@ export async function orderFacts(m: Db, orders: readonly OrderRow[]): Promise<Ma
   );
 }
 
-/** The hard rules every query of people applies (besides the area), for a person `u` and a category `cat`. */
-// the skill as `skills @> ARRAY[code]`: the form the GIN index over (place, skills) answers (AddDutySkillsByPlaceIndex)
-const eligible = (cat: string) => `u.on_duty AND u.skills @> ARRAY[${cat}]::text[] AND u.roles && ARRAY['volunteer', 'grid_worker']::text[]`;
+/**
+ * The hard rules every query of people applies (besides the area), for a person `u`, a category `cat` of kind
+ * `kind`: the skill only for a qualified service (the catalogue's one rule, `skillFitsSql`, also the task hall's).
+ */
+const eligible = (cat: string, kind: string) => `u.on_duty AND ${skillFitsSql(kind, cat, 'u.skills')} AND u.roles && ARRAY['volunteer', 'grid_worker']::text[]`;
 
 /** What a person's own row says: enough for the rules checked in code and for the ceiling of their score. */
 const PERSON = `u.id, u.name, u.on_duty, u.roster, u.party_member, u.region_id, u.location_lat, u.location_lng`;
@@ -121,16 +124,22 @@ export async function peopleInScope(m: Db, orders: readonly OrderRow[], cap: num
   // the area as a range of paths (`~>=~`/`~<~`: the byte order of the path index; paths are ASCII, so every path
   // under x sorts below x || 'ÿ'), which the index can scan for each order although the prefix is not a constant
   const rows = await m.query<Array<Person & { order_id: string; n: number }>>(
-    `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(order_id, path, category)),
+    `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(order_id, path, category, kind)),
           found AS MATERIALIZED (
             SELECT x.order_id, p.* FROM x CROSS JOIN LATERAL (
-              SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
-              WHERE r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category')}
-              LIMIT ${cap + 1}) p),
+              -- the kind as a gate of its own branch (a one-time filter per order), not an OR inside the skill test:
+              -- a qualified order keeps the GIN index over (place, skills), a general one the index by place
+              (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
+               WHERE x.kind = 'qualified' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'qualified'")}
+               LIMIT ${cap + 1})
+              UNION ALL
+              (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
+               WHERE x.kind = 'general' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'general'")}
+               LIMIT ${cap + 1})) p),
           n AS (SELECT order_id, count(*)::int AS n FROM found GROUP BY order_id)
      -- one row per person of a small area; one row with no person for an area over the cap
      SELECT n.order_id, n.n, ${PERSON.replaceAll('u.', 'f.')} FROM n LEFT JOIN found f ON f.order_id = n.order_id AND n.n <= ${cap}`,
-    [orders.map((o) => o.id), orders.map((o) => o.scope_path), orders.map((o) => o.category_code)],
+    [orders.map((o) => o.id), orders.map((o) => o.scope_path), orders.map((o) => o.category_code), orders.map((o) => o.category_kind)],
   );
   const counts = new Map<string, number>();
   const people = new Map<string, Person[]>();
@@ -166,7 +175,8 @@ export function walkStatement(limit: number, offset = 0): string {
 
 /** One round of the walk (see `walkStatement`): `limit` people after the `offset` nearest, with their plane distance. */
 export async function walkRound(m: Db, o: OrderRow, limit: number, offset: number): Promise<Array<Person & { plane: number }>> {
-  return m.query(walkStatement(limit, offset), [o.location_lng, o.location_lat, o.scope_path, o.category_code]);
+  // a general service walks everyone on duty (their '*' rows), a qualified one those with its skill
+  return m.query(walkStatement(limit, offset), [o.location_lng, o.location_lat, o.scope_path, walkSkill(o.category_kind, o.category_code)]);
 }
 
 /**
@@ -175,20 +185,21 @@ export async function walkRound(m: Db, o: OrderRow, limit: number, offset: numbe
  */
 export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null): Promise<Person[]> {
   return m.query<Person[]>(
-    `SELECT ${PERSON} FROM app_user u WHERE u.region_id = $1 AND ${eligible('$3')}
+    `SELECT ${PERSON} FROM app_user u WHERE u.region_id = $1 AND ${eligible('$3', '$5')}
      UNION
-     SELECT ${PERSON} FROM app_user u JOIN region r ON r.id = u.region_id WHERE u.id = $2::uuid AND r.path LIKE $4 || '%' AND ${eligible('$3')}
+     SELECT ${PERSON} FROM app_user u JOIN region r ON r.id = u.region_id WHERE u.id = $2::uuid AND r.path LIKE $4 || '%' AND ${eligible('$3', '$5')}
      UNION
-     SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $4 || '%' AND u.location_lat IS NULL AND ${eligible('$3')}`,
-    [o.region_id, pairedId, o.category_code, o.scope_path],
+     SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $4 || '%' AND u.location_lat IS NULL AND ${eligible('$3', '$5')}`,
+    [o.region_id, pairedId, o.category_code, o.scope_path, o.category_kind],
   );
 }
 
 /** Everyone eligible in the order's area (an order with no location: it cannot be walked). */
 export async function everyoneInArea(m: Db, o: OrderRow): Promise<Person[]> {
-  return m.query<Person[]>(`SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $1 || '%' AND ${eligible('$2')}`, [
+  return m.query<Person[]>(`SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $1 || '%' AND ${eligible('$2', '$3')}`, [
     o.scope_path,
     o.category_code,
+    o.category_kind,
   ]);
 }
 

@@ -28,7 +28,8 @@ import {
 /**
  * Candidates for orders (推荐接单人): who could take each now, best first, each with the reasons a dispatcher reads.
  *
- * Hard rules, in SQL: the skill (or for a squad, one of its categories) fits the order's category; on duty; inside
+ * Hard rules, in SQL: the skill fits (a qualified service: the person has its skill; a general one: anyone — the
+ * catalogue's `skillFitsSql`, the task hall's rule too; for a squad, one of its categories); on duty; inside
  * the order's area at its current escalation level; has not rejected this order; does not already hold a place on
  * it. Then, in code: inside a roster slot now (rosters are read in Beijing time) and fewer tasks in hand than the
  * limit. What is left is scored by shared/matching.ts's `scoreCandidate` with the deployment's weights.
@@ -86,6 +87,10 @@ export interface CandidateOptions {
   scopeFirstMax?: number;
   /** Tuning: the walk's first round. */
   walkFirst?: number;
+  /** Only people at most this far from the door (offers: a wave's radius); people with no location are left out. */
+  withinMeters?: number;
+  /** People left out (offers: those asked already this round). */
+  exclude?: ReadonlySet<string>;
 }
 
 /** People read at most this many at a time for their history, best ceiling first. */
@@ -122,7 +127,7 @@ class Search {
     for (const p of people) {
       if (this.seen.has(p.id)) continue;
       this.seen.add(p.id);
-      if (this.facts.refusedBy.has(p.id) || this.facts.holders.has(p.id)) continue;
+      if (this.facts.refusedBy.has(p.id) || this.facts.holders.has(p.id) || this.opts.exclude?.has(p.id)) continue;
       if (!isAvailableNow(p.on_duty, p.roster, this.opts.now)) {
         this.excluded.offRoster += 1;
         continue;
@@ -131,6 +136,7 @@ class Search {
         p.location_lat === null || p.location_lng === null || o.location_lat === null || o.location_lng === null
           ? null
           : distanceMeters({ lat: p.location_lat, lng: p.location_lng }, { lat: o.location_lat, lng: o.location_lng });
+      if (this.opts.withinMeters !== undefined && (distance === null || distance > this.opts.withinMeters)) continue;
       // scoreCeiling has the best rating, acceptance and party bonus; the grid and pairing are known here
       const ceiling =
         scoreCeiling(distance ?? 0, this.facts.ledger && p.party_member, w) +
@@ -237,6 +243,8 @@ async function walk(m: EntityManager, s: Search, k: number, since: Date, opts: C
     if (rows.length < n - read || n >= WALK_MAX) return;
     const reach = groundMetersAtLeast(Math.max(...rows.map((r) => r.plane)), o.location_lat!);
     if (scoreCeiling(reach, s.facts.ledger, opts.weights) + 0.05 < s.kthBest(k)) return;
+    // a wave's radius: everyone farther is left out anyway
+    if (opts.withinMeters !== undefined && reach > opts.withinMeters) return;
   }
 }
 

@@ -56,6 +56,8 @@ function stillNeeded(kind: NotificationKind, e: EventFacts): boolean {
   switch (kind) {
     case 'task.dispatched':
       return e.status === 'dispatched';
+    case 'task.offered':
+      return e.status === 'pending';
     case 'staff.new_order':
     case 'staff.escalated':
     case 'staff.unmatched':
@@ -105,7 +107,8 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
     };
     // still waiting for someone, and nobody in particular is asked: tell on-duty volunteers nearby
     const offerNearby = () => {
-      if (!stale && e.status === 'pending' && e.dispatch_mode !== 'auto') out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
+      if (!stale && e.status === 'pending' && e.dispatch_mode !== 'auto' && e.dispatch_mode !== 'sequential')
+        out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
     };
     const holders = (round: number, states: string[]) =>
       (around.assignments.get(e.order_id) ?? []).filter((a) => a.round === round && states.includes(a.state)).map((a) => ({ userId: a.volunteer_id }));
@@ -121,6 +124,17 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         const to: To[] = assignee ? [{ userId: assignee }] : squad ? (around.members.get(squad) ?? []).map((userId) => ({ userId })) : [];
         // under auto-dispatch the order moves on when their time is up; otherwise it escalates
         say('task.dispatched', to, { answerBy: e.data.auto === true ? e.auto_dispatch_at : e.escalate_at });
+        break;
+      }
+      case 'offer': {
+        // 同时请几位: each person asked, to answer by the next wave's time
+        const people = Array.isArray(e.data.people) ? (e.data.people as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+        const answerBy = str(e.data.answerBy);
+        say(
+          'task.offered',
+          people.map((userId) => ({ userId })),
+          { answerBy: answerBy === null ? null : new Date(answerBy) },
+        );
         break;
       }
       case 'reject':

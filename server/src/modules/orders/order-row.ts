@@ -1,4 +1,4 @@
-import type { AssignmentState, ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, Urgency } from '@bangbang/shared';
+import type { AssignmentState, ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderStatus, ServiceKind, Urgency } from '@bangbang/shared';
 
 /**
  * An order as the module reads it (order.repo.ts's `orderSelect`): the service_order row plus the names shown with
@@ -13,6 +13,8 @@ export interface OrderRow {
   channel: OrderChannel;
   category_code: string;
   category_name: string;
+  /** The service's kind now (the catalogue's; an admin may change it while the order waits). */
+  category_kind: ServiceKind;
   accept_minutes_normal: number;
   accept_minutes_urgent: number;
   description: string;
@@ -51,6 +53,8 @@ export interface OrderRow {
   request_hash: string | null;
   dispatch_mode: DispatchMode;
   auto_dispatch_at: Date | null;
+  /** The last wave of offers sent in this round (0: none). */
+  offer_wave: number;
   content_review: ContentReview | null;
   /** 兜底责任人: the paired cadre of a ledger household, else a grid worker of the resident's grid (set at creation). */
   responsible_id: string | null;
@@ -98,6 +102,7 @@ export const HOLDING: readonly AssignmentState[] = ['accepted', 'in_service', 'c
 /** The names shown with an order, read from other tables (everything else in OrderRow is a service_order column). */
 export type JoinedOrderFields =
   | 'category_name'
+  | 'category_kind'
   | 'accept_minutes_normal'
   | 'accept_minutes_urgent'
   | 'region_name'
@@ -149,6 +154,7 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   request_hash: true,
   dispatch_mode: true,
   auto_dispatch_at: true,
+  offer_wave: true,
   content_review: true,
   responsible_id: true,
   created_at: true,

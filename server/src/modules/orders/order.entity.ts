@@ -42,7 +42,8 @@ import { User } from '../users/user.entity';
 @Index('service_order_proxy_requester_idx', { synchronize: false })
 @Index('service_order_content_review_idx', { synchronize: false })
 @Index('service_order_responsible_idx', { synchronize: false })
-@Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
+@Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool', 'sequential')`)
+@Check('service_order_offer_wave_check', `offer_wave >= 0`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -178,6 +179,10 @@ export class ServiceOrder {
   /** When the system should next dispatch it (auto: the assignee's time to accept is up; pool: nobody took it). */
   @Column({ name: 'auto_dispatch_at', type: 'timestamptz', nullable: true })
   autoDispatchAt!: Date | null;
+
+  /** The last wave of offers sent in this round (0: none; migration AddOffersAndServiceKinds). */
+  @Column({ name: 'offer_wave', type: 'integer', default: 0 })
+  offerWave!: number;
 
   /** Staff should look at its text (migration AddContentReview): WeChat said `review`, or could not be asked (`unchecked`). */
   @Column({ name: 'content_review', type: 'text', nullable: true })

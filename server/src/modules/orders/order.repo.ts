@@ -1,4 +1,14 @@
-import type { ContentReview, DispatchMode, EscalationLevel, OrderChannel, OrderEventDto, OrderEventType, OrderStatus, Urgency } from '@bangbang/shared';
+import type {
+  ContentReview,
+  DispatchMode,
+  ServiceKind,
+  EscalationLevel,
+  OrderChannel,
+  OrderEventDto,
+  OrderEventType,
+  OrderStatus,
+  Urgency,
+} from '@bangbang/shared';
 import { AdvisoryLock } from '../../db/locks';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Statement, run } from '../../db/prepared';
@@ -21,7 +31,7 @@ type Db = Pick<EntityManager, 'query'>;
 /** The select every order read goes through, from `source` (the table, or a CTE of freshly written rows); `WHERE` and `ORDER BY` are appended. */
 export function orderSelect(source = 'service_order'): string {
   return `
-  SELECT o.*, c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent,
+  SELECT o.*, c.name AS category_name, c.kind AS category_kind, c.accept_minutes_normal, c.accept_minutes_urgent,
          r.name AS region_name, u.name AS resident_name, u.phone AS resident_phone, u.landline AS resident_landline,
          ru.name AS responsible_name, ru.phone AS responsible_phone,
          -- CASE: the family probe (one index lookup) only for a resident who cannot log in
@@ -43,6 +53,75 @@ export const ORDER_SELECT = orderSelect();
 export async function loadOrder(m: Db, id: string, lock = false): Promise<OrderRow | undefined> {
   const rows = await m.query<OrderRow[]>(`${ORDER_SELECT} WHERE o.id = $1${lock ? ' FOR UPDATE OF o' : ''}`, [id]);
   return rows[0];
+}
+
+// ---------- offers (同时请几位; migration AddOffersAndServiceKinds) ----------
+
+/** The orders offered to the person right now (index order_offer_open_idx). */
+export async function openOffersOf(m: Db, personId: string): Promise<string[]> {
+  const rows = await m.query<Array<{ order_id: string }>>(`SELECT order_id FROM order_offer WHERE volunteer_id = $1 AND state = 'open'`, [personId]);
+  return rows.map((r) => r.order_id);
+}
+
+/** Was the order ever offered to the person (any round, any end)? */
+export async function wasOffered(m: Db, orderId: string, personId: string): Promise<boolean> {
+  const rows = await m.query<unknown[]>(`SELECT 1 FROM order_offer WHERE order_id = $1 AND volunteer_id = $2 LIMIT 1`, [orderId, personId]);
+  return rows.length > 0;
+}
+
+/**
+ * Ends the order's open offers of its current round: the person who accepted (if any) as `accepted`, everyone
+ * else as `others` — `withdrawn` when the order was taken, `expired` when it stopped waiting otherwise (cancelled,
+ * dispatched by a person, a new round) — or left open (`null`: places are still open for them).
+ */
+export async function closeOffers(
+  m: Db,
+  o: Pick<OrderRow, 'id' | 'round'>,
+  at: Date,
+  { accepted = null, others }: { accepted?: string | null; others: 'withdrawn' | 'expired' | null },
+): Promise<void> {
+  await m.query(
+    `UPDATE order_offer SET state = CASE WHEN volunteer_id = $3::uuid THEN 'accepted' ELSE $4 END, closed_at = $5
+     WHERE order_id = $1 AND round = $2 AND state = 'open' AND (volunteer_id = $3::uuid OR $4::text IS NOT NULL)`,
+    [o.id, o.round, accepted, others, at],
+  );
+}
+
+/** Writes one wave of offers (the order locked by the caller); answers the people newly asked. */
+export async function insertOffers(
+  m: Db,
+  o: Pick<OrderRow, 'id' | 'round'>,
+  people: readonly string[],
+  wave: number,
+  at: Date,
+  answerBy: Date,
+): Promise<string[]> {
+  if (people.length === 0) return [];
+  const rows = await m.query<Array<{ volunteer_id: string }>>(
+    `INSERT INTO order_offer (order_id, round, volunteer_id, wave, offered_at, answer_by)
+     SELECT $1, $2, p, $4, $5, $6 FROM unnest($3::uuid[]) AS p
+     -- asked before in this round, but someone else took it then (or it stopped waiting): the order waits again
+     -- (released, recalled, a no-show), so they are asked again
+     ON CONFLICT (order_id, round, volunteer_id) DO UPDATE
+       SET state = 'open', wave = EXCLUDED.wave, offered_at = EXCLUDED.offered_at, answer_by = EXCLUDED.answer_by, closed_at = NULL
+       WHERE order_offer.state IN ('withdrawn', 'expired')
+     RETURNING volunteer_id`,
+    [o.id, o.round, [...people], wave, at, answerBy],
+  );
+  return rows.map((r) => r.volunteer_id);
+}
+
+/**
+ * Those a new wave does not ask again in the order's current round: the people still asked (open) and those who
+ * took it (accepted: they gave it back or were taken off it). People whose offer was withdrawn when someone else took
+ * it, or expired, may be asked again once the order waits again.
+ */
+export async function offeredInRound(m: Db, o: Pick<OrderRow, 'id' | 'round'>): Promise<{ all: Set<string>; open: number }> {
+  const rows = await m.query<Array<{ volunteer_id: string; state: string }>>(
+    `SELECT volunteer_id, state FROM order_offer WHERE order_id = $1 AND round = $2 AND state IN ('open', 'accepted')`,
+    [o.id, o.round],
+  );
+  return { all: new Set(rows.map((r) => r.volunteer_id)), open: rows.filter((r) => r.state === 'open').length };
 }
 
 /** Everyone who has been on these orders, every round, first to accept first (`round` tells the current ones). */
@@ -350,6 +429,11 @@ export async function setAutoDispatchAt(m: Db, orderId: string, at: Date | null)
   await m.query(`UPDATE service_order SET auto_dispatch_at = $2 WHERE id = $1`, [orderId, at]);
 }
 
+/** The wave of offers just sent (or tried: nobody new was found) and when the next is due; no version, no event. */
+export async function setOfferWave(m: Db, orderId: string, wave: number, next: Date): Promise<void> {
+  await m.query(`UPDATE service_order SET offer_wave = $2, auto_dispatch_at = $3 WHERE id = $1`, [orderId, wave, next]);
+}
+
 /**
  * Many dispatches at once (批量派单), each as `commit` would write it: the orders were locked and re-checked by the
  * caller; one UPDATE sets each its assignee and bumps its version (only where the version is still the one checked),
@@ -513,6 +597,7 @@ export interface Written {
   responsible_name: string | null;
   responsible_phone: string | null;
   category_name: string;
+  category_kind: ServiceKind;
   accept_minutes_normal: number;
   accept_minutes_urgent: number;
 }
@@ -603,7 +688,7 @@ function writeOrdersFrom(src: string): string {
             s.preferred_start, s.preferred_end, s.urgency, s.headcount, s.region_id, s.region_path, s.escalation_level, s.region_id, s.region_path,
             CASE WHEN s.escalation_level = 'county' THEN NULL ELSE s.at + make_interval(mins => m.minutes) END,
             s.at + make_interval(mins => m.minutes), s.idempotency_key, s.request_hash, s.at, s.at, s.dispatch_mode,
-            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END,
+            CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'sequential' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END,
             ${RESPONSIBLE}
      FROM (${decided(src)}) s JOIN service_category c ON c.code = s.category_code AND c.active
           CROSS JOIN LATERAL (SELECT CASE WHEN s.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
@@ -625,7 +710,7 @@ function writeOrdersFrom(src: string): string {
 const WRITTEN = `ins.id, ins.channel, ins.headcount, ins.address, ins.location_lat, ins.location_lng, ins.region_id, ins.region_path,
        ins.escalation_level, ins.dispatch_mode, ins.preferred_start, ins.preferred_end, ins.escalate_at, ins.deadline_at, ins.auto_dispatch_at,
        ins.responsible_id, ru.name AS responsible_name, ru.phone AS responsible_phone,
-       c.name AS category_name, c.accept_minutes_normal, c.accept_minutes_urgent`;
+       c.name AS category_name, c.kind AS category_kind, c.accept_minutes_normal, c.accept_minutes_urgent`;
 
 /** The joins WRITTEN needs besides `ins`. */
 const WRITTEN_JOINS = `JOIN service_category c ON c.code = ins.category_code LEFT JOIN app_user ru ON ru.id = ins.responsible_id`;

@@ -104,7 +104,11 @@ const orderProperties = {
   preferredEnd: nullable(time),
   dispatchedToUserId: nullable(uuid),
   dispatchedToSquadId: nullable(uuid),
-  dispatchMode: { type: 'string', enum: [...DISPATCH_MODES], description: 'manual 人工派单 · auto 自动派单 · pool 先抢单后派单' },
+  dispatchMode: {
+    type: 'string',
+    enum: [...DISPATCH_MODES],
+    description: 'manual 人工派单 · auto 自动派单（同时请几位，先接先得） · pool 先抢单，无人接再同时请几位 · sequential 逐个派单',
+  },
   assignees: { type: 'array', items: assignmentSchema },
   farCheckIn: { type: 'boolean' },
   reopenCount: { type: 'integer', description: '居民反馈未解决而重新打开的次数' },
@@ -138,7 +142,20 @@ export const orderListSchema = shape<{ items: OrderDto[] }>('OrderList', {
 
 const poolTaskSchema = shape<PoolTaskDto>('PoolTask', {
   description: '任务大厅中的需求：居民联系方式打码，附距离',
-  properties: { ...orderProperties, distanceMeters: nullable({ type: 'integer', description: '从志愿者位置到居民家的米数' }) },
+  properties: {
+    ...orderProperties,
+    distanceMeters: nullable({ type: 'integer', description: '从志愿者位置到居民家的米数' }),
+    offer: nullable({
+      type: 'object',
+      description: '同时请几位、先接先得：这个需求正请您接单（排在大厅最前）；null 为大厅中的普通需求',
+      required: ['askedCount', 'answerBy'],
+      additionalProperties: false,
+      properties: {
+        askedCount: { type: 'integer', minimum: 1, description: '本轮已同时请了几位' },
+        answerBy: { type: 'string', format: 'date-time', description: '请在此前答复（下一波邀请的时间）' },
+      },
+    }),
+  },
 });
 
 export const taskPoolSchema = shape<TaskPoolDto>('TaskPool', {

@@ -170,8 +170,8 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
       row = { ...row, content_review: review };
     }
     let order: OrderDto;
-    if (row?.dispatch_mode === 'auto') {
-      // 自动派单: to the best candidate at once
+    if (row?.dispatch_mode === 'auto' || row?.dispatch_mode === 'sequential') {
+      // 自动派单: offered to the first wave (auto), or to the best candidate (sequential), at once
       order = await db.transaction(async (tx) => {
         const locked = await loadOrder(tx, id, true);
         if (locked) await actIfDue(tx, v, locked);

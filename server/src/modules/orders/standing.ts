@@ -1,9 +1,9 @@
-import { availableActions, isAvailableNow, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
+import { availableActions, isAvailableNow, skillFits, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
 import { HOLDING, type AssignmentRow, type OrderRow } from './order-row';
-import { residentsOfFamily, squadsOf } from './order.repo';
+import { openOffersOf, residentsOfFamily, squadsOf } from './order.repo';
 
 /** The person looking at or acting on orders, with what is needed to place them relative to any order. */
 export interface Viewer {
@@ -17,6 +17,8 @@ export interface Viewer {
   contactHours: number;
   /** The residents whose family contact has the person's phone (家属): they see and confirm those residents' orders. */
   follows: Set<string>;
+  /** Orders offered to the person right now (an open offer, 同时请几位): they may accept them wherever they are. */
+  offered: Set<string>;
 }
 
 /** The default of VOLUNTEER_CONTACT_HOURS (server/src/config.ts). */
@@ -35,15 +37,17 @@ export async function loadViewer(
 ): Promise<Viewer> {
   const squads = new Set<string>();
   const leads = new Set<string>();
+  const offered = new Set<string>();
   if (isServing(actor)) {
     for (const r of await squadsOf(m, actor.id)) {
       squads.add(r.squad_id);
       if (r.leads) leads.add(r.squad_id);
     }
+    for (const id of await openOffersOf(m, actor.id)) offered.add(id);
   }
   // the person's phone is verified by their login: equal to a family contact's, they are that resident's family
   const follows = new Set(!family || actor.user.phone === null ? [] : await residentsOfFamily(m, actor.user.phone));
-  return { actor, j: jurisdictionOf(actor), squads, leads, now, contactHours, follows };
+  return { actor, j: jurisdictionOf(actor), squads, leads, now, contactHours, follows, offered };
 }
 
 /** Volunteers and grid workers serve (接单); everyone else orders, dispatches or oversees. */
@@ -71,10 +75,10 @@ export function overLevel(v: Viewer, o: Pick<OrderRow, 'scope_path'>): boolean {
 }
 
 /** Why a serving person may not take an order from the task hall, or null when they may. */
-export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'scope_path'>): string | null {
+export function ineligibility(v: Viewer, o: Pick<OrderRow, 'category_code' | 'category_kind' | 'scope_path'>): string | null {
   const { actor } = v;
   if (!isServing(actor)) return '只有志愿者和网格员可以接单。';
-  if (!actor.user.skills.includes(o.category_code)) return '您的服务技能与这个需求不符。';
+  if (!skillFits(o.category_kind, o.category_code, actor.user.skills)) return '您的服务技能与这个需求不符。';
   if (actor.regionPath === null || !actor.regionPath.startsWith(o.scope_path)) return '这个需求不在您的服务区域内。';
   if (!isAvailableNow(actor.user.onDuty, actor.user.roster, v.now)) return '您当前不在接单状态（未上岗或不在排班时间），请先开启接单。';
   return null;
@@ -115,6 +119,8 @@ export function standingOf(v: Viewer, o: OrderRow, assignments: readonly Assignm
   if (holding || dispatchedToMe) relations.push('assignee');
   const ineligible = holding ? '您已接下这个需求。' : responsible ? null : ineligibility(v, o);
   if (ineligible === null) relations.push('eligible');
+  // asked among several (同时请几位): they may accept while it waits, even outside their task hall's area
+  if (!holding && o.status === 'pending' && v.offered.has(o.id)) relations.push('offered');
   return { relations, oversees, holding, dispatchedToMe, ineligible, staffByDuty: responsible && !oversees };
 }
 
@@ -133,7 +139,9 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
   return actions.filter((a) => {
     switch (a) {
       case 'accept':
-        return !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.dispatchedToMe : s.dispatchedToMe);
+        return (
+          !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.relations.includes('offered') || s.dispatchedToMe : s.dispatchedToMe)
+        );
       case 'reject':
         // a squad leader may decline a dispatch to the squad even while holding a place of their own
         return mayReject(v, o);
@@ -167,6 +175,7 @@ export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonl
   if (assignments.some((a) => a.volunteer_id === v.actor.id)) return true;
   // the task hall: a volunteer sees the open orders they could take, even while off duty, and — the race lost —
   // that it has just been taken; not how it goes on from there
-  const inHall = isServing(v.actor) && v.actor.user.skills.includes(o.category_code) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
+  const inHall =
+    isServing(v.actor) && skillFits(o.category_kind, o.category_code, v.actor.user.skills) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
   return inHall && (o.status === 'pending' || o.status === 'dispatched' || o.status === 'accepted');
 }

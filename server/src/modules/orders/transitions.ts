@@ -1,6 +1,7 @@
 import {
   FAR_CHECK_IN_METERS,
   distanceMeters,
+  offersToSeveral,
   transition,
   type AcceptOrderDto,
   type AcceptProgress,
@@ -20,6 +21,7 @@ import { covers } from '../access/jurisdiction';
 import {
   Sql,
   checkInAssignment,
+  closeOffers,
   commit,
   completeAssignment,
   endAssignments,
@@ -75,7 +77,7 @@ async function lock(m: EntityManager, v: Viewer, id: string): Promise<Locked> {
   return { o, people: everyone.filter((a) => a.round === o.round), s };
 }
 
-/** Under auto-dispatch (auto or pool), an order waiting again goes to the next candidate at once. */
+/** Under auto-dispatch (auto, pool or sequential), an order waiting again goes to the next candidate(s) at once. */
 function nextAutoDispatch(o: OrderRow, now: Date): Date | null {
   return o.dispatch_mode === 'manual' ? null : now;
 }
@@ -142,6 +144,8 @@ export async function dispatch(m: EntityManager, v: Viewer, id: string, body: Di
   }
   const to = allowed(o, 'dispatch', s);
   const target = await dispatchTarget(m, v, o, people, body);
+  // a person took the order over: the offers to several end
+  if (o.offer_wave > 0) await closeOffers(m, o, v.now, { others: 'expired' });
   await commit(m, o, { status: to, ...target.set }, { type: 'dispatch', actorId: v.actor.id, at: v.now, to, reason: null, data: target.data });
 }
 
@@ -253,7 +257,8 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
   const { o, s } = await lock(m, v, id);
   if (s.holding) throw new ConflictError('您已接下这个需求。');
   if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
-  if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && (o.status === 'pending' || o.status === 'dispatched')) {
+  const offered = s.relations.includes('offered');
+  if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && !offered && (o.status === 'pending' || o.status === 'dispatched')) {
     throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
   }
   const to = allowed(o, 'accept', s, { headcount: o.headcount, accepted: o.accepted_count });
@@ -267,6 +272,8 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
   const squadId = o.dispatched_to_squad_id !== null && v.squads.has(o.dispatched_to_squad_id) ? o.dispatched_to_squad_id : null;
   await insertAssignment(m, { orderId: o.id, round: o.round, personId: v.actor.id, squadId, at: v.now });
   const count = o.accepted_count + 1;
+  // offered to several: theirs is accepted; the others' are withdrawn once every place is taken (first come, first served)
+  if (o.offer_wave > 0) await closeOffers(m, o, v.now, { accepted: v.actor.id, others: to === 'pending' ? null : 'withdrawn' });
   await commit(
     m,
     o,
@@ -275,7 +282,8 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
       accepted_count: new Sql('accepted_count + 1'),
       first_accepted_at: o.first_accepted_at ?? v.now,
       // taken: nothing more to dispatch; still places open: auto-dispatch goes on to the next person
-      auto_dispatch_at: to === 'pending' ? nextAutoDispatch(o, v.now) : null,
+      // (offers to several: the open offers stand, the next wave keeps its time)
+      auto_dispatch_at: to !== 'pending' ? null : offersToSeveral(o.dispatch_mode) ? o.auto_dispatch_at : nextAutoDispatch(o, v.now),
     },
     {
       type: 'accept',
@@ -283,7 +291,7 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
       at: v.now,
       to,
       reason: body.note ?? null,
-      data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : 'pool', squadId },
+      data: { acceptedCount: count, headcount: o.headcount, via: s.dispatchedToMe ? 'dispatch' : offered ? 'offer' : 'pool', squadId },
     },
   );
 }
@@ -417,6 +425,7 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
   }
   if (body.rating !== undefined) throw fieldError('rating', '问题未解决时不评分，请在说明中写明情况');
   const to = allowed(o, 'reopen', s);
+  if (o.offer_wave > 0) await closeOffers(m, o, v.now, { others: 'expired' });
   await commit(
     m,
     o,
@@ -430,6 +439,8 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       far_check_in: false,
       escalate_at: waitingAgain(o, v.now),
       auto_dispatch_at: nextAutoDispatch(o, v.now),
+      // a new round: its offers start again from the first wave
+      offer_wave: 0,
     },
     { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1, by } },
   );
@@ -447,6 +458,7 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
     v.now,
     body.reason,
   );
+  if (o.offer_wave > 0) await closeOffers(m, o, v.now, { others: 'expired' });
   await commit(
     m,
     o,

@@ -1,8 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError, UUID_PATTERN } from '../../errors';
-import { loadAssignments, loadOrder } from './order.repo';
+import { loadAssignments, loadOrder, wasOffered } from './order.repo';
 import type { AssignmentRow, OrderRow } from './order-row';
-import { maySee, standingOf, type Standing, type Viewer } from './standing';
+import { isServing, maySee, standingOf, type Standing, type Viewer } from './standing';
 
 /** The one answer for an order that does not exist or that the viewer may not see: its existence is not leaked. */
 export function orderNotFound(): NotFoundError {
@@ -27,6 +27,7 @@ export async function loadVisibleOrder(m: EntityManager, v: Viewer, id: string, 
   if (!o) throw orderNotFound();
   const everyone = (await loadAssignments(m, [o])).get(o.id) ?? [];
   const s = standingOf(v, o, everyone);
-  if (!maySee(v, o, s, everyone)) throw orderNotFound();
+  // someone it was offered to still sees it (the race lost: "已被接单", not "不存在"), probed only when nothing else shows it
+  if (!maySee(v, o, s, everyone) && !(isServing(v.actor) && (await wasOffered(m, o.id, v.actor.id)))) throw orderNotFound();
   return { o, everyone, s };
 }

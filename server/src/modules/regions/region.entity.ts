@@ -14,8 +14,8 @@ export { REGION_LEVELS, type RegionLevel };
 @Check('region_center_lng_check', `center_lng BETWEEN -180 AND 180`)
 @Check('region_root_is_city', `(parent_id IS NULL) = (level = 'city')`)
 @Check('region_center_pair', `(center_lat IS NULL) = (center_lng IS NULL)`)
-@Check('region_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
-@Check('region_effective_dispatch_mode_check', `effective_dispatch_mode IN ('manual', 'auto', 'pool')`)
+@Check('region_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool', 'sequential')`)
+@Check('region_effective_dispatch_mode_check', `effective_dispatch_mode IN ('manual', 'auto', 'pool', 'sequential')`)
 @Unique('region_sibling_name_unique', ['parentId', 'name'])
 @Index('region_parent_idx', ['parentId'])
 export class Region {

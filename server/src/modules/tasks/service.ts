@@ -22,19 +22,29 @@ export interface TaskServiceDeps {
 
 export function createTaskService({ db, clock, contactHours }: TaskServiceDeps) {
   return {
-    /** Waiting orders the person could take, nearest first (browsable off duty; `availableNow` says whether they may accept). */
+    /**
+     * Waiting orders the person could take: those offered to them first (同时请几位), then the rest nearest first
+     * (browsable off duty; `availableNow` says whether they may accept).
+     */
     async pool(actor: Actor): Promise<TaskPoolDto> {
       if (!isServing(actor)) throw new ForbiddenError('只有志愿者和网格员有任务大厅。');
       const now = clock();
       const availableNow = isAvailableNow(actor.user.onDuty, actor.user.roster, now);
-      if (actor.regionPath === null || actor.user.skills.length === 0) return { availableNow, items: [] };
-      const placePath = actor.regionPath;
       return db.transaction(async (m) => {
         const v = await loadViewer(m, actor, now, contactHours, { family: false });
-        const person = { id: actor.id, placePath, skills: actor.user.skills, lat: actor.user.locationLat, lng: actor.user.locationLng };
+        // with no place the person has no hall of their own, but may still be asked (an offer)
+        const person = { id: actor.id, placePath: actor.regionPath, skills: actor.user.skills, lat: actor.user.locationLat, lng: actor.user.locationLng };
         const rows = await hallOrders(m, person, POOL_SIZE);
         const presented = await presentOrders(m, v, rows);
-        return { availableNow, items: presented.map((p, i) => ({ ...p.dto, distanceMeters: distanceFromViewer(v, rows[i]!) })) };
+        return {
+          availableNow,
+          items: presented.map((p, i) => {
+            const r = rows[i]!;
+            const offer =
+              r.offer_asked === null || r.offer_answer_by === null ? null : { askedCount: r.offer_asked, answerBy: r.offer_answer_by.toISOString() };
+            return { ...p.dto, distanceMeters: distanceFromViewer(v, r), offer };
+          }),
+        };
       });
     },
 

@@ -1,5 +1,6 @@
 import type { ServiceRecordDto } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
+import { skillFitsSql } from '../catalogue/catalogue.repo';
 import { ORDER_SELECT } from '../orders/order.repo';
 import type { OrderRow } from '../orders/order-row';
 
@@ -19,29 +20,43 @@ function distanceSql(lat: string, lng: string): string {
             + cos(radians(${lat})) * cos(radians(o.location_lat)) * power(sin(radians(o.location_lng - ${lng}) / 2), 2))))`;
 }
 
+/** An order of the task hall, and when it is offered to the person (同时请几位): how many were asked, answer by when. */
+export type HallRow = OrderRow & { offer_asked: number | null; offer_answer_by: Date | null };
+
 /**
- * The task hall of a person living at `placePath` with these skills: waiting orders of their categories that have
- * escalated to a level covering their place, which they do not already hold; nearest first when their location is
- * known, oldest first otherwise.
+ * The task hall of a person living at `placePath` with these skills: first the waiting orders offered to them now
+ * (wherever they are: an offer reaches across the hall's area), then waiting orders that have escalated to a level
+ * covering their place and whose service they may take (catalogue's `skillFitsSql`: any general service, a
+ * qualified one with their skill), which they do not already hold; nearest first when their location is known,
+ * oldest first otherwise.
  */
 export async function hallOrders(
   m: Db,
-  person: { id: string; placePath: string; skills: string[]; lat: number | null; lng: number | null },
+  person: { id: string; placePath: string | null; skills: string[]; lat: number | null; lng: number | null },
   limit: number,
-): Promise<OrderRow[]> {
-  const params: unknown[] = [prefixes(person.placePath), person.skills, person.id];
+): Promise<HallRow[]> {
+  const params: unknown[] = [person.placePath === null ? [] : prefixes(person.placePath), person.skills, person.id];
   let order = 'o.created_at';
   if (person.lat !== null && person.lng !== null) {
     params.push(person.lat, person.lng);
     order = `${distanceSql('$4', '$5')} NULLS LAST, o.created_at`;
   }
   params.push(limit);
-  return m.query<OrderRow[]>(
-    `${ORDER_SELECT}
-     WHERE o.status = 'pending' AND o.scope_path = ANY($1::text[]) AND o.category_code = ANY($2::text[])
-       AND NOT EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round AND a.volunteer_id = $3
-                       AND a.state IN ('accepted', 'in_service', 'completed'))
-     ORDER BY ${order} LIMIT $${params.length}`,
+  // the offers: by the person's open-offer index; how many were asked: the order's offers of its round
+  return m.query<HallRow[]>(
+    `WITH mine AS (SELECT f.order_id, f.round, f.answer_by FROM order_offer f WHERE f.volunteer_id = $3 AND f.state = 'open')
+     SELECT o.*, mine.answer_by AS offer_answer_by,
+            CASE WHEN mine.order_id IS NULL THEN NULL
+                 ELSE (SELECT count(*)::int FROM order_offer g WHERE g.order_id = o.id AND g.round = o.round) END AS offer_asked
+     FROM (${ORDER_SELECT}
+           WHERE o.status = 'pending'
+             AND (o.id IN (SELECT order_id FROM mine)
+                  OR (o.scope_path = ANY($1::text[]) AND ${skillFitsSql('c.kind', 'o.category_code', '$2::text[]')}))
+             AND NOT EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round AND a.volunteer_id = $3
+                             AND a.state IN ('accepted', 'in_service', 'completed'))
+           ORDER BY (o.id IN (SELECT order_id FROM mine)) DESC, ${order} LIMIT $${params.length}) o
+     LEFT JOIN mine ON mine.order_id = o.id AND mine.round = o.round
+     ORDER BY (mine.order_id IS NOT NULL) DESC, ${order}`,
     params,
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
+import { View } from '@tarojs/components';
 import { Button, Switch } from '@nutui/nutui-react-taro';
 import type { PoolTaskDto } from '@bangbang/shared';
 import { PageState, firstLoad, showError, showSuccess, useLiveReload, useLoader } from '../../../components';
@@ -8,7 +9,7 @@ import { MeNavButton, NavButton, StaffHero, StaffNav } from '../../../components
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { ApiError } from '../../../services/api';
 import { acceptOrder, getTaskPool, setDuty } from '../../../services/endpoints';
-import { formatDistance } from '../../../services/labels';
+import { formatDistance, offerLine } from '../../../services/labels';
 import { isStaffRole } from '../../../services/roles';
 import { currentRole, refreshMe, useCurrentUser } from '../../../services/session';
 import { askFor, preloadSubscriptions } from '../../../services/subscribe';
@@ -18,8 +19,9 @@ const TASK_PAGE = '/pages/volunteer/task/index';
 
 /**
  * 任务大厅: the volunteer's on/off duty switch (上岗 / 下岗, like a driver going online) and the open orders they
- * may take, nearest first, each with a big 「接单」. Whoever is faster gets it: the others are told so and the
- * order leaves their list.
+ * may take, nearest first, each with a big 「接单」. Orders offered to them (同时请几位) come first, saying how many
+ * were asked and by when to answer. Whoever is faster gets it: the others are told so and the order leaves their
+ * list.
  */
 export default function VolunteerHall() {
   const user = useCurrentUser();
@@ -46,7 +48,7 @@ export default function VolunteerHall() {
 
   const toggleDuty = async (next: boolean) => {
     // 上岗: 「派给我」「附近有新需求」 by WeChat message while the app is closed; asked in the tap (WeChat's rule)
-    if (next) void askFor(['task.dispatched', 'task.nearby']);
+    if (next) void askFor(['task.offered', 'task.dispatched', 'task.nearby']);
     setSwitching(true);
     try {
       const status = await setDuty(next);
@@ -116,7 +118,7 @@ export default function VolunteerHall() {
         )}
       </StaffNav>
 
-      <SectionTitle>附近待接的需求（由近到远）</SectionTitle>
+      <SectionTitle>{items.some((t) => t.offer) ? '请您接的需求在前，其余由近到远' : '附近待接的需求（由近到远）'}</SectionTitle>
       <PageState
         {...firstLoad(pool)}
         empty={pool.data !== undefined && items.length === 0}
@@ -131,6 +133,7 @@ export default function VolunteerHall() {
             extra={formatDistance(task.distanceMeters) || undefined}
             onClick={() => void Taro.navigateTo({ url: `${TASK_PAGE}?id=${task.id}` })}
           >
+            {task.offer ? <View className='volunteer-hall__offer'>{offerLine(task.offer)}</View> : null}
             <Button
               className='volunteer-hall__accept'
               type='primary'
