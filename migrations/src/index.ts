@@ -16,6 +16,7 @@ import { AddFamilyContacts1795393300000 } from './1795393300000-AddFamilyContact
 import { AddOrderLimitIndexes1795393400000 } from './1795393400000-AddOrderLimitIndexes';
 import { AddContentReview1795393450000 } from './1795393450000-AddContentReview';
 import { CreateNotifications1795393500000 } from './1795393500000-CreateNotifications';
+import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -40,4 +41,5 @@ export const migrations = [
   AddOrderLimitIndexes1795393400000,
   AddContentReview1795393450000,
   CreateNotifications1795393500000,
+  AddOrderUrges1795400300000,
 ];

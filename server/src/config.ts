@@ -92,6 +92,8 @@ export interface AppConfig {
   orderLimits: { openPerResident: number; dailyPerResident: number; dailyPerProxy: number };
   /** HALL_MAX_TASKS: tasks a person may have in hand (accepted, in service) and still take one from the task hall. */
   hallMaxTasksInHand: number;
+  /** URGE_MIN_INTERVAL_MINUTES: 催一下 at most once in this many minutes per order (a second tap is not a second nudge). */
+  urgeMinIntervalMinutes: number;
   /** Reaching people (issue 19): the job queue and the channels besides the app. */
   notify: NotifyConfig;
   version: string;
@@ -403,6 +405,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     dailyPerProxy: parseInteger(env, 'PROXY_ORDER_DAILY_LIMIT', 200, 1, 1_000_000, problems),
   };
   const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', 3, 1, 1_000_000, problems);
+  const urgeMinIntervalMinutes = parseInteger(env, 'URGE_MIN_INTERVAL_MINUTES', 10, 0, 1440, problems);
 
   const miniprogramState = value(env, 'WECHAT_MINIPROGRAM_STATE') ?? 'formal';
   if (!(MINIPROGRAM_STATES as readonly string[]).includes(miniprogramState)) {
@@ -456,6 +459,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     uploadDailyBytes,
     orderLimits,
     hallMaxTasksInHand,
+    urgeMinIntervalMinutes,
     notify,
     version: readVersion(),
   };

@@ -137,7 +137,18 @@ export class CreateOrderDto {
   @Optional()
   @IsIn(ORDER_CHANNELS, { message: '渠道须为 miniapp、phone 或 walk_in' })
   channel?: OrderChannel;
+
+  /**
+   * Staff only (代下单): the resident already has an open order of this service and this is a second, different need
+   * (two repairs at once); without it such an order is refused (409 ORDER_REPEATED) and the first one may be urged.
+   */
+  @Optional()
+  @IsBoolean()
+  allowRepeat?: boolean;
 }
+
+/** 催一下: nothing to say; the order becomes urgent and the staff are told. */
+export class UrgeOrderDto {}
 
 export class DispatchOrderDto {
   /** One person… */
@@ -351,6 +362,11 @@ export interface OrderDto {
   cancelReason: string | null;
   /** Staff only (null for everyone else): its text waits for staff to look at it, and why. */
   contentReview: ContentReview | null;
+  /** 催一下: how many times the resident (or who ordered for them, or family) urged it, and when last. */
+  urgeCount: number;
+  lastUrgedAt: string | null;
+  /** Staff placed it knowingly beside this open order of the same service (a second, different need). */
+  repeatOf: string | null;
   createdAt: string;
   updatedAt: string;
   /** What the viewer may do now (the buttons to show). */

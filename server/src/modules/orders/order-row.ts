@@ -52,6 +52,11 @@ export interface OrderRow {
   dispatch_mode: DispatchMode;
   auto_dispatch_at: Date | null;
   content_review: ContentReview | null;
+  /** 催一下: times urged, and when last. */
+  urge_count: number;
+  last_urged_at: Date | null;
+  /** The open order of the same service staff knowingly placed this one beside (null: none; see migration AddOrderUrges). */
+  repeat_of: string | null;
   resident_name: string;
   resident_phone: string | null;
   resident_landline: string | null;
@@ -143,6 +148,9 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   dispatch_mode: true,
   auto_dispatch_at: true,
   content_review: true,
+  urge_count: true,
+  last_urged_at: true,
+  repeat_of: true,
   created_at: true,
   updated_at: true,
 } satisfies Record<Exclude<keyof OrderRow, JoinedOrderFields>, true>);

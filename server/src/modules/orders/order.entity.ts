@@ -42,6 +42,9 @@ import { User } from '../users/user.entity';
 @Index('service_order_proxy_requester_idx', { synchronize: false })
 @Index('service_order_content_review_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool')`)
+// one open order per resident and service (migration AddOrderUrges): a repeat is a 催一下, not a second order
+@Index('service_order_one_open_per_service_idx', { synchronize: false })
+@Check('service_order_urge_count_check', `urge_count >= 0`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -182,6 +185,17 @@ export class ServiceOrder {
   @Column({ name: 'content_review', type: 'text', nullable: true })
   contentReview!: ContentReview | null;
 
+  /** 催一下: how many times the resident (or who ordered for them, or family) urged it, and when last. */
+  @Column({ name: 'urge_count', type: 'integer', default: 0 })
+  urgeCount!: number;
+
+  @Column({ name: 'last_urged_at', type: 'timestamptz', nullable: true })
+  lastUrgedAt!: Date | null;
+
+  /** The open order of the same service a staff member knowingly placed this one beside (a second, different need). */
+  @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
+  repeatOf!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
@@ -266,7 +280,7 @@ export class OrderAssignment {
 @Entity({ name: 'order_event' })
 @Check(
   'order_event_type_check',
-  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate')`,
+  `type IN ('created', 'dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'escalate', 'offer', 'recall', 'urge', 'no_show', 'remind')`,
 )
 @Index('order_event_escalate_idx', { synchronize: false })
 @Index('order_event_reject_actor_idx', { synchronize: false })
