@@ -147,8 +147,14 @@ export class CreateOrderDto {
   allowRepeat?: boolean;
 }
 
-/** 催一下: nothing to say; the order becomes urgent and the staff are told. */
-export class UrgeOrderDto {}
+/** 催一下: the order becomes urgent and the staff are told; a word for them may go with it (on the timeline). */
+export class UrgeOrderDto {
+  /** e.g. 「药快吃完了」 */
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  note?: string;
+}
 
 export class DispatchOrderDto {
   /** One person… */

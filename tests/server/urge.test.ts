@@ -37,7 +37,7 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
     expect(res.statusCode).toBe(201);
     return res.json<OrderDto>();
   };
-  const urge = (who: Who, id: string) => call(who, 'POST', `/orders/${id}/urge`, {});
+  const urge = (who: Who, id: string, body: object = {}) => call(who, 'POST', `/orders/${id}/urge`, body);
   const events = async (id: string) => (await call('admin', 'GET', `/orders/${id}/events`)).json<{ items: OrderEventDto[] }>().items;
   const openOf = async (residentId: string, category = 'medicine_delivery') =>
     (
@@ -47,7 +47,7 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
       )
     )[0]!.n;
   const later = (minutes: number) => (clock.now = new Date(clock.now.getTime() + minutes * MINUTE));
-  const expectRepeated = (res: { statusCode: number; json: <T>() => T }, first: OrderDto, message: string) => {
+  const expectRepeated = (res: { statusCode: number; json: <T>() => T }, first: OrderDto, message: string, service = '送医送药') => {
     expect(res.statusCode).toBe(409);
     const body = res.json<ErrorBody>();
     expect(body.code).toBe('ORDER_REPEATED');
@@ -55,8 +55,8 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
     expect(body.details).toEqual([
       {
         field: 'categoryCode',
-        message: expect.stringContaining('送医送药') as string,
-        order: { id: first.id, status: first.status, categoryName: '送医送药' },
+        message: expect.stringContaining(service) as string,
+        order: { id: first.id, status: first.status, categoryName: service },
       },
     ]);
   };
@@ -124,7 +124,7 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
         expect(res.json<ErrorBody>().message).toContain('allowRepeat');
       }
       // the first is still the one a repeat is shown
-      expectRepeated(await place('residentA1', { categoryCode: 'appliance_repair' }), first, '您已有一个');
+      expectRepeated(await place('residentA1', { categoryCode: 'appliance_repair' }), first, '您已有一个家电维修的需求正在办理', '家电维修');
     });
 
     it('identical requests at the same moment make one order; others of the same batch are written', async () => {
@@ -158,7 +158,7 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
       const o = await placed('residentA1');
       expect(o.urgency).toBe('normal');
       later(5);
-      const res = await urge('residentA1', o.id);
+      const res = await urge('residentA1', o.id, { note: '药快吃完了' });
       expect(res.statusCode).toBe(200);
       const urged = res.json<OrderDto>();
       const window = clock.now.getTime() + 30 * MINUTE; // 送医送药's urgent window

@@ -146,6 +146,8 @@ export const completeOrder = (id: string, note: string, photoUrls: string[] = []
 /** `resolved: false` = 问题未解决: the same order reopens. */
 export const confirmOrder = (id: string, body: { resolved: boolean; rating?: number; comment?: string }) => act(id, 'confirm', body);
 export const cancelOrder = (id: string, reason: string) => act(id, 'cancel', { reason });
+/** 催一下: the order becomes urgent and the staff are told (at most once in URGE_MIN_INTERVAL_MINUTES). */
+export const urgeOrder = (id: string) => act(id, 'urge', {});
 export const markContentReviewed = (id: string) => request<OrderDto>('POST', `${ORDERS_PATH}/${enc(id)}/content-reviewed`);
 
 /** The matching engine's suggestions, best first, with reasons. */

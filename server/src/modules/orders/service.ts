@@ -322,6 +322,9 @@ export function createOrderService({
     complete: checked(action<CompleteOrderDto>(transitions.complete), (b) => [{ field: 'note', text: b.note, scene: 2 }]),
     confirm: checked(action<ConfirmOrderDto>(transitions.confirm), (b) => [{ field: 'comment', text: b.comment, scene: 2 }]),
     cancel: checked(action<OrderReasonDto>(transitions.cancel), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
-    urge: action<UrgeOrderDto>((m, v, id, body) => transitions.urge(m, v, id, body, urgeMinIntervalMinutes)),
+    urge: checked(
+      action<UrgeOrderDto>((m, v, id, body) => transitions.urge(m, v, id, body, urgeMinIntervalMinutes)),
+      (b) => [{ field: 'note', text: b.note, scene: 2 }],
+    ),
   };
 }

@@ -362,7 +362,7 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
  * the `urge` event tells the staff (notifications/fanout.ts). At most once per `minIntervalMinutes`, so that a
  * worried tap-tap-tap is one nudge, not a flood of alarms.
  */
-export async function urge(m: EntityManager, v: Viewer, id: string, _body: UrgeOrderDto, minIntervalMinutes = 0): Promise<void> {
+export async function urge(m: EntityManager, v: Viewer, id: string, body: UrgeOrderDto, minIntervalMinutes = 0): Promise<void> {
   const { o, s } = await lock(m, v, id);
   const to = allowed(o, 'urge', s);
   if (o.last_urged_at !== null && minIntervalMinutes > 0) {
@@ -376,5 +376,6 @@ export async function urge(m: EntityManager, v: Viewer, id: string, _body: UrgeO
   // waiting in the task hall (pool) or between two candidates (auto): offered again now; a dispatch keeps its answer time
   if (o.status === 'pending') set.auto_dispatch_at = nextAutoDispatch(o, v.now);
   const by = s.relations.includes('resident') ? 'resident' : s.relations.includes('family') ? 'family' : 'requester';
-  await commit(m, o, set, { type: 'urge', actorId: v.actor.id, at: v.now, to, reason: null, data: { count: o.urge_count + 1, by } });
+  const note = body.note?.trim() || null;
+  await commit(m, o, set, { type: 'urge', actorId: v.actor.id, at: v.now, to, reason: note, data: { count: o.urge_count + 1, by } });
 }
