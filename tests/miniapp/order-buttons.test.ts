@@ -134,5 +134,8 @@ describe('words and times', () => {
       '系统 · 升级到嘎查村（社区） · 超时未接单，自动升级',
     );
     expect(eventDetail({ type: 'confirm', actorName: '孙桂兰', reason: null, data: { rating: 5 } })).toBe('孙桂兰 · 评分 5 星');
+    expect(eventDetail({ type: 'urge', actorName: '孙桂兰', reason: '药快吃完了', data: { count: 2, by: 'resident' } })).toBe(
+      '孙桂兰 · 第 2 次催办 · 药快吃完了',
+    );
   });
 });
