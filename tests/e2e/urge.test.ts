@@ -34,8 +34,9 @@ describe('a repeat becomes 催一下 on the first order', () => {
     });
 
     await step(resident, 'the same service again', async () => {
-      await resident.page.goto(`${e2e.url}/#/pages/resident/home/index`);
-      await tap(resident.page, '送医送药');
+      // the order form of the same service again, afresh (as from the home's tile)
+      await resident.page.goto(`${e2e.url}/#/pages/resident/order-new/index?code=medicine_delivery`);
+      await resident.page.reload();
       await see(resident.page, '提交求助');
       await shown(resident.page).locator('.order-new__note textarea').fill('药快吃完了，麻烦快点');
       await tap(resident.page, '提交求助');

@@ -254,6 +254,16 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
       expect(volunteer.body).toContain('正在等您上门');
       // the resident who urged is not told of it
       expect((await inbox(w.users.residentA1.token)).filter((n) => n.orderId === o.id && n.kind === 'staff.urged')).toEqual([]);
+
+      // dispatched, not yet answered: the person it waits for is asked again (a second 「有需求派给您」)
+      const waiting = await placed('residentA2');
+      expect((await call('admin', 'POST', `/orders/${waiting.id}/dispatch`, { assigneeId: w.users.volunteerA1.id })).statusCode).toBe(200);
+      expect((await urge('residentA2', waiting.id)).statusCode).toBe(200);
+      await waitFor(
+        async () => (await inbox(w.users.volunteerA1.token)).filter((n) => n.kind === 'task.dispatched' && n.orderId === waiting.id).length === 2,
+        15_000,
+        'the assignee asked again',
+      );
     });
   });
 });
