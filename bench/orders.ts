@@ -70,7 +70,8 @@ import {
 
 const DATABASE = 'bangbang_bench';
 const CATEGORY = 'medicine_delivery';
-const ORDER_BODY = JSON.stringify({ categoryCode: CATEGORY, description: '帮忙去药店取降压药，放在门口即可', urgency: 'normal' });
+/** The order a resident places (of the service `code`): the same bytes but for the service. */
+const orderBody = (code: string) => JSON.stringify({ categoryCode: code, description: '帮忙去药店取降压药，放在门口即可', urgency: 'normal' });
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 50;
 
@@ -485,7 +486,8 @@ async function main(): Promise<void> {
     const volunteers = (
       await q.query<{ id: string; region_id: string }>(
         `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
-         SELECT '志愿者' || i, '137' || lpad(i::text, 8, '0'), '{volunteer}', ($1::uuid[])[1 + i % $2], '{medicine_delivery,errands}', true, 40.751, 107.401
+         SELECT '志愿者' || i, '137' || lpad(i::text, 8, '0'), '{volunteer}', ($1::uuid[])[1 + i % $2],
+                (SELECT array_agg(code ORDER BY code) FROM service_category WHERE active), true, 40.751, 107.401
          FROM generate_series(1, $3) AS i ORDER BY i RETURNING id, region_id`,
         [gridIds, GRIDS, volunteerCount],
       )
@@ -609,8 +611,15 @@ async function main(): Promise<void> {
         };
       };
     /** A scenario: a warm-up, then a measured run of `run` with the server's and the machine's counters around it. */
-    const scenario = async (name: string, connections: number, run: (seconds: number) => Promise<LoadSummary>): Promise<Measured> => {
+    const scenario = async (
+      name: string,
+      connections: number,
+      run: (seconds: number) => Promise<LoadSummary>,
+      /** Orders the run made before are done with (none open, so no order of this run is a repeat); not for the accept race. */
+      fresh = true,
+    ): Promise<Measured> => {
       note(`${name}: ${connections} connections, ${warmup} s warm-up, ${duration} s measured`);
+      if (fresh) await retireOpenOrders();
       const all = new Map<number, number>();
       if (warmup > 0) addCounts(all, (await run(warmup)).statuses);
       if (profiling) await q.query('SELECT pg_stat_statements_reset()');
@@ -675,18 +684,29 @@ async function main(): Promise<void> {
       };
     };
 
-    // the same request bytes for the ceiling and for order creation: a resident's token, a fresh Idempotency-Key
-    let nextResident = 0;
-    const residentHeaders = () => ({
-      authorization: `Bearer ${residentTokens[nextResident++ % residentTokens.length]!}`,
-      'idempotency-key': randomUUID(),
-    });
-    const asResident = (req: autocannon.Request): autocannon.Request => ({ ...req, headers: { ...req.headers, ...residentHeaders() } });
+    // the same request bytes for the ceiling and for order creation: a resident's token, a fresh Idempotency-Key, and
+    // a service that resident has no open order of (issue 20: a repeat is a 催一下, answered 409): every resident
+    // once, then every resident again for the next service…; each measured run starts with no open orders
+    const services = (await q.query<{ code: string }>(`SELECT code FROM service_category WHERE active ORDER BY code`)).rows.map((r) => r.code);
+    const retireOpenOrders = () => q.query(`UPDATE service_order SET status = 'cancelled' WHERE status IN ('pending', 'dispatched', 'accepted', 'in_service')`);
+    let nextOrder = 0;
+    const nextRequest = (): { headers: Record<string, string>; body: string } => {
+      const k = nextOrder++;
+      const resident = k % residentTokens.length;
+      return {
+        headers: { authorization: `Bearer ${residentTokens[resident]!}`, 'idempotency-key': randomUUID() },
+        body: orderBody(services[Math.floor(k / residentTokens.length) % services.length]!),
+      };
+    };
+    const asResident = (req: autocannon.Request): autocannon.Request => {
+      const next = nextRequest();
+      return { ...req, headers: { ...req.headers, ...next.headers }, body: next.body };
+    };
     const post = (url: string): Omit<autocannon.Options, 'duration' | 'connections'> => ({
       url,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      requests: [{ method: 'POST', body: ORDER_BODY, setupRequest: asResident }],
+      requests: [{ method: 'POST', body: orderBody(CATEGORY), setupRequest: asResident }],
     });
 
     // the sweep: at each client count the ceiling, then creation; each side's capacity is its best rate
@@ -709,12 +729,10 @@ async function main(): Promise<void> {
     // (pointless when flat out it does not come near that rate: it would only measure the queue)
     const reachable = create.result.rate >= targetRate * 0.9;
     const offered = (url: string) => (seconds: number) =>
-      openLoop(url, targetRate, seconds, Math.max(...sweep), () => ({
-        method: 'POST',
-        path: new URL(url).pathname,
-        headers: { 'content-type': 'application/json', ...residentHeaders() },
-        body: ORDER_BODY,
-      }));
+      openLoop(url, targetRate, seconds, Math.max(...sweep), () => {
+        const next = nextRequest();
+        return { method: 'POST', path: new URL(url).pathname, headers: { 'content-type': 'application/json', ...next.headers }, body: next.body };
+      });
     // the same offered load on the bare ceiling: what the sender, the machine and PostgreSQL add to any p99 at this rate
     const pacedCeiling = reachable ? await scenario(`ceiling at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.ceilingUrl}/ceiling`)) : undefined;
     const paced = reachable ? await scenario(`create at ${fmt(targetRate)}/s`, Math.max(...sweep), offered(`${ready.appUrl}${ORDERS_PATH}`)) : undefined;
@@ -731,7 +749,9 @@ async function main(): Promise<void> {
     // ---- the accept race: open orders at grid level, enough for the run; `racers` volunteers of the grid each
     // press accept on every order, one after the other in the request sequence, so on different connections at once
     // accepts cost about what creation costs (both a few statements): 4 times creation's pace leaves room to spare
-    const needed = Math.max(2_000, Math.ceil((create.result.rate * 4 * (warmup + duration)) / racers));
+    // (one open order per resident and service: at most residents × services of them)
+    const needed = Math.min(residentTokens.length * services.length, Math.max(2_000, Math.ceil((create.result.rate * 4 * (warmup + duration)) / racers)));
+    await retireOpenOrders();
     const batchStarted = performance.now();
     const orders = (
       await q.query<{ id: string; region_id: string }>(
@@ -741,7 +761,7 @@ async function main(): Promise<void> {
          ), ins AS (
            INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
              urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path, escalate_at, deadline_at, created_at, updated_at)
-           SELECT r.id, r.id, 'miniapp', $1, '帮忙取药（接单基准）', r.address, 40.751, 107.401, 'normal', 1, r.region_id, r.path, 'grid', r.region_id, r.path,
+           SELECT r.id, r.id, 'miniapp', ($1::text[])[1 + (i / r.total) % cardinality($1::text[])], '帮忙取药（接单基准）', r.address, 40.751, 107.401, 'normal', 1, r.region_id, r.path, 'grid', r.region_id, r.path,
                   now() + interval '2 hours', now() + interval '2 hours', now(), now()
            FROM generate_series(0, $2 - 1) AS i JOIN r ON r.n = i % r.total
            RETURNING id, region_id, resident_id, created_at
@@ -751,7 +771,7 @@ async function main(): Promise<void> {
                   '{"channel":"miniapp","proxy":false,"urgency":"normal","headcount":1,"escalationLevel":"grid"}'::jsonb FROM ins
          )
          SELECT id, region_id FROM ins`,
-        [CATEGORY, needed],
+        [services, needed],
       )
     ).rows;
     await q.query('ANALYZE service_order, order_event');
@@ -771,6 +791,7 @@ async function main(): Promise<void> {
       'accept race',
       raceConnections,
       flatOut({ url: ready.appUrl, method: 'POST', requests: [{ method: 'POST', setupRequest: racer }] }, raceConnections),
+      false,
     );
 
     // ---- the database must agree with the answers

@@ -19,6 +19,7 @@ import { CreateNotifications1795393500000 } from './1795393500000-CreateNotifica
 import { AddOffersAndServiceKinds1795400000000 } from './1795400000000-AddOffersAndServiceKinds';
 import { AddRecall1795400100000 } from './1795400100000-AddRecall';
 import { AddResponsibleAndNoShows1795400200000 } from './1795400200000-AddResponsibleAndNoShows';
+import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -46,4 +47,5 @@ export const migrations = [
   AddOffersAndServiceKinds1795400000000,
   AddRecall1795400100000,
   AddResponsibleAndNoShows1795400200000,
+  AddOrderUrges1795400300000,
 ];

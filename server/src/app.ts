@@ -163,6 +163,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       limits: config.orderLimits,
       moderation,
       maxTasksInHand: config.hallMaxTasksInHand,
+      urgeMinIntervalMinutes: config.urgeMinIntervalMinutes,
       onDue: dispatching.onDue,
     }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),

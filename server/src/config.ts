@@ -105,6 +105,8 @@ export interface AppConfig {
    * the order goes back to the pool.
    */
   noShow: NoShowConfig;
+  /** URGE_MIN_INTERVAL_MINUTES: 催一下 at most once in this many minutes per order (a second tap is not a second nudge). */
+  urgeMinIntervalMinutes: number;
   /** Reaching people (issue 19): the job queue and the channels besides the app. */
   notify: NotifyConfig;
   version: string;
@@ -458,6 +460,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     dailyPerProxy: parseInteger(env, 'PROXY_ORDER_DAILY_LIMIT', 200, 1, 1_000_000, problems),
   };
   const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', maxActiveTasks, 1, 1_000_000, problems);
+  const urgeMinIntervalMinutes = parseInteger(env, 'URGE_MIN_INTERVAL_MINUTES', 10, 0, 1440, problems);
   // An urgent visit is due within the hour of accepting (urgent categories must be accepted within 20–480 minutes,
   // most within an hour): long enough to get there across a town, short enough that a resident waiting for medicine
   // is not left the afternoon. A normal one without an agreed time within half a day (four hours: the errands'
@@ -530,6 +533,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     orderLimits,
     hallMaxTasksInHand,
     noShow,
+    urgeMinIntervalMinutes,
     notify,
     version: readVersion(),
   };

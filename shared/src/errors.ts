@@ -10,6 +10,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** 点单 of a service the resident already has an open order of: `details[0].order` names it (催一下 instead). */
+  ORDER_REPEATED: 'ORDER_REPEATED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -19,6 +21,8 @@ export interface ErrorDetail {
   /** The field's path in the request, e.g. `phone`, `location.lat`, `slots[0].start`; `body` for the body as a whole. */
   field: string;
   message: string;
+  /** ORDER_REPEATED: the resident's open order of the same service (to open, or to 催一下). */
+  order?: { id: string; status: string; categoryName: string };
 }
 
 export interface ErrorBody {
@@ -35,6 +39,7 @@ export const ERROR_HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  ORDER_REPEATED: 409,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -47,6 +52,7 @@ export const DEFAULT_ERROR_MESSAGES: Record<ErrorCode, string> = {
   NOT_FOUND: '您要找的内容不存在。',
   CONFLICT: '操作冲突，请刷新后再试。',
   RATE_LIMITED: '操作太频繁，请稍后再试。',
+  ORDER_REPEATED: '这项服务您已有一个需求正在办理。',
   SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后再试。',
   INTERNAL: '服务器出了点问题，请稍后再试。',
 };

@@ -141,6 +141,23 @@ export class CreateOrderDto {
   @Optional()
   @IsIn(ORDER_CHANNELS, { message: '渠道须为 miniapp、phone 或 walk_in' })
   channel?: OrderChannel;
+
+  /**
+   * Staff only (代下单): the resident already has an open order of this service and this is a second, different need
+   * (two repairs at once); without it such an order is refused (409 ORDER_REPEATED) and the first one may be urged.
+   */
+  @Optional()
+  @IsBoolean()
+  allowRepeat?: boolean;
+}
+
+/** 催一下: the order becomes urgent and the staff are told; a word for them may go with it (on the timeline). */
+export class UrgeOrderDto {
+  /** e.g. 「药快吃完了」 */
+  @Optional()
+  @IsString()
+  @MaxLength(200)
+  note?: string;
 }
 
 export class DispatchOrderDto {
@@ -403,6 +420,11 @@ export interface OrderDto {
   responsible: OrderResponsibleDto | null;
   /** Still waiting for someone past its deadline: minutes since it was placed (null when not overdue). */
   waitedMinutes: number | null;
+  /** 催一下: how many times the resident (or who ordered for them, or family) urged it, and when last. */
+  urgeCount: number;
+  lastUrgedAt: string | null;
+  /** Staff placed it knowingly beside this open order of the same service (a second, different need). */
+  repeatOf: string | null;
   createdAt: string;
   updatedAt: string;
   /** What the viewer may do now (the buttons to show). */

@@ -14,10 +14,11 @@ const labels = (status: OrderStatus, relations: OrderRelation[]) => orderButtons
 
 describe('the buttons each person sees', () => {
   it.each<[string, OrderStatus, OrderRelation[], string[]]>([
-    ['resident, waiting', 'pending', ['requester'], ['取消需求']],
-    ['resident, dispatched', 'dispatched', ['requester'], ['取消需求']],
-    ['resident, accepted', 'accepted', ['requester'], ['取消需求']],
-    ['resident, being served (too late to cancel)', 'in_service', ['requester'], []],
+    ['resident, waiting', 'pending', ['requester'], ['催一下', '取消需求']],
+    ['resident, dispatched', 'dispatched', ['requester'], ['催一下', '取消需求']],
+    ['resident, accepted', 'accepted', ['requester'], ['催一下', '取消需求']],
+    ['resident, being served (too late to cancel)', 'in_service', ['requester'], ['催一下']],
+    ['family of the resident (家属), waiting', 'pending', ['family'], ['催一下', '取消需求']],
     ['resident, done', 'completed', ['requester', 'resident'], ['确认并评价', '问题未解决']],
     ['family of the resident (家属), done', 'completed', ['family'], ['确认并评价', '问题未解决']],
     ['staff calling back a resident without phone or family (电话回访), done', 'completed', ['callback', 'staff'], ['确认并评价', '问题未解决']],
@@ -44,8 +45,7 @@ describe('the buttons each person sees', () => {
     for (const status of ORDER_STATUSES) {
       for (let mask = 0; mask < 1 << all.length; mask++) {
         const relations = all.filter((_, i) => mask & (1 << i));
-        // issue 20's 催一下 gets its button with the page that handles it
-        const allowed = availableActions(status, relations).filter((a) => a !== 'urge');
+        const allowed = availableActions(status, relations);
         const shown = orderButtons(allowed).map((b) => b.action);
         expect({ status, relations, shown: [...shown].sort() }).toEqual({ status, relations, shown: [...allowed].sort() });
       }
@@ -154,5 +154,8 @@ describe('words and times', () => {
     expect(
       eventDetail({ type: 'recall', actorName: '王建军', reason: '联系不上', data: { recalled: [{ userId: 'u', name: '李海龙' }], squadName: null } }),
     ).toBe('王建军 · 从 李海龙 处撤回 · 联系不上');
+    expect(eventDetail({ type: 'urge', actorName: '孙桂兰', reason: '药快吃完了', data: { count: 2, by: 'resident' } })).toBe(
+      '孙桂兰 · 第 2 次催办 · 药快吃完了',
+    );
   });
 });

@@ -97,7 +97,8 @@ describe('bad input never 500s', () => {
       });
     }
     it('still accepts numbers', async () => {
-      const res = await call('residentA1', 'POST', 'orders', { ...order, location: { lat: 40.7511, lng: 107.4011 } });
+      // another service than the open one above (one open order per resident and service)
+      const res = await call('residentA1', 'POST', 'orders', { ...order, categoryCode: 'errands', location: { lat: 40.7511, lng: 107.4011 } });
       expect(res.statusCode).toBe(201);
       expect(res.json<OrderDto>().location).toEqual({ lat: 40.7511, lng: 107.4011 });
     });
@@ -113,7 +114,7 @@ describe('bad input never 500s', () => {
       });
     }
     it('accepts this year', async () => {
-      const res = await call('residentA1', 'POST', 'orders', { ...order, preferredStart: '2026-12-07T09:00:00+08:00' });
+      const res = await call('residentA1', 'POST', 'orders', { ...order, categoryCode: 'meal_delivery', preferredStart: '2026-12-07T09:00:00+08:00' });
       expect(res.statusCode).toBe(201);
     });
   });

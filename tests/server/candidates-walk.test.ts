@@ -67,17 +67,20 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
       [JSON.stringify(rows)],
     );
     // histories: 1,200 closed orders in the category served by random volunteers, most rated; some rejected by
-    // another; a few tasks in hand right now
+    // another; a few tasks in hand right now (open orders of one resident and service: the 2nd and later stand
+    // knowingly beside the first, `repeat_of`, as staff would have placed them — issue 20)
     await db.query(
       `WITH v AS (SELECT id, row_number() OVER (ORDER BY phone) AS n FROM app_user WHERE phone LIKE '1370%'),
             h AS (SELECT g, (SELECT id FROM v WHERE n = 1 + (g * 7919) % 700) AS vid, (SELECT id FROM v WHERE n = 1 + (g * 104729) % 700) AS rid,
                          gen_random_uuid() AS oid, T0 - g * interval '3 hours' AS at FROM generate_series(1, 1200) g, (SELECT $2::timestamptz AS T0) t),
             o AS (INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, urgency, headcount, accepted_count,
-                    status, region_id, region_path, escalation_level, scope_region_id, scope_path, deadline_at, round, version, rating, created_at, updated_at)
+                    status, region_id, region_path, escalation_level, scope_region_id, scope_path, deadline_at, round, version, rating, created_at, updated_at,
+                    repeat_of)
                   SELECT oid, $1, $1, 'miniapp', '${CATEGORY}', '历史', 'normal', 1, 1, CASE WHEN g % 40 = 0 THEN 'accepted' ELSE 'closed' END,
                          (SELECT id FROM region WHERE level = 'grid' LIMIT 1), (SELECT path FROM region WHERE level = 'grid' LIMIT 1), 'grid',
                          (SELECT id FROM region WHERE level = 'grid' LIMIT 1), (SELECT path FROM region WHERE level = 'grid' LIMIT 1),
-                         at, 1, 3, CASE WHEN g % 40 <> 0 AND g % 3 <> 0 THEN 1 + (g * 31) % 5 END, at, at FROM h RETURNING id),
+                         at, 1, 3, CASE WHEN g % 40 <> 0 AND g % 3 <> 0 THEN 1 + (g * 31) % 5 END, at, at,
+                         CASE WHEN g % 40 = 0 AND g > 40 THEN (SELECT oid FROM h first WHERE first.g = 40) END FROM h RETURNING id),
             a AS (INSERT INTO order_assignment (order_id, round, volunteer_id, state, accepted_at)
                   SELECT oid, 1, vid, CASE WHEN g % 40 = 0 THEN 'accepted' ELSE 'completed' END, at FROM h)
        INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, data)
@@ -94,11 +97,21 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
     );
     await db.query('ANALYZE');
     for (const level of ['grid', 'community', 'town', 'county'] as const) {
+      // the resident has tasks of the category in hand (the history above), one open order per service (issue 20):
+      // these are the admin's, knowingly beside them
       const created = await app.inject({
         method: 'POST',
         url: '/api/v1/orders',
-        headers: bearer(w.users.residentA1.token),
-        payload: { categoryCode: CATEGORY, description: `${level} 级的需求`, urgency: 'normal', location: DOOR },
+        headers: bearer(w.users.admin.token),
+        payload: {
+          categoryCode: CATEGORY,
+          description: `${level} 级的需求`,
+          urgency: 'normal',
+          location: DOOR,
+          residentId: w.users.residentA1.id,
+          channel: 'miniapp',
+          allowRepeat: true,
+        },
       });
       expect(created.statusCode).toBe(201);
       const id = created.json<OrderDto>().id;

@@ -29,8 +29,16 @@ describe('WeChat content security check (msg_sec_check v2)', () => {
     fake.contentVerdicts.clear();
   });
 
+  // each order of another service: a resident has one open order per service (issue 20), and the text is what matters here
+  const SERVICES = ['errands', 'meal_delivery', 'companionship', 'emotional_support', 'appliance_repair', 'haircut', 'paperwork', 'anti_fraud'];
+  let ordered = 0;
   const order = (token: string, description: string) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/orders', headers: bearer(token), payload: { categoryCode: 'errands', description, urgency: 'normal' } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/orders',
+      headers: bearer(token),
+      payload: { categoryCode: SERVICES[ordered++ % SERVICES.length], description, urgency: 'normal' },
+    });
   const orderCount = async () => (await t.database.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM service_order`))[0]!.n;
 
   it('passes clean text with the author’s openid and scene, and flags nothing', async () => {

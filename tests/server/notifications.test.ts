@@ -35,12 +35,12 @@ const settled = () =>
     'the notification jobs to finish',
   );
 
-const order = async (token: string, description = '帮忙去医院取药'): Promise<OrderDto> => {
+const order = async (token: string, description = '帮忙去医院取药', categoryCode = 'medicine_delivery'): Promise<OrderDto> => {
   const res = await t.app.inject({
     method: 'POST',
     url: '/api/v1/orders',
     headers: bearer(token),
-    payload: { categoryCode: 'medicine_delivery', description, urgency: 'normal' },
+    payload: { categoryCode, description, urgency: 'normal' },
   });
   expect(res.statusCode).toBe(201);
   return res.json<OrderDto>();
@@ -172,7 +172,8 @@ describe('who hears what', () => {
 
 describe('the inbox', () => {
   it('pages newest first, counts unread, marks read — only one’s own', async () => {
-    const first = await order(w.users.residentA1.token, '第二次取药');
+    // another service: the first order of the file may still be open (one open order per resident and service)
+    const first = await order(w.users.residentA1.token, '帮忙买菜', 'errands');
     await told(w.users.gridWorkerA1.token, 'staff.new_order', first.id);
     const page = await t.app.inject({ method: 'GET', url: '/api/v1/me/notifications?limit=1', headers: bearer(w.users.gridWorkerA1.token) });
     const body = page.json<NotificationPageDto>();

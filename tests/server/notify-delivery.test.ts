@@ -68,8 +68,15 @@ const post = async (s: Setup, token: string, url: string, payload: object = {}) 
   return res.json<OrderDto>();
 };
 
-const order = (s: Setup, token: string, urgency: 'normal' | 'urgent' = 'normal') =>
-  post(s, token, '/api/v1/orders', { categoryCode: 'medicine_delivery', description: '帮忙去医院取药', urgency });
+/** A fresh order of the token's resident; their earlier one, if still open, is retired (one open order per resident and service, issue 20). */
+const order = async (s: Setup, token: string, urgency: 'normal' | 'urgent' = 'normal') => {
+  const resident = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+  await s.t.database.db.query(
+    `UPDATE service_order SET status = 'cancelled' WHERE resident_id = $1 AND status IN ('pending', 'dispatched', 'accepted', 'in_service')`,
+    [resident],
+  );
+  return post(s, token, '/api/v1/orders', { categoryCode: 'medicine_delivery', description: '帮忙去医院取药', urgency });
+};
 
 /** The outcome of a notification's channel, once decided. */
 const outcome = (s: Setup, kind: string, orderId: string, recipientId: string, channel: string) =>

@@ -258,6 +258,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/orders/{id}/recall',
       'POST /api/v1/orders/{id}/reject',
       'POST /api/v1/orders/{id}/release',
+      'POST /api/v1/orders/{id}/urge',
       'POST /api/v1/regions',
       'POST /api/v1/service-categories',
       'POST /api/v1/squads',
@@ -582,6 +583,10 @@ describe('the OpenAPI document (/api/docs)', () => {
     );
     const orderId = order.json<{ id: string }>().id;
     const o = (suffix: string) => `/api/v1/orders/${orderId}${suffix}`;
+    // the same service again: the open order named (ORDER_REPEATED, details[0].order), then 催一下 on it — once
+    await check('POST', '/api/v1/orders', '/api/v1/orders', { headers: { ...resident, 'idempotency-key': 'doc-check-2' }, payload: orderBody }, 409);
+    await check('POST', o('/urge'), '/api/v1/orders/{id}/urge', { headers: resident, payload: { note: '药快吃完了' } }, 200);
+    await check('POST', o('/urge'), '/api/v1/orders/{id}/urge', { headers: resident, payload: {} }, 429);
     await check('GET', '/api/v1/tasks/pool', '/api/v1/tasks/pool', { headers: volunteer }, 200);
     // the matching engine's suggestions, while the order still waits for someone
     const candidates = await check('GET', o('/candidates'), '/api/v1/orders/{id}/candidates', { headers: admin }, 200);

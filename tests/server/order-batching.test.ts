@@ -35,12 +35,19 @@ describe('order creation in batches', () => {
   afterAll(async () => {
     await t.close();
   });
+  // a resident has one open order per service (issue 20): each test starts with none
+  afterEach(async () => {
+    await t.database.db.query(`UPDATE service_order SET status = 'cancelled' WHERE status NOT IN ('closed', 'cancelled')`);
+  });
 
+  /** Each request of a test is for another service (unless it says which), so that none is a repeat of another. */
+  const SERVICES = ['medicine_delivery', 'errands', 'meal_delivery', 'hospital_escort', 'companionship', 'emotional_support', 'appliance_repair', 'haircut'];
+  let asked = 0;
   const post = (who: Who, body: object, key?: string) =>
     t.app.inject({
       method: 'POST',
       url: '/api/v1/orders',
-      payload: { categoryCode: 'medicine_delivery', urgency: 'normal', ...body },
+      payload: { categoryCode: SERVICES[asked++ % SERVICES.length], urgency: 'normal', ...body },
       headers: { ...bearer(w.users[who].token), ...(key ? { 'idempotency-key': key } : {}) },
     });
   const inserts = () => sent.filter((s) => s.startsWith('WITH x AS')).length;
@@ -123,8 +130,8 @@ describe('order creation in batches', () => {
     const [good, unknown, first, again, original, other] = await Promise.all([
       post('residentA1', { description: '好的一单' }),
       post('residentA2', { description: '没有这项服务', categoryCode: 'no_such_service' }),
-      post('residentX1', { description: '重复提交' }, key),
-      post('residentX1', { description: '重复提交' }, key),
+      post('residentX1', { description: '重复提交', categoryCode: 'errands' }, key),
+      post('residentX1', { description: '重复提交', categoryCode: 'errands' }, key),
       post('residentA1', { description: '原来的内容' }, reused),
       post('residentA1', { description: '改过的内容' }, reused),
     ]);
@@ -150,12 +157,12 @@ describe('order creation in batches', () => {
 
   it('when the batch statement fails, each order is written again alone: only the one at fault fails', async () => {
     const region = await t.database.db.query<Array<{ id: string; path: string }>>(`SELECT id, path FROM region WHERE id = $1`, [w.regions.A1]);
-    const order = (residentId: string, description: string): NewOrder => ({
+    const order = (residentId: string, description: string, categoryCode = 'medicine_delivery'): NewOrder => ({
       id: randomUUID(),
       residentId,
       requesterId: residentId,
       channel: 'miniapp',
-      categoryCode: 'medicine_delivery',
+      categoryCode,
       description,
       address: null,
       lat: null,
@@ -173,7 +180,7 @@ describe('order creation in batches', () => {
       poolOfferMinutes: 10,
       dispatchMode: 'manual',
     });
-    const good = [order(w.users.residentA1.id, '第一单'), order(w.users.residentA1.id, '第二单')];
+    const good = [order(w.users.residentA1.id, '第一单'), order(w.users.residentA1.id, '第二单', 'errands')];
     // nobody: the foreign key refuses it, and with it the whole statement it shares
     const ghost = order(randomUUID(), '没有这个人');
     await expect(insertOrders(t.database.db, [good[0]!, ghost])).rejects.toMatchObject({ code: '23503' });

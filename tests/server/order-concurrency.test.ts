@@ -126,12 +126,16 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
     );
   });
 
+  /** A resident has one open order per service (issue 20): each round orders the same service afresh. */
+  const cancelOpenOrders = () => db.query(`UPDATE service_order SET status = 'cancelled' WHERE status NOT IN ('completed', 'closed', 'cancelled')`);
+
   /**
    * One round: residentA1 orders (headcount N); all 50 volunteers accept at once, request i going to
    * bases[i % bases.length]. Exactly N win, in the order their transactions committed (their replies count 1..N);
    * the other 50−N hear 409 "该需求已被接单。"; the order, its places and its timeline all agree.
    */
   async function race(bases: string[], headcount: number, round: number, t: Tally): Promise<void> {
+    await cancelOpenOrders();
     const created = await client.send(bases[0]!, 'POST', '/orders', w.users.residentA1.token, {
       categoryCode: 'medicine_delivery',
       description: `并发接单第 ${round} 轮`,
@@ -211,6 +215,7 @@ describe('concurrent 接单 and idempotent 点单 over real HTTP', () => {
    * person), spread over the bases: one order each, one 201 each, every other reply 200 with the same order.
    */
   async function sameKey(bases: string[], key: string): Promise<string> {
+    await cancelOpenOrders();
     const body = { categoryCode: 'medicine_delivery', description: '帮忙取药（网络重试）', urgency: 'normal' };
     const who = [w.users.residentA1, w.users.residentA2];
     const shots = Array.from({ length: 40 }, (_, i) => ({ user: who[i % 2]!, base: bases[Math.floor(i / 2) % bases.length]! }));

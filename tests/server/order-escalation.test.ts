@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { replayOrderEvents, type OrderDto, type OrderEventDto, type OrderStatus, type Page, type TaskPoolDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
@@ -103,8 +104,16 @@ describe('escalation (三级联动) with an injected clock', () => {
     h.clock.now = d;
   };
 
+  /**
+   * An order of residentA1 (or `who`). These tests need several open at once, and a resident has one open order per
+   * service (issue 20): the second and later are placed by the grid worker knowingly beside it (allowRepeat).
+   */
   const order = async (body: object = {}, who: keyof World['users'] = 'residentA1'): Promise<OrderDto> => {
-    const res = await call(who, 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '帮忙取降压药', urgency: 'normal', ...body });
+    const asked = { categoryCode: 'medicine_delivery', description: '帮忙取降压药', urgency: 'normal', ...body };
+    let res = await call(who, 'POST', '/orders', asked);
+    if (res.statusCode === 409 && res.json<{ code: string }>().code === 'ORDER_REPEATED') {
+      res = await call('gridWorkerA1', 'POST', '/orders', { ...asked, residentId: h.w.users[who].id, channel: 'miniapp', allowRepeat: true });
+    }
     expect(res.statusCode).toBe(201);
     return res.json<OrderDto>();
   };
@@ -347,20 +356,23 @@ describe('two sweepers at once (two API processes)', () => {
     h = await setUp();
     // two more pools on the same database: as two other processes would have
     others = await Promise.all([1, 2].map(() => initializeDataSource(createDataSource({ url: h.database.url, entities, poolSize: 3 }), () => undefined)));
-    // N orders of grid A1, created over the first hour (an order and its `created` event, as createOrder writes them)
+    // N orders of grid A1, created over the first hour (an order and its `created` event, as createOrder writes them);
+    // one resident has one open order per service (issue 20), so the 2nd and later stand knowingly beside the first
+    const firstId = randomUUID();
     await h.database.db.query(
       `WITH ins AS (
-         INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, urgency, region_id, region_path,
-           escalation_level, scope_region_id, scope_path, escalate_at, deadline_at, created_at, updated_at)
-         SELECT $1, $1, 'miniapp', 'medicine_delivery', '批量需求 ' || g, 'normal', r.id, r.path, 'grid', r.id, r.path,
-                t + interval '120 minutes', t + interval '120 minutes', t, t
+         INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, urgency, region_id, region_path,
+           escalation_level, scope_region_id, scope_path, escalate_at, deadline_at, created_at, updated_at, repeat_of)
+         SELECT CASE WHEN g = 1 THEN $5::uuid ELSE gen_random_uuid() END, $1, $1, 'miniapp', 'medicine_delivery', '批量需求 ' || g, 'normal',
+                r.id, r.path, 'grid', r.id, r.path, t + interval '120 minutes', t + interval '120 minutes', t, t,
+                CASE WHEN g = 1 THEN NULL ELSE $5::uuid END
          FROM generate_series(1, $3::int) g, region r, LATERAL (SELECT $4::timestamptz + make_interval(secs => g * 12) AS t) c
          WHERE r.id = $2
          RETURNING id, created_at
        )
        INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, data)
        SELECT id, 1, 'created', $1, created_at, NULL, 'pending', '{}' FROM ins`,
-      [h.w.users.residentA1.id, h.w.regions.A1, N, T0],
+      [h.w.users.residentA1.id, h.w.regions.A1, N, T0, firstId],
     );
   });
   afterAll(async () => {

@@ -9,12 +9,42 @@ import { bearer, buildWorld, type World } from '../support/world';
 
 const BODY = { categoryCode: 'errands', description: '帮忙买菜', urgency: 'normal' as const };
 
-async function order(t: TestApp, token: string, body: Record<string, unknown> = BODY, key?: string) {
+/** Services other than BODY's: a resident has one open order per service (issue 20), and the limits are tested here. */
+const SERVICES = [
+  'medicine_delivery',
+  'meal_delivery',
+  'home_vaccination',
+  'hospital_escort',
+  'companionship',
+  'emotional_support',
+  'appliance_repair',
+  'house_repair',
+  'legal_consultation',
+  'free_clinic',
+  'haircut',
+  'harvest_help',
+  'paperwork',
+  'anti_fraud',
+  'smartphone_lessons',
+  'cultural_activity',
+];
+const ordered = new Map<string, number>();
+
+/** BODY for another service each time for the same resident (the token's person, or the proxy's residentId). */
+function another(token: string, body: Record<string, unknown> = BODY): Record<string, unknown> {
+  const resident = (body.residentId as string | undefined) ?? (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+  const n = ordered.get(resident) ?? 0;
+  ordered.set(resident, n + 1);
+  return { ...body, categoryCode: SERVICES[n % SERVICES.length] };
+}
+
+/** 点单; without a body, BODY for a service the resident has not ordered yet (`another`). */
+async function order(t: TestApp, token: string, body?: Record<string, unknown>, key?: string) {
   return t.app.inject({
     method: 'POST',
     url: '/api/v1/orders',
     headers: { ...bearer(token), ...(key ? { 'idempotency-key': key } : {}) },
-    payload: body,
+    payload: body ?? another(token),
   });
 }
 
@@ -62,7 +92,7 @@ describe('orders still waiting for help, per resident (ORDER_OPEN_LIMIT)', () =>
     const again = await order(t, token, BODY, 'limit-key-1');
     expect(again.statusCode).toBe(200);
     expect(again.json<OrderDto>().id).toBe(first.json<OrderDto>().id);
-    expect((await order(t, token, BODY, 'limit-key-2')).statusCode).toBe(429);
+    expect((await order(t, token, another(token), 'limit-key-2')).statusCode).toBe(429);
   });
 
   it('holds under a burst of concurrent requests, within one batch in flight', async () => {
@@ -79,7 +109,7 @@ describe('orders still waiting for help, per resident (ORDER_OPEN_LIMIT)', () =>
 
   it('counts proxy orders (代下单) towards the resident’s open orders too, and tells the staff member', async () => {
     const resident = w.users.residentA1; // 3 open after the first test
-    const refused = await order(t, w.users.gridWorkerA1.token, { ...BODY, residentId: resident.id });
+    const refused = await order(t, w.users.gridWorkerA1.token, another('', { ...BODY, residentId: resident.id }));
     expect(refused.statusCode).toBe(429);
     expect(refused.json<ErrorBody>().message).toBe('该居民已有 3 个需求正在办理，请等其中的需求完成或取消后再代下单。');
   });
@@ -111,9 +141,9 @@ describe('orders placed in any 24 hours (ORDER_DAILY_LIMIT, PROXY_ORDER_DAILY_LI
 
   it('a staff member: proxy orders counted per staff member, whoever they are for; the residents can still order', async () => {
     const staff = w.users.dispatcherT.token; // the town: both grids
-    expect((await order(t, staff, { ...BODY, residentId: w.users.residentA2.id })).statusCode).toBe(201);
-    expect((await order(t, staff, { ...BODY, residentId: w.users.residentA2.id })).statusCode).toBe(201);
-    const refused = await order(t, staff, { ...BODY, residentId: w.users.residentA1.id });
+    expect((await order(t, staff, another('', { ...BODY, residentId: w.users.residentA2.id }))).statusCode).toBe(201);
+    expect((await order(t, staff, another('', { ...BODY, residentId: w.users.residentA2.id }))).statusCode).toBe(201);
+    const refused = await order(t, staff, another('', { ...BODY, residentId: w.users.residentA1.id }));
     expect(refused.statusCode).toBe(429);
     expect(refused.json<ErrorBody>().message).toBe('您 24 小时内已代下单 2 个，已到上限，请稍后再试。');
     // the residents' own daily counts are their own
@@ -127,17 +157,17 @@ describe('tasks in hand when accepting (HALL_MAX_TASKS, by default MATCH_MAX_ACT
   beforeAll(async () => {
     t = await buildTestApp({ HALL_MAX_TASKS: '2' });
     w = await buildWorld(t.app, t.database.db);
-    await t.database.db.query(`UPDATE app_user SET on_duty = true WHERE id = $1`, [w.users.volunteerA1.id]);
+    // every service (each of the resident's orders is of another one)
+    await t.database.db.query(`UPDATE app_user SET on_duty = true, skills = $2 WHERE id = $1`, [w.users.volunteerA1.id, SERVICES]);
   });
   afterAll(async () => t.close());
 
-  const medicine = { categoryCode: 'medicine_delivery', description: '帮忙取药', urgency: 'normal' as const };
   const accept = (id: string) => t.app.inject({ method: 'POST', url: `/api/v1/orders/${id}/accept`, headers: bearer(w.users.volunteerA1.token), payload: {} });
 
   it('one volunteer cannot take the whole hall: at most that many in hand, even all at once; a finished one frees a place', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 6; i += 1) {
-      const res = await order(t, w.users.residentA1.token, medicine);
+      const res = await order(t, w.users.residentA1.token);
       expect(res.statusCode).toBe(201);
       ids.push(res.json<OrderDto>().id);
     }
@@ -159,7 +189,7 @@ describe('tasks in hand when accepting (HALL_MAX_TASKS, by default MATCH_MAX_ACT
   });
 
   it('an order dispatched to them counts the same: refused on a full hand (issue 20)', async () => {
-    const res = await order(t, w.users.residentA1.token, medicine);
+    const res = await order(t, w.users.residentA1.token);
     const id = res.json<OrderDto>().id;
     const dispatched = await t.app.inject({
       method: 'POST',

@@ -24,10 +24,11 @@ describe("an order's category and places (kept by triggers)", () => {
   });
 
   const insertOrder = (on: { query: (text: string, values: unknown[]) => Promise<unknown> }, o: { category?: string; region?: string; scope?: string } = {}) =>
+    // cancelled: references are kept whatever the status, and a resident has one open order per service (issue 20)
     on.query(
       `INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, urgency, region_id, region_path, escalation_level,
-         scope_region_id, scope_path, deadline_at, created_at, updated_at)
-       VALUES ($1, $1, 'miniapp', $2, '引用检查', 'normal', $3, $4, 'grid', $5, $4, now() + interval '1 hour', now(), now()) RETURNING id`,
+         scope_region_id, scope_path, deadline_at, created_at, updated_at, status, cancelled_at)
+       VALUES ($1, $1, 'miniapp', $2, '引用检查', 'normal', $3, $4, 'grid', $5, $4, now() + interval '1 hour', now(), now(), 'cancelled', now()) RETURNING id`,
       [w.users.residentA1.id, o.category ?? 'medicine_delivery', o.region ?? w.regions.A1, path, o.scope ?? o.region ?? w.regions.A1],
     );
   const category = async (code: string): Promise<unknown> =>

@@ -3,7 +3,8 @@ import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Dialog, Rate, TextArea } from '@nutui/nutui-react-taro';
 import type { OrderAction, OrderDto } from '@bangbang/shared';
-import { acceptOrder, cancelOrder, checkInOrder, confirmOrder, rejectOrder, releaseOrder } from '../services/endpoints';
+import { acceptOrder, cancelOrder, checkInOrder, confirmOrder, rejectOrder, releaseOrder, urgeOrder } from '../services/endpoints';
+import { ApiError } from '../services/api';
 import { orderButtons, type ButtonInput, type OrderButton } from '../services/order-buttons';
 import { showError, showSuccess } from './feedback';
 
@@ -78,7 +79,33 @@ export function OrderActions({ order, onChanged, handlers = {}, only, onFailed }
     }
     if (b.action === 'accept') void run('accept', () => acceptOrder(order.id), '接单成功');
     else if (b.action === 'check_in') void run('check_in', async () => checkInOrder(order.id, await whereAmI()), '已签到');
+    else if (b.action === 'urge') void urge();
     else setAsking({ button: b, text: '', rating: 5 });
+  };
+
+  /** 催一下: one tap, after a word on what it does; what happened is said in a dialog (a toast is too short for it). */
+  const urge = async () => {
+    const asked = await Taro.showModal({
+      title: '催一下',
+      content: '工作人员会收到提醒，这个需求会按紧急处理。',
+      confirmText: '催一下',
+      cancelText: '再等等',
+    });
+    if (!asked.confirm) return;
+    setBusy('urge');
+    try {
+      const next = await urgeOrder(order.id);
+      onChanged(next);
+      void Taro.showModal({ title: '已催办', content: '已催办，工作人员会尽快安排。', showCancel: false, confirmText: '知道了' });
+    } catch (error) {
+      // too early again (429) says how long to wait: read and dismissed, like a conflict
+      if (error instanceof ApiError && error.status === 429) {
+        void Taro.showModal({ title: '提示', content: error.message, showCancel: false, confirmText: '知道了' });
+      } else showError(error);
+      onFailed?.(error);
+    } finally {
+      setBusy(undefined);
+    }
   };
 
   /**

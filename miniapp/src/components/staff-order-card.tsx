@@ -45,13 +45,21 @@ export function StaffTag({ color, children }: PropsWithChildren<{ color: keyof t
   );
 }
 
+const OPEN: readonly string[] = ['pending', 'dispatched', 'accepted', 'in_service'];
+
 /**
- * What a dispatcher must see first: 已超时 (past the acceptance deadline), 已升级至… (三级联动), 内容待审核 (WeChat's
+ * What a dispatcher must see first: 催办 N 次 (the resident urged it), 已超时 (past the acceptance deadline), 已升级至… (三级联动), 内容待审核 (WeChat's
  * content check asked a person to look at its text, or could not check it).
  */
-export function AttentionTags({ order }: { order: Pick<OrderDto, 'status' | 'deadlineAt' | 'escalationLevel'> & Partial<Pick<OrderDto, 'contentReview'>> }) {
+export function AttentionTags({
+  order,
+}: {
+  order: Pick<OrderDto, 'status' | 'deadlineAt' | 'escalationLevel'> & Partial<Pick<OrderDto, 'contentReview' | 'urgeCount'>>;
+}) {
   return (
     <>
+      {/* the resident pressed 催一下: how many times, while it is still open */}
+      {(order.urgeCount ?? 0) > 0 && OPEN.includes(order.status) && <StaffTag color='red'>催办 {order.urgeCount} 次</StaffTag>}
       {order.contentReview && <StaffTag color='orange'>内容待审核</StaffTag>}
       {isOverdue(order) && (
         <Tag className='status-tag' type='danger'>

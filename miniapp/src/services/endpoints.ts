@@ -149,6 +149,8 @@ export const confirmOrder = (id: string, body: { resolved: boolean; rating?: num
 export const cancelOrder = (id: string, reason: string) => act(id, 'cancel', { reason });
 /** 撤回改派: take a dispatch or an accepted order back, with a reason, and (optionally) send it to someone else at once. */
 export const recallOrder = (id: string, body: Body<RecallOrderDto>) => act(id, 'recall', body);
+/** 催一下: the order becomes urgent and the staff are told (at most once in URGE_MIN_INTERVAL_MINUTES). */
+export const urgeOrder = (id: string) => act(id, 'urge', {});
 export const markContentReviewed = (id: string) => request<OrderDto>('POST', `${ORDERS_PATH}/${enc(id)}/content-reviewed`);
 
 /** The matching engine's suggestions, best first, with reasons. */

@@ -43,12 +43,12 @@ const BUTTONS: Record<OrderAction, Omit<OrderButton, 'action'>> = {
   release: { label: ORDER_ACTION_NAMES.release, tone: 'danger', input: 'reason', confirm: '确定退单吗？退单会记入您的服务记录。' },
   cancel: { label: '取消需求', tone: 'danger', input: 'reason', confirm: '确定取消这个需求吗？取消后不能恢复。' },
   recall: { label: ORDER_ACTION_NAMES.recall, tone: 'danger', input: 'reassign', confirm: '确定撤回吗？接单人会收到通知。' },
-  // issue 20: shown once its page handles it (see ORDER below)
+  // a one-tap nudge: OrderActions says what it does before sending (not a confirm of something that cannot be undone)
   urge: { label: ORDER_ACTION_NAMES.urge, tone: 'default', input: 'none', confirm: null },
 };
 
 /** The order buttons appear in: the way forward first, giving up last. */
-const ORDER: readonly OrderAction[] = ['accept', 'check_in', 'complete', 'confirm', 'dispatch', 'reopen', 'reject', 'release', 'recall', 'cancel'];
+const ORDER: readonly OrderAction[] = ['accept', 'check_in', 'complete', 'confirm', 'dispatch', 'reopen', 'urge', 'reject', 'release', 'recall', 'cancel'];
 
 /**
  * The buttons for these actions, in display order. `only` keeps a page to the actions it handles (a page

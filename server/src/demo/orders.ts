@@ -53,6 +53,8 @@ const WHAT: Record<string, string[]> = {
 };
 
 type Fate = 'closed' | 'completed' | 'in_service' | 'accepted' | 'dispatched' | 'pending' | 'cancelled' | 'reopened_closed';
+/** The fates that leave an order open (待接单 … 服务中). */
+const OPEN_FATES: readonly Fate[] = ['pending', 'dispatched', 'accepted', 'in_service'];
 
 interface Person {
   actor: Actor;
@@ -81,9 +83,13 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
   const reason = (text: string): OrderReasonDto => ({ reason: text });
 
   let made = 0;
+  // a resident has at most one open order of a service (a repeat is 催一下): the pairs the story has left open
+  const open = new Set<string>();
+  const pair = (resident: Person, category: string) => `${resident.actor.id} ${category}`;
   const play = async (resident: Person, category: string, createdAt: Date, fate: Fate, helper?: Person): Promise<void> => {
     const worker = gridWorkerOf.get(resident.actor.regionId);
     if (!worker) return;
+    if (OPEN_FATES.includes(fate)) open.add(pair(resident, category));
     const serving =
       helper ??
       // the grid worker dispatches inside the grid: a volunteer with the skill, or takes it on themself
@@ -181,7 +187,13 @@ export async function seedDemoOrders(m: EntityManager, now: Date): Promise<numbe
           ['reopened_closed', 4],
           ['pending', 6],
         ]);
-    await play(rng.pick(residents), rng.weighted(DEMAND), createdAt, fate);
+    let resident = rng.pick(residents);
+    let category = rng.weighted(DEMAND);
+    for (let tries = 0; open.has(pair(resident, category)) && tries < 100; tries++) {
+      resident = rng.pick(residents);
+      category = rng.weighted(DEMAND);
+    }
+    await play(resident, category, createdAt, fate);
   }
   // the orders nobody took have moved up the levels as their deadlines passed (三级联动): sweep at each deadline
   for (;;) {

@@ -87,7 +87,15 @@ const errorDetailSchema = shape<ErrorDetail>('ErrorDetail', {
   properties: {
     field: { type: 'string', description: '出错字段在请求中的路径，如 `phone`、`location.lat`、`slots[0].start`；整个请求体为 `body`', example: 'phone' },
     message: { type: 'string', description: '给人看的中文说明', example: '请输入 11 位手机号码' },
+    order: {
+      type: 'object',
+      description: '仅 ORDER_REPEATED：居民已有的、同一服务正在办理的需求（可以打开，或催一下）',
+      properties: { id: { type: 'string', format: 'uuid' }, status: { type: 'string' }, categoryName: { type: 'string' } },
+      required: ['id', 'status', 'categoryName'],
+      additionalProperties: false,
+    },
   },
+  optional: { order: true },
 });
 
 /** The error contract: every error is an HTTP status plus this body. */

@@ -182,6 +182,19 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         say('task.recalled', to);
         break;
       }
+      case 'urge': {
+        // 催一下: the order's responsible person (兜底), the staff of the resident's grid and of the level the order
+        // waits at; whoever is on their way
+        const count = typeof e.data.count === 'number' ? e.data.count : undefined;
+        const responsible: To[] = e.responsible_id ? [{ userId: e.responsible_id }] : [];
+        say('staff.urged', [...responsible, ...staffOf(around, e.region_id, e.scope_region_id)], { urgeCount: count });
+        // a volunteer hears it in words already theirs: come now (accepted), answer now (dispatched); nobody in service
+        say('task.check_in_reminder', holders(e.round, ['accepted']));
+        if (e.status === 'dispatched' && e.dispatched_to_user_id) {
+          say('task.dispatched', [{ userId: e.dispatched_to_user_id }], { answerBy: e.dispatch_mode === 'manual' ? e.escalate_at : e.auto_dispatch_at });
+        }
+        break;
+      }
       case 'escalate':
         say('order.escalated', residentSide(e, around));
         say('staff.escalated', staffOf(around, str(e.data.scopeRegionId) ?? e.scope_region_id));

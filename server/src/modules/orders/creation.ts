@@ -10,6 +10,7 @@ import type { Actor } from '../auth/actor';
 import {
   countTowardsLimits,
   findByIdempotencyKey,
+  findOpenOfService,
   findResident,
   insertOrders,
   ownOrderInserter,
@@ -54,6 +55,18 @@ async function checkLimits(m: EntityManager, limits: OrderLimits, residentId: st
       proxy ? `您 24 小时内已代下单 ${placed} 个，已到上限，请稍后再试。` : `您 24 小时内已下单 ${placed} 个，已到上限，请稍后再试；急事请直接联系网格员。`,
     );
   }
+}
+
+/**
+ * 409 ORDER_REPEATED: the resident has an open order of this service already — a repeat is a nudge (催一下 on that
+ * order), not a second order card. The details name the order, so that the mini-program can open or urge it.
+ */
+function repeated(open: { id: string; status: string; category_name: string }, proxy: boolean, staff: boolean): AppError {
+  const has = `${proxy ? '该居民' : '您'}已有一个${open.category_name}的需求正在办理`;
+  const next = staff ? '不用重复下单，可以打开它催一下；确是另一件事时，可以勾选「另下一单」（allowRepeat）' : '不用重复下单，着急的话可以打开它催一下';
+  return new AppError(ErrorCode.ORDER_REPEATED, `${has}，${next}。`, [
+    { field: 'categoryCode', message: has, order: { id: open.id, status: open.status, categoryName: open.category_name } },
+  ]);
 }
 
 /** JSON with object keys sorted at every level and undefined properties left out: equal bodies, equal text. */
@@ -143,6 +156,9 @@ function newRow(
     responsible_id: w.responsible_id,
     responsible_name: w.responsible_name,
     responsible_phone: w.responsible_phone,
+    urge_count: 0,
+    last_urged_at: null,
+    repeat_of: o.repeatOf ?? null,
     created_at: o.at,
     updated_at: o.at,
   };
@@ -302,6 +318,9 @@ export async function createOrder(
   // family (家属) order for the resident they follow, as the resident would: from the mini-program, in their place
   const family = proxy && v.follows.has(body.residentId!);
   if (proxy && !isStaff(actor) && !family) throw new ForbiddenError('只有网格员、调度员或居民登记的家属可以代居民下单。');
+  // a second open order of one service is staff's judgement (two different repairs), made on the resident's behalf
+  if (body.allowRepeat === true && !(proxy && isStaff(actor)))
+    throw new ForbiddenError('只有网格员、调度员代居民下单时可以为同一服务另下一单（allowRepeat）。');
   checkOrderBody(body);
 
   // the person ordering for themself was loaded with their place by the auth hook; a proxy's resident is read
@@ -335,12 +354,19 @@ export async function createOrder(
   }
 
   const hash = idempotencyKey === undefined ? null : requestHash(body);
+  const staff = proxy && isStaff(actor);
+  let repeatOf: string | null = null;
   if (limits) {
-    // a repeated request is answered with its order whatever the limits say now
+    // a repeated request is answered with its order whatever the limits say now (and its order is now open)
     const earlier = idempotencyKey === undefined ? undefined : await replayOf(m, actor.id, idempotencyKey, hash);
     if (earlier) return earlier;
-    await checkLimits(m, limits, resident.id, actor.id, now);
   }
+  if (limits || body.allowRepeat === true) {
+    const open = await findOpenOfService(m, resident.id, body.categoryCode);
+    if (open && body.allowRepeat !== true) throw repeated(open, proxy, staff);
+    repeatOf = open?.id ?? null;
+  }
+  if (limits) await checkLimits(m, limits, resident.id, actor.id, now);
   const inserted = await write({
     id: randomUUID(),
     residentId: resident.id,
@@ -357,6 +383,7 @@ export async function createOrder(
     poolOfferMinutes,
     dispatchMode: resident.dispatchMode,
     home: { address: resident.address, lat: resident.lat, lng: resident.lng },
+    repeatOf,
   });
   if (inserted) {
     // the creator sees it in full, so the community's name (for masked views) is not needed: the place's will do
@@ -377,6 +404,9 @@ export async function createOrder(
     const earlier = await replayOf(m, actor.id, idempotencyKey, hash);
     if (earlier) return earlier;
   }
+  // an identical order of a moment ago (a double tap, the same request from two phones) was written first
+  const open = await findOpenOfService(m, resident.id, body.categoryCode);
+  if (open) throw repeated(open, proxy, staff);
   throw fieldError('categoryCode', '没有这项服务');
 }
 

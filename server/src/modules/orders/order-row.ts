@@ -60,6 +60,11 @@ export interface OrderRow {
   responsible_id: string | null;
   responsible_name: string | null;
   responsible_phone: string | null;
+  /** 催一下: times urged, and when last. */
+  urge_count: number;
+  last_urged_at: Date | null;
+  /** The open order of the same service staff knowingly placed this one beside (null: none; see migration AddOrderUrges). */
+  repeat_of: string | null;
   resident_name: string;
   resident_phone: string | null;
   resident_landline: string | null;
@@ -157,6 +162,9 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   offer_wave: true,
   content_review: true,
   responsible_id: true,
+  urge_count: true,
+  last_urged_at: true,
+  repeat_of: true,
   created_at: true,
   updated_at: true,
 } satisfies Record<Exclude<keyof OrderRow, JoinedOrderFields>, true>);

@@ -44,6 +44,9 @@ import { User } from '../users/user.entity';
 @Index('service_order_responsible_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool', 'sequential')`)
 @Check('service_order_offer_wave_check', `offer_wave >= 0`)
+// one open order per resident and service (migration AddOrderUrges): a repeat is a 催一下, not a second order
+@Index('service_order_one_open_per_service_idx', { synchronize: false })
+@Check('service_order_urge_count_check', `urge_count >= 0`)
 export class ServiceOrder {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -194,6 +197,16 @@ export class ServiceOrder {
    */
   @Column({ name: 'responsible_id', type: 'uuid', nullable: true })
   responsibleId!: string | null;
+  /** 催一下: how many times the resident (or who ordered for them, or family) urged it, and when last. */
+  @Column({ name: 'urge_count', type: 'integer', default: 0 })
+  urgeCount!: number;
+
+  @Column({ name: 'last_urged_at', type: 'timestamptz', nullable: true })
+  lastUrgedAt!: Date | null;
+
+  /** The open order of the same service a staff member knowingly placed this one beside (a second, different need). */
+  @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
+  repeatOf!: string | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

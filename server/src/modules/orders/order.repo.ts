@@ -574,6 +574,8 @@ export interface NewOrder {
   dispatchMode: DispatchMode | null;
   /** The resident's home, which the order takes when the request gives no address or location. */
   home?: { address: string | null; lat: number | null; lng: number | null };
+  /** Staff knowingly place a second open order of the service beside this one (null: the order is the service's only open one). */
+  repeatOf?: string | null;
 }
 
 /** What an order's statement answers of each order written: what the database decided, and the defaults as decided. */
@@ -620,7 +622,7 @@ function decided(src: string): string {
             CASE WHEN s.lat IS NOT NULL THEN s.lng WHEN s.home_lat IS NOT NULL THEN s.home_lng END AS lng,
             s.preferred_start, s.preferred_end, s.urgency, COALESCE(s.headcount, 1) AS headcount, s.region_id, s.region_path,
             CASE WHEN s.place_level IN ('grid', 'community', 'town') THEN s.place_level ELSE 'county' END AS escalation_level,
-            s.idempotency_key, s.request_hash, s.at, s.pool_offer_minutes, COALESCE(s.place_dispatch_mode, 'manual') AS dispatch_mode
+            s.idempotency_key, s.request_hash, s.at, s.pool_offer_minutes, COALESCE(s.place_dispatch_mode, 'manual') AS dispatch_mode, s.repeat_of
      FROM ${src} s`;
 }
 
@@ -640,6 +642,20 @@ export interface OrderLimits {
 
 /** An order still waiting for help (the predicate of `service_order_open_resident_idx`): what the open limit counts. */
 const OPEN_ORDER = `s.status IN ('pending', 'dispatched', 'accepted', 'in_service')`;
+
+/** A resident's open order of a service (the one `service_order_one_open_per_service_idx` keeps unique), if any. */
+export async function findOpenOfService(
+  m: Db,
+  residentId: string,
+  categoryCode: string,
+): Promise<{ id: string; status: OrderStatus; category_name: string } | undefined> {
+  const [row] = await m.query<Array<{ id: string; status: OrderStatus; category_name: string }>>(
+    `SELECT o.id, o.status, c.name AS category_name FROM service_order o JOIN service_category c ON c.code = o.category_code
+     WHERE o.resident_id = $1 AND o.category_code = $2 AND o.status IN ('pending', 'dispatched', 'accepted', 'in_service') AND o.repeat_of IS NULL`,
+    [residentId, categoryCode],
+  );
+  return row;
+}
 
 /** What the limits count for an order of `residentId` placed by `requesterId`: the resident's open orders, the requester's orders since `since`. */
 export async function countTowardsLimits(m: Db, residentId: string, requesterId: string, since: Date): Promise<{ open: number; placed: number }> {
@@ -675,33 +691,39 @@ const RESPONSIBLE = `COALESCE(
 /**
  * The part both order statements share: the orders of `src` (rows as `decided` gives them) written with their
  * deadlines from the category, and their `created` events (a proxy order is one whose requester is not its
- * resident). An order whose category is unknown or inactive, or whose Idempotency-Key was used before (or earlier in
- * the same batch), is not written. Rows go in (requester, key) order, so two batches holding the same keys wait for
- * each other in the same order and never deadlock.
+ * resident). An order whose category is unknown or inactive, whose Idempotency-Key was used before, or whose
+ * resident has an open order of the same service already (`service_order_one_open_per_service_idx`: a repeat is
+ * 催一下, not a second order) — before, or earlier in the same batch — is not written: ON CONFLICT without a
+ * target skips the row on any unique index, so one order's conflict never fails the batch's others. Rows go in
+ * (resident, service, requester, key) order, so two batches holding the same keys usually wait for each other in
+ * the same order; a deadlock between the two unique indexes fails a batch, which is then written order by order
+ * (creation.ts, `groupCommitted`).
  */
 function writeOrdersFrom(src: string): string {
   return `ins AS (
      INSERT INTO service_order (id, resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
        preferred_start, preferred_end, urgency, headcount, region_id, region_path, escalation_level, scope_region_id, scope_path,
-       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at, responsible_id)
+       escalate_at, deadline_at, idempotency_key, request_hash, created_at, updated_at, dispatch_mode, auto_dispatch_at, responsible_id, repeat_of)
      SELECT s.id, s.resident_id, s.requester_id, s.channel, s.category_code, s.description, s.address, s.lat, s.lng,
             s.preferred_start, s.preferred_end, s.urgency, s.headcount, s.region_id, s.region_path, s.escalation_level, s.region_id, s.region_path,
             CASE WHEN s.escalation_level = 'county' THEN NULL ELSE s.at + make_interval(mins => m.minutes) END,
             s.at + make_interval(mins => m.minutes), s.idempotency_key, s.request_hash, s.at, s.at, s.dispatch_mode,
             CASE s.dispatch_mode WHEN 'auto' THEN s.at WHEN 'sequential' THEN s.at WHEN 'pool' THEN s.at + make_interval(mins => s.pool_offer_minutes) END,
-            ${RESPONSIBLE}
+            ${RESPONSIBLE}, s.repeat_of
      FROM (${decided(src)}) s JOIN service_category c ON c.code = s.category_code AND c.active
           CROSS JOIN LATERAL (SELECT CASE WHEN s.urgency = 'urgent' THEN c.accept_minutes_urgent ELSE c.accept_minutes_normal END AS minutes) m
-     ORDER BY s.requester_id, s.idempotency_key
-     ON CONFLICT ON CONSTRAINT service_order_idempotency_key DO NOTHING
+     ORDER BY s.resident_id, s.category_code, s.requester_id, s.idempotency_key
+     ON CONFLICT DO NOTHING
      RETURNING id, resident_id, requester_id, created_at, category_code, channel, urgency, headcount, address, location_lat, location_lng,
                region_id, region_path, escalation_level, dispatch_mode, preferred_start, preferred_end, escalate_at, deadline_at, auto_dispatch_at,
-               responsible_id
+               responsible_id, repeat_of
    ), ev AS (
      INSERT INTO order_event (order_id, seq, type, actor_id, at, from_status, to_status, reason, data)
      SELECT ins.id, 1, 'created', ins.requester_id, ins.created_at, NULL, 'pending', NULL,
             jsonb_build_object('channel', ins.channel, 'proxy', ins.resident_id <> ins.requester_id, 'urgency', ins.urgency,
                                'headcount', ins.headcount, 'escalationLevel', ins.escalation_level)
+            -- staff knowingly placed it beside an open order of the same service: on the timeline, which one
+            || CASE WHEN ins.repeat_of IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('repeatOf', ins.repeat_of) END
      FROM ins
    )`;
 }
@@ -725,10 +747,11 @@ const CREATE = new Statement<Written>(
   `WITH x AS (
      SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[],
                           $10::timestamptz[], $11::timestamptz[], $12::text[], $13::int[], $14::uuid[], $15::text[], $16::text[],
-                          $17::text[], $18::text[], $19::timestamptz[], $20::int[], $21::text[], $22::text[], $23::float8[], $24::float8[])
+                          $17::text[], $18::text[], $19::timestamptz[], $20::int[], $21::text[], $22::text[], $23::float8[], $24::float8[],
+                          $25::uuid[])
        AS x(id, resident_id, requester_id, channel, category_code, description, address, lat, lng, preferred_start, preferred_end,
             urgency, headcount, region_id, region_path, place_level, idempotency_key, request_hash, at, pool_offer_minutes, place_dispatch_mode,
-            home_address, home_lat, home_lng)
+            home_address, home_lat, home_lng, repeat_of)
    ), ${writeOrdersFrom('x')}
    SELECT ${WRITTEN}
    FROM ins ${WRITTEN_JOINS}`,
@@ -763,6 +786,7 @@ export async function insertOrders(on: DataSource | EntityManager, items: readon
     items.map((o) => o.home?.address ?? null),
     items.map((o) => o.home?.lat ?? null),
     items.map((o) => o.home?.lng ?? null),
+    items.map((o) => o.repeatOf ?? null),
   ]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   return items.map((o) => byId.get(o.id) ?? null);
@@ -804,7 +828,7 @@ export function ownOrderInserter(
        SELECT x.id, x.person_id AS resident_id, x.person_id AS requester_id, x.channel, x.category_code, x.description, x.address, x.lat, x.lng,
               x.preferred_start, x.preferred_end, x.urgency, x.headcount, u.region_id, g.path AS region_path, g.level AS place_level,
               x.idempotency_key, x.request_hash, x.at, x.pool_offer_minutes, g.effective_dispatch_mode AS place_dispatch_mode,
-              u.address AS home_address, u.location_lat AS home_lat, u.location_lng AS home_lng
+              u.address AS home_address, u.location_lat AS home_lat, u.location_lng AS home_lng, NULL::uuid AS repeat_of
        FROM xr x JOIN app_user u ON u.id = x.person_id AND 'resident' = ANY (u.roles) AND u.token_version = x.token_version
               JOIN region g ON g.id = u.region_id
        -- a token logged out writes nothing (the caller then reads the person as the auth hook does: 401)

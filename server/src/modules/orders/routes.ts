@@ -10,6 +10,7 @@ import {
   OrderReasonDto,
   OverdueOrdersQuery,
   RecallOrderDto,
+  UrgeOrderDto,
   type OrderDto,
   type OrderEventDto,
   type Page,
@@ -45,11 +46,17 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
             '',
             '**幂等**：带 `Idempotency-Key` 头时，同一人用同一个 Key 提交相同内容，只会产生一个需求（同时到达也一样），重复请求返回 200 和同一个需求；同一个 Key 用于不同内容返回 409。',
             '',
+            '**不重复下单**：居民已有同一服务的需求正在办理（待接单至服务中）时不再新建，返回 409 `ORDER_REPEATED`，`details[0].order` 给出那个需求（编号、状态、服务名称），可以打开它或催一下（`POST /orders/{id}/urge`）。同时提交的相同点单也只产生一个需求。工作人员代下单确是同一服务的另一件事（如两处不同的维修）时，可带 `allowRepeat: true` 另下一单，时间线记下与哪个需求并存。',
+            '',
             '**上限**（防滥用，可配置）：每位居民正在办理（未完成）的需求最多 10 个；每人 24 小时内为自己下单最多 30 个；工作人员 24 小时内代下单最多 200 个。超出返回 429，说明是哪一项。',
           ].join('\n'),
           auth: 'required',
           response: { 201: orderSchema, 200: orderSchema },
-          errors: [403, [409, 'Idempotency-Key 已用于不同内容的点单'], [429, '超出点单上限（正在办理的需求数，或 24 小时内的下单数）']],
+          errors: [
+            403,
+            [409, 'Idempotency-Key 已用于不同内容的点单；或居民已有同一服务的需求正在办理（`ORDER_REPEATED`，`details[0].order` 指出是哪一个，可对它催一下）'],
+            [429, '超出点单上限（正在办理的需求数，或 24 小时内的下单数）'],
+          ],
         }),
         headers: {
           type: 'object',
@@ -212,6 +219,22 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
     RecallOrderDto,
     orders.recall,
     [[409, '需求当前状态不能撤回（已有人签到，或不是已派单/已接单）']],
+  );
+  action(
+    'urge',
+    '催一下（居民、代下单人或家属）',
+    [
+      '居民着急时不必重复下单：对正在办理的需求（待接单、已派单、已接单、服务中）催一下，状态不变。',
+      '需求转为紧急，剩余的等待时限缩短为紧急时限（从现在起算，只缩短不延长）；自动派单或先抢单后派单的待接单需求立即重新派单。',
+      '时间线记一条「催办」，需求上记催办次数（工作人员在看板和需求页看到「催办 N 次」），并通知需求所在网格和当前所在级别的工作人员、已接单或被派单的志愿者。',
+      '同一需求 `URGE_MIN_INTERVAL_MINUTES`（默认 10 分钟）内只能催一次，太早再催返回 429 并说明还要等几分钟。',
+    ].join('\n'),
+    UrgeOrderDto,
+    orders.urge,
+    [
+      [409, '需求已完成或已取消，不能催办'],
+      [429, '刚刚催过了，请稍后再催'],
+    ],
   );
   action('cancel', '取消需求', '居民（或代下单人）在签到前；有管辖权的调度员、网格员在完成前。', OrderReasonDto, orders.cancel, [
     [409, '需求当前状态不能取消'],

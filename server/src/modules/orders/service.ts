@@ -13,6 +13,7 @@ import type {
   OverdueOrdersQuery,
   Page,
   RecallOrderDto,
+  UrgeOrderDto,
 } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
@@ -63,6 +64,8 @@ export interface OrderServiceDeps {
   moderation: Moderation;
   /** HALL_MAX_TASKS: how many tasks a person may have in hand and still take one from the task hall. */
   maxTasksInHand?: number;
+  /** URGE_MIN_INTERVAL_MINUTES: 催一下 at most once in this many minutes per order (0: no limit). */
+  urgeMinIntervalMinutes?: number;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -100,7 +103,17 @@ function withoutLocation(data: Record<string, unknown>): Record<string, unknown>
   return rest;
 }
 
-export function createOrderService({ db, clock, poolOfferMinutes, contactHours, limits, moderation, maxTasksInHand, onDue }: OrderServiceDeps) {
+export function createOrderService({
+  db,
+  clock,
+  poolOfferMinutes,
+  contactHours,
+  limits,
+  moderation,
+  maxTasksInHand,
+  urgeMinIntervalMinutes,
+  onDue,
+}: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
   const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100), limits);
@@ -142,7 +155,9 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
         : 'pass';
     let created: Created | undefined;
     let actor: Actor | undefined;
-    if (who.personId !== null && who.session !== null && (body.residentId === undefined || body.residentId === who.personId)) {
+    // allowRepeat is staff's (代下单): anyone else asking for it is told why by createOrder
+    const forSelf = body.residentId === undefined || body.residentId === who.personId;
+    if (who.personId !== null && who.session !== null && forSelf && body.allowRepeat === undefined) {
       checkOrderBody(body);
       const own = await writeOwnOrder({
         id: randomUUID(),
@@ -346,5 +361,9 @@ export function createOrderService({ db, clock, poolOfferMinutes, contactHours, 
     confirm: checked(action<ConfirmOrderDto>(transitions.confirm), (b) => [{ field: 'comment', text: b.comment, scene: 2 }]),
     cancel: checked(action<OrderReasonDto>(transitions.cancel), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
     recall: checked(action<RecallOrderDto>(transitions.recall), (b) => [{ field: 'reason', text: b.reason, scene: 2 }]),
+    urge: checked(
+      action<UrgeOrderDto>((m, v, id, body) => transitions.urge(m, v, id, body, urgeMinIntervalMinutes)),
+      (b) => [{ field: 'note', text: b.note, scene: 2 }],
+    ),
   };
 }

@@ -14,9 +14,10 @@ import {
   type OrderReasonDto,
   type OrderStatus,
   type RecallOrderDto,
+  type UrgeOrderDto,
 } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, ForbiddenError, fieldError } from '../../errors';
+import { ConflictError, ForbiddenError, RateLimitedError, fieldError } from '../../errors';
 import { covers } from '../access/jurisdiction';
 import {
   Sql,
@@ -473,4 +474,29 @@ export async function cancel(m: EntityManager, v: Viewer, id: string, body: Orde
       data: { by: s.relations.includes('requester') ? 'requester' : s.relations.includes('family') ? 'family' : 'staff' },
     },
   );
+}
+
+/**
+ * 催一下: the resident (or who ordered for them, or family) presses an open order instead of ordering it again. Its
+ * state does not change; it becomes urgent, the time it may still wait shrinks to the urgent window from now (never
+ * grows), under auto-dispatch a waiting order is offered again at once (the caller lets the system act on it), and
+ * the `urge` event tells the staff (notifications/fanout.ts). At most once per `minIntervalMinutes`, so that a
+ * worried tap-tap-tap is one nudge, not a flood of alarms.
+ */
+export async function urge(m: EntityManager, v: Viewer, id: string, body: UrgeOrderDto, minIntervalMinutes = 0): Promise<void> {
+  const { o, s } = await lock(m, v, id);
+  const to = allowed(o, 'urge', s);
+  if (o.last_urged_at !== null && minIntervalMinutes > 0) {
+    const left = o.last_urged_at.getTime() + minIntervalMinutes * MINUTE - v.now.getTime();
+    if (left > 0) throw new RateLimitedError(`刚刚催过了，请 ${Math.ceil(left / MINUTE)} 分钟后再催。`, Math.ceil(left / 1000));
+  }
+  const window = addMinutes(v.now, o.accept_minutes_urgent);
+  const set: Record<string, unknown> = { urgency: 'urgent', urge_count: new Sql('urge_count + 1'), last_urged_at: v.now };
+  if ((o.status === 'pending' || o.status === 'dispatched') && o.escalate_at !== null && o.escalate_at > window) set.escalate_at = window;
+  if (o.first_accepted_at === null && o.deadline_at > window) set.deadline_at = window;
+  // waiting in the task hall (pool) or between two candidates (auto): offered again now; a dispatch keeps its answer time
+  if (o.status === 'pending') set.auto_dispatch_at = nextAutoDispatch(o, v.now);
+  const by = s.relations.includes('resident') ? 'resident' : s.relations.includes('family') ? 'family' : 'requester';
+  const note = body.note?.trim() || null;
+  await commit(m, o, set, { type: 'urge', actorId: v.actor.id, at: v.now, to, reason: note, data: { count: o.urge_count + 1, by } });
 }

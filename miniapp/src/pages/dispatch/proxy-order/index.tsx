@@ -16,6 +16,7 @@ import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } 
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
+import { ApiError } from '../../../services/api';
 import { createOrder, getUser, listServiceCategories, listUsers } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
@@ -74,7 +75,8 @@ export default function ProxyOrder() {
     getUser(params.residentId).then(pick, showError);
   }, [params.residentId]);
 
-  const submit = async () => {
+  /** `allowRepeat`: staff confirmed it is another need of a service the resident already has open (两处不同的维修). */
+  const submit = async (allowRepeat = false) => {
     if (!resident || !category) return;
     setSending(true);
     try {
@@ -86,6 +88,7 @@ export default function ProxyOrder() {
           residentId: resident.id,
           channel,
           ...(category.multiPerson && headcount > 1 ? { headcount } : {}),
+          ...(allowRepeat ? { allowRepeat: true } : {}),
         },
         idempotencyKey,
       );
@@ -93,10 +96,24 @@ export default function ProxyOrder() {
       setIdempotencyKey(newIdempotencyKey());
       void Taro.redirectTo({ url: `/pages/dispatch/order/index?id=${order.id}` });
     } catch (error) {
-      showError(error);
+      const open = error instanceof ApiError && error.code === 'ORDER_REPEATED' ? error.details[0] : undefined;
+      if (open?.order) void askRepeat(open.order.id, open.message);
+      else showError(error);
     } finally {
       setSending(false);
     }
+  };
+
+  /** The resident has this service open already: the same need (查看 it, 催一下 there) or truly another (另下一单)? */
+  const askRepeat = async (orderId: string, has: string) => {
+    const asked = await Taro.showModal({
+      title: '已有同一服务的需求',
+      content: `${has}。同一件事请查看那个需求；确是另一件事（如两处不同的维修），可以另下一单。`,
+      confirmText: '另下一单',
+      cancelText: '查看',
+    });
+    if (asked.confirm) await submit(true);
+    else void Taro.navigateTo({ url: `/pages/dispatch/order/index?id=${orderId}` });
   };
 
   const people = [...(residents.data?.items ?? [])].sort(ledgerFirst);

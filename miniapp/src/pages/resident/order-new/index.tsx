@@ -4,7 +4,8 @@ import { Text, View } from '@tarojs/components';
 import { Button, Cell, Input, InputNumber, Switch, TextArea } from '@nutui/nutui-react-taro';
 import type { ServiceCategoryDto } from '@bangbang/shared';
 import { AppPage, PageState, ServiceIcon, showError, useLoader } from '../../../components';
-import { createOrder, listServiceCategories } from '../../../services/endpoints';
+import { ApiError } from '../../../services/api';
+import { createOrder, listServiceCategories, urgeOrder } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
 import { askFor, preloadSubscriptions } from '../../../services/subscribe';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
@@ -91,10 +92,43 @@ export default function OrderNew() {
       void Taro.showToast({ title: '已提交，请等待接单', icon: 'success', duration: 1500 });
       void Taro.redirectTo({ url: `/pages/resident/order/index?id=${order.id}` });
     } catch (error) {
-      showError(error);
+      const open = error instanceof ApiError && error.code === 'ORDER_REPEATED' ? error.details[0] : undefined;
+      if (open?.order) await offerUrge(open.order.id, open.message);
+      else showError(error);
     } finally {
       setSubmitting(false);
     }
+  };
+
+  /**
+   * The same service is already being handled (409 ORDER_REPEATED): not a second order card, but that order — to
+   * look at (查看), or to 催一下 there and then.
+   */
+  const offerUrge = async (orderId: string, has: string) => {
+    const asked = await Taro.showModal({
+      title: '不用重复下单',
+      content: `${has}。着急的话可以催一下，工作人员会尽快安排。`,
+      confirmText: '催一下',
+      cancelText: '查看',
+    });
+    const page = `/pages/resident/order/index?id=${orderId}`;
+    if (!asked.confirm) {
+      void Taro.redirectTo({ url: page });
+      return;
+    }
+    try {
+      await urgeOrder(orderId);
+      await Taro.showModal({ title: '已催办', content: '已催办，工作人员会尽快安排。', showCancel: false, confirmText: '知道了' });
+    } catch (error) {
+      // 刚刚催过了: says how many minutes; the order page shows where it is
+      await Taro.showModal({
+        title: '提示',
+        content: error instanceof ApiError ? error.message : '催办没有成功，请稍后再试。',
+        showCancel: false,
+        confirmText: '知道了',
+      });
+    }
+    void Taro.redirectTo({ url: page });
   };
 
   return (

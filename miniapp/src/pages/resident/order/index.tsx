@@ -80,6 +80,9 @@ export default function ResidentOrder() {
                 </View>
               </View>
               <Text className='resident-order__progress'>{progressLine(o)}</Text>
+              {o.urgeCount > 0 && ['pending', 'dispatched', 'accepted', 'in_service'].includes(o.status) && (
+                <Text className='resident-order__urged'>已催办，工作人员会尽快安排</Text>
+              )}
               {o.rating !== null && (
                 <View className='resident-order__rating'>
                   <Text>我的评价</Text>
