@@ -64,8 +64,20 @@ afterAll(async () => {
 const call = (token: string, method: 'GET' | 'POST', url: string, payload?: object) =>
   app.inject({ method, url: `/api/v1${url}`, headers: bearer(token), ...(payload ? { payload } : {}) });
 
+/** A household of 甲一网格 of its own: a resident has one open order per service, and these stories need many. */
+async function resident(): Promise<Person> {
+  n += 1;
+  const [row] = await database.db.query<Array<{ id: string }>>(
+    `INSERT INTO app_user (name, phone, roles, region_id, location_lat, location_lng)
+     VALUES ($1, $2, '{resident}', $3, 40.751, 107.401) RETURNING id`,
+    [`甲一住户${n}`, `1370000${String(1000 + n)}`, w.regions.A1],
+  );
+  return { id: row!.id, token: app.jwt.sign({ sub: row!.id }) };
+}
+
+/** An order placed by a new household of 甲一网格. */
 async function order(body: Record<string, unknown> = {}): Promise<OrderDto> {
-  const res = await call(w.users.residentA1.token, 'POST', '/orders', {
+  const res = await call((await resident()).token, 'POST', '/orders', {
     categoryCode: 'medicine_delivery',
     description: '帮忙取药',
     urgency: 'normal',
@@ -208,5 +220,13 @@ describe('no-shows (未到场)', () => {
       [o.id],
     );
     expect(row).toEqual({ status: 'pending', auto_dispatch_at: at(2270) });
+    // and the minute's timed work acts on it at once: pool offers it to several (an `offer` event), it stays pending
+    clock.now = at(2270);
+    await runTimedWork(database.db, autoDispatchOptions(app, at(2270)), config.noShow);
+    const offers = (await eventsOf(o.id)).filter((e) => e.type === 'offer');
+    expect(offers).toHaveLength(1);
+    expect(offers[0]).toMatchObject({ actorId: null, fromStatus: 'pending', toStatus: 'pending' });
+    expect(new Date(offers[0]!.at)).toEqual(at(2270));
+    expect((offers[0]!.data as { people: string[] }).people.length).toBeGreaterThan(0);
   });
 });

@@ -297,7 +297,20 @@ interface Model {
   /** Everyone who has accepted it once, any round (they keep seeing it). */
   everOn: Set<Who>;
   version: number;
+  /** 兜底 (issue 20): the person answerable for it from the first minute, and when nobody accepting in time starts their duty. */
+  responsible: Who;
+  deadlineAt: number;
+  /** Someone has accepted it once (first_accepted_at): an urge no longer moves its deadline. */
+  everAccepted: boolean;
+  /** 催一下: when last (the domain clock), or null. */
+  lastUrgedAt: number | null;
 }
+
+/**
+ * 兜底责任人 of each resident (none is on the ledger): a grid worker of their grid; 甲二网格 has none, so the staff of
+ * the nearest place above — 甲社区's dispatcher.
+ */
+const RESPONSIBLE: Partial<Record<Who, Who>> = { residentA1: 'gridWorkerA1', residentA2: 'dispatcherA' };
 
 const NEXT_LEVEL: Record<EscalationLevel, EscalationLevel> = { grid: 'community', community: 'town', town: 'county', county: 'county' };
 function scopeOf(o: Model): Region {
@@ -319,10 +332,12 @@ interface Standing {
   dispatchedToMe: boolean;
   ineligible: string | null;
   visible: boolean;
+  /** Answerable for it past its deadline (兜底) without jurisdiction: may dispatch and take it, not cancel it. */
+  staffByDuty: boolean;
 }
 
 /** The model's copy of standing.ts, in terms of the place tree rather than paths. */
-function standing(o: Model, who: Who): Standing {
+function standing(o: Model, who: Who, now: number): Standing {
   const p: PersonSpec = PEOPLE[who];
   const scope = scopeOf(o);
   const relations: OrderRelation[] = [];
@@ -330,13 +345,18 @@ function standing(o: Model, who: Who): Standing {
   // issue 18: the resident confirms a proxy order (代下单), not the staff member who placed it (every resident of
   // this model has a phone, so no call-back confirmation by other staff, and nobody is family)
   if (who === o.resident) relations.push('resident');
-  // issue 20: staff with jurisdiction act at once, whatever level the order has reached (越级派单)
-  if (isStaffP(p) && covers(p, o.region)) relations.push('staff');
+  // issue 20: staff with jurisdiction act at once, whatever level the order has reached (越级派单); once nobody has
+  // accepted it in time, the person answerable for it (兜底) may dispatch it and take it at any level
+  const oversees = isStaffP(p) && covers(p, o.region);
+  const responsible = o.responsible === who && o.deadlineAt <= now;
+  if (oversees || responsible) relations.push('staff');
   const holding = o.holders.get(who);
   const dispatchedToMe = o.dispatchedUser === who || (o.dispatchedSquad && SQUAD.members.has(who));
   if (holding || dispatchedToMe) relations.push('assignee');
   let ineligible: string | null = null;
   if (holding) ineligible = '您已接下这个需求。';
+  else if (responsible)
+    ineligible = null; // without the skill, off duty, outside the area
   else if (!isServingP(p)) ineligible = '只有志愿者和网格员可以接单。';
   else if (!p.skill) ineligible = '您的服务技能与这个需求不符。';
   else if (!within(p.region, scope)) ineligible = '这个需求不在您的服务区域内。';
@@ -347,15 +367,19 @@ function standing(o: Model, who: Who): Standing {
   const inHall = isServingP(p) && p.skill && within(p.region, scope);
   const visible =
     relations.some((r) => r !== 'eligible') ||
-    (isStaffP(p) && covers(p, o.region)) ||
+    oversees ||
+    // the responsible person follows the order from the first minute
+    o.responsible === who ||
     o.everOn.has(who) ||
     (inHall && (o.status === 'pending' || o.status === 'dispatched' || o.status === 'accepted'));
-  return { relations, holding, dispatchedToMe, ineligible, visible };
+  return { relations, holding, dispatchedToMe, ineligible, visible, staffByDuty: responsible && !oversees };
 }
 
 /** The route actions (confirm with resolved:false is the machine's `reopen`). */
-type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel' | 'recall';
-const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'recall'];
+type Act = 'dispatch' | 'reject' | 'accept' | 'release' | 'check_in' | 'complete' | 'confirm' | 'reopen' | 'cancel' | 'recall' | 'urge';
+const ACTS: Act[] = ['dispatch', 'reject', 'accept', 'release', 'check_in', 'complete', 'confirm', 'reopen', 'cancel', 'recall', 'urge'];
+/** URGE_MIN_INTERVAL_MINUTES as configured (the default): 催一下 once in so many minutes per order. */
+const URGE_INTERVAL_MINUTES = 10;
 
 interface Command {
   who: Who;
@@ -364,7 +388,7 @@ interface Command {
   rating: number | undefined;
 }
 
-type Prediction = { code: 200; to: OrderStatus; apply: (o: Model, now: number) => void } | { code: 400 | 403 | 404 | 409; message: string | null };
+type Prediction = { code: 200; to: OrderStatus; apply: (o: Model, now: number) => void } | { code: 400 | 403 | 404 | 409 | 429; message: string | null };
 
 /**
  * Issue 18: a finished order is the resident's to confirm; the staff member who ordered for them (代下单), and other
@@ -383,8 +407,8 @@ const refusal = (r: { kind: 'state' | 'role'; message: string }): Prediction => 
 const waitingAgain = (o: Model, now: number) => (o.level === 'county' ? null : now + ACCEPT_MINUTES[o.urgency] * 60_000);
 
 /** What the server must answer, in the order lifecycle.ts checks things, and what a success changes. */
-function predict(o: Model, c: Command): Prediction {
-  const s = standing(o, c.who);
+function predict(o: Model, c: Command, now: number): Prediction {
+  const s = standing(o, c.who, now);
   if (!s.visible) return { code: 404, message: '需求不存在。' };
   const withoutAssignee = s.relations.filter((r) => r !== 'assignee');
   const notHolding = (action: OrderAction): Prediction => {
@@ -453,6 +477,7 @@ function predict(o: Model, c: Command): Prediction {
           m.holders.set(c.who, 'accepted');
           m.everOn.add(c.who);
           m.acceptedCount += 1;
+          m.everAccepted = true;
         },
       };
     }
@@ -543,9 +568,30 @@ function predict(o: Model, c: Command): Prediction {
         },
       };
     }
+    case 'urge': {
+      // 催一下 (issue 20): the order becomes urgent and waits no longer than the urgent window from now; its state stays
+      const r = transition(o.status, 'urge', s.relations);
+      if (!r.ok) return refusal(r);
+      if (o.lastUrgedAt !== null) {
+        const left = o.lastUrgedAt + URGE_INTERVAL_MINUTES * 60_000 - now;
+        if (left > 0) return { code: 429, message: `刚刚催过了，请 ${Math.ceil(left / 60_000)} 分钟后再催。` };
+      }
+      return {
+        code: 200,
+        to: r.to,
+        apply: (m, at) => {
+          const window = at + ACCEPT_MINUTES.urgent * 60_000;
+          m.urgency = 'urgent';
+          m.lastUrgedAt = at;
+          if ((m.status === 'pending' || m.status === 'dispatched') && m.escalateAt !== null && m.escalateAt > window) m.escalateAt = window;
+          if (!m.everAccepted && m.deadlineAt > window) m.deadlineAt = window;
+        },
+      };
+    }
     case 'cancel': {
-      // any staff member with jurisdiction may cancel, whatever level the order has reached
-      const r = transition(o.status, 'cancel', s.relations);
+      // any staff member with jurisdiction may cancel, whatever level the order has reached; being answerable for it
+      // (兜底) is a duty to get it served, not a say over whether it is wanted
+      const r = transition(o.status, 'cancel', s.staffByDuty ? s.relations.filter((x) => x !== 'staff') : s.relations);
       if (!r.ok) return refusal(r);
       return {
         code: 200,
@@ -583,6 +629,8 @@ function request(c: Command, target: string): { route: string; body: object } {
       return { route: 'cancel', body: { reason: '不需要了' } };
     case 'recall':
       return { route: 'recall', body: { reason: '联系不上，另行安排' } };
+    case 'urge':
+      return { route: 'urge', body: { note: '药快吃完了' } };
   }
 }
 
@@ -673,6 +721,42 @@ const REGRESSIONS: Array<{ title: string; sequence: Sequence }> = [
       steps: [by('gridWorkerA1', 'dispatch', 'squad'), by('admin', 'dispatch', 'volunteerA1')],
     },
   },
+  {
+    title: 'past its deadline the responsible person (兜底), a dispatcher, takes it themself and serves it (the model said 403)',
+    sequence: {
+      origin: ORIGINS[1]!,
+      headcount: 1,
+      urgency: 'normal',
+      steps: [
+        by('dispatcherA', 'accept'),
+        { kind: 'escalate', minutes: 125 },
+        by('dispatcherA', 'accept'),
+        by('dispatcherA', 'check_in'),
+        by('dispatcherA', 'complete'),
+        by('residentA2', 'confirm'),
+      ],
+    },
+  },
+];
+
+/** Paths the random sequences reach only now and then, replayed as they are on every run. */
+const PATHS: Array<{ title: string; sequence: Sequence }> = [
+  {
+    title: '催一下: urgent at once, the deadline and escalation at the urgent window (兜底 sooner), once in the interval',
+    sequence: {
+      origin: ORIGINS[3]!,
+      headcount: 1,
+      urgency: 'normal',
+      steps: [
+        by('residentA2', 'urge'),
+        by('dispatcherA', 'urge'),
+        by('volunteerA1', 'urge'),
+        { kind: 'escalate', minutes: 35 },
+        by('dispatcherA', 'accept'),
+        by('residentA2', 'urge'),
+      ],
+    },
+  },
 ];
 
 /** Route action → the button (OrderAction) the mini-program would show for it. */
@@ -687,6 +771,7 @@ const BUTTON: Record<Act, OrderAction> = {
   reopen: 'reopen',
   cancel: 'cancel',
   recall: 'recall',
+  urge: 'urge',
 };
 
 interface Snapshot {
@@ -698,6 +783,7 @@ interface Snapshot {
     version: number;
     escalation_level: EscalationLevel;
     escalate_at: string | null;
+    deadline_at: string;
     dispatched_to_user_id: string | null;
     dispatched_to_squad_id: string | null;
   };
@@ -848,13 +934,15 @@ describe('the order lifecycle against the server (model-based)', () => {
       o.version === m.version &&
       o.escalation_level === m.level &&
       (o.escalate_at === null ? null : Date.parse(o.escalate_at)) === m.escalateAt &&
+      Date.parse(o.deadline_at) === m.deadlineAt &&
+      o['urgency'] === m.urgency &&
       o.dispatched_to_user_id === (m.dispatchedUser === null ? null : ids[m.dispatchedUser]) &&
       (o.dispatched_to_squad_id !== null) === m.dispatchedSquad &&
       held2.size === m.holders.size &&
       [...m.holders].every(([k, st]) => held2.get(k) === st);
     if (!agree) {
       fail(
-        `the model expected ${JSON.stringify({ status: m.status, accepted: m.acceptedCount, round: m.round, version: m.version, level: m.level, escalateAt: m.escalateAt && new Date(m.escalateAt).toISOString(), to: m.dispatchedUser ?? (m.dispatchedSquad ? 'squad' : null), holders: [...m.holders] })}, the server has ${JSON.stringify({ version: o.version, level: o.escalation_level, escalateAt: o.escalate_at, toUser: o.dispatched_to_user_id && whoIs.get(o.dispatched_to_user_id), toSquad: o.dispatched_to_squad_id !== null })}`,
+        `the model expected ${JSON.stringify({ status: m.status, accepted: m.acceptedCount, round: m.round, version: m.version, level: m.level, escalateAt: m.escalateAt && new Date(m.escalateAt).toISOString(), deadlineAt: new Date(m.deadlineAt).toISOString(), urgency: m.urgency, to: m.dispatchedUser ?? (m.dispatchedSquad ? 'squad' : null), holders: [...m.holders] })}, the server has ${JSON.stringify({ version: o.version, level: o.escalation_level, escalateAt: o.escalate_at, deadlineAt: o.deadline_at, urgency: o['urgency'], toUser: o.dispatched_to_user_id && whoIs.get(o.dispatched_to_user_id), toSquad: o.dispatched_to_squad_id !== null })}`,
       );
     }
     return snap;
@@ -865,11 +953,12 @@ describe('the order lifecycle against the server (model-based)', () => {
     const out: Command[][] = [];
     for (const who of EVERYONE) {
       for (const act of ACTS) {
-        // cancelling ends the story and a recall (撤回改派) sets it back: only now and then, so that sequences go deep
-        if (!end && (act === 'cancel' || act === 'recall')) continue;
+        // cancelling ends the story, a recall (撤回改派) sets it back and 催一下 leaves it where it is: only now and then,
+        // so that sequences go deep
+        if (!end && (act === 'cancel' || act === 'recall' || act === 'urge')) continue;
         const variants = (act === 'dispatch' ? TARGETS : (['volunteerA1'] as Target[]))
           .map((target): Command => ({ who, act, target, rating: 5 }))
-          .filter((c) => predict(m, c).code === 200);
+          .filter((c) => predict(m, c, now).code === 200);
         if (variants.length > 0) out.push(variants);
       }
     }
@@ -907,7 +996,12 @@ describe('the order lifecycle against the server (model-based)', () => {
       holders: new Map(),
       everOn: new Set(),
       version: 1,
+      responsible: RESPONSIBLE[origin.resident]!,
+      deadlineAt: now + ACCEPT_MINUTES[urgency] * 60_000,
+      everAccepted: false,
+      lastUrgedAt: null,
     };
+    expect(dto.responsible?.id).toBe(ids[m.responsible]);
     let before = await invariants(m, trace);
 
     for (const step of steps) {
@@ -947,7 +1041,7 @@ describe('the order lifecycle against the server (model-based)', () => {
         c = { who: step.who, act: step.act, target: step.target, rating: step.rating };
       }
 
-      const expected = predict(m, c);
+      const expected = predict(m, c, now);
       // the buttons the person is shown before pressing one
       const seen = await call(c.who, 'GET', `/orders/${m.id}`);
       const { route, body } = request(c, c.target === 'squad' ? squadId : ids[c.target]);
@@ -959,8 +1053,9 @@ describe('the order lifecycle against the server (model-based)', () => {
       figures.codes.set(res.statusCode, (figures.codes.get(res.statusCode) ?? 0) + 1);
       const explain = `\n  steps:\n    ${trace.join('\n    ')}`;
 
-      // never a 500; a 400 only for a dispatch to someone outside the dispatcher's jurisdiction (as predicted)
-      if (![200, 403, 404, 409].includes(res.statusCode) && !(res.statusCode === 400 && expected.code === 400))
+      // never a 500; a 400 only for a dispatch to someone outside the dispatcher's jurisdiction, a 429 only for an
+      // urge too soon after the last (as predicted)
+      if (![200, 403, 404, 409].includes(res.statusCode) && !(res.statusCode === expected.code && (res.statusCode === 400 || res.statusCode === 429)))
         throw new Error(`answered ${res.statusCode}${explain}`);
       if (res.statusCode !== expected.code)
         throw new Error(`expected ${expected.code}${expected.code === 200 ? '' : ` ${expected.message}`}, got ${res.statusCode}${explain}`);
@@ -973,7 +1068,9 @@ describe('the order lifecycle against the server (model-based)', () => {
       if (seen.statusCode === 200) {
         const shown = seen.json<OrderDto>().actions.includes(BUTTON[c.act]);
         const targetRefusal = c.act === 'dispatch' && (res.statusCode === 400 || (res.statusCode === 409 && message.endsWith('已接下这个需求。')));
-        if (shown !== (res.statusCode === 200) && !(shown && targetRefusal)) {
+        // 催一下 is shown while the order is open; pressing it again too soon is answered how long to wait
+        const tooSoon = c.act === 'urge' && res.statusCode === 429;
+        if (shown !== (res.statusCode === 200) && !(shown && (targetRefusal || tooSoon))) {
           throw new Error(`the button ${BUTTON[c.act]} was ${shown ? 'shown' : 'hidden'} but pressing it answered ${res.statusCode}${explain}`);
         }
       }
@@ -1003,6 +1100,10 @@ describe('the order lifecycle against the server (model-based)', () => {
   }
 
   it.each(REGRESSIONS.map((r) => [r.title, r.sequence] as const))('replays a found failure: %s', async (_title, sequence) => {
+    await runSequence(sequence);
+  });
+
+  it.each(PATHS.map((r) => [r.title, r.sequence] as const))('replays a rare path: %s', async (_title, sequence) => {
     await runSequence(sequence);
   });
 

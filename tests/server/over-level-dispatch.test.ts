@@ -66,8 +66,12 @@ describe('越级派单: staff dispatch before the order reaches their level', ()
   });
 
   it('is not 越级 for the grid worker of the grid, nor for an administrator over everything', async () => {
-    for (const who of ['gridWorkerA1', 'admin'] as const) {
-      const o = await order();
+    // general services (any volunteer of the area): one open order per resident and service (issue 20)
+    for (const [who, service] of [
+      ['gridWorkerA1', 'errands'],
+      ['admin', 'meal_delivery'],
+    ] as const) {
+      const o = await order(service);
       await ok(who, o.id, 'dispatch', { assigneeId: w.users.volunteerA1.id });
       const e = await lastEvent(o.id);
       expect({ who, data: e.data }).toEqual({ who, data: { assigneeId: w.users.volunteerA1.id, assigneeName: '甲一志愿者' } });
@@ -75,7 +79,7 @@ describe('越级派单: staff dispatch before the order reaches their level', ()
   });
 
   it('keeps cancelling as it was: any staff member with jurisdiction, the resident before check-in', async () => {
-    const o = await order();
+    const o = await order('paperwork');
     expect((await ok('dispatcherT', o.id, 'cancel', { reason: '家属来电说不需要了' })).status).toBe('cancelled');
   });
 });
@@ -87,17 +91,20 @@ describe('batch dispatch (批量派单) includes them and says what it left out,
     await db.query(`UPDATE app_user SET on_duty = false WHERE region_id = $1`, [w.regions.A1]);
     await db.query(`UPDATE service_order SET status = 'cancelled', cancelled_at = now() WHERE status IN ('pending', 'dispatched', 'accepted')`);
     const medic = await volunteer('王志愿者', '13711130001', w.regions.A1, ['medicine_delivery']);
-    const runner = await volunteer('跑腿志愿者', '13711130002', w.regions.A1, ['errands']);
+    const fixer = await volunteer('维修志愿者', '13711130002', w.regions.A1, ['appliance_repair']);
     const helper = await volunteer('孙志愿者', '13711130003', w.regions.A1, []);
-    // the runner already has a task in hand: at the limit of one
+    // the only one who repairs appliances already has a task in hand (an errand, which anyone of the area may take):
+    // at the limit of one
     const held = await order('errands');
-    await ok(runner, held.id, 'accept');
+    await ok(fixer, held.id, 'accept');
 
     const medicine = await order('medicine_delivery');
-    const dispatched = await order('medicine_delivery');
+    // one open order per resident and service (issue 20): the dispatched one is a general service, which the helper
+    // without skills may be sent
+    const dispatched = await order('meal_delivery');
     await ok('gridWorkerA1', dispatched.id, 'dispatch', { assigneeId: helper.id });
     const haircut = await order('haircut');
-    const errand = await order('errands');
+    const repair = await order('appliance_repair');
     // a place of another town is not the town dispatcher's: never in their batch
     await order('medicine_delivery', 'residentX1');
 
@@ -109,7 +116,7 @@ describe('batch dispatch (批量派单) includes them and says what it left out,
       assigned: [{ orderId: medicine.id, assigneeId: medic.id, assigneeName: '王志愿者' }],
       unassigned: [
         { orderId: haircut.id, reason: '现在没有符合条件的接单人（需在岗、技能相符、在需求所在区域内）' },
-        { orderId: errand.id, reason: '能接的 1 人手头任务都已满（每人最多 1 个）' },
+        { orderId: repair.id, reason: '能接的 1 人手头任务都已满（每人最多 1 个）' },
       ],
       skipped: [{ orderId: dispatched.id, reason: '已派单，等待接单人回应' }],
       summary: '共 3 个待派需求，派出 1 个（其中 1 个尚未升级到本级，记为越级派单）；2 个未派出，原因见各需求；另有 1 个需求未纳入（已派单等），原因见各需求。',

@@ -25,8 +25,25 @@ const ok = async (who: Who, id: string, action: string, body: object = {}): Prom
 };
 const events = async (id: string) => (await call('admin', 'GET', `/orders/${id}/events`)).json<{ items: OrderEventDto[] }>().items;
 const view = async (id: string) => (await call('admin', 'GET', `/orders/${id}`)).json<OrderDto>();
-const order = async (extra: object = {}, who: Who = 'residentA1'): Promise<OrderDto> => {
-  const res = await call(who, 'POST', '/orders', { categoryCode: 'medicine_delivery', description: '帮忙取药', urgency: 'normal', ...extra });
+let households = 0;
+/** A resident of grid A1 of their own: a resident has one open order per service (issue 20), and these stay open. */
+const household = async (): Promise<{ id: string; token: string }> => {
+  households += 1;
+  const [row] = await t.database.db.query<Array<{ id: string }>>(
+    `INSERT INTO app_user (name, phone, roles, region_id, address, location_lat, location_lng)
+     VALUES ($1, $2, '{resident}', $3, $4, 40.751, 107.401) RETURNING id`,
+    [`甲一居民${households}`, `1371114${String(households).padStart(4, '0')}`, w.regions.A1, `甲社区7号楼${households}室`],
+  );
+  return { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
+};
+/** A medicine delivery in grid A1, by a household of its own unless `who` is given. */
+const order = async (extra: object = {}, who?: Who): Promise<OrderDto> => {
+  const res = await call(who ?? (await household()), 'POST', '/orders', {
+    categoryCode: 'medicine_delivery',
+    description: '帮忙取药',
+    urgency: 'normal',
+    ...extra,
+  });
   expect(res.statusCode).toBe(201);
   return res.json<OrderDto>();
 };
@@ -157,7 +174,7 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
   });
 
   it('is for staff with jurisdiction: 403 for others who see the order, 404 for staff elsewhere', async () => {
-    const o = await order();
+    const o = await order({}, 'residentA1');
     await ok('volunteerA1', o.id, 'accept');
     for (const who of ['volunteerA1', 'residentA1'] as const) {
       const res = await act(who, o.id, 'recall', { reason: '不想要了' });

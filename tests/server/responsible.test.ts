@@ -100,7 +100,8 @@ describe('set when the order is created', () => {
     for (let i = 0; i < 40; i += 1) {
       const r = await resident(`住户${i}`, w.regions.A1);
       const first = await order(r.token);
-      const second = await order(r.token);
+      // another service: one open order per resident and service
+      const second = await order(r.token, { categoryCode: 'errands', description: '代买米面' });
       expect(first.responsible).not.toBeNull();
       expect(workers.has(first.responsible!.id)).toBe(true);
       // deterministic: a household always has the same person
@@ -117,8 +118,8 @@ describe('set when the order is created', () => {
     expect(o.responsible).toEqual({ id: cadre.id, name: '包联干部', phone: cadre.phone, phoneMasked: false });
     const plain = await resident('普通住户', w.regions.A1, { paired: cadre.id });
     expect([w.users.gridWorkerA1.id, gridWorkerA1b.id]).toContain((await order(plain.token)).responsible!.id);
-    // a proxy order (代下单, the other creation statement) too, stored on the row
-    const proxy = await order(w.users.gridWorkerA1.token, { residentId: ledger.id });
+    // a proxy order (代下单, the other creation statement) too, stored on the row (another service: the first is open)
+    const proxy = await order(w.users.gridWorkerA1.token, { residentId: ledger.id, categoryCode: 'errands', description: '代买米面' });
     expect(proxy.responsible!.id).toBe(cadre.id);
     const [row] = await database.db.query<Array<{ responsible_id: string }>>(`SELECT responsible_id FROM service_order WHERE id = $1`, [proxy.id]);
     expect(row!.responsible_id).toBe(cadre.id);
@@ -198,12 +199,14 @@ describe('when nobody accepts in time', () => {
 
 describe('the board (GET /orders?actionable=true)', () => {
   it('puts the orders waiting past their deadline first, longest waiting first, with waitedMinutes', async () => {
+    // three households of 甲一网格 (one open order per resident and service; residentA1's is open from above)
+    const [r1, r2, r3] = [await resident('看板住户一', w.regions.A1), await resident('看板住户二', w.regions.A1), await resident('看板住户三', w.regions.A1)];
     clock.now = at(1000);
-    const first = await order(w.users.residentA1.token);
+    const first = await order(r1.token);
     clock.now = at(1010);
-    const second = await order(w.users.residentA1.token);
+    const second = await order(r2.token);
     clock.now = at(1250);
-    const fresh = await order(w.users.residentA1.token);
+    const fresh = await order(r3.token);
     await sweepAll(database.db, clock.now);
     const mine = new Set([first.id, second.id, fresh.id]);
     const board = await call(w.users.gridWorkerA1.token, 'GET', '/orders?actionable=true&limit=5');
@@ -236,7 +239,8 @@ describe('the board (GET /orders?actionable=true)', () => {
 describe('at the county it never just waits', () => {
   it('alarms the county’s dispatchers and the responsible person again every period, exactly once per period, until someone takes it', async () => {
     clock.now = at(2000);
-    const o = await order(w.users.residentA1.token);
+    // a household of 甲一网格 with no open order (residentA1's are open from above)
+    const o = await order((await resident('旗级住户', w.regions.A1)).token);
     for (const m of [2120, 2240, 2360]) {
       clock.now = at(m);
       await sweepAll(database.db, clock.now);

@@ -221,8 +221,15 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
       ).toBe(200);
       const pooled = await placed('residentA1');
       expect(pooled.status).toBe('pending');
+      // in the task hall for its window: nobody offered it yet
+      expect((await events(pooled.id)).some((e) => e.type === 'offer')).toBe(false);
       const urged = (await urge('residentA1', pooled.id)).json<OrderDto>();
-      expect(urged).toMatchObject({ status: 'dispatched', dispatchedToUserId: w.users.volunteerA1.id, urgeCount: 1 });
+      // offered at once to several (先接先得): an `offer` right after the `urge`, the order waiting for the first to accept
+      expect(urged).toMatchObject({ status: 'pending', dispatchedToUserId: null, urgeCount: 1 });
+      const [urgedEvent, offered] = (await events(pooled.id)).slice(-2);
+      expect(urgedEvent).toMatchObject({ type: 'urge', actorId: w.users.residentA1.id });
+      expect(offered).toMatchObject({ type: 'offer', actorId: null, fromStatus: 'pending', toStatus: 'pending', at: clock.now.toISOString() });
+      expect(offered!.data['people']).toContain(w.users.volunteerA1.id);
 
       await db.query(`UPDATE region SET dispatch_mode = NULL, effective_dispatch_mode = 'manual'`);
       const manual = await placed('residentA2');
