@@ -105,6 +105,9 @@ export const jobQueue = fp(
     // stop taking jobs and finish those in progress before the app's pool closes, then close our own
     app.addHook('preClose', async () => {
       await Promise.all(runners.map((r) => r.stop()));
+      // A job finishing as its runner stops may still be waiting for a connection to record its completion: an
+      // ending pool never serves a waiter (it would time out and reject unhandled), so let the waiters through first.
+      for (let waited = 0; pool.waitingCount > 0 && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
       await pool.end();
     });
   },
