@@ -20,6 +20,7 @@ import { AddOffersAndServiceKinds1795400000000 } from './1795400000000-AddOffers
 import { AddRecall1795400100000 } from './1795400100000-AddRecall';
 import { AddResponsibleAndNoShows1795400200000 } from './1795400200000-AddResponsibleAndNoShows';
 import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
+import { AddUnacceptedOrderIndex1795400400000 } from './1795400400000-AddUnacceptedOrderIndex';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -48,4 +49,5 @@ export const migrations = [
   AddRecall1795400100000,
   AddResponsibleAndNoShows1795400200000,
   AddOrderUrges1795400300000,
+  AddUnacceptedOrderIndex1795400400000,
 ];

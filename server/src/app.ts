@@ -229,6 +229,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
         if (done.noShows > 0) log.info({ noShows: done.noShows }, 'orders back to the pool: nobody came');
         if (done.dispatched > 0) log.info({ dispatched: done.dispatched }, 'orders dispatched automatically');
         await notifications.alarmUnmatched(done.unmatched, now);
+        await notifications.alarmWaiting(now);
         await notifications.alarmOverdue(now);
       },
       'uploads-sweep': async () => {

@@ -148,6 +148,12 @@ export interface NotifyConfig {
   countyOverdueMinutes: number;
   /** COUNTY_ALARM_REPEAT_MINUTES: and again every this many minutes until someone is assigned. */
   countyAlarmRepeatMinutes: number;
+  /**
+   * RESPONSIBLE_ALARM_MINUTES / RESPONSIBLE_ALARM_URGENT_MINUTES: a new order nobody has accepted this long (normal /
+   * urgent) alarms its 兜底责任人 once, well before its deadline escalates it.
+   */
+  responsibleAlarmMinutes: number;
+  responsibleAlarmUrgentMinutes: number;
 }
 
 const MINIPROGRAM_STATES = ['formal', 'trial', 'developer'] as const;
@@ -498,6 +504,11 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     countyOverdueMinutes: parseInteger(env, 'COUNTY_OVERDUE_MINUTES', 60, 5, 7 * 1440, problems),
     // half an hour: at the top level nobody else will pick it up, so the county's people hear of it twice an hour
     countyAlarmRepeatMinutes: parseInteger(env, 'COUNTY_ALARM_REPEAT_MINUTES', 30, 5, 1440, problems),
+    // Offers to several are answered within minutes or not at all (docs/simulation.md: a notified person looks within
+    // ~3 min by WeChat, ~8 by SMS); by 10 minutes (4 when urgent) the person answerable for the resident should be
+    // phoning round, not waiting for the category's deadline (often hours) to escalate it.
+    responsibleAlarmMinutes: parseInteger(env, 'RESPONSIBLE_ALARM_MINUTES', 10, 1, 1440, problems),
+    responsibleAlarmUrgentMinutes: parseInteger(env, 'RESPONSIBLE_ALARM_URGENT_MINUTES', 4, 1, 1440, problems),
   };
 
   const h5DirRaw = value(env, 'H5_DIR');

@@ -197,6 +197,43 @@ describe('when nobody accepts in time', () => {
   });
 });
 
+describe('兜底 from the first minutes: nobody has taken a new order', () => {
+  const waitingAlarms = async (orderId: string) =>
+    database.db.query<Array<{ recipient_id: string; body: string; source: string }>>(
+      `SELECT recipient_id, body, source FROM notification WHERE order_id = $1 AND kind = 'staff.waiting' ORDER BY id`,
+      [orderId],
+    );
+
+  it('alarms the responsible person once, RESPONSIBLE_ALARM_MINUTES after it was placed (urgent sooner), not after it was taken', async () => {
+    clock.now = at(5000);
+    const household = await resident('独居住户', w.regions.A1, { tags: ['living_alone'], paired: cadre.id });
+    const normal = await order(household.token);
+    const urgent = await order(household.token, { categoryCode: 'errands', description: '急需买药', urgency: 'urgent' });
+    const takenBy = await resident('另一户', w.regions.A1, { tags: ['living_alone'], paired: cadre.id });
+    const taken = await order(takenBy.token, { categoryCode: 'meal_delivery', description: '送饭' });
+    expect((await call(w.users.volunteerA1.token, 'POST', `/orders/${taken.id}/accept`, {})).statusCode).toBe(200);
+
+    clock.now = at(5000 + config.notify.responsibleAlarmUrgentMinutes - 1);
+    expect(await notifications.alarmWaiting(clock.now)).toBe(0);
+    clock.now = at(5000 + config.notify.responsibleAlarmUrgentMinutes);
+    expect(await notifications.alarmWaiting(clock.now)).toBe(1);
+    expect((await waitingAlarms(urgent.id)).map((x) => x.recipient_id)).toEqual([cadre.id]);
+    expect(await waitingAlarms(normal.id)).toEqual([]);
+
+    clock.now = at(5000 + config.notify.responsibleAlarmMinutes);
+    // two sweeps at once (two API processes): still one alarm each
+    await Promise.all([notifications.alarmWaiting(clock.now), notifications.alarmWaiting(clock.now)]);
+    const said = await waitingAlarms(normal.id);
+    expect(said).toEqual([expect.objectContaining({ recipient_id: cadre.id, source: `waiting:${normal.id}:1` })]);
+    expect(said[0]!.body).toContain(`已等待 ${config.notify.responsibleAlarmMinutes} 分钟`);
+    expect(await waitingAlarms(urgent.id)).toHaveLength(1);
+    // someone took that one: nobody needs alarming
+    expect(await waitingAlarms(taken.id)).toEqual([]);
+    clock.now = at(5000 + 2 * config.notify.responsibleAlarmMinutes);
+    expect(await notifications.alarmWaiting(clock.now)).toBe(0);
+  });
+});
+
 describe('the board (GET /orders?actionable=true)', () => {
   it('puts the orders waiting past their deadline first, longest waiting first, with waitedMinutes', async () => {
     // three households of 甲一网格 (one open order per resident and service; residentA1's is open from above)

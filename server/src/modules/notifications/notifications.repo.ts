@@ -461,6 +461,29 @@ export async function waitingAtCounty(m: Db, since: Date, limit: number): Promis
   );
 }
 
+/**
+ * New orders nobody has accepted yet whose 兜底责任人 has not been alarmed in this round: waiting since before
+ * `normalBefore` (urgent ones: `urgentBefore`) and still inside their first window (at the deadline the escalation
+ * itself alarms them). The partial index service_order_unaccepted_idx keeps this to the orders still waiting.
+ */
+export async function waitingForResponsible(
+  m: Db,
+  normalBefore: Date,
+  urgentBefore: Date,
+  now: Date,
+  limit: number,
+): Promise<Array<{ id: string; round: number; created_at: Date }>> {
+  return m.query(
+    `SELECT o.id, o.round, o.created_at
+     FROM service_order o
+     WHERE o.status IN ('pending', 'dispatched') AND o.accepted_count = 0 AND o.responsible_id IS NOT NULL AND o.deadline_at > $3
+       AND o.created_at <= CASE WHEN o.urgency = 'urgent' THEN $2::timestamptz ELSE $1::timestamptz END
+       AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.source = 'waiting:' || o.id || ':' || o.round AND n.kind = 'staff.waiting')
+     ORDER BY o.created_at LIMIT $4`,
+    [normalBefore, urgentBefore, now, limit],
+  );
+}
+
 /** A minimal order for alarms not caused by one event (overdue, nobody found). */
 export async function loadOrderFacts(
   m: Db,

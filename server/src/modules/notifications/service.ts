@@ -51,6 +51,7 @@ import {
   toldOfNearbySince,
   unreadCount,
   waitingAtCounty,
+  waitingForResponsible,
   type DeliveryFacts,
   type PeopleAround,
   type NewNotification,
@@ -250,7 +251,7 @@ export function createNotificationService({ db, clock, config, matching, channel
   /** Alarms to the staff of the level an order waits at, for orders not caused by one event. */
   async function alarm(
     m: Db,
-    kind: 'staff.unmatched' | 'staff.overdue',
+    kind: 'staff.unmatched' | 'staff.overdue' | 'staff.waiting',
     orders: Array<{ id: string; source: string; waitedMinutes?: number }>,
     now: Date,
   ): Promise<number> {
@@ -294,6 +295,11 @@ export function createNotificationService({ db, clock, config, matching, channel
           urgent: f.urgency === 'urgent',
         });
       };
+      if (kind === 'staff.waiting') {
+        // only the person answerable for it: the level's staff hear when it escalates to them
+        if (f.responsible_id !== null) to(kind, f.responsible_id);
+        continue;
+      }
       for (const s of staff.filter((x) => x.region_id === f.scope_region_id)) to(kind, s.id);
       // 兜底: overdue at the county, the person answerable for it hears each time too
       if (kind === 'staff.overdue' && f.responsible_id !== null) to('staff.waiting', f.responsible_id);
@@ -336,6 +342,29 @@ export function createNotificationService({ db, clock, config, matching, channel
           const waited = Math.floor((now.getTime() - o.created_at.getTime()) / MINUTE);
           return { id: o.id, source: `overdue:${o.id}:${o.round}:${period}`, waitedMinutes: waited };
         }),
+        now,
+      );
+    });
+  }
+
+  /**
+   * 兜底 from the first minutes: a new order nobody has accepted RESPONSIBLE_ALARM_MINUTES after it was placed
+   * (urgent: RESPONSIBLE_ALARM_URGENT_MINUTES) alarms its responsible person once per round
+   * (`waiting:<order>:<round>`, unique like every alarm), who may then take it or dispatch it.
+   */
+  async function alarmWaiting(now: Date): Promise<number> {
+    return db.transaction(async (m) => {
+      const due = await waitingForResponsible(
+        m,
+        new Date(now.getTime() - config.responsibleAlarmMinutes * MINUTE),
+        new Date(now.getTime() - config.responsibleAlarmUrgentMinutes * MINUTE),
+        now,
+        500,
+      );
+      return alarm(
+        m,
+        'staff.waiting',
+        due.map((o) => ({ id: o.id, source: `waiting:${o.id}:${o.round}`, waitedMinutes: Math.floor((now.getTime() - o.created_at.getTime()) / MINUTE) })),
         now,
       );
     });
@@ -574,6 +603,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     tasks: { 'order-events': onOrderEvents, nearby: onNearby, deliver: onDeliver },
     alarmUnmatched,
     alarmOverdue,
+    alarmWaiting,
     inbox,
     read,
     preferences,

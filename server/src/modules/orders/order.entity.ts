@@ -42,6 +42,7 @@ import { User } from '../users/user.entity';
 @Index('service_order_proxy_requester_idx', { synchronize: false })
 @Index('service_order_content_review_idx', { synchronize: false })
 @Index('service_order_responsible_idx', { synchronize: false })
+@Index('service_order_unaccepted_idx', { synchronize: false })
 @Check('service_order_dispatch_mode_check', `dispatch_mode IN ('manual', 'auto', 'pool', 'sequential')`)
 @Check('service_order_offer_wave_check', `offer_wave >= 0`)
 // one open order per resident and service (migration AddOrderUrges): a repeat is a 催一下, not a second order
