@@ -290,7 +290,7 @@ function parseWeights(raw: string | undefined, problems: string[]): MatchWeights
  */
 function parseOfferWaves(raw: string | undefined, problems: string[]): readonly OfferWave[] {
   if (raw === undefined) return DEFAULT_OFFER_WAVES;
-  const example = '如 [{"k":5,"radiusKm":3,"minutes":3},{"k":20,"radiusKm":null,"minutes":5}]';
+  const example = '如 [{"k":3,"radiusKm":2,"minutes":2},{"k":2,"radiusKm":null,"minutes":15}]';
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

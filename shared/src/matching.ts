@@ -158,16 +158,21 @@ export interface OfferWave {
 }
 
 /**
- * The default schedule (OFFER_WAVES changes it): five nearby for three minutes — most answers of a notified person
- * come within minutes —, then ten within 10 km for five, then twenty anywhere in the order's area, that last wave
- * repeated with new people every five minutes until someone accepts (or the order escalates to a wider area, whose
- * people the next wave reaches). The timed work runs every minute, so a wave after the first goes out up to a
- * minute after its time.
+ * The default schedule (OFFER_WAVES changes it), the one the simulation found best (docs/simulation.md): three people
+ * near the door for two minutes — most answers of a notified person come within minutes —, then one more within
+ * 5 km, one within 15 km, one within 40 km, then two more anywhere in the order's area every fifteen minutes until
+ * someone accepts (or the order escalates to a wider area, whose people the next wave reaches). k grows slowly while
+ * the radius grows fast, so the ranking's fairness decides who is asked: asking many at once, the first of many to
+ * look wins and the work follows who is on duty most (less fair, no shorter wait in the simulation). Each wave's k
+ * counts the new people it asks; earlier offers stay open. The timed work runs every minute, so a wave after the first
+ * goes out up to a minute after its time.
  */
 export const DEFAULT_OFFER_WAVES: readonly OfferWave[] = [
-  { k: 5, radiusKm: 3, minutes: 3 },
-  { k: 10, radiusKm: 10, minutes: 5 },
-  { k: 20, radiusKm: null, minutes: 5 },
+  { k: 3, radiusKm: 2, minutes: 2 },
+  { k: 1, radiusKm: 5, minutes: 3 },
+  { k: 1, radiusKm: 15, minutes: 5 },
+  { k: 1, radiusKm: 40, minutes: 10 },
+  { k: 2, radiusKm: null, minutes: 15 },
 ];
 
 /** The n-th wave (1-based) of a schedule: past its end, the last one again. */

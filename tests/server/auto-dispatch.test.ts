@@ -241,11 +241,16 @@ describe('auto-dispatch (自动派单)', () => {
       expect(await sweep()).toBe(0);
       later(1);
       expect(await sweep()).toBe(1); // POOL_OFFER_MINUTES: 10
-      // offered to the first wave (within 3 km: all three), nobody dispatched
+      // offered to the first wave (the default: three within 2 km — the two nearest; 远 is just beyond), nobody dispatched
       expect(await get(o.id)).toMatchObject({ status: 'pending', dispatchedToUserId: null });
       const offer = (await events(o.id)).at(-1)!;
-      expect(offer).toMatchObject({ type: 'offer', actorId: null, data: { wave: 1 } });
-      expect(new Set(offer.data.people as string[])).toEqual(new Set([near.id, middle.id, far.id]));
+      expect(offer).toMatchObject({ type: 'offer', actorId: null, data: { wave: 1, radiusKm: 2 } });
+      expect(new Set(offer.data.people as string[])).toEqual(new Set([near.id, middle.id]));
+      // two minutes on, the second wave reaches farther (5 km)
+      later(2);
+      expect(await sweep()).toBe(1);
+      const second = (await events(o.id)).at(-1)!;
+      expect(second).toMatchObject({ type: 'offer', data: { wave: 2, radiusKm: 5, people: [far.id] } });
     });
 
     it('pool: taken from the hall in time, it is never dispatched', async () => {
