@@ -174,9 +174,10 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
 
 describe('offers to several and who may take what (issue 20)', () => {
   it('takes the waves in turn and repeats the last', () => {
-    expect([1, 2, 3, 4, 9].map((n) => offerWave(DEFAULT_OFFER_WAVES, n).k)).toEqual([5, 10, 20, 20, 20]);
-    expect(offerWave(DEFAULT_OFFER_WAVES, 1)).toEqual({ k: 5, radiusKm: 3, minutes: 3 });
-    expect(offerWave(DEFAULT_OFFER_WAVES, 3).radiusKm).toBeNull();
+    // k grows slowly, the radius fast (the simulation's schedule, docs/simulation.md)
+    expect([1, 2, 3, 4, 5, 9].map((n) => offerWave(DEFAULT_OFFER_WAVES, n).k)).toEqual([3, 1, 1, 1, 2, 2]);
+    expect([1, 2, 3, 4, 5, 9].map((n) => offerWave(DEFAULT_OFFER_WAVES, n).radiusKm)).toEqual([2, 5, 15, 40, null, null]);
+    expect(offerWave(DEFAULT_OFFER_WAVES, 1)).toEqual({ k: 3, radiusKm: 2, minutes: 2 });
     expect(['manual', 'auto', 'pool', 'sequential'].map((m) => offersToSeveral(m as never))).toEqual([false, true, true, false]);
   });
 
