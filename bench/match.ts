@@ -284,13 +284,19 @@ async function main(): Promise<void> {
     /** Pending orders by SQL at `level`: random residents, random categories, the scope the resident's `level` ancestor. */
     const createPending = async (m: EntityManager, level: Level, n: number, townPath?: string): Promise<string[]> => {
       const rows = await m.query<Array<{ id: string }>>(
-        `WITH pick AS (
-           SELECT u.id AS resident_id, u.address, u.location_lat, u.location_lng, g.id AS region_id, g.path,
-                  split_part(g.path, '/', ${SEGMENT[level]})::uuid AS scope_id, ($1::text[])[1 + floor(random() * ${K})::int] AS category
-           FROM (SELECT 1 + floor(random() * ${residentCount})::int AS r FROM generate_series(1, ${townPath ? n * 200 : n})) x
+        // one open order per resident and service (issue 20: a repeat is a 催一下): distinct pairs, none already open
+        `WITH drawn AS (
+           SELECT DISTINCT ON (u.id, category) u.id AS resident_id, u.address, u.location_lat, u.location_lng, g.id AS region_id, g.path,
+                  split_part(g.path, '/', ${SEGMENT[level]})::uuid AS scope_id, category
+           FROM (SELECT 1 + floor(random() * ${residentCount})::int AS r, ($1::text[])[1 + floor(random() * ${K})::int] AS category
+                 FROM generate_series(1, ${townPath ? n * 200 : n * 2})) x
            JOIN app_user u ON u.phone = '15' || lpad(x.r::text, 9, '0')
            JOIN region g ON g.id = u.region_id
            WHERE $2::text IS NULL OR g.path LIKE $2::text || '%'
+         ), pick AS (
+           SELECT d.* FROM drawn d
+           WHERE NOT EXISTS (SELECT 1 FROM service_order o WHERE o.resident_id = d.resident_id AND o.category_code = d.category
+                               AND o.status IN ('pending', 'dispatched', 'accepted', 'in_service') AND o.repeat_of IS NULL)
            LIMIT ${n}
          ), ins AS (
            INSERT INTO service_order (resident_id, requester_id, channel, category_code, description, address, location_lat, location_lng,
