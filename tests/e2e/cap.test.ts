@@ -1,4 +1,4 @@
-import { DEMO, see, seeAnywhere, shown, startE2E, step, tap, type E2E } from './support/harness';
+import { callApi, DEMO, devToken, see, seeAnywhere, shown, startE2E, step, tap, type E2E } from './support/harness';
 
 // Real server, real database, real browser: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -18,23 +18,8 @@ describe('a volunteer at the cap taps 接单 in the hall', () => {
 
   const sql = <T>(query: string, params: unknown[] = []) => e2e.database.db.query<T>(query, params);
 
-  async function tokenOf(phone: string): Promise<string> {
-    const res = await fetch(`${e2e.url}/api/v1/auth/dev-login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ phone }),
-    });
-    return ((await res.json()) as { token: string }).token;
-  }
-
-  async function api(token: string, method: string, path: string, body?: object): Promise<{ status: number; json: unknown }> {
-    const res = await fetch(`${e2e.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, json: await res.json() };
-  }
+  const tokenOf = (phone: string) => devToken(e2e.url, phone);
+  const api = (token: string, method: string, path: string, body?: object) => callApi(e2e.url, token, method, path, body);
 
   it('is told 「您手上已有 3 个未完成的任务…」 and nothing is taken', async () => {
     // the demo volunteer, available now, and residents of his grid with a phone to log in with

@@ -1,4 +1,4 @@
-import { DEMO, UI_TIMEOUT, see, seeAnywhere, screenshot, shown, startE2E, step, tap, type E2E } from './support/harness';
+import { apiAs, DEMO, UI_TIMEOUT, see, seeAnywhere, screenshot, shown, startE2E, step, tap, type E2E } from './support/harness';
 
 // Real server, real database, real browser: minutes on a busy 2-core machine.
 jest.setTimeout(300_000);
@@ -20,21 +20,7 @@ describe('an elder without a mobile, her daughter confirming from her own phone'
   const sql = <T>(query: string, params: unknown[] = []) => e2e.database.db.query<T>(query, params);
 
   /** The API as the app calls it, for the steps in the middle (the volunteer's side is covered by flows.test.ts). */
-  async function api<T>(phone: string, method: string, path: string, body?: object): Promise<T> {
-    const login = await fetch(`${e2e.url}/api/v1/auth/dev-login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ phone }),
-    });
-    const { token } = (await login.json()) as { token: string };
-    const res = await fetch(`${e2e.url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    expect({ path, status: res.status }).toEqual({ path, status: res.status < 300 ? res.status : 200 });
-    return (await res.json()) as T;
-  }
+  const api = <T>(phone: string, method: string, path: string, body?: object) => apiAs<T>(e2e.url, phone, method, path, body);
 
   it('the grid worker registers her with a landline and her daughter, orders for her; the daughter confirms it in the browser', async () => {
     const n = Date.now() % 100000;

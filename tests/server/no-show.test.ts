@@ -6,8 +6,8 @@ import type { AppConfig } from '../../server/src/config';
 import { autoDispatchOptions } from '../../server/src/modules/dispatching/auto-dispatch';
 import { runTimedWork } from '../../server/src/modules/dispatching/escalation';
 import { sweepNoShows } from '../../server/src/modules/dispatching/no-show';
-import { createNotificationService, type NotificationService } from '../../server/src/modules/notifications/service';
-import { testConfig } from '../support/app';
+import type { NotificationService } from '../../server/src/modules/notifications/service';
+import { notificationsWithoutChannels, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';
 
@@ -46,14 +46,7 @@ beforeAll(async () => {
   config = testConfig({ LOG_LEVEL: 'error', HALL_MAX_TASKS: '', MATCH_MAX_ACTIVE_TASKS: '3' });
   app = await buildApp({ config, db: database.db, clock: () => new Date(clock.now.getTime()) });
   w = await buildWorld(app, database.db);
-  notifications = createNotificationService({
-    db: database.db,
-    clock: () => new Date(clock.now.getTime()),
-    config: config.notify,
-    matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
-    channels: { wechat: undefined, wechatData: () => ({}), sms: undefined, inQuietHours: () => false, isTransient: () => false },
-    checkOversees: async () => undefined,
-  });
+  notifications = notificationsWithoutChannels(database.db, config, () => new Date(clock.now.getTime()));
 });
 
 afterAll(async () => {

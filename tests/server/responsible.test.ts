@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import type { AppConfig } from '../../server/src/config';
 import { sweepAll } from '../../server/src/modules/dispatching/escalation';
-import { createNotificationService, type NotificationService } from '../../server/src/modules/notifications/service';
-import { testConfig } from '../support/app';
+import type { NotificationService } from '../../server/src/modules/notifications/service';
+import { notificationsWithoutChannels, testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';
 
@@ -55,14 +55,7 @@ beforeAll(async () => {
   cadre = await person('包联干部', ['volunteer'], w.regions.T);
   volunteerB1 = await person('乙一志愿者', ['volunteer'], w.regions.B1, 'medicine_delivery');
   dispatcherCounty = await person('旗调度', ['dispatcher'], w.regions.county);
-  notifications = createNotificationService({
-    db: database.db,
-    clock: () => new Date(clock.now.getTime()),
-    config: config.notify,
-    matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
-    channels: { wechat: undefined, wechatData: () => ({}), sms: undefined, inQuietHours: () => false, isTransient: () => false },
-    checkOversees: async () => undefined,
-  });
+  notifications = notificationsWithoutChannels(database.db, config, () => new Date(clock.now.getTime()));
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import { parseConfig, type AppConfig } from '../../server/src/config';
+import { createNotificationService, type NotificationService } from '../../server/src/modules/notifications/service';
 import { createTestDatabase, type TestDatabase } from './db';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
@@ -52,4 +53,19 @@ export async function buildTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+/**
+ * The notification service on its own, with no outbound channel (no WeChat, no SMS): for suites that run the fan-out
+ * and the alarms directly at chosen instants of an injected clock and read what was written.
+ */
+export function notificationsWithoutChannels(db: TestDatabase['db'], config: AppConfig, clock: () => Date): NotificationService {
+  return createNotificationService({
+    db,
+    clock,
+    config: config.notify,
+    matching: { weights: config.matchWeights, maxActiveTasks: config.maxActiveTasks },
+    channels: { wechat: undefined, wechatData: () => ({}), sms: undefined, inQuietHours: () => false, isTransient: () => false },
+    checkOversees: async () => undefined,
+  });
 }

@@ -248,3 +248,33 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), scale: 'css', animations: 'disabled', caret: 'hide' });
 }
+
+/** A login token for `phone` through the server's dev-login (the suites' way past the SMS code, outside production). */
+export async function devToken(url: string, phone: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The API as the app calls it, with `token`: the status and the parsed answer. */
+export async function callApi(url: string, token: string, method: string, path: string, body?: object): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+/**
+ * The API as `phone` (logged in afresh), for the steps a suite takes outside the browser; a failure names the path
+ * and its status.
+ */
+export async function apiAs<T>(url: string, phone: string, method: string, path: string, body?: object): Promise<T> {
+  const res = await callApi(url, await devToken(url, phone), method, path, body);
+  expect({ path, status: res.status }).toEqual({ path, status: res.status < 300 ? res.status : 200 });
+  return res.json as T;
+}
