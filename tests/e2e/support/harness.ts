@@ -39,6 +39,11 @@ export interface Person {
   page: Page;
   /** Uncaught errors in the page and failed requests to the API: printed when a step fails. */
   problems: string[];
+  /**
+   * When the page's live connection brought news (an order changed, a notification): Date.now() of each frame, pings
+   * left out. A page may reload after news; a reload with no news before it is a poll.
+   */
+  pushes: number[];
 }
 
 export interface Where {
@@ -130,12 +135,18 @@ export async function startE2E(): Promise<E2E> {
     context.setDefaultTimeout(UI_TIMEOUT);
     const page = await context.newPage();
     const problems: string[] = [];
+    const pushes: number[] = [];
+    page.on('websocket', (ws) =>
+      ws.on('framereceived', ({ payload }) => {
+        if (typeof payload === 'string' && /"type":"(order|notification)"/.test(payload)) pushes.push(Date.now());
+      }),
+    );
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('response', (r) => {
       if (r.status() >= 500 && r.url().includes('/api/')) problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
     });
     await page.goto(`/#${route}`);
-    return { context, page, problems };
+    return { context, page, problems, pushes };
   };
 
   const smsCodeFor = async (phone: string, sentBefore = sms.sent.length): Promise<string> => {
