@@ -61,14 +61,74 @@ interface Edge {
   pair?: number;
 }
 
-/** Most places served, then the greatest total score: exact, by min-cost flow. */
+/**
+ * Most places served, then the greatest total score: exact, by min-cost flow — solved for each connected part of the
+ * pairs on its own. Orders that share no candidate (directly or through others) cannot affect each other, and a
+ * batch over a town splits into about one part per grid (a grid's orders find the grid's people): each shortest-path
+ * search then walks one part, not the whole town (about a hundred times fewer edges for a town's 1,000 orders).
+ */
 export function assignOptimal(input: AssignmentInput): AssignmentResult {
   if (input.pairs.length > EXACT_LIMIT) return assignGreedy(input);
   const orderIndex = new Map(input.orders.map((o, i) => [o.id, i]));
   const personIndex = new Map(input.people.map((p, i) => [p.id, i]));
   const O = input.orders.length;
-  const P = input.people.length;
-  const source = O + P;
+  // union-find over orders (0…O−1) and people (O…): a pair joins its order and its person
+  const parent = Array.from({ length: O + input.people.length }, (_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  const usable: number[] = [];
+  input.pairs.forEach((pair, k) => {
+    const o = orderIndex.get(pair.orderId);
+    const p = personIndex.get(pair.personId);
+    if (o === undefined || p === undefined) return;
+    usable.push(k);
+    parent[find(o)] = find(O + p);
+  });
+  const parts = new Map<number, number[]>();
+  for (const k of usable) {
+    const root = find(orderIndex.get(input.pairs[k]!.orderId)!);
+    const list = parts.get(root);
+    if (list) list.push(k);
+    else parts.set(root, [k]);
+  }
+  const chosen: number[] = [];
+  for (const ks of parts.values()) chosen.push(...solvePart(input, ks, orderIndex, personIndex));
+  // in the orders' order, then the pairs' (as one flow over everything would list them)
+  chosen.sort((a, b) => orderIndex.get(input.pairs[a]!.orderId)! - orderIndex.get(input.pairs[b]!.orderId)! || a - b);
+  return summarise(
+    chosen.map((k) => ({ ...input.pairs[k]! })),
+    'exact',
+  );
+}
+
+/** The min-cost max-flow of one connected part (the pairs `ks` of `input`): the indexes of the pairs chosen. */
+function solvePart(input: AssignmentInput, ks: readonly number[], orderIndex: Map<string, number>, personIndex: Map<string, number>): number[] {
+  // the part's own nodes: its orders, then its people, then source and sink
+  const local = new Map<string, number>();
+  const orderNodes: number[] = [];
+  const personNodes: number[] = [];
+  for (const k of ks) {
+    const pair = input.pairs[k]!;
+    const o = `o${orderIndex.get(pair.orderId)!}`;
+    if (!local.has(o)) {
+      local.set(o, local.size);
+      orderNodes.push(orderIndex.get(pair.orderId)!);
+    }
+  }
+  for (const k of ks) {
+    const pair = input.pairs[k]!;
+    const p = `p${personIndex.get(pair.personId)!}`;
+    if (!local.has(p)) {
+      local.set(p, local.size);
+      personNodes.push(personIndex.get(pair.personId)!);
+    }
+  }
+  const source = local.size;
   const sink = source + 1;
   const graph: Edge[][] = Array.from({ length: sink + 1 }, () => []);
   const add = (from: number, to: number, cap: number, cost: number, pair?: number) => {
@@ -76,15 +136,14 @@ export function assignOptimal(input: AssignmentInput): AssignmentResult {
     graph[to]!.push({ to: from, rev: graph[from]!.length - 1, cap: 0, cost: -cost });
   };
   // every served place is worth more than any spread of scores
-  const spread = input.pairs.reduce((s, p) => s + Math.abs(p.score), 0);
+  const spread = ks.reduce((s, k) => s + Math.abs(input.pairs[k]!.score), 0);
   const BIG = spread + 1;
-  input.orders.forEach((o, i) => o.places > 0 && add(source, i, o.places, 0));
-  input.people.forEach((p, i) => p.capacity > 0 && add(O + i, sink, p.capacity, 0));
-  input.pairs.forEach((pair, k) => {
-    const o = orderIndex.get(pair.orderId);
-    const p = personIndex.get(pair.personId);
-    if (o !== undefined && p !== undefined) add(o, O + p, 1, -(BIG + pair.score), k);
-  });
+  orderNodes.forEach((i, node) => input.orders[i]!.places > 0 && add(source, node, input.orders[i]!.places, 0));
+  personNodes.forEach((i, n) => input.people[i]!.capacity > 0 && add(orderNodes.length + n, sink, input.people[i]!.capacity, 0));
+  for (const k of ks) {
+    const pair = input.pairs[k]!;
+    add(local.get(`o${orderIndex.get(pair.orderId)!}`)!, local.get(`p${personIndex.get(pair.personId)!}`)!, 1, -(BIG + pair.score), k);
+  }
 
   const n = sink + 1;
   for (;;) {
@@ -121,11 +180,9 @@ export function assignOptimal(input: AssignmentInput): AssignmentResult {
     }
   }
 
-  const chosen: AssignmentResult['pairs'] = [];
-  for (let o = 0; o < O; o++) {
-    for (const e of graph[o]!) {
-      if (e.pair !== undefined && e.cap === 0) chosen.push({ ...input.pairs[e.pair]! });
-    }
+  const chosen: number[] = [];
+  for (let node = 0; node < orderNodes.length; node++) {
+    for (const e of graph[node]!) if (e.pair !== undefined && e.cap === 0) chosen.push(e.pair);
   }
-  return summarise(chosen, 'exact');
+  return chosen;
 }

@@ -151,11 +151,13 @@ describe('candidates: the walk outward from the door gives the exact answer', ()
     const walked = await findCandidates(db.manager, orders.county!, { ...base, limit: 5, scopeFirstMax: 0, walkFirst: 3 });
     expect(ids(walked)).toEqual(ids(all.slice(0, 5)));
     // and it stopped early: the bound, not the end of the area, ended the walk
-    const spy = jest.spyOn(db.manager, 'query');
+    // the engine's statements run prepared, on the driver's pool (db/prepared.ts): watched there
+    const pool = (db.manager.connection.driver as unknown as { master: { query: (q: { text: string }) => unknown } }).master;
+    const spy = jest.spyOn(pool, 'query');
     try {
       await findCandidates(db.manager, orders.county!, { ...base, limit: 5, scopeFirstMax: 0, walkFirst: 3 });
       const rounds = spy.mock.calls
-        .map((c) => String(c[0]))
+        .map((c) => (typeof c[0] === 'string' ? c[0] : c[0].text))
         .filter((sql) => sql.includes('<->'))
         .map((sql) => Number(/LIMIT (\d+)/.exec(sql)![1]));
       expect(rounds.length).toBeGreaterThan(1);

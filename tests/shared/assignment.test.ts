@@ -150,4 +150,31 @@ describe('batch assignment (shared/assignment.ts)', () => {
     checkFeasible(input, r);
     expect(r.served).toBe(4);
   });
+
+  it('solves parts that share nobody on their own: the whole is the sum of its parts (a town of grids)', () => {
+    fc.assert(
+      fc.property(fc.array(instance, { minLength: 2, maxLength: 5 }), (parts) => {
+        // each part's ids made its own, as a grid's orders and people are
+        const renamed = parts.map((input, g) => ({
+          orders: input.orders.map((o) => ({ ...o, id: `g${g}${o.id}` })),
+          people: input.people.map((q) => ({ ...q, id: `g${g}${q.id}` })),
+          pairs: input.pairs.map((x) => ({ ...x, orderId: `g${g}${x.orderId}`, personId: `g${g}${x.personId}` })),
+        }));
+        const whole: AssignmentInput = {
+          orders: renamed.flatMap((x) => x.orders),
+          people: renamed.flatMap((x) => x.people),
+          pairs: renamed.flatMap((x) => x.pairs),
+        };
+        const r = assignOptimal(whole);
+        checkFeasible(whole, r);
+        const truths = parts.map(bruteForce);
+        expect(r.served).toBe(truths.reduce((s, t) => s + t.served, 0));
+        expect(r.totalScore).toBeCloseTo(
+          truths.reduce((s, t) => s + t.totalScore, 0),
+          6,
+        );
+      }),
+      { numRuns: 100 },
+    );
+  });
 });

@@ -1,5 +1,8 @@
-import type { RosterSlot } from '@bangbang/shared';
+import { createHash } from 'node:crypto';
+import { skillFits, type RosterSlot } from '@bangbang/shared';
+import type { QueryResultRow } from 'pg';
 import type { EntityManager } from 'typeorm';
+import { run, Statement } from '../../db/prepared';
 import { skillFitsSql, walkSkill } from '../catalogue/catalogue.repo';
 import type { OrderRow } from '../orders/order-row';
 
@@ -9,7 +12,22 @@ import type { OrderRow } from '../orders/order-row';
  * or people; the indexes each relies on are named beside it.
  */
 
-type Db = Pick<EntityManager, 'query'>;
+type Db = EntityManager;
+
+/**
+ * The engine's statements run prepared (db/prepared.ts), each named by its text: PostgreSQL plans them once per
+ * connection. Planning was a third of a grid-level search (bench:match: the squads statement alone planned in about
+ * 3 ms and ran in 1–2; a search is four such statements).
+ */
+const preparedStatements = new Map<string, Statement<QueryResultRow>>();
+async function query<T>(m: Db, text: string, values: unknown[]): Promise<T[]> {
+  let statement = preparedStatements.get(text);
+  if (!statement) {
+    statement = new Statement(`match_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text);
+    preparedStatements.set(text, statement);
+  }
+  return (await run(m, statement, values)) as T[];
+}
 
 /**
  * The walk's plane, exactly as the index is built: longitude × cos 42°, latitude, in degrees (migration
@@ -28,9 +46,8 @@ export interface OrderFacts {
 }
 
 export async function orderFacts(m: Db, orders: readonly OrderRow[]): Promise<Map<string, OrderFacts>> {
-  const rows = await m.query<
-    Array<{ id: string; paired_cadre_id: string | null; ledger: boolean; refused: string[]; refused_squads: string[]; holders: string[] }>
-  >(
+  const rows = await query<{ id: string; paired_cadre_id: string | null; ledger: boolean; refused: string[]; refused_squads: string[]; holders: string[] }>(
+    m,
     `WITH o AS (SELECT o.id, o.round, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger
                 FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ($1::uuid[])),
           refused AS (
@@ -85,50 +102,163 @@ export interface History {
   rejected: number;
 }
 
-/**
- * The histories of many people in one category, set-based (indexes by volunteer and by rejecter, visited in index
- * order rather than one probe per person). `active` counts the orders dispatched to them and still awaiting their
- * answer as well as those they hold: otherwise auto-dispatch and batch would pile new orders on the best person
- * before they have answered the first (the limit and the load signal would not see them).
- */
-export async function readHistories(m: Db, ids: string[], category: string, since: Date): Promise<Map<string, History>> {
-  const rows = await m.query<Array<History & { id: string }>>(
-    `WITH p AS (SELECT unnest($1::uuid[]) AS id),
-          l AS (SELECT a.volunteer_id AS id, count(*) FILTER (WHERE a.state IN ('accepted', 'in_service'))::int AS active,
-                       count(*) FILTER (WHERE a.accepted_at >= $3)::int AS today,
-                       count(*) FILTER (WHERE o.category_code = $2)::int AS accepted,
-                       avg(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating,
-                       count(o.rating) FILTER (WHERE o.category_code = $2 AND a.state = 'completed')::int AS rated
-                FROM order_assignment a JOIN service_order o ON o.id = a.order_id
-                WHERE a.volunteer_id = ANY ($1::uuid[]) GROUP BY a.volunteer_id),
-          d AS (SELECT o.dispatched_to_user_id AS id, count(*)::int AS awaiting
-                FROM service_order o
-                WHERE o.dispatched_to_user_id = ANY ($1::uuid[]) AND o.status = 'dispatched' GROUP BY o.dispatched_to_user_id),
-          r AS (SELECT e.actor_id AS id, count(*)::int AS rejected
-                FROM order_event e JOIN service_order o ON o.id = e.order_id
-                WHERE e.type = 'reject' AND e.actor_id = ANY ($1::uuid[]) AND o.category_code = $2 GROUP BY e.actor_id)
-     SELECT p.id, COALESCE(l.active, 0) + COALESCE(d.awaiting, 0) AS active, COALESCE(l.today, 0) AS today, COALESCE(l.accepted, 0) AS accepted, l.rating, COALESCE(l.rated, 0) AS rated,
-            COALESCE(r.rejected, 0) AS rejected
-     FROM p LEFT JOIN l ON l.id = p.id LEFT JOIN d ON d.id = p.id LEFT JOIN r ON r.id = p.id`,
-    [ids, category, since],
-  );
-  return new Map(rows.map((r) => [r.id, r]));
+/** What one category of a person's history says (assignments, rating, rejected dispatches in it). */
+interface CategoryHistory {
+  accepted: number;
+  ratingSum: number;
+  rated: number;
+  rejected: number;
+}
+
+/** A person's history in every category at once: `historyIn` gives the signals for one. */
+export interface PersonHistory {
+  active: number;
+  today: number;
+  byCategory: Map<string, CategoryHistory>;
+}
+
+/** The signals of a person's history for an order of `category`. */
+export function historyIn(h: PersonHistory, category: string): History {
+  const c = h.byCategory.get(category);
+  return {
+    active: h.active,
+    today: h.today,
+    accepted: c?.accepted ?? 0,
+    rating: c && c.rated > 0 ? c.ratingSum / c.rated : null,
+    rated: c?.rated ?? 0,
+    rejected: c?.rejected ?? 0,
+  };
 }
 
 /**
- * Everyone eligible in each order's area, for the orders whose area holds at most `cap` of them (one statement for
- * all the orders); the others get only their count (cap + 1: they are walked instead).
+ * The histories of many people, in every category at once, set-based in one statement (indexes by volunteer, by
+ * assignee and by rejecter, visited in index order rather than one probe per person): a batch's orders of seven
+ * categories read each person once, not once per category. `active` counts the orders dispatched to them and still
+ * awaiting their answer as well as those they hold: otherwise auto-dispatch and batch would pile new orders on the
+ * best person before they have answered the first (the limit and the load signal would not see them). Every id asked
+ * has an entry.
+ */
+export async function readHistories(m: Db, ids: readonly string[], since: Date): Promise<Map<string, PersonHistory>> {
+  const out = new Map<string, PersonHistory>(ids.map((id) => [id, { active: 0, today: 0, byCategory: new Map() }]));
+  if (ids.length === 0) return out;
+  // one row per person and category of their assignments ('a'), per person awaiting answers ('d'), per person and
+  // category of their rejections ('r')
+  const rows = await query<{
+    t: 'a' | 'd' | 'r';
+    id: string;
+    category: string | null;
+    n: number;
+    today: number;
+    rating_sum: number | null;
+    rated: number;
+    active: number;
+  }>(
+    m,
+    `SELECT 'a' AS t, a.volunteer_id AS id, o.category_code AS category, count(*)::int AS n,
+            count(*) FILTER (WHERE a.accepted_at >= $2)::int AS today,
+            sum(o.rating) FILTER (WHERE a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating_sum,
+            count(o.rating) FILTER (WHERE a.state = 'completed')::int AS rated,
+            count(*) FILTER (WHERE a.state IN ('accepted', 'in_service'))::int AS active
+     FROM order_assignment a JOIN service_order o ON o.id = a.order_id
+     WHERE a.volunteer_id = ANY ($1::uuid[]) GROUP BY a.volunteer_id, o.category_code
+     UNION ALL
+     SELECT 'd', o.dispatched_to_user_id, NULL, count(*)::int, 0, NULL, 0, 0
+     FROM service_order o
+     WHERE o.dispatched_to_user_id = ANY ($1::uuid[]) AND o.status = 'dispatched' GROUP BY o.dispatched_to_user_id
+     UNION ALL
+     SELECT 'r', e.actor_id, o.category_code, count(*)::int, 0, NULL, 0, 0
+     FROM order_event e JOIN service_order o ON o.id = e.order_id
+     WHERE e.type = 'reject' AND e.actor_id = ANY ($1::uuid[]) GROUP BY e.actor_id, o.category_code`,
+    [ids, since],
+  );
+  for (const r of rows) {
+    const h = out.get(r.id);
+    if (!h) continue;
+    if (r.t === 'd') {
+      h.active += r.n;
+      continue;
+    }
+    const c = h.byCategory.get(r.category!) ?? { accepted: 0, ratingSum: 0, rated: 0, rejected: 0 };
+    h.byCategory.set(r.category!, c);
+    if (r.t === 'r') {
+      c.rejected += r.n;
+      continue;
+    }
+    h.active += r.active;
+    h.today += r.today;
+    c.accepted += r.n;
+    c.ratingSum += r.rating_sum ?? 0;
+    c.rated += r.rated;
+  }
+  return out;
+}
+
+/**
+ * Everyone eligible in each order's area, for the orders whose area holds at most `cap` of them; the others get only
+ * their count (cap + 1: they are walked instead). Orders that ask the same question share one answer: the same area
+ * and, for a qualified service, the same skill (a general service's people are everyone on duty there). An area
+ * several questions ask about (a batch's orders of one grid, of several services) is read once, everyone on duty
+ * there with their skills, and each order takes those who fit it — as long as the area's people are at most `cap`;
+ * areas asked about once, or holding more, get the question's own statement (the GIN index over place and skills
+ * for a qualified service). At most two statements, whatever the number of orders.
  */
 export async function peopleInScope(m: Db, orders: readonly OrderRow[], cap: number): Promise<{ counts: Map<string, number>; people: Map<string, Person[]> }> {
-  if (orders.length === 0) return { counts: new Map(), people: new Map() };
+  const counts = new Map<string, number>();
+  const people = new Map<string, Person[]>();
+  if (orders.length === 0) return { counts, people };
+  const questionOf = (o: OrderRow) => `${o.scope_path}\n${o.category_kind === 'general' ? '*' : o.category_code}`;
+  const questionsByArea = new Map<string, Set<string>>();
+  for (const o of orders) questionsByArea.set(o.scope_path, (questionsByArea.get(o.scope_path) ?? new Set()).add(questionOf(o)));
+  const shared = [...questionsByArea].filter(([, qs]) => qs.size > 1).map(([area]) => area);
+
+  // the areas several questions ask about: everyone on duty there, with their skills
+  const byArea = new Map<string, Array<Person & { skills: string[] }>>();
+  if (shared.length > 0) {
+    const rows = await query<Person & { skills: string[]; area: number }>(
+      m,
+      `SELECT x.area, p.* FROM unnest($1::text[]) WITH ORDINALITY AS x(path, area) CROSS JOIN LATERAL (
+         SELECT ${PERSON}, u.skills FROM region r JOIN app_user u ON u.region_id = r.id
+         WHERE r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible("''", "'general'")}
+         LIMIT ${cap + 1}) p`,
+      [shared],
+    );
+    for (const path of shared) byArea.set(path, []);
+    for (const { area, ...person } of rows) byArea.get(shared[Number(area) - 1]!)!.push(person);
+  }
+  const rest: OrderRow[] = [];
+  for (const o of orders) {
+    const everyone = byArea.get(o.scope_path);
+    if (everyone === undefined || everyone.length > cap) {
+      rest.push(o);
+      continue;
+    }
+    const fit = everyone.filter((p) => skillFits(o.category_kind, o.category_code, p.skills));
+    counts.set(o.id, fit.length);
+    if (fit.length > 0) people.set(o.id, fit);
+  }
+  if (rest.length === 0) return { counts, people };
+
+  // the rest: one answer per question
+  const questions = new Map<string, { n: number; path: string; category: string; kind: string }>();
+  const asks = rest.map((o) => {
+    const key = questionOf(o);
+    let q = questions.get(key);
+    if (!q) {
+      q = { n: questions.size, path: o.scope_path, category: o.category_code, kind: o.category_kind };
+      questions.set(key, q);
+    }
+    return q.n;
+  });
+  const list = [...questions.values()];
   // the area as a range of paths (`~>=~`/`~<~`: the byte order of the path index; paths are ASCII, so every path
-  // under x sorts below x || 'ÿ'), which the index can scan for each order although the prefix is not a constant
-  const rows = await m.query<Array<Person & { order_id: string; n: number }>>(
-    `WITH x AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS x(order_id, path, category, kind)),
+  // under x sorts below x || 'ÿ'), which the index can scan for each question although the prefix is not a constant
+  const rows = await query<Person & { q: number; n: number }>(
+    m,
+    `WITH x AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS x(q, path, category, kind)),
           found AS MATERIALIZED (
-            SELECT x.order_id, p.* FROM x CROSS JOIN LATERAL (
-              -- the kind as a gate of its own branch (a one-time filter per order), not an OR inside the skill test:
-              -- a qualified order keeps the GIN index over (place, skills), a general one the index by place
+            SELECT x.q, p.* FROM x CROSS JOIN LATERAL (
+              -- the kind as a gate of its own branch (a one-time filter per question), not an OR inside the skill
+              -- test: a qualified one keeps the GIN index over (place, skills), a general one the index by place
               (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
                WHERE x.kind = 'qualified' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'qualified'")}
                LIMIT ${cap + 1})
@@ -136,20 +266,26 @@ export async function peopleInScope(m: Db, orders: readonly OrderRow[], cap: num
               (SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id
                WHERE x.kind = 'general' AND r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') AND ${eligible('x.category', "'general'")}
                LIMIT ${cap + 1})) p),
-          n AS (SELECT order_id, count(*)::int AS n FROM found GROUP BY order_id)
+          n AS (SELECT q, count(*)::int AS n FROM found GROUP BY q)
      -- one row per person of a small area; one row with no person for an area over the cap
-     SELECT n.order_id, n.n, ${PERSON.replaceAll('u.', 'f.')} FROM n LEFT JOIN found f ON f.order_id = n.order_id AND n.n <= ${cap}`,
-    [orders.map((o) => o.id), orders.map((o) => o.scope_path), orders.map((o) => o.category_code), orders.map((o) => o.category_kind)],
+     SELECT n.q, n.n, ${PERSON.replaceAll('u.', 'f.')} FROM n LEFT JOIN found f ON f.q = n.q AND n.n <= ${cap}`,
+    [list.map((q) => q.n), list.map((q) => q.path), list.map((q) => q.category), list.map((q) => q.kind)],
   );
-  const counts = new Map<string, number>();
-  const people = new Map<string, Person[]>();
-  for (const r of rows) {
-    counts.set(r.order_id, r.n);
-    if (r.id === null) continue;
-    const list = people.get(r.order_id) ?? [];
-    list.push(r);
-    people.set(r.order_id, list);
+  const countOf = new Map<number, number>();
+  const peopleOf = new Map<number, Person[]>();
+  for (const { q, n, ...person } of rows) {
+    countOf.set(q, n);
+    if (person.id === null) continue;
+    const found = peopleOf.get(q);
+    if (found) found.push(person);
+    else peopleOf.set(q, [person]);
   }
+  rest.forEach((o, i) => {
+    const q = asks[i]!;
+    if (countOf.has(q)) counts.set(o.id, countOf.get(q)!);
+    const found = peopleOf.get(q);
+    if (found) people.set(o.id, found);
+  });
   return { counts, people };
 }
 
@@ -176,7 +312,12 @@ export function walkStatement(limit: number, offset = 0): string {
 /** One round of the walk (see `walkStatement`): `limit` people after the `offset` nearest, with their plane distance. */
 export async function walkRound(m: Db, o: OrderRow, limit: number, offset: number): Promise<Array<Person & { plane: number }>> {
   // a general service walks everyone on duty (their '*' rows), a qualified one those with its skill
-  return m.query(walkStatement(limit, offset), [o.location_lng, o.location_lat, o.scope_path, walkSkill(o.category_kind, o.category_code)]);
+  return query<Person & { plane: number }>(m, walkStatement(limit, offset), [
+    o.location_lng,
+    o.location_lat,
+    o.scope_path,
+    walkSkill(o.category_kind, o.category_code),
+  ]);
 }
 
 /**
@@ -184,7 +325,8 @@ export async function walkRound(m: Db, o: OrderRow, limit: number, offset: numbe
  * stopping bound) and everyone of the area with no location (not in the walk's index).
  */
 export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null): Promise<Person[]> {
-  return m.query<Person[]>(
+  return query<Person>(
+    m,
     `SELECT ${PERSON} FROM app_user u WHERE u.region_id = $1 AND ${eligible('$3', '$5')}
      UNION
      SELECT ${PERSON} FROM app_user u JOIN region r ON r.id = u.region_id WHERE u.id = $2::uuid AND r.path LIKE $4 || '%' AND ${eligible('$3', '$5')}
@@ -194,13 +336,13 @@ export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null):
   );
 }
 
-/** Everyone eligible in the order's area (an order with no location: it cannot be walked). */
+/** Everyone eligible in the order's area (a grid or community over SCOPE_FIRST_MAX; an order with no location). */
 export async function everyoneInArea(m: Db, o: OrderRow): Promise<Person[]> {
-  return m.query<Person[]>(`SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $1 || '%' AND ${eligible('$2', '$3')}`, [
-    o.scope_path,
-    o.category_code,
-    o.category_kind,
-  ]);
+  return query<Person>(
+    m,
+    `SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path ~>=~ $1 AND r.path ~<~ ($1 || 'ÿ') AND ${eligible('$2', '$3')}`,
+    [o.scope_path, o.category_code, o.category_kind],
+  );
 }
 
 export interface SquadRow {
@@ -227,7 +369,8 @@ const SQUAD_MEMBERS = `COALESCE((SELECT json_agg(json_build_object('on_duty', u.
  * in the same statement.
  */
 export async function fittingSquads(m: Db, orderIds: readonly string[]): Promise<SquadRow[]> {
-  return await m.query<SquadRow[]>(
+  return await query<SquadRow>(
+    m,
     `WITH fit AS (
        SELECT o.id AS order_id, s.id, s.name,
               CASE WHEN sr.center_lat IS NULL OR o.location_lat IS NULL THEN NULL ELSE
@@ -239,7 +382,9 @@ export async function fittingSquads(m: Db, orderIds: readonly string[]): Promise
          UNION
          SELECT r.id, r.center_lat, r.center_lng FROM region r WHERE r.id = ANY (string_to_array(trim(BOTH '/' FROM o.region_path), '/')::uuid[])
        ) sr ON true
-       JOIN squad s ON s.region_id = sr.id AND o.category_code = ANY (s.categories)
+       -- per place, by the index on the squad's place (OFFSET 0 keeps the subquery from being flattened into a join):
+       -- joined as a whole, all 26,000 squads were read and hashed, 3.4 ms of a grid search's 8 (now 0.4)
+       JOIN LATERAL (SELECT s.id, s.name FROM squad s WHERE s.region_id = sr.id AND o.category_code = ANY (s.categories) OFFSET 0) s ON true
        WHERE o.id = ANY ($1::uuid[])),
      ranked AS (SELECT fit.*, row_number() OVER (PARTITION BY order_id ORDER BY distance NULLS FIRST, id) AS rank FROM fit)
      SELECT s.order_id, s.id, s.name, s.distance,
@@ -252,5 +397,5 @@ export async function fittingSquads(m: Db, orderIds: readonly string[]): Promise
 
 /** The state (load, members) of these squads, for those past the nearest ones read with the list. */
 export async function squadStates(m: Db, ids: readonly string[]): Promise<Array<{ id: string; active: number; members: SquadRow['members'] }>> {
-  return m.query(`SELECT s.id, ${SQUAD_STATE} AS active, ${SQUAD_MEMBERS} AS members FROM squad s WHERE s.id = ANY ($1::uuid[])`, [[...ids]]);
+  return query(m, `SELECT s.id, ${SQUAD_STATE} AS active, ${SQUAD_MEMBERS} AS members FROM squad s WHERE s.id = ANY ($1::uuid[])`, [[...ids]]);
 }
