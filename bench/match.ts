@@ -47,8 +47,9 @@ import { BenchPostgres, fmt, isStopping, note, numSetting, once, out, percentile
 const DATABASE = 'bangbang_bench_match';
 const LEVELS = ['grid', 'community', 'town', 'county'] as const;
 type Level = (typeof LEVELS)[number];
-const TARGET_MS: Record<Level, number> = { grid: 20, community: 20, town: 100, county: 100 };
-const BATCH_TARGET_MS = 2_000;
+/** Issue 20's targets (town has none of its own: issue 11's 100 ms stays). */
+const TARGET_MS: Record<Level, number> = { grid: 10, community: 20, town: 100, county: 100 };
+const BATCH_TARGET_MS = 1_000;
 const OFFER_TARGET_MS = 50;
 /** The issue's measure: a first wave of k = 5 within 3 km (the default schedule starts smaller: 3 within 2 km). */
 const OFFER_WAVES_K5 = [{ k: 5, radiusKm: 3, minutes: 3 }, ...DEFAULT_OFFER_WAVES.slice(1)];

@@ -24,6 +24,11 @@ export interface MatchWeights {
   /** Points lost per task taken today. */
   perTodayTask: number;
   /**
+   * Points lost per task taken in the last 7 days (today's included): spreads the week's work over the people who are
+   * on duty less often, not only the day's (the simulation's `perWeekTask`: docs/simulation.md).
+   */
+  perWeekTask: number;
+  /**
    * Points per star of their rating in this category above a newcomer's (NEWCOMER.rating, 4 stars; below loses). The
    * rating is their average drawn towards 4 by NEWCOMER.ratingWeight imaginary ratings, so one 5-star order is not
    * a record.
@@ -44,6 +49,9 @@ export const DEFAULT_MATCH_WEIGHTS: MatchWeights = {
   pairedCadre: 25,
   perActiveTask: 12,
   perTodayTask: 4,
+  // tuned by the simulation over seeds 1–5 (sim/policies.ts FAIRNESS): 12 left a county at Gini 0.52, 25 sent people
+  // farther for no fairer a week
+  perWeekTask: 18,
   perRatingStar: 6,
   acceptance: 15,
   partyMemberForLedger: 10,
@@ -67,6 +75,8 @@ export interface CandidateSignals {
   /** Accepted or in service, plus dispatches awaiting their answer. */
   activeTasks: number;
   todayTasks: number;
+  /** Tasks taken in the last 7 days, today's included (0 when not known). */
+  weekTasks?: number;
   /** Average rating of their completed orders of this category; null before the first. */
   rating: number | null;
   /** How many ratings that average is of. */
@@ -81,7 +91,7 @@ export interface CandidateSignals {
 }
 
 export interface MatchReason {
-  /** Stable, for programs: distance, same_grid, paired_cadre, load, today, rating, acceptance, party_member. */
+  /** Stable, for programs: distance, same_grid, paired_cadre, load, today, week, rating, acceptance, party_member. */
   code: string;
   /** Shown as it is in the mini-program. */
   text: string;
@@ -103,6 +113,8 @@ export function scoreCandidate(s: CandidateSignals, w: MatchWeights = DEFAULT_MA
     reason: { code: 'load', text: s.activeTasks === 0 ? '手头没有任务' : `手头 ${s.activeTasks} 单` },
   });
   if (s.todayTasks > 0) parts.push({ points: -w.perTodayTask * s.todayTasks, reason: { code: 'today', text: `今日已接 ${s.todayTasks} 单` } });
+  const week = s.weekTasks ?? 0;
+  if (week > 0) parts.push({ points: -w.perWeekTask * week, reason: { code: 'week', text: `近 7 天已接 ${week} 单` } });
   if (s.rating !== null && s.ratingCount > 0) {
     const drawn = (s.rating * s.ratingCount + NEWCOMER.rating * NEWCOMER.ratingWeight) / (s.ratingCount + NEWCOMER.ratingWeight);
     parts.push({ points: w.perRatingStar * (drawn - NEWCOMER.rating), reason: { code: 'rating', text: `评分 ${s.rating.toFixed(1)}` } });

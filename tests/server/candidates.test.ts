@@ -73,10 +73,10 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
     await database.drop();
   });
 
-  // a day of its own per test: "today's tasks" of one test are yesterday's for the next
+  // a week and a day of its own per test: "today's tasks" and "this week's" of one test are history for the next
   let day = 0;
   beforeEach(() => {
-    day += 1;
+    day += 8;
     clock.now = new Date(T0.getTime() + day * DAY);
   });
   afterEach(async () => {
@@ -283,8 +283,8 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       const o = await order();
       const items = await candidates(o.id);
       expect(items.map((c) => c.id)).toEqual([free.id, busy.id]);
-      expect(items[1]).toMatchObject({ activeTasks: 1, score: scoreCandidate(plain(300, { activeTasks: 1, todayTasks: 1 })).score });
-      expect(texts(items[1])).toEqual(expect.arrayContaining(['手头 1 单', '今日已接 1 单']));
+      expect(items[1]).toMatchObject({ activeTasks: 1, score: scoreCandidate(plain(300, { activeTasks: 1, todayTasks: 1, weekTasks: 1 })).score });
+      expect(texts(items[1])).toEqual(expect.arrayContaining(['手头 1 单', '今日已接 1 单', '近 7 天已接 1 单']));
       expect(texts(items[0])).toContain('手头没有任务');
     });
 
@@ -310,6 +310,8 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
         pairedCadre: true,
         activeTasks: 1,
         todayTasks: 1,
+        // yesterday's two and today's one
+        weekTasks: 3,
         rating: 4.5,
         ratingCount: 2,
         // two served and two declined in the category
@@ -321,7 +323,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       const expected = scoreCandidate(signals, DEFAULT_MATCH_WEIGHTS);
       expect(c).toEqual({ kind: 'volunteer', id: v.id, name: v.name, distanceMeters: 350, activeTasks: 1, score: expected.score, reasons: expected.reasons });
       expect([...texts(c)].sort()).toEqual(
-        ['今日已接 1 单', '党员联系重点户', '包联责任人', '同网格', '手头 1 单', '接单率 50%', '评分 4.5', '距离 350 米'].sort(),
+        ['今日已接 1 单', '近 7 天已接 3 单', '党员联系重点户', '包联责任人', '同网格', '手头 1 单', '接单率 50%', '评分 4.5', '距离 350 米'].sort(),
       );
     });
 
@@ -338,7 +340,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       [c] = await candidates(o.id);
       expect(texts(c)).toEqual(expect.arrayContaining(['手头 2 单', '今日已接 1 单']));
       // both places are of the order's category: accepted without a decline, 100 %
-      expect(c!.score).toBe(scoreCandidate(plain(300, { activeTasks: 2, todayTasks: 1, acceptanceRate: 1, answers: 2 })).score);
+      expect(c!.score).toBe(scoreCandidate(plain(300, { activeTasks: 2, todayTasks: 1, weekTasks: 2, acceptanceRate: 1, answers: 2 })).score);
     });
 
     it('a volunteer without a location: no distance and no distance reason', async () => {
@@ -430,7 +432,8 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
       const near = await volunteer(100);
       const far = await volunteer(5000);
       const today = clock.now;
-      clock.now = beijing(10, 0, -1);
+      // over a week ago: the record counts, the week's fairness does not
+      clock.now = beijing(10, 0, -8);
       await serve(far, 5);
       clock.now = today;
       const o = await order();

@@ -55,6 +55,7 @@ describe('scoring a candidate (shared/matching.ts)', () => {
     ['party member for a ledger household', { partyMember: true, ledgerHousehold: true }, W.partyMemberForLedger, '党员联系重点户'],
     ['tasks in hand', { activeTasks: 2 }, -2 * W.perActiveTask, '手头 2 单'],
     ['tasks today', { todayTasks: 1 }, -W.perTodayTask, '今日已接 1 单'],
+    ['tasks this week', { weekTasks: 2 }, -2 * W.perWeekTask, '近 7 天已接 2 单'],
     // two ratings averaging 4.5, drawn towards a newcomer's 4 by two more: 4.25
     ['a good rating', { rating: 4.5, ratingCount: 2 }, 0.25 * W.perRatingStar, '评分 4.5'],
     // four averaging 2: (8 + 8) ÷ 6
@@ -120,6 +121,7 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
     pairedCadre: weight,
     perActiveTask: weight,
     perTodayTask: weight,
+    perWeekTask: weight,
     perRatingStar: weight,
     acceptance: weight,
     partyMemberForLedger: weight,
@@ -134,6 +136,7 @@ describe('the score ceiling the engine walks by (scoreCeiling)', () => {
         fc.record({
           activeTasks: fc.integer({ min: 0, max: 5 }),
           todayTasks: fc.integer({ min: 0, max: 20 }),
+          weekTasks: fc.integer({ min: 0, max: 60 }),
           rating: fc.option(fc.double({ min: 1, max: 5, noNaN: true })),
           ratingCount: fc.integer({ min: 0, max: 100_000 }),
           acceptanceRate: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),

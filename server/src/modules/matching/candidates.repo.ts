@@ -96,6 +96,8 @@ export interface Person {
 export interface History {
   active: number;
   today: number;
+  /** Tasks taken in the last 7 days (today's included). */
+  week: number;
   accepted: number;
   rating: number | null;
   rated: number;
@@ -114,6 +116,7 @@ interface CategoryHistory {
 export interface PersonHistory {
   active: number;
   today: number;
+  week: number;
   byCategory: Map<string, CategoryHistory>;
 }
 
@@ -123,6 +126,7 @@ export function historyIn(h: PersonHistory, category: string): History {
   return {
     active: h.active,
     today: h.today,
+    week: h.week,
     accepted: c?.accepted ?? 0,
     rating: c && c.rated > 0 ? c.ratingSum / c.rated : null,
     rated: c?.rated ?? 0,
@@ -138,8 +142,8 @@ export function historyIn(h: PersonHistory, category: string): History {
  * best person before they have answered the first (the limit and the load signal would not see them). Every id asked
  * has an entry.
  */
-export async function readHistories(m: Db, ids: readonly string[], since: Date): Promise<Map<string, PersonHistory>> {
-  const out = new Map<string, PersonHistory>(ids.map((id) => [id, { active: 0, today: 0, byCategory: new Map() }]));
+export async function readHistories(m: Db, ids: readonly string[], since: { today: Date; week: Date }): Promise<Map<string, PersonHistory>> {
+  const out = new Map<string, PersonHistory>(ids.map((id) => [id, { active: 0, today: 0, week: 0, byCategory: new Map() }]));
   if (ids.length === 0) return out;
   // one row per person and category of their assignments ('a'), per person awaiting answers ('d'), per person and
   // category of their rejections ('r')
@@ -149,6 +153,7 @@ export async function readHistories(m: Db, ids: readonly string[], since: Date):
     category: string | null;
     n: number;
     today: number;
+    week: number;
     rating_sum: number | null;
     rated: number;
     active: number;
@@ -156,20 +161,21 @@ export async function readHistories(m: Db, ids: readonly string[], since: Date):
     m,
     `SELECT 'a' AS t, a.volunteer_id AS id, o.category_code AS category, count(*)::int AS n,
             count(*) FILTER (WHERE a.accepted_at >= $2)::int AS today,
+            count(*) FILTER (WHERE a.accepted_at >= $3)::int AS week,
             sum(o.rating) FILTER (WHERE a.state = 'completed' AND o.rating IS NOT NULL)::float8 AS rating_sum,
             count(o.rating) FILTER (WHERE a.state = 'completed')::int AS rated,
             count(*) FILTER (WHERE a.state IN ('accepted', 'in_service'))::int AS active
      FROM order_assignment a JOIN service_order o ON o.id = a.order_id
      WHERE a.volunteer_id = ANY ($1::uuid[]) GROUP BY a.volunteer_id, o.category_code
      UNION ALL
-     SELECT 'd', o.dispatched_to_user_id, NULL, count(*)::int, 0, NULL, 0, 0
+     SELECT 'd', o.dispatched_to_user_id, NULL, count(*)::int, 0, 0, NULL, 0, 0
      FROM service_order o
      WHERE o.dispatched_to_user_id = ANY ($1::uuid[]) AND o.status = 'dispatched' GROUP BY o.dispatched_to_user_id
      UNION ALL
-     SELECT 'r', e.actor_id, o.category_code, count(*)::int, 0, NULL, 0, 0
+     SELECT 'r', e.actor_id, o.category_code, count(*)::int, 0, 0, NULL, 0, 0
      FROM order_event e JOIN service_order o ON o.id = e.order_id
      WHERE e.type = 'reject' AND e.actor_id = ANY ($1::uuid[]) GROUP BY e.actor_id, o.category_code`,
-    [ids, since],
+    [ids, since.today, since.week],
   );
   for (const r of rows) {
     const h = out.get(r.id);
@@ -186,6 +192,7 @@ export async function readHistories(m: Db, ids: readonly string[], since: Date):
     }
     h.active += r.active;
     h.today += r.today;
+    h.week += r.week;
     c.accepted += r.n;
     c.ratingSum += r.rating_sum ?? 0;
     c.rated += r.rated;

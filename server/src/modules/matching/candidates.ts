@@ -97,6 +97,12 @@ export interface CandidateOptions {
   exclude?: ReadonlySet<string>;
 }
 
+/** The week of the fairness term (MatchWeights.perWeekTask): the last 7 days. */
+const WEEK_MS = 7 * 24 * 3600_000;
+
+/** Where the day's and the week's counts of tasks start. */
+type HistorySince = { today: Date; week: Date };
+
 /** People read at most this many at a time for their history, best ceiling first. */
 const HISTORY_CHUNK = 100;
 
@@ -181,6 +187,7 @@ class Search {
         pairedCadre: p.id === this.facts.pairedId,
         activeTasks: h.active,
         todayTasks: h.today,
+        weekTasks: h.week,
         rating: h.rating,
         ratingCount: h.rated,
         acceptanceRate: judged === 0 ? null : h.accepted / judged,
@@ -213,7 +220,7 @@ class Search {
  * category (a person is read once, whatever the orders' categories), until no search has anyone left who could make
  * its top k.
  */
-async function settleAll(m: EntityManager, searches: readonly Search[], k: number, since: Date): Promise<void> {
+async function settleAll(m: EntityManager, searches: readonly Search[], k: number, since: HistorySince): Promise<void> {
   const known = new Map<string, PersonHistory>();
   for (;;) {
     const wanted: Array<{ s: Search; chunk: Pending[] }> = [];
@@ -234,7 +241,7 @@ function byRank(a: CandidateDto, b: CandidateDto): number {
 }
 
 /** Walks outward from the door, nearest first, until nobody farther could make the top k. */
-async function walk(m: EntityManager, s: Search, k: number, since: Date, opts: CandidateOptions): Promise<void> {
+async function walk(m: EntityManager, s: Search, k: number, since: HistorySince, opts: CandidateOptions): Promise<void> {
   const o = s.o;
   // the resident's grid and paired cadre carry bonuses the walk's stopping bound leaves out, and people with no
   // location are not in the walk's index: all of them are reached first
@@ -343,7 +350,7 @@ export async function searchCandidates(
   const excluded = new Map<string, Excluded>();
   if (orders.length === 0) return { candidates: result, excluded };
   const k = opts.limit;
-  const since = startOfServiceDay(opts.now);
+  const since: HistorySince = { today: startOfServiceDay(opts.now), week: new Date(opts.now.getTime() - WEEK_MS) };
   const facts = await orderFacts(m, orders);
   const searches = orders.flatMap((o) => {
     const f = facts.get(o.id);
