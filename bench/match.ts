@@ -316,48 +316,50 @@ async function main(): Promise<void> {
       return rows.map((r) => r.id);
     };
 
-    const sample = async (level: Level, n: number, naive: boolean): Promise<Sampled> => {
+    /**
+     * Samples `measure` on n new pending orders of `level`, after `warmup` untimed calls on others (none for the naive
+     * baseline, which runs with index scans off), each call under a savepoint of one rolled-back transaction, within
+     * the level's time budget. `measure` times its own call (what the clock covers differs) and says how many people
+     * it found; a statement timeout is counted, and one (naive) or two (real) end the sampling: the rest would only
+     * repeat it. `setUp` prepares the orders first.
+     */
+    const sampleOn = async (
+      level: Level,
+      n: number,
+      naive: boolean,
+      measure: (qr: QueryRunner, id: string) => Promise<{ ms: number; found: number; floorMs?: number }>,
+      setUp: (qr: QueryRunner, ids: string[]) => Promise<void> = async () => undefined,
+    ): Promise<Sampled> => {
       const result: Sampled = { ms: [], floorMs: [], timeouts: 0, candidates: [], stoppedEarly: false };
       if (n === 0) return result;
       return rolledBack(async (qr) => {
         const warm = naive ? 0 : warmup;
         const ids = await createPending(qr.manager, level, n + warm);
-        for (const id of ids.splice(0, warm)) {
-          const o = await loadOrder(qr.manager, id);
-          if (o) await findCandidates(qr.manager, o, { ...opts, now: new Date() });
-        }
+        await setUp(qr, ids);
+        for (const id of ids.splice(0, warm)) await measure(qr, id);
         if (naive) {
           await qr.query(`SET LOCAL enable_indexscan = off`);
           await qr.query(`SET LOCAL enable_bitmapscan = off`);
           await qr.query(`SET LOCAL enable_indexonlyscan = off`);
         }
-        const levelStarted = performance.now();
+        const started = performance.now();
         for (const id of ids) {
           if (isStopping()) break;
-          if (performance.now() - levelStarted > levelBudgetS * 1000) {
+          if (performance.now() - started > levelBudgetS * 1000) {
             result.stoppedEarly = true;
             break;
           }
-          // the order row is what the route hands to findCandidates: loaded before the clock starts (with indexes)
-          if (naive) await qr.query(`SET LOCAL enable_indexscan = on`);
-          const o = await loadOrder(qr.manager, id);
-          if (naive) await qr.query(`SET LOCAL enable_indexscan = off`);
-          if (!o) throw new Error(`order ${id} vanished`);
           await qr.query('SAVEPOINT s');
-          const t = performance.now();
           try {
-            const list = await findCandidates(qr.manager, o, { ...opts, now: new Date() });
-            result.ms.push(performance.now() - t);
-            const f = performance.now();
-            await qr.query('SELECT 1');
-            result.floorMs.push(performance.now() - f);
-            result.candidates.push(list.length);
+            const m = await measure(qr, id);
+            result.ms.push(m.ms);
+            if (m.floorMs !== undefined) result.floorMs.push(m.floorMs);
+            result.candidates.push(m.found);
             await qr.query('RELEASE SAVEPOINT s');
           } catch (err) {
             if (!isTimeout(err)) throw err;
             await qr.query('ROLLBACK TO SAVEPOINT s');
             result.timeouts += 1;
-            // one timeout for the naive baseline, two for the real query: the rest would only repeat it
             if (naive || result.timeouts >= 2) {
               result.stoppedEarly = true;
               break;
@@ -367,6 +369,22 @@ async function main(): Promise<void> {
         return result;
       });
     };
+
+    /** findCandidates on one order; beside it a `SELECT 1` on the same connection, the round-trip floor. */
+    const candidatesOf = async (qr: QueryRunner, id: string, naive: boolean) => {
+      // the order row is what the route hands to findCandidates: loaded before the clock starts (with indexes)
+      if (naive) await qr.query(`SET LOCAL enable_indexscan = on`);
+      const o = await loadOrder(qr.manager, id);
+      if (naive) await qr.query(`SET LOCAL enable_indexscan = off`);
+      if (!o) throw new Error(`order ${id} vanished`);
+      const t = performance.now();
+      const list = await findCandidates(qr.manager, o, { ...opts, now: new Date() });
+      const ms = performance.now() - t;
+      const f = performance.now();
+      await qr.query('SELECT 1');
+      return { ms, found: list.length, floorMs: performance.now() - f };
+    };
+    const sample = (level: Level, n: number, naive: boolean): Promise<Sampled> => sampleOn(level, n, naive, (qr, id) => candidatesOf(qr, id, naive));
 
     await printHeader(q, '# bench:match — candidate ranking and batch assignment on a region-scale dataset', 'other processes share these cores');
     out(
@@ -495,49 +513,24 @@ async function main(): Promise<void> {
     });
 
     // ---- offers: a new auto order offered to the first wave (k = 5 within 3 km), from commit to offers written
-    const offerOne = async (naive: boolean, n: number): Promise<Sampled> => {
-      const result: Sampled = { ms: [], floorMs: [], timeouts: 0, candidates: [], stoppedEarly: false };
-      if (n === 0) return result;
-      return rolledBack(async (qr) => {
-        const warm = naive ? 0 : warmup;
-        const ids = await createPending(qr.manager, 'grid', n + warm);
-        // as placing an order under `auto` writes it: due at once
-        await qr.query(`UPDATE service_order SET dispatch_mode = 'auto', auto_dispatch_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [ids]);
-        const offerOpts = { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS, acceptMinutes: 5, waves: OFFER_WAVES_K5 };
-        for (const id of ids.splice(0, warm)) await autoDispatchIfDue(qr.manager, id, { ...offerOpts, now: new Date() });
-        if (naive) {
-          await qr.query(`SET LOCAL enable_indexscan = off`);
-          await qr.query(`SET LOCAL enable_bitmapscan = off`);
-          await qr.query(`SET LOCAL enable_indexonlyscan = off`);
-        }
-        const started = performance.now();
-        for (const id of ids) {
-          if (isStopping()) break;
-          if (performance.now() - started > levelBudgetS * 1000) {
-            result.stoppedEarly = true;
-            break;
-          }
-          await qr.query('SAVEPOINT s');
+    const offerOpts = { weights: DEFAULT_MATCH_WEIGHTS, maxActiveTasks: DEFAULT_MAX_ACTIVE_TASKS, acceptMinutes: 5, waves: OFFER_WAVES_K5 };
+    const offerOne = (naive: boolean, n: number): Promise<Sampled> =>
+      sampleOn(
+        'grid',
+        n,
+        naive,
+        async (qr, id) => {
           const t = performance.now();
-          try {
-            await autoDispatchIfDue(qr.manager, id, { ...offerOpts, now: new Date() });
-            result.ms.push(performance.now() - t);
-            const [asked] = await qr.manager.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM order_offer WHERE order_id = $1`, [id]);
-            result.candidates.push(asked!.n);
-            await qr.query('RELEASE SAVEPOINT s');
-          } catch (err) {
-            if (!isTimeout(err)) throw err;
-            await qr.query('ROLLBACK TO SAVEPOINT s');
-            result.timeouts += 1;
-            if (naive || result.timeouts >= 2) {
-              result.stoppedEarly = true;
-              break;
-            }
-          }
-        }
-        return result;
-      });
-    };
+          await autoDispatchIfDue(qr.manager, id, { ...offerOpts, now: new Date() });
+          const ms = performance.now() - t;
+          const [asked] = await qr.manager.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM order_offer WHERE order_id = $1`, [id]);
+          return { ms, found: asked!.n };
+        },
+        // as placing an order under `auto` writes it: due at once
+        async (qr, ids) => {
+          await qr.query(`UPDATE service_order SET dispatch_mode = 'auto', auto_dispatch_at = now() - interval '1 second' WHERE id = ANY ($1::uuid[])`, [ids]);
+        },
+      );
     note(`offers: ${samples} new auto orders offered to k = 5`);
     const offersReal = await offerOne(false, samples);
     note(`offers, naive: ${naiveSamples} orders`);

@@ -108,27 +108,13 @@ export function assignOptimal(input: AssignmentInput): AssignmentResult {
 
 /** The min-cost max-flow of one connected part (the pairs `ks` of `input`): the indexes of the pairs chosen. */
 function solvePart(input: AssignmentInput, ks: readonly number[], orderIndex: Map<string, number>, personIndex: Map<string, number>): number[] {
-  // the part's own nodes: its orders, then its people, then source and sink
-  const local = new Map<string, number>();
-  const orderNodes: number[] = [];
-  const personNodes: number[] = [];
-  for (const k of ks) {
-    const pair = input.pairs[k]!;
-    const o = `o${orderIndex.get(pair.orderId)!}`;
-    if (!local.has(o)) {
-      local.set(o, local.size);
-      orderNodes.push(orderIndex.get(pair.orderId)!);
-    }
-  }
-  for (const k of ks) {
-    const pair = input.pairs[k]!;
-    const p = `p${personIndex.get(pair.personId)!}`;
-    if (!local.has(p)) {
-      local.set(p, local.size);
-      personNodes.push(personIndex.get(pair.personId)!);
-    }
-  }
-  const source = local.size;
+  // the part's own nodes, numbered as first met: its orders (0…), then its people, then source and sink
+  const orderNode = new Map<number, number>();
+  const personNode = new Map<number, number>();
+  const numbered = (nodes: Map<number, number>, i: number) => nodes.get(i) ?? nodes.set(i, nodes.size).get(i)!;
+  const ends = ks.map((k) => [numbered(orderNode, orderIndex.get(input.pairs[k]!.orderId)!), numbered(personNode, personIndex.get(input.pairs[k]!.personId)!)]);
+  const O = orderNode.size;
+  const source = O + personNode.size;
   const sink = source + 1;
   const graph: Edge[][] = Array.from({ length: sink + 1 }, () => []);
   const add = (from: number, to: number, cap: number, cost: number, pair?: number) => {
@@ -138,12 +124,9 @@ function solvePart(input: AssignmentInput, ks: readonly number[], orderIndex: Ma
   // every served place is worth more than any spread of scores
   const spread = ks.reduce((s, k) => s + Math.abs(input.pairs[k]!.score), 0);
   const BIG = spread + 1;
-  orderNodes.forEach((i, node) => input.orders[i]!.places > 0 && add(source, node, input.orders[i]!.places, 0));
-  personNodes.forEach((i, n) => input.people[i]!.capacity > 0 && add(orderNodes.length + n, sink, input.people[i]!.capacity, 0));
-  for (const k of ks) {
-    const pair = input.pairs[k]!;
-    add(local.get(`o${orderIndex.get(pair.orderId)!}`)!, local.get(`p${personIndex.get(pair.personId)!}`)!, 1, -(BIG + pair.score), k);
-  }
+  for (const [i, node] of orderNode) if (input.orders[i]!.places > 0) add(source, node, input.orders[i]!.places, 0);
+  for (const [i, node] of personNode) if (input.people[i]!.capacity > 0) add(O + node, sink, input.people[i]!.capacity, 0);
+  ks.forEach((k, x) => add(ends[x]![0]!, O + ends[x]![1]!, 1, -(BIG + input.pairs[k]!.score), k));
 
   const n = sink + 1;
   for (;;) {
@@ -181,7 +164,7 @@ function solvePart(input: AssignmentInput, ks: readonly number[], orderIndex: Ma
   }
 
   const chosen: number[] = [];
-  for (let node = 0; node < orderNodes.length; node++) {
+  for (let node = 0; node < O; node++) {
     for (const e of graph[node]!) if (e.pair !== undefined && e.cap === 0) chosen.push(e.pair);
   }
   return chosen;

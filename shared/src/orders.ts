@@ -92,6 +92,9 @@ export const FAR_CHECK_IN_METERS = 500;
 // ---------- requests ----------
 
 const ReasonField = () => Field(IsString(), MinLength(1, { message: '请说明原因' }), MaxLength(200));
+/** Who an order is sent to (派单, 撤回改派): one person, or one squad. */
+const AssigneeField = () => Field(Optional(), IsUUID('all', { message: '接单人编号格式不正确' }));
+const SquadField = () => Field(Optional(), IsUUID('all', { message: '小分队编号格式不正确' }));
 const IsoTime = TimeField;
 
 export class CreateOrderDto {
@@ -162,13 +165,11 @@ export class UrgeOrderDto {
 
 export class DispatchOrderDto {
   /** One person… */
-  @Optional()
-  @IsUUID('all', { message: '接单人编号格式不正确' })
+  @AssigneeField()
   assigneeId?: string;
 
   /** …or a squad, whose members may accept it. Exactly one of the two. */
-  @Optional()
-  @IsUUID('all', { message: '小分队编号格式不正确' })
+  @SquadField()
   squadId?: string;
 }
 
@@ -186,13 +187,11 @@ export class RecallOrderDto {
   volunteerId?: string;
 
   /** Send it on at once to this person… */
-  @Optional()
-  @IsUUID('all', { message: '接单人编号格式不正确' })
+  @AssigneeField()
   assigneeId?: string;
 
   /** …or to this squad (at most one of the two; neither: the order waits again). */
-  @Optional()
-  @IsUUID('all', { message: '小分队编号格式不正确' })
+  @SquadField()
   squadId?: string;
 }
 

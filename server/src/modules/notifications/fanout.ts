@@ -1,6 +1,6 @@
 import type { NotificationKind } from '@bangbang/shared';
 import type { EventFacts, NewNotification } from './notifications.repo';
-import { textOf, type TextFacts } from './texts';
+import { orderTextFacts, textOf, type TextFacts } from './texts';
 
 /**
  * Who hears what (issue 19, item 4), decided from an order event and the order as it is when the job runs. Pure:
@@ -73,17 +73,7 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
   const out: FanOut = { notifications: [], nearby: [] };
   for (const e of events) {
     const source = `e:${e.order_id}:${e.seq}`;
-    const facts: TextFacts = {
-      service: e.category_name,
-      place: e.region_name,
-      residentName: e.resident_name,
-      actorName: e.actor_name,
-      reason: e.reason,
-      scopeName: e.scope_name,
-      urgent: e.urgency === 'urgent',
-      preferredStart: e.preferred_start,
-      answerBy: null,
-    };
+    const facts = orderTextFacts(e, { actorName: e.actor_name, reason: e.reason });
     const stale = now.getTime() - e.at.getTime() > STALE_AFTER_MS;
     const say = (kind: NotificationKind, to: To[], extra: Partial<TextFacts> = {}) => {
       if (stale || !stillNeeded(kind, e)) return;

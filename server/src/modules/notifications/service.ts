@@ -56,7 +56,7 @@ import {
   type PeopleAround,
   type NewNotification,
 } from './notifications.repo';
-import { STATUS_WORDS, textOf } from './texts';
+import { STATUS_WORDS, orderTextFacts, textOf } from './texts';
 
 /**
  * Reaching people (issue 19). Three jobs do the work, each run once by whichever API process takes it:
@@ -216,22 +216,7 @@ export function createNotificationService({ db, clock, config, matching, channel
         for (const c of chosen) {
           // one offer per person per job too: the throttle holds within a burst
           told.add(c.id);
-          const text = textOf(
-            'task.nearby',
-            {
-              service: f.category_name,
-              place: f.region_name,
-              residentName: f.resident_name,
-              actorName: null,
-              reason: null,
-              scopeName: f.scope_name,
-              urgent: f.urgency === 'urgent',
-              preferredStart: f.preferred_start,
-              answerBy: null,
-              km: c.distanceMeters === null ? null : c.distanceMeters / 1000,
-            },
-            now,
-          );
+          const text = textOf('task.nearby', orderTextFacts(f, { km: c.distanceMeters === null ? null : c.distanceMeters / 1000 }), now);
           items.push({
             recipientId: c.id,
             recipientPhone: null,
@@ -265,23 +250,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     for (const o of orders) {
       const f = facts.find((x) => x.order_id === o.id);
       if (!f) continue;
-      const said = (k: NotificationKind) =>
-        textOf(
-          k,
-          {
-            service: f.category_name,
-            place: f.region_name,
-            residentName: f.resident_name,
-            actorName: null,
-            reason: null,
-            scopeName: f.scope_name,
-            urgent: f.urgency === 'urgent',
-            preferredStart: f.preferred_start,
-            answerBy: null,
-            waitedMinutes: o.waitedMinutes,
-          },
-          now,
-        );
+      const said = (k: NotificationKind) => textOf(k, orderTextFacts(f, { waitedMinutes: o.waitedMinutes }), now);
       const to = (k: NotificationKind, recipientId: string) => {
         const text = said(k);
         items.push({

@@ -32,6 +32,32 @@ export interface TextFacts {
   urgeCount?: number;
 }
 
+/** What an order's own row says that the texts use (an event's facts, an alarm's). */
+export interface OrderTextSource {
+  category_name: string;
+  region_name: string;
+  resident_name: string;
+  scope_name: string;
+  urgency: string;
+  preferred_start: Date | null;
+}
+
+/** The text facts of an order, nobody acting and no reason given; `more` adds or overrides the message's own. */
+export function orderTextFacts(o: OrderTextSource, more: Partial<TextFacts> = {}): TextFacts {
+  return {
+    service: o.category_name,
+    place: o.region_name,
+    residentName: o.resident_name,
+    actorName: null,
+    reason: null,
+    scopeName: o.scope_name,
+    urgent: o.urgency === 'urgent',
+    preferredStart: o.preferred_start,
+    answerBy: null,
+    ...more,
+  };
+}
+
 export interface Text {
   title: string;
   body: string;
