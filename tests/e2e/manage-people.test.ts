@@ -38,6 +38,8 @@ describe('managing people in a real browser: 人员 → 小分队 → 排班值�
   /** Goes down the place picker (杭锦后旗 › 陕坝镇 › 北城社区). */
   const pickBeicheng = async (who: Person) => {
     const scope = shown(who.page).locator('.manage-kit__scope');
+    // a page opened again is the same page (Taro's router keeps it), still where it was left
+    if ((await scope.locator('.manage-kit__trail').getByText('北城社区').count()) > 0) return;
     await tap(who.page, '陕坝镇', scope);
     await tap(who.page, '北城社区', scope);
     await scope.locator('.manage-kit__trail').getByText('北城社区').waitFor({ state: 'visible' });
@@ -118,6 +120,21 @@ describe('managing people in a real browser: 人员 → 小分队 → 排班值�
       );
       expect(squad).toMatchObject({ leader_id: leader!.id, categories: ['medicine_delivery'] });
       expect(new Set(squad!.members)).toEqual(new Set([leader!.id, memberA!.id, memberB!.id]));
+
+      await step(dispatcher, 'a second squad of the same name is refused, and the server says why on the form', async () => {
+        await page.goto('/#/pages/manage/squads/index');
+        await pickBeicheng(dispatcher);
+        await see(page, squadName); // the list has it now
+        await shown(page).locator('.squads__name-input input').fill(squadName);
+        const search = shown(page).locator('.squads__form .manage-kit__search');
+        await search.locator('input').fill(memberA!.name);
+        await tap(page, '选为负责人', search.locator('.manage-kit__found').filter({ hasText: memberA!.name }));
+        await tap(page, '组建', shown(page).locator('.squads__form'));
+        await shown(page).locator('.squads__form .manage-kit__problem').getByText(`「北城社区」已有同名小分队：${squadName}。`).waitFor({ state: 'visible' });
+        // Taro's dialog for a conflict sits outside the page
+        await page.locator('.taro-modal__foot').getByText('知道了').click();
+      });
+      expect((await sql<unknown[]>(`SELECT 1 FROM squad WHERE name = $1`, [squadName])).length).toBe(1);
 
       await step(dispatcher, 'the duty overview of 北城社区, then a volunteer’s roster set for Saturday morning', async () => {
         await page.goto('/#/pages/manage/rosters/index');
