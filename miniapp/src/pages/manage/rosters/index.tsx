@@ -105,7 +105,10 @@ function Overview() {
               {`${WEEKDAY_NAMES[cell.weekday - 1] ?? ''} ${BANDS[cell.band]?.[0] ?? ''}–${BANDS[cell.band]?.[1] ?? ''}：${picked && picked.length > 0 ? picked.join('、') : '没有人值班'}`}
             </Hint>
           )}
-          <Hint>{`点格子看是谁。未设值班表的 ${unrostered} 人上岗即可接单，不计入上表。`}</Hint>
+          <Hint>
+            {`点格子看是谁。未设值班表的 ${unrostered} 人上岗即可接单，不计入上表。`}
+            {people.data?.nextCursor ? `表中只计已载入的 ${items.length} 人，点下方「加载更多」计入其余的人。` : ''}
+          </Hint>
         </View>
         <View className='rosters__people'>
           <SectionTitle>在岗情况</SectionTitle>
