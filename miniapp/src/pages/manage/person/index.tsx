@@ -113,7 +113,8 @@ const FORM_LABELS = {
  */
 export default function Person() {
   const id = useRouter().params.id ?? '';
-  const loaded = useLoader(() => loadPerson(id), [id], { refreshOnShow: true });
+  // opened without a person (a bookmark, the simulator's launch): nothing is asked of the server
+  const loaded = useLoader(async () => (id === '' ? undefined : loadPerson(id)), [id], { refreshOnShow: true });
   const data = loaded.data;
   const [draft, setDraft] = useState<Draft>();
   const [cadreName, setCadreName] = useState<string>();
@@ -151,6 +152,14 @@ export default function Person() {
       setSaving(false);
     }
   };
+
+  if (id === '') {
+    return (
+      <StaffPage className='person'>
+        <Hint>请从「人员」名单中选择一位人员。</Hint>
+      </StaffPage>
+    );
+  }
 
   return (
     <StaffPage className='person'>

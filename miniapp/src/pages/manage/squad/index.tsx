@@ -62,7 +62,8 @@ function MemberRow({
 export default function Squad() {
   const id = useRouter().params.id ?? '';
   const me = useCurrentUser();
-  const squad = useLoader(() => getSquad(id), [id], { refreshOnShow: true });
+  // opened without a squad (a bookmark, the simulator's launch): nothing is asked of the server
+  const squad = useLoader(async () => (id === '' ? undefined : getSquad(id)), [id], { refreshOnShow: true });
   const categories = useLoader(() => listServiceCategories(), []);
   const data = squad.data;
   const mayEdit = me?.roles.includes('admin') === true || me?.roles.includes('dispatcher') === true;
@@ -102,6 +103,14 @@ export default function Squad() {
   const remove = async (person: UserDto) => {
     if (await withFeedback(() => removeSquadMember(id, person.id), `已移出：${person.name}`)) await squad.reload();
   };
+
+  if (id === '') {
+    return (
+      <StaffPage className='squad'>
+        <Hint>请从「小分队」列表中选择一支小分队。</Hint>
+      </StaffPage>
+    );
+  }
 
   return (
     <StaffPage className='squad'>
