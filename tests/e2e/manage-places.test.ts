@@ -79,10 +79,8 @@ describe('management screens: places, the catalogue, the dispatch mode', () => {
       .first()
       .waitFor({ state: 'hidden', timeout: 5_000 })
       .catch(() => undefined);
-    await page.evaluate(() => {
-      window.scrollTo(0, 0);
-      for (const el of document.querySelectorAll('.taro_page')) el.scrollTop = 0;
-    });
+    // the page scrolls the window in H5 (a string: the tests are compiled without the DOM's types)
+    await page.evaluate(`window.scrollTo(0, 0); document.querySelectorAll('.taro_page').forEach((el) => { el.scrollTop = 0; })`);
     await page.waitForTimeout(400);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), scale: 'css', animations: 'disabled', caret: 'hide' });
   }
@@ -209,9 +207,10 @@ describe('management screens: places, the catalogue, the dispatch mode', () => {
           await dispatcher.page.goto(`${e2e.url}/#/pages/dispatch/board/index`);
           await shown(dispatcher.page).locator('.staff-card').first().waitFor();
           await snap(dispatcher.page, 'dispatch-board-desktop');
-          const tops = await shown(dispatcher.page)
-            .locator('.staff-card')
-            .evaluateAll((cards) => cards.slice(0, 2).map((c) => c.getBoundingClientRect().top));
+          const cards = shown(dispatcher.page).locator('.staff-card');
+          const tops = (await Promise.all([cards.nth(0).boundingBox(), (await cards.count()) > 1 ? cards.nth(1).boundingBox() : null]))
+            .filter((b) => b !== null)
+            .map((b) => b.y);
           // two to a row: the second card (when there is one) beside the first
           if (tops.length === 2) expect(tops[1]).toBe(tops[0]);
           await shown(dispatcher.page).locator('.staff-card').first().click();

@@ -118,7 +118,6 @@ function PlaceForm({ place, onSaved }: { place: RegionDto; onSaved: (p: RegionDt
     setLng(place.center ? String(place.center.lng) : '');
     form.clear();
     // a different place (or the same one saved): start from what it is now
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [place]);
 
   const pickOnMap = async () => {
@@ -201,7 +200,6 @@ function AddChildForm({ parent, onAdded }: { parent: RegionDto | undefined; onAd
   useEffect(() => {
     setName('');
     form.clear();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [parent?.id]);
   if (level === undefined) return null;
 
