@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { CandidateListDto, DispatchSettingsDto, OrderDto, RegionDto, RegionMoveResultDto } from '@bangbang/shared';
+import type { CandidateListDto, DispatchSettingsDto, OrderDto, RegionDto, RegionMoveResultDto, StatsOverviewDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { buildApp } from '../../server/src/app';
@@ -238,5 +238,70 @@ describe('POST /regions/:id/move', () => {
       [A2],
     );
     expect(audit).toMatchObject({ before: { parentId: w.regions.A }, after: { parentId: X, people: 2 } });
+  });
+
+  it('takes the grid’s history with it (each community’s figures are its grids’ sum) and an order waiting at the town to the new town', async () => {
+    const admin = w.users.countyAdmin.token;
+    // 乙一网格 (乙社区, 一号镇): a past order (cancelled) and one waiting at the town
+    const grid = w.regions.B1;
+    const resident = await person('乙一居民', ['resident'], grid);
+    const past = (await call(resident.token, 'POST', '/orders', { categoryCode: 'errands', description: '买米', urgency: 'normal' })).json<OrderDto>();
+    expect((await call(resident.token, 'POST', `/orders/${past.id}/cancel`, { reason: '不需要了' })).statusCode).toBe(200);
+    const waiting = (await call(resident.token, 'POST', '/orders', { categoryCode: 'meal_delivery', description: '送饭', urgency: 'normal' })).json<OrderDto>();
+    await db.query(`UPDATE service_order SET escalation_level = 'town', scope_region_id = $2, scope_path = $3 WHERE id = $1`, [
+      waiting.id,
+      w.regions.T,
+      await pathOf(w.regions.T),
+    ]);
+    const total = async (regionId: string) => (await call(admin, 'GET', `/stats/overview?regionId=${regionId}`)).json<StatsOverviewDto>().total;
+    const [bBefore, xBefore, t2Before, countyBefore] = [
+      await total(w.regions.B),
+      await total(w.regions.X),
+      await total(w.regions.T2),
+      await total(w.regions.county),
+    ];
+
+    const moved = await call(admin, 'POST', `/regions/${grid}/move`, { parentId: w.regions.X });
+    expect(moved.json<RegionMoveResultDto>()).toMatchObject({ orders: 2, openOrders: 1 });
+    expect(await total(w.regions.B)).toBe(bBefore - 2);
+    expect(await total(w.regions.X)).toBe(xBefore + 2);
+    expect(await total(w.regions.T2)).toBe(t2Before + 2);
+    expect(await total(w.regions.county)).toBe(countyBefore);
+    // every community's figure is the sum of its grids' (none of the grid's orders is left counted under 乙社区)
+    for (const community of [w.regions.B, w.regions.X]) {
+      const children = (await call(admin, 'GET', `/regions?parentId=${community}`)).json<{ items: RegionDto[] }>().items;
+      let sum = 0;
+      for (const c of children) sum += await total(c.id);
+      expect(sum).toBe(await total(community));
+    }
+    // the order waiting at 一号镇 now waits at 二号镇, the grid's new town
+    const [row] = await db.query<Array<{ scope_region_id: string; scope_path: string }>>(
+      `SELECT scope_region_id, scope_path FROM service_order WHERE id = $1`,
+      [waiting.id],
+    );
+    expect(row).toEqual({ scope_region_id: w.regions.T2, scope_path: await pathOf(w.regions.T2) });
+  });
+
+  it('two admins moving the same grid at once: one move after the other, every copy of its path agrees', async () => {
+    const admin = w.users.countyAdmin.token;
+    const created = await call(admin, 'POST', '/regions', { name: '并发网格', level: 'grid', parentId: w.regions.A });
+    const grid = created.json<RegionDto>().id;
+    const resident = await person('并发居民', ['resident'], grid);
+    await call(resident.token, 'POST', '/orders', { categoryCode: 'errands', description: '买菜', urgency: 'normal' });
+    const answers = await Promise.all([
+      call(admin, 'POST', `/regions/${grid}/move`, { parentId: w.regions.B }),
+      call(adminT2.token, 'POST', `/regions/${grid}/move`, { parentId: w.regions.X }),
+      call(admin, 'POST', `/regions/${grid}/move`, { parentId: w.regions.X }),
+    ]);
+    // 二号镇's admin cannot reach 甲社区's grid until it is in 丙社区: a 404 or a move, never a 500
+    for (const a of answers) expect([200, 400, 404]).toContain(a.statusCode);
+    expect(answers.filter((a) => a.statusCode === 200).length).toBeGreaterThanOrEqual(1);
+    const [place] = await db.query<Array<{ path: string; parent_path: string }>>(
+      `SELECT r.path, p.path AS parent_path FROM region r JOIN region p ON p.id = r.parent_id WHERE r.id = $1`,
+      [grid],
+    );
+    expect(place!.path).toBe(`${place!.parent_path}${grid}/`);
+    const stale = await db.query(`SELECT id FROM service_order WHERE region_id = $1 AND region_path <> $2`, [grid, place!.path]);
+    expect(stale).toEqual([]);
   });
 });
