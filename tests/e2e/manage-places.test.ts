@@ -178,6 +178,14 @@ describe('management screens: places, the catalogue, the dispatch mode', () => {
         );
         expect(row).toEqual({ name: serviceName, accept_minutes_urgent: 10, active: true });
         await snap(admin.page, `manage-catalogue-${size.name}`);
+        // and stops it: the row says so, residents no longer see it
+        await shown(admin.page).locator(`.manage-catalogue__item--${serviceCode}`).click();
+        await see(admin.page, '修改服务');
+        await shown(admin.page).locator('.manage-service__active .nut-switch').click();
+        await tap(admin.page, '保存');
+        await shown(admin.page).locator(`.manage-catalogue__item--${serviceCode}`, { hasText: '已停用' }).waitFor();
+        const [stopped] = await e2e.database.db.query<Array<{ active: boolean }>>(`SELECT active FROM service_category WHERE code = $1`, [serviceCode]);
+        expect(stopped?.active).toBe(false);
       });
       expect(admin.problems).toEqual([]);
 
