@@ -12,9 +12,21 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
+    // prettier-ignore
     {
       root: 'pages/manage',
-      pages: ['people/index', 'person/index', 'squads/index', 'squad/index', 'rosters/index'],
+      pages: [
+        'index/index',
+        'places/index',
+        'catalogue/index',
+        'service/index',
+        'people/index',
+        'person/index',
+        'squads/index',
+        'squad/index',
+        'rosters/index',
+      ],
     },
   ],
   window: {

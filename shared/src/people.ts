@@ -13,6 +13,7 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import { Field, Optional } from './validation';
@@ -66,6 +67,42 @@ export class CreateRegionDto {
   @ValidateNested()
   @Type(() => LatLngDto)
   center?: LatLngDto;
+}
+
+/**
+ * Rename a place or set its centre (admins within jurisdiction). `center: null` clears it (the place is then not
+ * offered by 「使用我的位置」). At least one field.
+ */
+export class UpdateRegionDto {
+  @Optional()
+  @Field(IsString(), MinLength(1, { message: '请填写名称' }), MaxLength(100, { message: '名称最多 100 个字' }))
+  name?: string;
+
+  @ValidateIf((_o: object, v: unknown) => v !== undefined && v !== null)
+  @ValidateNested()
+  @Type(() => LatLngDto)
+  center?: LatLngDto | null;
+}
+
+/** Move a grid (网格) under another community or village (社区/嘎查村), with its people, squads and orders. */
+export class MoveRegionDto {
+  @IsUUID('all', { message: '请选择要移入的社区或嘎查村' })
+  parentId!: string;
+}
+
+/** What moving a grid took with it (the answer of POST /regions/:id/move). */
+export interface RegionMoveResultDto {
+  region: RegionDto;
+  /** The community it left and the one it joined. */
+  from: RegionDto;
+  to: RegionDto;
+  /** People placed in the grid (residents, volunteers, grid workers): their jurisdiction and area follow the grid. */
+  people: number;
+  /** The grid's orders, now listed and counted under the new community (open: still waiting or being served). */
+  orders: number;
+  openOrders: number;
+  /** Memberships of squads above the grid that no longer cover the person (they left those squads). */
+  squadMembershipsEnded: number;
 }
 
 // ---------- people ----------

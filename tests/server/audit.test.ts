@@ -111,6 +111,20 @@ describe('the audit trail', () => {
       subject: () => newRegionId,
     },
     {
+      route: 'PATCH /api/v1/regions/{id}',
+      who: 'admin',
+      run: () => call('admin', 'PATCH', `/regions/${newRegionId}`, { center: { lat: 40.76, lng: 107.41 } }),
+      action: 'region.update',
+      subject: () => newRegionId,
+    },
+    {
+      route: 'POST /api/v1/regions/{id}/move',
+      who: 'admin',
+      run: () => call('admin', 'POST', `/regions/${newRegionId}/move`, { parentId: w.regions.B }),
+      action: 'region.move',
+      subject: () => newRegionId,
+    },
+    {
       route: 'PUT /api/v1/regions/{id}/dispatch-mode',
       who: 'dispatcherT',
       run: () => call('dispatcherT', 'PUT', `/regions/${w.regions.A}/dispatch-mode`, { mode: 'auto' }),
@@ -365,7 +379,7 @@ describe('the audit trail', () => {
       expect(new Set(seen).size).toBe(all);
 
       const byActor = (await get('admin', `/audit?actorId=${w.users.admin.id}`)).json<Page<AuditEntryDto>>();
-      expect(byActor.items.map((i) => i.action).sort()).toEqual(['category.create', 'category.update', 'region.create']);
+      expect(byActor.items.map((i) => i.action).sort()).toEqual(['category.create', 'category.update', 'region.create', 'region.move', 'region.update']);
       expect(byActor.items[0]).toMatchObject({ actorName: '总管理员', subjectType: 'category', subjectName: '扫雪除冰', ip: IP });
       const bySubject = (await get('admin', `/audit?subjectId=${squad.id}`)).json<Page<AuditEntryDto>>();
       expect(bySubject.items.map((i) => i.action)).toEqual(['squad.remove_member', 'squad.add_member', 'squad.update', 'squad.create']);

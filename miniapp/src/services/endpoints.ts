@@ -66,6 +66,12 @@ import {
   type OrderNotificationDto,
   type Page,
   type RegionDto,
+  type RegionMoveResultDto,
+  type CreateRegionDto,
+  type UpdateRegionDto,
+  type CreateServiceCategoryDto,
+  type UpdateServiceCategoryDto,
+  type DispatchMode,
   type ServiceCategoryDto,
   type ServiceRecordDto,
   type SmsPurpose,
@@ -121,6 +127,21 @@ export const searchRegions = (q: string, limit = 20) => request<{ items: RegionH
 /** The 5 grids nearest to a point (「使用我的位置」). */
 export const nearestRegions = (lat: number, lng: number) =>
   request<{ items: RegionHitDto[] }>('GET', REGION_NEAREST_PATH, { lat: String(lat), lng: String(lng) });
+
+// ---------- management: places, the catalogue, dispatch modes (管理) ----------
+
+/** Admins: every service, the deactivated ones too. */
+export const listAllServiceCategories = () => request<{ items: ServiceCategoryDto[] }>('GET', SERVICE_CATEGORIES_PATH, { all: 'true' });
+export const createServiceCategory = (body: Body<CreateServiceCategoryDto>) => request<ServiceCategoryDto>('POST', SERVICE_CATEGORIES_PATH, body);
+export const updateServiceCategory = (code: string, patch: Body<UpdateServiceCategoryDto>) =>
+  request<ServiceCategoryDto>('PATCH', `${SERVICE_CATEGORIES_PATH}/${enc(code)}`, patch);
+export const createRegion = (body: Body<CreateRegionDto>) => request<RegionDto>('POST', `${API_PREFIX}/regions`, body);
+/** Rename a place, set or clear its centre. */
+export const updateRegion = (id: string, patch: Body<UpdateRegionDto>) => request<RegionDto>('PATCH', `${API_PREFIX}/regions/${enc(id)}`, patch);
+/** Move a grid under another community, with its people. */
+export const moveRegion = (id: string, parentId: string) => request<RegionMoveResultDto>('POST', `${API_PREFIX}/regions/${enc(id)}/move`, { parentId });
+export const setDispatchMode = (regionId: string, mode: DispatchMode | null) =>
+  request<DispatchSettingsDto>('PUT', `${API_PREFIX}/regions/${enc(regionId)}/dispatch-mode`, { mode });
 
 // ---------- applications (我要当志愿者 · 迁移申请) ----------
 

@@ -16,6 +16,7 @@ import {
   type Page,
   type RegionDto,
   type RegionHitDto,
+  type RegionMoveResultDto,
   type RosterSlot,
   type ServiceCategoryDto,
   type SquadDto,
@@ -130,6 +131,19 @@ export const regionHitSchema = shape<RegionHitDto>('RegionHit', {
 
 export const regionHitListSchema = shape<{ items: RegionHitDto[] }>('RegionHitList', {
   properties: { items: { type: 'array', items: regionHitSchema } },
+});
+
+export const regionMoveResultSchema = shape<RegionMoveResultDto>('RegionMoveResult', {
+  description: '网格移到另一社区/村之后：网格、原社区、新社区，以及随网格一起移动的人员和需求',
+  properties: {
+    region: regionSchema,
+    from: regionSchema,
+    to: regionSchema,
+    people: { type: 'integer', description: '网格中的人员（居民、志愿者、网格员）：随网格归入新社区' },
+    orders: { type: 'integer', description: '网格的需求（含已结束的）：此后计入新社区' },
+    openOrders: { type: 'integer', description: '其中尚未结束的' },
+    squadMembershipsEnded: { type: 'integer', description: '网格人员退出的、不再覆盖他们的上级小分队成员资格' },
+  },
 });
 
 export const familyContactSchema = shape<FamilyContactDto>('FamilyContact', {

@@ -140,6 +140,13 @@ export default function Me() {
             clickable
             onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}
           />
+          <Cell
+            className='me__manage'
+            title='管理'
+            description='地区与网格、服务目录、人员、小分队、排班、台账'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/manage/index/index' })}
+          />
         </Cell.Group>
       )}
 

@@ -141,3 +141,20 @@ export async function placeLabels(m: Pick<EntityManager, 'query'>, ids: readonly
   );
   return new Map(rows.map((r) => [r.id, r.path_names.join(' › ')]));
 }
+
+/** Renames the place and/or sets its centre (both coordinates, or neither); answers it as stored. */
+export async function updateRegionRecord(
+  m: EntityManager,
+  id: string,
+  patch: { name?: string; center?: { lat: number; lng: number } | null },
+): Promise<Region> {
+  const repo = m.getRepository(Region);
+  const set: Partial<Pick<Region, 'name' | 'centerLat' | 'centerLng'>> = {};
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.center !== undefined) {
+    set.centerLat = patch.center?.lat ?? null;
+    set.centerLng = patch.center?.lng ?? null;
+  }
+  if (Object.keys(set).length > 0) await repo.update({ id }, set);
+  return repo.findOneByOrFail({ id });
+}

@@ -1,13 +1,16 @@
 import {
   API_PREFIX,
   CreateRegionDto,
+  MoveRegionDto,
   NearestRegionsQuery,
   REGION_NEAREST_PATH,
   REGION_SEARCH_PATH,
   RegionSearchQuery,
+  UpdateRegionDto,
   type Page,
   type RegionDto,
   type RegionHitDto,
+  type RegionMoveResultDto,
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { ValidationFailedError, UUID_PATTERN, fieldError } from '../../errors';
@@ -18,7 +21,7 @@ import { toRegionDto } from './region.entity';
 import { regionNotFound } from './lookup';
 import type { RegionService } from './service';
 import { docs, idParam } from '../../http/openapi';
-import { regionHitListSchema, regionPageSchema, regionSchema } from '../../http/response-schemas';
+import { regionHitListSchema, regionMoveResultSchema, regionPageSchema, regionSchema } from '../../http/response-schemas';
 
 const UUID = UUID_PATTERN;
 
@@ -131,6 +134,58 @@ export default async function regionRoutes(app: FastifyInstance, { regions }: { 
       requireActor(request);
       if (!UUID.test(request.params.id)) throw regionNotFound();
       return toRegionDto(await regions.get(request.params.id));
+    },
+  );
+
+  app.patch<{ Params: { id: string } }>(
+    `${path}/:id`,
+    {
+      schema: docs({
+        tags: ['regions'],
+        summary: '修改地区：改名、设置中心点（管理员）',
+        description:
+          '管辖范围内的管理员。只改给出的字段：`name` 新名称（同一上级下不能重名），`center` 中心点 `{lat, lng}`（`null` 清除；「使用我的位置」按网格中心点找最近的网格）。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: regionSchema },
+        errors: [400, 403, [404, '地区不存在或不在管辖范围内'], [409, '同一上级下已有同名地区']],
+      }),
+      preValidation: validateBody(UpdateRegionDto),
+    },
+    async (request): Promise<RegionDto> => {
+      const actor = requireActor(request);
+      if (!UUID.test(request.params.id)) throw regionNotFound();
+      return toRegionDto(await regions.update(actor, request.params.id, request.body as UpdateRegionDto, auditContextOf(request)));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    `${path}/:id/move`,
+    {
+      schema: docs({
+        tags: ['regions'],
+        summary: '把网格移到另一个社区/嘎查村（连同人员）（管理员）',
+        description: [
+          '网格和新社区都须在管理员的管辖范围内。网格的人员、小分队、排班随网格一起移动：此后由新社区的工作人员管辖和服务，新社区的志愿者可以接他们的需求，他们也可以接新社区的需求；',
+          '网格的需求（含已结束的）此后计入新社区；已升级到社区以上的未完成需求改在新社区（或新的乡镇、旗县）等待；待派单需求的兜底责任人按新地区重新确定；网格人员退出不再覆盖他们的上级小分队。一次完成，记入审计。',
+        ].join('\n'),
+        auth: 'required',
+        params: idParam,
+        response: { 200: regionMoveResultSchema },
+        errors: [
+          [400, '只有网格可以移动；只能移入社区或嘎查村；已在该社区下'],
+          403,
+          [404, '网格或社区不存在或不在管辖范围内'],
+          [409, '新社区下已有同名网格；网格中有人负责上级的小分队'],
+        ],
+      }),
+      preValidation: validateBody(MoveRegionDto),
+    },
+    async (request): Promise<RegionMoveResultDto> => {
+      const actor = requireActor(request);
+      if (!UUID.test(request.params.id)) throw regionNotFound();
+      const moved = await regions.move(actor, request.params.id, (request.body as MoveRegionDto).parentId, auditContextOf(request));
+      return { ...moved, region: toRegionDto(moved.region), from: toRegionDto(moved.from), to: toRegionDto(moved.to) };
     },
   );
 }

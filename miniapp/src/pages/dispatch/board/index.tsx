@@ -127,6 +127,9 @@ export default function DispatchBoard() {
         <NavButton className='dispatch-board__applications' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}>
           审核申请
         </NavButton>
+        <NavButton className='dispatch-board__manage' onClick={() => void Taro.navigateTo({ url: '/pages/manage/index/index' })}>
+          管理
+        </NavButton>
         {takesTasks && (
           <NavButton className='dispatch-board__hall' onClick={() => void Taro.navigateTo({ url: '/pages/volunteer/hall/index' })}>
             任务大厅
