@@ -74,7 +74,12 @@ const PHONE_RESIDENT: ImportColumn = {
   rule: '11 位手机号。再次导入时按手机号找到本人并更新；没有手机的居民填身份证号（两者至少填一个）',
   example: '13800000001',
 };
-const PHONE_STAFF: ImportColumn = { header: '手机号', required: true, rule: '11 位手机号（本人用它登录）。再次导入时按手机号找到本人并更新', example: '13800000002' };
+const PHONE_STAFF: ImportColumn = {
+  header: '手机号',
+  required: true,
+  rule: '11 位手机号（本人用它登录）。再次导入时按手机号找到本人并更新',
+  example: '13800000002',
+};
 const ID_CARD: ImportColumn = {
   header: '身份证号',
   required: false,
@@ -123,19 +128,7 @@ function familyColumns(n: number): ImportColumn[] {
 export const TEMPLATE_FAMILY_CONTACTS = 2;
 
 export const IMPORT_COLUMNS: Record<ImportKind, readonly ImportColumn[]> = {
-  residents: [
-    NAME,
-    PHONE_RESIDENT,
-    ID_CARD,
-    LANDLINE,
-    PLACE,
-    ADDRESS,
-    TAGS,
-    CADRE,
-    ...familyColumns(1),
-    ...familyColumns(2),
-    ROLES_COLUMN('居民'),
-  ],
+  residents: [NAME, PHONE_RESIDENT, ID_CARD, LANDLINE, PLACE, ADDRESS, TAGS, CADRE, ...familyColumns(1), ...familyColumns(2), ROLES_COLUMN('居民')],
   volunteers: [NAME, PHONE_STAFF, ID_CARD, PLACE, SKILLS, ROSTER, YES_NO('党员'), YES_NO('在职党员'), ADDRESS, ROLES_COLUMN('志愿者')],
   'grid-workers': [NAME, PHONE_STAFF, ID_CARD, PLACE, ROSTER, YES_NO('党员'), ADDRESS, ROLES_COLUMN('网格员')],
 };

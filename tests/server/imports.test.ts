@@ -48,7 +48,11 @@ type Cell = ExcelJS.CellValue;
 type Row = Record<string, Cell>;
 
 /** A workbook with a sheet of these headers (the kind's template's by default) and rows (by header). */
-async function book(kind: ImportKind, rows: Row[], opts: { headers?: string[]; sheet?: string; before?: (wb: ExcelJS.Workbook) => void } = {}): Promise<Buffer> {
+async function book(
+  kind: ImportKind,
+  rows: Row[],
+  opts: { headers?: string[]; sheet?: string; before?: (wb: ExcelJS.Workbook) => void } = {},
+): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   opts.before?.(wb);
   const ws = wb.addWorksheet(opts.sheet ?? 'Sheet1');
@@ -89,8 +93,7 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
     });
   };
   const people = async () => Number((await t.database.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM app_user`))[0]!.n);
-  const byPhone = async (phone: string) =>
-    (await t.database.db.query<Array<Record<string, unknown>>>(`SELECT * FROM app_user WHERE phone = $1`, [phone]))[0];
+  const byPhone = async (phone: string) => (await t.database.db.query<Array<Record<string, unknown>>>(`SELECT * FROM app_user WHERE phone = $1`, [phone]))[0];
   const errorsOf = (body: ErrorBody) => (body.details ?? []) as ErrorDetail[];
   /** The problem of a row and column (fails the test when there is none). */
   const problemAt = (body: ErrorBody, row: number, column: string) => {
@@ -301,7 +304,14 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
     it('volunteers: skills by name or code, 可服务时间 into the roster, 党员; a roster it cannot read is named', async () => {
       const p = phone();
       const file = await book('volunteers', [
-        { 姓名: '赵志愿', 手机号: p, 所属网格: '甲一网格', 技能: '送医送药、medicine_delivery', 可服务时间: '周一至周三 08:00-12:00；周六 14:00-18:00', 党员: '是' },
+        {
+          姓名: '赵志愿',
+          手机号: p,
+          所属网格: '甲一网格',
+          技能: '送医送药、medicine_delivery',
+          可服务时间: '周一至周三 08:00-12:00；周六 14:00-18:00',
+          党员: '是',
+        },
         { 姓名: '钱志愿', 手机号: phone(), 所属网格: '甲一网格', 可服务时间: '早上有空' },
         { 姓名: '孙志愿', 手机号: phone(), 所属网格: '甲一网格', 技能: '开挖掘机' },
         { 姓名: '李志愿', 所属网格: '甲一网格', 身份证号: idCard(2) },
@@ -315,7 +325,14 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       expect(errorsOf(body).some((d) => d.row === 2)).toBe(false);
 
       const ok = await book('volunteers', [
-        { 姓名: '赵志愿', 手机号: p, 所属网格: '甲一网格', 技能: '送医送药、medicine_delivery', 可服务时间: '周一至周三 08:00-12:00；周六 14:00-18:00', 党员: '是' },
+        {
+          姓名: '赵志愿',
+          手机号: p,
+          所属网格: '甲一网格',
+          技能: '送医送药、medicine_delivery',
+          可服务时间: '周一至周三 08:00-12:00；周六 14:00-18:00',
+          党员: '是',
+        },
       ]);
       expect((await post('volunteers', ok, w.users.dispatcherT.token)).statusCode).toBe(200);
       expect(await byPhone(p)).toMatchObject({
@@ -330,7 +347,11 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
         ],
       });
       // a resident imported as a volunteer keeps being a resident
-      const res2 = await post('volunteers', await book('volunteers', [{ 姓名: '甲二居民', 手机号: w.users.residentA2.phone, 所属网格: '甲二网格' }]), w.users.dispatcherT.token);
+      const res2 = await post(
+        'volunteers',
+        await book('volunteers', [{ 姓名: '甲二居民', 手机号: w.users.residentA2.phone, 所属网格: '甲二网格' }]),
+        w.users.dispatcherT.token,
+      );
       expect(res2.json<ImportResultDto>()).toMatchObject({ updated: 1 });
       expect((await byPhone(w.users.residentA2.phone))!.roles).toEqual(['resident', 'volunteer']);
     });
@@ -355,7 +376,11 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       expect(problemAt(res.json(), 2, '所属网格')).toContain('找不到「甲一网格」');
       expect(await people()).toBe(before);
 
-      const other = await post('residents', await book('residents', [{ 姓名: '丙一居民', 手机号: w.users.residentX1.phone, 所属网格: '甲一网格' }]), w.users.dispatcherT.token);
+      const other = await post(
+        'residents',
+        await book('residents', [{ 姓名: '丙一居民', 手机号: w.users.residentX1.phone, 所属网格: '甲一网格' }]),
+        w.users.dispatcherT.token,
+      );
       expect(problemAt(other.json(), 2, '手机号')).toContain('管辖范围以外');
     });
 
@@ -449,15 +474,23 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       const noResult = await book('residents', [{ 姓名: '甲', 手机号: { formula: 'B1&"1"' } as Cell, 所属网格: '甲一网格' }]);
       const body = await expectFileError(noResult, 400, /B2：单元格是公式，但文件中没有保存它的计算结果/);
       expect(body.details![0]).toMatchObject({ row: 2, column: '手机号' });
-      const errorValue = await book('residents', [{ 姓名: '甲', 手机号: phone(), 所属网格: { formula: 'VLOOKUP(1,A:A,2)', result: { error: '#N/A' } } as Cell }]);
+      const errorValue = await book('residents', [
+        { 姓名: '甲', 手机号: phone(), 所属网格: { formula: 'VLOOKUP(1,A:A,2)', result: { error: '#N/A' } } as Cell },
+      ]);
       await expectFileError(errorValue, 400, /E2：公式的结果是错误值 #N\/A/);
     });
 
     it('an ID-card number typed as a number (its last digits lost) is refused; a phone typed as a number is fine', async () => {
       const p = phone();
-      const body = await expectFileError(await book('residents', [{ 姓名: '数字', 手机号: Number(p), 身份证号: 150102195001011234, 所属网格: '甲一网格' }]), 400, /C2：数字太长/);
+      const body = await expectFileError(
+        await book('residents', [{ 姓名: '数字', 手机号: Number(p), 身份证号: 150102195001011234, 所属网格: '甲一网格' }]),
+        400,
+        /C2：数字太长/,
+      );
       expect(body.details).toHaveLength(1);
-      expect((await post('residents', await book('residents', [{ 姓名: '数字', 手机号: Number(p), 所属网格: '甲一网格' }]), w.users.admin.token)).statusCode).toBe(200);
+      expect(
+        (await post('residents', await book('residents', [{ 姓名: '数字', 手机号: Number(p), 所属网格: '甲一网格' }]), w.users.admin.token)).statusCode,
+      ).toBe(200);
     });
 
     it('more sheets than one: the sheet named after the kind is read, else the first', async () => {
@@ -492,12 +525,19 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
     });
     const postSmall = async (file: Buffer) => {
       const body = multipart(file);
-      return small.app.inject({ method: 'POST', url: '/api/v1/imports/residents', headers: { ...bearer(sw.users.admin.token), ...body.headers }, payload: body.payload });
+      return small.app.inject({
+        method: 'POST',
+        url: '/api/v1/imports/residents',
+        headers: { ...bearer(sw.users.admin.token), ...body.headers },
+        payload: body.payload,
+      });
     };
 
     it('an oversized file is refused with 413 before it is parsed', async () => {
       const rows = Array.from({ length: 5 }, (_, i) => ({ 姓名: `大文件${i}`, 手机号: phone(), 所属网格: '甲一网格', 住址: '很长的地址'.repeat(30) }));
-      const big = await book('residents', rows, { before: (wb) => wb.addWorksheet('填充').addRows(Array.from({ length: 2000 }, (_, i) => [`填充${i}`, Math.random()])) });
+      const big = await book('residents', rows, {
+        before: (wb) => wb.addWorksheet('填充').addRows(Array.from({ length: 2000 }, (_, i) => [`填充${i}`, Math.random()])),
+      });
       expect(big.length).toBeGreaterThan(8192);
       const res = await postSmall(big);
       expect(res.statusCode).toBe(413);

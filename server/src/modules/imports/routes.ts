@@ -23,7 +23,8 @@ function formatBytes(bytes: number): string {
 
 function kindOf(request: FastifyRequest): ImportKind {
   const { kind } = request.params as { kind: string };
-  if (!(IMPORT_KINDS as readonly string[]).includes(kind)) throw new NotFoundError('没有这种台账：可导入 residents（居民）、volunteers（志愿者）、grid-workers（网格员）。');
+  if (!(IMPORT_KINDS as readonly string[]).includes(kind))
+    throw new NotFoundError('没有这种台账：可导入 residents（居民）、volunteers（志愿者）、grid-workers（网格员）。');
   return kind as ImportKind;
 }
 

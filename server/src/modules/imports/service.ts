@@ -308,7 +308,8 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
         return await db.transaction(async (m) => {
           const { problems, plans } = await plan(m, actor, kind, sheet.rows, j);
           problems.push(...sheet.cellProblems);
-          if (plans.length === 0 && problems.length === 0) throw new ValidationFailedError(`工作表「${sheet.name}」只有示例行，没有要导入的数据。`, [{ field: 'file', message: '没有要导入的数据' }]);
+          if (plans.length === 0 && problems.length === 0)
+            throw new ValidationFailedError(`工作表「${sheet.name}」只有示例行，没有要导入的数据。`, [{ field: 'file', message: '没有要导入的数据' }]);
           if (problems.length > 0) {
             problems.sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
             const first = problems[0]!;

@@ -49,7 +49,11 @@ export async function buildTemplate(kind: ImportKind, places: readonly PlaceRow[
   for (const c of columns) example[c.header] = c.example;
   if (place) example['所属网格'] = PlaceIndex.label(place);
   if (kind === 'residents') example['身份证号'] = '11010519491231002X';
-  if (kind === 'volunteers') example['技能'] = services.slice(0, 2).map((s) => s.name).join('、');
+  if (kind === 'volunteers')
+    example['技能'] = services
+      .slice(0, 2)
+      .map((s) => s.name)
+      .join('、');
   const exampleRow = sheet.addRow(columns.map((c) => example[c.header] ?? ''));
   exampleRow.font = { italic: true, color: { argb: 'FF6C757D' } };
 

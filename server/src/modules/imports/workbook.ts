@@ -171,7 +171,12 @@ export function readSheet(workbook: ExcelJS.Workbook, spec: SheetSpec): ReadShee
   const seen = new Map<string, number>();
   headerRow.eachCell({ includeEmpty: false }, (cell, col) => {
     const t = cellText(cell.value, false);
-    const header = t && 'text' in t ? clean(t.text).replace(/\s+/g, '').replace(/[*＊]$/, '') : '';
+    const header =
+      t && 'text' in t
+        ? clean(t.text)
+            .replace(/\s+/g, '')
+            .replace(/[*＊]$/, '')
+        : '';
     if (header === '') return;
     if (!spec.headers.includes(header) && !(spec.alsoAccepted?.(header) ?? false)) {
       problems.push({ field: 'file', row: 1, column: header, message: `表头「${header}」不是导入模板中的列（是否写错了？可用的列见“填写说明”）` });
