@@ -12,6 +12,10 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    {
+      root: 'pages/manage',
+      pages: ['import/index'],
+    },
   ],
   window: {
     backgroundTextStyle: 'dark',

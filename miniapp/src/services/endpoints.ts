@@ -69,7 +69,8 @@ import {
   type UserDto,
   type ReportSubscriptionsDto,
 } from '@bangbang/shared';
-import { request, upload } from './api';
+import { download, request, upload } from './api';
+import { IMPORT_KIND_NAMES, importPath, importTemplatePath, type ImportKind, type ImportResultDto } from '@bangbang/shared';
 
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
@@ -213,3 +214,11 @@ export const reportSubscriptions = (body: Body<ReportSubscriptionsDto>) => reque
 export const listAudit = (query: Body<ListLogQuery> = {}) => request<Page<AuditEntryDto>>('GET', AUDIT_PATH, query);
 /** 查看记录: who saw whose full phone or address. */
 export const listAccessLog = (query: Body<ListLogQuery> = {}) => request<Page<AccessLogEntryDto>>('GET', ACCESS_LOG_PATH, query);
+
+// ---------- 导入台账 (Excel) ----------
+
+/** The kind's import template (.xlsx): opened in WeChat's document viewer, saved by a browser. */
+export const downloadImportTemplate = (kind: ImportKind) => download(importTemplatePath(kind), `${IMPORT_KIND_NAMES[kind]}导入模板.xlsx`);
+/** A filled-in workbook (a temp file path, or a blob: URL in a browser) → what was imported, or checked with `dryRun`. */
+export const importWorkbook = (kind: ImportKind, filePath: string, dryRun: boolean) =>
+  upload<ImportResultDto>(`${importPath(kind)}${dryRun ? '?dryRun=true' : ''}`, filePath, 'file');
