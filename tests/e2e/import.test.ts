@@ -24,7 +24,7 @@ describe('导入台账 (the import screen)', () => {
   async function filled(template: Buffer, prefix: string, wrong: boolean): Promise<Buffer> {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(template as unknown as ArrayBuffer);
-    const place = String(wb.getWorksheet('地区列表')!.getCell('A2').value);
+    const place = wb.getWorksheet('地区列表')!.getCell('A2').text;
     const ws = wb.getWorksheet('居民台账')!;
     const headers = (ws.getRow(1).values as ExcelJS.CellValue[]).slice(1).map(String);
     const col = (h: string) => headers.indexOf(h) + 1;

@@ -94,7 +94,7 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
   };
   const people = async () => Number((await t.database.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM app_user`))[0]!.n);
   const byPhone = async (phone: string) => (await t.database.db.query<Array<Record<string, unknown>>>(`SELECT * FROM app_user WHERE phone = $1`, [phone]))[0];
-  const errorsOf = (body: ErrorBody) => (body.details ?? []) as ErrorDetail[];
+  const errorsOf = (body: ErrorBody): ErrorDetail[] => body.details ?? [];
   /** The problem of a row and column (fails the test when there is none). */
   const problemAt = (body: ErrorBody, row: number, column: string) => {
     const found = errorsOf(body).find((d) => d.row === row && d.column === column);
@@ -117,19 +117,19 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       expect(wb.worksheets.map((s) => s.name)).toEqual(['居民台账', '填写说明', '地区列表']);
       const data = wb.getWorksheet('居民台账')!;
       expect((data.getRow(1).values as Cell[]).slice(1)).toEqual(IMPORT_COLUMNS.residents.map((c) => c.header));
-      expect(String(data.getCell('A2').value)).toMatch(/^示例/);
+      expect(data.getCell('A2').text).toMatch(/^示例/);
       expect(data.rowCount).toBe(2);
       const help = wb.getWorksheet('填写说明')!;
       const helped = new Set<string>();
-      help.eachRow((r) => helped.add(String(r.getCell(1).value)));
+      help.eachRow((r) => helped.add(r.getCell(1).text));
       for (const c of IMPORT_COLUMNS.residents) expect(helped).toContain(c.header);
       // the town dispatcher's places only: T's communities and grids, never 丙社区 of the other town
       const places: string[] = [];
-      wb.getWorksheet('地区列表')!.eachRow((r, n) => n > 1 && places.push(String(r.getCell(1).value)));
+      wb.getWorksheet('地区列表')!.eachRow((r, n) => n > 1 && places.push(r.getCell(1).text));
       expect(places).toEqual(expect.arrayContaining(['测试旗/一号镇/甲社区/甲一网格', '测试旗/一号镇/乙社区']));
       expect(places.some((p) => p.includes('丙'))).toBe(false);
       // the example's ID-card number is a valid one (so the example shows the format)
-      expect(isIdCardNumber(String(data.getCell('C2').value))).toBe(true);
+      expect(isIdCardNumber(data.getCell('C2').text)).toBe(true);
     });
 
     it('for volunteers lists the service catalogue; grid workers may not have it (403); unknown kind 404; no token 401', async () => {
@@ -139,7 +139,7 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       await wb.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
       expect(wb.worksheets.map((s) => s.name)).toEqual(['志愿者', '填写说明', '地区列表', '服务目录']);
       const services: string[] = [];
-      wb.getWorksheet('服务目录')!.eachRow((r) => services.push(String(r.getCell(1).value)));
+      wb.getWorksheet('服务目录')!.eachRow((r) => services.push(r.getCell(1).text));
       expect(services).toContain('送医送药');
 
       const gw = await t.app.inject({ method: 'GET', url: '/api/v1/imports/volunteers/template', headers: bearer(w.users.gridWorkerA1.token) });
@@ -471,19 +471,17 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       expect((await post('residents', used, w.users.admin.token)).statusCode).toBe(200);
       expect((await byPhone(p))!.name).toBe('公式居民');
 
-      const noResult = await book('residents', [{ 姓名: '甲', 手机号: { formula: 'B1&"1"' } as Cell, 所属网格: '甲一网格' }]);
+      const noResult = await book('residents', [{ 姓名: '甲', 手机号: { formula: 'B1&"1"' }, 所属网格: '甲一网格' }]);
       const body = await expectFileError(noResult, 400, /B2：单元格是公式，但文件中没有保存它的计算结果/);
       expect(body.details![0]).toMatchObject({ row: 2, column: '手机号' });
-      const errorValue = await book('residents', [
-        { 姓名: '甲', 手机号: phone(), 所属网格: { formula: 'VLOOKUP(1,A:A,2)', result: { error: '#N/A' } } as Cell },
-      ]);
+      const errorValue = await book('residents', [{ 姓名: '甲', 手机号: phone(), 所属网格: { formula: 'VLOOKUP(1,A:A,2)', result: { error: '#N/A' } } }]);
       await expectFileError(errorValue, 400, /E2：公式的结果是错误值 #N\/A/);
     });
 
     it('an ID-card number typed as a number (its last digits lost) is refused; a phone typed as a number is fine', async () => {
       const p = phone();
       const body = await expectFileError(
-        await book('residents', [{ 姓名: '数字', 手机号: Number(p), 身份证号: 150102195001011234, 所属网格: '甲一网格' }]),
+        await book('residents', [{ 姓名: '数字', 手机号: Number(p), 身份证号: Number('150102195001011234'), 所属网格: '甲一网格' }]),
         400,
         /C2：数字太长/,
       );

@@ -227,9 +227,10 @@ export async function download(path: string, fileName: string): Promise<void> {
     throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
   }
   if (result.statusCode !== 200) {
-    let data: unknown = null;
+    let data: unknown;
     try {
-      data = JSON.parse(String(Taro.getFileSystemManager().readFileSync(result.tempFilePath, 'utf8')));
+      // read as utf8, the file is text: the error body
+      data = JSON.parse(Taro.getFileSystemManager().readFileSync(result.tempFilePath, 'utf8') as string);
     } catch {
       data = null;
     }

@@ -17,7 +17,7 @@ import {
   type RosterSlot,
 } from '@bangbang/shared';
 import { UUID_PATTERN } from '../../errors';
-import type { CategoryRow, PlaceRow } from './imports.repo';
+import type { PlaceRow } from './imports.repo';
 import type { SheetRow } from './workbook';
 
 /**

@@ -139,8 +139,8 @@ function cellText(value: ExcelJS.CellValue, digits: boolean): CellText {
     if (result === undefined || result === null) {
       return { problem: '单元格是公式，但文件中没有保存它的计算结果；请在 Excel 中打开并保存后再导入，或把公式粘贴为数值' };
     }
-    if (typeof result === 'object' && 'error' in (result as object)) {
-      return { problem: `公式的结果是错误值 ${String((result as { error: unknown }).error)}` };
+    if (typeof result === 'object' && 'error' in result) {
+      return { problem: `公式的结果是错误值 ${String(result.error)}` };
     }
     return cellText(result as ExcelJS.CellValue, digits);
   }
