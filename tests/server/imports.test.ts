@@ -301,6 +301,37 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       expect(problemAt(refused.json(), 2, '身份证号')).toContain('已登记在另一个手机号名下');
     });
 
+    it('a person who logs in with WeChat and has no phone keeps binding it themself', async () => {
+      const card = idCard(3);
+      await t.database.db.query(
+        `INSERT INTO app_user (name, roles, region_id, wechat_openid, id_card) VALUES ('微信居民', '{resident}', $1, 'openid-import-1', $2)`,
+        [w.regions.A1, card],
+      );
+      const res = await post(
+        'residents',
+        await book('residents', [{ 姓名: '微信居民', 手机号: phone(), 身份证号: card, 所属网格: '甲一网格' }]),
+        w.users.dispatcherT.token,
+      );
+      expect(res.statusCode).toBe(400);
+      expect(problemAt(res.json(), 2, '手机号')).toContain('手机号须由本人在“我的”页面绑定');
+      // without the phone the row updates them by their ID-card number
+      const ok = await post(
+        'residents',
+        await book('residents', [{ 姓名: '微信居民', 身份证号: card, 所属网格: '甲一网格', 住址: '甲社区7号楼' }]),
+        w.users.dispatcherT.token,
+      );
+      expect(ok.json<ImportResultDto>()).toMatchObject({ updated: 1 });
+    });
+
+    it('a file where every one of 2,000 rows is wrong lists all 2,000 problems, quickly', async () => {
+      const rows = Array.from({ length: 2000 }, (_, i) => ({ 姓名: `错${i}`, 手机号: '12345', 所属网格: '甲一网格' }));
+      const started = Date.now();
+      const res = await post('residents', await book('residents', rows), w.users.dispatcherT.token);
+      expect(res.statusCode).toBe(400);
+      expect(res.json<ErrorBody>().details).toHaveLength(2000);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
     it('volunteers: skills by name or code, 可服务时间 into the roster, 党员; a roster it cannot read is named', async () => {
       const p = phone();
       const file = await book('volunteers', [

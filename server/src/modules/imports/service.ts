@@ -73,6 +73,9 @@ function commonPlace(paths: readonly string[]): string | undefined {
   return common?.at(-1);
 }
 
+/** A landline standing in for the way a registered person is already reached (never stored). */
+const KNOWN_WAY = '0000-0000000';
+
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('|') === [...b].sort().join('|');
 
 /** One row's outcome once checked: a new person, a change of one, or nothing to do. */
@@ -100,7 +103,15 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
    */
   async function plan(m: EntityManager, actor: Actor, kind: ImportKind, rows: ReturnType<typeof readSheet>['rows'], j: Jurisdiction) {
     const problems: ErrorDetail[] = [];
-    const problem = (row: number, column: string, message: string) => problems.push({ field: `第${row}行 ${column}`, row, column, message });
+    // the columns of each row already found wrong (a rule of the DTO is not told again of a cell already told)
+    const wrongColumns = new Map<number, Set<string>>();
+    const add = (d: ErrorDetail) => {
+      problems.push(d);
+      const columns = wrongColumns.get(d.row!);
+      if (columns) columns.add(d.column!);
+      else wrongColumns.set(d.row!, new Set([d.column!]));
+    };
+    const problem = (row: number, column: string, message: string) => add({ field: `第${row}行 ${column}`, row, column, message });
 
     const places = new PlaceIndex(await placesWithin(m, j));
     const categories = new Map<string, string>();
@@ -115,7 +126,7 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
     for (const sheetRow of rows) {
       if (sheetRow.cells.get('姓名')?.startsWith(EXAMPLE_MARK)) continue;
       const { fields, problems: own } = parseRow(sheetRow, { kind, places, categories });
-      problems.push(...own);
+      own.forEach(add);
       const row = sheetRow.row;
       for (const [key, column] of [
         ['phone', '手机号'],
@@ -157,7 +168,7 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
     const plans: Plan[] = [];
     for (const { row, fields } of parsed) {
       const before = problems.length;
-      const columnsWithProblems = new Set(problems.filter((p) => p.row === row).map((p) => p.column));
+      const columnsWithProblems = new Set(wrongColumns.get(row));
 
       // who this row is: found by phone, else by ID-card number
       const p = fields.phone !== undefined ? byPhone.get(fields.phone) : undefined;
@@ -172,6 +183,10 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
       } else if (!p && q && q.phone !== null && fields.phone !== undefined) {
         problem(row, '身份证号', '这个身份证号已登记在另一个手机号名下；更换手机号须本人在“我的”页面验证');
         keyColumn = '身份证号';
+      }
+      if (match && match.phone === null && match.wechat_openid !== null && fields.phone !== undefined) {
+        // they log in with WeChat: their phone is theirs to bind, verified (as staff may not change it on the screen)
+        problem(row, '手机号', '这位人员用微信登录，手机号须由本人在“我的”页面绑定；请把手机号这一格留空');
       }
       if (match && !covers(j, match.path)) {
         problem(row, keyColumn, `这个${keyColumn}已登记为您管辖范围以外的人员，不能在此导入`);
@@ -229,9 +244,12 @@ export function createImportService({ db, maxRows }: ImportServiceDeps) {
           if (!columnsWithProblems.has(column)) problem(row, column, d.message);
         }
       } else if (problems.length === before) {
+        // a new person needs a way to be reached (a staff role: their own mobile), as registering one on the screen;
+        // someone registered already is reachable as they are (by WeChat, by the contacts on file), so for them only
+        // the other rules of contacts apply: checked with a way of theirs stood in for
+        const reachable = existing !== undefined && !checked.value.phone && !checked.value.landline && (existing.wechat_openid !== null || known.length > 0);
         try {
-          // a person already reachable stays so; a new one needs a way (a staff role: their own mobile)
-          checkReachable(checked.value);
+          checkReachable(reachable ? { ...checked.value, landline: KNOWN_WAY } : checked.value);
         } catch (err) {
           if (!(err instanceof AppError)) throw err;
           const field = err.details?.[0]?.field ?? 'phone';
