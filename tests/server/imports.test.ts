@@ -466,7 +466,7 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       return body;
     };
 
-    it('a file that is not a workbook: text, CSV, PNG, an old .xls, a zip that is not xlsx, a cut-off xlsx, nothing', async () => {
+    it('a file that is not a workbook: text, CSV, PNG, an old .xls, a zip that is not xlsx, a cut-off xlsx, nothing, a zip bomb', async () => {
       await expectFileError(Buffer.from('这不是表格'), 400, '文件不是 Excel 工作簿（.xlsx）');
       await expectFileError(Buffer.from('姓名,手机号\n张三,13800000000\n'), 400, '文件是文本（如 CSV）');
       await expectFileError(Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), 400, '文件不是 Excel 工作簿');
@@ -475,6 +475,10 @@ describe('导入台账 (POST /api/v1/imports/{kind}, GET …/template)', () => {
       const good = await book('residents', [{ 姓名: '截断', 手机号: phone(), 所属网格: '甲一网格' }]);
       await expectFileError(good.subarray(0, Math.floor(good.length / 2)), 400, /文件(已损坏|不是 Excel 工作簿)/);
       await expectFileError(Buffer.alloc(0), 400, '上传的文件是空的');
+      // a zip that says it unpacks to 2 GB (a zip bomb) is refused from its directory, before anything unpacks it
+      const bomb = storedZip('xl/workbook.xml', '<workbook/>');
+      bomb.writeUInt32LE(0x7fffffff, 30 + 'xl/workbook.xml'.length + '<workbook/>'.length + 24);
+      await expectFileError(bomb, 413, '文件解压后过大');
     });
 
     it('no sheet, an empty sheet, headers only, a missing or misspelt header: each named', async () => {
