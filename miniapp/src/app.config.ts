@@ -14,7 +14,7 @@ export default defineAppConfig({
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
     {
       root: 'pages/manage',
-      pages: ['import/index'],
+      pages: ['people/index', 'person/index', 'squads/index', 'squad/index', 'rosters/index', 'import/index'],
     },
   ],
   window: {

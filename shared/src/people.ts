@@ -21,6 +21,8 @@ import type { MeDto } from './auth';
 import { CategoryCodesField, CoordinateField, CursorField, LimitField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
 import { FamilyContactInputDto, IsLandline, MAX_FAMILY_CONTACTS, type FamilyContactDto } from './family';
+import { API_PREFIX } from './api';
+import type { RosterSlot } from './duty';
 
 export const REGION_LEVELS = ['city', 'county', 'town', 'community', 'grid'] as const;
 export type RegionLevel = (typeof REGION_LEVELS)[number];
@@ -263,6 +265,11 @@ export class ListUsersQuery {
   @MaxLength(40)
   q?: string;
 
+  /** Only people carrying this ledger tag (重点人员台账: 独居, 低保…). */
+  @Optional()
+  @IsIn(LEDGER_TAGS, { message: TAG_MESSAGE.message })
+  tag?: LedgerTag;
+
   @Optional()
   @CursorField()
   cursor?: string;
@@ -270,6 +277,17 @@ export class ListUsersQuery {
   @Optional()
   @LimitField()
   limit?: number;
+}
+
+/**
+ * What the viewer may do to one person's roles (`GET /users/:id/grantable-roles`): the roles they may add or take
+ * away, by the same rule the server applies on `PATCH /users/:id` (no self-promotion, only below one's own rank,
+ * grid workers only residents). `editable` false: the viewer may not change this person at all, `reason` says why.
+ */
+export interface GrantableRolesDto {
+  editable: boolean;
+  roles: Role[];
+  reason: string | null;
 }
 
 // ---------- duty ----------
@@ -302,6 +320,43 @@ export class RosterDto {
   slots!: RosterSlotDto[];
 }
 
+/** 在岗情况: who of a place is on duty (上岗) and who is available now (在岗且在值班时段内). */
+export const DUTY_PATH = `${API_PREFIX}/duty`;
+export const DUTY_STATES = ['all', 'on_duty', 'available'] as const;
+export type DutyState = (typeof DUTY_STATES)[number];
+
+export class ListDutyQuery {
+  @Optional()
+  @IsUUID('all', { message: '地区编号格式不正确' })
+  regionId?: string;
+
+  /** all: every volunteer and grid worker; on_duty: those who switched 上岗; available: on duty and inside their roster now. */
+  @Optional()
+  @IsIn(DUTY_STATES, { message: '状态须为 all、on_duty 或 available' })
+  state?: DutyState;
+
+  @Optional()
+  @CursorField()
+  cursor?: string;
+
+  @Optional()
+  @LimitField()
+  limit?: number;
+}
+
+/** A volunteer or grid worker as the duty overview shows them: no phone or address, only what the roster needs. */
+export interface DutyPersonDto {
+  id: string;
+  name: string;
+  roles: Role[];
+  regionId: string | null;
+  regionName: string | null;
+  skills: string[];
+  onDuty: boolean;
+  availableNow: boolean;
+  roster: RosterSlot[] | null;
+}
+
 // ---------- squads ----------
 
 export interface SquadDto {
@@ -312,6 +367,9 @@ export interface SquadDto {
   leaderId: string;
   categories: string[];
   memberCount: number;
+  /** The leader's and the place's names, so a list of squads reads without a lookup per row. */
+  leaderName: string;
+  regionName: string;
 }
 
 const SquadNameField = () => Field(IsString(), MinLength(1), MaxLength(60));

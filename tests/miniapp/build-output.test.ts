@@ -55,7 +55,7 @@ describe('the weapp build', () => {
     const app = readAppJson();
     expect(app.pages[0]).toBe('pages/index/index');
     const subs = subPackagesOf(app);
-    // one subpackage per role's workspace, the person's own forms (编辑个人资料, 我要当志愿者), and the staff's 管理 screens
+    // one subpackage per role's workspace, the person's own forms (编辑个人资料, 我要当志愿者), and the staff's 管理
     expect(subs.map((s) => s.root).sort()).toEqual(['pages/dispatch', 'pages/manage', 'pages/profile', 'pages/resident', 'pages/volunteer']);
     const pages = [...app.pages, ...subs.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))];
     for (const page of pages) {

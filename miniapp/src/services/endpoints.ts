@@ -24,7 +24,17 @@ import {
   TASKS_PATH,
   SUBSCRIPTIONS_PATH,
   UPLOADS_PATH,
+  DUTY_PATH,
   type AccessLogEntryDto,
+  type AddSquadMemberDto,
+  type CreateSquadDto,
+  type DutyPersonDto,
+  type GrantableRolesDto,
+  type ListDutyQuery,
+  type RosterDto,
+  type SquadDto,
+  type UpdateSquadDto,
+  type UpdateUserDto,
   type ApplicationDto,
   type CreateApplicationDto,
   type ListApplicationsQuery,
@@ -214,6 +224,28 @@ export const reportSubscriptions = (body: Body<ReportSubscriptionsDto>) => reque
 export const listAudit = (query: Body<ListLogQuery> = {}) => request<Page<AuditEntryDto>>('GET', AUDIT_PATH, query);
 /** 查看记录: who saw whose full phone or address. */
 export const listAccessLog = (query: Body<ListLogQuery> = {}) => request<Page<AccessLogEntryDto>>('GET', ACCESS_LOG_PATH, query);
+
+// ---------- managing people, squads and rosters (管理: 人员 · 小分队 · 排班值班) ----------
+
+/** Staff: change a person below them (roles only those `getGrantableRoles` lists). */
+export const updateUser = (id: string, patch: Body<Omit<UpdateUserDto, 'location'>>) => request<UserDto>('PATCH', `${API_PREFIX}/users/${enc(id)}`, patch);
+/** The roles the viewer may add to or take from this person (the server's own rule). */
+export const getGrantableRoles = (id: string) => request<GrantableRolesDto>('GET', `${API_PREFIX}/users/${enc(id)}/grantable-roles`);
+export const removeFamilyContact = (userId: string, contactId: string) =>
+  request<void>('DELETE', `${API_PREFIX}/users/${enc(userId)}/family-contacts/${enc(contactId)}`);
+/** A person's weekly roster and duty state. */
+export const getUserRoster = (id: string) => request<DutyStatusDto>('GET', `${API_PREFIX}/users/${enc(id)}/roster`);
+export const setUserRoster = (id: string, body: { slots: Array<Body<RosterDto['slots'][number]>> }) =>
+  request<DutyStatusDto>('PUT', `${API_PREFIX}/users/${enc(id)}/roster`, body);
+/** 在岗情况: the volunteers and grid workers of a place, with duty state and roster. */
+export const listDuty = (query: Body<ListDutyQuery> = {}) => request<Page<DutyPersonDto>>('GET', DUTY_PATH, query);
+
+export const listSquads = (regionId?: string) => request<Page<SquadDto>>('GET', `${API_PREFIX}/squads`, regionId === undefined ? {} : { regionId });
+export const getSquad = (id: string) => request<SquadDto & { members: UserDto[] }>('GET', `${API_PREFIX}/squads/${enc(id)}`);
+export const createSquad = (body: Body<CreateSquadDto>) => request<SquadDto>('POST', `${API_PREFIX}/squads`, body);
+export const updateSquad = (id: string, patch: Body<UpdateSquadDto>) => request<SquadDto>('PATCH', `${API_PREFIX}/squads/${enc(id)}`, patch);
+export const addSquadMember = (id: string, body: Body<AddSquadMemberDto>) => request<SquadDto>('POST', `${API_PREFIX}/squads/${enc(id)}/members`, body);
+export const removeSquadMember = (id: string, userId: string) => request<void>('DELETE', `${API_PREFIX}/squads/${enc(id)}/members/${enc(userId)}`);
 
 // ---------- 导入台账 (Excel) ----------
 

@@ -21,7 +21,7 @@ export type UserRow = Omit<MeDto, 'phone' | 'regionId' | 'createdAt'> & {
 };
 
 /** A squad as inserted, with its members (the leader among them). */
-export type SquadRow = Omit<SquadDto, 'memberCount'> & { memberIds: string[] };
+export type SquadRow = Omit<SquadDto, 'memberCount' | 'leaderName' | 'regionName'> & { memberIds: string[] };
 
 export interface DemoPeople {
   users: UserRow[];

@@ -5,7 +5,9 @@ import {
   SERVICE_KINDS,
   TEAM_COLORS,
   REGION_LEVELS,
+  type DutyPersonDto,
   type DutyStatusDto,
+  type GrantableRolesDto,
   type FamilyContactDto,
   type FollowedResidentDto,
   type HealthResponse,
@@ -206,6 +208,38 @@ export const dutyStatusSchema = shape<DutyStatusDto>('DutyStatus', {
   },
 });
 
+export const grantableRolesSchema = shape<GrantableRolesDto>('GrantableRoles', {
+  description: '我可以授予或收回这个人的哪些角色（与修改人员时服务器的规则相同）',
+  properties: {
+    editable: { type: 'boolean', description: '能否修改这个人' },
+    roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+    reason: nullable({ type: 'string', description: '不能修改时的原因' }),
+  },
+});
+
+export const dutyPersonPageSchema = shape<Page<DutyPersonDto>>('DutyPersonPage', {
+  properties: {
+    items: {
+      type: 'array',
+      items: shape<DutyPersonDto>('DutyPerson', {
+        description: '在岗情况里的一位志愿者或网格员（不含手机号和地址）',
+        properties: {
+          id: uuid,
+          name: { type: 'string' },
+          roles: { type: 'array', items: { type: 'string', enum: [...ROLES] } },
+          regionId: nullable(uuid),
+          regionName: nullable({ type: 'string' }),
+          skills: { type: 'array', items: { type: 'string' } },
+          onDuty: { type: 'boolean', description: '本人已上岗' },
+          availableNow: { type: 'boolean', description: '在岗且在值班时段内（或未设值班表）' },
+          roster: nullable({ type: 'array', items: rosterSlotSchema }),
+        },
+      }),
+    },
+    nextCursor: nullable({ type: 'string' }),
+  },
+});
+
 const squadProperties = {
   id: uuid,
   name: { type: 'string', example: '北城社区暖心服务小分队' },
@@ -214,6 +248,8 @@ const squadProperties = {
   leaderId: uuid,
   categories: { type: 'array', items: { type: 'string' } },
   memberCount: { type: 'integer' },
+  leaderName: { type: 'string', description: '负责人姓名' },
+  regionName: { type: 'string', description: '所在地区名称' },
 };
 
 export const squadSchema = shape<SquadDto>('Squad', { description: '小分队', properties: squadProperties });

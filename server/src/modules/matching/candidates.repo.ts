@@ -43,13 +43,27 @@ export interface OrderFacts {
   refusedBy: Set<string>;
   refusedBySquads: Set<string>;
   holders: Set<string>;
+  /** The squads that could take it, nearest first (`fittingSquads`); empty when not asked for. */
+  squads: SquadRow[];
 }
 
-export async function orderFacts(m: Db, orders: readonly OrderRow[]): Promise<Map<string, OrderFacts>> {
-  const rows = await query<{ id: string; paired_cadre_id: string | null; ledger: boolean; refused: string[]; refused_squads: string[]; holders: string[] }>(
+/**
+ * The facts of many orders, and (`withSquads`) the squads that could take each: one statement, as both depend on
+ * the order alone (a grid-level search was four round trips of 1–2 ms each; this makes it three).
+ */
+export async function orderFacts(m: Db, orders: readonly OrderRow[], withSquads = false): Promise<Map<string, OrderFacts>> {
+  const rows = await query<{
+    id: string;
+    paired_cadre_id: string | null;
+    ledger: boolean;
+    refused: string[];
+    refused_squads: string[];
+    holders: string[];
+    squads: Array<Omit<SquadRow, 'order_id'>>;
+  }>(
     m,
-    `WITH o AS (SELECT o.id, o.round, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger
-                FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ($1::uuid[])),
+    `WITH ord AS (SELECT o.id, o.round, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger
+                  FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ($1::uuid[])),
           refused AS (
             SELECT e.order_id, array_agg(DISTINCT v.x) FILTER (WHERE v.x IS NOT NULL) AS people,
                    array_agg(DISTINCT e.data->>'squadId') FILTER (WHERE e.data ? 'squadId') AS squads
@@ -57,17 +71,26 @@ export async function orderFacts(m: Db, orders: readonly OrderRow[]): Promise<Ma
             WHERE e.order_id = ANY ($1::uuid[]) AND e.type = 'reject' GROUP BY e.order_id),
           holding AS (
             SELECT a.order_id, array_agg(a.volunteer_id::text) AS people
-            FROM order_assignment a JOIN o ON o.id = a.order_id AND a.round = o.round
+            FROM order_assignment a JOIN ord ON ord.id = a.order_id AND a.round = ord.round
             WHERE a.order_id = ANY ($1::uuid[]) AND a.state IN ('accepted', 'in_service', 'completed') GROUP BY a.order_id)
-     SELECT o.id, o.paired_cadre_id, o.ledger, COALESCE(r.people, '{}') AS refused, COALESCE(r.squads, '{}') AS refused_squads,
-            COALESCE(h.people, '{}') AS holders
-     FROM o LEFT JOIN refused r ON r.order_id = o.id LEFT JOIN holding h ON h.order_id = o.id`,
+          ${withSquads ? `, ${FITTING_SQUADS}` : ''}
+     SELECT ord.id, ord.paired_cadre_id, ord.ledger, COALESCE(r.people, '{}') AS refused, COALESCE(r.squads, '{}') AS refused_squads,
+            COALESCE(h.people, '{}') AS holders, ${withSquads ? `COALESCE(sq.list, '[]')` : `'[]'::json`} AS squads
+     FROM ord LEFT JOIN refused r ON r.order_id = ord.id LEFT JOIN holding h ON h.order_id = ord.id
+     ${withSquads ? 'LEFT JOIN squads sq ON sq.order_id = ord.id' : ''}`,
     [orders.map((o) => o.id)],
   );
   return new Map(
     rows.map((r) => [
       r.id,
-      { pairedId: r.paired_cadre_id, ledger: r.ledger, refusedBy: new Set(r.refused), refusedBySquads: new Set(r.refused_squads), holders: new Set(r.holders) },
+      {
+        pairedId: r.paired_cadre_id,
+        ledger: r.ledger,
+        refusedBy: new Set(r.refused),
+        refusedBySquads: new Set(r.refused_squads),
+        holders: new Set(r.holders),
+        squads: r.squads.map((sq) => ({ ...sq, order_id: r.id })),
+      },
     ]),
   );
 }
@@ -372,13 +395,10 @@ const SQUAD_MEMBERS = `COALESCE((SELECT json_agg(json_build_object('on_duty', u.
 
 /**
  * Squads for each order whose categories fit, serving the resident's area (its place is the resident's or an
- * ancestor of it) or inside the order's area, nearest first; the state (load, members) of the nearest SQUADS_FIRST
- * in the same statement.
+ * ancestor of it) or inside the order's area, nearest first, as a JSON list per order (`squads`); the state (load,
+ * members) of the nearest SQUADS_FIRST in the same statement. CTEs of `orderFacts`' statement ($1: the order ids).
  */
-export async function fittingSquads(m: Db, orderIds: readonly string[]): Promise<SquadRow[]> {
-  return await query<SquadRow>(
-    m,
-    `WITH fit AS (
+const FITTING_SQUADS = `fit AS (
        SELECT o.id AS order_id, s.id, s.name,
               CASE WHEN sr.center_lat IS NULL OR o.location_lat IS NULL THEN NULL ELSE
                 2 * 6371008.8 * asin(least(1, sqrt(power(sin(radians(sr.center_lat - o.location_lat) / 2), 2)
@@ -393,14 +413,13 @@ export async function fittingSquads(m: Db, orderIds: readonly string[]): Promise
        -- joined as a whole, all 26,000 squads were read and hashed, 3.4 ms of a grid search's 8 (now 0.4)
        JOIN LATERAL (SELECT s.id, s.name FROM squad s WHERE s.region_id = sr.id AND o.category_code = ANY (s.categories) OFFSET 0) s ON true
        WHERE o.id = ANY ($1::uuid[])),
-     ranked AS (SELECT fit.*, row_number() OVER (PARTITION BY order_id ORDER BY distance NULLS FIRST, id) AS rank FROM fit)
-     SELECT s.order_id, s.id, s.name, s.distance,
-            CASE WHEN s.rank <= ${SQUADS_FIRST} THEN ${SQUAD_STATE} END AS active,
-            CASE WHEN s.rank <= ${SQUADS_FIRST} THEN ${SQUAD_MEMBERS} END AS members
-     FROM ranked s ORDER BY s.order_id, s.rank`,
-    [[...orderIds]],
-  );
-}
+     ranked AS (SELECT fit.*, row_number() OVER (PARTITION BY order_id ORDER BY distance NULLS FIRST, id) AS rank FROM fit),
+     squads AS (
+       SELECT s.order_id, json_agg(json_build_object(
+                'id', s.id, 'name', s.name, 'distance', s.distance,
+                'active', CASE WHEN s.rank <= ${SQUADS_FIRST} THEN ${SQUAD_STATE} END,
+                'members', CASE WHEN s.rank <= ${SQUADS_FIRST} THEN ${SQUAD_MEMBERS} END) ORDER BY s.rank) AS list
+       FROM ranked s GROUP BY s.order_id)`;
 
 /** The state (load, members) of these squads, for those past the nearest ones read with the list. */
 export async function squadStates(m: Db, ids: readonly string[]): Promise<Array<{ id: string; active: number; members: SquadRow['members'] }>> {

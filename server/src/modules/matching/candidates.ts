@@ -12,7 +12,6 @@ import type { OrderRow } from '../orders/order-row';
 import {
   PLANE_LNG_SCALE,
   everyoneInArea,
-  fittingSquads,
   orderFacts,
   peopleInScope,
   reachedFirst,
@@ -24,7 +23,6 @@ import {
   type PersonHistory,
   type OrderFacts,
   type Person,
-  type SquadRow,
 } from './candidates.repo';
 
 /**
@@ -261,15 +259,10 @@ async function walk(m: EntityManager, s: Search, k: number, since: HistorySince,
 
 /** Squads for each order, nearest first, scored until no farther squad could make the top k. */
 async function squadCandidates(m: EntityManager, searches: Search[], k: number, opts: CandidateOptions): Promise<Map<string, CandidateDto[]>> {
-  const rows = await fittingSquads(
-    m,
-    searches.map((s) => s.o.id),
-  );
-  const byOrder = new Map<string, SquadRow[]>();
-  for (const r of rows) byOrder.set(r.order_id, [...(byOrder.get(r.order_id) ?? []), r]);
   const out = new Map<string, CandidateDto[]>();
   for (const search of searches) {
-    const list = (byOrder.get(search.o.id) ?? []).filter((r) => !search.facts.refusedBySquads.has(r.id));
+    // read with the order's facts (orderFacts)
+    const list = search.facts.squads.filter((r) => !search.facts.refusedBySquads.has(r.id));
     const found: CandidateDto[] = [];
     const scores = [...search.scored.values()].map((c) => c.score);
     for (let i = 0; i < list.length; i += 1) {
@@ -351,7 +344,7 @@ export async function searchCandidates(
   if (orders.length === 0) return { candidates: result, excluded };
   const k = opts.limit;
   const since: HistorySince = { today: startOfServiceDay(opts.now), week: new Date(opts.now.getTime() - WEEK_MS) };
-  const facts = await orderFacts(m, orders);
+  const facts = await orderFacts(m, orders, opts.squads !== false);
   const searches = orders.flatMap((o) => {
     const f = facts.get(o.id);
     return f ? [new Search(o, f, opts)] : [];

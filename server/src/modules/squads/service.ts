@@ -30,7 +30,17 @@ const squadNotFound = () => new NotFoundError('小分队不存在。');
 const UUID = UUID_PATTERN;
 
 export function toSquadDto(r: SquadRow): SquadDto {
-  return { id: r.id, name: r.name, color: r.color, regionId: r.region_id, leaderId: r.leader_id, categories: r.categories, memberCount: r.member_count };
+  return {
+    id: r.id,
+    name: r.name,
+    color: r.color,
+    regionId: r.region_id,
+    leaderId: r.leader_id,
+    categories: r.categories,
+    memberCount: r.member_count,
+    leaderName: r.leader_name,
+    regionName: r.region_name,
+  };
 }
 
 /** A person who can serve in a squad (volunteer or grid worker) and lives inside the squad's area. */

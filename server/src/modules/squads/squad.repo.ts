@@ -19,12 +19,14 @@ export interface SquadRow {
   categories: string[];
   member_count: number;
   path: string;
+  leader_name: string;
+  region_name: string;
 }
 
 const SQUAD_SELECT = `
-  SELECT s.id, s.name, s.color, s.region_id, s.leader_id, s.categories, r.path,
+  SELECT s.id, s.name, s.color, s.region_id, s.leader_id, s.categories, r.path, r.name AS region_name, l.name AS leader_name,
          (SELECT count(*)::int FROM squad_member sm WHERE sm.squad_id = s.id) AS member_count
-  FROM squad s JOIN region r ON r.id = s.region_id`;
+  FROM squad s JOIN region r ON r.id = s.region_id JOIN app_user l ON l.id = s.leader_id`;
 
 export async function findSquad(m: EntityManager, id: string): Promise<SquadRow | undefined> {
   const [row] = await m.query<SquadRow[]>(`${SQUAD_SELECT} WHERE s.id = $1`, [id]);

@@ -1,8 +1,10 @@
 import {
   API_PREFIX,
   CreateUserDto,
+  DUTY_PATH,
   DutyDto,
   FamilyContactInputDto,
+  ListDutyQuery,
   MY_FAMILY_PATH,
   ListUsersQuery,
   ME_PATH,
@@ -10,7 +12,9 @@ import {
   UpdateMeDto,
   UpdateUserDto,
   isValidSlot,
+  type DutyPersonDto,
   type DutyStatusDto,
+  type GrantableRolesDto,
   type FamilyContactDto,
   type FollowedResidentDto,
   type MeDto,
@@ -26,10 +30,12 @@ import { toMeDto } from './user.entity';
 import type { UserService } from './service';
 import { docs, idParam } from '../../http/openapi';
 import {
+  dutyPersonPageSchema,
   dutyStatusSchema,
   familyContactListSchema,
   familyContactSchema,
   followedResidentListSchema,
+  grantableRolesSchema,
   meSchema,
   userPageSchema,
   userSchema,
@@ -71,7 +77,7 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       schema: docs({
         tags: ['users'],
         summary: '人员名单（管辖范围内）',
-        description: '按创建时间倒序，游标分页；`q` 匹配姓名或手机号开头。每个完整显示的他人都记入访问记录。',
+        description: '按创建时间倒序，游标分页；`q` 匹配姓名或手机号开头，`tag` 只看带某个台账标签的人员（独居、低保…）。每个完整显示的他人都记入访问记录。',
         auth: 'required',
         response: { 200: userPageSchema },
         errors: [403, [404, '地区不在管辖范围内']],
@@ -256,12 +262,69 @@ export default async function userRoutes(app: FastifyInstance, { users }: { user
       const { slots } = request.body as RosterDto;
       slots.forEach((slot, i) => {
         if (!isValidSlot(slot)) {
-          throw new ValidationFailedError(`请求内容有误：slots[${i}] 开始时间须早于结束时间。`, [
+          // said in a person's words: which slot of the week, not the field's name in the request
+          throw new ValidationFailedError(`第 ${i + 1} 个值班时段的开始时间须早于结束时间（跨过午夜请分成两段）。`, [
             { field: `slots[${i}].end`, message: '开始时间须早于结束时间' },
           ]);
         }
       });
       return users.setRoster(actor, request.params.id, slots, auditContextOf(request));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${path}/:id/roster`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '每周值班表与在岗状态',
+        description: '本人或有管辖权的工作人员可以查看；其他人 404。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: dutyStatusSchema },
+        errors: [404],
+      }),
+    },
+    async (request): Promise<DutyStatusDto> => {
+      return users.roster(requireActor(request), request.params.id);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    `${path}/:id/grantable-roles`,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '我可以授予或收回这个人的哪些角色',
+        description:
+          '与 `PATCH /users/:id` 同一条规则：只能修改角色低于自己、在管辖范围内的人员，授予或收回的角色须低于自己的角色（调度员、管理员角色只有管理员可以授予；管理员由命令 `pnpm admin:grant` 设立），网格员只能修改居民。`editable` 为 false 时 `reason` 说明原因。页面只显示这些角色，服务器仍会拒绝其他角色。',
+        auth: 'required',
+        params: idParam,
+        response: { 200: grantableRolesSchema },
+        errors: [403, 404],
+      }),
+    },
+    async (request): Promise<GrantableRolesDto> => {
+      return users.grantableRoles(requireActor(request), request.params.id);
+    },
+  );
+
+  app.get(
+    DUTY_PATH,
+    {
+      schema: docs({
+        tags: ['users'],
+        summary: '在岗情况与值班表（管辖范围内）',
+        description:
+          '管辖范围内（或 `regionId` 地区及以下）的志愿者和网格员：是否上岗、此刻是否可接单（在岗且在值班时段内，或未设值班表）、每周值班表。`state=on_duty` 只看已上岗的，`state=available` 只看此刻可接单的（按北京时间）。按创建时间倒序，游标分页。不含手机号和地址。',
+        auth: 'required',
+        response: { 200: dutyPersonPageSchema },
+        errors: [403, [404, '地区不在管辖范围内']],
+      }),
+      preValidation: validateQuery(ListDutyQuery),
+    },
+    async (request): Promise<Page<DutyPersonDto>> => {
+      return users.duty(requireActor(request), request.query as ListDutyQuery);
     },
   );
 }

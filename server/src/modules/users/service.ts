@@ -1,6 +1,11 @@
 import {
   MAX_FAMILY_CONTACTS,
+  ROLES,
+  SERVICE_UTC_OFFSET_MINUTES,
   isAvailableNow,
+  type DutyPersonDto,
+  type GrantableRolesDto,
+  type ListDutyQuery,
   maskIdCard,
   type CreateUserDto,
   type FamilyContactDto,
@@ -27,7 +32,7 @@ import { changedFields, recordAudit, type AuditContext } from '../audit/service'
 import { findPlaceable, findRegion, type RegionRef } from '../regions/region.repo';
 import type { User } from './user.entity';
 import type { Moderation } from '../moderation/service';
-import { findUser, findUserPlace, getUser, insertUser, listUserPlaces, updateUser } from './user.repo';
+import { findUser, findUserPlace, getUser, insertUser, listDutyPeople, listUserPlaces, updateUser } from './user.repo';
 import { regionOr404 } from '../regions/lookup';
 import { decodeCursor, encodeCursor } from '../../db/cursor';
 
@@ -78,6 +83,36 @@ export function checkMayChange(actor: Actor, subject: User | null, after: readon
     if (subject !== null && subject.roles.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能修改居民的资料。');
     if (changed.some((r) => r !== 'resident')) throw new ForbiddenError('网格员只能登记居民。');
   }
+}
+
+/**
+ * The roles the actor may add to or take from this person: each role tried against `checkMayChange`, the rule
+ * `PATCH /users/:id` applies, so the screen offers exactly what the server will accept.
+ */
+function grantableRoles(actor: Actor, subject: User): GrantableRolesDto {
+  try {
+    checkMayChange(actor, subject, subject.roles);
+  } catch (err) {
+    if (err instanceof ForbiddenError) return { editable: false, roles: [], reason: err.message };
+    throw err;
+  }
+  const roles = ROLES.filter((r) => {
+    const toggled = subject.roles.includes(r) ? subject.roles.filter((x) => x !== r) : [...subject.roles, r];
+    try {
+      checkMayChange(actor, subject, toggled);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return { editable: true, roles, reason: null };
+}
+
+/** Now in the service's local time (Beijing), as rosters are written: ISO weekday and "HH:MM". */
+function localWeekdayAndTime(now: Date): { weekday: number; hhmm: string } {
+  const local = new Date(now.getTime() + SERVICE_UTC_OFFSET_MINUTES * 60_000);
+  const weekday = local.getUTCDay() === 0 ? 7 : local.getUTCDay();
+  return { weekday, hhmm: local.toISOString().slice(11, 16) };
 }
 
 /** Whether the person can log in today (by phone or by WeChat): their phone is then their identity. */
@@ -314,7 +349,7 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
           regionPath = region.path;
         }
         const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
-        const ids = await listUserPlaces(m, { jurisdiction: j, regionPath, role: q.role, q: q.q, before, limit: limit + 1 });
+        const ids = await listUserPlaces(m, { jurisdiction: j, regionPath, role: q.role, tag: q.tag, q: q.q, before, limit: limit + 1 });
         const page = ids.slice(0, limit);
         const subjects = await loadSubjects(m, page);
         const items = await presentUsers(m, actor, subjects, (s) => fullViewReason(actor, j, s));
@@ -374,6 +409,53 @@ export function createUserService({ db, clock, moderation }: UserServiceDeps) {
         const [dto] = await presentUsers(m, actor, [fresh!], (s) => fullViewReason(actor, j, s));
         return dto!;
       });
+    },
+
+    /** What the actor may do to this person's roles (see `grantableRoles`); 404 outside their jurisdiction. */
+    async grantableRoles(actor: Actor, id: string): Promise<GrantableRolesDto> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以修改人员的角色。');
+      const subject = await loadSubject(db.manager, id);
+      if (!subject || (subject.user.id !== actor.id && !covers(jurisdictionOf(actor), subject.regionPath))) throw personNotFound();
+      return grantableRoles(actor, subject.user);
+    },
+
+    /** A person's weekly roster and duty state, to themself or to staff with jurisdiction over them. */
+    async roster(actor: Actor, id: string): Promise<DutyStatusDto> {
+      const subject = await loadSubject(db.manager, id);
+      if (!subject || (subject.user.id !== actor.id && !covers(jurisdictionOf(actor), subject.regionPath))) throw personNotFound();
+      const { onDuty, roster } = subject.user;
+      return { onDuty, availableNow: isAvailableNow(onDuty, roster, clock()), roster };
+    },
+
+    /**
+     * 在岗情况: the volunteers and grid workers of the actor's jurisdiction (or of one place in it), with their duty
+     * switch, whether they are available now and their weekly roster; no phone or address (nothing to log).
+     */
+    async duty(actor: Actor, q: ListDutyQuery): Promise<Page<DutyPersonDto>> {
+      if (!isStaff(actor)) throw new ForbiddenError('只有管理员、调度员和网格员可以查看在岗情况。');
+      const limit = q.limit ?? 50;
+      const now = clock();
+      const m = db.manager;
+      const j = jurisdictionOf(actor);
+      const regionPath = q.regionId !== undefined ? (await regionOr404(m, q.regionId, j)).path : undefined;
+      const before = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+      const rows = await listDutyPeople(m, { jurisdiction: j, regionPath, state: q.state ?? 'all', ...localWeekdayAndTime(now), before, limit: limit + 1 });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => ({
+          id: r.id,
+          name: r.name,
+          roles: r.roles,
+          regionId: r.region_id,
+          regionName: r.region_name,
+          skills: r.skills,
+          onDuty: r.on_duty,
+          availableNow: isAvailableNow(r.on_duty, r.roster, now),
+          roster: r.roster,
+        })),
+        nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null,
+      };
     },
 
     /** The actor's own record (name, address, location, skills), as it is after the change. */

@@ -98,6 +98,8 @@ export interface UserListFilter {
   /** Only people of this place and below (its path). */
   regionPath?: string;
   role?: Role;
+  /** Only people carrying this ledger tag. */
+  tag?: LedgerTag;
   /** A name containing it, or a phone or landline starting with its digits. */
   q?: string;
   /** Keyset: only people created before this (created_at as ISO text, id). */
@@ -120,6 +122,10 @@ export async function listUserPlaces(m: EntityManager, f: UserListFilter): Promi
     params.push(f.role);
     where.push(`$${params.length} = ANY(u.roles)`);
   }
+  if (f.tag !== undefined) {
+    params.push(f.tag);
+    where.push(`$${params.length} = ANY(u.tags)`);
+  }
   if (f.q !== undefined) {
     params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, `${f.q.replace(/\D/g, '')}%`);
     // a phone's or a landline's digits (a landline is stored with or without its dash)
@@ -133,6 +139,63 @@ export async function listUserPlaces(m: EntityManager, f: UserListFilter): Promi
   params.push(f.limit);
   return m.query<UserPlaceRow[]>(
     `SELECT u.id, r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id
+     WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`,
+    params,
+  );
+}
+
+/** What the duty overview (在岗情况) filters on; the time is the service's local time (Beijing), as rosters are read. */
+export interface DutyFilter {
+  jurisdiction: Jurisdiction;
+  regionPath?: string;
+  /** on_duty: switched 上岗; available: on duty and inside a roster slot now (or with no roster). */
+  state: 'all' | 'on_duty' | 'available';
+  /** ISO weekday 1–7 and "HH:MM" of now in Beijing time, for `available`. */
+  weekday: number;
+  hhmm: string;
+  before?: readonly [string, string];
+  limit: number;
+}
+
+/** A volunteer or grid worker as the duty overview reads them. */
+export interface DutyRow {
+  id: string;
+  name: string;
+  roles: Role[];
+  region_id: string | null;
+  region_name: string | null;
+  skills: string[];
+  on_duty: boolean;
+  roster: Array<{ weekday: number; start: string; end: string }> | null;
+  created_at: string;
+}
+
+/**
+ * One page of the volunteers and grid workers inside the jurisdiction (newest first, keyset like the people list).
+ * `available` is decided here, in SQL, by the rule of `isAvailableNow` (shared/duty.ts): on duty, and no roster or a
+ * slot of today holding now — so a page is a page of available people, not a page filtered afterwards.
+ */
+export async function listDutyPeople(m: EntityManager, f: DutyFilter): Promise<DutyRow[]> {
+  const params: unknown[] = [];
+  const where: string[] = [pathCondition(f.jurisdiction, 'r.path', params), `u.roles && ARRAY['volunteer', 'grid_worker']::text[]`];
+  if (f.regionPath !== undefined) {
+    params.push(f.regionPath);
+    where.push(`r.path LIKE $${params.length} || '%'`);
+  }
+  if (f.state !== 'all') where.push('u.on_duty');
+  if (f.state === 'available') {
+    params.push(f.weekday, f.hhmm);
+    const [wd, now] = [`$${params.length - 1}`, `$${params.length}`];
+    where.push(
+      `(u.roster IS NULL OR jsonb_array_length(u.roster) = 0 OR EXISTS (
+         SELECT 1 FROM jsonb_array_elements(u.roster) s WHERE (s->>'weekday')::int = ${wd} AND s->>'start' <= ${now} AND ${now} < s->>'end'))`,
+    );
+  }
+  if (f.before !== undefined) where.push(keysetBefore(f.before, 'app_user', 'u', params));
+  params.push(f.limit);
+  return m.query<DutyRow[]>(
+    `SELECT u.id, u.name, u.roles, u.region_id, r.name AS region_name, u.skills, u.on_duty, u.roster, u.created_at::text AS created_at
+     FROM app_user u LEFT JOIN region r ON r.id = u.region_id
      WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`,
     params,
   );
