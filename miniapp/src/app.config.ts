@@ -26,6 +26,7 @@ export default defineAppConfig({
         'squads/index',
         'squad/index',
         'rosters/index',
+        'import/index',
       ],
     },
   ],

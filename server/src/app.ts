@@ -55,6 +55,8 @@ import { createWechatPhone } from './modules/phone/wechat-phone';
 import applicationRoutes from './modules/applications/routes';
 import { createApplicationService } from './modules/applications/service';
 import uploadRoutes from './modules/uploads/routes';
+import importRoutes from './modules/imports/routes';
+import { createImportService } from './modules/imports/service';
 import { createUploadService } from './modules/uploads/service';
 import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
@@ -169,6 +171,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
     dispatching,
     stats: createStatsService({ db, clock }),
+    imports: createImportService({ db, maxRows: config.importMaxRows }),
     uploads: await createUploadService({
       dir: path.join(config.dataDir, 'uploads'),
       db,
@@ -209,6 +212,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(dispatchingRoutes, { dispatching });
   await instance.register(statsRoutes, { stats: services.stats });
   await instance.register(uploadRoutes, { uploads: services.uploads });
+  await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things

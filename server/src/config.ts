@@ -75,6 +75,9 @@ export interface AppConfig {
   volunteerContactHours: number;
   /** The largest photo `POST /uploads` accepts, in bytes (stored under dataDir/uploads). */
   uploadMaxBytes: number;
+  /** 导入台账: the largest workbook `POST /imports/…` accepts (IMPORT_MAX_BYTES) and the most data rows (IMPORT_MAX_ROWS). */
+  importMaxBytes: number;
+  importMaxRows: number;
   /** Serve the OpenAPI document and Swagger UI at /api/docs (API_DOCS; default: on, except in production). */
   apiDocs: boolean;
   /**
@@ -453,6 +456,9 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const volunteerContactHours = parseInteger(env, 'VOLUNTEER_CONTACT_HOURS', 24, 0, 24 * 30, problems);
   // a phone photo is 1–4 MB; WeChat's chooseImage can compress it further
   const uploadMaxBytes = parseInteger(env, 'UPLOAD_MAX_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024, problems);
+  // a workbook is read whole into memory (exceljs): 5 MB of xlsx is ~50,000 ledger rows, beyond the row limit
+  const importMaxBytes = parseInteger(env, 'IMPORT_MAX_BYTES', 5 * 1024 * 1024, 1024, 50 * 1024 * 1024, problems);
+  const importMaxRows = parseInteger(env, 'IMPORT_MAX_ROWS', 20_000, 1, 200_000, problems);
 
   const trustProxy = parseTrustProxy(value(env, 'TRUST_PROXY'), problems);
   const uploadDailyCount = parseInteger(env, 'UPLOAD_DAILY_COUNT', 50, 1, 100_000, problems);
@@ -537,6 +543,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     offerWaves,
     volunteerContactHours,
     uploadMaxBytes,
+    importMaxBytes,
+    importMaxRows,
     apiDocs,
     trustProxy,
     uploadDailyCount,

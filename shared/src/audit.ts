@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'application.withdraw',
   'application.approve',
   'application.decline',
+  'people.import',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -63,6 +64,7 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'application.withdraw': '撤回申请',
   'application.approve': '批准申请',
   'application.decline': '驳回申请',
+  'people.import': '导入台账（Excel）',
 };
 
 export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order'] as const;

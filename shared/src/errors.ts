@@ -23,6 +23,9 @@ export interface ErrorDetail {
   message: string;
   /** ORDER_REPEATED: the resident's open order of the same service (to open, or to 催一下). */
   order?: { id: string; status: string; categoryName: string };
+  /** 导入台账: the workbook's row (Excel's number, the header is row 1) and column (its Chinese header). */
+  row?: number;
+  column?: string;
 }
 
 export interface ErrorBody {

@@ -199,6 +199,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/audit',
       'GET /api/v1/duty',
       'GET /api/v1/health',
+      'GET /api/v1/imports/{kind}/template',
       'GET /api/v1/live',
       'GET /api/v1/me',
       'GET /api/v1/me/applications',
@@ -245,6 +246,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/auth/sms-login',
       'POST /api/v1/auth/wechat',
       'POST /api/v1/dispatch/batch',
+      'POST /api/v1/imports/{kind}',
       'POST /api/v1/me/applications',
       'POST /api/v1/me/applications/{id}/withdraw',
       'POST /api/v1/me/notifications/read',
@@ -300,8 +302,8 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(bodies.map(([key]) => key).sort()).toEqual(writes);
     for (const [key, op] of bodies) {
       expect(op.requestBody!.required).toBe(true);
-      // the photo upload is a form with one file part, read as a stream by the route (no DTO)
-      if (key === 'POST /api/v1/uploads') {
+      // the photo upload and the Excel import are forms with one file part, read as a stream by the route (no DTO)
+      if (key === 'POST /api/v1/uploads' || key === 'POST /api/v1/imports/{kind}') {
         expect(op.requestBody!.content).toEqual({
           'multipart/form-data': {
             schema: expect.objectContaining({

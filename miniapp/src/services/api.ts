@@ -186,6 +186,60 @@ export async function getHealth(): Promise<HealthResponse> {
   return health;
 }
 
+/**
+ * Fetches a file the API makes (an Excel template or ledger) with the token and hands it to the person: in WeChat
+ * it opens in the document viewer (from where it can be sent to a chat or a PC); in a browser it is saved as
+ * `fileName`. An error answer is read like `request` reads one.
+ */
+export async function download(path: string, fileName: string): Promise<void> {
+  const header: Record<string, string> = {};
+  const token = getToken();
+  if (token !== undefined) header.Authorization = `Bearer ${token}`;
+  if (process.env.TARO_ENV === 'h5') {
+    let response: Response;
+    try {
+      response = await fetch(`${API_BASE}${path}`, { headers: header });
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+    }
+    if (!response.ok) {
+      const data: unknown = await response.json().catch(() => null);
+      interpret<never>(response.status, data, token !== undefined);
+    }
+    const url = URL.createObjectURL(await response.blob());
+    // the browser's document, typed by the little used of it (this file is also compiled without the DOM's types)
+    const { document } = globalThis as unknown as {
+      document: { createElement(tag: 'a'): { href: string; download: string; click(): void; remove(): void }; body: { appendChild(node: unknown): void } };
+    };
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = fileName;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return;
+  }
+  let result: Taro.downloadFile.FileSuccessCallbackResult;
+  try {
+    result = await Taro.downloadFile({ url: `${API_BASE}${path}`, header });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+  }
+  if (result.statusCode !== 200) {
+    let data: unknown;
+    try {
+      // read as utf8, the file is text: the error body
+      data = JSON.parse(Taro.getFileSystemManager().readFileSync(result.tempFilePath, 'utf8') as string);
+    } catch {
+      data = null;
+    }
+    interpret<never>(result.statusCode, data, token !== undefined);
+  }
+  const extension = fileName.split('.').pop() ?? 'xlsx';
+  await Taro.openDocument({ filePath: result.tempFilePath, fileType: extension as 'xlsx', showMenu: true });
+}
+
 /** A server-relative address (an uploaded photo, `/api/v1/uploads/…`) made absolute for an `<Image>` in weapp. */
 export function assetUrl(url: string): string {
   return url.startsWith('/') ? `${API_BASE}${url}` : url;

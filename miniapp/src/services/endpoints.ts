@@ -85,7 +85,8 @@ import {
   type UserDto,
   type ReportSubscriptionsDto,
 } from '@bangbang/shared';
-import { request, upload } from './api';
+import { download, request, upload } from './api';
+import { IMPORT_KIND_NAMES, importPath, importTemplatePath, type ImportKind, type ImportResultDto } from '@bangbang/shared';
 
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
@@ -266,3 +267,11 @@ export const createSquad = (body: Body<CreateSquadDto>) => request<SquadDto>('PO
 export const updateSquad = (id: string, patch: Body<UpdateSquadDto>) => request<SquadDto>('PATCH', `${API_PREFIX}/squads/${enc(id)}`, patch);
 export const addSquadMember = (id: string, body: Body<AddSquadMemberDto>) => request<SquadDto>('POST', `${API_PREFIX}/squads/${enc(id)}/members`, body);
 export const removeSquadMember = (id: string, userId: string) => request<void>('DELETE', `${API_PREFIX}/squads/${enc(id)}/members/${enc(userId)}`);
+
+// ---------- 导入台账 (Excel) ----------
+
+/** The kind's import template (.xlsx): opened in WeChat's document viewer, saved by a browser. */
+export const downloadImportTemplate = (kind: ImportKind) => download(importTemplatePath(kind), `${IMPORT_KIND_NAMES[kind]}导入模板.xlsx`);
+/** A filled-in workbook (a temp file path, or a blob: URL in a browser) → what was imported, or checked with `dryRun`. */
+export const importWorkbook = (kind: ImportKind, filePath: string, dryRun: boolean) =>
+  upload<ImportResultDto>(`${importPath(kind)}${dryRun ? '?dryRun=true' : ''}`, filePath, 'file');

@@ -94,8 +94,10 @@ const errorDetailSchema = shape<ErrorDetail>('ErrorDetail', {
       required: ['id', 'status', 'categoryName'],
       additionalProperties: false,
     },
+    row: { type: 'integer', minimum: 1, description: '仅导入台账：出错的行（Excel 的行号，表头为第 1 行）', example: 5 },
+    column: { type: 'string', description: '仅导入台账：出错的列（中文表头）', example: '手机号' },
   },
-  optional: { order: true },
+  optional: { order: true, row: true, column: true },
 });
 
 /** The error contract: every error is an HTTP status plus this body. */

@@ -6,6 +6,7 @@ import {
   type DutyPersonDto,
   type GrantableRolesDto,
   type ListDutyQuery,
+  maskIdCard,
   type CreateUserDto,
   type FamilyContactDto,
   type FamilyContactInputDto,
@@ -74,7 +75,7 @@ export function checkRankAllows(actor: Actor, subject: User | null, after: reado
  * `checkRankAllows`, and: a grid worker keeps the ledger of residents and changes only residents through the people
  * list (they grant the volunteer role only by approving a person's own application).
  */
-function checkMayChange(actor: Actor, subject: User | null, after: readonly Role[]): void {
+export function checkMayChange(actor: Actor, subject: User | null, after: readonly Role[]): void {
   checkRankAllows(actor, subject, after);
   const before = subject?.roles ?? [];
   const changed = [...after.filter((r) => !before.includes(r)), ...before.filter((r) => !after.includes(r))];
@@ -121,8 +122,9 @@ function canLogIn(user: User): boolean {
 
 /** What an audit row keeps of a person. */
 function auditView(u: Partial<User>): Record<string, unknown> {
-  const { createdAt: _c, updatedAt: _u, region: _r, pairedCadre: _p, wechatOpenid: _w, ...rest } = u as User;
-  return { ...rest };
+  const { createdAt: _c, updatedAt: _u, region: _r, pairedCadre: _p, wechatOpenid: _w, idCard, ...rest } = u as User;
+  // 身份证号 never in full, not even in the audit trail
+  return { ...rest, ...(idCard ? { idCard: maskIdCard(idCard) } : {}) };
 }
 
 async function regionInScope(m: EntityManager, j: Jurisdiction, regionId: string, roles: readonly Role[]): Promise<RegionRef> {
@@ -174,7 +176,7 @@ function applyLocation(target: Partial<User>, location: { lat: number; lng: numb
  * How a person is reached (issue 18, item 3): staff roles log in with their mobile, so they need one; a resident
  * may have none — an 80-year-old with a landline, or with a daughter who follows their orders — but at least one way.
  */
-function checkReachable(body: CreateUserDto): void {
+export function checkReachable(body: CreateUserDto): void {
   const contacts = body.familyContacts ?? [];
   if (body.roles.some((r) => r !== 'resident')) {
     if (body.phone === undefined) throw fieldError('phone', '志愿者和工作人员须登记本人手机号（用于登录）');

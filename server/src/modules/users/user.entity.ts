@@ -20,6 +20,7 @@ export type { RosterSlot } from '@bangbang/shared';
   `tags <@ ARRAY['living_alone', 'empty_nest', 'elderly', 'disabled', 'low_income', 'left_behind_child', 'single_mother', 'seriously_ill']`,
 )
 @Check('app_user_landline_check', `landline ~ '^0[0-9]{2,3}-?[0-9]{7,8}$'`)
+@Check('app_user_id_card_check', `id_card ~ '^[0-9]{17}[0-9X]$'`)
 @Check('app_user_location_pair', `(location_lat IS NULL) = (location_lng IS NULL)`)
 @Unique('app_user_phone_key', ['phone'])
 @Unique('app_user_wechat_openid_key', ['wechatOpenid'])
@@ -27,6 +28,8 @@ export type { RosterSlot } from '@bangbang/shared';
 // the staff of a place, found for every new order's 兜底责任人 (migration AddResponsibleAndNoShows)
 @Index('app_user_staff_place_idx', { synchronize: false })
 @Index('app_user_created_idx', ['createdAt', 'id'])
+// 身份证号, unique among those who have one (migration AddIdCardNumber)
+@Index('app_user_id_card_key', ['idCard'], { unique: true, where: 'id_card IS NOT NULL' })
 // the matching engine's (migration AddMatchingIndexes): on-duty people by place, and those with no location; by
 // location and skill they are in duty_skill_spot (migration AddDutySkillSpots, kept by a trigger)
 @Index('app_user_duty_region_idx', ['regionId'], { where: 'on_duty' })
@@ -47,6 +50,10 @@ export class User {
   /** A fixed-line number (固定电话) for a person without a mobile (migration AddFamilyContacts). */
   @Column({ type: 'text', nullable: true })
   landline!: string | null;
+
+  /** 身份证号 (migration AddIdCardNumber): identifies a person without a mobile on a re-import; shown only masked. */
+  @Column({ name: 'id_card', type: 'text', nullable: true })
+  idCard!: string | null;
 
   // a GIN index (migration); TypeORM cannot describe GIN, so it is told to leave the index alone
   @Index('app_user_roles_idx', { synchronize: false })
