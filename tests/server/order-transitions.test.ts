@@ -1378,7 +1378,7 @@ describe('bad input is refused with the field named, and nothing is written', ()
   it('rejects unknown fields when ordering and on an action', async () => {
     const res = await h.call('residentA1', 'POST', '/orders', { ...ORDER_BODY, priority: 'high' });
     expectInvalid(res, 'priority', '不允许的字段');
-    expect(res.json<ErrorBody>().message).toBe('请求内容有误：priority 不允许的字段。');
+    expect(res.json<ErrorBody>().message).toBe('提交的内容里有本页面不认识的一项，请刷新后重试。');
     const o = await h.order();
     await refusedOn(o, h.act('residentA1', o.id, 'cancel', { ...REASON, status: 'closed' }), 'status', '不允许的字段');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), urgent: true }), 'urgent', '不允许的字段');

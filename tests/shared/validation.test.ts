@@ -114,18 +114,18 @@ describe('validateDto', () => {
   it('rejects a body that is not an object', () => {
     for (const body of [null, [], 3, 'x']) {
       const r = validateDto(Sample, body);
-      expect(r).toEqual({ ok: false, details: [{ field: 'body', message: '请求内容必须是一个 JSON 对象' }] });
+      expect(r).toEqual({ ok: false, details: [{ field: 'body', message: '提交的内容格式不正确，应为一组填写项' }] });
     }
   });
 
   it('summarises details in one sentence naming the first field', () => {
-    expect(summarizeDetails([{ field: 'phone', message: '请输入 11 位手机号码' }])).toBe('请求内容有误：phone 请输入 11 位手机号码。');
+    expect(summarizeDetails([{ field: 'phone', message: '请输入 11 位手机号码' }])).toBe('请输入 11 位手机号码。');
     expect(
       summarizeDetails([
         { field: 'a', message: '必填' },
         { field: 'b', message: '必填' },
       ]),
-    ).toBe('请求内容有误：a 必填（另有 1 处）。');
+    ).toBe('有一项必填的内容没有填写（另有 1 处需要修改）。');
   });
 });
 
