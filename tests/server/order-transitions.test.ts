@@ -1056,6 +1056,20 @@ describe('orders needing several people (headcount 3)', () => {
     expect(replayOrderEvents(timeline)).toBe('accepted');
   });
 
+  it('in 我的任务, one who accepted sees 已接单 while the order still waits for the others', async () => {
+    const o = await h.order({ headcount: 3 });
+    await h.ok('volunteerA1', o.id, 'accept');
+    const tab = async (status: string) =>
+      (await h.call('volunteerA1', 'GET', `/tasks/mine?status=${status}`)).json<{ items: OrderDto[] }>().items.map((x) => x.id);
+    // the order is 待接单 (two more to come), the volunteer's own part is 已接单
+    expect((await h.view(o.id, 'volunteerA1')).status).toBe('pending');
+    expect(await tab('accepted')).toContain(o.id);
+    expect(await tab('pending')).not.toContain(o.id);
+    // given back: no part of theirs runs, and the order's own status counts again
+    await h.ok('volunteerA1', o.id, 'release', REASON);
+    expect(await tab('accepted')).not.toContain(o.id);
+  });
+
   it('dispatched to a squad: its members accept it, others may not', async () => {
     const o = await h.order({ headcount: 3 });
     // the squad belongs to community A, outside the grid worker's jurisdiction (grid A1): an admin dispatches

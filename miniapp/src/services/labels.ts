@@ -3,6 +3,7 @@ import {
   ESCALATION_LEVEL_NAMES,
   ORDER_STATUS_NAMES,
   URGENCY_NAMES,
+  type OrderDto,
   type OrderEventDto,
   type OrderEventType,
   type OrderNotificationDto,
@@ -45,6 +46,21 @@ export const STATUS_TAG_TYPE: Record<OrderStatus, 'default' | 'primary' | 'info'
 
 export function statusName(status: OrderStatus): string {
   return ORDER_STATUS_NAMES[status];
+}
+
+/**
+ * The status as the person's own part of the order reads: on an order for several people, one who accepted sees
+ * 已接单 (at the door 服务中, done 待确认) while the order still waits for the others (待接单). Their latest place
+ * still running or done decides; without one (not taken, given back), the order's own status. The server's
+ * 我的任务 tabs filter by the same rule (MY_STATUS in server/src/modules/tasks/task.repo.ts).
+ */
+export function myStatus(order: Pick<OrderDto, 'status' | 'assignees'>, userId: string | undefined): OrderStatus {
+  const mine = order.assignees
+    .filter((a) => a.userId === userId && (a.state === 'accepted' || a.state === 'in_service' || a.state === 'completed'))
+    .sort((a, b) => Date.parse(b.acceptedAt) - Date.parse(a.acceptedAt))[0];
+  if (!mine) return order.status;
+  if (mine.state === 'completed') return order.status === 'closed' ? 'closed' : 'completed';
+  return mine.state;
 }
 
 /** The seven colour teams (七彩帮帮团) as colours dark enough for white text (WCAG AA on white text). */

@@ -1,8 +1,9 @@
-import { ORDER_EVENT_TYPES, type OrderEventDto } from '@bangbang/shared';
-import { eventDetail, plainEventDetail, plainEventTitle } from '../../miniapp/src/services/labels';
+import { ORDER_EVENT_TYPES, type AssignmentDto, type OrderEventDto } from '@bangbang/shared';
+import { eventDetail, myStatus, plainEventDetail, plainEventTitle } from '../../miniapp/src/services/labels';
 
 /**
- * The resident's timeline is read by elderly people and their families: plain words, no workers' terms. Staff keep
+ * What the app says about an order. The resident's timeline is read by elderly people and their families: plain
+ * words, no workers' terms. A volunteer sees their own part's status. Staff keep
  * the precise ones (order-buttons.test.ts checks those).
  */
 type Event = Pick<OrderEventDto, 'type' | 'actorName' | 'reason' | 'data'>;
@@ -59,5 +60,25 @@ describe('the timeline in plain words', () => {
     expect(plainEventDetail(ev('offer', { wave: 1, names: ['甲', '乙'] }))).toBe('已请 2 位志愿者，谁先有空谁来');
     expect(plainEventDetail(ev('release', {}, '李海龙', '临时有事'))).toBe('');
     expect(plainEventDetail(ev('accept', {}, '李海龙'))).toBe('李海龙');
+  });
+});
+
+describe('a volunteer’s own status on an order for several people', () => {
+  const part = (userId: string, state: AssignmentDto['state'], acceptedAt = '2026-12-01T08:00:00Z') => ({ userId, state, acceptedAt });
+  const order = (status: 'pending' | 'accepted' | 'in_service' | 'completed' | 'closed', ...assignees: Array<ReturnType<typeof part>>) =>
+    ({ status, assignees }) as unknown as Parameters<typeof myStatus>[0];
+
+  it('is theirs, not the order’s (待接单 while others are still to come)', () => {
+    expect(myStatus(order('pending', part('me', 'accepted')), 'me')).toBe('accepted');
+    expect(myStatus(order('in_service', part('me', 'in_service'), part('other', 'accepted')), 'me')).toBe('in_service');
+    expect(myStatus(order('in_service', part('me', 'completed'), part('other', 'in_service')), 'me')).toBe('completed');
+    expect(myStatus(order('closed', part('me', 'completed')), 'me')).toBe('closed');
+  });
+
+  it('is the order’s when they hold no part (not taken, given back, or someone else)', () => {
+    expect(myStatus(order('pending', part('other', 'accepted')), 'me')).toBe('pending');
+    expect(myStatus(order('pending', part('me', 'released')), 'me')).toBe('pending');
+    // released and then taken again: the latest place counts
+    expect(myStatus(order('pending', part('me', 'released', '2026-12-01T08:00:00Z'), part('me', 'accepted', '2026-12-01T09:00:00Z')), 'me')).toBe('accepted');
   });
 });
