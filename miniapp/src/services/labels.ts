@@ -58,9 +58,15 @@ export function myStatus(order: Pick<OrderDto, 'status' | 'assignees'>, userId: 
   const mine = order.assignees
     .filter((a) => a.userId === userId && (a.state === 'accepted' || a.state === 'in_service' || a.state === 'completed'))
     .sort((a, b) => Date.parse(b.acceptedAt) - Date.parse(a.acceptedAt))[0];
-  if (!mine) return order.status;
-  if (mine.state === 'completed') return order.status === 'closed' ? 'closed' : 'completed';
-  return mine.state;
+  switch (mine?.state) {
+    case 'accepted':
+    case 'in_service':
+      return mine.state;
+    case 'completed':
+      return order.status === 'closed' ? 'closed' : 'completed';
+    default:
+      return order.status;
+  }
 }
 
 /** The seven colour teams (七彩帮帮团) as colours dark enough for white text (WCAG AA on white text). */
