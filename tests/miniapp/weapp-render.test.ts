@@ -231,3 +231,26 @@ describe('every page of the weapp build, rendered as WeChat runs it', () => {
       expect({ page, who, shows: text.includes(expected) ? expected : text }).toEqual({ page, who, shows: expected });
   });
 });
+
+describe('navigation as the WeChat runtime does it', () => {
+  it('a tap on a service opens the order form on top of the home; back closes it', async () => {
+    actAs('resident');
+    const home = await runtime.launch('pages/resident/home/index');
+    await settled();
+    const { items } = await api<{ items: Array<{ code: string; name: string }> }>(accounts.resident.token, 'GET', '/api/v1/service-categories');
+    const service = items[0]!;
+    const before = runtime.navigations.length;
+    home.tap(service.name);
+    const { top, text } = await settled();
+    // WeChat's page stack: the home below, the form on top, opened by wx.navigateTo with the service's code
+    expect(runtime.navigations.slice(before)).toEqual([expect.objectContaining({ api: 'navigateTo' })]);
+    expect(runtime.stack().map((p) => p.route)).toEqual(['pages/resident/home/index', 'pages/resident/order-new/index']);
+    expect(top.query.code).toBe(service.code);
+    expect(text).toContain(service.name);
+    expect(text).toContain('提交求助');
+    const g = globalThis as unknown as { getCurrentPages(): Array<{ route: string }>; wx: { navigateBack(o?: object): Promise<unknown> } };
+    expect(g.getCurrentPages().map((p) => p.route)).toEqual(['pages/resident/home/index', 'pages/resident/order-new/index']);
+    await g.wx.navigateBack();
+    expect(g.getCurrentPages().map((p) => p.route)).toEqual(['pages/resident/home/index']);
+  });
+});

@@ -26,6 +26,7 @@ interface Simulate {
 /** The few DOM types used here (the tests' TypeScript has no DOM library: they run in Node but this file). */
 interface DomNode {
   textContent: string | null;
+  children: ArrayLike<DomNode>;
   appendChild(child: DomNode): void;
 }
 interface Dom {
@@ -37,6 +38,7 @@ const dom = globalThis as unknown as Dom;
 interface SimComponent {
   dom: DomNode;
   instance: PageInstance;
+  dispatchEvent(this: { dom: DomNode }, name: string, options?: object): void;
   attach(parent: DomNode): void;
   detach(): void;
 }
@@ -73,6 +75,11 @@ export interface OpenPage {
   component: SimComponent;
   /** The text the page shows now (whitespace collapsed). */
   text(): string;
+  /**
+   * A finger's tap on the innermost element showing `text`: WeChat's `tap` event, bubbling through the WXML tree
+   * from there (exparser) to the element Taro bound the handler on.
+   */
+  tap(text: string): void;
 }
 
 /** A problem the app reported while running: an uncaught error, a rejected promise, a `console.error`. */
@@ -405,7 +412,25 @@ export function startWeappRuntime(weappDir: string, { server }: { server: string
     } finally {
       pending = undefined;
     }
-    const page: OpenPage = { route, query, component, text: () => (component.dom.textContent ?? '').replace(/\s+/g, ' ').trim() };
+    const page: OpenPage = {
+      route,
+      query,
+      component,
+      text: () => (component.dom.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      tap: (text) => {
+        const innermost = (node: DomNode): DomNode | undefined => {
+          for (const child of Array.from(node.children)) {
+            const found = innermost(child);
+            if (found) return found;
+          }
+          return (node.textContent ?? '').trim() === text ? node : undefined;
+        };
+        const target = innermost(component.dom);
+        if (!target) throw new Error(`${route}: no element shows 「${text}」`);
+        // j-component's dispatchEvent reads only \`this.dom\`: the event starts at that element's exparser node
+        component.dispatchEvent.call({ dom: target }, 'tap', { detail: { x: 0, y: 0 } });
+      },
+    };
     stack.push(page);
     return page;
   }
