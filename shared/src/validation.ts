@@ -202,9 +202,17 @@ function labelOf(field: string): string | undefined {
 const NEEDS_LABEL =
   /^(必填|不能为空|必须是|不在允许的取值范围内|编号格式不正确|格式不正确|内容格式不正确|内容无法识别|类型不正确|长度不符合要求|不能有重复项|不能小于|不能大于|至少|最多)/;
 
+/**
+ * A message without the programs' names some were written with in brackets, for the API's readers:
+ * 「请指定接单人（assigneeId）或小分队（squadId）之一」 → 「请指定接单人或小分队之一」. `details` still name the field.
+ */
+export function withoutProgramNames(message: string): string {
+  return message.replace(/[（(][A-Za-z_][\w.:]*(?:: ?[\w.]+)?[）)]/g, '');
+}
+
 /** One detail as a sentence a person understands, naming the field in Chinese. */
 export function detailSentence(detail: ErrorDetail): string {
-  const message = detail.message.replace(/[。.]$/, '');
+  const message = withoutProgramNames(detail.message).replace(/[。.]$/, '');
   if (detail.message === '不允许的字段') return '提交的内容里有本页面不认识的一项，请刷新后重试';
   if (!NEEDS_LABEL.test(message)) return message;
   const label = labelOf(detail.field);

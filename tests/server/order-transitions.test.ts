@@ -1417,9 +1417,9 @@ describe('bad input is refused with the field named, and nothing is written', ()
       o,
       h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), squadId: h.id('volunteerA1') }),
       'assigneeId',
-      '请指定接单人（assigneeId）或小分队（squadId）之一',
+      '请指定接单人或小分队之一',
     );
-    await refusedOn(o, h.act('admin', o.id, 'dispatch', {}), 'assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
+    await refusedOn(o, h.act('admin', o.id, 'dispatch', {}), 'assigneeId', '请指定接单人或小分队之一');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: 'someone' }), 'assigneeId', '接单人编号格式不正确');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('residentA2') }), 'assigneeId', '只能派给志愿者或网格员');
     // the grid worker's jurisdiction is grid A1: a volunteer of A2 is outside it

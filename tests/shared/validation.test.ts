@@ -118,6 +118,16 @@ describe('validateDto', () => {
     }
   });
 
+  it('never shows a program’s name to a person: the field in Chinese, bracketed names dropped', () => {
+    expect(summarizeDetails([{ field: 'name', message: '必填' }])).toBe('请填写姓名。');
+    expect(summarizeDetails([{ field: 'familyContacts[0].phone', message: '格式不正确' }])).toBe('手机号格式不正确。');
+    expect(summarizeDetails([{ field: 'assigneeId', message: '请指定接单人（assigneeId）或小分队（squadId）之一' }])).toBe('请指定接单人或小分队之一。');
+    expect(summarizeDetails([{ field: 'ids', message: '请指定要标为已读的消息（ids），或全部已读（all: true）' }])).toBe(
+      '请指定要标为已读的消息，或全部已读。',
+    );
+    expect(summarizeDetails([{ field: 'colour', message: '不允许的字段' }])).toBe('提交的内容里有本页面不认识的一项，请刷新后重试。');
+  });
+
   it('summarises details in one sentence naming the first field', () => {
     expect(summarizeDetails([{ field: 'phone', message: '请输入 11 位手机号码' }])).toBe('请输入 11 位手机号码。');
     expect(
