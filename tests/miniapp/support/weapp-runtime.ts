@@ -441,6 +441,14 @@ export function startWeappRuntime(weappDir: string, { server }: { server: string
     problems.push({ route: current(), message: args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : String(a))).join(' ') });
     origError(...args);
   };
+  // WeChat's WXML runtime warns when a page's data asks for a template it does not have (「Template … not found」):
+  // in WeChat that part of the page is simply not drawn, so it is a finding too
+  const origWarn = console.warn.bind(console);
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(' ');
+    if (text.includes('WXMLRT')) problems.push({ route: current(), message: text });
+    origWarn(...args);
+  };
   dom.window.addEventListener('error', (e) => problems.push({ route: current(), message: e.message }));
   process.on('unhandledRejection', (reason) =>
     problems.push({ route: current(), message: `unhandled rejection: ${String((reason as Error)?.message ?? reason)}` }),
