@@ -12,8 +12,9 @@ import { pagesOf, startWeappRuntime, type OpenPage, type WeappRuntime } from './
  * The WeChat build as WeChat runs it: every page of `dist/weapp` (app.json, subpackages included — a page added
  * later is covered without touching this file), opened for each role that uses it, rendered by WeChat's component
  * framework from WXML compiled by WeChat's own compiler (see support/weapp-runtime.ts), its `wx.request` answered by
- * the real server (a child process, as `pnpm start` runs it) on the demo data. A page that throws, logs an error, gets
- * a 5xx or no answer, or settles on no text, fails.
+ * the real server (a child process, as `pnpm start` runs it) on the demo data. A page fails when it throws, logs an
+ * error, makes WeChat's WXML runtime warn (a template it does not have: that part is not drawn in WeChat), gets a
+ * 5xx, a 401/403 or no answer, or settles on no text, on an error in place of the page, or without its data.
  *
  * `pnpm test` builds the weapp before jest (`pnpm build`); alone: `pnpm --filter @bangbang/miniapp build:weapp`.
  */
