@@ -41,6 +41,7 @@ const UNIT = [
   'tests/shared/**/*.test.ts',
   'tests/miniapp/order-buttons.test.ts',
   'tests/miniapp/live-client.test.ts',
+  'tests/miniapp/order-labels.test.ts',
   'tests/server/coalescer.test.ts',
   'tests/server/config.test.ts',
   'tests/sim/**/*.test.ts',

@@ -26,6 +26,7 @@ function apiBase(taroEnv: TaroEnv | undefined): string {
 // https://docs.taro.zone/docs/config
 export default defineConfig<'webpack5'>(async (merge) => {
   const taroEnv = process.env.TARO_ENV;
+  const outputRoot = process.env.TARO_OUTPUT_ROOT ?? `dist/${taroEnv ?? 'unknown'}`;
   const baseConfig: UserConfigExport<'webpack5'> = {
     projectName: 'bangbang',
     date: '2026-11-23',
@@ -44,13 +45,14 @@ export default defineConfig<'webpack5'>(async (merge) => {
     sourceRoot: 'src',
     // weapp and h5 side by side, never overwriting each other: dist/weapp, dist/h5. TARO_OUTPUT_ROOT sends a build
     // elsewhere (a scratch build that must not replace the one a running server or test is reading).
-    outputRoot: process.env.TARO_OUTPUT_ROOT ?? `dist/${taroEnv ?? 'unknown'}`,
+    outputRoot,
     plugins: [],
     env: {
       TARO_APP_API_BASE: JSON.stringify(apiBase(taroEnv)),
     },
     defineConstants: {},
-    copy: { patterns: [], options: {} },
+    // H5: the favicon index.html links, served by the API server with the rest of dist/h5
+    copy: { patterns: taroEnv === 'h5' ? [{ from: 'src/favicon.svg', to: `${outputRoot}/favicon.svg` }] : [], options: {} },
     framework: 'react',
     compiler: {
       type: 'webpack5',

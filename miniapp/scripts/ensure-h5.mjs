@@ -59,6 +59,20 @@ function isDevelopmentBuild() {
   return files.some((file) => /\$RefreshReg\$|\$RefreshSig\$/.test(readFileSync(file, 'utf8')));
 }
 
+/**
+ * A build's output as plain lines for a log: colour codes and cursor moves removed, each redrawn progress line
+ * (carriage returns, webpack's bars) reduced to its last state, blank and repeated lines dropped, at most the last 200.
+ */
+function plainLines(text) {
+  const lines = text
+    // eslint-disable-next-line no-control-regex -- the escape codes are what is removed
+    .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+    .split('\n')
+    .map((line) => line.split('\r').pop().trimEnd())
+    .filter((line, i, all) => line.trim() !== '' && line !== all[i - 1] && !/^\W*Webpack\W*[█░▇▆▅▄▃▂▁ ]*\(\d+%\)/.test(line));
+  return lines.slice(-200).join('\n');
+}
+
 function staleReason() {
   if (!existsSync(OUTPUT)) return `${path.relative(REPO, OUTPUT)} is missing`;
   if (isDevelopmentBuild()) return `${path.relative(REPO, path.dirname(OUTPUT))} is a development build (it needs a dev server)`;
@@ -83,18 +97,24 @@ if (!existsSync(taro)) {
   console.error(`[ensure-h5] ${path.relative(REPO, taro)} not found: run pnpm install first.`);
   process.exit(1);
 }
+// A person at a terminal sees webpack's progress as it goes. Into a file or a CI log (stdout not a terminal, or CI /
+// NO_COLOR set) that progress is thousands of redrawn lines and colour codes: the build's output is kept back and
+// only shown, as plain text, if the build fails.
+const quiet = !process.stdout.isTTY || Boolean(process.env.CI) || process.env.NO_COLOR !== undefined;
 const started = Date.now();
 const result = spawnSync(taro, ['build', '--type', 'h5', '--mode', 'production'], {
   cwd: MINIAPP,
-  stdio: 'inherit',
+  stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   shell: windows,
-  env: { ...process.env, NODE_ENV: 'production' },
+  maxBuffer: 64 * 1024 * 1024,
+  env: { ...process.env, NODE_ENV: 'production', ...(quiet ? { NO_COLOR: '1', FORCE_COLOR: '0' } : {}) },
 });
 if (result.error) {
   console.error(`[ensure-h5] Could not run taro: ${result.error.message}`);
   process.exit(1);
 }
 if (result.status !== 0) {
+  if (quiet) console.error(plainLines(`${result.stdout ?? ''}\n${result.stderr ?? ''}`));
   console.error(`[ensure-h5] H5 build failed (${result.signal ?? `exit code ${result.status}`}).`);
   process.exit(result.status || 1);
 }

@@ -36,6 +36,9 @@ export default defineAppConfig({
     navigationBarTitleText: '帮帮团',
     navigationBarTextStyle: 'white',
     backgroundColor: '#f5f6f7',
+    // H5: Taro's own title bar (the page's navigationBarTitleText, a back button when there is a page to go back to);
+    // WeChat draws its bar whatever this says
+    navigationStyle: 'default',
   },
   // chooseLocation / getLocation (check-in at the door, the order's address) need this declared in weapp
   permission: {

@@ -1,4 +1,4 @@
-import { DEFAULT_ERROR_MESSAGES, ERROR_HTTP_STATUS, ErrorCode, type ErrorDetail } from '@bangbang/shared';
+import { DEFAULT_ERROR_MESSAGES, ERROR_HTTP_STATUS, ErrorCode, summarizeDetails, withoutProgramNames, type ErrorDetail } from '@bangbang/shared';
 
 /**
  * Typed domain errors. Services throw these; the error handler turns them into the error contract.
@@ -67,7 +67,9 @@ export class ServiceUnavailableError extends AppError {
 
 /** A 400 naming one field, e.g. `fieldError('leaderId', '新负责人须先加入小分队')`. */
 export function fieldError(field: string, message: string): ValidationFailedError {
-  return new ValidationFailedError(`请求内容有误：${field} ${message}。`, [{ field, message }]);
+  // the field's (English) name is for programs: in details only, never in the sentence a person reads
+  const detail = { field, message: withoutProgramNames(message) };
+  return new ValidationFailedError(summarizeDetails([detail]), [detail]);
 }
 
 /** Ids in paths are uuids; anything else cannot exist (answered 404 without a database round trip). */

@@ -94,7 +94,7 @@ export function toErrorDetails(errors: ValidationError[], parent = ''): ErrorDet
  */
 export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: unknown): ValidationResult<T> {
   if (typeof plain !== 'object' || plain === null || Array.isArray(plain)) {
-    return { ok: false, details: [{ field: 'body', message: '请求内容必须是一个 JSON 对象' }] };
+    return { ok: false, details: [{ field: 'body', message: '提交的内容格式不正确，应为一组填写项' }] };
   }
   const instance = plainToInstance(cls, plain, { enableImplicitConversion: false });
   const errors = validateSync(instance, VALIDATOR_OPTIONS);
@@ -112,13 +112,123 @@ export function validateDto<T extends object>(cls: ClassConstructor<T>, plain: u
   return { ok: true, value: instance };
 }
 
-/** One sentence for the whole error, naming the first field: "请求内容有误：phone 手机号格式不正确。" */
+/**
+ * The Chinese name of a field people fill in or a request carries, for the one sentence shown to a person: the
+ * field's own (English) name is for programs and stays in `details`. A field not listed reads 「有一项内容」.
+ */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
+  name: '姓名',
+  phone: '手机号',
+  landline: '固定电话',
+  code: '验证码',
+  address: '地址',
+  location: '位置',
+  lat: '纬度',
+  lng: '经度',
+  center: '中心位置',
+  regionId: '所在地区',
+  parentId: '上级地区',
+  targetRegionId: '要迁入的网格',
+  serviceRegionId: '服务区域',
+  level: '地区级别',
+  reason: '原因',
+  note: '说明',
+  comment: '说明',
+  description: '需求说明',
+  categoryCode: '服务项目',
+  categories: '服务项目',
+  skills: '能做的服务',
+  urgency: '紧急程度',
+  headcount: '需要的人数',
+  preferredStart: '开始时间',
+  preferredEnd: '结束时间',
+  from: '开始时间',
+  to: '结束时间',
+  start: '开始时间',
+  end: '结束时间',
+  weekday: '星期',
+  availability: '有空的时间',
+  slots: '时间段',
+  rating: '评分',
+  resolved: '是否解决',
+  residentId: '居民',
+  assigneeId: '接单人',
+  squadId: '小分队',
+  leaderId: '负责人',
+  pairedCadreId: '包联责任人',
+  userId: '人员',
+  volunteerId: '志愿者',
+  roles: '角色',
+  tags: '台账标签',
+  relation: '与居民的关系',
+  familyContacts: '家属联系人',
+  photoUrls: '照片',
+  file: '上传的文件',
+  onDuty: '在岗状态',
+  mode: '派单方式',
+  dispatchMode: '派单方式',
+  acceptMinutesNormal: '普通单接单时限',
+  acceptMinutesUrgent: '紧急单接单时限',
+  multiPerson: '多人服务',
+  active: '启用',
+  label: '名称',
+  title: '标题',
+  icon: '图标',
+  color: '颜色',
+  sortOrder: '排序',
+  q: '搜索内容',
+  limit: '每页条数',
+  cursor: '翻页位置',
+  status: '状态',
+  ids: '消息',
+  channelOrder: '提醒方式的顺序',
+  muted: '关闭的提醒',
+  purpose: '验证码用途',
+  subjectId: '查看对象',
+  partyMember: '党员',
+};
+
+/** The label of a field path (`familyContacts[0].phone` → 「手机号」): its last named part. */
+function labelOf(field: string): string | undefined {
+  const last = field
+    .replace(/\[\d+\]/g, '')
+    .split('.')
+    .filter(Boolean)
+    .pop();
+  return last === undefined ? undefined : FIELD_LABELS[last];
+}
+
+/** class-validator's and the schema's generic words (`必填`, `至少 2 个字符`…): they need the field's name before them. */
+const NEEDS_LABEL =
+  /^(必填|不能为空|必须是|不在允许的取值范围内|编号格式不正确|格式不正确|内容格式不正确|内容无法识别|类型不正确|长度不符合要求|不能有重复项|不能小于|不能大于|至少|最多)/;
+
+/**
+ * A message without the programs' names some were written with in brackets, for the API's readers:
+ * 「请指定接单人（assigneeId）或小分队（squadId）之一」 → 「请指定接单人或小分队之一」. `details` still name the field.
+ */
+export function withoutProgramNames(message: string): string {
+  return message.replace(/[（(][A-Za-z_][\w.:]*(?:: ?[\w.]+)?[）)]/g, '');
+}
+
+/** One detail as a sentence a person understands, naming the field in Chinese. */
+export function detailSentence(detail: ErrorDetail): string {
+  const message = withoutProgramNames(detail.message).replace(/[。.]$/, '');
+  if (detail.message === '不允许的字段') return '提交的内容里有本页面不认识的一项，请刷新后重试';
+  if (!NEEDS_LABEL.test(message)) return message;
+  const label = labelOf(detail.field);
+  if (message === '必填') return label ? `请填写${label}` : '有一项必填的内容没有填写';
+  return `${label ?? '有一项内容'}${message}`;
+}
+
+/**
+ * One sentence for the whole error, naming the first field in Chinese: 「请输入 11 位手机号码。」,
+ * 「请填写姓名（另有 1 处需要修改）。」. Programs read the fields in `details`.
+ */
 export function summarizeDetails(details: ErrorDetail[]): string {
   const first = details[0];
-  if (!first) return '请求内容有误，请检查后再试。';
-  const more = details.length > 1 ? `（另有 ${details.length - 1} 处）` : '';
-  const where = first.field === 'body' ? '' : `${first.field} `;
-  return `请求内容有误：${where}${first.message}${more}。`;
+  if (!first) return '提交的内容有误，请检查后再试。';
+  const more = details.length > 1 ? `（另有 ${details.length - 1} 处需要修改）` : '';
+  return `${detailSentence(first)}${more}。`;
 }
 
 /**

@@ -48,7 +48,7 @@ describe('a repeat becomes 催一下 on the first order', () => {
       // the first order's page: urged, on its timeline too
       await see(resident.page, '已催办，工作人员会尽快安排');
       await see(resident.page, note);
-      await see(resident.page, '居民催办');
+      await see(resident.page, '催了一下');
       await see(resident.page, '紧急');
     });
     const [row] = await e2e.database.db.query<Array<{ n: number }>>(

@@ -541,7 +541,7 @@ describe('GET /api/v1/orders/:id/candidates (推荐接单人)', () => {
         expect({ limit, status: res.statusCode }).toEqual({ limit, status: 400 });
         const body = res.json<{ code: string; message: string; details: Array<{ field: string }> }>();
         expect({ limit, code: body.code, fields: body.details.map((d) => d.field) }).toEqual({ limit, code: 'VALIDATION_FAILED', fields: ['limit'] });
-        expect(body.message).toContain('limit');
+        expect(body.message).toContain('每页条数');
       }
     });
   });

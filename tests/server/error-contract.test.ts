@@ -101,7 +101,7 @@ describe('the error contract over HTTP', () => {
       { field: 'phone', message: '请输入 11 位手机号码' },
       { field: 'headcount', message: '不能小于 1' },
     ]);
-    expect(body.message).toBe('请求内容有误：name 必须是文本（另有 2 处）。');
+    expect(body.message).toBe('姓名必须是文本（另有 2 处需要修改）。');
   });
 
   it('rejects unknown properties', async () => {
@@ -117,7 +117,7 @@ describe('the error contract over HTTP', () => {
   it('rejects a body that is not an object, an empty body and a wrong content type', async () => {
     const list = await server.inject({ method: 'POST', url: '/api/v1/things', payload: [1, 2] });
     expect(list.statusCode).toBe(400);
-    expect(list.json<ErrorBody>().details).toEqual([{ field: 'body', message: '请求内容必须是一个 JSON 对象' }]);
+    expect(list.json<ErrorBody>().details).toEqual([{ field: 'body', message: '提交的内容格式不正确，应为一组填写项' }]);
 
     const empty = await server.inject({ method: 'POST', url: '/api/v1/things', headers: { 'content-type': 'application/json' } });
     expect(empty.statusCode).toBe(400);

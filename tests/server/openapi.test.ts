@@ -676,7 +676,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toEqual({
       code: 'VALIDATION_FAILED',
-      message: '请求内容有误：colour 不允许的字段。',
+      message: '提交的内容里有本页面不认识的一项，请刷新后重试。',
       details: [{ field: 'colour', message: '不允许的字段' }],
     });
     const patch = await built.app.inject({

@@ -1056,6 +1056,20 @@ describe('orders needing several people (headcount 3)', () => {
     expect(replayOrderEvents(timeline)).toBe('accepted');
   });
 
+  it('in 我的任务, one who accepted sees 已接单 while the order still waits for the others', async () => {
+    const o = await h.order({ headcount: 3 });
+    await h.ok('volunteerA1', o.id, 'accept');
+    const tab = async (status: string) =>
+      (await h.call('volunteerA1', 'GET', `/tasks/mine?status=${status}`)).json<{ items: OrderDto[] }>().items.map((x) => x.id);
+    // the order is 待接单 (two more to come), the volunteer's own part is 已接单
+    expect((await h.view(o.id, 'volunteerA1')).status).toBe('pending');
+    expect(await tab('accepted')).toContain(o.id);
+    expect(await tab('pending')).not.toContain(o.id);
+    // given back: no part of theirs runs, and the order's own status counts again
+    await h.ok('volunteerA1', o.id, 'release', REASON);
+    expect(await tab('accepted')).not.toContain(o.id);
+  });
+
   it('dispatched to a squad: its members accept it, others may not', async () => {
     const o = await h.order({ headcount: 3 });
     // the squad belongs to community A, outside the grid worker's jurisdiction (grid A1): an admin dispatches
@@ -1378,7 +1392,7 @@ describe('bad input is refused with the field named, and nothing is written', ()
   it('rejects unknown fields when ordering and on an action', async () => {
     const res = await h.call('residentA1', 'POST', '/orders', { ...ORDER_BODY, priority: 'high' });
     expectInvalid(res, 'priority', '不允许的字段');
-    expect(res.json<ErrorBody>().message).toBe('请求内容有误：priority 不允许的字段。');
+    expect(res.json<ErrorBody>().message).toBe('提交的内容里有本页面不认识的一项，请刷新后重试。');
     const o = await h.order();
     await refusedOn(o, h.act('residentA1', o.id, 'cancel', { ...REASON, status: 'closed' }), 'status', '不允许的字段');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), urgent: true }), 'urgent', '不允许的字段');
@@ -1403,9 +1417,9 @@ describe('bad input is refused with the field named, and nothing is written', ()
       o,
       h.act('admin', o.id, 'dispatch', { assigneeId: h.id('volunteerA1'), squadId: h.id('volunteerA1') }),
       'assigneeId',
-      '请指定接单人（assigneeId）或小分队（squadId）之一',
+      '请指定接单人或小分队之一',
     );
-    await refusedOn(o, h.act('admin', o.id, 'dispatch', {}), 'assigneeId', '请指定接单人（assigneeId）或小分队（squadId）之一');
+    await refusedOn(o, h.act('admin', o.id, 'dispatch', {}), 'assigneeId', '请指定接单人或小分队之一');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: 'someone' }), 'assigneeId', '接单人编号格式不正确');
     await refusedOn(o, h.act('admin', o.id, 'dispatch', { assigneeId: h.id('residentA2') }), 'assigneeId', '只能派给志愿者或网格员');
     // the grid worker's jurisdiction is grid A1: a volunteer of A2 is outside it

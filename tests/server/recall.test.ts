@@ -207,7 +207,7 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     await refused({ reason: '改派', assigneeId: '00000000-0000-4000-8000-000000000000' }, 'assigneeId', '接单人不存在，或不在您的管辖范围和需求所在区域内');
     await refused({ reason: '改派', assigneeId: w.users.residentX1.id }, 'assigneeId', '接单人不存在，或不在您的管辖范围和需求所在区域内');
     await refused({ reason: '改派', assigneeId: w.users.volunteerA1.id }, 'assigneeId', '不能改派给被撤回的人，请选择其他人');
-    await refused({ reason: '改派', assigneeId: li.id, squadId: li.id }, 'squadId', '改派时请只指定接单人（assigneeId）或小分队（squadId）之一');
+    await refused({ reason: '改派', assigneeId: li.id, squadId: li.id }, 'squadId', '改派时请只指定接单人或小分队之一');
     await refused({ reason: '改派', volunteerId: li.id }, 'volunteerId', '这位志愿者没有接下、也没有被派这个需求');
     await refused({ reason: '', assigneeId: li.id }, 'reason', '请说明原因');
     await refused({ reason: '改派', assigneeId: 'li' }, 'assigneeId', '接单人编号格式不正确');

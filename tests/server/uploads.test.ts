@@ -103,7 +103,7 @@ describe('photo uploads (POST /api/v1/uploads, GET /api/v1/uploads/:name)', () =
   it('refuses what is not a JPEG, PNG or WebP whatever its name says (415 naming file), keeping nothing', async () => {
     const before = stored();
     const html = await upload([photo(Buffer.from('<html><script>alert(1)</script></html>'), 'a.jpg', 'image/jpeg')]);
-    expectFileError(html, 415, /file.*JPEG、PNG 或 WebP/);
+    expectFileError(html, 415, /^只能上传 JPEG、PNG 或 WebP 图片/);
     const gif = await upload([photo(Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), 'a.png', 'image/png')]);
     expectFileError(gif, 415, /JPEG、PNG 或 WebP/);
     // too short to be anything, even if it starts like a JPEG
@@ -113,9 +113,9 @@ describe('photo uploads (POST /api/v1/uploads, GET /api/v1/uploads/:name)', () =
   });
 
   it('refuses a request without a file (400 naming file): an empty form, a text field only, the image under another name', async () => {
-    expectFileError(await upload([]), 400, /file/);
-    expectFileError(await upload([{ name: 'note', data: '没有图片' }]), 400, /file/);
-    expectFileError(await upload([{ ...photo(JPEG), name: 'image' }]), 400, /file/);
+    expectFileError(await upload([]), 400, /图片/);
+    expectFileError(await upload([{ name: 'note', data: '没有图片' }]), 400, /图片/);
+    expectFileError(await upload([{ ...photo(JPEG), name: 'image' }]), 400, /图片/);
   });
 
   it('refuses a body that is not multipart (415 naming file), and only this route takes multipart', async () => {

@@ -114,18 +114,28 @@ describe('validateDto', () => {
   it('rejects a body that is not an object', () => {
     for (const body of [null, [], 3, 'x']) {
       const r = validateDto(Sample, body);
-      expect(r).toEqual({ ok: false, details: [{ field: 'body', message: '请求内容必须是一个 JSON 对象' }] });
+      expect(r).toEqual({ ok: false, details: [{ field: 'body', message: '提交的内容格式不正确，应为一组填写项' }] });
     }
   });
 
+  it('never shows a program’s name to a person: the field in Chinese, bracketed names dropped', () => {
+    expect(summarizeDetails([{ field: 'name', message: '必填' }])).toBe('请填写姓名。');
+    expect(summarizeDetails([{ field: 'familyContacts[0].phone', message: '格式不正确' }])).toBe('手机号格式不正确。');
+    expect(summarizeDetails([{ field: 'assigneeId', message: '请指定接单人（assigneeId）或小分队（squadId）之一' }])).toBe('请指定接单人或小分队之一。');
+    expect(summarizeDetails([{ field: 'ids', message: '请指定要标为已读的消息（ids），或全部已读（all: true）' }])).toBe(
+      '请指定要标为已读的消息，或全部已读。',
+    );
+    expect(summarizeDetails([{ field: 'colour', message: '不允许的字段' }])).toBe('提交的内容里有本页面不认识的一项，请刷新后重试。');
+  });
+
   it('summarises details in one sentence naming the first field', () => {
-    expect(summarizeDetails([{ field: 'phone', message: '请输入 11 位手机号码' }])).toBe('请求内容有误：phone 请输入 11 位手机号码。');
+    expect(summarizeDetails([{ field: 'phone', message: '请输入 11 位手机号码' }])).toBe('请输入 11 位手机号码。');
     expect(
       summarizeDetails([
         { field: 'a', message: '必填' },
         { field: 'b', message: '必填' },
       ]),
-    ).toBe('请求内容有误：a 必填（另有 1 处）。');
+    ).toBe('有一项必填的内容没有填写（另有 1 处需要修改）。');
   });
 });
 

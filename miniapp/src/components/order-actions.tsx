@@ -56,11 +56,11 @@ export function OrderActions({ order, onChanged, handlers = {}, only, onFailed }
   if (buttons.length === 0) return null;
 
   /** Sends one action; true when it went through (the order is replaced), false when the error was shown. */
-  const run = async (action: OrderAction, send: () => Promise<OrderDto>, done: string): Promise<boolean> => {
+  const run = async (action: OrderAction, send: () => Promise<OrderDto>, done: string | (() => string)): Promise<boolean> => {
     setBusy(action);
     try {
       const next = await send();
-      showSuccess(done);
+      showSuccess(typeof done === 'string' ? done : done());
       onChanged(next);
       return true;
     } catch (error) {
@@ -78,8 +78,19 @@ export function OrderActions({ order, onChanged, handlers = {}, only, onFailed }
       return;
     }
     if (b.action === 'accept') void run('accept', () => acceptOrder(order.id), '接单成功');
-    else if (b.action === 'check_in') void run('check_in', async () => checkInOrder(order.id, await whereAmI()), '已签到');
-    else if (b.action === 'urge') void urge();
+    else if (b.action === 'check_in') {
+      // without a location the check-in still counts (staff are told it has none): say so, not that it was far
+      let located = true;
+      void run(
+        'check_in',
+        async () => {
+          const at = await whereAmI();
+          located = at !== undefined;
+          return checkInOrder(order.id, at);
+        },
+        () => (located ? '已签到' : '已签到（未获取到位置）'),
+      );
+    } else if (b.action === 'urge') void urge();
     else setAsking({ button: b, text: '', rating: 5 });
   };
 

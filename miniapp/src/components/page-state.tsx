@@ -1,6 +1,8 @@
 import type { PropsWithChildren, ReactNode } from 'react';
-import { View } from '@tarojs/components';
-import { Button, Empty, Loading } from '@nutui/nutui-react-taro';
+import { Image, Text, View } from '@tarojs/components';
+import { Button, Loading } from '@nutui/nutui-react-taro';
+import emptyImage from '../assets/empty.svg';
+import offlineImage from '../assets/offline.svg';
 import { errorMessage } from './feedback';
 import type { Loader } from './use-loader';
 
@@ -26,6 +28,19 @@ export function firstLoad(loader: Pick<Loader<unknown>, 'data' | 'loading' | 'er
 }
 
 /**
+ * A picture and a sentence in place of content. Not NutUI's Empty: its pictures come from a CDN
+ * (storage.360buyimg.com), broken on an intranet and a request outside the deployment; ours are in the build.
+ */
+function Blank({ image, title }: { image: string; title: string }) {
+  return (
+    <View className='page-state__blank'>
+      <Image className='page-state__image' src={image} mode='aspectFit' />
+      <Text className='page-state__title'>{title}</Text>
+    </View>
+  );
+}
+
+/**
  * Loading, error-with-retry and empty, the same on every page: never a blank page or a raw error. The content is
  * drawn once there is data, and stays while a refresh runs.
  */
@@ -33,7 +48,7 @@ export function PageState({ loading, error, onRetry, empty, emptyText = '暂无�
   if (error !== undefined) {
     return (
       <View className='page-state'>
-        <Empty status='network' title={errorMessage(error)} description='' />
+        <Blank image={offlineImage as string} title={errorMessage(error)} />
         {onRetry && (
           <Button className='page-state__retry' type='primary' size='large' onClick={onRetry}>
             重试
@@ -52,7 +67,7 @@ export function PageState({ loading, error, onRetry, empty, emptyText = '暂无�
   if (empty) {
     return (
       <View className='page-state'>
-        <Empty status='empty' title={emptyText} description='' />
+        <Blank image={emptyImage as string} title={emptyText} />
         {emptyAction}
       </View>
     );

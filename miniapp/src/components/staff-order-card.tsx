@@ -1,7 +1,7 @@
 import type { PropsWithChildren, ReactNode } from 'react';
 import { Text, View } from '@tarojs/components';
 import { Tag } from '@nutui/nutui-react-taro';
-import { ESCALATION_LEVEL_NAMES, type MatchReason, type OrderDto } from '@bangbang/shared';
+import { ESCALATION_LEVEL_NAMES, type MatchReason, type OrderDto, type OrderStatus } from '@bangbang/shared';
 import { StatusTag, UrgencyTag } from './status-tag';
 import { formatTime } from '../services/labels';
 import './staff-order-card.css';
@@ -93,13 +93,15 @@ interface StaffOrderCardProps {
   showFlags?: boolean;
   /** The task hall shows only open orders: their status says nothing there. */
   showStatus?: boolean;
+  /** The status to show instead of the order's (a volunteer's own state on a several-person order: myStatus). */
+  status?: OrderStatus;
 }
 
 /**
  * One order as the staff and volunteer lists show it: service, status, who and where (masked unless the viewer may
  * see them), when; buttons go in `children`.
  */
-export function StaffOrderCard({ order, onClick, extra, showFlags = true, showStatus = true, children }: PropsWithChildren<StaffOrderCardProps>) {
+export function StaffOrderCard({ order, onClick, extra, showFlags = true, showStatus = true, status, children }: PropsWithChildren<StaffOrderCardProps>) {
   const overdue = showFlags && isOverdue(order);
   const waiting = showFlags ? waitingLine(order) : null;
   return (
@@ -109,7 +111,7 @@ export function StaffOrderCard({ order, onClick, extra, showFlags = true, showSt
         {extra !== undefined && <Text className='staff-card__extra'>{extra}</Text>}
       </View>
       <View className='staff-card__tags'>
-        {showStatus && <StatusTag status={order.status} />}
+        {showStatus && <StatusTag status={status ?? order.status} />}
         <UrgencyTag urgency={order.urgency} />
         {showFlags && <AttentionTags order={order} />}
         {order.headcount > 1 && (

@@ -3,6 +3,7 @@ import {
   ESCALATION_LEVEL_NAMES,
   ORDER_STATUS_NAMES,
   URGENCY_NAMES,
+  type OrderDto,
   type OrderEventDto,
   type OrderEventType,
   type OrderNotificationDto,
@@ -45,6 +46,27 @@ export const STATUS_TAG_TYPE: Record<OrderStatus, 'default' | 'primary' | 'info'
 
 export function statusName(status: OrderStatus): string {
   return ORDER_STATUS_NAMES[status];
+}
+
+/**
+ * The status as the person's own part of the order reads: on an order for several people, one who accepted sees
+ * 已接单 (at the door 服务中, done 待确认) while the order still waits for the others (待接单). Their latest place
+ * still running or done decides; without one (not taken, given back), the order's own status. The server's
+ * 我的任务 tabs filter by the same rule (MY_STATUS in server/src/modules/tasks/task.repo.ts).
+ */
+export function myStatus(order: Pick<OrderDto, 'status' | 'assignees'>, userId: string | undefined): OrderStatus {
+  const mine = order.assignees
+    .filter((a) => a.userId === userId && (a.state === 'accepted' || a.state === 'in_service' || a.state === 'completed'))
+    .sort((a, b) => Date.parse(b.acceptedAt) - Date.parse(a.acceptedAt))[0];
+  switch (mine?.state) {
+    case 'accepted':
+    case 'in_service':
+      return mine.state;
+    case 'completed':
+      return order.status === 'closed' ? 'closed' : 'completed';
+    default:
+      return order.status;
+  }
 }
 
 /** The seven colour teams (七彩帮帮团) as colours dark enough for white text (WCAG AA on white text). */
@@ -138,6 +160,71 @@ export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reaso
   if (e.type === 'created' && typeof data.repeatOf === 'string') parts.push('与同一服务的另一需求并存（工作人员另下一单）');
   if (e.reason) parts.push(e.reason);
   return parts.join(' · ');
+}
+
+/**
+ * The timeline in plain words, for the resident and their family (many are elderly): what is happening to *their*
+ * request, without the workers' terms (派单, 升级到苏木乡镇（街道）) and without the names of volunteers who were only
+ * asked or who dropped out. Staff and volunteers keep the precise words above (eventTitle / eventDetail).
+ */
+const PLAIN_EVENT_TITLES: Record<OrderEventType, string> = {
+  created: '提交求助',
+  dispatch: '已安排人来帮忙',
+  reject: '安排的人来不了，正在另找人',
+  accept: '有人接下了您的求助',
+  release: '接下的人有事来不了，正在另找人',
+  check_in: '帮忙的人到了',
+  complete: '已经帮您办好，请您确认',
+  confirm: '确认办好了',
+  reopen: '您说问题还没解决，重新安排',
+  cancel: '求助已取消',
+  escalate: '正在请上一级帮忙安排',
+  offer: '正在请附近的志愿者',
+  recall: '工作人员重新安排了人',
+  urge: '催了一下',
+  no_show: '约好的人没按时到，正在另找人',
+  remind: '已提醒帮忙的人按时上门',
+};
+
+/** Where an order went up to, said as a person says it: 社区暂时没人接，已请镇里帮忙安排. */
+const PLAIN_ESCALATION: Record<string, string> = {
+  community: '网格里暂时没人接，已请社区帮忙安排',
+  town: '社区暂时没人接，已请镇里帮忙安排',
+  county: '镇里暂时没人接，已请旗里帮忙安排',
+};
+
+export function plainEventTitle(e: Pick<OrderEventDto, 'type' | 'data'>): string {
+  return PLAIN_EVENT_TITLES[e.type];
+}
+
+export function plainEventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reason' | 'data'>): string {
+  const data = e.data;
+  switch (e.type) {
+    case 'dispatch':
+      if (typeof data.assigneeName === 'string') return `请 ${data.assigneeName} 来帮忙`;
+      if (typeof data.squadName === 'string') return `请「${data.squadName}」来帮忙`;
+      return '';
+    case 'accept':
+    case 'check_in':
+    case 'complete':
+      return [e.actorName, e.type === 'complete' && typeof data.note === 'string' ? data.note : ''].filter(Boolean).join(' · ');
+    case 'escalate':
+      return typeof data.to === 'string' ? (PLAIN_ESCALATION[data.to] ?? '') : '';
+    case 'offer':
+      return Array.isArray(data.names) ? `已请 ${data.names.length} 位志愿者，谁先有空谁来` : '';
+    case 'confirm':
+      return typeof data.rating === 'number' ? `评了 ${data.rating} 颗星` : '';
+    case 'urge':
+      return [e.actorName, typeof data.count === 'number' ? `第 ${data.count} 次` : ''].filter(Boolean).join(' · ');
+    case 'created':
+    case 'cancel':
+    case 'reopen':
+      // who (the resident, family, or the grid worker who ordered for them) and why, in their own words
+      return [e.actorName, e.reason].filter(Boolean).join(' · ');
+    default:
+      // dropping out, a no-show, a recall: what matters is that someone else is being found, not who or why
+      return '';
+  }
 }
 
 /**

@@ -25,6 +25,17 @@ function ajvPath(issue: AjvIssue): string {
   return parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 }
 
+/** JSON Schema's type names, as a person says them. */
+const TYPE_NAMES: Record<string, string> = {
+  string: '文本',
+  integer: '整数',
+  number: '数字',
+  boolean: '是或否',
+  object: '一组内容',
+  array: '列表',
+  null: '空',
+};
+
 function ajvMessage(issue: AjvIssue): string {
   const p = issue.params;
   switch (issue.keyword) {
@@ -33,7 +44,7 @@ function ajvMessage(issue: AjvIssue): string {
     case 'additionalProperties':
       return '不允许的字段';
     case 'type':
-      return `类型不正确，应为 ${String(p.type)}`;
+      return `必须是${TYPE_NAMES[String(p.type)] ?? '正确的类型'}`;
     case 'enum':
       return '不在允许的取值范围内';
     case 'minimum':
@@ -63,12 +74,20 @@ function contract(code: ErrorCode, message?: string, details?: ErrorDetail[], st
   return { status: status ?? ERROR_HTTP_STATUS[code], body };
 }
 
+/** 「请求内容有误：<a program's field name> …」: how validation failures were worded before they named fields in Chinese. */
+const PROGRAM_WORDED = /^请求内容有误：[A-Za-z_][\w.[\]-]* /;
+
 /** The messages of @fastify/busboy's errors for a malformed multipart body (its Errors carry no code). */
 const MALFORMED_MULTIPART = new Set(['Unexpected end of multipart data', 'Multipart: Boundary not found', 'Boundary required', 'Unexpected file']);
 
 /** Exported for unit tests: the mapping from any thrown value to status + body. */
 export function mapError(err: unknown): Mapped {
-  if (err instanceof AppError) return contract(err.code, err.message, err.details, err.statusCode);
+  if (err instanceof AppError) {
+    // A validation failure worded the old way names a field as programs spell it (「请求内容有误：parentId 必填。」):
+    // the sentence is made again from its details, so no person reads a program's name.
+    const programWords = err.code === ErrorCode.VALIDATION_FAILED && err.details && err.details.length > 0 && PROGRAM_WORDED.test(err.message);
+    return contract(err.code, programWords ? summarizeDetails(err.details ?? []) : err.message, err.details, err.statusCode);
+  }
 
   const e = err as Partial<FastifyError> & { validation?: AjvIssue[] };
   if (Array.isArray(e.validation)) {
@@ -84,12 +103,7 @@ export function mapError(err: unknown): Mapped {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return contract(ErrorCode.VALIDATION_FAILED, '请求内容太大。', [{ field: 'body', message: '内容太大' }], 413);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return contract(
-        ErrorCode.VALIDATION_FAILED,
-        '不支持的内容类型，请以 application/json 提交。',
-        [{ field: 'content-type', message: '不支持的内容类型' }],
-        415,
-      );
+      return contract(ErrorCode.VALIDATION_FAILED, '提交的内容格式不受支持，请刷新后重试。', [{ field: 'content-type', message: '不支持的内容类型' }], 415);
     // a path parameter longer than Fastify's maxParamLength: no id, code or file name is that long, so it names
     // nothing that exists (as a malformed id answers 404 everywhere)
     case 'FST_ERR_MAX_PARAM_LENGTH':

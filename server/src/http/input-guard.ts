@@ -1,4 +1,4 @@
-import type { ErrorDetail } from '@bangbang/shared';
+import { summarizeDetails, type ErrorDetail } from '@bangbang/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { NotFoundError, ValidationFailedError } from '../errors';
@@ -68,8 +68,7 @@ export function inspectInput(value: unknown, root: string): ErrorDetail | undefi
 }
 
 function refuse(detail: ErrorDetail): never {
-  const where = detail.field === 'body' ? '' : `${detail.field} `;
-  throw new ValidationFailedError(`请求内容有误：${where}${detail.message}。`, [detail]);
+  throw new ValidationFailedError(summarizeDetails([detail]), [detail]);
 }
 
 async function inputGuard(app: FastifyInstance): Promise<void> {

@@ -4,11 +4,11 @@ import type { Clock } from '../../clock';
 import { ForbiddenError, UUID_PATTERN } from '../../errors';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
-import { orderPage, statusCategoryConditions } from '../orders/order.repo';
+import { orderPage } from '../orders/order.repo';
 import { distanceFromViewer, presentOrders } from '../orders/present';
 import { isServing, loadViewer } from '../orders/standing';
 import { personNotFound } from '../users/service';
-import { MY_TASKS, hallOrders, placePathOf, serviceRecord } from './task.repo';
+import { MY_STATUS, MY_TASKS, hallOrders, placePathOf, serviceRecord } from './task.repo';
 
 const POOL_SIZE = 50;
 
@@ -54,7 +54,12 @@ export function createTaskService({ db, clock, contactHours }: TaskServiceDeps) 
       return db.transaction(async (m) => {
         const v = await loadViewer(m, actor, clock(), contactHours, { family: false });
         const params: unknown[] = [actor.id, [...v.squads]];
-        const where = [MY_TASKS, ...statusCategoryConditions({ status: q.status }, params)];
+        const where = [MY_TASKS];
+        // the tabs of 我的任务 are the person's own state (已接单 while a several-person order waits for others)
+        if (q.status !== undefined) {
+          params.push(q.status);
+          where.push(`${MY_STATUS} = $${params.length}`);
+        }
         const { rows, nextCursor } = await orderPage(m, where, params, q);
         return { items: (await presentOrders(m, v, rows)).map((p) => p.dto), nextCursor };
       });

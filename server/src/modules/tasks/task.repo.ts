@@ -68,6 +68,15 @@ export async function hallOrders(
 export const MY_TASKS = `(EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = $1 AND a.state <> 'recalled')
             OR o.dispatched_to_user_id = $1 OR o.dispatched_to_squad_id = ANY($2::uuid[]))`;
 
+/**
+ * The order's status as the person's own part of it reads ($1 the person): on an order for several people, one who
+ * has accepted is 已接单 (and at the door 服务中) while the order still waits for the others (待接单). Their latest
+ * place still running or done decides; without one, the order's own status. The app shows the same (myStatus).
+ */
+export const MY_STATUS = `COALESCE((SELECT CASE WHEN a.state = 'completed' AND o.status = 'closed' THEN 'closed' ELSE a.state END
+              FROM order_assignment a WHERE a.order_id = o.id AND a.volunteer_id = $1 AND a.state IN ('accepted', 'in_service', 'completed')
+              ORDER BY a.accepted_at DESC LIMIT 1), o.status::text)`;
+
 /** The path of a person's place (null: none), or undefined when there is no such person. */
 export async function placePathOf(m: Db, personId: string): Promise<{ path: string | null } | undefined> {
   const [person] = await m.query<Array<{ path: string | null }>>(`SELECT r.path FROM app_user u LEFT JOIN region r ON r.id = u.region_id WHERE u.id = $1`, [

@@ -9,7 +9,7 @@ import { createOrder, listServiceCategories, urgeOrder } from '../../../services
 import { newIdempotencyKey } from '../../../services/ids';
 import { askFor, preloadSubscriptions } from '../../../services/subscribe';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
-import { isWeapp, useCurrentUser, useElderMode } from '../../../services/session';
+import { useCurrentUser, useElderMode } from '../../../services/session';
 import { timeWindows } from '../../../services/time-windows';
 import './index.css';
 
@@ -50,17 +50,19 @@ export default function OrderNew() {
   const address = place?.address ?? user?.address ?? '';
 
   const changeAddress = async () => {
-    if (!isWeapp) {
+    // process.env.TARO_ENV itself (not isWeapp): the build drops the other branch, so the H5 bundle has no
+    // chooseLocation — Taro's H5 one opens a map from apis.map.qq.com, a page outside the deployment
+    if (process.env.TARO_ENV === 'weapp') {
+      try {
+        const picked = await Taro.chooseLocation({});
+        const text = [picked.address, picked.name].filter(Boolean).join(' ');
+        setPlace({ address: text.slice(0, 200), location: { lat: picked.latitude, lng: picked.longitude } });
+      } catch {
+        // closed the map without choosing: nothing changes
+      }
+    } else {
       // no map picker in a browser: the address is typed (the saved location stays the door's)
       setTypingAddress(true);
-      return;
-    }
-    try {
-      const picked = await Taro.chooseLocation({});
-      const text = [picked.address, picked.name].filter(Boolean).join(' ');
-      setPlace({ address: text.slice(0, 200), location: { lat: picked.latitude, lng: picked.longitude } });
-    } catch {
-      // closed the map without choosing: nothing changes
     }
   };
 

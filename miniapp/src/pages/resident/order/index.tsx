@@ -143,7 +143,7 @@ export default function ResidentOrder() {
               <Text>办理进度</Text>
             </View>
             <View className='resident-order__timeline'>
-              <OrderTimeline events={detail.data!.events} />
+              <OrderTimeline events={detail.data!.events} plain />
             </View>
           </>
         )}

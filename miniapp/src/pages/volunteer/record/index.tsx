@@ -52,7 +52,7 @@ export default function VolunteerRecord() {
         { label: '签到前退单', value: String(r.released) },
         { label: '未到场', value: String(r.noShows) },
         { label: '拒绝派单', value: String(r.rejectedDispatches) },
-        { label: '远距离签到', value: String(r.farCheckIns) },
+        { label: '签到较远或无位置', value: String(r.farCheckIns) },
       ]
     : [];
 

@@ -21,7 +21,7 @@ import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staf
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { assetUrl } from '../../../services/api';
 import { completeOrder, getOrder, getOrderEvents, uploadPhoto } from '../../../services/endpoints';
-import { formatDistance, formatMinutes, formatTime } from '../../../services/labels';
+import { formatDistance, formatMinutes, formatTime, myStatus } from '../../../services/labels';
 import { useCurrentUser } from '../../../services/session';
 import './index.css';
 
@@ -147,7 +147,7 @@ export default function VolunteerTask() {
       <PageState {...firstLoad(task)}>
         {order && (
           <View>
-            <OrderHeader order={order}>
+            <OrderHeader order={order} status={myStatus(order, me?.id)}>
               <PreferredTimeRow order={order} />
               {order.headcount > 1 && (
                 <DetailRow label='人数'>
@@ -181,8 +181,10 @@ export default function VolunteerTask() {
                 {mine.checkedInAt && (
                   <DetailRow label='签到'>
                     {formatTime(mine.checkedInAt)}
-                    {mine.checkInDistanceMeters !== null ? ` · 距居民 ${formatDistance(mine.checkInDistanceMeters)}` : ' · 未获取到位置'}
-                    {mine.checkInFar ? '（距离较远，已记录）' : ''}
+                    {/* no location is flagged for staff like a far one, but it is not "far": say what it is */}
+                    {mine.checkInDistanceMeters !== null
+                      ? ` · 距居民 ${formatDistance(mine.checkInDistanceMeters)}${mine.checkInFar ? '（距离较远，已记录）' : ''}`
+                      : ' · 未获取到位置（已记录）'}
                   </DetailRow>
                 )}
                 {mine.completedAt && (

@@ -6,6 +6,8 @@ import { LoadMore, PageState, firstLoad, useLiveReload, usePagedLoader } from '.
 import { StaffPage } from '../../../components/staff-page';
 import { StaffOrderCard } from '../../../components/staff-order-card';
 import { getMyTasks } from '../../../services/endpoints';
+import { myStatus } from '../../../services/labels';
+import { useCurrentUser } from '../../../services/session';
 
 /** The tabs of 我的任务: what needs me now first (派给我的 to answer, 已接单 to go to, 服务中 to finish). */
 const TABS: ReadonlyArray<{ key: string; title: string; status?: OrderStatus }> = [
@@ -20,6 +22,7 @@ const TABS: ReadonlyArray<{ key: string; title: string; status?: OrderStatus }> 
 /** 我的任务: what was dispatched to me (or my squad) and what I took, by status, newest first. */
 export default function VolunteerTasks() {
   // Opens on 待接受 (a dispatch waits for my answer); when none waits, on 已接单 — unless the person picked a tab.
+  const me = useCurrentUser();
   const [tab, setTab] = useState('dispatched');
   const [picked, setPicked] = useState(false);
   const status = TABS.find((t) => t.key === tab)?.status;
@@ -72,6 +75,7 @@ export default function VolunteerTasks() {
             key={order.id}
             order={order}
             showFlags={false}
+            status={myStatus(order, me?.id)}
             onClick={() => void Taro.navigateTo({ url: `/pages/volunteer/task/index?id=${order.id}` })}
           />
         ))}

@@ -1,0 +1,116 @@
+import type { ErrorBody } from '@bangbang/shared';
+import { buildTestApp, type TestApp } from '../support/app';
+import { bearer, buildWorld, type World } from '../support/world';
+
+/**
+ * Every message a person can meet is a Chinese sentence: no `body`, `querystring` or `params`, no `/path`, no
+ * property names as programs spell them (`categoryCode`) — those belong in `details`, where the app finds the field
+ * to show the message beside. (Issue 21 found 「请求内容有误：body 居民还没有所属网格…」.)
+ */
+let t: TestApp;
+let world: World;
+let homeless: { token: string };
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  world = await buildWorld(t.app, t.database.db);
+  // a resident who has not chosen a grid yet: ordering names what is missing
+  const [row] = await t.database.db.query<Array<{ id: string }>>(
+    `INSERT INTO app_user (name, phone, roles, region_id) VALUES ('还没网格', '13955550001', '{resident}', NULL) RETURNING id`,
+  );
+  homeless = { token: t.app.jwt.sign({ sub: row!.id }) };
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+interface Bad {
+  what: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  url: string;
+  token?: () => string;
+  payload?: unknown;
+  /** The field `details` must name. */
+  field: string;
+  /** What the sentence must say. */
+  says?: RegExp;
+}
+
+const BAD: Bad[] = [
+  {
+    what: 'a resident with no grid orders',
+    method: 'POST',
+    url: '/api/v1/orders',
+    token: () => homeless.token,
+    payload: { categoryCode: 'medicine_delivery', description: '买药', urgency: 'normal' },
+    field: 'body',
+    says: /^居民还没有所属网格/,
+  },
+  {
+    what: 'an order without its service',
+    method: 'POST',
+    url: '/api/v1/orders',
+    token: () => world.users.residentA1.token,
+    payload: {},
+    field: 'categoryCode',
+    says: /服务项目/,
+  },
+  {
+    what: 'an order with a field the API does not know',
+    method: 'POST',
+    url: '/api/v1/orders',
+    token: () => world.users.residentA1.token,
+    payload: { categoryCode: 'medicine_delivery', description: '买药', colour: 'red' },
+    field: 'colour',
+  },
+  {
+    what: 'a page size that is not a number',
+    method: 'GET',
+    url: '/api/v1/orders?limit=abc',
+    token: () => world.users.residentA1.token,
+    field: 'limit',
+    says: /每页条数/,
+  },
+  { what: 'a login with a short phone', method: 'POST', url: '/api/v1/auth/dev-login', payload: { phone: '123' }, field: 'phone' },
+  {
+    what: 'a name that is not text',
+    method: 'PATCH',
+    url: '/api/v1/me',
+    token: () => world.users.residentA1.token,
+    payload: { name: 5 },
+    field: 'name',
+    says: /姓名/,
+  },
+  { what: 'a body that is a list', method: 'POST', url: '/api/v1/orders', token: () => world.users.residentA1.token, payload: [1, 2], field: 'body' },
+  {
+    what: 'a person registered with nothing filled in',
+    method: 'POST',
+    url: '/api/v1/users',
+    token: () => world.users.gridWorkerA1.token,
+    payload: { roles: ['resident'] },
+    field: 'name',
+    says: /姓名/,
+  },
+];
+
+describe('no message shows a name meant for programs', () => {
+  it.each(BAD)('$what', async ({ method, url, token, payload, field, says }) => {
+    const res = await t.app.inject({
+      method,
+      url,
+      headers: token ? bearer(token()) : {},
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
+    expect(res.statusCode).toBe(400);
+    const body = res.json<ErrorBody>();
+    // the sentence: Chinese, with no Latin letters at all (no body/querystring/params, no camelCase names, no /paths)
+    expect({ url, message: body.message }).toEqual({ url, message: expect.not.stringMatching(/[A-Za-z/]/) });
+    expect(body.message).toMatch(/。$/);
+    if (says) expect(body.message).toMatch(says);
+    // the field, for the app: named in details as programs spell it
+    expect(body.details?.map((d) => d.field)).toContain(field);
+    for (const d of body.details ?? [])
+      expect({ field: d.field, message: d.message }).toEqual({ field: d.field, message: expect.not.stringMatching(/[A-Za-z]/) });
+  });
+});
