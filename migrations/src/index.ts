@@ -21,6 +21,7 @@ import { AddRecall1795400100000 } from './1795400100000-AddRecall';
 import { AddResponsibleAndNoShows1795400200000 } from './1795400200000-AddResponsibleAndNoShows';
 import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
 import { AddUnacceptedOrderIndex1795400400000 } from './1795400400000-AddUnacceptedOrderIndex';
+import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsToAccessLog';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -50,4 +51,5 @@ export const migrations = [
   AddResponsibleAndNoShows1795400200000,
   AddOrderUrges1795400300000,
   AddUnacceptedOrderIndex1795400400000,
+  AddExportsToAccessLog1795400600000,
 ];

@@ -20,3 +20,4 @@ export * from './assignment';
 export * from './audit';
 export * from './joining';
 export * from './notifications';
+export * from './stats';
