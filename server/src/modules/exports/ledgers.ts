@@ -92,7 +92,10 @@ export const serviceLedger: Ledger<ServiceLedgerRow> = {
   ],
 };
 
-const ROLE_WORDS: Record<string, string> = { volunteer: '志愿者', grid_worker: '网格员' };
+const ROLE_WORDS: ReadonlyArray<[string, string]> = [
+  ['volunteer', '志愿者'],
+  ['grid_worker', '网格员'],
+];
 
 export const volunteerHours: Ledger<VolunteerHoursRow> = {
   sheetName: '志愿服务时长',
@@ -101,7 +104,7 @@ export const volunteerHours: Ledger<VolunteerHoursRow> = {
   columns: [
     { header: '姓名', width: 10, cell: (r) => r.name },
     { header: '手机', width: 14, cell: (r, full) => phone(r.phone, full(r.region_path)) },
-    { header: '身份', width: 14, cell: (r) => r.roles.flatMap((x) => ROLE_WORDS[x] ?? []).join('、') },
+    { header: '身份', width: 14, cell: (r) => ROLE_WORDS.flatMap(([role, word]) => (r.roles.includes(role) ? [word] : [])).join('、') },
     { header: '党员', width: 6, cell: (r) => (r.party_member ? '是' : '否') },
     { header: '所属嘎查村/社区', width: 14, cell: (r) => r.community_name },
     { header: '所属网格', width: 14, cell: (r) => r.grid_name },
