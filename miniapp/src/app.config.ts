@@ -12,6 +12,13 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    {
+      root: 'pages/manage',
+      pages: [
+        // the staff's management screens (issue 21), one per line so that branches adding screens merge cleanly
+        'export/index',
+      ],
+    },
   ],
   window: {
     backgroundTextStyle: 'dark',

@@ -159,7 +159,9 @@ describe('GET /api/v1/exports/*', () => {
 
   /** The orders the database holds for a place, oldest first, with what the ledger shows of them. */
   const dbOrders = (path: string) =>
-    database.db.query<Array<{ id: string; created_at: Date; first_accepted_at: Date | null; name: string; phone: string; category: string; rating: number | null }>>(
+    database.db.query<
+      Array<{ id: string; created_at: Date; first_accepted_at: Date | null; name: string; phone: string; category: string; rating: number | null }>
+    >(
       `SELECT o.id, o.created_at, o.first_accepted_at, u.name, u.phone, c.name AS category, o.rating
          FROM service_order o JOIN app_user u ON u.id = o.resident_id JOIN service_category c ON c.code = o.category_code
         WHERE o.region_path LIKE $1 || '%' AND o.created_at >= $2 AND o.created_at < $3 ORDER BY o.created_at, o.id`,
@@ -224,7 +226,7 @@ describe('GET /api/v1/exports/*', () => {
     expect(csvField('张三,李四')).toBe('"张三,李四"');
     expect(csvField('他说"好"')).toBe('"他说""好"""');
     expect(csvField('一行\n两行')).toBe('"一行\n两行"');
-    expect(csvField('=cmd|\' /C calc\'!A0')).toBe("'=cmd|' /C calc'!A0");
+    expect(csvField("=cmd|' /C calc'!A0")).toBe("'=cmd|' /C calc'!A0");
     expect(csvField('+86 139')).toBe("'+86 139");
     expect(csvField('-1+1')).toBe("'-1+1");
     expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
@@ -261,7 +263,9 @@ describe('GET /api/v1/exports/*', () => {
     // the log is written once the last row has gone out: after the reply, on the export's own connection
     let rows: Array<{ subject_id: string | null; fields: string[]; reason: string; export: Record<string, unknown> }> = [];
     for (let i = 0; i < 50 && rows.length < 3; i++) {
-      rows = await database.db.query(`SELECT subject_id, fields, reason, export FROM access_log WHERE viewer_id = $1 ORDER BY subject_id IS NOT NULL, id`, [w.users.dispatcherT.id]);
+      rows = await database.db.query(`SELECT subject_id, fields, reason, export FROM access_log WHERE viewer_id = $1 ORDER BY subject_id IS NOT NULL, id`, [
+        w.users.dispatcherT.id,
+      ]);
       if (rows.length < 3) await new Promise((r) => setTimeout(r, 20));
     }
     const [summary, ...subjects] = rows;
@@ -359,7 +363,9 @@ describe('GET /api/v1/exports/*', () => {
       expect(body.message).not.toMatch(/body|undefined|null/);
     }
     // a full leap year is fine
-    expect((await call('dispatcherT', 'GET', `/exports/service-ledger.csv?from=2024-01-01T00:00:00%2B08:00&to=2025-01-01T00:00:00%2B08:00`)).statusCode).toBe(200);
+    expect((await call('dispatcherT', 'GET', `/exports/service-ledger.csv?from=2024-01-01T00:00:00%2B08:00&to=2025-01-01T00:00:00%2B08:00`)).statusCode).toBe(
+      200,
+    );
     expect((await call('dispatcherT', 'GET', `/exports/service-ledger.xlsx?regionId=00000000-0000-4000-8000-000000000000&${PERIOD}`)).statusCode).toBe(404);
     expect((await call('dispatcherT', 'GET', `/exports/orders.xlsx?${PERIOD}`)).statusCode).toBe(404);
   });

@@ -104,7 +104,12 @@ describe('GET /api/v1/stats/by-place', () => {
     for (const p of tree.places.filter((x) => x.level !== 'grid' && x.level !== 'city')) {
       const s = await byPlace(rootToken, `?regionId=${p.id}${period}`);
       const children = tree.places.filter((c) => c.parentId === p.id).map((c) => c.id);
-      expect(s.rows.filter((r) => r.regionId !== null).map((r) => r.regionId).sort()).toEqual([...children].sort());
+      expect(
+        s.rows
+          .filter((r) => r.regionId !== null)
+          .map((r) => r.regionId)
+          .sort(),
+      ).toEqual([...children].sort());
       const res = await app.inject({ method: 'GET', url: `/api/v1/stats/overview?regionId=${p.id}${period}`, headers: bearer(rootToken) });
       const o = res.json<StatsOverviewDto>();
       expect(s.totals).toMatchObject({

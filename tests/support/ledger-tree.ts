@@ -98,7 +98,21 @@ export async function generateLedgerTree(db: DataSource, seed: number): Promise<
           rating = rng.chance(0.8) ? rng.int(1, 5) : null;
         }
         if (fate === 1) status = 'cancelled';
-        orders.push([id, resident, home.id, home.path, home.level === 'grid' ? 'grid' : 'community', status, created, deadline, accepted, completed, closed, cancelled, rating]);
+        orders.push([
+          id,
+          resident,
+          home.id,
+          home.path,
+          home.level === 'grid' ? 'grid' : 'community',
+          status,
+          created,
+          deadline,
+          accepted,
+          completed,
+          closed,
+          cancelled,
+          rating,
+        ]);
         if (accepted !== null) {
           const minutes = completed === null ? null : rng.int(10, 180);
           assignments.push([id, volunteerIds[rng.int(0, 1)], completed === null ? 'accepted' : 'completed', accepted, completed, minutes]);

@@ -60,6 +60,13 @@ import {
   type ServiceRecordDto,
   type SmsPurpose,
   type StatsOverviewDto,
+  type StatsByPlaceDto,
+  type StatsByPlaceQuery,
+  type ExportFormat,
+  type ExportKind,
+  EXPORT_KIND_NAMES,
+  STATS_BY_PLACE_PATH,
+  exportPath,
   type StatsQuery,
   type SubscriptionsDto,
   type TaskPoolDto,
@@ -69,7 +76,7 @@ import {
   type UserDto,
   type ReportSubscriptionsDto,
 } from '@bangbang/shared';
-import { request, upload } from './api';
+import { download, request, upload } from './api';
 
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
@@ -213,3 +220,14 @@ export const reportSubscriptions = (body: Body<ReportSubscriptionsDto>) => reque
 export const listAudit = (query: Body<ListLogQuery> = {}) => request<Page<AuditEntryDto>>('GET', AUDIT_PATH, query);
 /** 查看记录: who saw whose full phone or address. */
 export const listAccessLog = (query: Body<ListLogQuery> = {}) => request<Page<AccessLogEntryDto>>('GET', ACCESS_LOG_PATH, query);
+
+// ---------- statistics by place and ledgers (导出台账) ----------
+
+/** 按地区统计: a place's figures and one row per child place (default: the top of my jurisdiction). */
+export const getStatsByPlace = (query: Body<StatsByPlaceQuery> = {}) => request<StatsByPlaceDto>('GET', STATS_BY_PLACE_PATH, query);
+/**
+ * Downloads a ledger (服务台账, 志愿服务时长, 重点人员台账, 分地区统计) as Excel or CSV and opens it (WeChat) or saves
+ * it (browser); answers the file's name.
+ */
+export const downloadExport = (kind: ExportKind, format: ExportFormat, query: { regionId?: string; from?: string; to?: string }) =>
+  download(exportPath(kind, format), query, `${EXPORT_KIND_NAMES[kind]}.${format}`);

@@ -20,12 +20,12 @@ const WHAT: Record<ExportKind, string> = {
     '时段内（按下单时间）该地区的每一件需求：编号、下单时间、居民、电话、地址、所属社区与网格、服务、状态、派单、接单人与小分队、接单/签到/完成/确认时间、服务时长、评分与评价、升级次数。',
   'volunteer-hours': '该地区的每一位志愿者和网格员，以及他们在时段内（按完成时间）完成的服务次数、服务时长、获评次数与平均评分。',
   households: '该地区有台账标签或包联干部的居民：电话、地址、台账标签、包联干部、家属联系人、累计需求。',
-  'stats': '按地区统计（与 GET /stats/by-place 相同）：本地区合计与每个直属下级地区一行。',
+  stats: '按地区统计（与 GET /stats/by-place 相同）：本地区合计与每个直属下级地区一行。',
 };
 
 const FORMAT_WORDS: Record<ExportFormat, string> = {
   xlsx: 'Excel 工作簿（.xlsx；时间为北京时间的日期单元格，第二张表「说明」写明地区、时段、导出人、行数）',
-  csv: 'CSV（UTF-8 带 BOM，Excel 可直接打开；以 = + - @ 开头的文本前加 \' 以免被当作公式执行）',
+  csv: "CSV（UTF-8 带 BOM，Excel 可直接打开；以 = + - @ 开头的文本前加 ' 以免被当作公式执行）",
 };
 
 /** `attachment` with the Chinese name for browsers (RFC 5987) and an ASCII one for the rest. */

@@ -92,10 +92,12 @@ export function csvLine(cells: readonly Cell[], columns: readonly SheetColumn[])
 /** CSV in UTF-8 with a byte-order mark, which Excel needs to read Chinese correctly; CRLF line ends. */
 export function csvWriter(columns: readonly SheetColumn[]): SheetWriter {
   const out = new PassThrough();
-  out.write(`\uFEFF${csvLine(
-    columns.map((c) => c.header),
-    [],
-  )}`);
+  out.write(
+    `\uFEFF${csvLine(
+      columns.map((c) => c.header),
+      [],
+    )}`,
+  );
   return {
     stream: out,
     async row(cells) {
@@ -113,6 +115,38 @@ export function csvWriter(columns: readonly SheetColumn[]): SheetWriter {
 }
 
 // ---------- Excel ----------
+
+/**
+ * Uncompressed sheet XML allowed to wait for the zip's deflate: above the high mark rows stop being added until it is
+ * down to the low one (without the gap, every row past the mark would wait a timer's turn: 400 rows/s).
+ */
+const SHEET_BACKLOG_HIGH = 2 * 1024 * 1024;
+const SHEET_BACKLOG_LOW = 256 * 1024;
+
+interface StreamState {
+  length?: number;
+}
+
+/**
+ * The bytes of sheet XML written but not yet compressed. exceljs's worksheet writes each committed row into its own
+ * buffer (`worksheet.stream`), which hands it on to archiver's input without waiting: when deflate is slower than the
+ * rows come (a busy machine), the XML piles up there, outside the V8 heap — 288 MB for a 300,000-row year before this
+ * check (`pnpm bench:export`). The output stream's backpressure cannot see it (nothing is late there: it is starved), so
+ * the queue of archiver's input is read here. Internals of exceljs 4.4 / archiver 5: when they change, this reads 0 and
+ * the output's backpressure alone remains (the bench shows it).
+ */
+function pendingSheetBytes(sheet: ExcelJS.Worksheet): number {
+  const pipes = (sheet as unknown as { stream?: { pipes?: Array<{ _writableState?: StreamState; _readableState?: StreamState }> } }).stream?.pipes ?? [];
+  return pipes.reduce((n, p) => n + (p._writableState?.length ?? 0) + (p._readableState?.length ?? 0), 0);
+}
+
+async function sheetDrained(sheet: ExcelJS.Worksheet, out: PassThrough): Promise<void> {
+  if (pendingSheetBytes(sheet) <= SHEET_BACKLOG_HIGH) return;
+  while (pendingSheetBytes(sheet) > SHEET_BACKLOG_LOW) {
+    if (out.destroyed) throw new ReaderGoneError();
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
 
 const TIME_FORMAT = 'yyyy-mm-dd hh:mm';
 
@@ -137,6 +171,7 @@ export function xlsxWriter(sheetName: string, columns: readonly SheetColumn[]): 
     stream: out,
     async row(cells) {
       sheet.addRow(cells.map((c) => (c instanceof Date ? beijingCellDate(c) : c))).commit();
+      await sheetDrained(sheet, out);
       await drained(out);
     },
     async end(notes) {
