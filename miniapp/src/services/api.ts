@@ -191,6 +191,12 @@ export function assetUrl(url: string): string {
   return url.startsWith('/') ? `${API_BASE}${url}` : url;
 }
 
+/** The little of the browser's DOM a download needs. */
+interface BrowserDocument {
+  createElement(tag: 'a'): { href: string; download: string; click(): void; remove(): void };
+  body: { appendChild(node: unknown): unknown };
+}
+
 /** The name the server gave a file (`filename*=UTF-8''…` of Content-Disposition), or undefined. */
 function dispositionName(header: string | null | undefined): string | undefined {
   const m = /filename\*=UTF-8''([^;]+)/i.exec(header ?? '');
@@ -204,7 +210,7 @@ function dispositionName(header: string | null | undefined): string | undefined 
 
 /** Turns an error reply read as text (a download that failed) into the `ApiError` `request` would have thrown. */
 function downloadError(status: number, text: string, hadToken: boolean): never {
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
@@ -242,6 +248,8 @@ export async function download(path: string, query: Record<string, string | unde
     const name = dispositionName(res.headers.get('content-disposition')) ?? fallbackName;
     const blob = await res.blob();
     const href = URL.createObjectURL(blob);
+    // the page's document (H5 only; typed here, the mini-program's types have no DOM)
+    const { document } = globalThis as unknown as { document: BrowserDocument };
     const a = document.createElement('a');
     a.href = href;
     a.download = name;
@@ -260,7 +268,7 @@ export async function download(path: string, query: Record<string, string | unde
     throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
   }
   if (res.statusCode !== 200) {
-    let text = '';
+    let text: string;
     try {
       text = Taro.getFileSystemManager().readFileSync(res.tempFilePath, 'utf8') as string;
     } catch {

@@ -52,10 +52,11 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 /** Rows fetched from the cursor at a time: big enough to keep the round trips few, small enough to stay flat. */
 const BATCH = 1000;
 
+// each ledger's row type is its own: the cursor's rows are handed back to the same ledger's columns, never mixed
 const LEDGERS: Record<Exclude<ExportKind, 'stats'>, Ledger<never>> = {
-  'service-ledger': serviceLedger as Ledger<never>,
-  'volunteer-hours': volunteerHours as Ledger<never>,
-  households: households as Ledger<never>,
+  'service-ledger': serviceLedger,
+  'volunteer-hours': volunteerHours,
+  households,
 };
 
 /** `2026-11-01 至 2026-11-30` (Beijing dates; `to` is exclusive, so its day is the one before when it falls on midnight). */
