@@ -135,16 +135,33 @@ interface StreamState {
  * the queue of archiver's input is read here. Internals of exceljs 4.4 / archiver 5: when they change, this reads 0 and
  * the output's backpressure alone remains (the bench shows it).
  */
-function pendingSheetBytes(sheet: ExcelJS.Worksheet): number {
-  const pipes = (sheet as unknown as { stream?: { pipes?: Array<{ _writableState?: StreamState; _readableState?: StreamState }> } }).stream?.pipes ?? [];
-  return pipes.reduce((n, p) => n + (p._writableState?.length ?? 0) + (p._readableState?.length ?? 0), 0);
+type SheetInput = NodeJS.EventEmitter & { _writableState?: StreamState; _readableState?: StreamState };
+
+function sheetInputs(sheet: ExcelJS.Worksheet): SheetInput[] {
+  return (sheet as unknown as { stream?: { pipes?: SheetInput[] } }).stream?.pipes ?? [];
 }
 
+function pendingSheetBytes(inputs: readonly SheetInput[]): number {
+  return inputs.reduce((n, p) => n + (p._writableState?.length ?? 0) + (p._readableState?.length ?? 0), 0);
+}
+
+/** Above the high mark, waits until the zip has taken the backlog down to the low one (its input's `drain`, or a look every 50 ms). */
 async function sheetDrained(sheet: ExcelJS.Worksheet, out: PassThrough): Promise<void> {
-  if (pendingSheetBytes(sheet) <= SHEET_BACKLOG_HIGH) return;
-  while (pendingSheetBytes(sheet) > SHEET_BACKLOG_LOW) {
+  const inputs = sheetInputs(sheet);
+  if (pendingSheetBytes(inputs) <= SHEET_BACKLOG_HIGH) return;
+  while (pendingSheetBytes(inputs) > SHEET_BACKLOG_LOW) {
     if (out.destroyed) throw new ReaderGoneError();
-    await new Promise((resolve) => setTimeout(resolve, 2));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        for (const p of inputs) p.off('drain', done);
+        out.off('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 50);
+      for (const p of inputs) p.on('drain', done);
+      out.on('close', done);
+    });
   }
 }
 

@@ -216,9 +216,8 @@ export default function DispatchStats() {
                             onClick={() => r.hasChildren && r.regionId && setRegionId(r.regionId)}
                           >
                             <Text className='dispatch-stats__td dispatch-stats__td--name'>
-                              {r.name}
+                              {r.hasChildren ? `${r.name} ›` : r.name}
                               {r.level ? <Text className='dispatch-stats__level'>{PLACE_LEVEL_NAMES[r.level]}</Text> : null}
-                              {r.hasChildren ? ' ›' : ''}
                             </Text>
                             {PLACE_FIGURES.map((f) => (
                               <Text key={f.key} className='dispatch-stats__td'>
