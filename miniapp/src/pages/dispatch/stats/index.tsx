@@ -58,6 +58,8 @@ function figureChart(s: StatsByPlaceDto, key: FigureKey): ChartOptions {
   const f = PLACE_FIGURES.find((x) => x.key === key)!;
   return {
     ...BASE,
+    // room on the right for the longest bar's label
+    padding: [12, 32, 8, 8],
     type: 'bar',
     categories: s.rows.map((r) => r.name),
     series: [{ name: `${f.label}（${f.unit}）`, data: s.rows.map((r) => chartValue(key, r)), color: '#c8102e' }],
