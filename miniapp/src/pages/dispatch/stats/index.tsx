@@ -16,11 +16,9 @@ import {
   type StatsByPlaceDto,
   type StatsOverviewDto,
 } from '@bangbang/shared';
-import { PageState, firstLoad, useLoader } from '../../../components';
+import { PageState, PlacePicker, firstLoad, showError, useLoader } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { Figure, Figures } from '../../../components/figures';
-import { showError } from '../../../components/feedback';
-import { PlacePicker } from '../../../components/place-picker';
 import { PeriodPicker, defaultPeriod, periodRange, type PeriodValue } from '../../../components/period-picker';
 import StaffChart, { type ChartOptions } from '../../../components/staff-chart';
 import { downloadExport, getStatsByPlace, getStatsOverview } from '../../../services/endpoints';

@@ -13,10 +13,10 @@ import {
   type ExportKind,
   type RegionHitDto,
 } from '@bangbang/shared';
+// the shared widgets first (their stylesheets before the workspace's), as every page imports them
+import { PlacePicker, errorMessage } from '../../../components';
 import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
-import { PlacePicker } from '../../../components/place-picker';
 import { PeriodPicker, defaultPeriod, periodRange, periodWords, type PeriodValue } from '../../../components/period-picker';
-import { errorMessage } from '../../../components/feedback';
 import { ApiError } from '../../../services/api';
 import { downloadExport } from '../../../services/endpoints';
 import './index.css';
