@@ -31,6 +31,8 @@ const base = {
     '^@bangbang/(shared|migrations)$': '<rootDir>/$1/src/index.ts',
     // the mini-program's client logic runs in Node: Taro's API over fetch and in-memory storage
     '^@tarojs/taro$': '<rootDir>/tests/support/taro-fetch.ts',
+    // exceljs is the server's dependency: tests read the workbooks it writes with the very same copy
+    '^exceljs$': '<rootDir>/server/node_modules/exceljs',
   },
   // Process-level tests start real servers: report the slow ones (per project; the timeout is global, see below).
   slowTestThreshold: 15,

@@ -22,6 +22,7 @@ import { AddResponsibleAndNoShows1795400200000 } from './1795400200000-AddRespon
 import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
 import { AddUnacceptedOrderIndex1795400400000 } from './1795400400000-AddUnacceptedOrderIndex';
 import { AddIdCardNumber1795400500000 } from './1795400500000-AddIdCardNumber';
+import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsToAccessLog';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -52,4 +53,5 @@ export const migrations = [
   AddOrderUrges1795400300000,
   AddUnacceptedOrderIndex1795400400000,
   AddIdCardNumber1795400500000,
+  AddExportsToAccessLog1795400600000,
 ];

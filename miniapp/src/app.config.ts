@@ -27,6 +27,7 @@ export default defineAppConfig({
         'squad/index',
         'rosters/index',
         'import/index',
+        'export/index',
       ],
     },
   ],

@@ -36,6 +36,8 @@ import { runTimedWork } from './modules/dispatching/escalation';
 import { autoDispatchOptions } from './modules/dispatching/auto-dispatch';
 import statsRoutes from './modules/stats/routes';
 import { createStatsService } from './modules/stats/service';
+import exportRoutes from './modules/exports/routes';
+import { createExportService } from './modules/exports/service';
 import taskRoutes from './modules/tasks/routes';
 import { createTaskService } from './modules/tasks/service';
 import dispatchingRoutes from './modules/dispatching/routes';
@@ -211,6 +213,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(taskRoutes, { tasks: services.tasks });
   await instance.register(dispatchingRoutes, { dispatching });
   await instance.register(statsRoutes, { stats: services.stats });
+  await instance.register(exportRoutes, { exports: createExportService({ db, clock, stats: services.stats, log: instance.log }) });
   await instance.register(uploadRoutes, { uploads: services.uploads });
   await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });

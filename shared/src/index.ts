@@ -21,3 +21,4 @@ export * from './audit';
 export * from './joining';
 export * from './notifications';
 export * from './imports';
+export * from './stats';

@@ -33,7 +33,16 @@ function hitOf(trail: readonly RegionDto[], place: RegionDto): RegionHitDto {
  * Finding one's place (所属网格), three ways: down the tree (旗县 → 苏木乡镇/街道 → 嘎查村/社区 → 网格), by name, or
  * 「使用我的位置」 (the nearest grids). A grid is picked; so is a community/village that has no grids.
  */
-export function PlacePicker({ picked, onPick }: { picked?: RegionHitDto; onPick: (hit: RegionHitDto | undefined) => void }) {
+export function PlacePicker({
+  picked,
+  onPick,
+  anyLevel = false,
+}: {
+  picked?: RegionHitDto;
+  onPick: (hit: RegionHitDto | undefined) => void;
+  /** Any place may be picked (a town, a county: statistics and exports), not only where a person can live. */
+  anyLevel?: boolean;
+}) {
   const [q, setQ] = useState('');
   const [hits, setHits] = useState<{ items: RegionHitDto[]; title: string; bySearch: boolean }>();
   const [trail, setTrail] = useState<RegionDto[]>([]);
@@ -141,11 +150,11 @@ export function PlacePicker({ picked, onPick }: { picked?: RegionHitDto; onPick:
             <View
               key={h.id}
               className={`place-picker__hit ${h.selectable ? '' : 'place-picker__hit--open'}`}
-              onClick={() => (h.selectable ? onPick(h) : openAt(h))}
+              onClick={() => (h.selectable || anyLevel ? onPick(h) : openAt(h))}
             >
               <Text className='place-picker__hit-name'>{h.name}</Text>
               <Text className='place-picker__hit-path'>{h.label}</Text>
-              {!h.selectable && <Text className='place-picker__hit-open'>点此查看下属网格 ›</Text>}
+              {!h.selectable && !anyLevel && <Text className='place-picker__hit-open'>点此查看下属网格 ›</Text>}
               {h.distanceMeters !== null && <Text className='place-picker__hit-distance'>{metres(h.distanceMeters)}</Text>}
             </View>
           ))}
@@ -164,9 +173,14 @@ export function PlacePicker({ picked, onPick }: { picked?: RegionHitDto; onPick:
           ))}
         </View>
         <Text className='place-picker__title'>{CHILD_PROMPT[parent?.level ?? 'root']}</Text>
+        {anyLevel && parent && (
+          <Button className='place-picker__this' type='primary' size='large' block onClick={() => onPick(hitOf(trail.slice(0, -1), parent))}>
+            {`选择「${parent.name}」`}
+          </Button>
+        )}
         {problem !== '' && <Text className='place-picker__none'>{problem}</Text>}
         {children === undefined && problem === '' && <Text className='place-picker__none'>加载中…</Text>}
-        {children !== undefined && children.length === 0 && parent?.level === 'community' && (
+        {!anyLevel && children !== undefined && children.length === 0 && parent?.level === 'community' && (
           <Button className='place-picker__this' type='primary' size='large' block onClick={() => onPick(hitOf(trail.slice(0, -1), parent))}>
             {`${parent.name}没有划分网格，就选这里`}
           </Button>

@@ -186,61 +186,97 @@ export async function getHealth(): Promise<HealthResponse> {
   return health;
 }
 
-/**
- * Fetches a file the API makes (an Excel template or ledger) with the token and hands it to the person: in WeChat
- * it opens in the document viewer (from where it can be sent to a chat or a PC); in a browser it is saved as
- * `fileName`. An error answer is read like `request` reads one.
- */
-export async function download(path: string, fileName: string): Promise<void> {
-  const header: Record<string, string> = {};
-  const token = getToken();
-  if (token !== undefined) header.Authorization = `Bearer ${token}`;
-  if (process.env.TARO_ENV === 'h5') {
-    let response: Response;
-    try {
-      response = await fetch(`${API_BASE}${path}`, { headers: header });
-    } catch {
-      throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
-    }
-    if (!response.ok) {
-      const data: unknown = await response.json().catch(() => null);
-      interpret<never>(response.status, data, token !== undefined);
-    }
-    const url = URL.createObjectURL(await response.blob());
-    // the browser's document, typed by the little used of it (this file is also compiled without the DOM's types)
-    const { document } = globalThis as unknown as {
-      document: { createElement(tag: 'a'): { href: string; download: string; click(): void; remove(): void }; body: { appendChild(node: unknown): void } };
-    };
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    return;
-  }
-  let result: Taro.downloadFile.FileSuccessCallbackResult;
-  try {
-    result = await Taro.downloadFile({ url: `${API_BASE}${path}`, header });
-  } catch {
-    throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
-  }
-  if (result.statusCode !== 200) {
-    let data: unknown;
-    try {
-      // read as utf8, the file is text: the error body
-      data = JSON.parse(Taro.getFileSystemManager().readFileSync(result.tempFilePath, 'utf8') as string);
-    } catch {
-      data = null;
-    }
-    interpret<never>(result.statusCode, data, token !== undefined);
-  }
-  const extension = fileName.split('.').pop() ?? 'xlsx';
-  await Taro.openDocument({ filePath: result.tempFilePath, fileType: extension as 'xlsx', showMenu: true });
-}
-
 /** A server-relative address (an uploaded photo, `/api/v1/uploads/…`) made absolute for an `<Image>` in weapp. */
 export function assetUrl(url: string): string {
   return url.startsWith('/') ? `${API_BASE}${url}` : url;
+}
+
+/** The little of the browser's DOM a download needs. */
+interface BrowserDocument {
+  createElement(tag: 'a'): { href: string; download: string; click(): void; remove(): void };
+  body: { appendChild(node: unknown): unknown };
+}
+
+/** The name the server gave a file (`filename*=UTF-8''…` of Content-Disposition), or undefined. */
+function dispositionName(header: string | null | undefined): string | undefined {
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(header ?? '');
+  if (!m?.[1]) return undefined;
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns an error reply read as text (a download that failed) into the `ApiError` `request` would have thrown. */
+function downloadError(status: number, text: string, hadToken: boolean): never {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = null;
+  }
+  return interpret<never>(status, data, hadToken);
+}
+
+function queryString(query: Record<string, string | undefined>): string {
+  const parts = Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [`${encodeURIComponent(k)}=${encodeURIComponent(v)}`]));
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}
+
+/**
+ * Downloads a file the API makes (an import template, an exported ledger: Excel or CSV) with the login token, and hands it to the
+ * person. In the browser: `fetch`, then the browser saves it under the server's file name. In WeChat:
+ * `Taro.downloadFile` (the header carries the token; the API's host must be a 「downloadFile 合法域名」), then
+ * `Taro.openDocument` shows it, with the menu to forward or save it (WeChat opens .xlsx, not .csv). Rejects with an
+ * `ApiError` carrying the server's Chinese message, as `request` does. Answers the file's name.
+ */
+export async function download(path: string, query: Record<string, string | undefined>, fallbackName: string): Promise<string> {
+  const header: Record<string, string> = {};
+  const token = getToken();
+  if (token !== undefined) header.Authorization = `Bearer ${token}`;
+  const url = `${API_BASE}${path}${queryString(query)}`;
+
+  if (process.env.TARO_ENV === 'h5') {
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: header });
+    } catch {
+      throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+    }
+    if (!res.ok) downloadError(res.status, await res.text(), token !== undefined);
+    const name = dispositionName(res.headers.get('content-disposition')) ?? fallbackName;
+    const blob = await res.blob();
+    const href = URL.createObjectURL(blob);
+    // the page's document (H5 only; typed here, the mini-program's types have no DOM)
+    const { document } = globalThis as unknown as { document: BrowserDocument };
+    const a = document.createElement('a');
+    a.href = href;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    // the browser has taken the file by the next turn; the object URL need not outlive it
+    setTimeout(() => URL.revokeObjectURL(href), 60_000);
+    return name;
+  }
+
+  let res: Taro.downloadFile.FileSuccessCallbackResult;
+  try {
+    res = await Taro.downloadFile({ url, header, timeout: 120_000 });
+  } catch {
+    throw new ApiError(0, 'NETWORK_ERROR', NETWORK_ERROR_MESSAGE);
+  }
+  if (res.statusCode !== 200) {
+    let text: string;
+    try {
+      text = Taro.getFileSystemManager().readFileSync(res.tempFilePath, 'utf8') as string;
+    } catch {
+      text = '';
+    }
+    downloadError(res.statusCode, text, token !== undefined);
+  }
+  const type = fallbackName.endsWith('.csv') ? undefined : 'xlsx';
+  await Taro.openDocument({ filePath: res.tempFilePath, showMenu: true, ...(type ? { fileType: type } : {}) });
+  return fallbackName;
 }

@@ -76,6 +76,13 @@ import {
   type ServiceRecordDto,
   type SmsPurpose,
   type StatsOverviewDto,
+  type StatsByPlaceDto,
+  type StatsByPlaceQuery,
+  type ExportFormat,
+  type ExportKind,
+  EXPORT_KIND_NAMES,
+  STATS_BY_PLACE_PATH,
+  exportPath,
   type StatsQuery,
   type SubscriptionsDto,
   type TaskPoolDto,
@@ -87,6 +94,7 @@ import {
 } from '@bangbang/shared';
 import { download, request, upload } from './api';
 import { IMPORT_KIND_NAMES, importPath, importTemplatePath, type ImportKind, type ImportResultDto } from '@bangbang/shared';
+
 
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
@@ -271,7 +279,18 @@ export const removeSquadMember = (id: string, userId: string) => request<void>('
 // ---------- 导入台账 (Excel) ----------
 
 /** The kind's import template (.xlsx): opened in WeChat's document viewer, saved by a browser. */
-export const downloadImportTemplate = (kind: ImportKind) => download(importTemplatePath(kind), `${IMPORT_KIND_NAMES[kind]}导入模板.xlsx`);
+export const downloadImportTemplate = (kind: ImportKind) => download(importTemplatePath(kind), {}, `${IMPORT_KIND_NAMES[kind]}导入模板.xlsx`);
 /** A filled-in workbook (a temp file path, or a blob: URL in a browser) → what was imported, or checked with `dryRun`. */
 export const importWorkbook = (kind: ImportKind, filePath: string, dryRun: boolean) =>
   upload<ImportResultDto>(`${importPath(kind)}${dryRun ? '?dryRun=true' : ''}`, filePath, 'file');
+
+// ---------- statistics by place and ledgers (导出台账) ----------
+
+/** 按地区统计: a place's figures and one row per child place (default: the top of my jurisdiction). */
+export const getStatsByPlace = (query: Body<StatsByPlaceQuery> = {}) => request<StatsByPlaceDto>('GET', STATS_BY_PLACE_PATH, query);
+/**
+ * Downloads a ledger (服务台账, 志愿服务时长, 重点人员台账, 分地区统计) as Excel or CSV and opens it (WeChat) or saves
+ * it (browser); answers the file's name.
+ */
+export const downloadExport = (kind: ExportKind, format: ExportFormat, query: { regionId?: string; from?: string; to?: string }) =>
+  download(exportPath(kind, format), query, `${EXPORT_KIND_NAMES[kind]}.${format}`);

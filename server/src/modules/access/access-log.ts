@@ -19,3 +19,41 @@ export async function writeAccessLog(m: Pick<EntityManager, 'query'>, viewerId: 
     [viewerId, entries.map((e) => e.subject), entries.map((e) => e.fields.join(',')), entries.map((e) => e.reason)],
   );
 }
+
+/** What one export (导出台账) took out: which ledger, of which place and period, how many rows, and whether it finished. */
+export interface ExportLogEntry {
+  kind: string;
+  format: string;
+  regionId: string | null;
+  from: string | null;
+  to: string | null;
+  rows: number;
+  /** False when the download stopped before the last row (the person closed it, or the network dropped). */
+  complete: boolean;
+}
+
+/**
+ * Writes an export to access_log: one row for the export itself (no single subject, `export` says what and how
+ * many), and one row per person whose full phone or address went out — chosen by `subjects`, a query answering
+ * `(subject uuid, fields text[])` with its values in `params` from $3 on — so that "who saw this resident's phone"
+ * finds the export too. One statement, on the caller's manager (the export's own transaction and snapshot).
+ */
+export async function writeExportLog(
+  m: Pick<EntityManager, 'query'>,
+  viewerId: string,
+  entry: ExportLogEntry,
+  subjects?: { sql: string; params: unknown[] },
+): Promise<void> {
+  const summary = `INSERT INTO access_log (viewer_id, subject_id, fields, reason, export) VALUES ($1, NULL, '{}', 'export', $2::jsonb) RETURNING id`;
+  if (subjects === undefined) {
+    await m.query(summary, [viewerId, JSON.stringify(entry)]);
+    return;
+  }
+  await m.query(
+    `WITH s AS (${summary})
+     INSERT INTO access_log (viewer_id, subject_id, fields, reason, export)
+     SELECT $1, x.subject, x.fields, 'export', jsonb_build_object('kind', $2::jsonb -> 'kind', 'of', (SELECT id FROM s))
+       FROM (${subjects.sql}) AS x(subject, fields) WHERE cardinality(x.fields) > 0`,
+    [viewerId, JSON.stringify(entry), ...subjects.params],
+  );
+}

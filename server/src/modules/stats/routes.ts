@@ -1,9 +1,10 @@
-import { STATS_PATH, StatsQuery, type StatsOverviewDto } from '@bangbang/shared';
+import { STATS_BY_PLACE_PATH, STATS_PATH, StatsByPlaceQuery, StatsQuery, type StatsByPlaceDto, type StatsOverviewDto } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
 import { docs } from '../../http/openapi';
 import { validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { statsOverviewSchema } from '../orders/schemas';
+import { statsByPlaceSchema } from './schemas';
 import type { StatsService } from './service';
 
 /** Figures for the people running the service (the 调度 dashboard): all computed by PostgreSQL in one query. */
@@ -26,5 +27,25 @@ export default async function statsRoutes(app: FastifyInstance, { stats }: { sta
       preValidation: validateQuery(StatsQuery),
     },
     async (request): Promise<StatsOverviewDto> => stats.overview(requireActor(request), request.query as StatsQuery),
+  );
+
+  app.get(
+    STATS_BY_PLACE_PATH,
+    {
+      schema: docs({
+        tags: ['stats'],
+        summary: '按地区统计（逐级下钻）',
+        description: [
+          '工作人员查看一个地区（默认：本人管辖范围的顶层）及其每个直属下级地区的统计，`from`/`to` 按点单时间筛选（可省略；给出时结束须晚于开始，最长 366 天）：',
+          '需求数、服务居民、服务时长、接单等待中位数、按时接单率、平均评分、升级次数、超时无人接单。',
+          '下级地区的计数之和等于本地区：直接落在本地区（不属于任何下级）的需求单列一行「本级」。',
+        ].join(''),
+        auth: 'required',
+        response: { 200: statsByPlaceSchema },
+        errors: [403, [404, '地区不存在或不在管辖范围内']],
+      }),
+      preValidation: validateQuery(StatsByPlaceQuery),
+    },
+    async (request): Promise<StatsByPlaceDto> => stats.byPlace(requireActor(request), request.query as StatsByPlaceQuery),
   );
 }

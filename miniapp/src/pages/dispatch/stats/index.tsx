@@ -1,22 +1,28 @@
 import { useMemo, useState } from 'react';
 import Taro, { usePullDownRefresh } from '@tarojs/taro';
-import { Text, View } from '@tarojs/components';
-import { TabPane, Tabs } from '@nutui/nutui-react-taro';
-import { ORDER_STATUSES, ORDER_STATUS_NAMES, type StatsOverviewDto } from '@bangbang/shared';
-import { PageState, firstLoad, useLoader } from '../../../components';
-import { Hint, Section, StaffPage } from '../../../components/staff-page';
+import { ScrollView, Text, View } from '@tarojs/components';
+import { Button } from '@nutui/nutui-react-taro';
+import {
+  ORDER_STATUSES,
+  ORDER_STATUS_NAMES,
+  PLACE_FIGURES,
+  PLACE_LEVEL_NAMES,
+  StatsByPlaceQuery,
+  formatFigure,
+  validateDto,
+  type ExportFormat,
+  type PlaceFiguresDto,
+  type RegionHitDto,
+  type StatsByPlaceDto,
+  type StatsOverviewDto,
+} from '@bangbang/shared';
+import { PageState, PlacePicker, firstLoad, showError, useLoader } from '../../../components';
+import { Hint, Section, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { Figure, Figures } from '../../../components/figures';
+import { PeriodPicker, defaultPeriod, periodRange, type PeriodValue } from '../../../components/period-picker';
 import StaffChart, { type ChartOptions } from '../../../components/staff-chart';
-import { getStatsOverview } from '../../../services/endpoints';
+import { downloadExport, getStatsByPlace, getStatsOverview } from '../../../services/endpoints';
 import './index.css';
-
-const DAY = 24 * 3600_000;
-
-const PERIODS: ReadonlyArray<{ key: string; title: string; days: number | null }> = [
-  { key: '7', title: '近 7 天', days: 7 },
-  { key: '30', title: '近 30 天', days: 30 },
-  { key: 'all', title: '全部', days: null },
-];
 
 /** Status colours: waiting orange, moving blues, done green, cancelled grey (as the status tags). */
 const STATUS_COLORS: Record<(typeof ORDER_STATUSES)[number], string> = {
@@ -35,6 +41,33 @@ const BASE: Pick<ChartOptions, 'background' | 'fontSize' | 'fontColor' | 'paddin
   fontColor: '#333333',
   padding: [12, 16, 8, 8],
 };
+
+type FigureKey = (typeof PLACE_FIGURES)[number]['key'];
+
+/** A figure of a row as the chart draws it: a share in percent, nothing as 0. */
+function chartValue(key: FigureKey, f: PlaceFiguresDto): number {
+  const v = f[key];
+  if (v === null) return 0;
+  return key === 'onTimeShare' ? Math.round(v * 1000) / 10 : v;
+}
+
+/** One figure across the child places, as horizontal bars (names stay readable however many places there are). */
+function figureChart(s: StatsByPlaceDto, key: FigureKey): ChartOptions {
+  const f = PLACE_FIGURES.find((x) => x.key === key)!;
+  return {
+    ...BASE,
+    // room on the right for the longest bar's label
+    padding: [12, 32, 8, 8],
+    type: 'bar',
+    categories: s.rows.map((r) => r.name),
+    series: [{ name: `${f.label}（${f.unit}）`, data: s.rows.map((r) => chartValue(key, r)), color: '#c8102e' }],
+    legend: { show: false },
+    xAxis: { boundaryGap: 'justify', disableGrid: false, min: 0, axisLine: false },
+    yAxis: {},
+    extra: { bar: { width: 14, type: 'group', linearType: 'none' } },
+    dataLabel: true,
+  };
+}
 
 function statusChart(s: StatsOverviewDto): ChartOptions {
   const shown = ORDER_STATUSES.filter((k) => s.byStatus[k] > 0);
@@ -66,128 +99,209 @@ function categoryChart(s: StatsOverviewDto): ChartOptions {
   };
 }
 
-function minutesChart(s: StatsOverviewDto): ChartOptions {
-  return {
-    ...BASE,
-    type: 'column',
-    categories: ['中位数', '90 分位'],
-    series: [{ name: '分钟', data: [s.medianMinutesToAccept ?? 0, s.p90MinutesToAccept ?? 0], color: '#1d4ed8' }],
-    legend: { show: false },
-    yAxis: { data: [{ min: 0 }] },
-    extra: { column: { width: 40 } },
-    dataLabel: true,
-  };
-}
-
-/** A share (0..1) as a progress ring, e.g. 按时接单率 or the rating out of 5. */
-function ringOf(value: number, title: string, label: string, color: string): ChartOptions {
-  return {
-    ...BASE,
-    type: 'arcbar',
-    series: [{ name: label, data: Math.max(0, Math.min(1, value)), color }],
-    title: { name: title, fontSize: 22, color },
-    subtitle: { name: label, fontSize: 12, color: '#595959' },
-    extra: { arcbar: { type: 'circle', width: 12, backgroundColor: '#f0f0f0', startAngle: 1.5, endAngle: 0.25, gap: 2 } },
-    legend: { show: false },
-  };
-}
-
 /**
- * 统计 (the dashboard for the people running the service): the figures of `GET /stats/overview` for my jurisdiction
- * and a period — orders by status and by service, people served, volunteer hours, how fast orders are taken
- * (median and 90th percentile), the share taken in time, the rating, escalations.
+ * 统计 (按地区下钻): a place (default: the top of my jurisdiction; 选择地区 or a tap on a row changes it, the
+ * breadcrumb goes back up) and a period (本月 / 上月 / 本年 / 自定义). Its figures — orders, people served, hours,
+ * median wait, on-time share, rating, escalations, never served — then a table of its child places (the rows add
+ * up to the place; 「本级」 is what was ordered at the place itself) and a chart of one figure across them, what the
+ * orders were (by status and service), and 导出 Excel / CSV of the table on screen. On a desktop (≥ 1024 px) the
+ * table and the chart sit side by side.
  */
 export default function DispatchStats() {
-  const [period, setPeriod] = useState('30');
-  const days = PERIODS.find((p) => p.key === period)?.days ?? null;
-  const stats = useLoader(() => getStatsOverview(days === null ? {} : { from: new Date(Date.now() - days * DAY).toISOString() }), [days]);
+  const [regionId, setRegionId] = useState<string>();
+  const [period, setPeriod] = useState<PeriodValue>(() => defaultPeriod());
+  const [picking, setPicking] = useState(false);
+  const [figure, setFigure] = useState<FigureKey>('orders');
+  const [exporting, setExporting] = useState<ExportFormat>();
+
+  const range = periodRange(period);
+  // the shared rule, before asking (the server applies the same): its message goes beside the date it is about
+  const checked = validateDto(StatsByPlaceQuery, { ...(regionId ? { regionId } : {}), ...range });
+  const fieldErrors = checked.ok ? {} : Object.fromEntries(checked.details.map((d) => [d.field, d.message]));
+  const query = checked.ok ? { ...(regionId ? { regionId } : {}), ...range } : undefined;
+  const key = JSON.stringify(query ?? null);
+
+  // a period the rule refuses is not asked for: its message shows beside the date instead
+  const stats = useLoader(() => (query ? getStatsByPlace(query) : Promise.resolve(undefined)), [key]);
+  const overview = useLoader(() => (query ? getStatsOverview(query) : Promise.resolve(undefined)), [key]);
 
   usePullDownRefresh(() => {
-    void stats.reload().finally(() => Taro.stopPullDownRefresh());
+    void Promise.all([stats.reload(), overview.reload()]).finally(() => Taro.stopPullDownRefresh());
   });
 
   const s = stats.data;
-  const charts = useMemo(
-    () =>
-      s && {
-        status: statusChart(s),
-        category: categoryChart(s),
-        minutes: minutesChart(s),
-        inTime:
-          s.acceptedBeforeDeadlineShare === null
-            ? null
-            : ringOf(s.acceptedBeforeDeadlineShare, `${Math.round(s.acceptedBeforeDeadlineShare * 100)}%`, '按时接单', '#15803d'),
-        rating: s.averageRating === null ? null : ringOf(s.averageRating / 5, s.averageRating.toFixed(1), '平均评分（满分 5）', '#c2410c'),
-      },
-    [s],
-  );
+  const o = overview.data;
+  const chart = useMemo(() => (s && s.rows.length > 0 ? figureChart(s, figure) : null), [s, figure]);
+  const charts = useMemo(() => o && o.total > 0 && { status: statusChart(o), category: categoryChart(o) }, [o]);
 
-  const figures = s
-    ? [
-        { label: '需求总数', value: String(s.total) },
-        { label: '服务居民（人）', value: String(s.peopleServed) },
-        { label: '志愿服务（小时）', value: s.volunteerServiceHours.toFixed(1) },
-        { label: '升级处理（次）', value: String(s.escalations) },
-      ]
-    : [];
+  const pick = (hit: RegionHitDto | undefined) => {
+    if (!hit) return;
+    setRegionId(hit.id);
+    setPicking(false);
+  };
+
+  const exportTable = async (format: ExportFormat) => {
+    if (!query) return;
+    setExporting(format);
+    try {
+      const name = await downloadExport('stats', format, query);
+      void Taro.showToast({ title: `已导出：${name}`, icon: 'none', duration: 2500 });
+    } catch (error) {
+      showError(error);
+    } finally {
+      setExporting(undefined);
+    }
+  };
 
   return (
     <StaffPage className='dispatch-stats'>
-      <Section>
-        <Tabs value={period} onChange={(v) => setPeriod(String(v))} activeType='line'>
-          {PERIODS.map((p) => (
-            <TabPane key={p.key} value={p.key} title={p.title} />
-          ))}
-        </Tabs>
-      </Section>
-      <PageState {...firstLoad(stats)}>
-        {s && charts && (
-          <View>
-            <Figures>
-              {figures.map((f) => (
-                <Figure key={f.label} label={f.label} value={f.value} />
+      <View className='dispatch-stats__controls'>
+        <Section>
+          <View className='dispatch-stats__place'>
+            <View className='dispatch-stats__trail'>
+              {(s?.trail ?? []).map((p, i, all) => (
+                <Text
+                  key={p.id ?? 'all'}
+                  className={`dispatch-stats__crumb ${i === all.length - 1 ? 'dispatch-stats__crumb--here' : ''}`}
+                  onClick={() => i < all.length - 1 && setRegionId(p.id ?? undefined)}
+                >
+                  {i > 0 ? ` › ${p.name}` : p.name}
+                </Text>
               ))}
-            </Figures>
-
-            {s.total === 0 ? (
-              <Hint>这段时间没有需求。</Hint>
-            ) : (
-              <View>
-                <View className='staff-chart-card'>
-                  <Text className='staff-chart-card__title'>各状态需求</Text>
-                  <StaffChart key={`status-${period}`} options={charts.status} height={220} label='各状态需求' />
-                </View>
-                <View className='staff-chart-card'>
-                  <Text className='staff-chart-card__title'>各服务需求（前 8 项）</Text>
-                  <StaffChart
-                    key={`category-${period}`}
-                    options={charts.category}
-                    height={Math.max(160, 36 * Math.min(8, s.byCategory.length) + 40)}
-                    label='各服务需求'
-                  />
-                </View>
-                <View className='staff-chart-card'>
-                  <Text className='staff-chart-card__title'>从下单到接单（分钟）</Text>
-                  {s.medianMinutesToAccept === null ? (
-                    <Hint>还没有被接的需求。</Hint>
-                  ) : (
-                    <StaffChart key={`minutes-${period}`} options={charts.minutes} height={200} label='从下单到接单的分钟数' />
-                  )}
-                  <Text className='staff-chart-card__note'>一半的需求在中位数之内被接单，九成在 90 分位之内。</Text>
-                </View>
-                <Figures>
-                  <Figure label='在时限内接单的比例' value={charts.inTime ? undefined : '暂无'}>
-                    {charts.inTime && <StaffChart key={`in-time-${period}`} options={charts.inTime} height={150} label='按时接单率' />}
-                  </Figure>
-                  <Figure label='居民评分' value={charts.rating ? undefined : '暂无'}>
-                    {charts.rating && <StaffChart key={`rating-${period}`} options={charts.rating} height={150} label='平均评分' />}
-                  </Figure>
-                </Figures>
-              </View>
-            )}
+            </View>
+            <Button className='dispatch-stats__pick' size='small' onClick={() => setPicking(!picking)}>
+              {picking ? '收起' : '选择地区'}
+            </Button>
           </View>
-        )}
-      </PageState>
+          {picking && <PlacePicker anyLevel onPick={pick} />}
+        </Section>
+        <Section>
+          <PeriodPicker value={period} onChange={setPeriod} errors={fieldErrors} />
+        </Section>
+      </View>
+
+      {!checked.ok ? (
+        <Hint className='dispatch-stats__invalid'>{fieldErrors.to ?? fieldErrors.from ?? '时间段不正确'}</Hint>
+      ) : (
+        <PageState {...firstLoad(stats)}>
+          {s && (
+            <View>
+              <Figures>
+                {PLACE_FIGURES.map((f) => (
+                  <Figure key={f.key} label={`${f.label}${f.unit === '%' ? '' : `（${f.unit}）`}`} value={formatFigure(f.key, s.totals[f.key])} />
+                ))}
+              </Figures>
+
+              <View className='dispatch-stats__split'>
+                <View className='dispatch-stats__table-card'>
+                  <SectionTitle>{s.rows.length === 0 ? s.region.name : `${s.region.name}的下级地区`}</SectionTitle>
+                  {s.rows.length === 0 ? (
+                    <Hint>这里没有下级地区。</Hint>
+                  ) : (
+                    <ScrollView scrollX className='dispatch-stats__scroll'>
+                      <View className='dispatch-stats__table' role='table' aria-label='下级地区统计'>
+                        <View className='dispatch-stats__tr dispatch-stats__tr--head' role='row'>
+                          <Text className='dispatch-stats__td dispatch-stats__td--name'>地区</Text>
+                          {PLACE_FIGURES.map((f) => (
+                            <Text key={f.key} className='dispatch-stats__td'>
+                              {f.label}
+                            </Text>
+                          ))}
+                        </View>
+                        {s.rows.map((r) => (
+                          <View
+                            key={r.regionId ?? 'own'}
+                            role='row'
+                            className={`dispatch-stats__tr ${r.hasChildren ? 'dispatch-stats__tr--down' : ''}`}
+                            onClick={() => r.hasChildren && r.regionId && setRegionId(r.regionId)}
+                          >
+                            <Text className='dispatch-stats__td dispatch-stats__td--name'>
+                              {r.hasChildren ? `${r.name} ›` : r.name}
+                              {r.level ? <Text className='dispatch-stats__level'>{PLACE_LEVEL_NAMES[r.level]}</Text> : null}
+                            </Text>
+                            {PLACE_FIGURES.map((f) => (
+                              <Text key={f.key} className='dispatch-stats__td'>
+                                {formatFigure(f.key, r[f.key])}
+                              </Text>
+                            ))}
+                          </View>
+                        ))}
+                      </View>
+                    </ScrollView>
+                  )}
+                  <Hint>点一行查看它的下级；「本级」是直接在{s.region.name}下的需求。各行相加等于上面的合计。</Hint>
+                </View>
+
+                {chart && (
+                  <View className='staff-chart-card dispatch-stats__chart-card'>
+                    <View className='dispatch-stats__figure-chips'>
+                      {PLACE_FIGURES.map((f) => (
+                        <Text
+                          key={f.key}
+                          className={`dispatch-stats__figure-chip ${figure === f.key ? 'dispatch-stats__figure-chip--on' : ''}`}
+                          onClick={() => setFigure(f.key)}
+                        >
+                          {f.label}
+                        </Text>
+                      ))}
+                    </View>
+                    <StaffChart
+                      key={`${key}-${figure}`}
+                      options={chart}
+                      height={Math.max(180, 34 * s.rows.length + 50)}
+                      label={`各下级地区的${PLACE_FIGURES.find((f) => f.key === figure)!.label}`}
+                    />
+                  </View>
+                )}
+              </View>
+
+              <View className='dispatch-stats__exports'>
+                <Button
+                  className='dispatch-stats__export-xlsx'
+                  type='primary'
+                  loading={exporting === 'xlsx'}
+                  disabled={exporting !== undefined}
+                  onClick={() => void exportTable('xlsx')}
+                >
+                  导出 Excel
+                </Button>
+                {process.env.TARO_ENV === 'h5' && (
+                  <Button
+                    className='dispatch-stats__export-csv'
+                    loading={exporting === 'csv'}
+                    disabled={exporting !== undefined}
+                    onClick={() => void exportTable('csv')}
+                  >
+                    导出 CSV
+                  </Button>
+                )}
+                <Button className='dispatch-stats__ledgers' onClick={() => void Taro.navigateTo({ url: '/pages/manage/export/index' })}>
+                  导出台账…
+                </Button>
+              </View>
+
+              {charts && o && (
+                <View className='dispatch-stats__split'>
+                  <View className='staff-chart-card'>
+                    <Text className='staff-chart-card__title'>各状态需求</Text>
+                    <StaffChart key={`status-${key}`} options={charts.status} height={220} label='各状态需求' />
+                  </View>
+                  <View className='staff-chart-card'>
+                    <Text className='staff-chart-card__title'>各服务需求（前 8 项）</Text>
+                    <StaffChart
+                      key={`category-${key}`}
+                      options={charts.category}
+                      height={Math.max(160, 36 * Math.min(8, o.byCategory.length) + 40)}
+                      label='各服务需求'
+                    />
+                  </View>
+                </View>
+              )}
+              {s.totals.orders === 0 && <Hint>这段时间没有需求。</Hint>}
+            </View>
+          )}
+        </PageState>
+      )}
     </StaffPage>
   );
 }
