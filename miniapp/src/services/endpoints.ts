@@ -95,7 +95,6 @@ import {
 import { download, request, upload } from './api';
 import { IMPORT_KIND_NAMES, importPath, importTemplatePath, type ImportKind, type ImportResultDto } from '@bangbang/shared';
 
-
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
  * shared DTO classes' shapes and answers the shared response types, so a renamed field breaks the build.
