@@ -150,8 +150,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits until the page on top (the one opened, or where it sent the person) has settled: no request in flight, its
  * text unchanged for 300 ms and no spinner. Returns the top page and its text.
  */
-async function settled(timeoutMs = 15_000): Promise<{ top: OpenPage; text: string }> {
+async function settled(timeoutMs = 15_000, mustShow: (top: OpenPage) => Promise<string[]> = async () => []): Promise<{ top: OpenPage; text: string }> {
   const deadline = Date.now() + timeoutMs;
+  // what the page is for, once it is known which page is on top (a launch page may redirect first)
+  let wanted: { route: string; texts: string[] } | undefined;
   let last = '';
   let same = 0;
   for (;;) {
@@ -160,7 +162,12 @@ async function settled(timeoutMs = 15_000): Promise<{ top: OpenPage; text: strin
     const text = top?.text() ?? '';
     same = text === last ? same + 1 : 0;
     last = text;
-    if (top && runtime.inflight() === 0 && same >= 3 && text !== '' && !text.includes('加载中')) return { top, text };
+    if (top && runtime.inflight() === 0 && same >= 3 && text !== '' && !text.includes('加载中')) {
+      // quiet is not done on a loaded machine: a page may still be between two steps of its loading (no request in
+      // flight for 300 ms), so it is done only when it also shows what it is for
+      if (wanted?.route !== top.route) wanted = { route: top.route, texts: await mustShow(top) };
+      if (wanted.texts.every((t) => text.includes(t))) return { top, text };
+    }
     if (Date.now() > deadline) {
       if (!top) throw new Error('no page is open');
       return { top, text };
@@ -219,7 +226,7 @@ describe('every page of the weapp build, rendered as WeChat runs it', () => {
     const problemsBefore = runtime.problems.length;
     const requestsBefore = runtime.requests.length;
     await runtime.launch(page, query);
-    const { top, text } = await settled();
+    const { top, text } = await settled(15_000, (shown) => meaningOf(shown.route, who, query));
     const problems = runtime.problems.slice(problemsBefore);
     // no answer, a server error, or a page calling what its own user may not (401/403: a page shown to the wrong role)
     const failed = runtime.requests.slice(requestsBefore).filter((r) => r.status === 0 || r.status >= 500 || r.status === 401 || r.status === 403);

@@ -121,6 +121,9 @@ function PlaceForm({ place, onSaved }: { place: RegionDto; onSaved: (p: RegionDt
   }, [place]);
 
   const pickOnMap = async () => {
+    // process.env.TARO_ENV itself: the H5 build then drops this call, and with it Taro's H5 map picker, a page
+    // from apis.map.qq.com (outside the deployment; tests/miniapp/no-outside-assets.test.ts)
+    if (process.env.TARO_ENV !== 'weapp') return;
     try {
       const picked = await Taro.chooseLocation({});
       setLat(picked.latitude.toFixed(6));
