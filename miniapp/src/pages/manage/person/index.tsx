@@ -32,7 +32,9 @@ import {
   updateUser,
 } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
-import { Chip, Chips, FieldError, FormProblem, LinkBar, PersonSearch, WEEKDAY_NAMES, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { slotsWords } from '../../../services/labels';
+import { Chip, Chips, LinkBar, PersonSearch } from '../people/kit';
 import './index.css';
 
 const go = (url: string) => void Taro.navigateTo({ url });
@@ -196,11 +198,7 @@ export default function Person() {
                   <SectionTitle>值班</SectionTitle>
                   <DetailCard>
                     <DetailRow label='状态'>{data.duty.availableNow ? '此刻可接单' : data.duty.onDuty ? '已上岗，不在值班时段' : '未上岗'}</DetailRow>
-                    <DetailRow label='值班表'>
-                      {data.duty.roster && data.duty.roster.length > 0
-                        ? data.duty.roster.map((s) => `${WEEKDAY_NAMES[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，')
-                        : '未设值班表（上岗即可接单）'}
-                    </DetailRow>
+                    <DetailRow label='值班表'>{slotsWords(data.duty.roster, '未设值班表（上岗即可接单）')}</DetailRow>
                   </DetailCard>
                 </>
               )}

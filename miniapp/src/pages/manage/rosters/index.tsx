@@ -9,7 +9,9 @@ import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
 import { getUser, getUserRoster, listDuty, setUserRoster } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
-import { Chip, Chips, FieldError, FormProblem, ScopePicker, WEEKDAY_NAMES, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { WEEKDAY_NAMES, slotsWords } from '../../../services/labels';
+import { Chip, Chips, ScopePicker } from '../people/kit';
 import './index.css';
 
 /** The parts of a day the week grid shows (a slot counts in every band it overlaps). */
@@ -36,11 +38,6 @@ function weekGrid(people: readonly DutyPersonDto[]): string[][][] {
   return [1, 2, 3, 4, 5, 6, 7].map((weekday) =>
     BANDS.map(([from, to]) => people.filter((p) => (p.roster ?? []).some((s) => s.weekday === weekday && s.start < to && from < s.end)).map((p) => p.name)),
   );
-}
-
-function rosterText(roster: readonly RosterSlot[] | null): string {
-  if (!roster || roster.length === 0) return '未设值班表（上岗即可接单）';
-  return roster.map((s) => `${WEEKDAY_NAMES[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，');
 }
 
 function stateOf(p: Pick<DutyPersonDto, 'onDuty' | 'availableNow'>): { text: string; color: 'green' | 'orange' | 'blue' } {
@@ -148,7 +145,7 @@ function Overview() {
                       <View className='manage-table__cell'>
                         <StaffTag color={s.color}>{s.text}</StaffTag>
                       </View>
-                      <Text className='manage-table__cell manage-table__cell--muted'>{rosterText(p.roster)}</Text>
+                      <Text className='manage-table__cell manage-table__cell--muted'>{slotsWords(p.roster, '未设值班表（上岗即可接单）')}</Text>
                     </View>
                   );
                 })}
@@ -175,7 +172,6 @@ function Editor({ userId }: { userId: string }) {
     return { person, duty };
   }, [userId]);
   const [slots, setSlots] = useState<EditSlot[]>([]);
-  const [badSlot, setBadSlot] = useState<number>();
   const [saving, setSaving] = useState(false);
   const errors = useFieldErrors({ slots: '值班时段' });
   useEffect(() => {
@@ -189,11 +185,11 @@ function Editor({ userId }: { userId: string }) {
 
   const save = async (list: readonly EditSlot[]) => {
     const body = { slots: list.map(({ weekday, start, end }) => ({ weekday, start, end })) };
-    setBadSlot(undefined);
     if (!errors.check(RosterDto, body)) return;
     const backwards = list.findIndex((s) => !isValidSlot(s));
     if (backwards >= 0) {
-      setBadSlot(backwards);
+      // the server's own rule (and words), said before asking it
+      errors.mark([{ field: `slots[${backwards}]`, message: '开始时间须早于结束时间' }], '有一个时段的开始时间晚于结束时间，请改正（跨过午夜请分成两段）。');
       return;
     }
     setSaving(true);
@@ -245,7 +241,6 @@ function Editor({ userId }: { userId: string }) {
                           </Text>
                         </View>
                         <FieldError errors={errors} field={`slots[${index}]`} />
-                        {badSlot === index && <Text className='manage-kit__field-error'>开始时间须早于结束时间</Text>}
                       </View>
                     ),
                   )}
@@ -260,7 +255,6 @@ function Editor({ userId }: { userId: string }) {
               );
             })}
             <FormProblem errors={errors} />
-            {badSlot !== undefined && <Text className='manage-kit__problem'>有一个时段的开始时间晚于结束时间，请改正（跨过午夜请分成两段）。</Text>}
             <Button className='rosters__save' type='primary' size='large' block loading={saving} disabled={saving} onClick={() => void save(slots)}>
               保存值班表
             </Button>

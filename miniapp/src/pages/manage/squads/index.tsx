@@ -8,14 +8,16 @@ import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { createSquad, listServiceCategories, listSquads } from '../../../services/endpoints';
 import { useCurrentUser } from '../../../services/session';
-import { Chip, Chips, FieldError, FormProblem, PersonSearch, ScopePicker, TEAM_HEX, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { TEAM_COLOR_HEX } from '../../../services/labels';
+import { Chip, Chips, PersonSearch, ScopePicker } from '../people/kit';
 import './index.css';
 
 function SquadRow({ squad, categoryName }: { squad: SquadDto; categoryName: (code: string) => string }) {
   return (
     <View className='manage-table__row squads__row' onClick={() => void Taro.navigateTo({ url: `/pages/manage/squad/index?id=${squad.id}` })}>
       <View className='manage-table__cell manage-table__cell--main squads__name'>
-        <Text className='squads__dot' style={{ background: TEAM_HEX[squad.color] }} />
+        <Text className='squads__dot' style={{ background: TEAM_COLOR_HEX[squad.color] }} />
         <Text>{squad.name}</Text>
       </View>
       <Text className='manage-table__cell'>{squad.regionName}</Text>
