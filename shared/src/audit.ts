@@ -1,6 +1,6 @@
 import { IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { API_PREFIX } from './api';
-import { CursorField, LimitField } from './fields';
+import { CursorField, LimitField, TIME_MESSAGE } from './fields';
 import type { ExportFormat, ExportKind } from './stats';
 import { Optional } from './validation';
 
@@ -119,7 +119,7 @@ export interface AccessLogEntryDto {
   export: AccessExportDto | null;
 }
 
-const IsoTime = () => IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' });
+const IsoTime = () => IsISO8601({ strict: true }, { message: TIME_MESSAGE });
 
 /** The filters of both logs: by who acted, by whom or what it was about, and by time (from inclusive, to exclusive); newest first. */
 export class ListLogQuery {

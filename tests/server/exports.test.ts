@@ -375,7 +375,7 @@ describe('GET /api/v1/exports/*', () => {
       [`/exports/service-ledger.xlsx?from=${encodeURIComponent(FROM)}`, 'to', /必填/],
       [`/exports/service-ledger.csv?from=${encodeURIComponent(TO)}&to=${encodeURIComponent(FROM)}`, 'to', /结束时间须晚于开始时间/],
       [`/exports/volunteer-hours.xlsx?from=2025-01-01T00:00:00%2B08:00&to=2026-01-03T00:00:00%2B08:00`, 'to', /最长 366 天/],
-      [`/exports/stats.xlsx?from=last-month&to=${encodeURIComponent(TO)}`, 'from', /ISO 8601/],
+      [`/exports/stats.xlsx?from=last-month&to=${encodeURIComponent(TO)}`, 'from', /必须是带时区的时间/],
       [`/exports/service-ledger.xlsx?regionId=abc&${PERIOD}`, 'regionId', /地区编号格式不正确/],
     ];
     for (const [url, field, message] of cases) {

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import Taro, { useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Input } from '@nutui/nutui-react-taro';
-import { RosterDto, isValidSlot, type DutyPersonDto, type DutyState, type RegionDto, type RosterSlot } from '@bangbang/shared';
+import { DUTY_STATES, DUTY_STATE_NAMES, RosterDto, isValidSlot, type DutyPersonDto, type DutyState, type RegionDto, type RosterSlot } from '@bangbang/shared';
 import { LoadMore, PageState, showError, showSuccess, useLoader, usePagedLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
@@ -45,8 +45,6 @@ function stateOf(p: Pick<DutyPersonDto, 'onDuty' | 'availableNow'>): { text: str
   if (p.onDuty) return { text: '已上岗·不在值班时段', color: 'orange' };
   return { text: '未上岗', color: 'blue' };
 }
-
-const STATE_NAMES: Record<DutyState, string> = { all: '全部', on_duty: '已上岗', available: '此刻可接单' };
 
 /** 在岗情况 and 值班表总览 of a place: who serves, who is on duty now, and who is rostered when in the week. */
 function Overview() {
@@ -110,9 +108,9 @@ function Overview() {
         <View className='rosters__people'>
           <SectionTitle>在岗情况</SectionTitle>
           <Chips className='rosters__states'>
-            {(Object.keys(STATE_NAMES) as DutyState[]).map((s) => (
+            {DUTY_STATES.map((s) => (
               <Chip key={s} on={state === s} onClick={() => setState(s)}>
-                {STATE_NAMES[s]}
+                {DUTY_STATE_NAMES[s]}
               </Chip>
             ))}
           </Chips>
