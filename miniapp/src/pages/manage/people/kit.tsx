@@ -15,6 +15,11 @@ import './kit.css';
  * components/field-errors.tsx, as on every management screen.
  */
 
+/** `list` with `x` taken out if it was in, put in if it was not: what tapping a chip of a several-choice field does. */
+export function toggled<T>(list: readonly T[], x: T): T[] {
+  return list.includes(x) ? list.filter((y) => y !== x) : [...list, x];
+}
+
 /** A chip that is on or off (a role, a tag, a skill, a filter). */
 export function Chip({ on, onClick, className, children }: { on: boolean; onClick: () => void; className?: string; children: ReactNode }) {
   return (

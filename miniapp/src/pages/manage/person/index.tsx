@@ -34,7 +34,7 @@ import {
 import { ROLE_NAMES } from '../../../services/roles';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { slotsWords } from '../../../services/labels';
-import { Chip, Chips, LinkBar, PersonSearch } from '../people/kit';
+import { Chip, Chips, LinkBar, PersonSearch, toggled } from '../people/kit';
 import './index.css';
 
 const go = (url: string) => void Taro.navigateTo({ url });
@@ -131,7 +131,6 @@ export default function Person() {
   }, [data]);
 
   const edit = (change: Partial<Draft>) => setDraft(draft && { ...draft, ...change });
-  const toggle = <T extends string>(list: T[], x: T) => (list.includes(x) ? list.filter((y) => y !== x) : [...list, x]);
 
   const save = async () => {
     if (!data || !draft) return;
@@ -233,7 +232,7 @@ export default function Person() {
                   <FormLabel>角色（只列出您可以授予或收回的）</FormLabel>
                   <Chips className='person__roles'>
                     {ROLES.filter((r) => data.grantable.roles.includes(r)).map((r) => (
-                      <Chip key={r} on={draft.roles.includes(r)} onClick={() => edit({ roles: toggle(draft.roles, r) })}>
+                      <Chip key={r} on={draft.roles.includes(r)} onClick={() => edit({ roles: toggled(draft.roles, r) })}>
                         {ROLE_NAMES[r]}
                       </Chip>
                     ))}
@@ -250,7 +249,7 @@ export default function Person() {
                   <FormLabel>台账标签</FormLabel>
                   <Chips className='person__tags'>
                     {LEDGER_TAGS.map((t) => (
-                      <Chip key={t} on={draft.tags.includes(t)} onClick={() => edit({ tags: toggle(draft.tags, t) })}>
+                      <Chip key={t} on={draft.tags.includes(t)} onClick={() => edit({ tags: toggled(draft.tags, t) })}>
                         {LEDGER_TAG_NAMES[t]}
                       </Chip>
                     ))}
@@ -262,7 +261,7 @@ export default function Person() {
                       <FormLabel>技能（能做的服务）</FormLabel>
                       <Chips className='person__skills'>
                         {data.categories.map((c) => (
-                          <Chip key={c.code} on={draft.skills.includes(c.code)} onClick={() => edit({ skills: toggle(draft.skills, c.code) })}>
+                          <Chip key={c.code} on={draft.skills.includes(c.code)} onClick={() => edit({ skills: toggled(draft.skills, c.code) })}>
                             {c.name}
                           </Chip>
                         ))}

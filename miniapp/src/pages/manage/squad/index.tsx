@@ -12,7 +12,7 @@ import { ROLE_NAMES } from '../../../services/roles';
 import { useCurrentUser } from '../../../services/session';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
-import { Chip, Chips, PersonSearch } from '../people/kit';
+import { Chip, Chips, PersonSearch, toggled } from '../people/kit';
 import '../squads/index.css';
 import './index.css';
 
@@ -181,11 +181,7 @@ export default function Squad() {
                   <FormLabel>服务项目</FormLabel>
                   <Chips>
                     {(categories.data?.items ?? []).map((c) => (
-                      <Chip
-                        key={c.code}
-                        on={codes.includes(c.code)}
-                        onClick={() => setCodes(codes.includes(c.code) ? codes.filter((x) => x !== c.code) : [...codes, c.code])}
-                      >
+                      <Chip key={c.code} on={codes.includes(c.code)} onClick={() => setCodes(toggled(codes, c.code))}>
                         {c.name}
                       </Chip>
                     ))}

@@ -10,7 +10,7 @@ import { createSquad, listServiceCategories, listSquads } from '../../../service
 import { useCurrentUser } from '../../../services/session';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { TEAM_COLOR_HEX } from '../../../services/labels';
-import { Chip, Chips, PersonSearch, ScopePicker } from '../people/kit';
+import { Chip, Chips, PersonSearch, ScopePicker, toggled } from '../people/kit';
 import './index.css';
 
 function SquadRow({ squad, categoryName }: { squad: SquadDto; categoryName: (code: string) => string }) {
@@ -118,11 +118,7 @@ export default function Squads() {
               <FormLabel>服务项目</FormLabel>
               <Chips className='squads__categories'>
                 {(categories.data?.items ?? []).map((c) => (
-                  <Chip
-                    key={c.code}
-                    on={codes.includes(c.code)}
-                    onClick={() => setCodes(codes.includes(c.code) ? codes.filter((x) => x !== c.code) : [...codes, c.code])}
-                  >
+                  <Chip key={c.code} on={codes.includes(c.code)} onClick={() => setCodes(toggled(codes, c.code))}>
                     {c.name}
                   </Chip>
                 ))}
