@@ -1,6 +1,7 @@
 import { IsISO8601, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { API_PREFIX } from './api';
-import { CursorField, LimitField } from './fields';
+import { CursorField, LimitField, TIME_MESSAGE } from './fields';
+import type { ExportFormat, ExportKind } from './stats';
 import { Optional } from './validation';
 
 /** The audit trail (审计记录): every change to people, roles, places, squads, the catalogue and dispatch settings. */
@@ -88,18 +89,37 @@ export interface AuditEntryDto {
   ip: string | null;
 }
 
+/** What one export took out (导出台账), as its own row of the access log says. */
+export interface AccessExportDto {
+  kind: ExportKind;
+  format: ExportFormat;
+  /** The place exported; null: the viewer's whole jurisdiction. */
+  regionId: string | null;
+  /** Its name now; null for the whole jurisdiction (or a place since deleted). */
+  regionName: string | null;
+  from: string | null;
+  to: string | null;
+  rows: number;
+  /** False when the download stopped before the last row. */
+  complete: boolean;
+}
+
 export interface AccessLogEntryDto {
   id: string;
   at: string;
   viewerId: string;
   viewerName: string;
-  subjectId: string;
-  subjectName: string;
+  /** The person seen in full; null on an export's own row, which names no single person. */
+  subjectId: string | null;
+  subjectName: string | null;
   fields: string[];
+  /** Why the viewer may see it: self, jurisdiction, accepted_order, family, or export (a ledger taken out). */
   reason: string;
+  /** On an export's own row, what went out; null on every other row. */
+  export: AccessExportDto | null;
 }
 
-const IsoTime = () => IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' });
+const IsoTime = () => IsISO8601({ strict: true }, { message: TIME_MESSAGE });
 
 /** The filters of both logs: by who acted, by whom or what it was about, and by time (from inclusive, to exclusive); newest first. */
 export class ListLogQuery {

@@ -2,6 +2,14 @@
 export const ROLES = ['resident', 'volunteer', 'grid_worker', 'dispatcher', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+export const ROLE_NAMES: Record<Role, string> = {
+  resident: '居民',
+  volunteer: '志愿者',
+  grid_worker: '网格员',
+  dispatcher: '调度员',
+  admin: '管理员',
+};
+
 /** The seven colour teams of 七彩帮帮团 (Tongliao), plus `other` for squads outside them. */
 export const TEAM_COLORS = ['red', 'orange', 'pink', 'purple', 'yellow', 'green', 'blue', 'other'] as const;
 export type TeamColor = (typeof TEAM_COLORS)[number];

@@ -40,10 +40,13 @@ export function isWithinTimeWindow(value: unknown): boolean {
   return year >= TIME_WINDOW.fromYear && year <= TIME_WINDOW.toYear;
 }
 
+/** What a time that is not one is told (a strict ISO 8601 time with its offset, in words a person reads). */
+export const TIME_MESSAGE = '必须是带时区的时间（年-月-日 时:分:秒 +08:00）';
+
 /** A time in a request: strict ISO 8601 with its offset, within `TIME_WINDOW`. */
 export const TimeField = () =>
   Field(
-    IsISO8601({ strict: true }, { message: '必须是 ISO 8601 格式的时间，如 2026-11-23T09:00:00+08:00' }),
+    IsISO8601({ strict: true }, { message: TIME_MESSAGE }),
     ValidateBy({
       name: 'timeWindow',
       validator: { validate: isWithinTimeWindow, defaultMessage: () => `须在 ${TIME_WINDOW.fromYear} 年到 ${TIME_WINDOW.toYear} 年之间` },

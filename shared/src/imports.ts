@@ -34,7 +34,7 @@ export const IMPORT_FILE_FIELD = 'file';
 export class ImportQuery {
   /** `true`: check every row and answer what would happen, change nothing (先检查). */
   @Optional()
-  @IsIn(['true', 'false'], { message: 'dryRun 须为 true 或 false' })
+  @IsIn(['true', 'false'], { message: '「先检查」须为是或否' })
   dryRun?: 'true' | 'false';
 }
 

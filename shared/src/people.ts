@@ -16,8 +16,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { Field, Optional } from './validation';
-import { LEDGER_TAGS, ROLES, type LedgerTag, type Role, type TeamColor } from './domain';
+import { Field, Optional, choiceWords } from './validation';
+import { LEDGER_TAGS, LEDGER_TAG_NAMES, ROLES, ROLE_NAMES, type LedgerTag, type Role, type TeamColor } from './domain';
 import type { MeDto } from './auth';
 import { CategoryCodesField, CoordinateField, CursorField, LimitField, TeamColorField } from './fields';
 import { IsMainlandMobile } from './phone';
@@ -125,11 +125,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-const ROLE_MESSAGE = { message: '角色须为 resident、volunteer、grid_worker、dispatcher 或 admin', each: true } as const;
-const TAG_MESSAGE = {
-  message: '台账标签须为 living_alone、empty_nest、elderly、disabled、low_income、left_behind_child、single_mother 或 seriously_ill',
-  each: true,
-} as const;
+// the choices in the words of the screens (居民、志愿者…), not as the request spells them
+const ROLE_MESSAGE = { message: `角色须为 ${choiceWords(ROLES.map((r) => ROLE_NAMES[r]))}`, each: true } as const;
+const TAG_MESSAGE = { message: `台账标签须为 ${choiceWords(LEDGER_TAGS.map((t) => LEDGER_TAG_NAMES[t]))}`, each: true } as const;
 
 // A person's fields, each rule written once for the create, update and self-update DTOs.
 const NameField = () => Field(IsString(), MinLength(1), MaxLength(40));
@@ -293,7 +291,7 @@ export class ListUsersQuery {
   regionId?: string;
 
   @Optional()
-  @IsIn(ROLES, { message: '角色须为 resident、volunteer、grid_worker、dispatcher 或 admin' })
+  @IsIn(ROLES, { message: ROLE_MESSAGE.message })
   role?: Role;
 
   @Optional()
@@ -361,6 +359,7 @@ export class RosterDto {
 export const DUTY_PATH = `${API_PREFIX}/duty`;
 export const DUTY_STATES = ['all', 'on_duty', 'available'] as const;
 export type DutyState = (typeof DUTY_STATES)[number];
+export const DUTY_STATE_NAMES: Record<DutyState, string> = { all: '全部', on_duty: '已上岗', available: '此刻可接单' };
 
 export class ListDutyQuery {
   @Optional()
@@ -369,7 +368,7 @@ export class ListDutyQuery {
 
   /** all: every volunteer and grid worker; on_duty: those who switched 上岗; available: on duty and inside their roster now. */
   @Optional()
-  @IsIn(DUTY_STATES, { message: '状态须为 all、on_duty 或 available' })
+  @IsIn(DUTY_STATES, { message: `状态须为 ${choiceWords(DUTY_STATES.map((s) => DUTY_STATE_NAMES[s]))}` })
   state?: DutyState;
 
   @Optional()

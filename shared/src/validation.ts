@@ -188,6 +188,11 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   partyMember: '党员',
 };
 
+/** The choices of a field as a person reads them, for its message: 「居民、志愿者 或 管理员」. */
+export function choiceWords(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join('、')} 或 ${names.at(-1)}` : (names[0] ?? '');
+}
+
 /** The label of a field path (`familyContacts[0].phone` → 「手机号」): its last named part. */
 function labelOf(field: string): string | undefined {
   const last = field

@@ -4,7 +4,7 @@ jest.setTimeout(300_000);
 
 /**
  * Issue 18, item 6, in a real browser: an admin opens 审计记录 from 我的 and sees a dispatcher's change and who
- * looked at whose full phone and address, and filters by the person who acted.
+ * looked at whose full phone and address (and which ledger they exported), and filters by the person who acted.
  */
 describe('the audit screen (审计记录, admins)', () => {
   let e2e: E2E;
@@ -23,6 +23,10 @@ describe('the audit screen (审计记录, admins)', () => {
       body: JSON.stringify({ phone: DEMO.dispatcher.phone }),
     });
     const { token } = (await login.json()) as { token: string };
+    // takes out the households' ledger (重点人员台账): the export's own row of the access log, listed above the people it showed
+    const exported = await fetch(`${e2e.url}/api/v1/exports/households.csv`, { headers: { authorization: `Bearer ${token}` } });
+    expect(exported.status).toBe(200);
+    await exported.text();
     const [resident] = await e2e.database.db.query<Array<{ id: string }>>(`SELECT id FROM app_user WHERE phone = $1`, [DEMO.resident.phone]);
     const patch = await fetch(`${e2e.url}/api/v1/users/${resident!.id}`, {
       method: 'PATCH',
@@ -45,6 +49,8 @@ describe('the audit screen (审计记录, admins)', () => {
       await tap(admin.page, '查看记录');
       await see(admin.page, DEMO.resident.name);
       await see(admin.page, /查看了手机号、详细地址/);
+      await see(admin.page, '导出了重点人员台账');
+      await see(admin.page, /^\d+ 行，CSV$/);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n--- screen:\n${await screenText(admin.page).catch(() => '')}\n--- problems:\n${admin.problems.join('\n')}`, {
         cause: err,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import ExcelJS from '../support/exceljs';
+import ExcelJS from 'exceljs';
 import { DEMO, see, screenText, screenshot, shown, startE2E, type E2E, type Person } from './support/harness';
 
 jest.setTimeout(300_000);

@@ -76,7 +76,7 @@ describe('managing people in a real browser: 人员 → 小分队 → 排班值�
       await step(dispatcher, 'a wrong landline is refused beside the field, before it is sent', async () => {
         await shown(page).locator('.person__landline input').fill('12345');
         await tap(page, '保存', shown(page).locator('.person__form'));
-        await shown(page).locator('.person__form .manage-kit__field-error').first().waitFor({ state: 'visible' });
+        await shown(page).locator('.person__form .field-error').first().waitFor({ state: 'visible' });
         await shown(page).locator('.person__landline input').fill('');
       });
 
@@ -130,7 +130,7 @@ describe('managing people in a real browser: 人员 → 小分队 → 排班值�
         await search.locator('input').fill(memberA!.name);
         await tap(page, '选为负责人', search.locator('.manage-kit__found').filter({ hasText: memberA!.name }));
         await tap(page, '组建', shown(page).locator('.squads__form'));
-        await shown(page).locator('.squads__form .manage-kit__problem').getByText(`「北城社区」已有同名小分队：${squadName}。`).waitFor({ state: 'visible' });
+        await shown(page).locator('.squads__form .field-error--form').getByText(`「北城社区」已有同名小分队：${squadName}。`).waitFor({ state: 'visible' });
         // Taro's dialog for a conflict sits outside the page
         await page.locator('.taro-modal__foot').getByText('知道了').click();
       });

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { ErrorBody, OrderDto, StatsByPlaceDto } from '@bangbang/shared';
+import type { AccessLogEntryDto, ErrorBody, OrderDto, Page, StatsByPlaceDto } from '@bangbang/shared';
 import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
@@ -279,6 +279,29 @@ describe('GET /api/v1/exports/*', () => {
     for (const s of subjects) expect(s.export).toMatchObject({ kind: 'service-ledger' });
   });
 
+  it('shows the export in 查看记录 (GET /access-log): what, which place and period, how many rows', async () => {
+    // the rows of the test before: the export's own row first (newest), then the people it showed in full
+    const res = await call('admin', 'GET', `/access-log?actorId=${w.users.dispatcherT.id}`);
+    expect(res.statusCode).toBe(200);
+    const items = res.json<Page<AccessLogEntryDto>>().items;
+    const own = items.filter((i) => i.subjectId === null);
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatchObject({
+      viewerId: w.users.dispatcherT.id,
+      subjectName: null,
+      fields: [],
+      reason: 'export',
+      export: { kind: 'service-ledger', format: 'xlsx', regionId: w.regions.A, regionName: '甲社区', from: FROM, to: TO, rows: 3, complete: true },
+    });
+    const people = items.filter((i) => i.subjectId !== null);
+    expect(people.map((i) => i.subjectId).sort()).toEqual([w.users.residentA1.id, w.users.residentA2.id].sort());
+    expect(people.find((i) => i.subjectId === w.users.residentA1.id)?.subjectName).toBe('甲一居民');
+    for (const i of people) expect(i).toMatchObject({ reason: 'export', export: null });
+    // filtered by a resident, only her row: the export's own row is about no one in particular
+    const hers = (await call('admin', 'GET', `/access-log?subjectId=${w.users.residentA1.id}`)).json<Page<AccessLogEntryDto>>().items;
+    expect(hers.every((i) => i.subjectId === w.users.residentA1.id)).toBe(true);
+  });
+
   it('writes the volunteer hours: everyone who serves under the place, with their completed service', async () => {
     const res = await call('dispatcherT', 'GET', `/exports/volunteer-hours.xlsx?regionId=${w.regions.A}&${PERIOD}`);
     const { header, rows } = await readSheet(res.rawPayload);
@@ -352,7 +375,7 @@ describe('GET /api/v1/exports/*', () => {
       [`/exports/service-ledger.xlsx?from=${encodeURIComponent(FROM)}`, 'to', /必填/],
       [`/exports/service-ledger.csv?from=${encodeURIComponent(TO)}&to=${encodeURIComponent(FROM)}`, 'to', /结束时间须晚于开始时间/],
       [`/exports/volunteer-hours.xlsx?from=2025-01-01T00:00:00%2B08:00&to=2026-01-03T00:00:00%2B08:00`, 'to', /最长 366 天/],
-      [`/exports/stats.xlsx?from=last-month&to=${encodeURIComponent(TO)}`, 'from', /ISO 8601/],
+      [`/exports/stats.xlsx?from=last-month&to=${encodeURIComponent(TO)}`, 'from', /必须是带时区的时间/],
       [`/exports/service-ledger.xlsx?regionId=abc&${PERIOD}`, 'regionId', /地区编号格式不正确/],
     ];
     for (const [url, field, message] of cases) {

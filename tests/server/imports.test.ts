@@ -1,4 +1,4 @@
-import ExcelJS from '../support/exceljs';
+import ExcelJS from 'exceljs';
 import { IMPORT_COLUMNS, isIdCardNumber, maskIdCard, type ErrorBody, type ErrorDetail, type ImportKind, type ImportResultDto } from '@bangbang/shared';
 import { buildTestApp, type TestApp } from '../support/app';
 import { bearer, buildWorld, type World } from '../support/world';

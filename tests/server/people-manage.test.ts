@@ -181,7 +181,7 @@ describe('managing people: the routes behind the screens', () => {
       expect(resident.json().message).toBe('只有管理员、调度员和网格员可以查看在岗情况。');
       const bad = await call('dispatcherT', 'GET', '/duty?state=busy');
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().details).toEqual([{ field: 'state', message: '状态须为 all、on_duty 或 available' }]);
+      expect(bad.json().details).toEqual([{ field: 'state', message: '状态须为 全部、已上岗 或 此刻可接单' }]);
       // a grid worker sees their own grid
       const grid = await call('gridWorkerA1', 'GET', '/duty');
       expect(new Set(grid.json<Page<DutyPersonDto>>().items.map((p) => p.id))).toEqual(new Set([w.users.volunteerA1.id, w.users.gridWorkerA1.id]));

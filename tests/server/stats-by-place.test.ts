@@ -183,7 +183,7 @@ describe('GET /api/v1/stats/by-place', () => {
     const cases: Array<[string, string, RegExp]> = [
       ['?from=2026-12-01T00:00:00%2B08:00&to=2026-11-01T00:00:00%2B08:00', 'to', /结束时间须晚于开始时间/],
       ['?from=2025-01-01T00:00:00%2B08:00&to=2026-03-01T00:00:00%2B08:00', 'to', /最长 366 天/],
-      ['?from=yesterday', 'from', /ISO 8601/],
+      ['?from=yesterday', 'from', /必须是带时区的时间/],
       ['?regionId=42', 'regionId', /地区编号格式不正确/],
       ['?regionId=1&sort=x', 'sort', /不允许/],
     ];

@@ -8,6 +8,7 @@ import {
   type OrderEventType,
   type OrderNotificationDto,
   type OrderStatus,
+  type RosterSlot,
   type TeamColor,
 } from '@bangbang/shared';
 
@@ -246,4 +247,13 @@ export function notificationLine(n: Pick<OrderNotificationDto, 'recipient' | 'ch
     case 'skipped':
       return `未通过${by}通知 ${n.recipient}${why} ${hhmm}`;
   }
+}
+
+/** 周一 … 周日, as a roster slot's `weekday` counts them (1 … 7). */
+export const WEEKDAY_NAMES = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'] as const;
+
+/** Weekly slots (值班表, a volunteer's free time) in words: 「周一 08:00–12:00，周六 14:00–18:00」, or `none`. */
+export function slotsWords(slots: readonly RosterSlot[] | null, none: string): string {
+  if (!slots || slots.length === 0) return none;
+  return slots.map((s) => `${WEEKDAY_NAMES[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，');
 }

@@ -5,13 +5,8 @@ import type { Role } from '@bangbang/shared';
  * Each role has one home page; the pages of a role live in that role's WeChat subpackage.
  */
 
-export const ROLE_NAMES: Record<Role, string> = {
-  resident: '居民',
-  volunteer: '志愿者',
-  grid_worker: '网格员',
-  dispatcher: '调度员',
-  admin: '管理员',
-};
+// the role names are the shared ones (the server's messages and the import templates say the same words)
+export { ROLE_NAMES } from '@bangbang/shared';
 
 export const LOGIN_PAGE = '/pages/index/index';
 export const ME_PAGE = '/pages/me/index';

@@ -44,7 +44,10 @@ export async function writeExportLog(
   entry: ExportLogEntry,
   subjects?: { sql: string; params: unknown[] },
 ): Promise<void> {
-  const summary = `INSERT INTO access_log (viewer_id, subject_id, fields, reason, export) VALUES ($1, NULL, '{}', 'export', $2::jsonb) RETURNING id`;
+  // the export's own row at the moment it is written (the rows of its people: the transaction's start), so that
+  // 查看记录, newest first, shows what was exported above whom it showed
+  const summary = `INSERT INTO access_log (viewer_id, subject_id, fields, reason, export, created_at)
+                   VALUES ($1, NULL, '{}', 'export', $2::jsonb, clock_timestamp()) RETURNING id`;
   if (subjects === undefined) {
     await m.query(summary, [viewerId, JSON.stringify(entry)]);
     return;

@@ -32,10 +32,14 @@ export interface AccessRowOut {
   at: string;
   viewer_id: string;
   viewer_name: string;
-  subject_id: string;
-  subject_name: string;
+  /** Null on an export's own row (it names no single person). */
+  subject_id: string | null;
+  subject_name: string | null;
   fields: string[];
   reason: string;
+  /** An export's own row: what went out (access-log.ts ExportLogEntry); null on the rows of people. */
+  export: { kind: string; format: string; regionId: string | null; from: string | null; to: string | null; rows: number; complete: boolean } | null;
+  export_region_name: string | null;
 }
 
 /** Filters of both logs; `scopePath`: only what was done by people whose place lies under it (a regional admin). */
@@ -114,8 +118,10 @@ export async function listAccess(m: EntityManager, f: LogFilter): Promise<Access
   const cond = where(f, 'l.viewer_id', '::bigint', params);
   params.push(f.limit);
   return m.query(
-    `SELECT l.id::text AS id, ${AT} AS at, l.viewer_id, a.name AS viewer_name, l.subject_id, s.name AS subject_name, l.fields, l.reason
-       FROM access_log l JOIN app_user a ON a.id = l.viewer_id JOIN app_user s ON s.id = l.subject_id LEFT JOIN region ar ON ar.id = a.region_id
+    `SELECT l.id::text AS id, ${AT} AS at, l.viewer_id, a.name AS viewer_name, l.subject_id, s.name AS subject_name, l.fields, l.reason,
+            CASE WHEN l.subject_id IS NULL THEN l.export END AS export,
+            CASE WHEN l.subject_id IS NULL THEN (SELECT name FROM region WHERE id::text = l.export ->> 'regionId') END AS export_region_name
+       FROM access_log l JOIN app_user a ON a.id = l.viewer_id LEFT JOIN app_user s ON s.id = l.subject_id LEFT JOIN region ar ON ar.id = a.region_id
      ${cond}
      ORDER BY l.created_at DESC, l.id DESC LIMIT $${params.length}`,
     params,

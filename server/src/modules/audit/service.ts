@@ -1,4 +1,4 @@
-import type { AccessLogEntryDto, AuditAction, AuditEntryDto, AuditSubjectType, ListLogQuery, Page } from '@bangbang/shared';
+import type { AccessLogEntryDto, AuditAction, AuditEntryDto, AuditSubjectType, ExportFormat, ExportKind, ListLogQuery, Page } from '@bangbang/shared';
 import type { DataSource, EntityManager } from 'typeorm';
 import { UUID_PATTERN, fieldError } from '../../errors';
 import { requireRole, type Actor } from '../auth/actor';
@@ -127,6 +127,7 @@ export function createAuditService({ db }: AuditServiceDeps) {
           subjectName: r.subject_name,
           fields: r.fields,
           reason: r.reason,
+          export: r.export && { ...r.export, kind: r.export.kind as ExportKind, format: r.export.format as ExportFormat, regionName: r.export_region_name },
         })),
         nextCursor: rows.length > page.length && last ? encode(last.at, last.id) : null,
       };

@@ -1,6 +1,7 @@
 import type { DispatchMode } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { updateReturning } from '../../db/returning';
+import { refreshEffectiveDispatchMode } from '../regions/region.repo';
 
 /**
  * The dispatching module's data access: the escalation sweep's statements (三级联动), the orders due for
@@ -111,14 +112,7 @@ export async function dispatchModesUp(m: Db, regionId: string): Promise<Array<{ 
 export async function setDispatchMode(m: Db, region: { id: string; path: string }, mode: DispatchMode | null): Promise<void> {
   await m.query(`UPDATE region SET dispatch_mode = $2, updated_at = now() WHERE id = $1`, [region.id, mode]);
   // every place below now dispatches by its nearest setting
-  await m.query(
-    `UPDATE region d SET effective_dispatch_mode = COALESCE(
-       (SELECT a.dispatch_mode FROM region a
-        WHERE a.id = ANY (string_to_array(trim(BOTH '/' FROM d.path), '/')::uuid[]) AND a.dispatch_mode IS NOT NULL
-        ORDER BY length(a.path) DESC LIMIT 1), 'manual')
-     WHERE d.path LIKE $1 || '%'`,
-    [region.path],
-  );
+  await refreshEffectiveDispatchMode(m, region.path);
 }
 
 /**

@@ -36,7 +36,6 @@ const ROLE_WORDS: Record<string, Role> = {
   调度员: 'dispatcher',
   管理员: 'admin',
 };
-export const ROLE_NAMES: Record<Role, string> = { resident: '居民', volunteer: '志愿者', grid_worker: '网格员', dispatcher: '调度员', admin: '管理员' };
 
 const TAG_WORDS = new Map<string, LedgerTag>();
 for (const tag of LEDGER_TAGS) {

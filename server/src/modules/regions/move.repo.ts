@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { refreshEffectiveDispatchMode } from './region.repo';
 
 /**
  * Moving a grid (网格) under another community (社区/嘎查村): the only statements that rewrite a place's path.
@@ -67,15 +68,8 @@ export async function rewritePlacePaths(m: Pick<EntityManager, 'query'>, gridId:
       WHERE path LIKE $1 || '%'`,
     [p.old, p.next, gridId, parentId],
   );
-  // the mode in effect: its own setting, else the nearest new ancestor's (the rule of dispatching's setDispatchMode)
-  await m.query(
-    `UPDATE region d SET effective_dispatch_mode = COALESCE(
-       (SELECT a.dispatch_mode FROM region a
-        WHERE a.id = ANY (string_to_array(trim(BOTH '/' FROM d.path), '/')::uuid[]) AND a.dispatch_mode IS NOT NULL
-        ORDER BY length(a.path) DESC LIMIT 1), 'manual')
-     WHERE d.path LIKE $1 || '%'`,
-    [p.next],
-  );
+  // the mode in effect: its own setting, else the nearest new ancestor's
+  await refreshEffectiveDispatchMode(m, p.next);
 }
 
 // the depth of an order's scope in the tree (1: the city … 5: a grid)

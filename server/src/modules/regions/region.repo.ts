@@ -158,3 +158,18 @@ export async function updateRegionRecord(
   if (Object.keys(set).length > 0) await repo.update({ id }, set);
   return repo.findOneByOrFail({ id });
 }
+
+/**
+ * The dispatch mode in effect (派单方式) at `path` and every place below it: a place's own setting, else its nearest
+ * ancestor's, else manual. Run after a setting changes and after a grid moves under another community.
+ */
+export async function refreshEffectiveDispatchMode(m: Pick<EntityManager, 'query'>, path: string): Promise<void> {
+  await m.query(
+    `UPDATE region d SET effective_dispatch_mode = COALESCE(
+       (SELECT a.dispatch_mode FROM region a
+        WHERE a.id = ANY (string_to_array(trim(BOTH '/' FROM d.path), '/')::uuid[]) AND a.dispatch_mode IS NOT NULL
+        ORDER BY length(a.path) DESC LIMIT 1), 'manual')
+     WHERE d.path LIKE $1 || '%'`,
+    [path],
+  );
+}

@@ -2,20 +2,13 @@ import { useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
-import { APPLICATION_KIND_NAMES, type ApplicationDto, type RosterSlot } from '@bangbang/shared';
+import { APPLICATION_KIND_NAMES, type ApplicationDto } from '@bangbang/shared';
 import { LoadMore, PageState, firstLoad, showError, showSuccess, useLoader, usePagedLoader } from '../../../components';
 import { Hint, StaffPage } from '../../../components/staff-page';
 import { FormTextArea } from '../../../components/staff-form';
 import { approveApplication, declineApplication, listApplications, listServiceCategories } from '../../../services/endpoints';
-import { formatTime } from '../../../services/labels';
+import { formatTime, slotsWords } from '../../../services/labels';
 import './index.css';
-
-const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
-
-function slotsText(slots: readonly RosterSlot[]): string {
-  if (slots.length === 0) return '随时（未填时间）';
-  return slots.map((s) => `周${WEEKDAYS[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，');
-}
 
 /**
  * 审核申请: the volunteer applications (我要当志愿者) and move requests (迁移申请) of my jurisdiction that wait for a
@@ -109,7 +102,7 @@ function ApplicationCard({
         <>
           <Text className='application-card__line'>{`技能：${a.skills.map(skillName).join('、')}`}</Text>
           {a.serviceRegion && <Text className='application-card__line'>{`服务区域：${a.serviceRegion.label}`}</Text>}
-          <Text className='application-card__line'>{`有空的时间：${slotsText(a.availability)}`}</Text>
+          <Text className='application-card__line'>{`有空的时间：${slotsWords(a.availability, '随时（未填时间）')}`}</Text>
           {a.note && <Text className='application-card__line'>{`自我介绍：${a.note}`}</Text>}
         </>
       ) : (

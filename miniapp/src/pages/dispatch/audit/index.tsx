@@ -2,9 +2,10 @@ import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { TabPane, Tabs } from '@nutui/nutui-react-taro';
-import { AUDIT_ACTION_NAMES, type AccessLogEntryDto, type AuditEntryDto, type ListLogQuery } from '@bangbang/shared';
+import { AUDIT_ACTION_NAMES, EXPORT_KIND_NAMES, type AccessExportDto, type AccessLogEntryDto, type AuditEntryDto, type ListLogQuery } from '@bangbang/shared';
 import { LoadMore, PageState, firstLoad, usePagedLoader } from '../../../components';
 import { Section, StaffPage } from '../../../components/staff-page';
+import { beijingToday } from '../../../components/period-picker';
 import { listAccessLog, listAudit } from '../../../services/endpoints';
 import './index.css';
 
@@ -23,6 +24,46 @@ const PERIODS: ReadonlyArray<{ key: string; title: string; days: number | null }
 ];
 
 const FIELD_NAMES: Record<string, string> = { phone: '手机号', address: '详细地址' };
+
+/** Why the viewer could see someone in full, in words (server/src/modules/access/privacy.ts, and 导出台账). */
+const REASON_NAMES: Record<string, string> = {
+  self: '本人',
+  jurisdiction: '在其管辖范围内',
+  accepted_order: '承接了这位居民的需求',
+  family: '家属',
+  export: '导出台账',
+};
+
+/** An export's period as Beijing days: 「2026-11-01 至 2026-11-30」 (`to` is exclusive). */
+function exportPeriod(x: AccessExportDto): string | undefined {
+  if (x.from === null || x.to === null) return undefined;
+  return `${beijingToday(new Date(x.from))} 至 ${beijingToday(new Date(Date.parse(x.to) - 1))}`;
+}
+
+/** One export in 查看记录: which ledger, of which place and period, how many rows, by whom. */
+function ExportEntry({ e, x, onViewer }: { e: AccessLogEntryDto; x: AccessExportDto; onViewer: () => void }) {
+  const period = exportPeriod(x);
+  return (
+    <View className='audit-entry audit-entry--export'>
+      <View className='audit-entry__head'>
+        <Text className='audit-entry__what'>导出了{EXPORT_KIND_NAMES[x.kind] ?? x.kind}</Text>
+        <Text className='audit-entry__at'>{when(e.at)}</Text>
+      </View>
+      <Text className='audit-entry__line'>
+        导出人：
+        <Text className='audit-entry__link' onClick={onViewer}>
+          {e.viewerName}
+        </Text>
+      </Text>
+      <Text className='audit-entry__line'>地区：{x.regionId === null ? '管辖的全部地区' : (x.regionName ?? '已删除的地区')}</Text>
+      {period !== undefined && <Text className='audit-entry__line'>时段：{period}</Text>}
+      <Text className='audit-entry__line'>
+        {`${x.rows} 行，${x.format === 'csv' ? 'CSV' : 'Excel'}`}
+        {x.complete ? '' : '（下载中途停止）'}
+      </Text>
+    </View>
+  );
+}
 
 /** A filter in force: by whom (the actor) or about whom/what (the subject), with the name shown for it. */
 interface PickedFilter {
@@ -139,27 +180,31 @@ export default function AuditLog() {
                 ))}
               </View>
             ))
-          : (access.data?.items ?? []).map((e) => (
-              <View key={e.id} className='audit-entry'>
-                <View className='audit-entry__head'>
-                  <Text className='audit-entry__what'>查看了{e.fields.map((f) => FIELD_NAMES[f] ?? f).join('、')}</Text>
-                  <Text className='audit-entry__at'>{when(e.at)}</Text>
+          : (access.data?.items ?? []).map((e) =>
+              e.export !== null ? (
+                <ExportEntry key={e.id} e={e} x={e.export} onViewer={() => setActor({ id: e.viewerId, label: e.viewerName })} />
+              ) : (
+                <View key={e.id} className='audit-entry'>
+                  <View className='audit-entry__head'>
+                    <Text className='audit-entry__what'>查看了{e.fields.map((f) => FIELD_NAMES[f] ?? f).join('、')}</Text>
+                    <Text className='audit-entry__at'>{when(e.at)}</Text>
+                  </View>
+                  <Text className='audit-entry__line'>
+                    查看人：
+                    <Text className='audit-entry__link' onClick={() => setActor({ id: e.viewerId, label: e.viewerName })}>
+                      {e.viewerName}
+                    </Text>
+                  </Text>
+                  <Text className='audit-entry__line'>
+                    被查看人：
+                    <Text className='audit-entry__link' onClick={() => e.subjectId && setSubject({ id: e.subjectId, label: e.subjectName ?? e.subjectId })}>
+                      {e.subjectName ?? '—'}
+                    </Text>
+                  </Text>
+                  <Text className='audit-entry__line'>原因：{REASON_NAMES[e.reason] ?? e.reason}</Text>
                 </View>
-                <Text className='audit-entry__line'>
-                  查看人：
-                  <Text className='audit-entry__link' onClick={() => setActor({ id: e.viewerId, label: e.viewerName })}>
-                    {e.viewerName}
-                  </Text>
-                </Text>
-                <Text className='audit-entry__line'>
-                  被查看人：
-                  <Text className='audit-entry__link' onClick={() => setSubject({ id: e.subjectId, label: e.subjectName })}>
-                    {e.subjectName}
-                  </Text>
-                </Text>
-                <Text className='audit-entry__line'>原因：{e.reason}</Text>
-              </View>
-            ))}
+              ),
+            )}
         {kind === 'audit' ? <LoadMore list={audit} /> : <LoadMore list={access} />}
       </PageState>
     </StaffPage>

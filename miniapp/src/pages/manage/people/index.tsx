@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, SearchBar } from '@nutui/nutui-react-taro';
 import { LEDGER_TAGS, LEDGER_TAG_NAMES, ROLES, type LedgerTag, type RegionDto, type Role, type UserDto } from '@bangbang/shared';
 import { LoadMore, PageState, usePagedLoader } from '../../../components';
+import { useDebounced } from '../../../components/use-debounced';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { StaffTag } from '../../../components/staff-order-card';
 import { listUsers } from '../../../services/endpoints';
@@ -39,16 +40,10 @@ function PersonRow({ person }: { person: UserDto }) {
  */
 export default function People() {
   const [typed, setTyped] = useState('');
-  const [q, setQ] = useState('');
+  const q = useDebounced(typed, 300);
   const [role, setRole] = useState<Role>();
   const [tag, setTag] = useState<LedgerTag>();
   const [place, setPlace] = useState<RegionDto>();
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-  useEffect(() => {
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => setQ(typed.trim()), 300);
-    return () => clearTimeout(timer.current);
-  }, [typed]);
 
   const people = usePagedLoader(
     (cursor) =>

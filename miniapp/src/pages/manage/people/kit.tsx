@@ -1,87 +1,23 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Text, View } from '@tarojs/components';
 import { Button, SearchBar } from '@nutui/nutui-react-taro';
-import { validateDto, type ErrorDetail, type RegionDto, type Role, type TeamColor, type UserDto } from '@bangbang/shared';
+import { type RegionDto, type Role, type UserDto } from '@bangbang/shared';
 import { errorMessage, useLoader } from '../../../components';
-import { ApiError } from '../../../services/api';
+import { useDebounced } from '../../../components/use-debounced';
 import { getRegion, listRegions, listUsers } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
 import { useCurrentUser } from '../../../services/session';
 import './kit.css';
 
 /**
- * What the management screens of people, squads and rosters share (人员 · 小分队 · 排班值班): a form's errors beside
- * its fields, a place picker inside the viewer's jurisdiction, and a people search to pick someone from.
+ * What the management screens of people, squads and rosters share (人员 · 小分队 · 排班值班): chips, a place scope
+ * inside the viewer's jurisdiction, and a people search to pick someone from. A form's errors beside its fields are
+ * components/field-errors.tsx, as on every management screen.
  */
 
-/** The team colours as the squads' dots show them (七彩帮帮团). */
-export const TEAM_HEX: Record<TeamColor, string> = {
-  red: '#c8102e',
-  orange: '#d46b08',
-  pink: '#c41d7f',
-  purple: '#6d28d9',
-  yellow: '#ad8b00',
-  green: '#15803d',
-  blue: '#1d4ed8',
-  other: '#595959',
-};
-
-export const WEEKDAY_NAMES = ['周一', '周二', '周三', '周四', '周五', '周六', '周日'] as const;
-
-/** Whether `detail` is about `field` or something inside it (`slots[1].end` is about `slots[1]`). */
-function isAbout(detail: string, field: string): boolean {
-  return detail === field || detail.startsWith(`${field}.`) || detail.startsWith(`${field}[`);
-}
-
-export interface FieldErrors {
-  /** The message for a field (and what is inside it), from the shared DTO here or from the server. */
-  of: (field: string) => string | undefined;
-  /** One line over the buttons: what went wrong, in the form's own words (never a request field's name). */
-  summary: string;
-  /** Validates `body` with the shared DTO the server uses; false (and the fields marked) when it would be refused. */
-  check: <T extends object>(cls: new () => T, body: object) => boolean;
-  /** Shows what the server said: its details beside their fields, its sentence when it named none. */
-  take: (error: unknown) => void;
-  clear: () => void;
-}
-
-/**
- * The errors of one form. `labels` names the form's fields in Chinese (`{ name: '姓名' }`), so the summary can say
- * 「姓名：最多 40 个字符」 where the server's sentence would name the field as the request does.
- */
-export function useFieldErrors(labels: Record<string, string>): FieldErrors {
-  const [details, setDetails] = useState<ErrorDetail[]>([]);
-  const [sentence, setSentence] = useState('');
-  const show = (list: ErrorDetail[], fallback: string) => {
-    setDetails(list);
-    setSentence(list.length > 0 ? '' : fallback);
-  };
-  const labelOf = (field: string) => labels[field.split(/[.[]/)[0] ?? ''] ?? '内容';
-  const summary = details.length > 0 ? `请修改标出的内容：${details.map((d) => `${labelOf(d.field)}：${d.message}`).join('；')}` : sentence;
-  return {
-    of: (field) => details.find((d) => isAbout(d.field, field))?.message,
-    summary,
-    check: (cls, body) => {
-      const result = validateDto(cls, body);
-      show(result.ok ? [] : result.details, '');
-      return result.ok;
-    },
-    take: (error) => show(error instanceof ApiError ? error.details.filter((d) => d.field !== 'body') : [], errorMessage(error)),
-    clear: () => show([], ''),
-  };
-}
-
-/** The message beside a field, in red; nothing when the field is fine. */
-export function FieldError({ errors, field }: { errors: FieldErrors; field: string }) {
-  const message = errors.of(field);
-  if (message === undefined) return null;
-  return <Text className='manage-kit__field-error'>{message}</Text>;
-}
-
-/** The form's summary line over its buttons. */
-export function FormProblem({ errors }: { errors: FieldErrors }) {
-  if (errors.summary === '') return null;
-  return <Text className='manage-kit__problem'>{errors.summary}</Text>;
+/** `list` with `x` taken out if it was in, put in if it was not: what tapping a chip of a several-choice field does. */
+export function toggled<T>(list: readonly T[], x: T): T[] {
+  return list.includes(x) ? list.filter((y) => y !== x) : [...list, x];
 }
 
 /** A chip that is on or off (a role, a tag, a skill, a filter). */
@@ -163,14 +99,8 @@ export function PersonSearch({
   onPick: (person: UserDto) => void | Promise<void>;
 }) {
   const [typed, setTyped] = useState('');
-  const [q, setQ] = useState('');
+  const q = useDebounced(typed, 300);
   const [role, setRole] = useState<Role | undefined>(roles[0]);
-  const timer = useRef<ReturnType<typeof setTimeout>>();
-  useEffect(() => {
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => setQ(typed.trim()), 300);
-    return () => clearTimeout(timer.current);
-  }, [typed]);
   const found = useLoader(
     () => listUsers({ limit: 10, ...(q ? { q } : {}), ...(role ? { role } : {}), ...(regionId ? { regionId } : {}) }),
     [q, role, regionId],
@@ -188,7 +118,7 @@ export function PersonSearch({
           ))}
         </Chips>
       )}
-      {found.error !== undefined && <Text className='manage-kit__problem'>{errorMessage(found.error)}</Text>}
+      {found.error !== undefined && <Text className='field-error field-error--form'>{errorMessage(found.error)}</Text>}
       {found.data && people.length === 0 && <Text className='manage-kit__none'>没有找到符合条件的人员。</Text>}
       {people.map((p) => (
         <View key={p.id} className='manage-kit__found'>

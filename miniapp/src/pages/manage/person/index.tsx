@@ -32,7 +32,9 @@ import {
   updateUser,
 } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
-import { Chip, Chips, FieldError, FormProblem, LinkBar, PersonSearch, WEEKDAY_NAMES, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { slotsWords } from '../../../services/labels';
+import { Chip, Chips, LinkBar, PersonSearch, toggled } from '../people/kit';
 import './index.css';
 
 const go = (url: string) => void Taro.navigateTo({ url });
@@ -129,7 +131,6 @@ export default function Person() {
   }, [data]);
 
   const edit = (change: Partial<Draft>) => setDraft(draft && { ...draft, ...change });
-  const toggle = <T extends string>(list: T[], x: T) => (list.includes(x) ? list.filter((y) => y !== x) : [...list, x]);
 
   const save = async () => {
     if (!data || !draft) return;
@@ -196,11 +197,7 @@ export default function Person() {
                   <SectionTitle>值班</SectionTitle>
                   <DetailCard>
                     <DetailRow label='状态'>{data.duty.availableNow ? '此刻可接单' : data.duty.onDuty ? '已上岗，不在值班时段' : '未上岗'}</DetailRow>
-                    <DetailRow label='值班表'>
-                      {data.duty.roster && data.duty.roster.length > 0
-                        ? data.duty.roster.map((s) => `${WEEKDAY_NAMES[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，')
-                        : '未设值班表（上岗即可接单）'}
-                    </DetailRow>
+                    <DetailRow label='值班表'>{slotsWords(data.duty.roster, '未设值班表（上岗即可接单）')}</DetailRow>
                   </DetailCard>
                 </>
               )}
@@ -235,7 +232,7 @@ export default function Person() {
                   <FormLabel>角色（只列出您可以授予或收回的）</FormLabel>
                   <Chips className='person__roles'>
                     {ROLES.filter((r) => data.grantable.roles.includes(r)).map((r) => (
-                      <Chip key={r} on={draft.roles.includes(r)} onClick={() => edit({ roles: toggle(draft.roles, r) })}>
+                      <Chip key={r} on={draft.roles.includes(r)} onClick={() => edit({ roles: toggled(draft.roles, r) })}>
                         {ROLE_NAMES[r]}
                       </Chip>
                     ))}
@@ -252,7 +249,7 @@ export default function Person() {
                   <FormLabel>台账标签</FormLabel>
                   <Chips className='person__tags'>
                     {LEDGER_TAGS.map((t) => (
-                      <Chip key={t} on={draft.tags.includes(t)} onClick={() => edit({ tags: toggle(draft.tags, t) })}>
+                      <Chip key={t} on={draft.tags.includes(t)} onClick={() => edit({ tags: toggled(draft.tags, t) })}>
                         {LEDGER_TAG_NAMES[t]}
                       </Chip>
                     ))}
@@ -264,7 +261,7 @@ export default function Person() {
                       <FormLabel>技能（能做的服务）</FormLabel>
                       <Chips className='person__skills'>
                         {data.categories.map((c) => (
-                          <Chip key={c.code} on={draft.skills.includes(c.code)} onClick={() => edit({ skills: toggle(draft.skills, c.code) })}>
+                          <Chip key={c.code} on={draft.skills.includes(c.code)} onClick={() => edit({ skills: toggled(draft.skills, c.code) })}>
                             {c.name}
                           </Chip>
                         ))}

@@ -16,7 +16,7 @@ import {
   type RegionLevel,
 } from '@bangbang/shared';
 import { PageState, firstLoad, showSuccess, useLoader } from '../../../components';
-import { FieldError, FormError, useFieldErrors } from '../../../components/field-errors';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { createRegion, getDispatchMode, getRegion, listRegions, moveRegion, searchRegions, setDispatchMode, updateRegion } from '../../../services/endpoints';
@@ -45,7 +45,7 @@ function DispatchModeForm({ place, editable }: { place: RegionDto; editable: boo
   }, [place.id]);
   const [choice, setChoice] = useState<DispatchMode | 'inherit'>('inherit');
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors();
+  const form = useFieldErrors({ mode: '派单方式' });
   useEffect(() => {
     if (settings.data) setChoice(settings.data.mode ?? 'inherit');
   }, [settings.data]);
@@ -60,7 +60,7 @@ function DispatchModeForm({ place, editable }: { place: RegionDto; editable: boo
       form.clear();
       await settings.reload();
     } catch (error) {
-      form.fromError(error);
+      form.take(error);
     } finally {
       setSaving(false);
     }
@@ -92,9 +92,9 @@ function DispatchModeForm({ place, editable }: { place: RegionDto; editable: boo
                 </Radio>
               ))}
             </Radio.Group>
-            <FieldError errors={form.errors} field='mode' />
+            <FieldError errors={form} field='mode' />
             <Hint>只影响之后的新需求；下级地区没有自己的设置时随本地区。</Hint>
-            <FormError message={form.formError} />
+            <FormProblem errors={form} />
             <Button className='manage-places__mode-save' type='primary' block loading={saving} disabled={saving} onClick={() => void save()}>
               保存派单方式
             </Button>
@@ -111,7 +111,7 @@ function PlaceForm({ place, onSaved }: { place: RegionDto; onSaved: (p: RegionDt
   const [lat, setLat] = useState(place.center ? String(place.center.lat) : '');
   const [lng, setLng] = useState(place.center ? String(place.center.lng) : '');
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors();
+  const form = useFieldErrors({ name: '名称', center: '中心点' });
   useEffect(() => {
     setName(place.name);
     setLat(place.center ? String(place.center.lat) : '');
@@ -154,7 +154,7 @@ function PlaceForm({ place, onSaved }: { place: RegionDto; onSaved: (p: RegionDt
       showSuccess('已保存');
       onSaved(saved);
     } catch (error) {
-      form.fromError(error);
+      form.take(error);
     } finally {
       setSaving(false);
     }
@@ -164,22 +164,20 @@ function PlaceForm({ place, onSaved }: { place: RegionDto; onSaved: (p: RegionDt
     <StaffForm className='manage-places__edit'>
       <FormLabel>名称</FormLabel>
       <Input className='manage-places__input manage-places__name' value={name} maxLength={100} onChange={setName} />
-      <FieldError errors={form.errors} field='name' />
+      <FieldError errors={form} field='name' />
       <FormLabel>中心点（纬度、经度）</FormLabel>
       <View className='manage-places__centre'>
         <Input className='manage-places__input manage-places__lat' type='digit' value={lat} placeholder='纬度，如 40.7512' onChange={setLat} />
         <Input className='manage-places__input manage-places__lng' type='digit' value={lng} placeholder='经度，如 107.4012' onChange={setLng} />
       </View>
-      <FieldError errors={form.errors} field='center' />
-      <FieldError errors={form.errors} field='center.lat' />
-      <FieldError errors={form.errors} field='center.lng' />
+      <FieldError errors={form} field='center' />
       {isWeapp && (
         <Button className='manage-places__map' block onClick={() => void pickOnMap()}>
           在地图上选点
         </Button>
       )}
       <Hint>居民「使用我的位置」时，按网格中心点找最近的网格。</Hint>
-      <FormError message={form.formError} />
+      <FormProblem errors={form} />
       <View className='manage-places__buttons'>
         <Button className='manage-places__save' type='primary' loading={saving} disabled={saving} onClick={() => void save()}>
           保存
@@ -199,7 +197,7 @@ function AddChildForm({ parent, onAdded }: { parent: RegionDto | undefined; onAd
   const level = childLevel(parent?.level);
   const [name, setName] = useState('');
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors();
+  const form = useFieldErrors({ name: '名称', level: '级别', parentId: '上级地区' });
   useEffect(() => {
     setName('');
     form.clear();
@@ -216,7 +214,7 @@ function AddChildForm({ parent, onAdded }: { parent: RegionDto | undefined; onAd
       setName('');
       onAdded();
     } catch (error) {
-      form.fromError(error);
+      form.take(error);
     } finally {
       setSaving(false);
     }
@@ -235,9 +233,9 @@ function AddChildForm({ parent, onAdded }: { parent: RegionDto | undefined; onAd
         placeholder={`${LEVEL_NAMES[level]}名称`}
         onChange={setName}
       />
-      <FieldError errors={form.errors} field='name' />
-      <FieldError errors={form.errors} field='parentId' />
-      <FormError message={form.formError} />
+      <FieldError errors={form} field='name' />
+      <FieldError errors={form} field='parentId' />
+      <FormProblem errors={form} />
       <Button className='manage-places__add-submit' type='primary' block loading={saving} disabled={saving} onClick={() => void add()}>
         新增
       </Button>
@@ -251,7 +249,7 @@ function MoveForm({ grid, onMoved }: { grid: RegionDto; onMoved: (summary: strin
   const [hits, setHits] = useState<RegionHitDto[]>();
   const [target, setTarget] = useState<RegionHitDto>();
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors();
+  const form = useFieldErrors({ parentId: '要移到的社区' });
   const typing = useRef<ReturnType<typeof setTimeout>>();
 
   const search = (text: string) => {
@@ -264,7 +262,7 @@ function MoveForm({ grid, onMoved }: { grid: RegionDto; onMoved: (summary: strin
     typing.current = setTimeout(() => {
       searchRegions(text.trim(), 20).then(
         (answer) => setHits(answer.items.filter((h) => h.level === 'community' && h.id !== grid.parentId)),
-        (error: unknown) => form.fromError(error),
+        (error: unknown) => form.take(error),
       );
     }, 300);
   };
@@ -287,7 +285,7 @@ function MoveForm({ grid, onMoved }: { grid: RegionDto; onMoved: (summary: strin
           (r.squadMembershipsEnded > 0 ? `，${r.squadMembershipsEnded} 人退出了原社区的小分队。` : '。'),
       );
     } catch (error) {
-      form.fromError(error);
+      form.take(error);
     } finally {
       setSaving(false);
     }
@@ -312,8 +310,8 @@ function MoveForm({ grid, onMoved }: { grid: RegionDto; onMoved: (summary: strin
           {h.label}
         </View>
       ))}
-      <FieldError errors={form.errors} field='parentId' />
-      <FormError message={form.formError} />
+      <FieldError errors={form} field='parentId' />
+      <FormProblem errors={form} />
       <Button className='manage-places__move-submit' type='primary' block loading={saving} disabled={saving} onClick={() => void move()}>
         {target ? `移到「${target.name}」` : '移动网格'}
       </Button>

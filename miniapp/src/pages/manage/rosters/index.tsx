@@ -2,14 +2,16 @@ import { useEffect, useState } from 'react';
 import Taro, { useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Input } from '@nutui/nutui-react-taro';
-import { RosterDto, isValidSlot, type DutyPersonDto, type DutyState, type RegionDto, type RosterSlot } from '@bangbang/shared';
+import { DUTY_STATES, DUTY_STATE_NAMES, RosterDto, isValidSlot, type DutyPersonDto, type DutyState, type RegionDto, type RosterSlot } from '@bangbang/shared';
 import { LoadMore, PageState, showError, showSuccess, useLoader, usePagedLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
 import { getUser, getUserRoster, listDuty, setUserRoster } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
-import { Chip, Chips, FieldError, FormProblem, ScopePicker, WEEKDAY_NAMES, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { WEEKDAY_NAMES, slotsWords } from '../../../services/labels';
+import { Chip, Chips, ScopePicker } from '../people/kit';
 import './index.css';
 
 /** The parts of a day the week grid shows (a slot counts in every band it overlaps). */
@@ -38,18 +40,11 @@ function weekGrid(people: readonly DutyPersonDto[]): string[][][] {
   );
 }
 
-function rosterText(roster: readonly RosterSlot[] | null): string {
-  if (!roster || roster.length === 0) return '未设值班表（上岗即可接单）';
-  return roster.map((s) => `${WEEKDAY_NAMES[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，');
-}
-
 function stateOf(p: Pick<DutyPersonDto, 'onDuty' | 'availableNow'>): { text: string; color: 'green' | 'orange' | 'blue' } {
   if (p.availableNow) return { text: '此刻可接单', color: 'green' };
   if (p.onDuty) return { text: '已上岗·不在值班时段', color: 'orange' };
   return { text: '未上岗', color: 'blue' };
 }
-
-const STATE_NAMES: Record<DutyState, string> = { all: '全部', on_duty: '已上岗', available: '此刻可接单' };
 
 /** 在岗情况 and 值班表总览 of a place: who serves, who is on duty now, and who is rostered when in the week. */
 function Overview() {
@@ -113,9 +108,9 @@ function Overview() {
         <View className='rosters__people'>
           <SectionTitle>在岗情况</SectionTitle>
           <Chips className='rosters__states'>
-            {(Object.keys(STATE_NAMES) as DutyState[]).map((s) => (
+            {DUTY_STATES.map((s) => (
               <Chip key={s} on={state === s} onClick={() => setState(s)}>
-                {STATE_NAMES[s]}
+                {DUTY_STATE_NAMES[s]}
               </Chip>
             ))}
           </Chips>
@@ -148,7 +143,7 @@ function Overview() {
                       <View className='manage-table__cell'>
                         <StaffTag color={s.color}>{s.text}</StaffTag>
                       </View>
-                      <Text className='manage-table__cell manage-table__cell--muted'>{rosterText(p.roster)}</Text>
+                      <Text className='manage-table__cell manage-table__cell--muted'>{slotsWords(p.roster, '未设值班表（上岗即可接单）')}</Text>
                     </View>
                   );
                 })}
@@ -175,7 +170,6 @@ function Editor({ userId }: { userId: string }) {
     return { person, duty };
   }, [userId]);
   const [slots, setSlots] = useState<EditSlot[]>([]);
-  const [badSlot, setBadSlot] = useState<number>();
   const [saving, setSaving] = useState(false);
   const errors = useFieldErrors({ slots: '值班时段' });
   useEffect(() => {
@@ -189,11 +183,11 @@ function Editor({ userId }: { userId: string }) {
 
   const save = async (list: readonly EditSlot[]) => {
     const body = { slots: list.map(({ weekday, start, end }) => ({ weekday, start, end })) };
-    setBadSlot(undefined);
     if (!errors.check(RosterDto, body)) return;
     const backwards = list.findIndex((s) => !isValidSlot(s));
     if (backwards >= 0) {
-      setBadSlot(backwards);
+      // the server's own rule (and words), said before asking it
+      errors.mark([{ field: `slots[${backwards}]`, message: '开始时间须早于结束时间' }], '有一个时段的开始时间晚于结束时间，请改正（跨过午夜请分成两段）。');
       return;
     }
     setSaving(true);
@@ -245,7 +239,6 @@ function Editor({ userId }: { userId: string }) {
                           </Text>
                         </View>
                         <FieldError errors={errors} field={`slots[${index}]`} />
-                        {badSlot === index && <Text className='manage-kit__field-error'>开始时间须早于结束时间</Text>}
                       </View>
                     ),
                   )}
@@ -260,7 +253,6 @@ function Editor({ userId }: { userId: string }) {
               );
             })}
             <FormProblem errors={errors} />
-            {badSlot !== undefined && <Text className='manage-kit__problem'>有一个时段的开始时间晚于结束时间，请改正（跨过午夜请分成两段）。</Text>}
             <Button className='rosters__save' type='primary' size='large' block loading={saving} disabled={saving} onClick={() => void save(slots)}>
               保存值班表
             </Button>

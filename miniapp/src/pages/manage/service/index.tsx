@@ -14,7 +14,7 @@ import {
   type TeamColor,
 } from '@bangbang/shared';
 import { PageState, ServiceIcon, firstLoad, showSuccess, useLoader } from '../../../components';
-import { FieldError, FormError, useFieldErrors } from '../../../components/field-errors';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { createServiceCategory, listAllServiceCategories, updateServiceCategory } from '../../../services/endpoints';
@@ -98,7 +98,18 @@ export default function ServiceForm() {
   const existing = useLoader(async () => (code ? (await listAllServiceCategories()).items.find((c) => c.code === code) : undefined), [code]);
   const [d, setD] = useState<Draft>(EMPTY);
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors();
+  const form = useFieldErrors({
+    code: '编码',
+    name: '名称',
+    color: '帮帮团（颜色）',
+    icon: '图标',
+    kind: '谁可以接',
+    acceptMinutesNormal: '普通单接单时限',
+    acceptMinutesUrgent: '紧急单接单时限',
+    multiPerson: '可能需要多人',
+    sortOrder: '排序',
+    active: '启用',
+  });
   useEffect(() => {
     if (existing.data) setD(draftOf(existing.data));
   }, [existing.data]);
@@ -137,7 +148,7 @@ export default function ServiceForm() {
       form.clear();
       setTimeout(() => void Taro.navigateBack(), 800);
     } catch (error) {
-      form.fromError(error);
+      form.take(error);
     } finally {
       setSaving(false);
     }
@@ -164,7 +175,7 @@ export default function ServiceForm() {
             placeholder='如：助浴'
             onChange={(v) => set({ name: v })}
           />
-          <FieldError errors={form.errors} field='name' />
+          <FieldError errors={form} field='name' />
 
           {!code && (
             <>
@@ -176,7 +187,7 @@ export default function ServiceForm() {
                 placeholder='如：bath_help'
                 onChange={(v) => set({ code: v })}
               />
-              <FieldError errors={form.errors} field='code' />
+              <FieldError errors={form} field='code' />
             </>
           )}
 
@@ -188,7 +199,7 @@ export default function ServiceForm() {
               </Radio>
             ))}
           </Radio.Group>
-          <FieldError errors={form.errors} field='color' />
+          <FieldError errors={form} field='color' />
 
           <FormLabel>图标</FormLabel>
           <View className='manage-service__icons'>
@@ -203,7 +214,7 @@ export default function ServiceForm() {
               </View>
             ))}
           </View>
-          <FieldError errors={form.errors} field='icon' />
+          <FieldError errors={form} field='icon' />
 
           <FormLabel>谁可以接</FormLabel>
           <Radio.Group className='staff-choice manage-service__kind' value={d.kind} direction='horizontal' onChange={(v) => set({ kind: v as ServiceKind })}>
@@ -214,15 +225,15 @@ export default function ServiceForm() {
             ))}
           </Radio.Group>
           <Hint>需要专长：只派给登记了这项技能的志愿者（送医送药、法律咨询、家电维修…）。</Hint>
-          <FieldError errors={form.errors} field='kind' />
+          <FieldError errors={form} field='kind' />
 
           <FormLabel>接单时限（分钟）：普通 / 紧急</FormLabel>
           <View className='manage-service__minutes'>
             <Input className='manage-service__input manage-service__normal' type='number' value={d.normal} onChange={(v) => set({ normal: v })} />
             <Input className='manage-service__input manage-service__urgent' type='number' value={d.urgent} onChange={(v) => set({ urgent: v })} />
           </View>
-          <FieldError errors={form.errors} field='acceptMinutesNormal' />
-          <FieldError errors={form.errors} field='acceptMinutesUrgent' />
+          <FieldError errors={form} field='acceptMinutesNormal' />
+          <FieldError errors={form} field='acceptMinutesUrgent' />
 
           <View className='manage-service__switch'>
             <Text>可能需要多人（如助农抢收）</Text>
@@ -231,7 +242,7 @@ export default function ServiceForm() {
 
           <FormLabel>排序（小的在前）</FormLabel>
           <Input className='manage-service__input manage-service__sort' type='number' value={d.sortOrder} onChange={(v) => set({ sortOrder: v })} />
-          <FieldError errors={form.errors} field='sortOrder' />
+          <FieldError errors={form} field='sortOrder' />
 
           {code && (
             <View className='manage-service__switch manage-service__active'>
@@ -240,7 +251,7 @@ export default function ServiceForm() {
             </View>
           )}
 
-          <FormError message={form.formError} />
+          <FormProblem errors={form} />
           <Button className='manage-service__submit' type='primary' size='large' block loading={saving} disabled={saving} onClick={() => void save()}>
             保存
           </Button>

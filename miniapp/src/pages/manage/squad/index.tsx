@@ -10,7 +10,9 @@ import { StaffTag } from '../../../components/staff-order-card';
 import { addSquadMember, getSquad, listServiceCategories, removeSquadMember, updateSquad } from '../../../services/endpoints';
 import { ROLE_NAMES } from '../../../services/roles';
 import { useCurrentUser } from '../../../services/session';
-import { Chip, Chips, FieldError, FormProblem, PersonSearch, TEAM_HEX, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { TEAM_COLOR_HEX } from '../../../services/labels';
+import { Chip, Chips, PersonSearch, toggled } from '../people/kit';
 import '../squads/index.css';
 import './index.css';
 
@@ -119,7 +121,7 @@ export default function Squad() {
           <View className='squad__layout'>
             <View className='squad__main'>
               <View className='squad__head'>
-                <Text className='squads__dot squad__dot' style={{ background: TEAM_HEX[data.color] }} />
+                <Text className='squads__dot squad__dot' style={{ background: TEAM_COLOR_HEX[data.color] }} />
                 <Text className='squad__title'>{data.name}</Text>
               </View>
               <Hint>{`${data.regionName} · ${TEAM_COLOR_NAMES[data.color]} · 负责人 ${data.leaderName} · ${data.memberCount} 人`}</Hint>
@@ -179,11 +181,7 @@ export default function Squad() {
                   <FormLabel>服务项目</FormLabel>
                   <Chips>
                     {(categories.data?.items ?? []).map((c) => (
-                      <Chip
-                        key={c.code}
-                        on={codes.includes(c.code)}
-                        onClick={() => setCodes(codes.includes(c.code) ? codes.filter((x) => x !== c.code) : [...codes, c.code])}
-                      >
+                      <Chip key={c.code} on={codes.includes(c.code)} onClick={() => setCodes(toggled(codes, c.code))}>
                         {c.name}
                       </Chip>
                     ))}

@@ -8,14 +8,16 @@ import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { createSquad, listServiceCategories, listSquads } from '../../../services/endpoints';
 import { useCurrentUser } from '../../../services/session';
-import { Chip, Chips, FieldError, FormProblem, PersonSearch, ScopePicker, TEAM_HEX, useFieldErrors } from '../people/kit';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { TEAM_COLOR_HEX } from '../../../services/labels';
+import { Chip, Chips, PersonSearch, ScopePicker, toggled } from '../people/kit';
 import './index.css';
 
 function SquadRow({ squad, categoryName }: { squad: SquadDto; categoryName: (code: string) => string }) {
   return (
     <View className='manage-table__row squads__row' onClick={() => void Taro.navigateTo({ url: `/pages/manage/squad/index?id=${squad.id}` })}>
       <View className='manage-table__cell manage-table__cell--main squads__name'>
-        <Text className='squads__dot' style={{ background: TEAM_HEX[squad.color] }} />
+        <Text className='squads__dot' style={{ background: TEAM_COLOR_HEX[squad.color] }} />
         <Text>{squad.name}</Text>
       </View>
       <Text className='manage-table__cell'>{squad.regionName}</Text>
@@ -116,11 +118,7 @@ export default function Squads() {
               <FormLabel>服务项目</FormLabel>
               <Chips className='squads__categories'>
                 {(categories.data?.items ?? []).map((c) => (
-                  <Chip
-                    key={c.code}
-                    on={codes.includes(c.code)}
-                    onClick={() => setCodes(codes.includes(c.code) ? codes.filter((x) => x !== c.code) : [...codes, c.code])}
-                  >
+                  <Chip key={c.code} on={codes.includes(c.code)} onClick={() => setCodes(toggled(codes, c.code))}>
                     {c.name}
                   </Chip>
                 ))}

@@ -2,14 +2,14 @@ import { useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
-import { APPLICATION_STATUS_NAMES, type ApplicationDto, type RegionDto, type RosterSlot, type ServiceCategoryDto } from '@bangbang/shared';
+import { APPLICATION_STATUS_NAMES, type ApplicationDto, type RegionDto, type ServiceCategoryDto } from '@bangbang/shared';
 import { AppPage, PageState, firstLoad, showError, showSuccess, useLoader, withFeedback } from '../../../components';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { applyFor, getRegion, listRegions, listServiceCategories, myApplications, withdrawApplication } from '../../../services/endpoints';
 import { currentUser, refreshMe } from '../../../services/session';
+import { WEEKDAY_NAMES, slotsWords } from '../../../services/labels';
 import '../profile.css';
 
-const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
 /** The parts of a day a person may offer (一周中哪几天、每天什么时候有空). */
 const PERIODS = [
   { key: 'morning', name: '上午 8–12 点', start: '08:00', end: '12:00' },
@@ -38,11 +38,6 @@ async function load(): Promise<Loaded> {
     areas = [home, community, ...grids.items.filter((g) => g.id !== home.id)];
   }
   return { categories: catalogue.items.filter((c) => c.active), latest: mine.items.find((a) => a.kind === 'volunteer'), areas };
-}
-
-function slotsText(slots: readonly RosterSlot[]): string {
-  if (slots.length === 0) return '随时';
-  return slots.map((s) => `周${WEEKDAYS[s.weekday - 1] ?? ''} ${s.start}–${s.end}`).join('，');
 }
 
 /**
@@ -102,7 +97,7 @@ export default function VolunteerApplication() {
           <StaffForm className='volunteer-apply__status'>
             <Text className='profile__status'>{`我的志愿者申请：${APPLICATION_STATUS_NAMES[latest.status]}`}</Text>
             <Text className='profile__detail'>{`技能：${latest.skills.map((c) => data.data?.categories.find((x) => x.code === c)?.name ?? c).join('、')}`}</Text>
-            <Text className='profile__detail'>{`有空的时间：${slotsText(latest.availability)}`}</Text>
+            <Text className='profile__detail'>{`有空的时间：${slotsWords(latest.availability, '随时')}`}</Text>
             {latest.status === 'pending' && <Text className='profile__detail'>网格员审核后，您就可以接单了。</Text>}
             {latest.status === 'declined' && <Text className='profile__declined'>{`未通过的原因：${latest.declineReason ?? ''}`}</Text>}
             {latest.status === 'pending' && (
@@ -148,9 +143,9 @@ export default function VolunteerApplication() {
 
             <FormLabel>哪几天有空</FormLabel>
             <View className='profile__chips'>
-              {WEEKDAYS.map((d, i) => (
+              {WEEKDAY_NAMES.map((d, i) => (
                 <Text key={d} className={`profile__chip ${days.includes(i + 1) ? 'profile__chip--on' : ''}`} onClick={() => setDays(toggle(days, i + 1))}>
-                  {`周${d}`}
+                  {d}
                 </Text>
               ))}
             </View>
