@@ -49,7 +49,7 @@ export class SmsCodeDto {
   @IsMainlandMobile()
   phone!: string;
 
-  @IsIn(SMS_PURPOSES, { message: '必须是 login 或 bind' })
+  @IsIn(SMS_PURPOSES, { message: '验证码用途须为 登录 或 绑定手机号' })
   purpose!: SmsPurpose;
 }
 

@@ -1,6 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { TeamColorField } from './fields';
-import { Field, Optional } from './validation';
+import { Field, Optional, choiceWords } from './validation';
 import { CATEGORY_CODE, type TeamColor } from './domain';
 
 /**
@@ -20,7 +20,7 @@ export function skillFits(kind: ServiceKind, code: string, skills: readonly stri
   return kind === 'general' || skills.includes(code);
 }
 
-const KindField = () => IsIn(SERVICE_KINDS, { message: '服务类型须为 general（人人可接）或 qualified（需要专长）' });
+const KindField = () => IsIn(SERVICE_KINDS, { message: `服务类型须为 ${choiceWords(SERVICE_KINDS.map((x) => SERVICE_KIND_NAMES[x]))}` });
 
 /** A service of the catalogue (服务清单), as the API returns it. */
 export interface ServiceCategoryDto {

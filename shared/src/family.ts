@@ -2,7 +2,7 @@ import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { API_PREFIX } from './api';
 import { ME_PATH } from './auth';
 import { IsMainlandMobile } from './phone';
-import { Field } from './validation';
+import { Field, choiceWords } from './validation';
 
 /**
  * People without a mobile (issue 18, item 3): an elder reached by a landline (固定电话), or through family contacts
@@ -46,7 +46,7 @@ export class FamilyContactInputDto {
   @Field(IsString(), MinLength(1), MaxLength(40))
   name!: string;
 
-  @IsIn(FAMILY_RELATIONS, { message: '关系须为 child（子女）、spouse（配偶）、guardian（监护人）、relative（亲属）或 other（其他）' })
+  @IsIn(FAMILY_RELATIONS, { message: `关系须为 ${choiceWords(FAMILY_RELATIONS.map((x) => FAMILY_RELATION_NAMES[x]))}` })
   relation!: FamilyRelation;
 
   @IsMainlandMobile()

@@ -1,11 +1,11 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsISO8601, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { CATEGORY_CODE, TEAM_COLORS } from './domain';
-import { Field } from './validation';
+import { CATEGORY_CODE, TEAM_COLORS, TEAM_COLOR_NAMES } from './domain';
+import { Field, choiceWords } from './validation';
 
 /** Field rules used by DTOs of several domains (a squad's and a service's team colour, lists of service codes). */
 
-export const TeamColorField = () => IsIn(TEAM_COLORS, { message: '颜色须为 red、orange、pink、purple、yellow、green、blue 或 other' });
+export const TeamColorField = () => IsIn(TEAM_COLORS, { message: `颜色须为 ${choiceWords(TEAM_COLORS.map((x) => TEAM_COLOR_NAMES[x]))}` });
 
 /** A list of service category codes (the server checks that they exist). */
 export const CategoryCodesField = (message = '服务类别编码格式不正确') =>

@@ -5,7 +5,7 @@ import { ME_PATH } from './auth';
 import type { RosterSlot } from './duty';
 import { CategoryCodesField, CursorField, LimitField } from './fields';
 import { LatLngDto, RosterSlotDto, type RegionLevel } from './people';
-import { Field, Optional } from './validation';
+import { Field, Optional, choiceWords } from './validation';
 
 /**
  * Joining (issue 18, item 2): a first-time person finds their place (search by name, or the grids nearest to where
@@ -83,7 +83,7 @@ const NoteField = () => Field(IsString(), MaxLength(500));
  * other kind are refused (400 naming them).
  */
 export class CreateApplicationDto {
-  @IsIn(APPLICATION_KINDS, { message: '申请类型须为 volunteer 或 move' })
+  @IsIn(APPLICATION_KINDS, { message: `申请类型须为 ${choiceWords(APPLICATION_KINDS.map((x) => APPLICATION_KIND_NAMES[x]))}` })
   kind!: ApplicationKind;
 
   @Optional()
@@ -132,11 +132,11 @@ export class DeclineApplicationDto {
 
 export class ListApplicationsQuery {
   @Optional()
-  @IsIn(APPLICATION_STATUSES, { message: '状态须为 pending、approved、declined 或 withdrawn' })
+  @IsIn(APPLICATION_STATUSES, { message: `状态须为 ${choiceWords(APPLICATION_STATUSES.map((x) => APPLICATION_STATUS_NAMES[x]))}` })
   status?: ApplicationStatus;
 
   @Optional()
-  @IsIn(APPLICATION_KINDS, { message: '申请类型须为 volunteer 或 move' })
+  @IsIn(APPLICATION_KINDS, { message: `申请类型须为 ${choiceWords(APPLICATION_KINDS.map((x) => APPLICATION_KIND_NAMES[x]))}` })
   kind?: ApplicationKind;
 
   @Optional()

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsUUID, Max, Min, ValidateIf } from 'class-validator';
-import { Optional } from './validation';
+import { Optional, choiceWords } from './validation';
 
 /**
  * The matching engine's rules, pure: how a candidate (a volunteer, or a squad) is scored for an order, and why.
@@ -210,7 +210,7 @@ export interface DispatchSettingsDto {
 export class SetDispatchModeDto {
   /** null: follow the parent place. */
   @ValidateIf((_o: object, v: unknown) => v !== null)
-  @IsIn(DISPATCH_MODES, { message: '派单方式须为 manual、auto、pool、sequential 或 null（随上级）' })
+  @IsIn(DISPATCH_MODES, { message: `派单方式须为 ${choiceWords([...DISPATCH_MODES.map((x) => DISPATCH_MODE_NAMES[x]), '随上级（空）'])}` })
   mode!: DispatchMode | null;
 }
 

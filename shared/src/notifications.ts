@@ -2,7 +2,7 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsString, Matches, Ma
 import { API_PREFIX } from './api';
 import { ME_PATH } from './auth';
 import type { OrderStatus } from './order-state';
-import { Optional } from './validation';
+import { Optional, choiceWords } from './validation';
 
 /**
  * Reaching people (issue 19): what the system tells whom, by which channel. A notification is one thing said to one
@@ -137,7 +137,7 @@ export class UpdateNotificationPreferencesDto {
   @Optional()
   @IsArray({ message: '渠道顺序须为列表' })
   @ArrayMaxSize(3)
-  @IsIn(CHANNELS, { each: true, message: '渠道须为 live、wechat 或 sms' })
+  @IsIn(CHANNELS, { each: true, message: `渠道须为 ${choiceWords(CHANNELS.map((x) => CHANNEL_NAMES[x]))}` })
   channelOrder?: Channel[];
 
   @Optional()

@@ -2,10 +2,10 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { API_PREFIX } from './api';
 import { CATEGORY_CODE } from './domain';
-import { ORDER_STATUSES, isLegalMove, type OrderAction, type OrderStatus } from './order-state';
+import { ORDER_STATUSES, ORDER_STATUS_NAMES, isLegalMove, type OrderAction, type OrderStatus } from './order-state';
 import { LatLngDto } from './people';
 import type { DispatchMode } from './matching';
-import { Field, Optional } from './validation';
+import { Field, Optional, choiceWords } from './validation';
 import { CursorField, LimitField, TimeField } from './fields';
 
 export const ORDERS_PATH = `${API_PREFIX}/orders`;
@@ -126,7 +126,7 @@ export class CreateOrderDto {
   @IsoTime()
   preferredEnd?: string;
 
-  @IsIn(URGENCIES, { message: '紧急程度须为 normal 或 urgent' })
+  @IsIn(URGENCIES, { message: `紧急程度须为 ${choiceWords(URGENCIES.map((x) => URGENCY_NAMES[x]))}` })
   urgency!: Urgency;
 
   /** How many people are needed (助农抢收, 房屋修缮 need several). */
@@ -142,7 +142,7 @@ export class CreateOrderDto {
   residentId?: string;
 
   @Optional()
-  @IsIn(ORDER_CHANNELS, { message: '渠道须为 miniapp、phone 或 walk_in' })
+  @IsIn(ORDER_CHANNELS, { message: `渠道须为 ${choiceWords(ORDER_CHANNELS.map((x) => ORDER_CHANNEL_NAMES[x]))}` })
   channel?: OrderChannel;
 
   /**
@@ -247,7 +247,7 @@ export class ConfirmOrderDto {
   comment?: string;
 }
 
-const StatusField = () => IsIn(ORDER_STATUSES, { message: `状态须为 ${ORDER_STATUSES.join('、')} 之一` });
+const StatusField = () => IsIn(ORDER_STATUSES, { message: `状态须为 ${choiceWords(ORDER_STATUSES.map((x) => ORDER_STATUS_NAMES[x]))}` });
 
 export class ListOrdersQuery {
   @Optional()
@@ -269,12 +269,12 @@ export class ListOrdersQuery {
 
   /** Staff: only the orders that have reached their level (三级联动) and that they may dispatch. */
   @Optional()
-  @IsIn(['true', 'false'], { message: '须为 true 或 false' })
+  @IsIn(['true', 'false'], { message: '须为 是 或 否' })
   actionable?: 'true' | 'false';
 
   /** Staff: only the orders whose text is waiting for them to look at (WeChat's content check, `contentReview`). */
   @Optional()
-  @IsIn(['true', 'false'], { message: '须为 true 或 false' })
+  @IsIn(['true', 'false'], { message: '须为 是 或 否' })
   contentReview?: 'true' | 'false';
 
   /** Ordered at or after. */

@@ -56,7 +56,7 @@ export class CreateRegionDto {
   @MaxLength(100)
   name!: string;
 
-  @IsIn(REGION_LEVELS, { message: '级别须为 city、county、town、community 或 grid' })
+  @IsIn(REGION_LEVELS, { message: '级别须为 盟市、旗县区、苏木乡镇/街道、嘎查村/社区 或 网格' })
   level!: RegionLevel;
 
   @Optional()

@@ -143,7 +143,9 @@ describe('auto-dispatch (自动派单)', () => {
       expect((await call('dispatcherT2', 'GET', `/regions/${w.regions.A1}/dispatch-mode`)).statusCode).toBe(404);
       const wrong = await setMode('countyAdmin', 'A1', 'sometimes');
       expect(wrong.statusCode).toBe(400);
-      expect(wrong.json().details).toEqual([{ field: 'mode', message: '派单方式须为 manual、auto、pool、sequential 或 null（随上级）' }]);
+      expect(wrong.json().details).toEqual([
+        { field: 'mode', message: '派单方式须为 人工派单、自动派单（同时请几位）、先抢单后派单、逐个派单 或 随上级（空）' },
+      ]);
       const missing = await call('countyAdmin', 'PUT', `/regions/${w.regions.A1}/dispatch-mode`, {});
       expect(missing.json().details).toEqual([{ field: 'mode', message: '必填' }]);
       expect((await setMode('countyAdmin', 'A1', 'auto')).statusCode).toBe(200);

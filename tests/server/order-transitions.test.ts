@@ -1454,7 +1454,7 @@ describe('bad input is refused with the field named, and nothing is written', ()
     const orders = await count();
     expectInvalid(await order({ categoryCode: 'flying' }), 'categoryCode', '没有这项服务');
     expectInvalid(await order({ categoryCode: 'Not A Code!' }), 'categoryCode', '服务类别编码格式不正确');
-    expectInvalid(await order({ urgency: 'asap' }), 'urgency', '紧急程度须为 normal 或 urgent');
+    expectInvalid(await order({ urgency: 'asap' }), 'urgency', '紧急程度须为 普通 或 紧急');
     expectInvalid(await order({ headcount: 0 }), 'headcount');
     expectInvalid(await order({ headcount: 51 }), 'headcount');
     expectInvalid(

@@ -92,6 +92,24 @@ const BAD: Bad[] = [
     field: 'name',
     says: /姓名/,
   },
+  // a choice outside the list: the choices as the screens name them, not as the program spells them
+  {
+    what: 'an order of an urgency there is none of',
+    method: 'POST',
+    url: '/api/v1/orders',
+    token: () => world.users.residentA1.token,
+    payload: { categoryCode: 'medicine_delivery', description: '买药', urgency: 'asap' },
+    field: 'urgency',
+    says: /普通 或 紧急/,
+  },
+  {
+    what: 'orders of a status there is none of',
+    method: 'GET',
+    url: '/api/v1/orders?status=lost',
+    token: () => world.users.dispatcherT.token,
+    field: 'status',
+    says: /待接单/,
+  },
   // the routes of issue 21: statistics by place, exports, moving a grid, the people list, imports, duty
   {
     what: 'statistics of a place whose id is not one',
