@@ -105,7 +105,7 @@ export const errorBodySchema = shape<ErrorBody>('ErrorBody', {
   description: '错误约定：所有错误都是一个 HTTP 状态码加上这个 JSON。`message` 是可以直接展示给用户的中文句子。',
   properties: {
     code: { type: 'string', enum: Object.values(ErrorCode), example: ErrorCode.VALIDATION_FAILED },
-    message: { type: 'string', description: '可以直接展示给用户的中文句子', example: '请求内容有误：phone 请输入 11 位手机号码。' },
+    message: { type: 'string', description: '可以直接展示给用户的中文句子', example: '请输入 11 位手机号码。' },
     details: { type: 'array', description: '逐项列出出错的字段（只在校验失败时出现）', items: errorDetailSchema },
   },
   optional: { details: true },

@@ -1,6 +1,6 @@
 import type { CreateServiceCategoryDto, UpdateServiceCategoryDto } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
-import { ConflictError, NotFoundError, ValidationFailedError } from '../../errors';
+import { ConflictError, NotFoundError, fieldError } from '../../errors';
 import { requireRole, type Actor } from '../auth/actor';
 import { changedFields, recordAudit, type AuditContext } from '../audit/service';
 import { findCategory, getCategory, insertCategory, isCategoryNameTaken, listCategories, updateCategory } from './catalogue.repo';
@@ -14,9 +14,7 @@ const ADMINS_ONLY = '只有管理员可以编辑服务清单。';
 
 function checkDeadlines(normal: number, urgent: number): void {
   if (urgent > normal) {
-    throw new ValidationFailedError('请求内容有误：acceptMinutesUrgent 紧急单的接单时限不能长于普通单。', [
-      { field: 'acceptMinutesUrgent', message: '紧急单的接单时限不能长于普通单' },
-    ]);
+    throw fieldError('acceptMinutesUrgent', '紧急单的接单时限不能长于普通单');
   }
 }
 

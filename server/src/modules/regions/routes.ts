@@ -13,7 +13,7 @@ import {
   type RegionMoveResultDto,
 } from '@bangbang/shared';
 import type { FastifyInstance } from 'fastify';
-import { ValidationFailedError, UUID_PATTERN, fieldError } from '../../errors';
+import { UUID_PATTERN, fieldError } from '../../errors';
 import { validateBody, validateQuery } from '../../http/validate';
 import { requireActor } from '../auth/actor';
 import { auditContextOf } from '../audit/service';
@@ -65,7 +65,7 @@ export default async function regionRoutes(app: FastifyInstance, { regions }: { 
       requireActor(request);
       const { parentId } = request.query;
       if (parentId !== undefined && !UUID.test(parentId)) {
-        throw new ValidationFailedError('请求内容有误：parentId 地区编号格式不正确。', [{ field: 'parentId', message: '地区编号格式不正确' }]);
+        throw fieldError('parentId', '地区编号格式不正确');
       }
       // without parentId: the roots (cities)
       const rows = await regions.listChildren(parentId);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { REGION_LEVELS, type CreateRegionDto, type RegionHitDto, type UpdateRegionDto } from '@bangbang/shared';
+import { PLACE_LEVEL_NAMES, REGION_LEVELS, type CreateRegionDto, type RegionHitDto, type UpdateRegionDto } from '@bangbang/shared';
 import type { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, ValidationFailedError, fieldError } from '../../errors';
 import { covers, jurisdictionOf } from '../access/jurisdiction';
@@ -74,20 +74,18 @@ export function createRegionService({ db }: RegionServiceDeps) {
         let parent: Region | null = null;
         if (body.level === 'city') {
           if (body.parentId !== undefined) {
-            throw new ValidationFailedError('请求内容有误：parentId 盟市是最高一级，没有上级。', [{ field: 'parentId', message: '盟市是最高一级，没有上级' }]);
+            throw fieldError('parentId', '盟市是最高一级，没有上级');
           }
           if (j.kind !== 'everything') throw new NotFoundError('上级地区不存在。');
         } else {
           if (body.parentId === undefined) {
-            throw new ValidationFailedError('请求内容有误：parentId 必填。', [{ field: 'parentId', message: '必填' }]);
+            throw fieldError('parentId', '请选择上级地区');
           }
           parent = await findRegionRecord(m, body.parentId, { lock: true });
           if (!parent || !covers(j, parent.path)) throw new NotFoundError('上级地区不存在。');
           const expected = REGION_LEVELS[REGION_LEVELS.indexOf(parent.level) + 1];
           if (body.level !== expected) {
-            throw new ValidationFailedError(`请求内容有误：level 在「${parent.name}」下只能设 ${expected ?? '（无）'}。`, [
-              { field: 'level', message: expected ? `上级是 ${parent.level}，这一级须为 ${expected}` : '网格下不能再设下级' },
-            ]);
+            throw fieldError('level', expected ? `「${parent.name}」下只能设${PLACE_LEVEL_NAMES[expected]}` : '网格下不能再设下级');
           }
         }
         // same name under the same parent: a clear message here; the unique constraint guards the race (→ 409)
