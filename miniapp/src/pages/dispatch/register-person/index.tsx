@@ -3,7 +3,6 @@ import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
 import { Button, Input, Radio } from '@nutui/nutui-react-taro';
 import {
-  FAMILY_RELATIONS,
   FAMILY_RELATION_NAMES,
   LANDLINE_MESSAGE,
   LEDGER_TAGS,
@@ -22,6 +21,7 @@ import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
 import { getRegion, listChildRegions, registerUser } from '../../../services/endpoints';
 import { useCurrentUser } from '../../../services/session';
+import { FamilyContactFields } from '../../../components/family-contact-fields';
 import '../proxy-order/index.css';
 import './index.css';
 
@@ -237,32 +237,11 @@ export default function RegisterPerson() {
                 删除
               </Text>
             </View>
-            <Input
-              className='register-person__input register-person__family-name'
-              value={f.name}
-              maxLength={40}
-              placeholder='家属姓名'
-              onChange={(v) => editFamily(f.key, { name: v })}
-            />
-            <Radio.Group
-              className='staff-choice register-person__family-relation'
-              value={f.relation}
-              direction='horizontal'
-              onChange={(v) => editFamily(f.key, { relation: v as FamilyRelation })}
-            >
-              {FAMILY_RELATIONS.map((r) => (
-                <Radio key={r} value={r} shape='button'>
-                  {FAMILY_RELATION_NAMES[r]}
-                </Radio>
-              ))}
-            </Radio.Group>
-            <Input
-              className='register-person__input register-person__family-phone'
-              type='tel'
-              maxLength={11}
-              value={f.phone}
-              placeholder='家属的 11 位手机号码'
-              onChange={(v) => editFamily(f.key, { phone: v })}
+            <FamilyContactFields
+              value={f}
+              onChange={(patch) => editFamily(f.key, patch)}
+              classPrefix='register-person'
+              inputClassName='register-person__input'
             />
           </View>
         ))}

@@ -1,9 +1,8 @@
 import { useEffect, useState } from 'react';
 import Taro, { useRouter } from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
-import { Button, Input, Radio, Switch } from '@nutui/nutui-react-taro';
+import { Button, Input, Switch } from '@nutui/nutui-react-taro';
 import {
-  FAMILY_RELATIONS,
   FAMILY_RELATION_NAMES,
   FamilyContactInputDto,
   LEDGER_TAGS,
@@ -34,6 +33,7 @@ import {
 import { ROLE_NAMES } from '../../../services/roles';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { slotsWords } from '../../../services/labels';
+import { FamilyContactFields } from '../../../components/family-contact-fields';
 import { Chip, Chips, LinkBar, PersonSearch, toggled } from '../people/kit';
 import './index.css';
 
@@ -391,24 +391,17 @@ function FamilyContacts({ person, editable, onChange }: { person: UserDto; edita
       {editable && person.familyContacts.length < MAX_FAMILY_CONTACTS && (
         <StaffForm className='person__family-form'>
           <FormLabel>添加家属</FormLabel>
-          <Input className='manage-kit__input person__family-name' value={name} maxLength={40} placeholder='家属姓名' onChange={setName} />
-          <FieldError errors={errors} field='name' />
-          <Radio.Group className='staff-choice' value={relation} direction='horizontal' onChange={(v) => setRelation(v as FamilyRelation)}>
-            {FAMILY_RELATIONS.map((r) => (
-              <Radio key={r} value={r} shape='button'>
-                {FAMILY_RELATION_NAMES[r]}
-              </Radio>
-            ))}
-          </Radio.Group>
-          <Input
-            className='manage-kit__input person__family-phone'
-            type='tel'
-            maxLength={11}
-            value={phone}
-            placeholder='家属的 11 位手机号码'
-            onChange={setPhone}
+          <FamilyContactFields
+            value={{ name, relation, phone }}
+            onChange={(patch) => {
+              if (patch.name !== undefined) setName(patch.name);
+              if (patch.relation !== undefined) setRelation(patch.relation);
+              if (patch.phone !== undefined) setPhone(patch.phone);
+            }}
+            classPrefix='person'
+            inputClassName='manage-kit__input'
+            below={{ name: <FieldError errors={errors} field='name' />, phone: <FieldError errors={errors} field='phone' /> }}
           />
-          <FieldError errors={errors} field='phone' />
           <FormProblem errors={errors} />
           <Button block loading={saving} disabled={saving} onClick={() => void add()}>
             添加家属
