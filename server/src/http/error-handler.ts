@@ -74,19 +74,13 @@ function contract(code: ErrorCode, message?: string, details?: ErrorDetail[], st
   return { status: status ?? ERROR_HTTP_STATUS[code], body };
 }
 
-/** 「请求内容有误：<a program's field name> …」: how validation failures were worded before they named fields in Chinese. */
-const PROGRAM_WORDED = /^请求内容有误：[A-Za-z_][\w.[\]-]* /;
-
 /** The messages of @fastify/busboy's errors for a malformed multipart body (its Errors carry no code). */
 const MALFORMED_MULTIPART = new Set(['Unexpected end of multipart data', 'Multipart: Boundary not found', 'Boundary required', 'Unexpected file']);
 
 /** Exported for unit tests: the mapping from any thrown value to status + body. */
 export function mapError(err: unknown): Mapped {
   if (err instanceof AppError) {
-    // A validation failure worded the old way names a field as programs spell it (「请求内容有误：parentId 必填。」):
-    // the sentence is made again from its details, so no person reads a program's name.
-    const programWords = err.code === ErrorCode.VALIDATION_FAILED && err.details && err.details.length > 0 && PROGRAM_WORDED.test(err.message);
-    return contract(err.code, programWords ? summarizeDetails(err.details ?? []) : err.message, err.details, err.statusCode);
+    return contract(err.code, err.message, err.details, err.statusCode);
   }
 
   const e = err as Partial<FastifyError> & { validation?: AjvIssue[] };

@@ -20,7 +20,7 @@ export const FILE_FIELD = 'file';
 const TYPE_MESSAGE = '只能上传 JPEG、PNG 或 WebP 图片';
 
 /** The contract's VALIDATION_FAILED with another status (413 too large, 415 not an image), naming `file`. */
-function fileError(status: 400 | 413 | 415, message: string, summary = `请求内容有误：${FILE_FIELD} ${message}。`): ValidationFailedError {
+function fileError(status: 400 | 413 | 415, message: string, summary = `${message}。`): ValidationFailedError {
   return Object.assign(new ValidationFailedError(summary, [{ field: FILE_FIELD, message }]), { statusCode: status });
 }
 
