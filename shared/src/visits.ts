@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsString, IsUUID, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { API_PREFIX } from './api';
 import { CATEGORY_CODE, LEDGER_TAGS, LEDGER_TAG_NAMES, type LedgerTag } from './domain';
 import { SERVICE_UTC_OFFSET_MINUTES } from './duty';
@@ -141,8 +141,8 @@ export class VisitPlanItemDto {
   tag!: LedgerTag;
 
   /** null: this place takes the frequency from above again (its own setting removed). */
-  @Optional()
-  @IsIn([...VISIT_FREQUENCIES, null], { message: `走访频次须为 ${choiceWords(VISIT_FREQUENCIES.map((f) => VISIT_FREQUENCY_NAMES[f]))}` })
+  @ValidateIf((_object: object, value: unknown) => value !== undefined && value !== null)
+  @IsIn(VISIT_FREQUENCIES, { message: `走访频次须为 ${choiceWords(VISIT_FREQUENCIES.map((f) => VISIT_FREQUENCY_NAMES[f]))}` })
   frequency?: VisitFrequency | null;
 }
 
