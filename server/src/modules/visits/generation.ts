@@ -1,5 +1,5 @@
 import { DEFAULT_VISIT_FREQUENCIES, LEDGER_TAGS, VISIT_FREQUENCIES, visitPeriodOf, type VisitFrequency } from '@bangbang/shared';
-import type { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { generateBatch, type PeriodParam } from './visits.repo';
 
 /**
@@ -27,7 +27,8 @@ export const FREQUENCY_RANK: Record<VisitFrequency, number> = {
 
 export const GENERATION_BATCH = 5000;
 
-export async function generateVisits(db: DataSource, now: Date, batch = GENERATION_BATCH): Promise<Generated> {
+/** `db`: the pool (each batch its own statement and commit) or a transaction's manager (the demo seed). */
+export async function generateVisits(db: Pick<EntityManager, 'query'>, now: Date, batch = GENERATION_BATCH): Promise<Generated> {
   const periods: PeriodParam[] = VISIT_FREQUENCIES.map((f) => {
     const p = visitPeriodOf(f, now);
     return { rank: FREQUENCY_RANK[f], frequency: f, key: p.key, dueAt: p.end };
@@ -36,7 +37,7 @@ export async function generateVisits(db: DataSource, now: Date, batch = GENERATI
   let after: string | null = null;
   const total: Generated = { households: 0, created: 0 };
   for (;;) {
-    const r = await generateBatch(db.manager, { after, batch, at: now, periods, defaults });
+    const r = await generateBatch(db, { after, batch, at: now, periods, defaults });
     total.households += r.scanned;
     total.created += r.created;
     if (r.scanned < batch || r.last === null) return total;
