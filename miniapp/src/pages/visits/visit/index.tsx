@@ -115,7 +115,10 @@ export default function Visit() {
                   className='staff-choice visit__condition'
                   value={condition}
                   direction='horizontal'
-                  onChange={(x) => setCondition(x as VisitCondition)}
+                  onChange={(x) => {
+                    setCondition(x as VisitCondition);
+                    errors.clear();
+                  }}
                 >
                   {VISIT_CONDITIONS.map((c) => (
                     <Radio key={c} value={c} shape='button'>
