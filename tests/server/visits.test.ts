@@ -340,67 +340,97 @@ describe('missed visits', () => {
   // 2027-09-01 (Wednesday) 10:00 Beijing: 2027-W35, due Monday 2027-09-06 00:00 Beijing
   const T = new Date('2027-09-01T02:00:00.000Z');
   const DUE = new Date('2027-09-05T16:00:00.000Z');
+  // a chain of places of its own (三号镇 → 丁社区 → 丁一网格), so every alarm in it is about these visits
+  let grid: string;
+  let townStaff: Person;
+  let communityStaff: Person;
+  let cadreOne: Person;
+  let cadreTwo: Person;
   let home: Person;
   let visitId: string;
 
+  const place = async (name: string, level: string, parent: string): Promise<string> => {
+    const [row] = await database.db.query<Array<{ id: string }>>(
+      `INSERT INTO region (parent_id, level, name, path) VALUES ($1, $2, $3, gen_random_uuid()::text) RETURNING id`,
+      [parent, level, name],
+    );
+    await database.db.query(`UPDATE region SET path = (SELECT path FROM region WHERE id = $2) || $1 || '/' WHERE id = $1`, [row!.id, parent]);
+    return row!.id;
+  };
   const alarms = async () =>
-    database.db.query<Array<{ recipient_id: string; kind: string; title: string; body: string }>>(
-      `SELECT recipient_id, kind, title, body FROM notification WHERE source LIKE $1 ORDER BY id`,
-      [`visit-missed:${visitId}:%`],
+    database.db.query<Array<{ recipient_id: string; title: string; body: string }>>(
+      `SELECT recipient_id, title, body FROM notification WHERE kind = 'staff.visit_missed' AND recipient_id = ANY ($1) ORDER BY id`,
+      [[cadreOne.id, cadreTwo.id, communityStaff.id, townStaff.id]],
     );
 
   beforeAll(async () => {
     clock.now = T;
-    home = await household('漏访户', ['seriously_ill'], w.regions.A1, cadre.id);
+    const town = await place('三号镇', 'town', w.regions.county);
+    const community = await place('丁社区', 'community', town);
+    grid = await place('丁一网格', 'grid', community);
+    townStaff = await person('三号镇调度', ['dispatcher'], town);
+    communityStaff = await person('丁社区书记', ['dispatcher'], community);
+    cadreOne = await person('包联干部一', ['volunteer'], grid);
+    cadreTwo = await person('包联干部二', ['volunteer'], grid);
+    home = await household('漏访户', ['seriously_ill'], grid, cadreOne.id);
+    await household('漏访户二', ['disabled'], grid, cadreTwo.id);
+    await household('漏访户三', ['elderly'], grid, cadreTwo.id);
     await visits.generate(T);
     visitId = (await visitsOfHousehold(home.id))[0]!.id;
   });
 
   it('before the due time nothing is flagged; after it the board’s flag counts it', async () => {
     clock.now = new Date(DUE.getTime() - 1);
-    const before = (await call(dispatcherA.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
-    expect(before.items.map((v) => v.id)).not.toContain(visitId);
-    expect(await visits.sweepMissed(clock.now)).toBeGreaterThanOrEqual(0);
+    expect((await call(communityStaff.token, 'GET', '/visits/missed')).json<MissedVisitsDto>().count).toBe(0);
+    await visits.sweepMissed(clock.now);
     expect(await alarms()).toEqual([]);
     clock.now = new Date(DUE.getTime() + HOUR);
-    const after = (await call(dispatcherA.token, 'GET', `/visits/missed?regionId=${w.regions.A1}`)).json<MissedVisitsDto>();
-    expect(after.items.find((v) => v.id === visitId)).toMatchObject({ state: 'missed', household: { name: '漏访户' } });
-    expect(after.count).toBeGreaterThanOrEqual(1);
-    // another town's dispatcher does not see it
-    const elsewhere = (await call(w.users.dispatcherT2.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
+    const after = (await call(communityStaff.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
+    expect(after.count).toBe(3);
+    expect(after.items.find((v) => v.id === visitId)).toMatchObject({ state: 'missed', household: { name: '漏访户' }, assignee: { name: '包联干部一' } });
+    // another town's dispatcher does not see them
+    const elsewhere = (await call(w.users.dispatcherT.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
     expect(elsewhere.items.map((v) => v.id)).not.toContain(visitId);
     // nor may a volunteer ask
     expect((await call(w.users.volunteerA1.token, 'GET', '/visits/missed')).statusCode).toBe(403);
   });
 
-  it('escalates like an order: the assignee, then every 48 hours one level up, each told once', async () => {
+  it('escalates like an order: the assignee, then every 48 hours one level up, each told once, several visits in one alarm', async () => {
     const now = new Date(DUE.getTime() + HOUR);
     await visits.sweepMissed(now);
     await visits.sweepMissed(now);
-    expect(await alarms()).toEqual([expect.objectContaining({ recipient_id: cadre.id, kind: 'staff.visit_missed', title: '走访已逾期' })]);
-    // 48 hours later: the community (甲社区's dispatcher); two sweepers at once move it once
+    const first = await alarms();
+    expect(first).toHaveLength(2);
+    expect(first.find((a) => a.recipient_id === cadreOne.id)).toMatchObject({
+      title: '走访已逾期',
+      body: expect.stringContaining('丁一网格的漏访户（重病患者）2027年第35周'),
+    });
+    // two of cadre two's households: one alarm naming both
+    expect(first.find((a) => a.recipient_id === cadreTwo.id)!.body).toContain('2 户台账户');
+    // 48 hours later: the community; two sweepers at once move each visit once
     const later = new Date(DUE.getTime() + 49 * HOUR);
     await Promise.all([visits.sweepMissed(later), visits.sweepMissed(later)]);
     const second = await alarms();
-    expect(second.map((a) => a.recipient_id)).toEqual([cadre.id, dispatcherA.id]);
-    expect(second[1]!.body).toContain('社区（村）');
-    expect(second[1]!.body).toContain('包联干部');
-    // then the town (一号镇's dispatcher), then the county (its admin is not staff of a place to alarm: nobody there)
+    expect(second.map((a) => a.recipient_id).slice(2)).toEqual([communityStaff.id]);
+    expect(second[2]!.body).toContain('3 户台账户');
+    expect(second[2]!.body).toContain('社区（村）');
+    // then the town
     await visits.sweepMissed(new Date(DUE.getTime() + 97 * HOUR));
-    expect((await alarms()).map((a) => a.recipient_id)).toEqual([cadre.id, dispatcherA.id, w.users.dispatcherT.id]);
+    expect((await alarms()).map((a) => a.recipient_id).slice(2)).toEqual([communityStaff.id, townStaff.id]);
     const [row] = await database.db.query<Array<{ escalation_level: number }>>(`SELECT escalation_level FROM visit WHERE id = $1`, [visitId]);
     expect(row!.escalation_level).toBe(3);
-    // the inbox of the community's dispatcher has it
-    const inbox = (await call(dispatcherA.token, 'GET', '/me/notifications')).json<{ items: Array<{ kind: string }> }>();
-    expect(inbox.items.some((i) => i.kind === 'staff.visit_missed')).toBe(true);
+    // the inbox of the community's staff has it
+    const inbox = (await call(communityStaff.token, 'GET', '/me/notifications')).json<{ items: Array<{ kind: string }> }>();
+    expect(inbox.items.map((i) => i.kind)).toEqual(['staff.visit_missed']);
   });
 
   it('a missed visit may still be done: late, and no longer flagged', async () => {
     clock.now = new Date(DUE.getTime() + 100 * HOUR);
-    await call(cadre.token, 'POST', `/visits/${visitId}/check-in`, { location: { lat: 40.752, lng: 107.402 } });
-    const done = (await call(cadre.token, 'POST', `/visits/${visitId}/record`, { condition: 'good' })).json<VisitDto>();
+    await call(cadreOne.token, 'POST', `/visits/${visitId}/check-in`, { location: { lat: 40.752, lng: 107.402 } });
+    const done = (await call(cadreOne.token, 'POST', `/visits/${visitId}/record`, { condition: 'good' })).json<VisitDto>();
     expect(done).toMatchObject({ state: 'done', late: true });
-    const flag = (await call(dispatcherA.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
+    const flag = (await call(communityStaff.token, 'GET', '/visits/missed')).json<MissedVisitsDto>();
+    expect(flag.count).toBe(2);
     expect(flag.items.map((v) => v.id)).not.toContain(visitId);
   });
 });

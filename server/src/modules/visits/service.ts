@@ -326,60 +326,75 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
     };
   }
 
-  /** What a missed visit's alarm says. */
-  function alarmText(v: EscalatedRow): { title: string; body: string } {
+  /** What a missed visit's alarm says (several of one person at one level: one alarm naming them). */
+  function alarmText(rows: readonly EscalatedRow[]): { title: string; body: string } {
+    const v = rows[0]!;
+    const level = v.level;
+    const period = visitPeriodLabel(v.period);
+    if (rows.length > 1) {
+      const names = rows
+        .slice(0, 3)
+        .map((r) => `${r.region_name}的${r.household_name}`)
+        .join('、');
+      const who = `${rows.length} 户台账户（${names}${rows.length > 3 ? '等' : ''}）`;
+      if (level === 1) return { title: '走访已逾期', body: `您负责的${who}的走访已过截止时间，请尽快上门并填写走访记录。` };
+      return { title: '走访逾期未完成', body: `${who}的走访逾期未完成，已提请${LEVEL_WORDS[level as 2 | 3 | 4]}督办，请安排人员上门。` };
+    }
     const tags = v.household_tags.map((t: LedgerTag) => LEDGER_TAG_NAMES[t]).join('、');
     const who = `${v.region_name}的${v.household_name}${tags ? `（${tags}）` : ''}`;
-    const period = visitPeriodLabel(v.period);
-    if (v.level === 1) return { title: '走访已逾期', body: `您负责的${who}${period}的走访已过截止时间，请尽快上门并填写走访记录。` };
-    const level = LEVEL_WORDS[v.level as 2 | 3 | 4];
+    if (level === 1) return { title: '走访已逾期', body: `您负责的${who}${period}的走访已过截止时间，请尽快上门并填写走访记录。` };
     return {
       title: '走访逾期未完成',
-      body: `${who}${period}的走访逾期未完成（责任人：${v.assignee_name ?? '未指定'}），已提请${level}督办，请安排人员上门。`,
+      body: `${who}${period}的走访逾期未完成（责任人：${v.assignee_name ?? '未指定'}），已提请${LEVEL_WORDS[level as 2 | 3 | 4]}督办，请安排人员上门。`,
     };
   }
 
   /**
    * Missed visits (past due, not done): each moved one alarm level at a time, every `escalateEveryHours` — the
    * assignee first (or the grid's staff without one), then the staff of the community, the town, the county — and
-   * each level's people told through the notifications (inbox, live, WeChat or SMS), in the same transaction. A
-   * notification is unique per (source, kind, recipient): however many sweepers run, each level alarms each person
-   * once. Answers how many visits moved.
+   * each level's people told through the notifications (inbox, live, WeChat or SMS), in the same transaction. The
+   * conditional move (escalateMissed) makes each level happen once however many sweepers run; a person told of
+   * several visits at once gets one alarm naming them (a grid worker who missed a week's thirty households hears
+   * once, not thirty times: WeChat messages and texts are counted and cost). A notification is also unique per
+   * (source, kind, recipient). Answers how many visits moved.
    */
   async function sweepMissed(now: Date = clock(), batch = 500): Promise<number> {
     let total = 0;
     for (;;) {
       const moved = await db.transaction(async (m) => {
         const up = await escalateMissed(m, now, escalateEveryHours * HOUR, batch);
-        const items: NewNotification[] = [];
+        // per recipient and level, the visits to tell them of
+        const told = new Map<string, { to: string; rows: EscalatedRow[] }>();
         const say = (v: EscalatedRow, to: string) => {
-          const text = alarmText(v);
-          items.push({
+          const key = `${to} ${v.level}`;
+          const group = told.get(key) ?? { to, rows: [] };
+          group.rows.push(v);
+          told.set(key, group);
+        };
+        for (const v of up) if (v.level === 1 && v.assignee_id !== null) say(v, v.assignee_id);
+        // no assignee: the grid's staff hear it at level 1
+        const byLevel: Array<['grid' | 'community' | 'town' | 'county', EscalatedRow[]]> = [
+          ['grid', up.filter((v) => v.level === 1 && v.assignee_id === null)],
+          ...([2, 3, 4] as const).map((l): ['community' | 'town' | 'county', EscalatedRow[]] => [ALARM_LEVELS[l], up.filter((v) => v.level === l)]),
+        ];
+        for (const [level, rows] of byLevel) {
+          if (rows.length === 0) continue;
+          // each place once: the staff of a grid with several missed visits are found once
+          const staff = await staffAtLevel(m, [...new Set(rows.map((v) => v.region_path))], level);
+          for (const v of rows) for (const s of staff.filter((x) => x.path === v.region_path)) say(v, s.id);
+        }
+        const items: NewNotification[] = [...told.values()].map(({ to, rows }) => {
+          const ids = rows.map((r) => r.id).sort();
+          return {
             recipientId: to,
             recipientPhone: null,
             kind: 'staff.visit_missed',
             orderId: null,
-            source: `visit-missed:${v.id}:${v.level}`,
-            ...text,
+            source: rows.length === 1 ? `visit-missed:${ids[0]}:${rows[0]!.level}` : `visit-missed:${ids[0]}:${rows[0]!.level}:${ids.length}`,
+            ...alarmText(rows),
             urgent: false,
-          });
-        };
-        const withAssignee = up.filter((v) => v.level === 1 && v.assignee_id !== null);
-        for (const v of withAssignee) say(v, v.assignee_id!);
-        // no assignee: the grid's staff hear it at level 1
-        const byLevel: Array<[string, EscalatedRow[]]> = [
-          ['grid', up.filter((v) => v.level === 1 && v.assignee_id === null)],
-          ...([2, 3, 4] as const).map((l): [string, EscalatedRow[]] => [ALARM_LEVELS[l], up.filter((v) => v.level === l)]),
-        ];
-        for (const [level, rows] of byLevel) {
-          if (rows.length === 0) continue;
-          const staff = await staffAtLevel(
-            m,
-            rows.map((v) => v.region_path),
-            level as 'grid' | 'community' | 'town' | 'county',
-          );
-          for (const v of rows) for (const s of staff.filter((x) => x.path === v.region_path)) say(v, s.id);
-        }
+          };
+        });
         if (items.length > 0) await emitNotifications(m, items, now, { maxAttempts: 5 });
         return up.length;
       });
