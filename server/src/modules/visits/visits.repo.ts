@@ -245,14 +245,15 @@ export interface EscalatedRow {
 /**
  * Missed visits moved one alarm level up: level 1 when the period ends (the assignee), then one more level every
  * `everyMs` (2 the community, 3 the town, 4 the county). The rows are taken FOR UPDATE SKIP LOCKED and moved by
- * the same statement, so two sweepers at once never move one visit twice.
+ * the same statement, so two sweepers at once never move one visit twice. By assignee within a due time, so that
+ * one person's visits tend to fall in one batch (one alarm naming them, see service.ts).
  */
 export async function escalateMissed(m: Db, now: Date, everyMs: number, batch: number): Promise<EscalatedRow[]> {
   return m.query<EscalatedRow[]>(
     `WITH due AS (
        SELECT v.id FROM visit v
        WHERE v.done_at IS NULL AND v.escalation_level < 4 AND v.due_at + v.escalation_level * make_interval(secs => $2::float8 / 1000) <= $1
-       ORDER BY v.due_at LIMIT $3 FOR UPDATE SKIP LOCKED
+       ORDER BY v.due_at, v.assignee_id LIMIT $3 FOR UPDATE SKIP LOCKED
      ), up AS (
        UPDATE visit v SET escalation_level = v.escalation_level + 1, escalated_at = $1 FROM due WHERE v.id = due.id
        RETURNING v.id, v.escalation_level AS level, v.period, v.due_at, v.household_id, v.region_id, v.assignee_id
