@@ -1,6 +1,6 @@
 import { Text, View } from '@tarojs/components';
 import { LEDGER_TAG_NAMES, VISIT_CONDITION_NAMES, VISIT_FREQUENCY_NAMES, VISIT_STATE_NAMES, type VisitDto, type VisitState } from '@bangbang/shared';
-import { StaffTag, TAG_COLORS } from './staff-order-card';
+import { StaffTag, type TAG_COLORS } from './staff-order-card';
 import './visit-card.css';
 
 const STATE_COLOR: Record<VisitState, keyof typeof TAG_COLORS> = { open: 'blue', checked_in: 'purple', done: 'green', missed: 'red' };
