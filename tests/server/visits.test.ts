@@ -407,21 +407,26 @@ describe('missed visits', () => {
     });
     // two of cadre two's households: one alarm naming both
     expect(first.find((a) => a.recipient_id === cadreTwo.id)!.body).toContain('2 户台账户');
-    // 48 hours later: the community; two sweepers at once move each visit once
+    // 48 hours later: the community; two sweepers at once move each visit once (they may split the three between
+    // them: then the community's staff hear of each in one of two alarms)
     const later = new Date(DUE.getTime() + 49 * HOUR);
     await Promise.all([visits.sweepMissed(later), visits.sweepMissed(later)]);
-    const second = await alarms();
-    expect(second.map((a) => a.recipient_id).slice(2)).toEqual([communityStaff.id]);
-    expect(second[2]!.body).toContain('3 户台账户');
-    expect(second[2]!.body).toContain('社区（村）');
-    // then the town
+    const second = (await alarms()).slice(2);
+    expect(second.every((a) => a.recipient_id === communityStaff.id && a.body.includes('社区（村）'))).toBe(true);
+    const named = second.reduce((n, a) => n + Number(/(\d+) 户台账户/.exec(a.body)?.[1] ?? 1), 0);
+    expect(named).toBe(3);
+    // then the town, by one sweeper: one alarm naming the three
     await visits.sweepMissed(new Date(DUE.getTime() + 97 * HOUR));
-    expect((await alarms()).map((a) => a.recipient_id).slice(2)).toEqual([communityStaff.id, townStaff.id]);
-    const [row] = await database.db.query<Array<{ escalation_level: number }>>(`SELECT escalation_level FROM visit WHERE id = $1`, [visitId]);
-    expect(row!.escalation_level).toBe(3);
+    const town = (await alarms()).filter((a) => a.recipient_id === townStaff.id);
+    expect(town).toHaveLength(1);
+    expect(town[0]!.body).toContain('3 户台账户（丁一网格的漏访户');
+    expect(town[0]!.body).toContain('苏木乡镇（街道）');
+    const levels = await database.db.query<Array<{ escalation_level: number }>>(`SELECT escalation_level FROM visit WHERE region_id = $1`, [grid]);
+    expect(levels.map((l) => l.escalation_level)).toEqual([3, 3, 3]);
     // the inbox of the community's staff has it
     const inbox = (await call(communityStaff.token, 'GET', '/me/notifications')).json<{ items: Array<{ kind: string }> }>();
-    expect(inbox.items.map((i) => i.kind)).toEqual(['staff.visit_missed']);
+    expect(inbox.items.length).toBeGreaterThanOrEqual(1);
+    expect(inbox.items.every((i) => i.kind === 'staff.visit_missed')).toBe(true);
   });
 
   it('a missed visit may still be done: late, and no longer flagged', async () => {
