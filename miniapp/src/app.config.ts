@@ -12,6 +12,8 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    // 走访: paired cadres' and grid workers' visits of ledger households (我的走访, one visit at the door)
+    { root: 'pages/visits', pages: ['index/index', 'visit/index'] },
     // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
     // prettier-ignore
     {
@@ -28,6 +30,7 @@ export default defineAppConfig({
         'rosters/index',
         'import/index',
         'export/index',
+        'visit-plans/index',
       ],
     },
   ],

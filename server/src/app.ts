@@ -64,6 +64,8 @@ import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
+import visitRoutes from './modules/visits/routes';
+import { createVisitService } from './modules/visits/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -218,6 +220,8 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
+  const visits = createVisitService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours });
+  await instance.register(visitRoutes, { visits });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;
@@ -239,6 +243,14 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
         await notifications.alarmWaiting(now);
         await notifications.alarmOverdue(now);
       },
+      // 走访: this period's visits for every ledger household (exactly once however many processes), then missed ones alarmed
+      'visits-due': async () => {
+        const now = clock();
+        const made = await visits.generate(now);
+        if (made.created > 0) log.info({ created: made.created, households: made.households }, 'visits generated');
+        const missed = await visits.sweepMissed(now);
+        if (missed > 0) log.info({ escalated: missed }, 'missed visits escalated');
+      },
       'uploads-sweep': async () => {
         const n = await services.uploads.sweep(clock());
         if (n > 0) log.info({ removed: n }, 'unreferenced uploads removed');
@@ -247,6 +259,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
     cron: [
       { task: 'orders-due', match: '* * * * *' },
       { task: 'uploads-sweep', match: '17 * * * *' },
+      { task: 'visits-due', match: '7 * * * *' },
     ],
   });
   await instance.register(staticH5, { dir: opts.config.h5Dir });

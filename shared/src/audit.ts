@@ -36,6 +36,7 @@ export const AUDIT_ACTIONS = [
   'application.approve',
   'application.decline',
   'people.import',
+  'visit_plan.set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -66,6 +67,7 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'application.approve': '批准申请',
   'application.decline': '驳回申请',
   'people.import': '导入台账（Excel）',
+  'visit_plan.set': '设置走访计划',
 };
 
 export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order'] as const;

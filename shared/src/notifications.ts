@@ -36,6 +36,7 @@ export const NOTIFICATION_KINDS = [
   'staff.no_show',
   'staff.waiting',
   'staff.urged',
+  'staff.visit_missed',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -63,6 +64,7 @@ export const NOTIFICATION_KIND_INFO: Record<NotificationKind, { label: string; a
   'staff.no_show': { label: '志愿者未到场', audience: 'staff' },
   'staff.waiting': { label: '我负责（兜底）的需求无人接单', audience: 'staff' },
   'staff.urged': { label: '居民催办', audience: 'staff' },
+  'staff.visit_missed': { label: '台账户走访逾期', audience: 'staff' },
 };
 
 /** The channels besides the inbox, which always keeps everything. */

@@ -92,6 +92,13 @@ async function queryFor(page: string, who: Who): Promise<Record<string, string>>
     if (!id) throw new Error('the volunteer has no task and the hall is empty: the demo data has changed');
     return { id };
   }
+  if (page === 'pages/visits/visit/index') {
+    // a visit of my own (the grid worker's), else the missed one of the demo grid (staff above it)
+    const mine = await api<Array<{ id: string }>>(token, 'GET', '/api/v1/visits/mine');
+    const id = mine[0]?.id ?? (await api<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/visits/missed')).items[0]?.id;
+    if (!id) throw new Error(`${who} has no visit to open: the demo data has changed`);
+    return { id };
+  }
   if (page === 'pages/resident/order-new/index') {
     const { items } = await api<{ items: Array<{ code: string }> }>(token, 'GET', '/api/v1/service-categories');
     return { code: items[0]!.code };
@@ -129,6 +136,8 @@ async function meaningOf(page: string, who: Who, query: Record<string, string>):
       return [(await get<Item>(`/api/v1/orders/${query.id}`)).description];
     case 'pages/me/index':
       return [(await get<{ name: string }>('/api/v1/me')).name];
+    case 'pages/visits/visit/index':
+      return [(await get<{ household: { name: string } }>(`/api/v1/visits/${query.id}`)).household.name];
     default:
       return [];
   }

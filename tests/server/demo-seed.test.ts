@@ -7,6 +7,7 @@ import { buildDemoPeople, type Category } from '../../server/src/demo/people';
 import { buildDemoTree, DEMO_PLACE_COUNTS, DEMO_PLACE_TOTAL } from '../../server/src/demo/places';
 import { replayOrderEvents, type OrderEventDto, type OrderStatus } from '@bangbang/shared';
 import { DEMO_ORDERS } from '../../server/src/demo/orders';
+import { DEMO_VISIT_ORDERS } from '../../server/src/demo/visits';
 import { seedDemoData, type SeedResult } from '../../server/src/demo/seed';
 import { REGION_LEVELS } from '../../server/src/modules/regions/region.entity';
 import { createTestDatabase, type TestDatabase } from '../support/db';
@@ -266,7 +267,8 @@ describe('demo data on an empty database', () => {
     const orders = await database.db.query<Array<{ id: string; status: OrderStatus; resident_id: string; escalation_level: string }>>(
       'SELECT id, status, resident_id, escalation_level FROM service_order',
     );
-    expect(orders).toHaveLength(DEMO_ORDERS);
+    // and the one a need found on a visit made (走访, demo/visits.ts)
+    expect(orders).toHaveLength(DEMO_ORDERS + DEMO_VISIT_ORDERS);
     const events = await database.db.query<
       Array<{ order_id: string; seq: number; type: OrderEventDto['type']; from_status: OrderStatus | null; to_status: OrderStatus }>
     >('SELECT order_id, seq, type, from_status, to_status FROM order_event ORDER BY order_id, seq');

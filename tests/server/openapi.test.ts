@@ -240,6 +240,12 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/users/{id}/grantable-roles',
       'GET /api/v1/users/{id}/roster',
       'GET /api/v1/users/{id}/service-record',
+      'GET /api/v1/visit-plans',
+      'GET /api/v1/visits/coverage',
+      'GET /api/v1/visits/coverage.xlsx',
+      'GET /api/v1/visits/mine',
+      'GET /api/v1/visits/missed',
+      'GET /api/v1/visits/{id}',
       'PATCH /api/v1/me',
       'PATCH /api/v1/regions/{id}',
       'PATCH /api/v1/service-categories/{code}',
@@ -282,10 +288,13 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/uploads',
       'POST /api/v1/users',
       'POST /api/v1/users/{id}/family-contacts',
+      'POST /api/v1/visits/{id}/check-in',
+      'POST /api/v1/visits/{id}/record',
       'PUT /api/v1/me/duty',
       'PUT /api/v1/me/notification-preferences',
       'PUT /api/v1/regions/{id}/dispatch-mode',
       'PUT /api/v1/users/{id}/roster',
+      'PUT /api/v1/visit-plans',
     ]);
     for (const key of documented) {
       const op = documentedOperations(doc).get(key)!;

@@ -31,7 +31,7 @@ interface OrderActionsProps {
 }
 
 /** Where the phone is, for check-in at the door; given up after a few seconds (check-in works without it). */
-async function whereAmI(): Promise<{ lat: number; lng: number } | undefined> {
+export async function whereAmI(): Promise<{ lat: number; lng: number } | undefined> {
   const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 5000));
   // WeChat gives the map's coordinates (gcj02); a browser only GPS ones (Taro's H5 getLocation refuses gcj02)
   const located = Taro.getLocation({ type: process.env.TARO_ENV === 'h5' ? 'wgs84' : 'gcj02' }).then(

@@ -1,4 +1,17 @@
 import {
+  MISSED_VISITS_PATH,
+  MY_VISITS_PATH,
+  VISITS_PATH,
+  VISIT_COVERAGE_PATH,
+  VISIT_COVERAGE_XLSX_PATH,
+  VISIT_PLANS_PATH,
+  type MissedVisitsDto,
+  type RecordVisitDto,
+  type SetVisitPlanDto,
+  type VisitCoverageDto,
+  type VisitCoverageQuery,
+  type VisitDto,
+  type VisitPlanDto,
   ACCESS_LOG_PATH,
   API_PREFIX,
   APPLICATIONS_PATH,
@@ -293,3 +306,19 @@ export const getStatsByPlace = (query: Body<StatsByPlaceQuery> = {}) => request<
  */
 export const downloadExport = (kind: ExportKind, format: ExportFormat, query: { regionId?: string; from?: string; to?: string }) =>
   download(exportPath(kind, format), query, `${EXPORT_KIND_NAMES[kind]}.${format}`);
+
+// ---------- 走访 (visits of ledger households) ----------
+
+/** 我的走访: my visits still to do (missed first) and this period's done ones. */
+export const getMyVisits = () => request<VisitDto[]>('GET', MY_VISITS_PATH);
+export const getVisit = (id: string) => request<VisitDto>('GET', `${VISITS_PATH}/${enc(id)}`);
+export const checkInVisit = (id: string, location?: { lat: number; lng: number }) =>
+  request<VisitDto>('POST', `${VISITS_PATH}/${enc(id)}/check-in`, location === undefined ? {} : { location });
+/** The record at the door; a need becomes an order on the household's behalf in the same step. */
+export const recordVisit = (id: string, body: Body<RecordVisitDto>) => request<VisitDto>('POST', `${VISITS_PATH}/${enc(id)}/record`, body);
+/** The board's flag: missed visits under a place (default: my jurisdiction). */
+export const getMissedVisits = (regionId?: string) => request<MissedVisitsDto>('GET', MISSED_VISITS_PATH, regionId === undefined ? {} : { regionId });
+export const getVisitPlan = (regionId: string) => request<VisitPlanDto>('GET', VISIT_PLANS_PATH, { regionId });
+export const setVisitPlan = (body: Body<SetVisitPlanDto>) => request<VisitPlanDto>('PUT', VISIT_PLANS_PATH, body);
+export const getVisitCoverage = (query: Body<VisitCoverageQuery> = {}) => request<VisitCoverageDto>('GET', VISIT_COVERAGE_PATH, query);
+export const downloadVisitCoverage = (query: Body<VisitCoverageQuery> = {}) => download(VISIT_COVERAGE_XLSX_PATH, { ...query }, '走访覆盖率.xlsx');

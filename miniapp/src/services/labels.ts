@@ -159,6 +159,7 @@ export function eventDetail(e: Pick<OrderEventDto, 'type' | 'actorName' | 'reaso
   if (e.type === 'complete' && typeof data.note === 'string') parts.push(data.note);
   if (e.type === 'urge' && typeof data.count === 'number') parts.push(`第 ${data.count} 次催办`);
   if (e.type === 'created' && typeof data.repeatOf === 'string') parts.push('与同一服务的另一需求并存（工作人员另下一单）');
+  if (e.type === 'created' && typeof data.visitId === 'string') parts.push('走访时发现的需求');
   if (e.reason) parts.push(e.reason);
   return parts.join(' · ');
 }

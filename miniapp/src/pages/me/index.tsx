@@ -131,6 +131,18 @@ export default function Me() {
         )}
       </Cell.Group>
 
+      {roles.some((r) => r !== 'resident') && (
+        <Cell.Group title='走访'>
+          <Cell
+            className='me__visits'
+            title='我的走访'
+            description='包联和网格内台账户的走访：签到、记录、发现需求代下单'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/visits/index/index' })}
+          />
+        </Cell.Group>
+      )}
+
       {roles.some((r) => r === 'grid_worker' || r === 'dispatcher' || r === 'admin') && (
         <Cell.Group title='工作'>
           <Cell

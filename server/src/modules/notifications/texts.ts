@@ -99,6 +99,7 @@ export const STATUS_WORDS: Record<NotificationKind, string> = {
   'task.no_show': '已转派',
   'staff.waiting': '无人接',
   'staff.urged': '居民催办',
+  'staff.visit_missed': '走访逾期',
 };
 
 export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
@@ -188,5 +189,8 @@ export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
         body: `${f.place}的居民${f.residentName}催办${svc}需求${f.urgeCount && f.urgeCount > 1 ? `（第 ${f.urgeCount} 次）` : ''}，已转为紧急，请尽快安排。`,
         status: '居民催办',
       };
+    case 'staff.visit_missed':
+      // written by the visits module itself (a visit is not an order): a generic sentence, never used for one
+      return { title: '走访逾期', body: `${f.place}有台账户的走访逾期未完成，请查看逾期走访。`, status: '走访逾期' };
   }
 }

@@ -36,6 +36,8 @@ export type { RosterSlot } from '@bangbang/shared';
 @Index('app_user_duty_nowhere_idx', ['regionId'], { where: 'on_duty AND location_lat IS NULL' })
 // on-duty people of a place with a skill (migration AddDutySkillsByPlaceIndex): GIN over (region_id, skills)
 @Index('app_user_duty_region_skills_idx', { synchronize: false })
+// the ledger households, walked in id order by the visit generation (migration CreateVisits)
+@Index('app_user_ledger_idx', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -5,6 +5,7 @@ import { Dialog, TabPane, Tabs } from '@nutui/nutui-react-taro';
 import type { BatchDispatchResultDto, ListOrdersQuery, OrderDto } from '@bangbang/shared';
 import { LoadMore, PageState, firstLoad, showError, showSuccess, useLiveReload, useLoader, usePagedLoader } from '../../../components';
 import { Section, StaffPage } from '../../../components/staff-page';
+import { MissedVisitsFlag } from '../../../components/missed-visits-flag';
 import { MeNavButton, NavButton, StaffHero, StaffNav } from '../../../components/staff-hero';
 import { ReasonTags, StaffOrderCard, byUrgencyOfAttention } from '../../../components/staff-order-card';
 import { batchDispatch, getRegion, listOrders } from '../../../services/endpoints';
@@ -127,6 +128,9 @@ export default function DispatchBoard() {
         <NavButton className='dispatch-board__applications' onClick={() => void Taro.navigateTo({ url: '/pages/dispatch/applications/index' })}>
           审核申请
         </NavButton>
+        <NavButton className='dispatch-board__visits' onClick={() => void Taro.navigateTo({ url: '/pages/visits/index/index' })}>
+          我的走访
+        </NavButton>
         <NavButton className='dispatch-board__manage' onClick={() => void Taro.navigateTo({ url: '/pages/manage/index/index' })}>
           管理
         </NavButton>
@@ -142,6 +146,8 @@ export default function DispatchBoard() {
         )}
         <MeNavButton />
       </StaffNav>
+
+      <MissedVisitsFlag />
 
       <Section>
         <Tabs value={tab} onChange={(v) => setTab(String(v))} activeType='line'>

@@ -37,6 +37,7 @@ const TILES: readonly Tile[] = [
   { key: 'rosters', title: '排班值班', what: '值班表、在岗情况', url: () => '/pages/manage/rosters/index', roles: STAFF },
   { key: 'import', title: '导入台账', what: '从 Excel 导入居民、志愿者', url: () => '/pages/manage/import/index', roles: STAFF },
   { key: 'export', title: '导出台账', what: '服务台账、志愿时长、统计', url: () => '/pages/manage/export/index', roles: STAFF },
+  { key: 'visit-plans', title: '走访计划', what: '台账户走访频次、覆盖率', url: () => '/pages/manage/visit-plans/index', roles: STAFF },
   { key: 'stats', title: '统计', what: '按地区、按时段', url: () => '/pages/dispatch/stats/index', roles: STAFF },
 ];
 
