@@ -64,6 +64,8 @@ import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
+import projectRoutes from './modules/projects/routes';
+import { createProjectService } from './modules/projects/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -218,6 +220,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
+  await instance.register(projectRoutes, { projects: createProjectService({ db, clock }) });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;
