@@ -12,6 +12,8 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    // 社区项目 and 在职党员双报到 (issue 22): the claimant's side; the organiser's is under 管理
+    { root: 'pages/projects', pages: ['index/index', 'project/index', 'register/index'] },
     // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
     // prettier-ignore
     {
@@ -28,6 +30,8 @@ export default defineAppConfig({
         'rosters/index',
         'import/index',
         'export/index',
+        'projects/index',
+        'project/index',
       ],
     },
   ],
