@@ -276,6 +276,12 @@ describe('projects, claims and 双报到', () => {
       expect(detail.actions).toEqual(['edit', 'confirm']);
       const claimOf = (id: string) => detail.claims!.find((c) => c.person.id === id)!;
       expect(claimOf(a.id).person.phone).toMatch(/^136\d{8}$/);
+      // each full phone the organiser saw is in the access log
+      const seen = await t.database.db.query<Array<{ fields: string[]; reason: string }>>(
+        `SELECT fields, reason FROM access_log WHERE viewer_id = $1 AND subject_id = $2`,
+        [w.users.dispatcherT.id, a.id],
+      );
+      expect(seen[0]).toEqual({ fields: ['phone'], reason: 'project_claim' });
       // only the organiser
       expect((await call(a, 'POST', `/projects/${p.id}/claims/${claimOf(a.id).id}/attendance`, { attended: true })).statusCode).toBe(403);
       const ok = await call('dispatcherT', 'POST', `/projects/${p.id}/claims/${claimOf(a.id).id}/attendance`, { attended: true });

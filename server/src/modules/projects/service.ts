@@ -21,6 +21,7 @@ import type { Clock } from '../../clock';
 import { decodeCursor, encodeCursor } from '../../db/cursor';
 import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
+import { writeAccessLog } from '../access/access-log';
 import { maskPhone } from '../access/privacy';
 import type { Actor } from '../auth/actor';
 import { recordAudit, changedFields, type AuditContext } from '../audit/service';
@@ -192,6 +193,18 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
     return { organiser, member: reported || lives || (isStaff(actor) && covers(jurisdictionOf(actor), p.region_path)), mayClaim: reported || serves };
   }
 
+  /** Every claim of a project with full phones for its organiser, each full view written to the access log. */
+  async function organiserClaims(m: Pick<EntityManager, 'query'>, actor: Actor, projectId: string): Promise<ProjectClaimDto[]> {
+    const claims = await claimsOf(m, projectId);
+    const seen = [...new Set(claims.filter((c) => c.user_phone !== null && c.user_id !== actor.id).map((c) => c.user_id))];
+    await writeAccessLog(
+      m,
+      actor.id,
+      seen.map((subject) => ({ subject, fields: ['phone'], reason: 'project_claim' })),
+    );
+    return claims.map((c) => claimDto(c, true));
+  }
+
   async function present(
     m: Pick<EntityManager, 'query'>,
     actor: Actor,
@@ -235,7 +248,7 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
         myClaim: my ? claimDto(my, true) : null,
         actions,
         // the organiser calls the people who claimed: their numbers in full, as for a volunteer on an order
-        claims: detail && s.organiser ? (await claimsOf(m, p.id)).map((c) => claimDto(c, true)) : null,
+        claims: detail && s.organiser ? await organiserClaims(m, actor, p.id) : null,
       });
     }
     return out;
