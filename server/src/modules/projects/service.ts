@@ -183,14 +183,21 @@ export interface ProjectServiceDeps {
  * saying 「已转为社区项目…」) so that it stops escalating and waiting for a volunteer, and each shows the other.
  */
 export function createProjectService({ db, clock }: ProjectServiceDeps) {
-  /** May the actor see this project (and claim it, when published)? Members: 双报到 to its community, or living in it. */
-  async function standing(m: Pick<EntityManager, 'query'>, actor: Actor, p: ProjectRow): Promise<{ organiser: boolean; member: boolean; mayClaim: boolean }> {
+  /** The community the actor reported to through 双报到 (null: none), read once per request. */
+  async function reportedTo(m: Pick<EntityManager, 'query'>, actor: Actor): Promise<string | null> {
+    return (await activeRegistration(m, actor.id))?.community_id ?? null;
+  }
+
+  /**
+   * What the actor is to this project: its organiser; a member of its community (reported to it through 双报到,
+   * living in it, or staff over it), who sees it once published; one who may claim (reported to it, or serving in it).
+   */
+  function standing(actor: Actor, reported: string | null, p: ProjectRow): { organiser: boolean; member: boolean; mayClaim: boolean } {
     const organiser = manages(actor, p.region_path);
-    const reg = await activeRegistration(m, actor.id);
-    const reported = reg?.community_id === p.region_id;
+    const isReported = reported === p.region_id;
     const lives = actor.regionPath !== null && actor.regionPath.startsWith(p.region_path);
     const serves = lives && actor.roles.some((r) => r === 'volunteer' || r === 'grid_worker');
-    return { organiser, member: reported || lives || (isStaff(actor) && covers(jurisdictionOf(actor), p.region_path)), mayClaim: reported || serves };
+    return { organiser, member: isReported || lives || (isStaff(actor) && covers(jurisdictionOf(actor), p.region_path)), mayClaim: isReported || serves };
   }
 
   /** Every claim of a project with full phones for its organiser, each full view written to the access log. */
@@ -215,9 +222,10 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
     const mine = await claimsBy(m, actor.id, ids);
     const sources = await sourceOrdersOf(m, ids);
     const now = clock();
+    const reported = await reportedTo(m, actor);
     const out: ProjectDto[] = [];
     for (const p of rows) {
-      const s = await standing(m, actor, p);
+      const s = standing(actor, reported, p);
       const my = mine.get(p.id);
       const actions: ProjectAction[] = [];
       const open = p.status === 'published' && Date.parse(p.starts_at) > now.getTime();
@@ -259,7 +267,7 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
     if (!UUID_PATTERN.test(id)) throw projectNotFound();
     const p = await findProject(m, id, { lock });
     if (!p) throw projectNotFound();
-    const s = await standing(m, actor, p);
+    const s = standing(actor, await reportedTo(m, actor), p);
     if (!s.organiser && (!s.member || p.status === 'draft')) throw projectNotFound();
     return p;
   }
@@ -514,7 +522,7 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
     async claim(actor: Actor, id: string): Promise<ProjectDto> {
       return db.transaction(async (m) => {
         const p = await visible(m, actor, id);
-        const s = await standing(m, actor, p);
+        const s = standing(actor, await reportedTo(m, actor), p);
         if (!s.mayClaim) throw new ForbiddenError('双报到到本社区/村的在职党员和本社区/村的志愿者可以认领这个项目。');
         if (p.status !== 'published') throw new ConflictError('项目不在招募中，不能认领。');
         const now = clock();
