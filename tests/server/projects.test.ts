@@ -145,6 +145,11 @@ describe('projects, claims and 双报到', () => {
         404,
       );
       expect((await call('volunteerA1', 'PUT', `/users/${q.id}/party-registration`, { communityId: w.regions.A, workplace: '旗教育局' })).statusCode).toBe(403);
+      // a grid worker registers a person of their grid with the grid's community, not another one
+      const r = await person('A1');
+      expect((await call('gridWorkerA1', 'PUT', `/users/${r.id}/party-registration`, { communityId: w.regions.A, workplace: '旗医院' })).statusCode).toBe(200);
+      const elsewhere = await call('gridWorkerA1', 'PUT', `/users/${r.id}/party-registration`, { communityId: w.regions.B, workplace: '旗医院' });
+      expect({ status: elsewhere.statusCode, fields: fields(elsewhere) }).toEqual({ status: 400, fields: ['communityId'] });
     });
   });
 

@@ -317,6 +317,9 @@ export const myPartyRegistration = () => request<{ registration: PartyRegistrati
 /** 双报到: report to the community where one lives (or change it). */
 export const registerPartyMember = (body: Body<RegisterPartyMemberDto>) => request<PartyRegistrationDto>('PUT', MY_PARTY_REGISTRATION_PATH, body);
 export const endPartyRegistration = () => request<void>('DELETE', MY_PARTY_REGISTRATION_PATH);
+/** Staff record someone's 双报到 (a person and a community of their jurisdiction). */
+export const registerPartyMemberFor = (userId: string, body: Body<RegisterPartyMemberDto>) =>
+  request<PartyRegistrationDto>('PUT', `${API_PREFIX}/users/${enc(userId)}/party-registration`, body);
 /** 报到党员 of the staff's jurisdiction (or of one place in it). */
 export const listPartyRegistrations = (q: Body<ListPartyRegistrationsQuery> = {}) => request<Page<PartyRegistrationDto>>('GET', PARTY_REGISTRATIONS_PATH, q);
 /** The published projects of the person's communities, with their own claim. */

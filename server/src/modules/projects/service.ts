@@ -27,7 +27,7 @@ import type { Actor } from '../auth/actor';
 import { recordAudit, changedFields, type AuditContext } from '../audit/service';
 import { assertKnownCategories } from '../catalogue/known-categories';
 import { findRegion } from '../regions/region.repo';
-import { findUser } from '../users/user.repo';
+import { findUserPlace } from '../users/user.repo';
 import { loadViewer } from '../orders/standing';
 import { cancel as cancelOrder } from '../orders/transitions';
 import {
@@ -348,11 +348,13 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
       if (!isStaff(actor)) throw new ForbiddenError('只有工作人员可以为他人登记双报到。');
       return db.transaction(async (m) => {
         if (!UUID_PATTERN.test(userId)) throw new NotFoundError('该人员不存在。');
-        const user = await findUser(m, userId);
+        const user = await findUserPlace(m, userId);
         const j = jurisdictionOf(actor);
         const c = await community(m, body.communityId, 'communityId');
-        if (!user || (!covers(j, user.region?.path) && !covers(j, c.path))) throw new NotFoundError('该人员不存在。');
-        if (!covers(j, c.path)) throw fieldError('communityId', '只能登记到您管辖范围内的社区/村');
+        // a grid worker's jurisdiction is one grid: they register people with their grid's community
+        const reaches = covers(j, c.path) || (actor.regionPath !== null && actor.regionPath.startsWith(c.path));
+        if (!user || (!covers(j, user.path) && !covers(j, c.path))) throw new NotFoundError('该人员不存在。');
+        if (!reaches) throw fieldError('communityId', '只能登记到您管辖范围内的社区/村');
         return register(m, actor, userId, body, ctx);
       });
     },

@@ -1,14 +1,16 @@
 import { useState } from 'react';
 import Taro from '@tarojs/taro';
 import { Text, View } from '@tarojs/components';
-import { Button } from '@nutui/nutui-react-taro';
-import { PROJECT_STATUS_NAMES, type RegionDto } from '@bangbang/shared';
-import { PageState, firstLoad, useLoader } from '../../../components';
+import { Button, Input } from '@nutui/nutui-react-taro';
+import { PROJECT_STATUS_NAMES, RegisterPartyMemberDto, type RegionDto, type UserDto } from '@bangbang/shared';
+import { PageState, firstLoad, showSuccess, useLoader } from '../../../components';
+import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
+import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
-import { getRegion, listPartyRegistrations, threeLists } from '../../../services/endpoints';
+import { getRegion, listPartyRegistrations, registerPartyMemberFor, threeLists } from '../../../services/endpoints';
 import { useCurrentUser } from '../../../services/session';
 import { projectWhen } from '../../../services/project-labels';
-import { ScopePicker } from '../people/kit';
+import { PersonSearch, ScopePicker } from '../people/kit';
 import './index.css';
 
 /** The community a picked place belongs to: itself, or a grid's parent; none above a community. */
@@ -16,6 +18,63 @@ async function communityOf(place: RegionDto | undefined): Promise<RegionDto | un
   if (place?.level === 'community') return place;
   if (place?.level === 'grid' && place.parentId) return getRegion(place.parentId);
   return undefined;
+}
+
+/**
+ * 为他人登记双报到 (staff): a person of the jurisdiction found by name or phone, their workplace and party
+ * organisation, registered with this community. Checked by the DTO the server checks with; its answer beside the field.
+ */
+function RegisterSomeone({ community, onDone }: { community: RegionDto; onDone: () => void }) {
+  const [person, setPerson] = useState<UserDto>();
+  const [workplace, setWorkplace] = useState('');
+  const [org, setOrg] = useState('');
+  const [saving, setSaving] = useState(false);
+  const form = useFieldErrors({ communityId: '社区/村', workplace: '工作单位', workplacePartyOrg: '单位党组织' });
+  const save = async () => {
+    if (!person) return;
+    const body = { communityId: community.id, workplace: workplace.trim(), ...(org.trim() ? { workplacePartyOrg: org.trim() } : {}) };
+    if (!form.check(RegisterPartyMemberDto, body)) return;
+    setSaving(true);
+    try {
+      await registerPartyMemberFor(person.id, body);
+      form.clear();
+      showSuccess(`已为${person.name}登记双报到`);
+      setPerson(undefined);
+      setWorkplace('');
+      setOrg('');
+      onDone();
+    } catch (error) {
+      form.take(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <StaffForm className='three-lists__register'>
+      <FormLabel>为他人登记双报到</FormLabel>
+      {person ? (
+        <>
+          <Text className='three-lists__title'>{person.name}</Text>
+          <FormLabel>工作单位</FormLabel>
+          <Input className='three-lists__input three-lists__workplace' value={workplace} maxLength={100} onChange={setWorkplace} />
+          <FieldError errors={form} field='workplace' />
+          <FormLabel>单位党组织（可不填）</FormLabel>
+          <Input className='three-lists__input three-lists__org' value={org} maxLength={100} onChange={setOrg} />
+          <FieldError errors={form} field='workplacePartyOrg' />
+          <FieldError errors={form} field='communityId' />
+          <FormProblem errors={form} />
+          <Button className='three-lists__register-submit' type='primary' size='small' loading={saving} disabled={saving} onClick={() => void save()}>
+            {`登记到${community.name}`}
+          </Button>
+          <Button size='small' onClick={() => setPerson(undefined)}>
+            换一个人
+          </Button>
+        </>
+      ) : (
+        <PersonSearch roles={['resident', 'volunteer']} action='选择' onPick={setPerson} />
+      )}
+    </StaffForm>
+  );
 }
 
 /**
@@ -70,6 +129,7 @@ export default function ThreeLists() {
                     <Text>{`党员 ${l.resources.partyMembers}`}</Text>
                     <Text>{`报到党员 ${l.resources.employedPartyMembers}`}</Text>
                   </View>
+                  <RegisterSomeone community={c} onDone={() => void Promise.all([members.reload(), lists.reload()])} />
                   {(members.data ?? []).map((m) => (
                     <View key={m.id} className='three-lists__row three-lists__member'>
                       <Text className='three-lists__title'>{m.person.name}</Text>
