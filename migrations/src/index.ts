@@ -24,6 +24,7 @@ import { AddUnacceptedOrderIndex1795400400000 } from './1795400400000-AddUnaccep
 import { AddIdCardNumber1795400500000 } from './1795400500000-AddIdCardNumber';
 import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsToAccessLog';
 import { CreateVisits1795401000000 } from './1795401000000-CreateVisits';
+import { CreateProjects1795401100000 } from './1795401100000-CreateProjects';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -56,4 +57,5 @@ export const migrations = [
   AddIdCardNumber1795400500000,
   AddExportsToAccessLog1795400600000,
   CreateVisits1795401000000,
+  CreateProjects1795401100000,
 ];

@@ -14,6 +14,8 @@ export default defineAppConfig({
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
     // 走访: paired cadres' and grid workers' visits of ledger households (我的走访, one visit at the door)
     { root: 'pages/visits', pages: ['index/index', 'visit/index'] },
+    // 社区项目 and 在职党员双报到 (issue 22): the claimant's side; the organiser's is under 管理
+    { root: 'pages/projects', pages: ['index/index', 'project/index', 'register/index'] },
     // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
     // prettier-ignore
     {
@@ -31,6 +33,8 @@ export default defineAppConfig({
         'import/index',
         'export/index',
         'visit-plans/index',
+        'projects/index',
+        'project/index',
       ],
     },
   ],

@@ -66,6 +66,8 @@ import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
 import visitRoutes from './modules/visits/routes';
 import { createVisitService } from './modules/visits/service';
+import projectRoutes from './modules/projects/routes';
+import { createProjectService } from './modules/projects/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -222,6 +224,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(notificationRoutes, { notifications });
   const visits = createVisitService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours });
   await instance.register(visitRoutes, { visits });
+  await instance.register(projectRoutes, { projects: createProjectService({ db, clock }) });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;

@@ -37,6 +37,11 @@ export const AUDIT_ACTIONS = [
   'application.decline',
   'people.import',
   'visit_plan.set',
+  'party.register',
+  'party.end',
+  'project.create',
+  'project.update',
+  'project.attendance',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -68,9 +73,14 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'application.decline': '驳回申请',
   'people.import': '导入台账（Excel）',
   'visit_plan.set': '设置走访计划',
+  'party.register': '在职党员双报到',
+  'party.end': '结束双报到',
+  'project.create': '发布项目（项目清单）',
+  'project.update': '修改项目',
+  'project.attendance': '确认项目出勤',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order'] as const;
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'project'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

@@ -23,3 +23,4 @@ export * from './notifications';
 export * from './imports';
 export * from './stats';
 export * from './visits';
+export * from './projects';

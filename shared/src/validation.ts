@@ -186,6 +186,17 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   purpose: '验证码用途',
   subjectId: '查看对象',
   partyMember: '党员',
+  communityId: '居住的社区/村',
+  workplace: '工作单位',
+  workplacePartyOrg: '单位党组织',
+  places: '名额',
+  hours: '时长',
+  pointsBase: '基础积分',
+  pointsPerHour: '每小时积分',
+  startsAt: '开始时间',
+  endsAt: '结束时间',
+  sourceOrderIds: '转为项目的需求',
+  attended: '是否参加',
 };
 
 /** The choices of a field as a person reads them, for its message: 「居民、志愿者 或 管理员」. */

@@ -47,7 +47,7 @@ function usersOf(page: string): Who[] {
   // 审计记录: the log of changes and of who saw whose phone — the admins' only
   if (page === 'pages/dispatch/audit/index') return ['admin'];
   if (root === 'dispatch') return STAFF;
-  if (root === 'me' || root === 'join' || root === 'profile') return ROLES;
+  if (root === 'me' || root === 'join' || root === 'profile' || root === 'projects') return ROLES;
   return STAFF;
 }
 
@@ -99,6 +99,13 @@ async function queryFor(page: string, who: Who): Promise<Record<string, string>>
     if (!id) throw new Error(`${who} has no visit to open: the demo data has changed`);
     return { id };
   }
+  if (page === 'pages/projects/project/index' || page === 'pages/manage/project/index') {
+    // a project of the person's community (社区项目), or for staff above a community one of their jurisdiction
+    const own = await api<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/me/projects');
+    const id = own.items[0]?.id ?? (STAFF.includes(who) ? await firstOrder('/api/v1/projects?limit=1') : undefined);
+    if (!id) throw new Error(`${who} sees no project for ${page}: the demo data has changed`);
+    return { id };
+  }
   if (page === 'pages/resident/order-new/index') {
     const { items } = await api<{ items: Array<{ code: string }> }>(token, 'GET', '/api/v1/service-categories');
     return { code: items[0]!.code };
@@ -134,6 +141,9 @@ async function meaningOf(page: string, who: Who, query: Record<string, string>):
     case 'pages/dispatch/order/index':
     case 'pages/volunteer/task/index':
       return [(await get<Item>(`/api/v1/orders/${query.id}`)).description];
+    case 'pages/projects/project/index':
+    case 'pages/manage/project/index':
+      return [(await get<{ title: string }>(`/api/v1/projects/${query.id}`)).title];
     case 'pages/me/index':
       return [(await get<{ name: string }>('/api/v1/me')).name];
     case 'pages/visits/visit/index':

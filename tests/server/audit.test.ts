@@ -264,6 +264,30 @@ describe('the audit trail', () => {
       subject: () => applicationId,
     },
   );
+  // 在职党员双报到 (issue 22): the person's own, and staff registering someone
+  walk.push(
+    {
+      route: 'PUT /api/v1/me/party-registration',
+      who: 'residentX1',
+      run: () => call('residentX1', 'PUT', '/me/party-registration', { communityId: w.regions.A, workplace: '旗医院' }),
+      action: 'party.register',
+      subject: () => w.users.residentX1.id,
+    },
+    {
+      route: 'DELETE /api/v1/me/party-registration',
+      who: 'residentX1',
+      run: () => call('residentX1', 'DELETE', '/me/party-registration'),
+      action: 'party.end',
+      subject: () => w.users.residentX1.id,
+    },
+    {
+      route: 'PUT /api/v1/users/{id}/party-registration',
+      who: 'dispatcherT',
+      run: () => call('dispatcherT', 'PUT', `/users/${w.users.residentA2.id}/party-registration`, { communityId: w.regions.A, workplace: '旗教育局' }),
+      action: 'party.register',
+      subject: () => w.users.residentA2.id,
+    },
+  );
 
   /** Mutating routes of these areas that are not changes to be audited, and why. */
   const NOT_AUDITED: Record<string, string> = {

@@ -191,6 +191,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(AWAITING_DOCS.filter((key) => !missing.includes(key))).toEqual([]);
     const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
     expect(documented).toEqual([
+      'DELETE /api/v1/me/party-registration',
       'DELETE /api/v1/squads/{id}/members/{userId}',
       'DELETE /api/v1/users/{id}/family-contacts/{contactId}',
       'GET /api/v1/access-log',
@@ -214,6 +215,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/me/family',
       'GET /api/v1/me/notification-preferences',
       'GET /api/v1/me/notifications',
+      'GET /api/v1/me/party-registration',
+      'GET /api/v1/me/projects',
       'GET /api/v1/me/subscriptions',
       'GET /api/v1/orders',
       'GET /api/v1/orders/overdue',
@@ -221,6 +224,10 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/orders/{id}/candidates',
       'GET /api/v1/orders/{id}/events',
       'GET /api/v1/orders/{id}/notifications',
+      'GET /api/v1/party-registrations',
+      'GET /api/v1/projects',
+      'GET /api/v1/projects/lists',
+      'GET /api/v1/projects/{id}',
       'GET /api/v1/regions',
       'GET /api/v1/regions/nearest',
       'GET /api/v1/regions/search',
@@ -247,6 +254,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/visits/missed',
       'GET /api/v1/visits/{id}',
       'PATCH /api/v1/me',
+      'PATCH /api/v1/projects/{id}',
       'PATCH /api/v1/regions/{id}',
       'PATCH /api/v1/service-categories/{code}',
       'PATCH /api/v1/squads/{id}',
@@ -280,6 +288,10 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/orders/{id}/reject',
       'POST /api/v1/orders/{id}/release',
       'POST /api/v1/orders/{id}/urge',
+      'POST /api/v1/projects',
+      'POST /api/v1/projects/{id}/claim',
+      'POST /api/v1/projects/{id}/claim/cancel',
+      'POST /api/v1/projects/{id}/claims/{claimId}/attendance',
       'POST /api/v1/regions',
       'POST /api/v1/regions/{id}/move',
       'POST /api/v1/service-categories',
@@ -292,7 +304,9 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/visits/{id}/record',
       'PUT /api/v1/me/duty',
       'PUT /api/v1/me/notification-preferences',
+      'PUT /api/v1/me/party-registration',
       'PUT /api/v1/regions/{id}/dispatch-mode',
+      'PUT /api/v1/users/{id}/party-registration',
       'PUT /api/v1/users/{id}/roster',
       'PUT /api/v1/visit-plans',
     ]);
@@ -315,6 +329,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/applications/{id}/approve',
       'POST /api/v1/me/applications/{id}/withdraw',
       'POST /api/v1/orders/{id}/content-reviewed',
+      'POST /api/v1/projects/{id}/claim',
+      'POST /api/v1/projects/{id}/claim/cancel',
     ];
     const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key) && !bodiless.includes(key));
     expect(bodies.map(([key]) => key).sort()).toEqual(writes);
@@ -654,6 +670,49 @@ describe('the OpenAPI document (/api/docs)', () => {
       200,
     );
     await check('GET', `/api/v1/orders/${second.json<{ id: string }>().id}`, '/api/v1/orders/{id}', { headers: bearer(w.users.residentX1.token) }, 404);
+
+    // the project list and 双报到 (issue 22)
+    const dispatcherT = bearer(w.users.dispatcherT.token);
+    const pm = bearer(w.users.residentX1.token);
+    await check('GET', '/api/v1/me/party-registration', '/api/v1/me/party-registration', { headers: pm }, 200);
+    await check(
+      'PUT',
+      '/api/v1/me/party-registration',
+      '/api/v1/me/party-registration',
+      { headers: pm, payload: { communityId: w.regions.A, workplace: '旗医院' } },
+      200,
+    );
+    await check('GET', '/api/v1/me/party-registration', '/api/v1/me/party-registration', { headers: pm }, 200);
+    await check('GET', '/api/v1/party-registrations', '/api/v1/party-registrations', { headers: dispatcherT }, 200);
+    const startsAt = new Date(Date.now() + 86_400_000).toISOString();
+    const endsAt = new Date(Date.now() + 90_000_000).toISOString();
+    const project = await check(
+      'POST',
+      '/api/v1/projects',
+      '/api/v1/projects',
+      {
+        headers: dispatcherT,
+        payload: { regionId: w.regions.A, title: '文档核对项目', address: '甲社区', startsAt, endsAt, places: 2, hours: 2, status: 'published' },
+      },
+      201,
+    );
+    const pid = project.json<{ id: string }>().id;
+    const claimed = await check('POST', `/api/v1/projects/${pid}/claim`, '/api/v1/projects/{id}/claim', { headers: pm }, 200);
+    await check('GET', '/api/v1/me/projects', '/api/v1/me/projects', { headers: pm }, 200);
+    await check('GET', '/api/v1/projects', '/api/v1/projects', { headers: dispatcherT }, 200);
+    await check('GET', `/api/v1/projects/lists?regionId=${w.regions.A}`, '/api/v1/projects/lists', { headers: dispatcherT }, 200);
+    await check('PATCH', `/api/v1/projects/${pid}`, '/api/v1/projects/{id}', { headers: dispatcherT, payload: { places: 3 } }, 200);
+    const claimId = claimed.json<{ myClaim: { id: string } }>().myClaim.id;
+    await check(
+      'POST',
+      `/api/v1/projects/${pid}/claims/${claimId}/attendance`,
+      '/api/v1/projects/{id}/claims/{claimId}/attendance',
+      { headers: dispatcherT, payload: { attended: true } },
+      200,
+    );
+    await check('GET', `/api/v1/projects/${pid}`, '/api/v1/projects/{id}', { headers: pm }, 200);
+    await check('POST', `/api/v1/projects/${pid}/claim/cancel`, '/api/v1/projects/{id}/claim/cancel', { headers: pm }, 409);
+    await check('DELETE', '/api/v1/me/party-registration', '/api/v1/me/party-registration', { headers: pm }, 204);
 
     // the photo upload: a form, not JSON
     const form = (data: Buffer) => {

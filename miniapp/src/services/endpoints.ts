@@ -107,6 +107,22 @@ import {
 } from '@bangbang/shared';
 import { download, request, upload } from './api';
 import { IMPORT_KIND_NAMES, importPath, importTemplatePath, type ImportKind, type ImportResultDto } from '@bangbang/shared';
+import {
+  MY_PARTY_REGISTRATION_PATH,
+  MY_PROJECTS_PATH,
+  PARTY_REGISTRATIONS_PATH,
+  PROJECTS_PATH,
+  THREE_LISTS_PATH,
+  type ConfirmAttendanceDto,
+  type CreateProjectDto,
+  type ListPartyRegistrationsQuery,
+  type ListProjectsQuery,
+  type PartyRegistrationDto,
+  type ProjectDto,
+  type RegisterPartyMemberDto,
+  type ThreeListsDto,
+  type UpdateProjectDto,
+} from '@bangbang/shared';
 
 /**
  * One typed function per API route the app uses, built on the one request path (`api.ts`). Request bodies are the
@@ -322,3 +338,27 @@ export const getVisitPlan = (regionId: string) => request<VisitPlanDto>('GET', V
 export const setVisitPlan = (body: Body<SetVisitPlanDto>) => request<VisitPlanDto>('PUT', VISIT_PLANS_PATH, body);
 export const getVisitCoverage = (query: Body<VisitCoverageQuery> = {}) => request<VisitCoverageDto>('GET', VISIT_COVERAGE_PATH, query);
 export const downloadVisitCoverage = (query: Body<VisitCoverageQuery> = {}) => download(VISIT_COVERAGE_XLSX_PATH, { ...query }, '走访覆盖率.xlsx');
+// ---------- 项目清单, 认领 and 双报到 (issue 22) ----------
+
+/** The person's own 双报到 (null: not registered). */
+export const myPartyRegistration = () => request<{ registration: PartyRegistrationDto | null }>('GET', MY_PARTY_REGISTRATION_PATH);
+/** 双报到: report to the community where one lives (or change it). */
+export const registerPartyMember = (body: Body<RegisterPartyMemberDto>) => request<PartyRegistrationDto>('PUT', MY_PARTY_REGISTRATION_PATH, body);
+export const endPartyRegistration = () => request<void>('DELETE', MY_PARTY_REGISTRATION_PATH);
+/** Staff record someone's 双报到 (a person and a community of their jurisdiction). */
+export const registerPartyMemberFor = (userId: string, body: Body<RegisterPartyMemberDto>) =>
+  request<PartyRegistrationDto>('PUT', `${API_PREFIX}/users/${enc(userId)}/party-registration`, body);
+/** 报到党员 of the staff's jurisdiction (or of one place in it). */
+export const listPartyRegistrations = (q: Body<ListPartyRegistrationsQuery> = {}) => request<Page<PartyRegistrationDto>>('GET', PARTY_REGISTRATIONS_PATH, q);
+/** The published projects of the person's communities, with their own claim. */
+export const myProjects = () => request<{ items: ProjectDto[] }>('GET', MY_PROJECTS_PATH);
+export const listProjects = (q: Body<ListProjectsQuery> = {}) => request<Page<ProjectDto>>('GET', PROJECTS_PATH, q);
+export const getProject = (id: string) => request<ProjectDto>('GET', `${PROJECTS_PATH}/${enc(id)}`);
+export const createProject = (body: Body<CreateProjectDto>) => request<ProjectDto>('POST', PROJECTS_PATH, body);
+export const updateProject = (id: string, patch: Body<UpdateProjectDto>) => request<ProjectDto>('PATCH', `${PROJECTS_PATH}/${enc(id)}`, patch);
+export const claimProject = (id: string) => request<ProjectDto>('POST', `${PROJECTS_PATH}/${enc(id)}/claim`);
+export const cancelProjectClaim = (id: string) => request<ProjectDto>('POST', `${PROJECTS_PATH}/${enc(id)}/claim/cancel`);
+export const confirmProjectAttendance = (id: string, claimId: string, body: Body<ConfirmAttendanceDto>) =>
+  request<ProjectDto>('POST', `${PROJECTS_PATH}/${enc(id)}/claims/${enc(claimId)}/attendance`, body);
+/** 三张清单 of one community. */
+export const threeLists = (regionId: string) => request<ThreeListsDto>('GET', THREE_LISTS_PATH, { regionId });

@@ -55,6 +55,14 @@ export const DEMO_ACCOUNTS = [
     place: '杭锦后旗陕坝镇北城社区3号楼2单元401',
     tryIt: 'elderly and living alone (独居·高龄), paired with grid worker 王建军: orders help and follows it',
   },
+  {
+    role: 'resident',
+    roleName: '在职党员',
+    phone: '13800000006',
+    name: '高志强',
+    place: '陕坝镇北城社区',
+    tryIt: 'employed party member (在职党员) living in 北城社区: 双报到 in 我的, then claims a community project (社区项目)',
+  },
 ] as const satisfies readonly DemoAccount[];
 
 export function demoAccount(role: (typeof DEMO_ACCOUNTS)[number]['role']): DemoAccount {
@@ -78,7 +86,8 @@ export async function demoAccountsInDatabase(ds: DataSource): Promise<DemoAccoun
 export function formatDemoAccounts(accounts: readonly DemoAccount[]): string {
   if (accounts.length === 0) return '';
   const lines = accounts.map(
-    (a) => `    ${a.roleName}${'\u3000'.repeat(3 - a.roleName.length)} ${a.role.padEnd(11)} ${a.phone}  ${a.name}\u3000${a.place}\n${' '.repeat(36)}${a.tryIt}`,
+    (a) =>
+      `    ${a.roleName}${'\u3000'.repeat(Math.max(0, 3 - a.roleName.length))} ${a.role.padEnd(11)} ${a.phone}  ${a.name}\u3000${a.place}\n${' '.repeat(36)}${a.tryIt}`,
   );
   return `  Demo accounts (H5: the phone, then 获取验证码: the code is printed in this log; scripts: POST ${AUTH_DEV_LOGIN_PATH} {"phone": "…"}):\n${lines.join('\n')}\n\n`;
 }

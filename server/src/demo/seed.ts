@@ -4,6 +4,7 @@ import { AdvisoryLock } from '../db/locks';
 import { buildDemoPeople, type Category, type DemoPeople } from './people';
 import { seedDemoOrders } from './orders';
 import { seedDemoVisits } from './visits';
+import { seedDemoProjects } from './projects';
 import { buildDemoTree, type PlaceRow } from './places';
 
 export interface SeedResult {
@@ -107,6 +108,7 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
     await insertPeople(m, people);
     const orders = await seedDemoOrders(m, new Date());
     await seedDemoVisits(m, new Date());
+    await seedDemoProjects(m, new Date());
     return {
       seeded: true,
       places: tree.rows.length,

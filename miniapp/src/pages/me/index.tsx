@@ -129,6 +129,13 @@ export default function Me() {
             onClick={() => void Taro.navigateTo({ url: '/pages/profile/volunteer/index' })}
           />
         )}
+        <Cell
+          className='me__projects'
+          title='社区项目 · 双报到'
+          description='在职党员到居住的社区报到，认领社区的项目'
+          clickable
+          onClick={() => void Taro.navigateTo({ url: '/pages/projects/index/index' })}
+        />
       </Cell.Group>
 
       {roles.some((r) => r !== 'resident') && (

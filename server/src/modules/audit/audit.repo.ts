@@ -60,6 +60,7 @@ const SUBJECT_NAME = `CASE l.subject_type
     WHEN 'category' THEN (SELECT name FROM service_category WHERE code = l.subject_id)
     WHEN 'order' THEN (SELECT c.name FROM service_order o JOIN service_category c ON c.code = o.category_code WHERE o.id::text = l.subject_id)
     WHEN 'application' THEN (SELECT u.name FROM application ap JOIN app_user u ON u.id = ap.applicant_id WHERE ap.id::text = l.subject_id)
+    WHEN 'project' THEN (SELECT title FROM project WHERE id::text = l.subject_id)
   END`;
 const AT = `to_char(l.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 

@@ -145,7 +145,11 @@ export interface VolunteerHoursRow {
   party_member: boolean;
   squads: string | null;
   orders: number;
+  /** Projects attended (项目清单) in the period. */
+  projects: number;
+  /** Orders' and projects' minutes together: project hours count like service hours. */
   service_minutes: number;
+  project_minutes: number;
   ratings: number;
   average_rating: number | null;
   first_at: Date | null;
@@ -153,7 +157,11 @@ export interface VolunteerHoursRow {
 }
 
 function volunteerWhere(s: LedgerScope, params: unknown[]): string {
-  return [...under('r.path', s, params), `u.roles && ARRAY['volunteer', 'grid_worker']::text[]`].join(' AND ');
+  // also whoever served in a project (an employed party member through 双报到 need not be a volunteer)
+  return [
+    ...under('r.path', s, params),
+    `(u.roles && ARRAY['volunteer', 'grid_worker']::text[] OR EXISTS (SELECT 1 FROM project_claim pc WHERE pc.user_id = u.id AND pc.status = 'attended'))`,
+  ].join(' AND ');
 }
 
 /** Everyone who serves under the place (also those who served nothing in the period: the ledger lists them all). */
@@ -161,13 +169,16 @@ export function volunteerHoursQuery(s: LedgerScope): Statement {
   const params: unknown[] = [];
   const where = volunteerWhere(s, params);
   const period = within('a.completed_at', s, params);
+  const projectPeriod = within('pc.confirmed_at', s, params);
   return {
     sql: `SELECT u.id, u.name, u.phone, r.path AS region_path, r.name AS grid_name,
                  CASE WHEN r.level = 'grid' THEN COALESCE(pr.name, r.name) ELSE r.name END AS community_name,
                  u.roles, u.party_member,
                  (SELECT string_agg(q.name, '、' ORDER BY q.name) FROM squad_member sm JOIN squad q ON q.id = sm.squad_id WHERE sm.user_id = u.id) AS squads,
-                 COALESCE(w.orders, 0)::int AS orders, COALESCE(w.minutes, 0)::int AS service_minutes, COALESCE(w.ratings, 0)::int AS ratings,
-                 w.average_rating::float8 AS average_rating, w.first_at, w.last_at
+                 COALESCE(w.orders, 0)::int AS orders, COALESCE(pw.projects, 0)::int AS projects,
+                 (COALESCE(w.minutes, 0) + COALESCE(pw.minutes, 0))::int AS service_minutes, COALESCE(pw.minutes, 0)::int AS project_minutes,
+                 COALESCE(w.ratings, 0)::int AS ratings, w.average_rating::float8 AS average_rating,
+                 LEAST(w.first_at, pw.first_at) AS first_at, GREATEST(w.last_at, pw.last_at) AS last_at
             FROM app_user u
             JOIN region r ON r.id = u.region_id
             LEFT JOIN region pr ON pr.id = r.parent_id
@@ -176,8 +187,13 @@ export function volunteerHoursQuery(s: LedgerScope): Statement {
                      min(a.completed_at) AS first_at, max(a.completed_at) AS last_at
                 FROM order_assignment a JOIN service_order o ON o.id = a.order_id
                WHERE a.volunteer_id = u.id AND a.state = 'completed' ${period.map((c) => `AND ${c}`).join(' ')}) w ON true
+            -- project hours count like service hours: attended claims, in the period by when attendance was confirmed
+            LEFT JOIN LATERAL (
+              SELECT count(*) AS projects, sum(pc.minutes) AS minutes, min(pc.confirmed_at) AS first_at, max(pc.confirmed_at) AS last_at
+                FROM project_claim pc
+               WHERE pc.user_id = u.id AND pc.status = 'attended' ${projectPeriod.map((c) => `AND ${c}`).join(' ')}) pw ON true
            WHERE ${where}
-           ORDER BY r.path, COALESCE(w.minutes, 0) DESC, u.name, u.id`,
+           ORDER BY r.path, COALESCE(w.minutes, 0) + COALESCE(pw.minutes, 0) DESC, u.name, u.id`,
     params,
   };
 }

@@ -17,7 +17,7 @@ import type { Clock } from '../../clock';
 import { ForbiddenError, fieldError } from '../../errors';
 import { covers, isStaff, jurisdictionOf, pathCondition } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
-import { childPlaces, figuresByChild, overview, placesById, placesOnPath, type PlaceFiguresRow } from './stats.repo';
+import { childPlaces, figuresByChild, overview, placesById, placesOnPath, projectMinutesByChild, type PlaceFiguresRow } from './stats.repo';
 import { regionOr404 } from '../regions/lookup';
 
 function round(n: number | null, digits: number): number | null {
@@ -56,6 +56,21 @@ function figuresOf(r: PlaceFiguresRow): PlaceFiguresDto {
     escalations: r.escalations,
     neverServed: r.never_served,
   };
+}
+
+/** Project hours count like service hours: each place's (and the totals') project minutes added to its figures. */
+function withProjectMinutes(figures: PlaceFiguresRow[], projects: Array<{ child: string | null; whole: boolean; minutes: number }>): PlaceFiguresRow[] {
+  const out = figures.map((f) => ({ ...f }));
+  for (const p of projects) {
+    if (p.minutes === 0) continue;
+    let row = out.find((f) => f.whole === p.whole && f.child === p.child);
+    if (!row) {
+      row = { ...EMPTY, child: p.child, whole: p.whole };
+      out.push(row);
+    }
+    row.service_minutes += p.minutes;
+  }
+  return out;
 }
 
 /** A period as the service reads it: both bounds checked by the DTO (to after from, at most a year). */
@@ -107,7 +122,10 @@ export function createStatsService({ db, clock }: { db: DataSource; clock: Clock
       if (j.kind === 'none') throw new ForbiddenError('您还没有所属地区，无法查看统计。');
       const regionId = q.regionId ?? (j.kind === 'subtree' ? j.regionId : null);
       const region = regionId === null ? null : await regionOr404(db.manager, regionId, j);
-      const figures = await figuresByChild(db.manager, clock(), (params) => pathCondition(j, 'o.region_path', params), region?.path ?? null, q);
+      const figures = withProjectMinutes(
+        await figuresByChild(db.manager, clock(), (params) => pathCondition(j, 'o.region_path', params), region?.path ?? null, q),
+        await projectMinutesByChild(db.manager, (params) => pathCondition(j, 'o.region_path', params), region?.path ?? null, q),
+      );
       const children = await childPlaces(db.manager, region?.id ?? null);
       const known = new Set(children.map((c) => c.id));
       const stray = figures.filter((f) => !f.whole && f.child !== null && !known.has(f.child)).map((f) => f.child!);

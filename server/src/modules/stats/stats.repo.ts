@@ -32,7 +32,8 @@ export async function overview(m: Pick<EntityManager, 'query'>, now: Date, juris
        (SELECT COALESCE(json_agg(json_build_object('categoryCode', c.code, 'categoryName', c.name, 'count', x.n) ORDER BY x.n DESC, c.sort_order), '[]')
           FROM (SELECT category_code, count(*)::int AS n FROM o GROUP BY category_code) x JOIN service_category c ON c.code = x.category_code) AS by_category,
        (SELECT count(DISTINCT resident_id)::int FROM o WHERE status IN ('completed', 'closed')) AS people_served,
-       (SELECT COALESCE(sum(a.service_minutes), 0)::float8 / 60 FROM order_assignment a JOIN o ON o.id = a.order_id WHERE a.state = 'completed') AS service_hours,
+       (SELECT COALESCE(sum(a.service_minutes), 0)::float8 / 60 FROM order_assignment a JOIN o ON o.id = a.order_id WHERE a.state = 'completed')
+         + (SELECT COALESCE(sum(o.minutes), 0)::float8 / 60 FROM (${PROJECT_MINUTES}) o WHERE ${where.join(' AND ')}) AS service_hours,
        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY m) FROM accept_minutes)::float8 AS median_minutes,
        (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY m) FROM accept_minutes)::float8 AS p90_minutes,
        (SELECT (count(*) FILTER (WHERE first_accepted_at <= deadline_at))::float8 / NULLIF(count(*), 0) FROM o
@@ -42,6 +43,33 @@ export async function overview(m: Pick<EntityManager, 'query'>, now: Date, juris
     params,
   );
   return row!;
+}
+
+/**
+ * Project hours count like service hours (项目清单): the attended claims as rows shaped like orders for the same
+ * conditions — `region_path` the project's community, `created_at` when attendance was confirmed.
+ */
+const PROJECT_MINUTES = `SELECT r.path AS region_path, c.confirmed_at AS created_at, c.minutes
+    FROM project_claim c JOIN project p ON p.id = c.project_id JOIN region r ON r.id = p.region_id WHERE c.status = 'attended'`;
+
+/** The project minutes under a place per child place (and the total, `whole`), with the conditions of `figuresByChild`. */
+export async function projectMinutesByChild(
+  m: Pick<EntityManager, 'query'>,
+  jurisdiction: (params: unknown[]) => string,
+  placePath: string | null,
+  f: Pick<OrderFilter, 'from' | 'to'>,
+): Promise<Array<{ child: string | null; whole: boolean; minutes: number }>> {
+  const params: unknown[] = [];
+  const where = [jurisdiction(params), ...filterConditions({ ...f, regionPath: placePath ?? undefined }, params)];
+  params.push(placePath ?? '/');
+  const prefix = `$${params.length}`;
+  const child = `NULLIF(split_part(substr(o.region_path, length(${prefix}::text) + 1), '/', 1), '')::uuid`;
+  return m.query(
+    `SELECT ${child} AS child, GROUPING(${child}) = 1 AS whole, COALESCE(sum(o.minutes), 0)::int AS minutes
+       FROM (${PROJECT_MINUTES}) o WHERE ${where.join(' AND ')}
+      GROUP BY GROUPING SETS ((${child}), ())`,
+    params,
+  );
 }
 
 /** The figures of one group of orders, as PostgreSQL computes them (`child` null with `whole` true: the parent's totals). */

@@ -85,12 +85,14 @@ export async function placePathOf(m: Db, personId: string): Promise<{ path: stri
   return person;
 }
 
-/** A person's service record: places taken and how they ended, minutes served, dispatches refused, average rating. */
+/** A person's service record: places taken and how they ended, minutes served (orders and projects), dispatches refused, average rating. */
 export async function serviceRecord(m: Db, personId: string): Promise<Omit<ServiceRecordDto, 'userId' | 'reliability'>> {
   const [r] = await m.query<Array<Omit<ServiceRecordDto, 'userId' | 'reliability'>>>(
     `SELECT count(*)::int AS accepted,
             (count(*) FILTER (WHERE a.state = 'completed'))::int AS completed,
-            COALESCE(sum(a.service_minutes), 0)::int AS "serviceMinutes",
+            -- project hours count like service hours (项目清单: attendance the organiser confirmed)
+            (COALESCE(sum(a.service_minutes), 0)
+              + (SELECT COALESCE(sum(c.minutes), 0) FROM project_claim c WHERE c.user_id = $1 AND c.status = 'attended'))::int AS "serviceMinutes",
             (count(*) FILTER (WHERE a.state = 'released'))::int AS released,
             (count(*) FILTER (WHERE a.state = 'no_show'))::int AS "noShows",
             (SELECT count(*)::int FROM order_event e WHERE e.type = 'reject' AND e.actor_id = $1) AS "rejectedDispatches",

@@ -29,6 +29,7 @@ import { AttentionTags, ReasonTags, StaffTag } from '../../../components/staff-o
 import { dispatchOrder, getCandidates, getOrder, getOrderEvents, getOrderNotifications, markContentReviewed, recallOrder } from '../../../services/endpoints';
 import { formatDistance, formatMinutes, formatTime, notificationLine } from '../../../services/labels';
 import './index.css';
+import { ProjectLink } from './project-link';
 
 interface OrderView {
   order: OrderDto;
@@ -270,6 +271,7 @@ export default function DispatchOrder() {
               )}
               {order.cancelReason && <DetailRow label='取消原因'>{order.cancelReason}</DetailRow>}
             </OrderHeader>
+            <ProjectLink order={order} />
 
             {order.contentReview && (
               <Section>

@@ -39,6 +39,7 @@ const TILES: readonly Tile[] = [
   { key: 'export', title: '导出台账', what: '服务台账、志愿时长、统计', url: () => '/pages/manage/export/index', roles: STAFF },
   { key: 'visit-plans', title: '走访计划', what: '台账户走访频次、覆盖率', url: () => '/pages/manage/visit-plans/index', roles: STAFF },
   { key: 'stats', title: '统计', what: '按地区、按时段', url: () => '/pages/dispatch/stats/index', roles: STAFF },
+  { key: 'projects', title: '三张清单', what: '需求、资源、项目清单；发布项目', url: () => '/pages/manage/projects/index', roles: STAFF },
 ];
 
 /** 管理: the staff's setting-up screens, reached from 我的 and from the board. */

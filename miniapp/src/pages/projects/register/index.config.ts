@@ -1,0 +1,1 @@
+export default definePageConfig({ navigationBarTitleText: '在职党员双报到' });
