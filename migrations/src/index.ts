@@ -23,6 +23,7 @@ import { AddOrderUrges1795400300000 } from './1795400300000-AddOrderUrges';
 import { AddUnacceptedOrderIndex1795400400000 } from './1795400400000-AddUnacceptedOrderIndex';
 import { AddIdCardNumber1795400500000 } from './1795400500000-AddIdCardNumber';
 import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsToAccessLog';
+import { CreatePoints1795401200000 } from './1795401200000-CreatePoints';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -54,4 +55,5 @@ export const migrations = [
   AddUnacceptedOrderIndex1795400400000,
   AddIdCardNumber1795400500000,
   AddExportsToAccessLog1795400600000,
+  CreatePoints1795401200000,
 ];

@@ -64,6 +64,8 @@ import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
+import pointsRoutes from './modules/points/routes';
+import { createPointsService } from './modules/points/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -168,6 +170,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       moderation,
       maxTasksInHand: config.hallMaxTasksInHand,
       urgeMinIntervalMinutes: config.urgeMinIntervalMinutes,
+      reopenAfterConfirmDays: config.reopenAfterConfirmDays,
       onDue: dispatching.onDue,
     }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
@@ -218,6 +221,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
+  await instance.register(pointsRoutes, { points: createPointsService({ db, clock }) });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;

@@ -22,3 +22,4 @@ export * from './joining';
 export * from './notifications';
 export * from './imports';
 export * from './stats';
+export * from './points';

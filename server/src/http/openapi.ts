@@ -127,6 +127,7 @@ const TAGS = {
   uploads: '上传：完成服务时的照片（JPEG、PNG、WebP）',
   notifications: '消息：消息中心、消息设置、微信订阅消息，以及需求的通知记录；实时消息经 WebSocket /api/v1/live',
   admin: '运维：失败的后台任务（消息发送等）与重试（管理员）',
+  points: '积分：积分规则、我的积分与明细、社区积分超市（兑换、核销）、爱心榜',
   audit: '审计：人员、角色、地区、小分队、服务清单、派单方式的每次修改，以及谁查看了谁的完整手机号/地址（管理员）',
 } as const;
 export type ApiTag = keyof typeof TAGS;
