@@ -128,6 +128,6 @@ export const rankingSchema = shape<RankingDto>('Ranking', {
     scope: { type: 'string', enum: [...RANKING_SCOPES] },
     period: { type: 'string', enum: [...RANKING_PERIODS] },
     items: { type: 'array', items: rankingEntrySchema },
-    me: nullable({ ...(rankingEntrySchema.schema as JsonSchema) }),
+    me: nullable({ ...rankingEntrySchema.schema }),
   },
 });
