@@ -191,6 +191,7 @@ describe('the OpenAPI document (/api/docs)', () => {
     expect(AWAITING_DOCS.filter((key) => !missing.includes(key))).toEqual([]);
     const documented = [...documentedOperations(doc).keys()].filter((key) => !missing.includes(key)).sort();
     expect(documented).toEqual([
+      'DELETE /api/v1/points/rules/{code}',
       'DELETE /api/v1/squads/{id}/members/{userId}',
       'DELETE /api/v1/users/{id}/family-contacts/{contactId}',
       'GET /api/v1/access-log',
@@ -214,6 +215,9 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/me/family',
       'GET /api/v1/me/notification-preferences',
       'GET /api/v1/me/notifications',
+      'GET /api/v1/me/points',
+      'GET /api/v1/me/points/history',
+      'GET /api/v1/me/points/redemptions',
       'GET /api/v1/me/subscriptions',
       'GET /api/v1/orders',
       'GET /api/v1/orders/overdue',
@@ -221,6 +225,10 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/orders/{id}/candidates',
       'GET /api/v1/orders/{id}/events',
       'GET /api/v1/orders/{id}/notifications',
+      'GET /api/v1/points/ranking',
+      'GET /api/v1/points/redemptions',
+      'GET /api/v1/points/rules',
+      'GET /api/v1/points/shop',
       'GET /api/v1/regions',
       'GET /api/v1/regions/nearest',
       'GET /api/v1/regions/search',
@@ -241,6 +249,7 @@ describe('the OpenAPI document (/api/docs)', () => {
       'GET /api/v1/users/{id}/roster',
       'GET /api/v1/users/{id}/service-record',
       'PATCH /api/v1/me',
+      'PATCH /api/v1/points/shop-items/{id}',
       'PATCH /api/v1/regions/{id}',
       'PATCH /api/v1/service-categories/{code}',
       'PATCH /api/v1/squads/{id}',
@@ -261,6 +270,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/me/notifications/read',
       'POST /api/v1/me/phone',
       'POST /api/v1/me/phone/wechat',
+      'POST /api/v1/me/points/redemptions',
+      'POST /api/v1/me/points/redemptions/{id}/cancel',
       'POST /api/v1/me/subscriptions',
       'POST /api/v1/orders',
       'POST /api/v1/orders/{id}/accept',
@@ -274,6 +285,9 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/orders/{id}/reject',
       'POST /api/v1/orders/{id}/release',
       'POST /api/v1/orders/{id}/urge',
+      'POST /api/v1/points/redemptions/{id}/cancel',
+      'POST /api/v1/points/redemptions/{id}/hand-over',
+      'POST /api/v1/points/shop-items',
       'POST /api/v1/regions',
       'POST /api/v1/regions/{id}/move',
       'POST /api/v1/service-categories',
@@ -284,6 +298,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/users/{id}/family-contacts',
       'PUT /api/v1/me/duty',
       'PUT /api/v1/me/notification-preferences',
+      'PUT /api/v1/points/rules/default',
+      'PUT /api/v1/points/rules/{code}',
       'PUT /api/v1/regions/{id}/dispatch-mode',
       'PUT /api/v1/users/{id}/roster',
     ]);
@@ -306,6 +322,8 @@ describe('the OpenAPI document (/api/docs)', () => {
       'POST /api/v1/applications/{id}/approve',
       'POST /api/v1/me/applications/{id}/withdraw',
       'POST /api/v1/orders/{id}/content-reviewed',
+      'POST /api/v1/me/points/redemptions/{id}/cancel',
+      'POST /api/v1/points/redemptions/{id}/hand-over',
     ];
     const writes = apiOperations(built.routes).filter((key) => /^(POST|PATCH|PUT) /.test(key) && !bodiless.includes(key));
     expect(bodies.map(([key]) => key).sort()).toEqual(writes);
