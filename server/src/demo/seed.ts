@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AdvisoryLock } from '../db/locks';
 import { buildDemoPeople, type Category, type DemoPeople } from './people';
 import { seedDemoOrders } from './orders';
+import { seedDemoPoints } from './points';
 import { buildDemoTree, type PlaceRow } from './places';
 
 export interface SeedResult {
@@ -105,6 +106,7 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
     await insertPlaces(m, tree.rows);
     await insertPeople(m, people);
     const orders = await seedDemoOrders(m, new Date());
+    await seedDemoPoints(m, new Date());
     return {
       seeded: true,
       places: tree.rows.length,

@@ -25,8 +25,8 @@ import { ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError 
 import { covers, isStaff, jurisdictionOf, pathCondition } from '../access/jurisdiction';
 import { requireRole, type Actor } from '../auth/actor';
 import { changedFields, recordAudit, type AuditContext } from '../audit/service';
+import { redeemItem } from './redeem';
 import {
-  balanceOf,
   categoryName,
   changeBalance,
   communityOfPath,
@@ -38,7 +38,6 @@ import {
   historyOf,
   insertEntry,
   insertItem,
-  insertRedemption,
   itemNameTaken,
   itemsOf,
   listRules,
@@ -48,7 +47,6 @@ import {
   redemptionPage,
   redemptionsOfUser,
   summaryOf,
-  takeOne,
   updateItem,
   upsertRule,
   type ItemRow,
@@ -351,44 +349,13 @@ export function createPointsService({ db, clock }: PointsServiceDeps) {
       });
     },
 
-    /**
-     * `POST /me/points/redemptions`: one item of the person's own community. Race-safe: the item's stock is taken
-     * by a conditional UPDATE (stock >= 1) and the points by another (balance >= price), both under row locks, in
-     * one transaction — concurrent redemptions never take more stock or points than there are.
-     */
+    /** `POST /me/points/redemptions`: one item of the person's own community, race-safe (redeem.ts). */
     async redeem(actor: Actor, itemId: string): Promise<RedemptionDto> {
       return db.transaction(async (m) => {
         const item = await findItem(m, itemId);
         const community = await communityOf(m, actor);
         if (!item || !community || item.community_id !== community.id) throw fieldError('itemId', '该商品不存在，或不在您所在社区的积分超市');
-        const now = clock();
-        const taken = await takeOne(m, item.id, now);
-        if (!taken) {
-          const current = await findItem(m, item.id);
-          throw new ConflictError(current?.active ? `「${item.name}」库存不足，已经兑换完了。` : `「${item.name}」已下架。`);
-        }
-        const id = await insertRedemption(m, { itemId: item.id, userId: actor.id, communityId: community.id, price: taken.price, at: now });
-        const after = await changeBalance(m, actor.id, -taken.price, 0, 0, now);
-        if (after === undefined) {
-          const have = await balanceOf(m, actor.id);
-          throw new ConflictError(`积分不足：需要 ${taken.price} 分，您有 ${have} 分。`);
-        }
-        await insertEntry(
-          m,
-          {
-            userId: actor.id,
-            kind: 'redeem',
-            sourceId: id,
-            round: 0,
-            amount: -taken.price,
-            shortfall: 0,
-            minutes: 0,
-            regionId: community.id,
-            note: taken.name,
-            at: now,
-          },
-          after,
-        );
+        const id = await redeemItem(m, { userId: actor.id, itemId: item.id, itemName: item.name, communityId: community.id, at: clock() });
         return presentRedemption((await findRedemption(m, id))!);
       });
     },
