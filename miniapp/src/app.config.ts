@@ -12,6 +12,8 @@ export default defineAppConfig({
       pages: ['board/index', 'order/index', 'proxy-order/index', 'register-person/index', 'stats/index', 'audit/index', 'applications/index'],
     },
     { root: 'pages/profile', pages: ['edit/index', 'volunteer/index', 'inbox/index', 'notifications/index'] },
+    // 积分: my points and history, the community's points shop (积分超市), the 爱心榜
+    { root: 'pages/points', pages: ['index/index', 'shop/index', 'ranking/index'] },
     // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
     // prettier-ignore
     {
@@ -28,6 +30,9 @@ export default defineAppConfig({
         'rosters/index',
         'import/index',
         'export/index',
+        'points-rules/index',
+        'shop-items/index',
+        'redemptions/index',
       ],
     },
   ],

@@ -56,7 +56,7 @@ describe('the weapp build', () => {
     expect(app.pages[0]).toBe('pages/index/index');
     const subs = subPackagesOf(app);
     // one subpackage per role's workspace, the person's own forms (编辑个人资料, 我要当志愿者) and the staff's 管理
-    expect(subs.map((s) => s.root).sort()).toEqual(['pages/dispatch', 'pages/manage', 'pages/profile', 'pages/resident', 'pages/volunteer']);
+    expect(subs.map((s) => s.root).sort()).toEqual(['pages/dispatch', 'pages/manage', 'pages/points', 'pages/profile', 'pages/resident', 'pages/volunteer']);
     const pages = [...app.pages, ...subs.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))];
     for (const page of pages) {
       for (const ext of ['.js', '.json', '.wxml']) {
