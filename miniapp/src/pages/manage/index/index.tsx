@@ -38,7 +38,7 @@ const TILES: readonly Tile[] = [
   { key: 'import', title: '导入台账', what: '从 Excel 导入居民、志愿者', url: () => '/pages/manage/import/index', roles: STAFF },
   { key: 'export', title: '导出台账', what: '服务台账、志愿时长、统计', url: () => '/pages/manage/export/index', roles: STAFF },
   { key: 'stats', title: '统计', what: '按地区、按时段', url: () => '/pages/dispatch/stats/index', roles: STAFF },
-  { key: 'redemptions', title: '兑换核销', what: '积分兑换：交付、取消', url: () => '/pages/manage/redemptions/index', roles: STAFF },
+  { key: 'redemptions', title: '兑换核销', what: '积分兑换：交付、取消', url: () => '/pages/manage/redemptions/index', roles: ['admin', 'dispatcher'] },
   { key: 'shop-items', title: '积分超市', what: '商品、积分、库存、上下架', url: () => '/pages/manage/shop-items/index', roles: ['admin', 'dispatcher'] },
   { key: 'points-rules', title: '积分规则', what: '基础分、每小时、好评奖励', url: () => '/pages/manage/points-rules/index', roles: STAFF },
 ];
