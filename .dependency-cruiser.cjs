@@ -28,6 +28,7 @@ const MODULE_LAYERS = [
   ['squads'], // 小分队
   ['applications'], // 我要当志愿者 and 迁移申请: requests a person makes to staff, decided by them
   ['imports'], // 导入台账: people from Excel, checked with the users' rules
+  ['points'], // 积分: the ledger orders and projects credit (so below them), the rules, the shop, the 爱心榜
   ['orders'], // 点单 and every transition, who may see an order
   ['matching'], // finding and ranking candidates for orders
   ['tasks', 'stats'], // the volunteer's side of orders; the figures

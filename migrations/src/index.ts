@@ -25,6 +25,7 @@ import { AddIdCardNumber1795400500000 } from './1795400500000-AddIdCardNumber';
 import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsToAccessLog';
 import { CreateVisits1795401000000 } from './1795401000000-CreateVisits';
 import { CreateProjects1795401100000 } from './1795401100000-CreateProjects';
+import { CreatePoints1795401200000 } from './1795401200000-CreatePoints';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -58,4 +59,5 @@ export const migrations = [
   AddExportsToAccessLog1795400600000,
   CreateVisits1795401000000,
   CreateProjects1795401100000,
+  CreatePoints1795401200000,
 ];

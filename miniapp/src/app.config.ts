@@ -16,6 +16,8 @@ export default defineAppConfig({
     { root: 'pages/visits', pages: ['index/index', 'visit/index'] },
     // 社区项目 and 在职党员双报到 (issue 22): the claimant's side; the organiser's is under 管理
     { root: 'pages/projects', pages: ['index/index', 'project/index', 'register/index'] },
+    // 积分: my points and history, the community's points shop (积分超市), the 爱心榜
+    { root: 'pages/points', pages: ['index/index', 'shop/index', 'ranking/index'] },
     // 管理: staff set up places, the catalogue, people, squads, rosters and the ledgers (one page a line, for merging)
     // prettier-ignore
     {
@@ -35,6 +37,9 @@ export default defineAppConfig({
         'visit-plans/index',
         'projects/index',
         'project/index',
+        'points-rules/index',
+        'shop-items/index',
+        'redemptions/index',
       ],
     },
   ],

@@ -68,6 +68,8 @@ import visitRoutes from './modules/visits/routes';
 import { createVisitService } from './modules/visits/service';
 import projectRoutes from './modules/projects/routes';
 import { createProjectService } from './modules/projects/service';
+import pointsRoutes from './modules/points/routes';
+import { createPointsService } from './modules/points/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -172,6 +174,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
       moderation,
       maxTasksInHand: config.hallMaxTasksInHand,
       urgeMinIntervalMinutes: config.urgeMinIntervalMinutes,
+      reopenAfterConfirmDays: config.reopenAfterConfirmDays,
       onDue: dispatching.onDue,
     }),
     tasks: createTaskService({ db, clock, contactHours: config.volunteerContactHours }),
@@ -225,6 +228,7 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const visits = createVisitService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours });
   await instance.register(visitRoutes, { visits });
   await instance.register(projectRoutes, { projects: createProjectService({ db, clock }) });
+  await instance.register(pointsRoutes, { points: createPointsService({ db, clock }) });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;

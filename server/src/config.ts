@@ -110,6 +110,8 @@ export interface AppConfig {
   noShow: NoShowConfig;
   /** URGE_MIN_INTERVAL_MINUTES: 催一下 at most once in this many minutes per order (a second tap is not a second nudge). */
   urgeMinIntervalMinutes: number;
+  /** REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still say 问题未解决 (points reversed); 0: never. */
+  reopenAfterConfirmDays: number;
   /** Reaching people (issue 19): the job queue and the channels besides the app. */
   notify: NotifyConfig;
   version: string;
@@ -473,6 +475,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   };
   const hallMaxTasksInHand = parseInteger(env, 'HALL_MAX_TASKS', maxActiveTasks, 1, 1_000_000, problems);
   const urgeMinIntervalMinutes = parseInteger(env, 'URGE_MIN_INTERVAL_MINUTES', 10, 0, 1440, problems);
+  // a week: long enough for a repair that failed again after a few days, short enough that points are settled
+  const reopenAfterConfirmDays = parseInteger(env, 'REOPEN_AFTER_CONFIRM_DAYS', 7, 0, 90, problems);
   // An urgent visit is due within the hour of accepting (urgent categories must be accepted within 20–480 minutes,
   // most within an hour): long enough to get there across a town, short enough that a resident waiting for medicine
   // is not left the afternoon. A normal one without an agreed time within half a day (four hours: the errands'
@@ -553,6 +557,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     hallMaxTasksInHand,
     noShow,
     urgeMinIntervalMinutes,
+    reopenAfterConfirmDays,
     notify,
     version: readVersion(),
   };

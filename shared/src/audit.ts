@@ -42,6 +42,12 @@ export const AUDIT_ACTIONS = [
   'project.create',
   'project.update',
   'project.attendance',
+  'points.rule_set',
+  'points.rule_remove',
+  'points.item_create',
+  'points.item_update',
+  'points.redemption_hand_over',
+  'points.redemption_cancel',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -81,6 +87,15 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
 };
 
 export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'project'] as const;
+  'points.rule_set': '设置积分规则',
+  'points.rule_remove': '删除服务的积分规则（改用默认规则）',
+  'points.item_create': '积分超市上架商品',
+  'points.item_update': '修改积分超市商品（价格、库存、上下架）',
+  'points.redemption_hand_over': '积分兑换核销（已领取）',
+  'points.redemption_cancel': '取消积分兑换',
+};
+
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'points_rule', 'shop_item', 'redemption'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

@@ -24,3 +24,4 @@ export * from './imports';
 export * from './stats';
 export * from './visits';
 export * from './projects';
+export * from './points';

@@ -7,6 +7,7 @@
  *      ├──────reject (assignee declines)──────────┘  │                                               │
  *      ├──────release (assignee gives back, before check-in)────────┘                                │
  *      └──────reopen (resident: not solved; same order, history kept)────────────────────────────────┘
+ *      └──────reopen after confirmation: closed → pending, within REOPEN_AFTER_CONFIRM_DAYS (the server checks the window)
  *   confirm / reopen: the resident or their family (a proxy order is not confirmed by the staff member who placed it).
  *   cancel: pending / dispatched / accepted → cancelled (the resident, the proxy or family before check-in);
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
@@ -107,7 +108,9 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
   ],
   complete: [{ from: ['in_service'], by: ['assignee'], to: 'completed' }],
   confirm: [{ from: ['completed'], by: CONFIRMING_RELATIONS, to: 'closed' }],
-  reopen: [{ from: ['completed'], by: CONFIRMING_RELATIONS, to: 'pending' }],
+  // after confirmation too (issue 22): 「问题未解决」 a few days later reopens the same order, and the points its
+  // confirmation credited are reversed; how long after is the server's window (`reopenWindowOpen`)
+  reopen: [{ from: ['completed', 'closed'], by: CONFIRMING_RELATIONS, to: 'pending' }],
   cancel: [
     { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'family', 'staff'], to: 'cancelled' },
     { from: ['in_service'], by: ['staff'], to: 'cancelled' },
@@ -158,7 +161,10 @@ export function availableActions(status: OrderStatus, relations: readonly OrderR
   return ORDER_ACTIONS.filter((a) => transition(status, a, relations).ok);
 }
 
-/** No way out: closed and cancelled orders stay as they are. */
+/**
+ * Finished: closed and cancelled orders are history (the resident's home lists them apart). A closed order may still
+ * be reopened by the resident's side within REOPEN_AFTER_CONFIRM_DAYS (`reopenWindowOpen`); nothing else moves it.
+ */
 export function isFinal(status: OrderStatus): boolean {
   return status === 'closed' || status === 'cancelled';
 }
@@ -170,4 +176,13 @@ export function isLegalMove(from: OrderStatus, action: OrderAction, to: OrderSta
       r.from.includes(from) &&
       (r.to === to || (action === 'accept' && to === 'pending') || (action === 'complete' && to === 'in_service' && from === 'in_service')),
   );
+}
+
+/** The default of REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still say 「问题未解决」. */
+export const REOPEN_AFTER_CONFIRM_DAYS = 7;
+
+/** May a closed order still be reopened (confirmed at `closedAt`, a window of `days`)? 0 days: never. */
+export function reopenWindowOpen(closedAt: Date | string | null, now: Date, days: number = REOPEN_AFTER_CONFIRM_DAYS): boolean {
+  if (closedAt === null || days <= 0) return false;
+  return now.getTime() - new Date(closedAt).getTime() < days * 24 * 60 * 60 * 1000;
 }

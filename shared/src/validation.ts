@@ -186,7 +186,6 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   purpose: '验证码用途',
   subjectId: '查看对象',
   partyMember: '党员',
-  communityId: '居住的社区/村',
   workplace: '工作单位',
   workplacePartyOrg: '单位党组织',
   places: '名额',
@@ -197,6 +196,18 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
   endsAt: '结束时间',
   sourceOrderIds: '转为项目的需求',
   attended: '是否参加',
+  base: '基础积分',
+  perHour: '每小时积分',
+  goodRatingBonus: '好评奖励积分',
+  goodRatingMin: '好评标准',
+  price: '所需积分',
+  stock: '库存',
+  stockChange: '库存变化',
+  pictureUrl: '图片',
+  itemId: '商品',
+  communityId: '社区/村',
+  scope: '范围',
+  period: '时间',
 };
 
 /** The choices of a field as a person reads them, for its message: 「居民、志愿者 或 管理员」. */

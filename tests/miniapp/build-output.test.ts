@@ -56,8 +56,17 @@ describe('the weapp build', () => {
     expect(app.pages[0]).toBe('pages/index/index');
     const subs = subPackagesOf(app);
     // one subpackage per role's workspace, the person's own forms (编辑个人资料, 我要当志愿者), 社区项目 (双报到, 认领),
-    // the staff's 管理 and 走访
-    expect(subs.map((s) => s.root).sort()).toEqual(['pages/dispatch', 'pages/manage', 'pages/profile', 'pages/projects', 'pages/resident', 'pages/visits', 'pages/volunteer']);
+    // 积分 (积分超市, 爱心榜), the staff's 管理 and 走访
+    expect(subs.map((s) => s.root).sort()).toEqual([
+      'pages/dispatch',
+      'pages/manage',
+      'pages/points',
+      'pages/profile',
+      'pages/projects',
+      'pages/resident',
+      'pages/visits',
+      'pages/volunteer',
+    ]);
     const pages = [...app.pages, ...subs.flatMap((s) => s.pages.map((p) => `${s.root}/${p}`))];
     for (const page of pages) {
       for (const ext of ['.js', '.json', '.wxml']) {

@@ -44,6 +44,8 @@ function usersOf(page: string): Who[] {
   const root = page.split('/')[1];
   if (root === 'resident') return ['resident'];
   if (root === 'volunteer') return ['volunteer'];
+  // 积分: those who earn points by serving
+  if (root === 'points') return ['volunteer', 'grid_worker'];
   // 审计记录: the log of changes and of who saw whose phone — the admins' only
   if (page === 'pages/dispatch/audit/index') return ['admin'];
   if (root === 'dispatch') return STAFF;

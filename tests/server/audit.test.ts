@@ -296,6 +296,8 @@ describe('the audit trail', () => {
     'POST /api/v1/me/notifications/read': 'reading one’s own messages changes nobody’s record',
     'PUT /api/v1/me/notification-preferences': 'how a person wants to hear is their own setting, not a change to the records staff keep',
     'POST /api/v1/me/subscriptions': 'WeChat subscriptions the person allowed: a count of sends, kept per person',
+    'POST /api/v1/me/points/redemptions': 'a redemption is its own row and a row of the append-only points ledger',
+    'POST /api/v1/me/points/redemptions/{id}/cancel': 'the cancellation is a new row of the append-only points ledger',
   };
   const AREAS = /^\/api\/v1\/(users|me|regions|squads|service-categories|dispatch|applications)\b/;
 

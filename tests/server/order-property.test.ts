@@ -95,13 +95,20 @@ describe('the order state machine (pure)', () => {
     );
   });
 
-  it('lets nothing out of closed and cancelled', () => {
+  it("lets nothing out of closed and cancelled, but 问题未解决 by the resident's side after confirming", () => {
     fc.assert(
       fc.property(fc.constantFrom<OrderStatus>('closed', 'cancelled'), actionArb, relationsArb, progressArb, (status, action, relations, progress) => {
         expect(isFinal(status)).toBe(true);
         const result = transition(status, action, relations, progress);
+        // issue 22: a closed order may be reopened (within a window the server keeps) — by the resident's side only
+        if (status === 'closed' && action === 'reopen') {
+          const confirming = relations.some((r) => r === 'resident' || r === 'family' || r === 'callback');
+          expect(result).toEqual(confirming ? { ok: true, to: 'pending' } : expect.objectContaining({ ok: false, kind: 'role' }));
+          expect(availableActions(status, relations)).toEqual(confirming ? ['reopen'] : []);
+          return;
+        }
         expect(result).toMatchObject({ ok: false, kind: 'state' });
-        expect(availableActions(status, relations)).toEqual([]);
+        if (status === 'cancelled') expect(availableActions(status, relations)).toEqual([]);
       }),
       { numRuns: 500 },
     );
@@ -304,7 +311,12 @@ interface Model {
   everAccepted: boolean;
   /** 催一下: when last (the domain clock), or null. */
   lastUrgedAt: number | null;
+  /** When the resident's side confirmed it (the domain clock); reopening after that is allowed for REOPEN_DAYS. */
+  closedAt?: number | null;
 }
+
+/** REOPEN_AFTER_CONFIRM_DAYS as configured (the default): 问题未解决 after confirming, within a week (issue 22). */
+const REOPEN_DAYS = 7;
 
 /**
  * 兜底责任人 of each resident (none is on the ledger): a grid worker of their grid; 甲二网格 has none, so the staff of
@@ -534,15 +546,27 @@ function predict(o: Model, c: Command, now: number): Prediction {
     }
     case 'confirm': {
       const r = transition(o.status, 'confirm', s.relations);
-      return r.ok ? { code: 200, to: r.to, apply: () => undefined } : (notTheConfirmer(o, c.who, s, 'confirm') ?? refusal(r));
+      return r.ok
+        ? {
+            code: 200,
+            to: r.to,
+            apply: (m, now) => {
+              m.closedAt = now;
+            },
+          }
+        : (notTheConfirmer(o, c.who, s, 'confirm') ?? refusal(r));
     }
     case 'reopen': {
       const r = transition(o.status, 'reopen', s.relations);
       if (!r.ok) return notTheConfirmer(o, c.who, s, 'reopen') ?? refusal(r);
+      if (o.status === 'closed' && now - (o.closedAt ?? 0) >= REOPEN_DAYS * 24 * 60 * 60_000) {
+        return { code: 409, message: `这个需求已确认超过 ${REOPEN_DAYS} 天，不能再反馈问题未解决；如还需要帮助，请重新下单。` };
+      }
       return {
         code: 200,
         to: r.to,
         apply: (m, now) => {
+          m.closedAt = null;
           m.round += 1;
           m.acceptedCount = 0;
           m.holders.clear();

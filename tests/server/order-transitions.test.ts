@@ -801,7 +801,8 @@ const ACTIONS: ActionSpec[] = [
       accepted: { status: 409, message: /^该需求当前为「已接单」，不能/ },
       in_service: { status: 409, message: /^该需求当前为「服务中」，不能/ },
       completed: to('pending'),
-      closed: { status: 409, message: /^该需求当前为「已完成」，不能/ },
+      // issue 22: 问题未解决 after confirming reopens the same order (within REOPEN_AFTER_CONFIRM_DAYS)
+      closed: to('pending'),
       cancelled: { status: 409, message: /^该需求当前为「已取消」，不能/ },
     },
   },

@@ -54,7 +54,8 @@ describe('the order lifecycle over HTTP', () => {
     const done = await call('volunteerA1', 'POST', `/orders/${o.id}/complete`, { note: '药已送到' });
     expect(done.json<OrderDto>()).toMatchObject({ status: 'completed' });
     const closed = await call('residentA1', 'POST', `/orders/${o.id}/confirm`, { resolved: true, rating: 5, comment: '谢谢' });
-    expect(closed.json<OrderDto>()).toMatchObject({ status: 'closed', rating: 5, actions: [] });
+    // closed: only 问题未解决 is left, for a week after confirming (issue 22: the order reopens, its points reversed)
+    expect(closed.json<OrderDto>()).toMatchObject({ status: 'closed', rating: 5, actions: ['reopen'] });
 
     const timeline = await events(o.id);
     expect(timeline.map((e) => e.type)).toEqual(['created', 'accept', 'check_in', 'complete', 'confirm']);

@@ -1,4 +1,14 @@
-import { ORDER_ACTIONS, ORDER_STATUSES, availableActions, isFinal, transition, type OrderAction, type OrderRelation, type OrderStatus } from '@bangbang/shared';
+import {
+  ORDER_ACTIONS,
+  ORDER_STATUSES,
+  availableActions,
+  isFinal,
+  reopenWindowOpen,
+  transition,
+  type OrderAction,
+  type OrderRelation,
+  type OrderStatus,
+} from '@bangbang/shared';
 
 const RELATIONS: OrderRelation[] = ['requester', 'resident', 'family', 'callback', 'staff', 'assignee', 'eligible', 'offered'];
 /** 催一下: the resident's side presses an open order; it stays as it is (issue 20). */
@@ -47,6 +57,11 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     confirm: { by: ['resident', 'family', 'callback'], to: 'closed' },
     reopen: { by: ['resident', 'family', 'callback'], to: 'pending' },
   },
+  closed: {
+    // 问题未解决 after confirming (issue 22): the same order reopens and its points are reversed; the server
+    // allows it only within REOPEN_AFTER_CONFIRM_DAYS of the confirmation
+    reopen: { by: ['resident', 'family', 'callback'], to: 'pending' },
+  },
 };
 
 describe('the order state machine', () => {
@@ -87,6 +102,15 @@ describe('the order state machine', () => {
     expect(transition('in_service', 'complete', ['assignee'], { othersServing: 0 })).toEqual({ ok: true, to: 'completed' });
   });
 
+  it('keeps the window for reopening after confirmation', () => {
+    const closedAt = new Date('2026-11-23T02:00:00.000Z');
+    const later = (days: number) => new Date(closedAt.getTime() + days * 24 * 60 * 60 * 1000);
+    expect(reopenWindowOpen(closedAt, later(6.9))).toBe(true);
+    expect(reopenWindowOpen(closedAt, later(7))).toBe(false);
+    expect(reopenWindowOpen(closedAt, later(1), 0)).toBe(false);
+    expect(reopenWindowOpen(null, later(1))).toBe(false);
+  });
+
   it('reads naturally when refusing "not solved"', () => {
     expect(transition('pending', 'reopen', ['requester'])).toEqual({ ok: false, kind: 'state', message: '该需求当前为「待接单」，不能反馈问题未解决。' });
   });
@@ -105,6 +129,10 @@ describe('the order state machine', () => {
     // the staff member who ordered for a resident (代下单) confirms nothing
     expect(availableActions('completed', ['requester', 'staff'])).toEqual([]);
     expect(availableActions('pending', ['family'])).toEqual(['cancel', 'urge']);
-    for (const status of ORDER_STATUSES.filter(isFinal)) expect(availableActions(status, RELATIONS)).toEqual([]);
+    expect(availableActions('cancelled', RELATIONS)).toEqual([]);
+    // a confirmed order: only 问题未解决, by the resident's side (within the window the server checks)
+    expect(availableActions('closed', RELATIONS)).toEqual(['reopen']);
+    expect(availableActions('closed', ['staff', 'assignee', 'requester'])).toEqual([]);
+    expect(ORDER_STATUSES.filter(isFinal)).toEqual(['closed', 'cancelled']);
   });
 });

@@ -12,6 +12,22 @@ import {
   type VisitCoverageQuery,
   type VisitDto,
   type VisitPlanDto,
+  MY_POINTS_PATH,
+  POINTS_PATH,
+  type CreateShopItemDto,
+  type ListRedemptionsQuery,
+  type PointsEntryDto,
+  type PointsRuleDto,
+  type PointsRuleInputDto,
+  type PointsRulesDto,
+  type PointsSummaryDto,
+  type RankingDto,
+  type RankingQuery,
+  type RedemptionDto,
+  type ShopDto,
+  type ShopItemDto,
+  type ShopQuery,
+  type UpdateShopItemDto,
   ACCESS_LOG_PATH,
   API_PREFIX,
   APPLICATIONS_PATH,
@@ -362,3 +378,26 @@ export const confirmProjectAttendance = (id: string, claimId: string, body: Body
   request<ProjectDto>('POST', `${PROJECTS_PATH}/${enc(id)}/claims/${enc(claimId)}/attendance`, body);
 /** 三张清单 of one community. */
 export const threeLists = (regionId: string) => request<ThreeListsDto>('GET', THREE_LISTS_PATH, { regionId });
+// ---------- 积分 (points), 积分超市, 爱心榜 ----------
+
+export const getMyPoints = () => request<PointsSummaryDto>('GET', MY_POINTS_PATH);
+/** My ledger, newest first (`cursor`: the previous page's). */
+export const getPointsHistory = (cursor?: string) => request<Page<PointsEntryDto>>('GET', `${MY_POINTS_PATH}/history`, cursor === undefined ? {} : { cursor });
+export const getMyRedemptions = () => request<Page<RedemptionDto>>('GET', `${MY_POINTS_PATH}/redemptions`);
+export const redeemItem = (itemId: string) => request<RedemptionDto>('POST', `${MY_POINTS_PATH}/redemptions`, { itemId });
+export const cancelMyRedemption = (id: string) => request<RedemptionDto>('POST', `${MY_POINTS_PATH}/redemptions/${enc(id)}/cancel`);
+/** The shop of my community; staff: of `communityId`, with `all` the items off the shelf too. */
+export const getShop = (query: Body<ShopQuery> = {}) => request<ShopDto>('GET', `${POINTS_PATH}/shop`, query);
+export const createShopItem = (body: Body<CreateShopItemDto>) => request<ShopItemDto>('POST', `${POINTS_PATH}/shop-items`, body);
+export const updateShopItem = (id: string, patch: Body<UpdateShopItemDto>) => request<ShopItemDto>('PATCH', `${POINTS_PATH}/shop-items/${enc(id)}`, patch);
+export const listRedemptions = (query: Body<ListRedemptionsQuery> = {}) => request<Page<RedemptionDto>>('GET', `${POINTS_PATH}/redemptions`, query);
+/** 核销: the item was handed over. */
+export const handOverRedemption = (id: string) => request<RedemptionDto>('POST', `${POINTS_PATH}/redemptions/${enc(id)}/hand-over`);
+export const cancelRedemption = (id: string, reason?: string) =>
+  request<RedemptionDto>('POST', `${POINTS_PATH}/redemptions/${enc(id)}/cancel`, reason === undefined ? {} : { reason });
+export const getRanking = (query: Body<RankingQuery> = {}) => request<RankingDto>('GET', `${POINTS_PATH}/ranking`, query);
+export const getPointsRules = () => request<PointsRulesDto>('GET', `${POINTS_PATH}/rules`);
+/** `code` null: the default rule. */
+export const setPointsRule = (code: string | null, body: Body<PointsRuleInputDto>) =>
+  request<PointsRuleDto>('PUT', `${POINTS_PATH}/rules/${code === null ? 'default' : enc(code)}`, body);
+export const removePointsRule = (code: string) => request<void>('DELETE', `${POINTS_PATH}/rules/${enc(code)}`);

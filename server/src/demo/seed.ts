@@ -5,6 +5,7 @@ import { buildDemoPeople, type Category, type DemoPeople } from './people';
 import { seedDemoOrders } from './orders';
 import { seedDemoVisits } from './visits';
 import { seedDemoProjects } from './projects';
+import { seedDemoPoints } from './points';
 import { buildDemoTree, type PlaceRow } from './places';
 
 export interface SeedResult {
@@ -109,6 +110,7 @@ export async function seedDemoData(ds: DataSource): Promise<SeedResult> {
     const orders = await seedDemoOrders(m, new Date());
     await seedDemoVisits(m, new Date());
     await seedDemoProjects(m, new Date());
+    await seedDemoPoints(m, new Date());
     return {
       seeded: true,
       places: tree.rows.length,

@@ -112,6 +112,18 @@ export default function Me() {
         />
       </Cell.Group>
 
+      {roles.some((r) => r === 'volunteer' || r === 'grid_worker') && (
+        <Cell.Group title='积分'>
+          <Cell
+            className='me__points'
+            title='我的积分'
+            description='积分明细、积分超市兑换、爱心榜'
+            clickable
+            onClick={() => void Taro.navigateTo({ url: '/pages/points/index/index' })}
+          />
+        </Cell.Group>
+      )}
+
       <Cell.Group title='个人资料'>
         <Cell
           className='me__edit'

@@ -66,6 +66,8 @@ export interface OrderServiceDeps {
   maxTasksInHand?: number;
   /** URGE_MIN_INTERVAL_MINUTES: 催一下 at most once in this many minutes per order (0: no limit). */
   urgeMinIntervalMinutes?: number;
+  /** REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still say 问题未解决 (0: never). */
+  reopenAfterConfirmDays?: number;
   /**
    * The system's next step on an order whose `auto_dispatch_at` has come (a new `auto` order; one rejected,
    * released or reopened under auto-dispatch). Runs in the caller's transaction with the order's row locked;
@@ -112,13 +114,17 @@ export function createOrderService({
   moderation,
   maxTasksInHand,
   urgeMinIntervalMinutes,
+  reopenAfterConfirmDays,
   onDue,
 }: OrderServiceDeps) {
   // 点单 under load: the orders of concurrent requests are written together (group commit, see creation.ts)
   const writeOrder = orderWriter(db, twoBatchesAtATime(100));
   const writeOwnOrder = ownOrderWriter(db, twoBatchesAtATime(100), limits);
 
-  const viewer = (m: EntityManager, actor: Actor): Promise<Viewer> => loadViewer(m, actor, clock(), contactHours);
+  const viewer = async (m: EntityManager, actor: Actor): Promise<Viewer> => ({
+    ...(await loadViewer(m, actor, clock(), contactHours)),
+    ...(reopenAfterConfirmDays === undefined ? {} : { reopenDays: reopenAfterConfirmDays }),
+  });
 
   /** The order as the viewer sees it now (after a change, in the same transaction). */
   async function presentOne(m: EntityManager, v: Viewer, id: string): Promise<OrderDto> {

@@ -1,4 +1,4 @@
-import { availableActions, isAvailableNow, skillFits, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
+import { availableActions, isAvailableNow, reopenWindowOpen, skillFits, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
@@ -19,6 +19,8 @@ export interface Viewer {
   follows: Set<string>;
   /** Orders offered to the person right now (an open offer, 同时请几位): they may accept them wherever they are. */
   offered: Set<string>;
+  /** REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still reopen (default 7). */
+  reopenDays?: number;
 }
 
 /** The default of VOLUNTEER_CONTACT_HOURS (server/src/config.ts). */
@@ -153,6 +155,9 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
         return state === 'in_service';
       case 'cancel':
         return transition(o.status, 'cancel', cancelRelations(s)).ok;
+      case 'reopen':
+        // a confirmed order: only within the window after its confirmation
+        return o.status !== 'closed' || reopenWindowOpen(o.closed_at, v.now, v.reopenDays);
       default:
         return true;
     }

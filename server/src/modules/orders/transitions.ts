@@ -1,6 +1,8 @@
 import {
   FAR_CHECK_IN_METERS,
+  REOPEN_AFTER_CONFIRM_DAYS,
   distanceMeters,
+  reopenWindowOpen,
   offersToSeveral,
   transition,
   type AcceptOrderDto,
@@ -19,6 +21,7 @@ import {
 import type { EntityManager } from 'typeorm';
 import { ConflictError, ForbiddenError, RateLimitedError, fieldError } from '../../errors';
 import { covers } from '../access/jurisdiction';
+import { creditConfirmedOrder, reverseReopenedOrder } from '../points/ledger';
 import {
   Sql,
   checkInAssignment,
@@ -406,7 +409,7 @@ function checkConfirmer(o: OrderRow, s: Standing, action: 'confirm' | 'reopen'):
  * call-back, which must say what the resident said); "not solved" reopens the same order, history kept.
  */
 export async function confirm(m: EntityManager, v: Viewer, id: string, body: ConfirmOrderDto): Promise<void> {
-  const { o, s } = await lock(m, v, id);
+  const { o, people, s } = await lock(m, v, id);
   checkConfirmer(o, s, body.resolved ? 'confirm' : 'reopen');
   const byCallback = !s.relations.includes('resident') && !s.relations.includes('family') && s.relations.includes('callback');
   if (byCallback && o.status === 'completed' && (body.comment === undefined || body.comment.trim() === '')) {
@@ -422,11 +425,27 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       { status: to, closed_at: v.now, rating: body.rating ?? null, rating_comment: body.comment ?? null },
       { type: 'confirm', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { rating: body.rating ?? null, by } },
     );
+    // 积分: each person who served this round to the end, by the service's rule, once per round (points/ledger.ts)
+    await creditConfirmedOrder(m, {
+      orderId: o.id,
+      round: o.round,
+      categoryCode: o.category_code,
+      categoryName: o.category_name,
+      regionId: o.region_id,
+      rating: body.rating ?? null,
+      at: v.now,
+      served: people.filter((a) => a.state === 'completed').map((a) => ({ userId: a.volunteer_id, minutes: a.service_minutes })),
+    });
     return;
   }
   if (body.rating !== undefined) throw fieldError('rating', '问题未解决时不评分，请在说明中写明情况');
   const to = allowed(o, 'reopen', s);
+  const days = v.reopenDays ?? REOPEN_AFTER_CONFIRM_DAYS;
+  if (o.status === 'closed' && !reopenWindowOpen(o.closed_at, v.now, days)) {
+    throw new ConflictError(`这个需求已确认超过 ${days} 天，不能再反馈问题未解决；如还需要帮助，请重新下单。`);
+  }
   if (o.offer_wave > 0) await closeOffers(m, o, v.now, { others: 'expired' });
+  const wasClosed = o.status === 'closed';
   await commit(
     m,
     o,
@@ -442,9 +461,13 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       auto_dispatch_at: nextAutoDispatch(o, v.now),
       // a new round: its offers start again from the first wave
       offer_wave: 0,
+      // reopened after confirmation: it is no longer closed, and its rating was for help that did not last
+      ...(wasClosed ? { closed_at: null, rating: null, rating_comment: null } : {}),
     },
-    { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1, by } },
+    { type: 'reopen', actorId: v.actor.id, at: v.now, to, reason: body.comment ?? null, data: { round: o.round + 1, by, afterConfirm: wasClosed } },
   );
+  // what the confirmation credited is reversed, exactly and once (points/ledger.ts)
+  if (wasClosed) await reverseReopenedOrder(m, { orderId: o.id, round: o.round, at: v.now });
 }
 
 /** 取消: the resident or proxy before check-in; staff with jurisdiction (at any level) at any point before completion. */

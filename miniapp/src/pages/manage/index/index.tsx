@@ -40,6 +40,9 @@ const TILES: readonly Tile[] = [
   { key: 'visit-plans', title: '走访计划', what: '台账户走访频次、覆盖率', url: () => '/pages/manage/visit-plans/index', roles: STAFF },
   { key: 'stats', title: '统计', what: '按地区、按时段', url: () => '/pages/dispatch/stats/index', roles: STAFF },
   { key: 'projects', title: '三张清单', what: '需求、资源、项目清单；发布项目', url: () => '/pages/manage/projects/index', roles: STAFF },
+  { key: 'redemptions', title: '兑换核销', what: '积分兑换：交付、取消', url: () => '/pages/manage/redemptions/index', roles: ['admin', 'dispatcher'] },
+  { key: 'shop-items', title: '积分超市', what: '商品、积分、库存、上下架', url: () => '/pages/manage/shop-items/index', roles: ['admin', 'dispatcher'] },
+  { key: 'points-rules', title: '积分规则', what: '基础分、每小时、好评奖励', url: () => '/pages/manage/points-rules/index', roles: STAFF },
 ];
 
 /** 管理: the staff's setting-up screens, reached from 我的 and from the board. */
