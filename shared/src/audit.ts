@@ -84,9 +84,6 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'project.create': '发布项目（项目清单）',
   'project.update': '修改项目',
   'project.attendance': '确认项目出勤',
-};
-
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'project'] as const;
   'points.rule_set': '设置积分规则',
   'points.rule_remove': '删除服务的积分规则（改用默认规则）',
   'points.item_create': '积分超市上架商品',
@@ -95,7 +92,7 @@ export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'appl
   'points.redemption_cancel': '取消积分兑换',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'points_rule', 'shop_item', 'redemption'] as const;
+export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'project', 'points_rule', 'shop_item', 'redemption'] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

@@ -1,5 +1,6 @@
 import { projectPoints } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
+import { creditPoints } from '../modules/points/ledger';
 import { demoAccount, DEMO_ACCOUNTS } from './accounts';
 
 const HOUR = 3_600_000;
@@ -106,19 +107,24 @@ export async function seedDemoProjects(m: EntityManager, now: Date): Promise<num
   const confirmedAt = beijing(now, -6, 12);
   for (const [i, member] of members.slice(0, 3).entries()) {
     const attended = i < 2;
-    await m.query(
-      `INSERT INTO project_claim (project_id, user_id, status, claimed_at, confirmed_at, confirmed_by, minutes, points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [
-        done,
-        member.id,
-        attended ? 'attended' : 'absent',
-        new Date(now.getTime() - (10 - i) * DAY),
-        confirmedAt,
-        dispatcher.id,
-        attended ? 120 : null,
-        attended ? projectPoints({ pointsBase: 10, pointsPerHour: 5 }, 120) : null,
-      ],
-    );
+    const points = attended ? projectPoints({ pointsBase: 10, pointsPerHour: 5 }, 120) : null;
+    const [claim] = (await m.query(
+      `INSERT INTO project_claim (project_id, user_id, status, claimed_at, confirmed_at, confirmed_by, minutes, points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      [done, member.id, attended ? 'attended' : 'absent', new Date(now.getTime() - (10 - i) * DAY), confirmedAt, dispatcher.id, attended ? 120 : null, points],
+    )) as Array<{ id: string }>;
+    // the attended ones earned the project's points, through the ledger as the organiser's confirmation credits them
+    if (points !== null) {
+      await creditPoints(m, {
+        userId: member.id,
+        amount: points,
+        kind: 'project',
+        sourceId: claim!.id,
+        regionId: place.community_id,
+        note: '北城社区敬老义诊与理发',
+        at: confirmedAt,
+        minutes: 120,
+      });
+    }
   }
   await m.query(`UPDATE project SET claimed = 3 WHERE id = $1`, [done]);
   // open for claims: starts in three days, one place taken

@@ -29,6 +29,7 @@ import { assertKnownCategories } from '../catalogue/known-categories';
 import { findRegion } from '../regions/region.repo';
 import { findUserPlace } from '../users/user.repo';
 import { loadViewer } from '../orders/standing';
+import { creditPoints } from '../points/ledger';
 import { cancel as cancelOrder } from '../orders/transitions';
 import {
   activeRegistration,
@@ -143,10 +144,10 @@ function checkPeriod(startsAt: string, endsAt: string): void {
 }
 
 /**
- * Confirms one claim's attendance (the organiser, or the lead's points credit calling through it): attended, with
+ * Confirms one claim's attendance (the organiser): attended, with
  * the minutes credited (default the project's) and the points of the project's rule stored on the claim row, or
  * absent. Once per claim (409 after). Runs on the caller's transaction manager; the project row must be locked by
- * the caller. Answers the claim as stored. The points ledger (积分) credits `points` from here: call it after this.
+ * the caller. Answers the claim as stored. The person is credited `points` in the points ledger (积分) in the same transaction.
  */
 export async function confirmAttendance(
   m: Pick<EntityManager, 'query'>,
@@ -165,6 +166,20 @@ export async function confirmAttendance(
   const points = minutes === null ? null : projectPoints({ pointsBase: project.points_base, pointsPerHour: project.points_per_hour }, minutes);
   if (!(await confirmClaim(m, claim.id, { attended: body.attended, minutes, points, by: by.actorId, at: by.at }))) {
     throw new ConflictError('这个认领的出勤已确认过了。');
+  }
+  // the points in the same transaction as the confirmation (both or neither); once per claim: the confirmation above
+  // is once-only, and the ledger's key (kind, claim, person) refuses a second credit anyway
+  if (points !== null && points > 0) {
+    await creditPoints(m, {
+      userId: claim.user_id,
+      amount: points,
+      kind: 'project',
+      sourceId: claim.id,
+      regionId: project.region_id,
+      note: project.title,
+      at: by.at,
+      minutes: minutes ?? 0,
+    });
   }
   return (await findClaim(m, claim.id))!;
 }
