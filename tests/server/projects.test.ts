@@ -310,6 +310,15 @@ describe('projects, claims and 双报到', () => {
         [null, null],
         [240, 26],
       ]);
+      // the points ledger credited with the confirmation, once: the balance and one 'project' row each
+      expect((await call(a, 'GET', '/me/points')).json<{ balance: number }>().balance).toBe(20);
+      expect((await call('volunteerA1', 'GET', '/me/points')).json<{ balance: number }>().balance).toBe(26);
+      expect((await call(b, 'GET', '/me/points')).json<{ balance: number }>().balance).toBe(0);
+      const ledger = await t.database.db.query<Array<{ user_id: string; amount: number }>>(
+        `SELECT user_id, amount FROM points_ledger WHERE kind = 'project' AND source_id = ANY($1::uuid[])`,
+        [[claimOf(a.id).id, claimOf(b.id).id, claimOf(w.users.volunteerA1.id).id]],
+      );
+      expect(ledger.map((r) => r.amount).sort()).toEqual([20, 26]);
       // 我的 / 服务记录: the party member's 2.5 hours
       const record = (await call(a, 'GET', `/users/${a.id}/service-record`)).json<ServiceRecordDto>();
       expect(record.serviceMinutes).toBe(150);
