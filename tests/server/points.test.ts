@@ -14,7 +14,7 @@ import type {
 } from '@bangbang/shared';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../server/src/app';
-import { creditConfirmedOrder, creditPoints } from '../../server/src/modules/points/ledger';
+import { creditConfirmedOrder, creditPoints, reverseCredits } from '../../server/src/modules/points/ledger';
 import { testConfig } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { bearer, buildWorld, type World } from '../support/world';
@@ -274,6 +274,36 @@ describe('the ledger', () => {
   });
 });
 
+describe('the credit function other modules call (projects: 双报到)', () => {
+  it('credits a project claim once and reverses it exactly once', async () => {
+    await volunteer('member', '在职党员甲', 'A1');
+    const claim = randomUUID();
+    const credit = {
+      userId: id('member'),
+      amount: 40,
+      kind: 'project' as const,
+      sourceId: claim,
+      regionId: w.regions.A,
+      note: '路灯维修',
+      at: now,
+      minutes: 120,
+    };
+    const first = await database.db.transaction((m) => creditPoints(m, credit));
+    const again = await database.db.transaction((m) => creditPoints(m, credit));
+    expect(first).toMatchObject({ applied: true, amount: 40, balanceAfter: 40 });
+    expect(again).toMatchObject({ applied: false });
+    expect(await summary('member')).toMatchObject({ balance: 40, earnedTotal: 40, minutesTotal: 120 });
+    const undo = () => database.db.transaction((m) => reverseCredits(m, { kind: 'project', sourceId: claim, at: now }));
+    expect(await undo()).toEqual([expect.objectContaining({ applied: true, amount: -40 })]);
+    expect(await undo()).toEqual([expect.objectContaining({ applied: false })]);
+    expect(await summary('member')).toMatchObject({ balance: 0, earnedTotal: 0, minutesTotal: 0 });
+    expect((await history('member')).map((e) => [e.kind, e.amount, e.note])).toEqual([
+      ['project_reversal', -40, '路灯维修'],
+      ['project', 40, '路灯维修'],
+    ]);
+  });
+});
+
 describe('rules', () => {
   it('are set by admins only, validated field by field, and audited', async () => {
     const rules = await ok<PointsRulesDto>('volunteerA1', 'GET', '/points/rules');
@@ -414,6 +444,9 @@ describe('the shop', () => {
     expect(pending.items.map((r) => r.id)).toEqual(expect.arrayContaining([r1.id, r2.id]));
     expect((await ok<Page<RedemptionDto>>('dispatcherT2', 'GET', '/points/redemptions?status=pending')).items).toEqual([]);
     await fails('volunteerA1', 'POST', `/points/redemptions/${r1.id}/hand-over`, undefined, 403);
+    await fails('residentA1', 'GET', '/points/redemptions', undefined, 403);
+    // a grid worker's jurisdiction is their grid: a community's redemptions are not theirs to hand over
+    await fails('gridWorkerA1', 'POST', `/points/redemptions/${r1.id}/hand-over`, undefined, 404);
     await fails('dispatcherT2', 'POST', `/points/redemptions/${r1.id}/hand-over`, undefined, 404);
     const handed = await ok<RedemptionDto>('dispatcherT', 'POST', `/points/redemptions/${r1.id}/hand-over`);
     expect(handed).toMatchObject({ status: 'handed_over', decidedBy: { name: '一号镇调度' } });
