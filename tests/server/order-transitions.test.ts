@@ -1376,6 +1376,18 @@ describe('confirm resolved:false reopens the same order', () => {
     ]);
     expect(replayOrderEvents(await h.events(o.id))).toBe('closed');
   });
+
+  it('is refused with the newer order named when the resident has asked for the same service since', async () => {
+    const o = await h.drive('closed');
+    const newer = await h.order();
+    const before = await h.events(o.id);
+    const res = await h.act('residentA1', o.id, 'confirm', REOPEN);
+    expect(res.statusCode).toBe(409);
+    expect(res.json<ErrorBody>().message).toMatch(/^您已有一个「.+」的需求正在办理，请在那一单里说明情况/);
+    expect((await h.view(o.id)).status).toBe('closed');
+    expect(await h.events(o.id)).toEqual(before);
+    expect((await h.view(newer.id)).status).toBe('pending');
+  });
 });
 
 // ---------- bad input ----------

@@ -31,6 +31,7 @@ import {
   endAssignments,
   findDispatchPerson,
   findDispatchSquad,
+  findOpenOfService,
   insertAssignment,
   lockedTasksInHand,
   releaseAssignment,
@@ -443,6 +444,12 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
   const days = v.reopenDays ?? REOPEN_AFTER_CONFIRM_DAYS;
   if (o.status === 'closed' && !reopenWindowOpen(o.closed_at, v.now, days)) {
     throw new ConflictError(`这个需求已确认超过 ${days} 天，不能再反馈问题未解决；如还需要帮助，请重新下单。`);
+  }
+  // one open order per resident and service (service_order_one_open_per_service_idx): when they have asked again
+  // since, that newer order is where the help now comes from — say so, rather than a bare unique-index conflict
+  const newer = await findOpenOfService(m, o.resident_id, o.category_code);
+  if (newer && newer.id !== o.id) {
+    throw new ConflictError(`您已有一个「${newer.category_name}」的需求正在办理，请在那一单里说明情况（可以催一下），这一单不再重新打开。`);
   }
   if (o.offer_wave > 0) await closeOffers(m, o, v.now, { others: 'expired' });
   const wasClosed = o.status === 'closed';
