@@ -32,6 +32,7 @@ const REASON_NAMES: Record<string, string> = {
   accepted_order: '承接了这位居民的需求',
   family: '家属',
   export: '导出台账',
+  visit: '负责走访这户',
 };
 
 /** An export's period as Beijing days: 「2026-11-01 至 2026-11-30」 (`to` is exclusive). */
