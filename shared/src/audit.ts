@@ -137,7 +137,7 @@ export interface AccessLogEntryDto {
   subjectId: string | null;
   subjectName: string | null;
   fields: string[];
-  /** Why the viewer may see it: self, jurisdiction, accepted_order, family, or export (a ledger taken out). */
+  /** Why the viewer may see it: self, jurisdiction, accepted_order, family, visit (走访: the household's visitor), or export (a ledger taken out). */
   reason: string;
   /** On an export's own row, what went out; null on every other row. */
   export: AccessExportDto | null;

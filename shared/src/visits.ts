@@ -108,13 +108,6 @@ export function visitPeriodLabel(key: string): string {
   return key;
 }
 
-/** The most frequent of several frequencies (a household with several tags is visited as its neediest tag asks). */
-export function mostFrequent(frequencies: readonly VisitFrequency[]): VisitFrequency | null {
-  let best: VisitFrequency | null = null;
-  for (const f of frequencies) if (best === null || VISIT_FREQUENCIES.indexOf(f) < VISIT_FREQUENCIES.indexOf(best)) best = f;
-  return best;
-}
-
 // ---------- plans ----------
 
 export interface VisitPlanEntryDto {

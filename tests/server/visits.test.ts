@@ -243,6 +243,12 @@ describe('at the door', () => {
       household: { name: '孙奶奶', address: '孙奶奶的家', tags: ['living_alone', 'elderly'], regionName: '甲一网格' },
       assignee: { id: cadre.id, name: '包联干部' },
     });
+    // the full address seen is in the access log, as the visitor's
+    const logged = await database.db.query<Array<{ fields: string[]; reason: string }>>(
+      `SELECT fields, reason FROM access_log WHERE viewer_id = $1 AND subject_id = $2`,
+      [cadre.id, home.id],
+    );
+    expect(logged[0]).toEqual({ fields: ['address'], reason: 'visit' });
   });
 
   it('someone else’s visit is not found: a grid worker of another grid, a volunteer', async () => {

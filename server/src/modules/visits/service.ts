@@ -21,9 +21,10 @@ import {
   type VisitState,
 } from '@bangbang/shared';
 import ExcelJS from 'exceljs';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Clock } from '../../clock';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, UUID_PATTERN, fieldError } from '../../errors';
+import { writeAccessLog } from '../access/access-log';
 import { covers, isStaff, jurisdictionOf } from '../access/jurisdiction';
 import { recordAudit, type AuditContext } from '../audit/service';
 import { requireRole, type Actor } from '../auth/actor';
@@ -114,6 +115,20 @@ function mayAct(actor: Actor, v: Pick<VisitRow, 'assignee_id' | 'region_path'>):
   return v.assignee_id === actor.id || (isStaff(actor) && covers(jurisdictionOf(actor), v.region_path));
 }
 
+/**
+ * A household's address shown in full is a view of personal data like an order's: written to the access log, as the
+ * visitor's (`visit`) or as staff's (`jurisdiction`).
+ */
+async function logViews(m: Pick<EntityManager, 'query'>, actor: Actor, rows: readonly VisitRow[]): Promise<void> {
+  await writeAccessLog(
+    m,
+    actor.id,
+    rows
+      .filter((v) => v.household_address !== null && v.household_id !== actor.id)
+      .map((v) => ({ subject: v.household_id, fields: ['address'], reason: v.assignee_id === actor.id ? 'visit' : 'jurisdiction' })),
+  );
+}
+
 /** An error of order creation, its fields renamed to where the visit's form has them (`need.categoryCode`). */
 function asNeedError(err: unknown): unknown {
   if (!(err instanceof AppError) || !err.details) return err;
@@ -180,7 +195,9 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
 
   async function mine(actor: Actor): Promise<VisitDto[]> {
     const now = clock();
-    return (await visitsOf(db.manager, actor.id, now)).map((v) => presentVisit(v, now));
+    const rows = await visitsOf(db.manager, actor.id, now);
+    await logViews(db.manager, actor, rows);
+    return rows.map((v) => presentVisit(v, now));
   }
 
   /** The missed visits under a place of the caller's jurisdiction (the board's flag). */
@@ -190,6 +207,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
     const path = regionId !== undefined ? (await regionOr404(db.manager, regionId, j)).path : j.kind === 'subtree' ? j.path : null;
     const now = clock();
     const { count, rows } = await missedUnder(db.manager, path, now, limit);
+    await logViews(db.manager, actor, rows);
     return { count, items: rows.map((v) => presentVisit(v, now)) };
   }
 
@@ -197,6 +215,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
     if (!UUID_PATTERN.test(id)) throw visitNotFound();
     const v = await loadVisit(db.manager, id);
     if (!v || !mayAct(actor, v)) throw visitNotFound();
+    await logViews(db.manager, actor, [v]);
     return presentVisit(v, clock());
   }
 
@@ -215,6 +234,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
       // without the visitor's location there is no proof of the visit: marked like a far one
       const far = door !== null && (distance === null || distance > FAR_CHECK_IN_METERS);
       await recordCheckIn(m, id, { at: now, lat: at?.lat ?? null, lng: at?.lng ?? null, distance, far });
+      await logViews(m, actor, [v]);
       return presentVisit((await loadVisit(m, id))!, now);
     });
   }
@@ -254,6 +274,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
       }
       const note = body.note?.trim() ? body.note.trim() : null;
       await recordVisit(m, id, { at: now, by: actor.id, condition: body.condition, note, orderId });
+      await logViews(m, actor, [v]);
       return presentVisit((await loadVisit(m, id))!, now);
     });
   }

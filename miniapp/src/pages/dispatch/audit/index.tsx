@@ -33,6 +33,7 @@ const REASON_NAMES: Record<string, string> = {
   family: '家属',
   export: '导出台账',
   project_claim: '认领了其组织的项目',
+  visit: '负责走访这户',
 };
 
 /** An export's period as Beijing days: 「2026-11-01 至 2026-11-30」 (`to` is exclusive). */

@@ -278,6 +278,12 @@ export default function DispatchStats() {
                 <Button className='dispatch-stats__ledgers' onClick={() => void Taro.navigateTo({ url: '/pages/manage/export/index' })}>
                   导出台账…
                 </Button>
+                <Button
+                  className='dispatch-stats__visits'
+                  onClick={() => void Taro.navigateTo({ url: `/pages/manage/visit-plans/index${regionId ? `?regionId=${regionId}` : ''}` })}
+                >
+                  走访覆盖率…
+                </Button>
               </View>
 
               {charts && o && (
