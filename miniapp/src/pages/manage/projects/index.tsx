@@ -25,6 +25,7 @@ async function communityOf(place: RegionDto | undefined): Promise<RegionDto | un
  * organisation, registered with this community. Checked by the DTO the server checks with; its answer beside the field.
  */
 function RegisterSomeone({ community, onDone }: { community: RegionDto; onDone: () => void }) {
+  const [open, setOpen] = useState(false);
   const [person, setPerson] = useState<UserDto>();
   const [workplace, setWorkplace] = useState('');
   const [org, setOrg] = useState('');
@@ -49,6 +50,13 @@ function RegisterSomeone({ community, onDone }: { community: RegionDto; onDone: 
       setSaving(false);
     }
   };
+  if (!open) {
+    return (
+      <Button className='three-lists__register-open' size='small' fill='outline' onClick={() => setOpen(true)}>
+        为他人登记双报到
+      </Button>
+    );
+  }
   return (
     <StaffForm className='three-lists__register'>
       <FormLabel>为他人登记双报到</FormLabel>
@@ -129,13 +137,13 @@ export default function ThreeLists() {
                     <Text>{`党员 ${l.resources.partyMembers}`}</Text>
                     <Text>{`报到党员 ${l.resources.employedPartyMembers}`}</Text>
                   </View>
-                  <RegisterSomeone community={c} onDone={() => void Promise.all([members.reload(), lists.reload()])} />
                   {(members.data ?? []).map((m) => (
                     <View key={m.id} className='three-lists__row three-lists__member'>
                       <Text className='three-lists__title'>{m.person.name}</Text>
                       <Text className='three-lists__muted'>{`${m.workplace}${m.workplacePartyOrg ? ` · ${m.workplacePartyOrg}` : ''}`}</Text>
                     </View>
                   ))}
+                  <RegisterSomeone community={c} onDone={() => void Promise.all([members.reload(), lists.reload()])} />
                 </View>
               </View>
               <View>
