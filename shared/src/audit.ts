@@ -92,7 +92,18 @@ export const AUDIT_ACTION_NAMES: Record<AuditAction, string> = {
   'points.redemption_cancel': '取消积分兑换',
 };
 
-export const AUDIT_SUBJECT_TYPES = ['user', 'region', 'squad', 'category', 'application', 'order', 'project', 'points_rule', 'shop_item', 'redemption'] as const;
+export const AUDIT_SUBJECT_TYPES = [
+  'user',
+  'region',
+  'squad',
+  'category',
+  'application',
+  'order',
+  'project',
+  'points_rule',
+  'shop_item',
+  'redemption',
+] as const;
 export type AuditSubjectType = (typeof AUDIT_SUBJECT_TYPES)[number];
 
 export interface AuditEntryDto {

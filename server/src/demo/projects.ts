@@ -108,10 +108,10 @@ export async function seedDemoProjects(m: EntityManager, now: Date): Promise<num
   for (const [i, member] of members.slice(0, 3).entries()) {
     const attended = i < 2;
     const points = attended ? projectPoints({ pointsBase: 10, pointsPerHour: 5 }, 120) : null;
-    const [claim] = (await m.query(
+    const [claim] = await m.query<Array<{ id: string }>>(
       `INSERT INTO project_claim (project_id, user_id, status, claimed_at, confirmed_at, confirmed_by, minutes, points) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
       [done, member.id, attended ? 'attended' : 'absent', new Date(now.getTime() - (10 - i) * DAY), confirmedAt, dispatcher.id, attended ? 120 : null, points],
-    )) as Array<{ id: string }>;
+    );
     // the attended ones earned the project's points, through the ledger as the organiser's confirmation credits them
     if (points !== null) {
       await creditPoints(m, {
