@@ -12,14 +12,14 @@ import {
   type Urgency,
   type UserDto,
 } from '@bangbang/shared';
-import { PageState, firstLoad, ServiceIcon, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { StaffTag } from '../../../components/staff-order-card';
+import { ServiceTiles } from '../../../components/service-tiles';
 import { ApiError } from '../../../services/api';
 import { createOrder, getUser, listServiceCategories, listUsers } from '../../../services/endpoints';
 import { newIdempotencyKey } from '../../../services/ids';
-import { TEAM_COLOR_HEX } from '../../../services/labels';
 import './index.css';
 
 /** How a grid worker hears of a need: a phone call, or the resident at the office (上门). */
@@ -133,19 +133,7 @@ export default function ProxyOrder() {
         <StaffForm>
           <FormLabel>需要什么服务</FormLabel>
           <PageState {...firstLoad(categories)}>
-            <View className='staff-tiles'>
-              {catalogue.map((c) => (
-                <View
-                  key={c.code}
-                  className={`staff-tile proxy-order__category ${category?.code === c.code ? 'staff-tile--picked' : ''}`}
-                  style={{ background: TEAM_COLOR_HEX[c.color] }}
-                  onClick={() => setCategory(c)}
-                >
-                  <ServiceIcon icon={c.icon} size={26} />
-                  <Text>{c.name}</Text>
-                </View>
-              ))}
-            </View>
+            <ServiceTiles services={catalogue} picked={category?.code} onPick={setCategory} />
           </PageState>
 
           <FormLabel>具体情况（可不填）</FormLabel>

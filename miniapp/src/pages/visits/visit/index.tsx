@@ -12,14 +12,15 @@ import {
   type VisitCondition,
   type VisitDto,
 } from '@bangbang/shared';
-import { PageState, ServiceIcon, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { PageState, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { whereAmI } from '../../../components/order-actions';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, FormTextArea, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
 import { VisitCard } from '../../../components/visit-card';
+import { ServiceTiles } from '../../../components/service-tiles';
 import { checkInVisit, getVisit, listServiceCategories, recordVisit } from '../../../services/endpoints';
-import { TEAM_COLOR_HEX, formatDistance, formatTime } from '../../../services/labels';
+import { formatDistance, formatTime } from '../../../services/labels';
 import { useCurrentUser } from '../../../services/session';
 import './index.css';
 
@@ -139,21 +140,7 @@ export default function Visit() {
                   <View>
                     <FormLabel>需要什么服务</FormLabel>
                     <PageState {...firstLoad(categories)}>
-                      <View className='staff-tiles'>
-                        {(categories.data?.items ?? [])
-                          .filter((c) => c.active)
-                          .map((c) => (
-                            <View
-                              key={c.code}
-                              className={`staff-tile visit__category ${category?.code === c.code ? 'staff-tile--picked' : ''}`}
-                              style={{ background: TEAM_COLOR_HEX[c.color] }}
-                              onClick={() => setCategory(c)}
-                            >
-                              <ServiceIcon icon={c.icon} size={26} />
-                              <Text>{c.name}</Text>
-                            </View>
-                          ))}
-                      </View>
+                      <ServiceTiles services={(categories.data?.items ?? []).filter((c) => c.active)} picked={category?.code} onPick={setCategory} />
                     </PageState>
                     <FieldError errors={errors} field='need.categoryCode' />
                     <FormLabel>需要什么帮助</FormLabel>
