@@ -1,5 +1,5 @@
 import { ORDER_EVENT_TYPES, type AssignmentDto, type OrderEventDto } from '@bangbang/shared';
-import { eventDetail, myStatus, plainEventDetail, plainEventTitle } from '../../miniapp/src/services/labels';
+import { eventDetail, formatMinutes, myStatus, plainEventDetail, plainEventTitle } from '../../miniapp/src/services/labels';
 
 /**
  * What the app says about an order. The resident's timeline is read by elderly people and their families: plain
@@ -80,5 +80,16 @@ describe('a volunteer’s own status on an order for several people', () => {
     expect(myStatus(order('pending', part('me', 'released')), 'me')).toBe('pending');
     // released and then taken again: the latest place counts
     expect(myStatus(order('pending', part('me', 'released', '2026-12-01T08:00:00Z'), part('me', 'accepted', '2026-12-01T09:00:00Z')), 'me')).toBe('accepted');
+  });
+});
+
+describe('how long, in words a person reads at a glance', () => {
+  it('counts minutes, then hours and minutes, then days and hours (never 「已等待 19755 分钟」)', () => {
+    expect(formatMinutes(45)).toBe('45 分钟');
+    expect(formatMinutes(120)).toBe('2 小时');
+    expect(formatMinutes(125)).toBe('2 小时 5 分钟');
+    expect(formatMinutes(833)).toBe('13 小时 53 分钟');
+    expect(formatMinutes(24 * 60)).toBe('1 天');
+    expect(formatMinutes(19755)).toBe('13 天 17 小时');
   });
 });

@@ -3,7 +3,7 @@ import { Text, View } from '@tarojs/components';
 import { Tag } from '@nutui/nutui-react-taro';
 import { ESCALATION_LEVEL_NAMES, type MatchReason, type OrderDto, type OrderStatus } from '@bangbang/shared';
 import { StatusTag, UrgencyTag } from './status-tag';
-import { formatTime } from '../services/labels';
+import { formatMinutes, formatTime } from '../services/labels';
 import './staff-order-card.css';
 
 /** Waiting past the category's acceptance deadline (nobody has taken it yet). */
@@ -30,7 +30,7 @@ export function byUrgencyOfAttention(a: OrderDto, b: OrderDto, now: number = Dat
 /** 「已等待 N 分钟 · 兜底：某某」: how long an overdue order's resident has waited, and who answers for it. */
 export function waitingLine(order: Pick<OrderDto, 'waitedMinutes' | 'responsible'>): string | null {
   if (order.waitedMinutes === null) return null;
-  return `已等待 ${order.waitedMinutes} 分钟${order.responsible ? ` · 兜底：${order.responsible.name}` : ''}`;
+  return `已等待 ${formatMinutes(order.waitedMinutes)}${order.responsible ? ` · 兜底：${order.responsible.name}` : ''}`;
 }
 
 /** Tag colours of these screens: outline tags, dark enough to read on white (NutUI's plain types draw black here). */

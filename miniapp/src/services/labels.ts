@@ -106,9 +106,14 @@ export function formatDistance(meters: number | null | undefined): string {
   return meters < 1000 ? `${Math.round(meters)} 米` : `${(meters / 1000).toFixed(1)} 公里`;
 }
 
-/** "45 分钟" / "2 小时 5 分钟". */
+/** "45 分钟" / "2 小时 5 分钟" / "13 天 17 小时" (past a day the minutes say nothing: 「已等待 19755 分钟」 reads as noise). */
 export function formatMinutes(minutes: number): string {
   if (minutes < 60) return `${minutes} 分钟`;
+  if (minutes >= 24 * 60) {
+    const d = Math.floor(minutes / (24 * 60));
+    const h = Math.floor((minutes % (24 * 60)) / 60);
+    return h === 0 ? `${d} 天` : `${d} 天 ${h} 小时`;
+  }
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   return m === 0 ? `${h} 小时` : `${h} 小时 ${m} 分钟`;

@@ -249,7 +249,7 @@ export default function DispatchOrder() {
                 <DetailRow label='兜底责任人'>
                   {order.responsible.name}
                   {order.responsible.phone ? ` · ${order.responsible.phone}` : ''}
-                  {order.waitedMinutes !== null ? ` · 已等待 ${order.waitedMinutes} 分钟` : ''}
+                  {order.waitedMinutes !== null ? ` · 已等待 ${formatMinutes(order.waitedMinutes)}` : ''}
                 </DetailRow>
               )}
               <DetailRow label='派单方式' className='elder-hide'>
