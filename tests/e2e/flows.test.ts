@@ -163,7 +163,7 @@ describe('帮帮团 in a real browser: 点单 → 派单 → 接单 → 签到 �
       await screenshot(gridWorker.page, 'dispatch-proxy-ledger');
       await card.click();
       await see(gridWorker.page, '为这位居民下单');
-      await tap(gridWorker.page, '助餐送餐', shown(gridWorker.page).locator('.staff-tiles'));
+      await tap(gridWorker.page, '助餐送餐', shown(gridWorker.page).locator('.service-tiles'));
       await shown(gridWorker.page).locator('.proxy-order__note textarea').fill('老人来电：中午送一份午饭');
       await tap(gridWorker.page, '提交：助餐送餐');
       // the new order's page: the elder's order, placed by phone, waiting for someone
