@@ -447,7 +447,8 @@ export async function ranking(m: Q, path: string, period: RankingPeriod, now: Da
          ${source}
         WHERE r.path LIKE $1 || '%' AND x.earned > 0 ${period === 'all' ? 'AND $2::timestamptz IS NOT NULL' : ''}
      )
-     SELECT user_id, name, points, minutes, rank::text, rn::text FROM board WHERE rn <= $4 OR user_id = $3 ORDER BY rn`,
+     -- ORDER BY board.rn, the number: a bare "rn" would be the output column, the text, and put 10 before 2
+     SELECT user_id, name, points, minutes, rank::text, rn::text FROM board WHERE rn <= $4 OR user_id = $3 ORDER BY board.rn`,
     [path, now, me, size],
   );
 }
