@@ -32,8 +32,8 @@ const MODULE_LAYERS = [
   ['orders'], // 点单 and every transition, who may see an order
   ['matching'], // finding and ranking candidates for orders
   ['tasks', 'stats'], // the volunteer's side of orders; the figures
-  ['projects'], // 项目清单, 认领 and 双报到: a demand turned into a project is closed by the orders' cancel transition
   ['dispatching', 'notifications'], // who gets an order: auto-dispatch, escalation, batch dispatch, suggestions; who hears what, and how
+  ['projects'], // 项目清单, 认领 and 双报到: a demand turned into a project is closed by the orders' cancel transition; claimants are told through notifications
   ['visits'], // 走访: visit plans, visits of ledger households, a need found becoming an order, missed visits alarmed, coverage
   ['exports'], // the ledgers taken out as Excel/CSV (服务台账, 志愿服务时长, 台账户, 分地区统计), streamed
 ];

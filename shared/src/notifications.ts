@@ -37,6 +37,9 @@ export const NOTIFICATION_KINDS = [
   'staff.waiting',
   'staff.urged',
   'staff.visit_missed',
+  // anyone who claimed a community project (a resident party member as much as a volunteer)
+  'project.changed',
+  'project.attended',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -65,6 +68,8 @@ export const NOTIFICATION_KIND_INFO: Record<NotificationKind, { label: string; a
   'staff.waiting': { label: '我负责（兜底）的需求无人接单', audience: 'staff' },
   'staff.urged': { label: '居民催办', audience: 'staff' },
   'staff.visit_missed': { label: '台账户走访逾期', audience: 'staff' },
+  'project.changed': { label: '我认领的项目取消或改了时间地点', audience: 'resident' },
+  'project.attended': { label: '项目出勤已确认（时长、积分）', audience: 'resident' },
 };
 
 /** The channels besides the inbox, which always keeps everything. */

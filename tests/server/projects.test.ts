@@ -270,6 +270,48 @@ describe('projects, claims and 双报到', () => {
     });
   });
 
+  describe('what the claimants hear', () => {
+    const inbox = (userId: string) =>
+      t.database.db.query<Array<{ kind: string; title: string; body: string }>>(
+        `SELECT kind, title, body FROM notification WHERE recipient_id = $1 AND kind LIKE 'project.%' ORDER BY id`,
+        [userId],
+      );
+
+    it('a move to another time or place, then a cancellation, reach everyone holding a place, once each', async () => {
+      const p = await publish({ places: 3 });
+      const [a, b, c] = [await partyMember(), await partyMember(), await partyMember()];
+      for (const x of [a, b, c]) await call(x, 'POST', `/projects/${p.id}/claim`);
+      await call(c, 'POST', `/projects/${p.id}/claim/cancel`);
+      // a new title is no news for the claimants; another place is
+      expect((await call('dispatcherT', 'PATCH', `/projects/${p.id}`, { title: '楼道路灯更换' })).statusCode).toBe(200);
+      expect(await inbox(a.id)).toEqual([]);
+      expect((await call('dispatcherT', 'PATCH', `/projects/${p.id}`, { address: '甲社区5号楼' })).statusCode).toBe(200);
+      const moved = await inbox(a.id);
+      expect(moved).toEqual([{ kind: 'project.changed', title: '项目时间或地点有变', body: expect.stringContaining('地点：甲社区5号楼') }]);
+      expect(moved[0]!.body).toContain('「楼道路灯更换」');
+      expect(await call('dispatcherT', 'PATCH', `/projects/${p.id}`, { status: 'cancelled' })).toMatchObject({ statusCode: 200 });
+      for (const x of [a, b]) {
+        expect((await inbox(x.id)).map((n) => n.title)).toEqual(['项目时间或地点有变', '项目已取消']);
+      }
+      // who gave their place back hears nothing
+      expect(await inbox(c.id)).toEqual([]);
+    });
+
+    it('an attendance confirmed tells its person the hours and points; an absence says nothing', async () => {
+      const p = await publish({ places: 2, hours: 2, pointsBase: 10, pointsPerHour: 5 });
+      const [a, b] = [await partyMember(), await partyMember()];
+      for (const x of [a, b]) await call(x, 'POST', `/projects/${p.id}/claim`);
+      const claims = (await call('dispatcherT', 'GET', `/projects/${p.id}`)).json<ProjectDto>().claims!;
+      const claimOf = (id: string) => claims.find((x) => x.person.id === id)!.id;
+      await call('dispatcherT', 'POST', `/projects/${p.id}/claims/${claimOf(a.id)}/attendance`, { attended: true });
+      await call('dispatcherT', 'POST', `/projects/${p.id}/claims/${claimOf(b.id)}/attendance`, { attended: false });
+      expect(await inbox(a.id)).toEqual([
+        { kind: 'project.attended', title: '项目出勤已确认', body: '「楼道路灯维修」已确认您参加，记服务时长 2 小时，获得 20 积分。谢谢您！' },
+      ]);
+      expect(await inbox(b.id)).toEqual([]);
+    });
+  });
+
   describe('attendance', () => {
     it('the organiser confirms attended (hours, points on the claim) or absent, once; the hours count as service hours', async () => {
       const p = await publish({ places: 3, hours: 2.5, pointsBase: 10, pointsPerHour: 4 });

@@ -100,6 +100,8 @@ export const STATUS_WORDS: Record<NotificationKind, string> = {
   'staff.waiting': '无人接',
   'staff.urged': '居民催办',
   'staff.visit_missed': '走访逾期',
+  'project.changed': '项目变动',
+  'project.attended': '已确认',
 };
 
 export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
@@ -192,5 +194,9 @@ export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
     case 'staff.visit_missed':
       // written by the visits module itself (a visit is not an order): a generic sentence, never used for one
       return { title: '走访逾期', body: `${f.place}有台账户的走访逾期未完成，请查看逾期走访。`, status: '走访逾期' };
+    case 'project.changed':
+    case 'project.attended':
+      // written by the projects module itself (a project is not an order): a generic sentence, never used for one
+      return { title: '社区项目', body: '您认领的社区项目有新消息，请到「社区项目」查看。', status: STATUS_WORDS[kind] };
   }
 }

@@ -30,6 +30,7 @@ import { findRegion } from '../regions/region.repo';
 import { findUserPlace } from '../users/user.repo';
 import { loadViewer } from '../orders/standing';
 import { creditPoints } from '../points/ledger';
+import { tellAttended, tellClaimants } from './tell';
 import { cancel as cancelOrder } from '../orders/transitions';
 import {
   activeRegistration,
@@ -482,6 +483,12 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
           }
         }
         await updateProject(m, p.id, after);
+        // the people holding a place hear of a cancellation, or of another time or place, with the project as it is now
+        const moved = after.startsAt !== before.startsAt || after.endsAt !== before.endsAt || after.address !== before.address;
+        if (before.status === 'published' && (after.status === 'cancelled' || moved)) {
+          const current = (await findProject(m, p.id))!;
+          await tellClaimants(m, current, await claimsOf(m, p.id), after.status === 'cancelled' ? 'cancelled' : 'moved', clock());
+        }
         const diff = changedFields(projectView(before), projectView(after));
         await recordAudit(m, actor.id, ctx, { action: 'project.update', subjectType: 'project', subjectId: p.id, ...diff });
         return one(m, actor, p.id);
@@ -567,6 +574,7 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
         const p = await forOrganiser(m, actor, id);
         if (p.status !== 'published' && p.status !== 'closed') throw new ConflictError('只有招募中或已结束的项目可以确认出勤。');
         const claim = await confirmAttendance(m, p, claimId, body, { actorId: actor.id, at: clock() });
+        await tellAttended(m, p, claim, clock());
         await recordAudit(m, actor.id, ctx, {
           action: 'project.attendance',
           subjectType: 'project',
