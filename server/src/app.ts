@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from './config';
 import { wallClock, type Clock } from './clock';
 import { ErrorCode } from '@bangbang/shared';
@@ -62,6 +62,7 @@ import { createImportService } from './modules/imports/service';
 import { createUploadService } from './modules/uploads/service';
 import { jobQueue } from './jobs/queue';
 import livePlugin, { type LiveOptions } from './modules/live/plugin';
+import { emitNotifications } from './modules/notifications/notifications.repo';
 import notificationRoutes from './modules/notifications/routes';
 import { createNotificationService, type Channels } from './modules/notifications/service';
 import visitRoutes from './modules/visits/routes';
@@ -69,7 +70,7 @@ import { createVisitService } from './modules/visits/service';
 import projectRoutes from './modules/projects/routes';
 import { createProjectService } from './modules/projects/service';
 import pointsRoutes from './modules/points/routes';
-import { createPointsService } from './modules/points/service';
+import { createPointsService, type PointsMessage } from './modules/points/service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -228,7 +229,12 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   const visits = createVisitService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours });
   await instance.register(visitRoutes, { visits });
   await instance.register(projectRoutes, { projects: createProjectService({ db, clock }) });
-  await instance.register(pointsRoutes, { points: createPointsService({ db, clock }) });
+  // points sit below notifications (orders credit them): the app hands them the way to tell a person
+  const tellAboutPoints = (m: EntityManager, msg: PointsMessage, at: Date) =>
+    emitNotifications(m, [{ ...msg, recipientPhone: null, kind: 'points.redemption_cancelled', orderId: null, urgent: false }], at, { maxAttempts: 5 }).then(
+      () => undefined,
+    );
+  await instance.register(pointsRoutes, { points: createPointsService({ db, clock, tell: tellAboutPoints }) });
   // the live channel: this process's WebSockets, fed by the database's NOTIFY from whichever process changed things
   await instance.register(livePlugin, opts.live ?? {});
   const log = instance.log;

@@ -40,6 +40,8 @@ export const NOTIFICATION_KINDS = [
   // anyone who claimed a community project (a resident party member as much as a volunteer)
   'project.changed',
   'project.attended',
+  // whoever redeemed points (积分超市)
+  'points.redemption_cancelled',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
@@ -70,6 +72,7 @@ export const NOTIFICATION_KIND_INFO: Record<NotificationKind, { label: string; a
   'staff.visit_missed': { label: '台账户走访逾期', audience: 'staff' },
   'project.changed': { label: '我认领的项目取消或改了时间地点', audience: 'resident' },
   'project.attended': { label: '项目出勤已确认（时长、积分）', audience: 'resident' },
+  'points.redemption_cancelled': { label: '积分兑换被社区取消（积分退回）', audience: 'resident' },
 };
 
 /** The channels besides the inbox, which always keeps everything. */

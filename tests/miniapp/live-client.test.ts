@@ -374,7 +374,8 @@ describe('addresses and links', () => {
     expect(orderPageOf({ kind: 'staff.escalated', orderId: '7' })).toBe('/pages/dispatch/order/index?id=7');
     expect(orderPageOf({ kind: 'staff.new_order', orderId: null })).toBeUndefined();
     expect(orderPageOf({ kind: 'project.changed', orderId: null })).toBe('/pages/projects/index/index');
-    for (const kind of NOTIFICATION_KINDS) expect(orderPageOf({ kind, orderId: '1' })).toMatch(/^\/pages\/(resident|volunteer|dispatch|projects)\//);
+    expect(orderPageOf({ kind: 'points.redemption_cancelled', orderId: null })).toBe('/pages/points/index/index');
+    for (const kind of NOTIFICATION_KINDS) expect(orderPageOf({ kind, orderId: '1' })).toMatch(/^\/pages\/(resident|volunteer|dispatch|projects|points)\//);
   });
 
   it("an order's notification record reads as a sentence for staff", () => {

@@ -236,8 +236,8 @@ describe('preferences and subscriptions', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: bearer(w.users.residentX1.token) });
     const p = res.json<NotificationPreferencesDto>();
     expect(p.channelOrder).toEqual(['live', 'wechat', 'sms']);
-    // a resident hears of their orders, and of a community project they claimed (anyone may claim one)
-    expect(p.kinds.every((k) => k.startsWith('order.') || k.startsWith('project.'))).toBe(true);
+    // a resident hears of their orders, of a community project they claimed and of their points (anyone may do both)
+    expect(p.kinds.every((k) => /^(order|project|points)\./.test(k))).toBe(true);
     expect(p.kinds).toEqual(expect.arrayContaining(['order.accepted', 'project.changed']));
     const staff = await t.app.inject({ method: 'GET', url: '/api/v1/me/notification-preferences', headers: bearer(w.users.gridWorkerA1.token) });
     expect(staff.json<NotificationPreferencesDto>().kinds).toEqual(expect.arrayContaining(['staff.new_order', 'task.dispatched', 'order.accepted']));

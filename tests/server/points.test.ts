@@ -466,6 +466,19 @@ describe('the shop', () => {
     ]);
     const mine = await ok<Page<RedemptionDto>>('volunteerA1', 'GET', '/me/points/redemptions');
     expect(Object.fromEntries(mine.items.map((r) => [r.id, r.status]))).toMatchObject({ [r1.id]: 'handed_over', [r2.id]: 'cancelled' });
+
+    // the community cancels a third: the person hears it, with the reason (they may be on their way to collect it);
+    // their own cancel told them nothing
+    const told = () =>
+      sql<{ title: string; body: string }>(`SELECT title, body FROM notification WHERE recipient_id = $1 AND kind = 'points.redemption_cancelled'`, [
+        w.users.volunteerA1.id,
+      ]);
+    expect(await told()).toEqual([]);
+    const r3 = await ok<RedemptionDto>('volunteerA1', 'POST', '/me/points/redemptions', { itemId: item.id });
+    expect(await ok<RedemptionDto>('dispatcherT', 'POST', `/points/redemptions/${r3.id}/cancel`, { reason: '这批牙膏过期了' })).toMatchObject({
+      status: 'cancelled',
+    });
+    expect(await told()).toEqual([{ title: '积分兑换已取消', body: '您在甲社区积分超市兑换的「牙膏」已被社区取消，5 积分已退回。原因：这批牙膏过期了。' }]);
   });
 });
 

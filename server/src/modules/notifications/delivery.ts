@@ -14,9 +14,10 @@ export function layoutOf(kind: NotificationKind): WechatLayout {
   return audience === 'resident' ? 'orderStatus' : audience === 'volunteer' ? 'newTask' : 'alarm';
 }
 
-/** The page a WeChat message opens (the order, as that person sees it; a project's news: 社区项目). */
+/** The page a WeChat message opens (the order, as that person sees it; a project's news: 社区项目; of points: 我的积分). */
 export function pageOf(kind: NotificationKind, orderId: string | null): string {
   if (kind.startsWith('project.')) return 'pages/projects/index/index';
+  if (kind.startsWith('points.')) return 'pages/points/index/index';
   if (orderId === null) return 'pages/index/index';
   const audience = NOTIFICATION_KIND_INFO[kind].audience;
   const page = audience === 'resident' ? 'pages/resident/order/index' : audience === 'volunteer' ? 'pages/volunteer/task/index' : 'pages/dispatch/order/index';

@@ -102,6 +102,7 @@ export const STATUS_WORDS: Record<NotificationKind, string> = {
   'staff.visit_missed': '走访逾期',
   'project.changed': '项目变动',
   'project.attended': '已确认',
+  'points.redemption_cancelled': '兑换取消',
 };
 
 export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
@@ -198,5 +199,8 @@ export function textOf(kind: NotificationKind, f: TextFacts, now: Date): Text {
     case 'project.attended':
       // written by the projects module itself (a project is not an order): a generic sentence, never used for one
       return { title: '社区项目', body: '您认领的社区项目有新消息，请到「社区项目」查看。', status: STATUS_WORDS[kind] };
+    case 'points.redemption_cancelled':
+      // written by the points service itself: a generic sentence, never used for one
+      return { title: '积分兑换已取消', body: '您的一项积分兑换已被社区取消，积分已退回。', status: STATUS_WORDS[kind] };
   }
 }

@@ -110,9 +110,22 @@ function presentRedemption(r: RedemptionRow): RedemptionDto {
   };
 }
 
+/** A message to one person, written in the caller's transaction (the app hands in the notifications module's). */
+export interface PointsMessage {
+  recipientId: string;
+  source: string;
+  title: string;
+  body: string;
+}
+
 export interface PointsServiceDeps {
   db: DataSource;
   clock: Clock;
+  /**
+   * Tells a person something about their points (a redemption the community cancelled). Handed in by the app: the
+   * notifications module sits above orders, which credit points, so points cannot import it.
+   */
+  tell?: (m: EntityManager, message: PointsMessage, at: Date) => Promise<void>;
 }
 
 export type PointsService = ReturnType<typeof createPointsService>;
@@ -122,7 +135,7 @@ export type PointsService = ReturnType<typeof createPointsService>;
  * community's points shop (积分超市: items kept by the community's staff, redeemed by its people, handed over —
  * 核销 — by staff) and the 爱心榜. Crediting and reversing is ledger.ts's, called by the orders and projects.
  */
-export function createPointsService({ db, clock }: PointsServiceDeps) {
+export function createPointsService({ db, clock, tell }: PointsServiceDeps) {
   /** The community a person belongs to (their grid's), or null without a place. */
   async function communityOf(m: EntityManager, actor: Actor): Promise<PlaceRow | null> {
     return actor.regionPath === null ? null : ((await communityOfPath(m, actor.regionPath)) ?? null);
@@ -423,6 +436,17 @@ export function createPointsService({ db, clock }: PointsServiceDeps) {
         const r = await keptRedemption(m, actor, id);
         const reason = body.reason?.trim() || null;
         await cancelRedemption(m, r, actor.id, reason);
+        // the person hears it: they may be on their way to collect it
+        await tell?.(
+          m,
+          {
+            recipientId: r.user_id,
+            source: `redemption-cancelled:${r.id}`,
+            title: '积分兑换已取消',
+            body: `您在${r.community_name}积分超市兑换的「${r.item_name}」已被社区取消，${r.price} 积分已退回。${reason ? `原因：${reason}。` : ''}`,
+          },
+          clock(),
+        );
         await recordAudit(m, actor.id, ctx, {
           action: 'points.redemption_cancel',
           subjectType: 'redemption',
