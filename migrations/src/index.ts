@@ -26,6 +26,7 @@ import { AddExportsToAccessLog1795400600000 } from './1795400600000-AddExportsTo
 import { CreateVisits1795401000000 } from './1795401000000-CreateVisits';
 import { CreateProjects1795401100000 } from './1795401100000-CreateProjects';
 import { CreatePoints1795401200000 } from './1795401200000-CreatePoints';
+import { ReopenStartsANewWait1795401300000 } from './1795401300000-ReopenStartsANewWait';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -60,4 +61,5 @@ export const migrations = [
   CreateVisits1795401000000,
   CreateProjects1795401100000,
   CreatePoints1795401200000,
+  ReopenStartsANewWait1795401300000,
 ];

@@ -11,7 +11,9 @@
  *   confirm / reopen: the resident or their family (a proxy order is not confirmed by the staff member who placed it).
  *   cancel: pending / dispatched / accepted → cancelled (the resident, the proxy or family before check-in);
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
- *   recall: dispatched / accepted (before check-in) → pending, by staff with jurisdiction (撤回改派, with a reason).
+ *   recall: dispatched / accepted (before check-in) → pending, by staff with jurisdiction (撤回改派, with a reason);
+ *           of a several-person order also pending → pending (the places taken so far) and in_service → in_service
+ *           (those who accepted and have not arrived).
  *   urge: pending / dispatched / accepted / in_service → unchanged, by the requester, resident or family (催一下).
  *   Several people (headcount N): accepts before the N-th leave the order pending (open for the rest); a holder may
  *   release their place from pending too; the 2nd+ person checks in while in_service; it is completed when the last
@@ -115,8 +117,14 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
     { from: ['pending', 'dispatched', 'accepted'], by: ['requester', 'family', 'staff'], to: 'cancelled' },
     { from: ['in_service'], by: ['staff'], to: 'cancelled' },
   ],
-  // 撤回改派: staff take a dispatch back, or an accepted order before anyone checked in (then send it on)
-  recall: [{ from: ['dispatched', 'accepted'], by: ['staff'], to: 'pending' }],
+  // 撤回改派: staff take a dispatch back, or an accepted order before anyone checked in (then send it on); of a
+  // several-person order, the places taken so far while it waits for more (pending), or of those not yet there while
+  // the others serve (in_service: it stays so). The server refuses when nobody is there to take back.
+  recall: [
+    { from: ['dispatched', 'accepted'], by: ['staff'], to: 'pending' },
+    { from: ['pending'], by: ['staff'], to: 'pending' },
+    { from: ['in_service'], by: ['staff'], to: 'in_service' },
+  ],
   // 催一下: the resident (or who ordered for them, or family) presses an open order; its state does not change
   urge: (['pending', 'dispatched', 'accepted', 'in_service'] as const).map((s) => ({ from: [s], by: ['requester', 'resident', 'family'] as const, to: s })),
 };

@@ -573,19 +573,28 @@ function predict(o: Model, c: Command, now: number): Prediction {
           m.dispatchedUser = null;
           m.dispatchedSquad = false;
           m.escalateAt = waitingAgain(m, now);
+          // it waits anew: the accept window counts from the reopening (migration ReopenStartsANewWait)
+          m.deadlineAt = now + ACCEPT_MINUTES[m.urgency] * 60_000;
         },
       };
     }
     case 'recall': {
-      // 撤回改派 (issue 20) without a new assignee: the dispatch and every place not yet checked in are taken back
+      // 撤回改派 (issue 20) without a new assignee: the dispatch and every place not yet checked in are taken back;
+      // under way (others serving), only those places, and the order stays in service
       const r = transition(o.status, 'recall', s.relations);
       if (!r.ok) return refusal(r);
+      const waiting = [...o.holders.values()].some((st) => st === 'accepted');
+      if (o.status === 'in_service' && !waiting) return { code: 409, message: '该需求已在服务中，没有接单后还未签到的人可以撤回。' };
+      if (o.status === 'pending' && !waiting && !o.dispatchedSquad && o.dispatchedUser === null) {
+        return { code: 409, message: '该需求还没有人接单，也没有派给谁，不需要撤回。' };
+      }
       return {
         code: 200,
         to: r.to,
         apply: (m, now) => {
           for (const [who, st] of [...m.holders]) if (st === 'accepted') m.holders.delete(who);
           m.acceptedCount = m.holders.size;
+          if (m.status === 'in_service') return;
           m.dispatchedUser = null;
           m.dispatchedSquad = false;
           m.escalateAt = waitingAgain(m, now);

@@ -597,7 +597,7 @@ describe('the authorisation matrix (exact status per action, caller, inside and 
       },
     },
     {
-      route: 'POST /orders/:id/recall (in service: too late)',
+      route: 'POST /orders/:id/recall (in service, nobody left to take back: 409 for staff; not theirs to do: 403)',
       state: 'in_service',
       run: (who, id) => h.act(who, id, 'recall', REASON),
       expect: {
@@ -607,8 +607,8 @@ describe('the authorisation matrix (exact status per action, caller, inside and 
         dispatcherT2: 404,
         gridWorkerA1: 409,
         gridWorkerX1: 404,
-        volunteerA1: 409,
-        residentA1: 409,
+        volunteerA1: 403,
+        residentA1: 403,
         residentA2: 404,
         residentX1: 404,
         anonymous: 401,
@@ -1353,6 +1353,9 @@ describe('confirm resolved:false reopens the same order', () => {
       dispatchedToUserId: null,
       escalationLevel: 'grid',
       escalateAt: iso(h.now, WAIT_MINUTES),
+      // it waits anew: the service's accept window counts from the reopening
+      deadlineAt: iso(h.now, WAIT_MINUTES),
+      waitedMinutes: null,
       rating: null,
     });
 
@@ -1375,6 +1378,36 @@ describe('confirm resolved:false reopens the same order', () => {
       { round: 2, state: 'completed' },
     ]);
     expect(replayOrderEvents(await h.events(o.id))).toBe('closed');
+  });
+
+  it('waits anew from the reopening days later: not shown as overdue, and the first round still counts as late in 按时接单', async () => {
+    const o = await h.order();
+    const firstDeadline = o.deadlineAt;
+    // nobody took it in time: accepted 30 minutes past its deadline
+    h.advance(WAIT_MINUTES + 30);
+    await h.ok('volunteerA1', o.id, 'accept');
+    await h.ok('volunteerA1', o.id, 'check-in', CHECK_IN);
+    await h.ok('volunteerA1', o.id, 'complete', NOTE);
+    const share = async () =>
+      (await h.call('admin', 'GET', `/stats/overview?from=${encodeURIComponent(o.createdAt)}`)).json<{ acceptedBeforeDeadlineShare: number | null }>();
+    expect(await share()).toMatchObject({ acceptedBeforeDeadlineShare: 0 });
+
+    // three days later the resident says it was not solved
+    h.advance(3 * 24 * 60);
+    const reopened = await h.ok('residentA1', o.id, 'confirm', REOPEN);
+    expect(reopened).toMatchObject({ status: 'pending', deadlineAt: iso(h.now, WAIT_MINUTES), waitedMinutes: null });
+    const board = await h.call('gridWorkerA1', 'GET', '/orders?actionable=true');
+    expect(board.json<{ items: OrderDto[] }>().items.find((x) => x.id === o.id)).toMatchObject({ waitedMinutes: null });
+    // the first round's lateness is not rewritten by the new deadline
+    expect(await share()).toMatchObject({ acceptedBeforeDeadlineShare: 0 });
+    expect(await h.sql(`SELECT first_deadline_at, reopened_at FROM service_order WHERE id = $1`, [o.id])).toEqual([
+      { first_deadline_at: new Date(firstDeadline), reopened_at: h.now },
+    ]);
+
+    // past the new deadline, the wait shown is since the reopening, not since the first order
+    h.advance(WAIT_MINUTES + 5);
+    expect((await h.view(o.id)).waitedMinutes).toBe(WAIT_MINUTES + 5);
+    await h.ok('residentA1', o.id, 'cancel', REASON);
   });
 
   it('is refused with the newer order named when the resident has asked for the same service since', async () => {

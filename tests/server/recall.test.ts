@@ -147,18 +147,21 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     );
   });
 
-  it('is refused once someone has checked in (409), naming the state', async () => {
+  it('is refused once everyone on it has checked in, or while nobody has it (409), saying why', async () => {
     const o = await order();
     await ok('volunteerA1', o.id, 'accept');
     await ok('volunteerA1', o.id, 'check-in');
     const res = await act('dispatcherT', o.id, 'recall', { reason: '改派' });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'CONFLICT', message: '该需求当前为「服务中」，不能撤回改派。' });
+    expect(res.json()).toMatchObject({ code: 'CONFLICT', message: '该需求已在服务中，没有接单后还未签到的人可以撤回。' });
     // and from pending: nothing to take back
     const waiting = await order();
     expect((await act('dispatcherT', waiting.id, 'recall', { reason: '改派' })).json()).toMatchObject({
-      message: '该需求当前为「待接单」，不能撤回改派。',
+      code: 'CONFLICT',
+      message: '该需求还没有人接单，也没有派给谁，不需要撤回。',
     });
+    expect((await view(waiting.id)).actions).not.toContain('recall');
+    expect(await events(waiting.id)).toHaveLength(1);
   });
 
   it('races a check-in safely: exactly one of the two happens, the timeline adds up', async () => {
@@ -231,6 +234,56 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     expect(all).toMatchObject({ status: 'pending', acceptedCount: 0 });
     expect((await events(o.id)).at(-1)!.data.recalled).toHaveLength(3);
     expect(replayOrderEvents(await events(o.id))).toBe('pending');
+  });
+
+  it('several people, partly filled: takes back a place while it waits for more, or one not yet there while others serve', async () => {
+    const o = await order({ headcount: 3 });
+    await ok('volunteerA1', o.id, 'accept');
+    const open = await ok(li, o.id, 'accept');
+    expect(open).toMatchObject({ status: 'pending', acceptedCount: 2 });
+    expect((await view(o.id)).actions).toContain('recall');
+
+    // waiting for a third: 李's place is taken back, 甲一 keeps theirs, and it may go to 赵 in the same step
+    const sent = await ok('gridWorkerA1', o.id, 'recall', { reason: '李志愿者临时有事', volunteerId: li.id, assigneeId: zhao.id });
+    expect(sent).toMatchObject({ status: 'dispatched', acceptedCount: 1, dispatchedToUserId: zhao.id });
+    const states = (d: OrderDto) => Object.fromEntries(d.assignees.map((a) => [a.name, a.state]));
+    expect(states(sent)).toEqual({ 甲一志愿者: 'accepted', 李志愿者: 'recalled' });
+    expect((await events(o.id)).slice(-2).map((e) => [e.type, e.fromStatus, e.toStatus])).toEqual([
+      ['recall', 'pending', 'pending'],
+      ['dispatch', 'pending', 'dispatched'],
+    ]);
+
+    // full again (李 may come back); under way: 甲一 is there, 赵 and 李 accepted and have not come
+    await ok(zhao, o.id, 'accept');
+    expect((await ok(li, o.id, 'accept')).status).toBe('accepted');
+    await ok('volunteerA1', o.id, 'check-in');
+    const serving = await view(o.id);
+    expect(serving).toMatchObject({ status: 'in_service', acceptedCount: 3 });
+    expect(serving.actions).toContain('recall');
+    // sending it on is for an order still waiting: nothing is written
+    const before = await events(o.id);
+    const bad = await act('dispatcherT', o.id, 'recall', { reason: '改派', assigneeId: li.id });
+    expect({ status: bad.statusCode, details: bad.json().details }).toEqual({
+      status: 400,
+      details: [{ field: 'assigneeId', message: '服务已经开始，撤回后空出的名额由任务大厅补位，不能在此改派' }],
+    });
+    expect(await events(o.id)).toEqual(before);
+    // 赵's place alone is taken back, then everyone not yet there (李); the order stays in service throughout
+    const one = await ok('dispatcherT', o.id, 'recall', { reason: '赵志愿者联系不上', volunteerId: zhao.id });
+    expect(one).toMatchObject({ status: 'in_service', acceptedCount: 2 });
+    expect((await events(o.id)).at(-1)).toMatchObject({
+      type: 'recall',
+      fromStatus: 'in_service',
+      toStatus: 'in_service',
+      data: { recalled: [{ userId: zhao.id }] },
+    });
+    const back = await ok('dispatcherT', o.id, 'recall', { reason: '人手够了' });
+    expect(back).toMatchObject({ status: 'in_service', acceptedCount: 1 });
+    expect(states(back)).toEqual({ 甲一志愿者: 'in_service', 李志愿者: 'recalled', 赵志愿者: 'recalled' });
+    expect(replayOrderEvents(await events(o.id))).toBe('in_service');
+    // nobody left to take back
+    expect((await view(o.id)).actions).not.toContain('recall');
+    expect((await act('dispatcherT', o.id, 'recall', { reason: '改派' })).statusCode).toBe(409);
   });
 
   it('under auto-dispatch, a recall without a new assignee makes the order due at once — not back to the one taken off it', async () => {

@@ -26,6 +26,8 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     // giving back one's place in an order still waiting for more people
     release: { by: ['assignee'], to: 'pending' },
     cancel: { by: ['requester', 'family', 'staff'], to: 'cancelled' },
+    // several people: the places taken so far while it waits for more (the server refuses when nobody has one)
+    recall: { by: ['staff'], to: 'pending' },
     urge: urge('pending'),
   },
   dispatched: {
@@ -49,6 +51,8 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
     check_in: { by: ['assignee'], to: 'in_service' },
     complete: { by: ['assignee'], to: 'completed' },
     cancel: { by: ['staff'], to: 'cancelled' },
+    // several people: the places of those not yet there, while the others serve
+    recall: { by: ['staff'], to: 'in_service' },
     urge: urge('in_service'),
   },
   completed: {
@@ -119,7 +123,7 @@ describe('the order state machine', () => {
     expect(availableActions('pending', ['requester'])).toEqual(['cancel', 'urge']);
     expect(availableActions('pending', ['assignee'])).toEqual(['accept', 'release']);
     expect(availableActions('pending', ['offered'])).toEqual(['accept']);
-    expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel', 'urge']);
+    expect(availableActions('pending', ['staff', 'requester'])).toEqual(['dispatch', 'cancel', 'recall', 'urge']);
     expect(availableActions('dispatched', ['assignee'])).toEqual(['reject', 'accept']);
     expect(availableActions('dispatched', ['staff'])).toEqual(['cancel', 'recall']);
     expect(availableActions('accepted', ['assignee'])).toEqual(['release', 'check_in']);

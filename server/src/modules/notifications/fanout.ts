@@ -189,7 +189,7 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         say('order.escalated', residentSide(e, around));
         say('staff.escalated', staffOf(around, str(e.data.scopeRegionId) ?? e.scope_region_id));
         // 兜底: a deadline passed with nobody on it; the person answerable for it hears at once, at every level
-        if (e.responsible_id) say('staff.waiting', [{ userId: e.responsible_id }], { waitedMinutes: minutesSince(e.created_at, e.at) });
+        if (e.responsible_id) say('staff.waiting', [{ userId: e.responsible_id }], { waitedMinutes: minutesSince(e.waiting_since, e.at) });
         offerNearby();
         break;
       case 'remind': {

@@ -306,9 +306,9 @@ export function createNotificationService({ db, clock, config, matching, channel
         m,
         'staff.overdue',
         due.map((o) => {
-          const atCounty = now.getTime() - o.waiting_since.getTime();
+          const atCounty = now.getTime() - o.at_county_since.getTime();
           const period = Math.floor((atCounty - first) / every);
-          const waited = Math.floor((now.getTime() - o.created_at.getTime()) / MINUTE);
+          const waited = Math.floor((now.getTime() - o.waiting_since.getTime()) / MINUTE);
           return { id: o.id, source: `overdue:${o.id}:${o.round}:${period}`, waitedMinutes: waited };
         }),
         now,
@@ -333,7 +333,7 @@ export function createNotificationService({ db, clock, config, matching, channel
       return alarm(
         m,
         'staff.waiting',
-        due.map((o) => ({ id: o.id, source: `waiting:${o.id}:${o.round}`, waitedMinutes: Math.floor((now.getTime() - o.created_at.getTime()) / MINUTE) })),
+        due.map((o) => ({ id: o.id, source: `waiting:${o.id}:${o.round}`, waitedMinutes: Math.floor((now.getTime() - o.waiting_since.getTime()) / MINUTE) })),
         now,
       );
     });

@@ -158,6 +158,8 @@ function newRow(
     responsible_phone: w.responsible_phone,
     urge_count: 0,
     last_urged_at: null,
+    reopened_at: null,
+    first_deadline_at: null,
     repeat_of: o.repeatOf ?? null,
     created_at: o.at,
     updated_at: o.at,

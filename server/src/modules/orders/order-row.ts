@@ -63,6 +63,10 @@ export interface OrderRow {
   /** 催一下: times urged, and when last. */
   urge_count: number;
   last_urged_at: Date | null;
+  /** When it was last reopened: its present wait began then (null: never). */
+  reopened_at: Date | null;
+  /** The first round's deadline, once a reopening has set `deadline_at` anew (statistics' on-time share). */
+  first_deadline_at: Date | null;
   /** The open order of the same service staff knowingly placed this one beside (null: none; see migration AddOrderUrges). */
   repeat_of: string | null;
   resident_name: string;
@@ -164,6 +168,8 @@ export const SERVICE_ORDER_COLUMNS = Object.keys({
   responsible_id: true,
   urge_count: true,
   last_urged_at: true,
+  reopened_at: true,
+  first_deadline_at: true,
   repeat_of: true,
   created_at: true,
   updated_at: true,

@@ -205,6 +205,14 @@ export class ServiceOrder {
   @Column({ name: 'last_urged_at', type: 'timestamptz', nullable: true })
   lastUrgedAt!: Date | null;
 
+  /** When it was last reopened (问题未解决): its present wait began then. */
+  @Column({ name: 'reopened_at', type: 'timestamptz', nullable: true })
+  reopenedAt!: Date | null;
+
+  /** The first round's deadline, kept when a reopening sets `deadline_at` anew (统计: 按时接单). */
+  @Column({ name: 'first_deadline_at', type: 'timestamptz', nullable: true })
+  firstDeadlineAt!: Date | null;
+
   /** The open order of the same service a staff member knowingly placed this one beside (a second, different need). */
   @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
   repeatOf!: string | null;

@@ -143,7 +143,7 @@ export async function presentOrders(
       repeatOf: o.repeat_of,
       createdAt: o.created_at.toISOString(),
       updatedAt: o.updated_at.toISOString(),
-      actions: actionsFor(v, o, standing),
+      actions: actionsFor(v, o, standing, people),
     };
     return { dto, standing, visible: maySee(v, o, standing, everyone) };
   });
@@ -153,11 +153,11 @@ export async function presentOrders(
 
 /**
  * An order still waiting for someone (pending, or dispatched without an answer) past its deadline: how long its
- * resident has waited, whole minutes since it was placed; null for any other order.
+ * resident has waited, whole minutes since it was placed (or, reopened, since then); null for any other order.
  */
-export function waitedMinutes(o: Pick<OrderRow, 'status' | 'deadline_at' | 'created_at'>, now: Date): number | null {
+export function waitedMinutes(o: Pick<OrderRow, 'status' | 'deadline_at' | 'created_at' | 'reopened_at'>, now: Date): number | null {
   if ((o.status !== 'pending' && o.status !== 'dispatched') || o.deadline_at > now) return null;
-  return Math.floor((now.getTime() - o.created_at.getTime()) / 60_000);
+  return Math.floor((now.getTime() - (o.reopened_at ?? o.created_at).getTime()) / 60_000);
 }
 
 /** From the viewer's own location to the resident's door, whole metres; null when either is unknown. */

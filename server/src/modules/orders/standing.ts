@@ -135,7 +135,7 @@ export function cancelRelations(s: Pick<Standing, 'relations' | 'staffByDuty'>):
 }
 
 /** The buttons to show: the state machine's actions, narrowed by what this person's place on the order allows. */
-export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
+export function actionsFor(v: Viewer, o: OrderRow, s: Standing, people: readonly AssignmentRow[]): OrderAction[] {
   const state = s.holding?.state;
   const actions = availableActions(o.status, s.relations);
   return actions.filter((a) => {
@@ -155,6 +155,12 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing): OrderAction[] {
         return state === 'in_service';
       case 'cancel':
         return transition(o.status, 'cancel', cancelRelations(s)).ok;
+      case 'recall':
+        // waiting for more people, or under way: only when someone accepted and has not arrived (or, still open, a
+        // squad holds the dispatch)
+        if (o.status === 'pending') return o.dispatched_to_squad_id !== null || people.some((a) => a.round === o.round && a.state === 'accepted');
+        if (o.status === 'in_service') return people.some((a) => a.round === o.round && a.state === 'accepted');
+        return true;
       case 'reopen':
         // a confirmed order: only within the window after its confirmation
         return o.status !== 'closed' || reopenWindowOpen(o.closed_at, v.now, v.reopenDays);

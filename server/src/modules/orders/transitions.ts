@@ -170,8 +170,11 @@ export async function recall(m: EntityManager, v: Viewer, id: string, body: Reca
   const to = allowed(o, 'recall', s);
   const waiting = people.filter((a) => a.state === 'accepted');
   let taken = waiting;
+  // under way (others of a several-person order are serving): only the places of those not yet there are taken
+  // back; the order stays in service and whoever it was dispatched to keeps it
+  const underway = o.status === 'in_service';
   // the dispatch itself is taken back unless only one of several people is (the squad it went to keeps it)
-  let dispatchEnds = true;
+  let dispatchEnds = !underway;
   if (body.volunteerId !== undefined) {
     const one = waiting.find((a) => a.volunteer_id === body.volunteerId);
     if (!one && o.dispatched_to_user_id !== body.volunteerId) {
@@ -179,7 +182,14 @@ export async function recall(m: EntityManager, v: Viewer, id: string, body: Reca
       throw fieldError('volunteerId', arrived ? '这位志愿者已签到，不能撤回' : '这位志愿者没有接下、也没有被派这个需求');
     }
     taken = one ? [one] : [];
-    dispatchEnds = o.status === 'dispatched' || o.dispatched_to_user_id === body.volunteerId;
+    dispatchEnds = !underway && (o.status === 'dispatched' || o.dispatched_to_user_id === body.volunteerId);
+  }
+  // a several-person order still open for more, or one under way: there must be someone to take back
+  if (taken.length === 0 && !(dispatchEnds && (o.dispatched_to_user_id !== null || o.dispatched_to_squad_id !== null))) {
+    throw new ConflictError(underway ? '该需求已在服务中，没有接单后还未签到的人可以撤回。' : '该需求还没有人接单，也没有派给谁，不需要撤回。');
+  }
+  if (underway && (body.assigneeId !== undefined || body.squadId !== undefined)) {
+    throw fieldError(body.assigneeId !== undefined ? 'assigneeId' : 'squadId', '服务已经开始，撤回后空出的名额由任务大厅补位，不能在此改派');
   }
   const recalledIds = new Set(taken.map((a) => a.volunteer_id));
   const recalled = taken.map((a) => ({ userId: a.volunteer_id, name: a.volunteer_name }));
@@ -214,8 +224,8 @@ export async function recall(m: EntityManager, v: Viewer, id: string, body: Reca
   const set: Record<string, unknown> = {
     status: to,
     accepted_count: new Sql(`accepted_count - ${taken.length}`),
-    escalate_at: waitingAgain(o, v.now),
-    auto_dispatch_at: nextAutoDispatch(o, v.now),
+    // waiting again (for everyone, or for the rest of a several-person order): a fresh window before it escalates
+    ...(underway ? {} : { escalate_at: waitingAgain(o, v.now), auto_dispatch_at: nextAutoDispatch(o, v.now) }),
   };
   if (dispatchEnds) Object.assign(set, { dispatched_to_user_id: null, dispatched_to_squad_id: null });
   const acceptedCount = o.accepted_count - taken.length;
@@ -466,8 +476,13 @@ export async function confirm(m: EntityManager, v: Viewer, id: string, body: Con
       far_check_in: false,
       escalate_at: waitingAgain(o, v.now),
       auto_dispatch_at: nextAutoDispatch(o, v.now),
-      // a new round: its offers start again from the first wave
+      // a new round: its offers start again from the first wave, and it waits for someone anew — the service's accept
+      // window from now (else it would show as overdue at once and its responsible person would never be alarmed);
+      // the first round's deadline stays for the statistics' on-time share
       offer_wave: 0,
+      deadline_at: addMinutes(v.now, acceptMinutes(o)),
+      reopened_at: v.now,
+      first_deadline_at: o.first_deadline_at ?? o.deadline_at,
       // reopened after confirmation: it is no longer closed, and its rating was for help that did not last
       ...(wasClosed ? { closed_at: null, rating: null, rating_comment: null } : {}),
     },

@@ -24,7 +24,8 @@ export async function overview(m: Pick<EntityManager, 'query'>, now: Date, juris
   const params: unknown[] = [now];
   const where = [jurisdiction(params), ...filterConditions(f, params)];
   const [row] = await m.query<OverviewRow[]>(
-    `WITH o AS MATERIALIZED (SELECT o.* FROM service_order o WHERE ${where.join(' AND ')}),
+    // on time: the first acceptance against the first round's deadline (a reopening sets deadline_at anew)
+    `WITH o AS MATERIALIZED (SELECT o.*, COALESCE(o.first_deadline_at, o.deadline_at) AS first_due FROM service_order o WHERE ${where.join(' AND ')}),
           accept_minutes AS (SELECT extract(epoch FROM first_accepted_at - created_at) / 60 AS m FROM o WHERE first_accepted_at IS NOT NULL)
      SELECT
        (SELECT count(*)::int FROM o) AS total,
@@ -36,8 +37,8 @@ export async function overview(m: Pick<EntityManager, 'query'>, now: Date, juris
          + (SELECT COALESCE(sum(o.minutes), 0)::float8 / 60 FROM (${PROJECT_MINUTES}) o WHERE ${where.join(' AND ')}) AS service_hours,
        (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY m) FROM accept_minutes)::float8 AS median_minutes,
        (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY m) FROM accept_minutes)::float8 AS p90_minutes,
-       (SELECT (count(*) FILTER (WHERE first_accepted_at <= deadline_at))::float8 / NULLIF(count(*), 0) FROM o
-          WHERE first_accepted_at IS NOT NULL OR (deadline_at <= $1 AND (cancelled_at IS NULL OR cancelled_at > deadline_at))) AS before_deadline_share,
+       (SELECT (count(*) FILTER (WHERE first_accepted_at <= first_due))::float8 / NULLIF(count(*), 0) FROM o
+          WHERE first_accepted_at IS NOT NULL OR (first_due <= $1 AND (cancelled_at IS NULL OR cancelled_at > first_due))) AS before_deadline_share,
        (SELECT avg(rating)::float8 FROM o WHERE rating IS NOT NULL) AS average_rating,
        (SELECT count(*)::int FROM order_event e JOIN o ON o.id = e.order_id WHERE e.type = 'escalate') AS escalations`,
     params,
@@ -120,7 +121,9 @@ export async function figuresByChild(
   const child = `NULLIF(split_part(substr(o.region_path, length(${prefix}::text) + 1), '/', 1), '')::uuid`;
   return m.query<PlaceFiguresRow[]>(
     `WITH o AS MATERIALIZED (
-        SELECT o.id, o.status, o.resident_id, o.created_at, o.first_accepted_at, o.deadline_at, o.cancelled_at, o.rating, ${child} AS child
+        -- first_due: the first round's deadline (a reopening sets deadline_at anew), which on time is measured against
+        SELECT o.id, o.status, o.resident_id, o.created_at, o.first_accepted_at, COALESCE(o.first_deadline_at, o.deadline_at) AS first_due,
+               o.cancelled_at, o.rating, ${child} AS child
           FROM service_order o WHERE ${where.join(' AND ')}),
       hours AS (SELECT a.order_id, sum(a.service_minutes) AS minutes FROM order_assignment a JOIN o ON o.id = a.order_id
                  WHERE a.state = 'completed' GROUP BY a.order_id),
@@ -130,14 +133,14 @@ export async function figuresByChild(
             (count(DISTINCT o.resident_id) FILTER (WHERE o.status IN ('completed', 'closed')))::int AS people_served,
             COALESCE(sum(h.minutes), 0)::int AS service_minutes,
             (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.first_accepted_at - o.created_at) / 60))::float8 AS median_minutes,
-            (count(*) FILTER (WHERE o.first_accepted_at <= o.deadline_at))::int AS on_time,
+            (count(*) FILTER (WHERE o.first_accepted_at <= o.first_due))::int AS on_time,
             (count(*) FILTER (WHERE o.first_accepted_at IS NOT NULL
-                                 OR (o.deadline_at <= $1 AND (o.cancelled_at IS NULL OR o.cancelled_at > o.deadline_at))))::int AS on_time_base,
+                                 OR (o.first_due <= $1 AND (o.cancelled_at IS NULL OR o.cancelled_at > o.first_due))))::int AS on_time_base,
             COALESCE(sum(o.rating), 0)::int AS rating_sum,
             count(o.rating)::int AS ratings,
             COALESCE(sum(x.n), 0)::int AS escalations,
-            (count(*) FILTER (WHERE o.first_accepted_at IS NULL AND o.deadline_at <= $1
-                                AND (o.cancelled_at IS NULL OR o.cancelled_at > o.deadline_at)))::int AS never_served
+            (count(*) FILTER (WHERE o.first_accepted_at IS NULL AND o.first_due <= $1
+                                AND (o.cancelled_at IS NULL OR o.cancelled_at > o.first_due)))::int AS never_served
        FROM o LEFT JOIN hours h ON h.order_id = o.id LEFT JOIN esc x ON x.order_id = o.id
       GROUP BY GROUPING SETS ((o.child), ())`,
     params,

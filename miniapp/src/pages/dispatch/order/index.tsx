@@ -174,6 +174,11 @@ export default function DispatchOrder() {
   const openRecall = async () => {
     const current = view.data?.order;
     if (!current) return;
+    // under way (others are serving): the places taken back go to the task hall, not to someone picked here
+    if (current.status === 'in_service') {
+      setRecalling({ reason: '', candidates: [] });
+      return;
+    }
     setRecalling({ reason: '', candidates: undefined });
     // the people it is taken from are not offered it again
     const taken = new Set([
@@ -353,6 +358,8 @@ export default function DispatchOrder() {
                 </Section>
                 {recalling.candidates === undefined ? (
                   <Hint>正在查找可以改派的人选…</Hint>
+                ) : order.status === 'in_service' ? (
+                  <Hint>服务已经开始：撤回后空出的名额回到任务大厅，等其他人接单补位。</Hint>
                 ) : recalling.candidates.length === 0 ? (
                   <Hint>现在没有其他合适的人选，可以只撤回，需求回到待接单。</Hint>
                 ) : (
