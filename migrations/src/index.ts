@@ -27,6 +27,7 @@ import { CreateVisits1795401000000 } from './1795401000000-CreateVisits';
 import { CreateProjects1795401100000 } from './1795401100000-CreateProjects';
 import { CreatePoints1795401200000 } from './1795401200000-CreatePoints';
 import { ReopenStartsANewWait1795401300000 } from './1795401300000-ReopenStartsANewWait';
+import { CoverDutyPeopleByPlace1795401400000 } from './1795401400000-CoverDutyPeopleByPlace';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -62,4 +63,5 @@ export const migrations = [
   CreateProjects1795401100000,
   CreatePoints1795401200000,
   ReopenStartsANewWait1795401300000,
+  CoverDutyPeopleByPlace1795401400000,
 ];

@@ -18,6 +18,14 @@ type Db = EntityManager;
  * The engine's statements run prepared (db/prepared.ts), each named by its text: PostgreSQL plans them once per
  * connection. Planning was a third of a grid-level search (bench:match: the squads statement alone planned in about
  * 3 ms and ran in 1–2; a search is four such statements).
+ *
+ * Planned once only if PostgreSQL keeps the statement's generic plan. After five calls it compares that plan with
+ * the custom ones it made for the values given, and keeps planning anew on every call (1–1.5 ms each here) when the
+ * custom ones look cheaper — as they do whenever the values let it count exactly: an array of one order id, the path
+ * of one grid. So the values that only say which orders or which area are passed as scalar subqueries,
+ * `(SELECT $1::uuid[])`: the planner cannot look into them in either plan, both are costed alike and the generic one
+ * is kept, with the same index scans (the subquery's value is the index key). bench:match: a grid-level search
+ * 6.4 → 4.0 ms p50, 16 → 11 ms p99 (docs/benchmarks.md).
  */
 const preparedStatements = new Map<string, Statement<QueryResultRow>>();
 async function query<T>(m: Db, text: string, values: unknown[]): Promise<T[]> {
@@ -63,16 +71,16 @@ export async function orderFacts(m: Db, orders: readonly OrderRow[], withSquads 
   }>(
     m,
     `WITH ord AS (SELECT o.id, o.round, u.paired_cadre_id, cardinality(u.tags) > 0 AS ledger
-                  FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ($1::uuid[])),
+                  FROM service_order o JOIN app_user u ON u.id = o.resident_id WHERE o.id = ANY ((SELECT $1::uuid[])::uuid[])),
           refused AS (
             SELECT e.order_id, array_agg(DISTINCT v.x) FILTER (WHERE v.x IS NOT NULL) AS people,
                    array_agg(DISTINCT e.data->>'squadId') FILTER (WHERE e.data ? 'squadId') AS squads
             FROM order_event e CROSS JOIN LATERAL (VALUES (e.actor_id::text), (e.data->>'userId')) v(x)
-            WHERE e.order_id = ANY ($1::uuid[]) AND e.type = 'reject' GROUP BY e.order_id),
+            WHERE e.order_id = ANY ((SELECT $1::uuid[])::uuid[]) AND e.type = 'reject' GROUP BY e.order_id),
           holding AS (
             SELECT a.order_id, array_agg(a.volunteer_id::text) AS people
             FROM order_assignment a JOIN ord ON ord.id = a.order_id AND a.round = ord.round
-            WHERE a.order_id = ANY ($1::uuid[]) AND a.state IN ('accepted', 'in_service', 'completed') GROUP BY a.order_id)
+            WHERE a.order_id = ANY ((SELECT $1::uuid[])::uuid[]) AND a.state IN ('accepted', 'in_service', 'completed') GROUP BY a.order_id)
           ${withSquads ? `, ${FITTING_SQUADS}` : ''}
      SELECT ord.id, ord.paired_cadre_id, ord.ledger, COALESCE(r.people, '{}') AS refused, COALESCE(r.squads, '{}') AS refused_squads,
             COALESCE(h.people, '{}') AS holders, ${withSquads ? `COALESCE(sq.list, '[]')` : `'[]'::json`} AS squads
@@ -284,7 +292,7 @@ export async function peopleInScope(m: Db, orders: readonly OrderRow[], cap: num
   // under x sorts below x || 'ÿ'), which the index can scan for each question although the prefix is not a constant
   const rows = await query<Person & { q: number; n: number }>(
     m,
-    `WITH x AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS x(q, path, category, kind)),
+    `WITH x AS (SELECT * FROM unnest((SELECT $1::int[]), (SELECT $2::text[]), (SELECT $3::text[]), (SELECT $4::text[])) AS x(q, path, category, kind)),
           found AS MATERIALIZED (
             SELECT x.q, p.* FROM x CROSS JOIN LATERAL (
               -- the kind as a gate of its own branch (a one-time filter per question), not an OR inside the skill
@@ -370,7 +378,9 @@ export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null):
 export async function everyoneInArea(m: Db, o: OrderRow): Promise<Person[]> {
   return query<Person>(
     m,
-    `SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path ~>=~ $1 AND r.path ~<~ ($1 || 'ÿ') AND ${eligible('$2', '$3')}`,
+    `WITH x AS (SELECT (SELECT $1::text) AS path)
+     SELECT ${PERSON} FROM x JOIN region r ON r.path ~>=~ x.path AND r.path ~<~ (x.path || 'ÿ') JOIN app_user u ON u.region_id = r.id
+     WHERE ${eligible('$2', '$3')}`,
     [o.scope_path, o.category_code, o.category_kind],
   );
 }
@@ -412,7 +422,7 @@ const FITTING_SQUADS = `fit AS (
        -- per place, by the index on the squad's place (OFFSET 0 keeps the subquery from being flattened into a join):
        -- joined as a whole, all 26,000 squads were read and hashed, 3.4 ms of a grid search's 8 (now 0.4)
        JOIN LATERAL (SELECT s.id, s.name FROM squad s WHERE s.region_id = sr.id AND o.category_code = ANY (s.categories) OFFSET 0) s ON true
-       WHERE o.id = ANY ($1::uuid[])),
+       WHERE o.id = ANY ((SELECT $1::uuid[])::uuid[])),
      ranked AS (SELECT fit.*, row_number() OVER (PARTITION BY order_id ORDER BY distance NULLS FIRST, id) AS rank FROM fit),
      squads AS (
        SELECT s.order_id, json_agg(json_build_object(

@@ -30,9 +30,10 @@ export type { RosterSlot } from '@bangbang/shared';
 @Index('app_user_created_idx', ['createdAt', 'id'])
 // 身份证号, unique among those who have one (migration AddIdCardNumber)
 @Index('app_user_id_card_key', ['idCard'], { unique: true, where: 'id_card IS NOT NULL' })
-// the matching engine's (migration AddMatchingIndexes): on-duty people by place, and those with no location; by
-// location and skill they are in duty_skill_spot (migration AddDutySkillSpots, kept by a trigger)
-@Index('app_user_duty_region_idx', ['regionId'], { where: 'on_duty' })
+// the matching engine's (migration AddMatchingIndexes): on-duty people by place, with the columns a search reads
+// (INCLUDE, migration CoverDutyPeopleByPlace: an index-only scan), and those with no location; by location and skill
+// they are in duty_skill_spot (migration AddDutySkillSpots, kept by a trigger)
+@Index('app_user_duty_region_idx', { synchronize: false })
 @Index('app_user_duty_nowhere_idx', ['regionId'], { where: 'on_duty AND location_lat IS NULL' })
 // on-duty people of a place with a skill (migration AddDutySkillsByPlaceIndex): GIN over (region_id, skills)
 @Index('app_user_duty_region_skills_idx', { synchronize: false })
