@@ -291,7 +291,7 @@ function parseWeights(raw: string | undefined, problems: string[]): MatchWeights
 
 /**
  * OFFER_WAVES: JSON, a list of waves `{"k": 5, "radiusKm": 3, "minutes": 3}` (radiusKm null: anywhere in the
- * order's area), the last repeated with new people until someone accepts. Default: DEFAULT_OFFER_WAVES (shared).
+ * order's county), the last repeated with new people until someone accepts. Default: DEFAULT_OFFER_WAVES (shared).
  */
 function parseOfferWaves(raw: string | undefined, problems: string[]): readonly OfferWave[] {
   if (raw === undefined) return DEFAULT_OFFER_WAVES;

@@ -160,7 +160,7 @@ export const DISPATCH_MODE_NAMES: Record<DispatchMode, string> = {
 
 /**
  * One wave of offers (同时请几位): up to `k` new people (× the places still open) within `radiusKm` of the door
- * (null: anywhere in the order's area), who have `minutes` to answer before the next wave goes out. Earlier waves'
+ * (null: anywhere in the order's county), who have `minutes` to answer before the next wave goes out. Earlier waves'
  * offers stay open: each wave widens the circle of people asked.
  */
 export interface OfferWave {
@@ -172,10 +172,9 @@ export interface OfferWave {
 /**
  * The default schedule (OFFER_WAVES changes it), the one the simulation found best (docs/simulation.md): three people
  * near the door for two minutes — most answers of a notified person come within minutes —, then one more within
- * 5 km, one within 15 km, one within 40 km, then two more anywhere in the order's area every fifteen minutes until
- * someone accepts (or the order escalates to a wider area, whose people the next wave reaches). k grows slowly while
- * the radius grows fast, so the ranking's fairness decides who is asked: asking many at once, the first of many to
- * look wins and the work follows who is on duty most (less fair, no shorter wait in the simulation). Each wave's k
+ * 5 km, one within 15 km, one within 40 km, then two more anywhere in the order's county every fifteen minutes until
+ * someone accepts (people coming on duty are asked as they come). k grows slowly while the radius grows fast, so
+ * the ranking's fairness decides who is asked: asking many at once, the first of many to look wins and the work follows who is on duty most (less fair, no shorter wait in the simulation). Each wave's k
  * counts the new people it asks; earlier offers stay open. The timed work runs every minute, so a wave after the first
  * goes out up to a minute after its time.
  */

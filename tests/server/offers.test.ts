@@ -224,6 +224,41 @@ describe('offers to several at once (同时请几位)', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('asks by distance across the county, not only inside the grid: the nearest over the edge are asked first', async () => {
+    // 百米 and 九百米 live in other grids now: 百米 in the same community (A2), 九百米 in another town's community (X1)
+    await db.query(`UPDATE app_user SET region_id = $2 WHERE id = $1`, [v.m100.id, w.regions.A2]);
+    await db.query(`UPDATE app_user SET region_id = $2 WHERE id = $1`, [v.m900.id, w.regions.X1]);
+    const o = await order();
+    expect(o.escalationLevel).toBe('grid');
+    const [first] = await offerEvents(o.id);
+    const asked = (e: OrderEventDto) => [...(e.data.people as string[])].sort();
+    // (in rank order the grid's own come first: the same-grid bonus)
+    expect(first!.data).toMatchObject({ wave: 1, radiusKm: 1 });
+    expect(asked(first!)).toEqual([v.m100.id, v.m600.id].sort());
+    later(3);
+    expect(await sweep()).toBe(1);
+    const second = (await offerEvents(o.id)).at(-1)!;
+    expect(second.data).toMatchObject({ wave: 2, radiusKm: 5 });
+    expect(asked(second)).toEqual([v.m900.id, v.km2.id, v.km4.id].sort());
+    // the one over the edge takes it like anyone asked; the order's staff stay those of its grid
+    expect((await call(v.m900, 'POST', `/orders/${o.id}/accept`, {})).json<OrderDto>()).toMatchObject({ status: 'accepted', escalationLevel: 'grid' });
+  });
+
+  it('an order with no location is offered inside its area only (there is no distance to go by)', async () => {
+    await db.query(`UPDATE app_user SET region_id = $2 WHERE id = $1`, [v.m100.id, w.regions.A2]);
+    await db.query(`UPDATE app_user SET location_lat = NULL, location_lng = NULL WHERE id = $1`, [w.users.residentA1.id]);
+    try {
+      const o = await order();
+      const [first] = await offerEvents(o.id);
+      // without a door to measure from, a wave's radius finds nobody; the last wave asks the grid's own people
+      const people = (await offerEvents(o.id)).flatMap((e) => e.data.people as string[]);
+      expect(people).not.toContain(v.m100.id);
+      expect(first?.data.people ?? []).toEqual([]);
+    } finally {
+      await db.query(`UPDATE app_user SET location_lat = $2, location_lng = $3 WHERE id = $1`, [w.users.residentA1.id, DOOR.lat, DOOR.lng]);
+    }
+  });
+
   it('does not offer to a person who already holds MATCH_MAX_ACTIVE_TASKS tasks', async () => {
     await setMode('manual');
     // v.m100 takes three orders from the hall (MATCH_MAX_ACTIVE_TASKS: 3): general services, any volunteer of the area

@@ -130,3 +130,15 @@ export async function recalledFrom(m: Db, orderId: string): Promise<Set<string>>
   );
   return new Set(rows.map((r) => r.id).filter((id): id is string => typeof id === 'string'));
 }
+
+/**
+ * The county (旗/县) a place lies in — one of the ancestors its path names — or null when the tree has none above
+ * it (a place at or above the county level).
+ */
+export async function countyAbove(m: Db, placePath: string): Promise<{ id: string; path: string } | null> {
+  const [row] = await m.query<Array<{ id: string; path: string }>>(
+    `SELECT id, path FROM region WHERE id = ANY (string_to_array(trim(BOTH '/' FROM $1::text), '/')::uuid[]) AND level = 'county'`,
+    [placePath],
+  );
+  return row ?? null;
+}

@@ -24,8 +24,8 @@ type Db = EntityManager;
  * custom ones look cheaper — as they do whenever the values let it count exactly: an array of one order id, the path
  * of one grid. So the values that only say which orders or which area are passed as scalar subqueries,
  * `(SELECT $1::uuid[])`: the planner cannot look into them in either plan, both are costed alike and the generic one
- * is kept, with the same index scans (the subquery's value is the index key). bench:match: a grid-level search
- * 6.4 → 4.0 ms p50, 16 → 11 ms p99 (docs/benchmarks.md).
+ * is kept, with the same index scans (the subquery's value is the index key). On the kept bench:match dataset: a
+ * grid-level search 6.4 → 3.8 ms p50 from this alone (docs/benchmarks.md).
  */
 const preparedStatements = new Map<string, Statement<QueryResultRow>>();
 async function query<T>(m: Db, text: string, values: unknown[]): Promise<T[]> {
