@@ -28,11 +28,12 @@ describe('the buttons each person sees', () => {
     ['volunteer who accepted', 'accepted', ['assignee'], ['到达签到', '退单']],
     ['volunteer at the door', 'in_service', ['assignee'], ['到达签到', '完成服务']],
     ['volunteer, work done', 'completed', ['assignee'], []],
-    ['staff, waiting', 'pending', ['staff'], ['派单', '取消需求']],
-    // issue 20: 撤回改派 a dispatch, or an accepted order before check-in
+    // issue 20: 撤回改派 a dispatch, or an accepted order before check-in; waiting or being served, the machine allows
+    // it for a several-person order (places taken, people not yet there) and the server sends it in `actions` only then
+    ['staff, waiting', 'pending', ['staff'], ['派单', '撤回改派', '取消需求']],
     ['staff, dispatched', 'dispatched', ['staff'], ['撤回改派', '取消需求']],
     ['staff, accepted', 'accepted', ['staff'], ['撤回改派', '取消需求']],
-    ['staff, being served', 'in_service', ['staff'], ['取消需求']],
+    ['staff, being served', 'in_service', ['staff'], ['撤回改派', '取消需求']],
     // issue 18: the staff member who placed a proxy order does not confirm it; the resident or family does
     ['grid worker who ordered for a resident (代下单)', 'completed', ['requester', 'staff'], []],
     ['anyone, cancelled', 'cancelled', ['requester', 'staff', 'assignee', 'eligible'], []],
