@@ -86,4 +86,69 @@ describe('撤回改派: a dispatch taken back and sent to someone else from the 
       { type: 'dispatch', reason: null },
     ]);
   });
+  it('under way, the places of those not yet there are taken back: no re-dispatch, the order stays in service', async () => {
+    const n = (Date.now() % 100000) + 7;
+    const note = `葵花抢收两人 ${n}`;
+    const [resident] = await sql<Array<{ region_id: string; location_lat: number; location_lng: number }>>(
+      `SELECT region_id, location_lat, location_lng FROM app_user WHERE phone = $1`,
+      [DEMO.resident.phone],
+    );
+    // two volunteers of the resident's grid, next door: one comes, the other does not
+    const helper = async (name: string, phone: string) =>
+      (
+        await sql<Array<{ id: string }>>(
+          `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
+           VALUES ($1, $2, '{volunteer}', $3, '{}', true, $4, $5) RETURNING id`,
+          [name, phone, resident!.region_id, resident!.location_lat, resident!.location_lng],
+        )
+      )[0]!.id;
+    const cameName = `其木格${n}`;
+    const lateName = `额尔敦${n}`;
+    const cameId = await helper(cameName, `137${String(10000000 + n).slice(-8)}`);
+    const lateId = await helper(lateName, `135${String(10000000 + n).slice(-8)}`);
+    const came = `137${String(10000000 + n).slice(-8)}`;
+    const late = `135${String(10000000 + n).slice(-8)}`;
+
+    let order = await api<{ id: string; status: string }>(DEMO.resident.phone, 'POST', '/orders', {
+      categoryCode: 'harvest_help',
+      description: note,
+      urgency: 'normal',
+      headcount: 2,
+    });
+    // a place that dispatches one at a time may have sent it to someone already: staff take that back first
+    if (order.status === 'dispatched') order = await api(DEMO.gridWorker.phone, 'POST', `/orders/${order.id}/recall`, { reason: '先在大厅等人' });
+    await api(came, 'POST', `/orders/${order.id}/accept`, {});
+    await api(late, 'POST', `/orders/${order.id}/accept`, {});
+    await api(came, 'POST', `/orders/${order.id}/check-in`, { location: { lat: resident!.location_lat, lng: resident!.location_lng } });
+
+    const gridWorker = await e2e.login(DEMO.gridWorker.phone);
+    await step(gridWorker, 'the grid worker opens the order under way: one is there, one has not come', async () => {
+      await gridWorker.page.goto(`${e2e.url}/#/pages/dispatch/order/index?id=${order.id}`);
+      await see(gridWorker.page, note);
+      await see(gridWorker.page, '撤回改派');
+    });
+
+    await step(gridWorker, 'the grid worker takes back the place of the one who did not come', async () => {
+      await tap(gridWorker.page, '撤回改派');
+      await see(gridWorker.page, '服务已经开始：撤回后空出的名额回到任务大厅，等其他人接单补位。');
+      await see(gridWorker.page, `撤回后，${lateName}会收到通知`);
+      expect(await shown(gridWorker.page).getByText('撤回并改派给').count()).toBe(0);
+      await shown(gridWorker.page).locator('.dispatch-order__recall-reason textarea').fill('说好上午到，一直联系不上');
+      await screenshot(gridWorker.page, 'dispatch-recall-underway');
+      await tap(gridWorker.page, '只撤回，暂不改派');
+      await seeAnywhere(gridWorker.page, '已撤回');
+      await see(gridWorker.page, /撤回 · 说好上午到，一直联系不上/);
+    });
+
+    const [now] = await sql<Array<{ status: string; accepted_count: number }>>(`SELECT status, accepted_count FROM service_order WHERE id = $1`, [order.id]);
+    expect(now).toEqual({ status: 'in_service', accepted_count: 1 });
+    const places = await sql<Array<{ volunteer_id: string; state: string }>>(
+      `SELECT volunteer_id, state FROM order_assignment WHERE order_id = $1 ORDER BY accepted_at`,
+      [order.id],
+    );
+    expect(places).toEqual([
+      { volunteer_id: cameId, state: 'in_service' },
+      { volunteer_id: lateId, state: 'recalled' },
+    ]);
+  });
 });

@@ -347,7 +347,10 @@ export default function DispatchOrder() {
               <View className='dispatch-order__recall'>
                 <SectionTitle>撤回改派</SectionTitle>
                 <Section>
-                  <Hint>撤回后，{recalledNames(order, view.data?.events ?? [])}会收到通知；可以同时改派给下面的人选。</Hint>
+                  <Hint>
+                    撤回后，{recalledNames(order, view.data?.events ?? [])}会收到通知
+                    {order.status === 'in_service' ? '。' : '；可以同时改派给下面的人选。'}
+                  </Hint>
                   <TextArea
                     className='dispatch-order__recall-reason'
                     value={recalling.reason}
