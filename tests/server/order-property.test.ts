@@ -308,7 +308,6 @@ interface Model {
   responsible: Who;
   deadlineAt: number;
   /** Someone has accepted it once (first_accepted_at): an urge no longer moves its deadline. */
-  everAccepted: boolean;
   /** 催一下: when last (the domain clock), or null. */
   lastUrgedAt: number | null;
   /** When the resident's side confirmed it (the domain clock); reopening after that is allowed for REOPEN_DAYS. */
@@ -489,7 +488,6 @@ function predict(o: Model, c: Command, now: number): Prediction {
           m.holders.set(c.who, 'accepted');
           m.everOn.add(c.who);
           m.acceptedCount += 1;
-          m.everAccepted = true;
         },
       };
     }
@@ -617,7 +615,7 @@ function predict(o: Model, c: Command, now: number): Prediction {
           m.urgency = 'urgent';
           m.lastUrgedAt = at;
           if ((m.status === 'pending' || m.status === 'dispatched') && m.escalateAt !== null && m.escalateAt > window) m.escalateAt = window;
-          if (!m.everAccepted && m.deadlineAt > window) m.deadlineAt = window;
+          if ((m.status === 'pending' || m.status === 'dispatched') && m.acceptedCount === 0 && m.deadlineAt > window) m.deadlineAt = window;
         },
       };
     }
@@ -1031,7 +1029,6 @@ describe('the order lifecycle against the server (model-based)', () => {
       version: 1,
       responsible: RESPONSIBLE[origin.resident]!,
       deadlineAt: now + ACCEPT_MINUTES[urgency] * 60_000,
-      everAccepted: false,
       lastUrgedAt: null,
     };
     expect(dto.responsible?.id).toBe(ids[m.responsible]);

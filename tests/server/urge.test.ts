@@ -193,6 +193,26 @@ describe('a repeat is a nudge (催一下), not a duplicate', () => {
       expect(board.items.find((i) => i.id === o.id)).toMatchObject({ urgeCount: 2 });
     });
 
+    it('a reopened order, waiting anew, has its new deadline shortened too', async () => {
+      const o = await placed('residentA1');
+      const act = async (who: Who, action: string, body: object = {}) => {
+        const res = await call(who, 'POST', `/orders/${o.id}/${action}`, body);
+        expect({ action, status: res.statusCode }).toEqual({ action, status: 200 });
+        return res.json<OrderDto>();
+      };
+      await act('gridWorkerA1', 'dispatch', { assigneeId: w.users.volunteerA1.id });
+      await act('volunteerA1', 'accept');
+      await act('volunteerA1', 'check-in', { location: { lat: 40.751, lng: 107.401 } });
+      await act('volunteerA1', 'complete', { note: '药已送到' });
+      later(60);
+      const reopened = await act('residentA1', 'confirm', { resolved: false, comment: '药拿错了' });
+      expect(Date.parse(reopened.deadlineAt)).toBe(clock.now.getTime() + 120 * MINUTE);
+      later(15);
+      const urged = (await urge('residentA1', o.id)).json<OrderDto>();
+      expect(Date.parse(urged.deadlineAt)).toBe(clock.now.getTime() + 30 * MINUTE);
+      await act('residentA1', 'cancel', { reason: '自己去换了' });
+    });
+
     it('a volunteer on the order may not (403), a stranger does not see it (404), a closed order cannot be urged (409)', async () => {
       const o = await placed('residentA1');
       expect((await call('gridWorkerA1', 'POST', `/orders/${o.id}/dispatch`, { assigneeId: w.users.volunteerA1.id })).statusCode).toBe(200);

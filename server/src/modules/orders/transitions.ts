@@ -538,7 +538,8 @@ export async function urge(m: EntityManager, v: Viewer, id: string, body: UrgeOr
   const window = addMinutes(v.now, o.accept_minutes_urgent);
   const set: Record<string, unknown> = { urgency: 'urgent', urge_count: new Sql('urge_count + 1'), last_urged_at: v.now };
   if ((o.status === 'pending' || o.status === 'dispatched') && o.escalate_at !== null && o.escalate_at > window) set.escalate_at = window;
-  if (o.first_accepted_at === null && o.deadline_at > window) set.deadline_at = window;
+  // the deadline of the present wait (a new order's, or a reopened one's): nobody has a place on it yet
+  if ((o.status === 'pending' || o.status === 'dispatched') && o.accepted_count === 0 && o.deadline_at > window) set.deadline_at = window;
   // waiting in the task hall (pool) or between two candidates (auto): offered again now; a dispatch keeps its answer time
   if (o.status === 'pending') set.auto_dispatch_at = nextAutoDispatch(o, v.now);
   const by = s.relations.includes('resident') ? 'resident' : s.relations.includes('family') ? 'family' : 'requester';
