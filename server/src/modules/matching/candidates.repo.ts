@@ -360,16 +360,17 @@ export async function walkRound(m: Db, o: OrderRow, limit: number, offset: numbe
 
 /**
  * Who a walk reaches before walking: the resident's grid and paired cadre (their bonuses are not in the walk's
- * stopping bound) and everyone of the area with no location (not in the walk's index).
+ * stopping bound) and everyone of the area with no location (not in the walk's index) — except with `locatedOnly`:
+ * a wave of offers within a radius leaves them out anyway, and across a county they can be thousands.
  */
-export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null): Promise<Person[]> {
+export async function reachedFirst(m: Db, o: OrderRow, pairedId: string | null, locatedOnly = false): Promise<Person[]> {
+  const nowhere = `SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $4 || '%' AND u.location_lat IS NULL AND ${eligible('$3', '$5')}`;
   return query<Person>(
     m,
     `SELECT ${PERSON} FROM app_user u WHERE u.region_id = $1 AND ${eligible('$3', '$5')}
      UNION
      SELECT ${PERSON} FROM app_user u JOIN region r ON r.id = u.region_id WHERE u.id = $2::uuid AND r.path LIKE $4 || '%' AND ${eligible('$3', '$5')}
-     UNION
-     SELECT ${PERSON} FROM region r JOIN app_user u ON u.region_id = r.id WHERE r.path LIKE $4 || '%' AND u.location_lat IS NULL AND ${eligible('$3', '$5')}`,
+     ${locatedOnly ? '' : `UNION\n     ${nowhere}`}`,
     [o.region_id, pairedId, o.category_code, o.scope_path, o.category_kind],
   );
 }

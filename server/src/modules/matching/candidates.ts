@@ -243,7 +243,7 @@ async function walk(m: EntityManager, s: Search, k: number, since: HistorySince,
   const o = s.o;
   // the resident's grid and paired cadre carry bonuses the walk's stopping bound leaves out, and people with no
   // location are not in the walk's index: all of them are reached first
-  s.reach(await reachedFirst(m, o, s.facts.pairedId));
+  s.reach(await reachedFirst(m, o, s.facts.pairedId, opts.withinMeters !== undefined));
   // each round reads only the people past the previous rounds' (the index skips the nearer ones by itself)
   for (let n = opts.walkFirst ?? WALK_FIRST, read = 0; ; read = n, n *= 4) {
     const rows = await walkRound(m, o, n - read, read);
