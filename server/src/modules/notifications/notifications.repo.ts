@@ -46,11 +46,14 @@ export interface EventFacts {
   waiting_since: Date;
 }
 
+/** When an order's present wait began: placed, or last reopened (migration ReopenStartsANewWait). */
+const WAITING_SINCE = 'COALESCE(o.reopened_at, o.created_at)';
+
 /** What a notification says of an order (`o`), with its names: the columns, and the joins they need. */
 const ORDER_FACTS = `o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
   o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency, c.name AS category_name,
   o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode, o.auto_dispatch_at, o.escalate_at,
-  o.responsible_id, COALESCE(o.reopened_at, o.created_at) AS waiting_since`;
+  o.responsible_id, ${WAITING_SINCE} AS waiting_since`;
 const ORDER_FACT_JOINS = `JOIN app_user res ON res.id = o.resident_id JOIN region r ON r.id = o.region_id
   JOIN region s ON s.id = o.scope_region_id JOIN service_category c ON c.code = o.category_code`;
 
@@ -460,7 +463,7 @@ export async function waitingAtCounty(
   limit: number,
 ): Promise<Array<{ id: string; at_county_since: Date; round: number; waiting_since: Date }>> {
   return m.query(
-    `SELECT o.id, e.at AS at_county_since, o.round, COALESCE(o.reopened_at, o.created_at) AS waiting_since
+    `SELECT o.id, e.at AS at_county_since, o.round, ${WAITING_SINCE} AS waiting_since
      FROM service_order o
      JOIN LATERAL (SELECT max(at) AS at FROM order_event WHERE order_id = o.id AND type = 'escalate') e ON true
      WHERE o.escalation_level = 'county' AND o.status IN ('pending', 'dispatched') AND e.at IS NOT NULL AND e.at <= $1
@@ -483,10 +486,10 @@ export async function waitingForResponsible(
 ): Promise<Array<{ id: string; round: number; waiting_since: Date }>> {
   // a reopened order waits anew from its reopening (and has a new deadline then: migration ReopenStartsANewWait)
   return m.query(
-    `SELECT o.id, o.round, COALESCE(o.reopened_at, o.created_at) AS waiting_since
+    `SELECT o.id, o.round, ${WAITING_SINCE} AS waiting_since
      FROM service_order o
      WHERE o.status IN ('pending', 'dispatched') AND o.accepted_count = 0 AND o.responsible_id IS NOT NULL AND o.deadline_at > $3
-       AND COALESCE(o.reopened_at, o.created_at) <= CASE WHEN o.urgency = 'urgent' THEN $2::timestamptz ELSE $1::timestamptz END
+       AND ${WAITING_SINCE} <= CASE WHEN o.urgency = 'urgent' THEN $2::timestamptz ELSE $1::timestamptz END
        AND NOT EXISTS (SELECT 1 FROM notification n WHERE n.source = 'waiting:' || o.id || ':' || o.round AND n.kind = 'staff.waiting')
      ORDER BY o.created_at LIMIT $4`,
     [normalBefore, urgentBefore, now, limit],

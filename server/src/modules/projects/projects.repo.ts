@@ -1,4 +1,4 @@
-import type { ClaimStatus, ProjectStatus } from '@bangbang/shared';
+import type { ClaimStatus, ProjectDto, ProjectStatus } from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { keysetBefore } from '../../db/cursor';
 import { updateReturning } from '../../db/returning';
@@ -134,19 +134,11 @@ const PROJECT = `
     JOIN region r ON r.id = p.region_id
     LEFT JOIN app_user cb ON cb.id = p.created_by`;
 
-export interface ProjectFields {
-  title: string;
-  description: string;
-  address: string;
-  startsAt: string;
-  endsAt: string;
-  places: number;
-  skills: string[];
-  creditMinutes: number;
-  pointsBase: number;
-  pointsPerHour: number;
-  status: ProjectStatus;
-}
+/** What an organiser sets on a project: the answer's fields, with the hours credited in minutes as stored. */
+export type ProjectFields = Pick<
+  ProjectDto,
+  'title' | 'description' | 'address' | 'startsAt' | 'endsAt' | 'places' | 'skills' | 'pointsBase' | 'pointsPerHour' | 'status'
+> & { creditMinutes: number };
 
 export async function insertProject(m: Db, regionId: string, createdBy: string, f: ProjectFields): Promise<string> {
   const [row] = await m.query<Array<{ id: string }>>(

@@ -249,21 +249,13 @@ export function createProjectService({ db, clock }: ProjectServiceDeps) {
       if (my?.status === 'claimed' && Date.parse(p.starts_at) > now.getTime()) actions.push('cancel_claim');
       if (s.organiser) actions.push('edit');
       if (s.organiser && (p.status === 'published' || p.status === 'closed')) actions.push('confirm');
+      const { creditMinutes, ...fields } = fieldsOf(p);
       out.push({
         id: p.id,
         community: { id: p.region_id, name: p.region_name },
-        title: p.title,
-        description: p.description,
-        address: p.address,
-        startsAt: p.starts_at,
-        endsAt: p.ends_at,
-        places: p.places,
+        ...fields,
         claimed: p.claimed,
-        skills: p.skills,
-        hours: Math.round((p.credit_minutes / 60) * 10) / 10,
-        pointsBase: p.points_base,
-        pointsPerHour: p.points_per_hour,
-        status: p.status,
+        hours: Math.round((creditMinutes / 60) * 10) / 10,
         createdBy: p.created_by !== null && p.creator_name !== null ? { id: p.created_by, name: p.creator_name } : null,
         createdAt: p.created_at,
         sourceOrders: sources
