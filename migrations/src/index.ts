@@ -28,6 +28,7 @@ import { CreateProjects1795401100000 } from './1795401100000-CreateProjects';
 import { CreatePoints1795401200000 } from './1795401200000-CreatePoints';
 import { ReopenStartsANewWait1795401300000 } from './1795401300000-ReopenStartsANewWait';
 import { CoverDutyPeopleByPlace1795401400000 } from './1795401400000-CoverDutyPeopleByPlace';
+import { HallOffersFreedPlaces1795401500000 } from './1795401500000-HallOffersFreedPlaces';
 
 /**
  * Every migration, oldest first. Listed explicitly (no globs) so the server, the tests and the CLI run exactly
@@ -64,4 +65,5 @@ export const migrations = [
   CreatePoints1795401200000,
   ReopenStartsANewWait1795401300000,
   CoverDutyPeopleByPlace1795401400000,
+  HallOffersFreedPlaces1795401500000,
 ];

@@ -13,7 +13,8 @@
  *           also in_service → cancelled by staff with jurisdiction (any point before completed).
  *   recall: dispatched / accepted (before check-in) → pending, by staff with jurisdiction (撤回改派, with a reason);
  *           of a several-person order also pending → pending (the places taken so far) and in_service → in_service
- *           (those who accepted and have not arrived).
+ *           (those who accepted and have not arrived); a place freed under way is taken from the task hall (accept
+ *           in_service → in_service while the order is short of people; who takes it may give it back before arriving).
  *   urge: pending / dispatched / accepted / in_service → unchanged, by the requester, resident or family (催一下).
  *   Several people (headcount N): accepts before the N-th leave the order pending (open for the rest); a holder may
  *   release their place from pending too; the 2nd+ person checks in while in_service; it is completed when the last
@@ -97,11 +98,15 @@ const RULES: Record<OrderAction, readonly Rule[]> = {
   accept: [
     { from: ['pending'], by: ['eligible', 'assignee', 'offered'], to: 'accepted' },
     { from: ['dispatched'], by: ['assignee'], to: 'accepted' },
+    // under way and short of people (a place taken back by staff): someone fills it from the task hall
+    { from: ['in_service'], by: ['eligible', 'assignee'], to: 'in_service' },
   ],
   release: [
     { from: ['accepted'], by: ['assignee'], to: 'pending' },
     // giving back one's place in an order still waiting for more people
     { from: ['pending'], by: ['assignee'], to: 'pending' },
+    // a place of an order under way, taken and not yet arrived at
+    { from: ['in_service'], by: ['assignee'], to: 'in_service' },
   ],
   check_in: [
     { from: ['accepted'], by: ['assignee'], to: 'in_service' },
@@ -142,13 +147,19 @@ export function transition(
   progress?: AcceptProgress | CompleteProgress,
 ): TransitionResult {
   const rules = RULES[action];
+  // under way, a place can be taken only while the order is short of people
+  if (action === 'accept' && status === 'in_service' && progress && 'headcount' in progress && progress.accepted >= progress.headcount) {
+    return { ok: false, kind: 'state', message: stateMessage(status, action) };
+  }
   const fromState = rules.filter((r) => r.from.includes(status));
   if (fromState.length === 0) {
     return { ok: false, kind: 'state', message: stateMessage(status, action) };
   }
   const rule = fromState.find((r) => r.by.some((b) => relations.includes(b)));
   if (!rule) return { ok: false, kind: 'role', message: `您不能对这个需求进行「${ORDER_ACTION_NAMES[action]}」。` };
-  if (action === 'accept' && progress && 'headcount' in progress && progress.accepted + 1 < progress.headcount) return { ok: true, to: 'pending' };
+  if (action === 'accept' && status !== 'in_service' && progress && 'headcount' in progress && progress.accepted + 1 < progress.headcount) {
+    return { ok: true, to: 'pending' };
+  }
   if (action === 'complete' && progress && 'othersServing' in progress && progress.othersServing > 0) return { ok: true, to: 'in_service' };
   return { ok: true, to: rule.to };
 }

@@ -86,7 +86,7 @@ describe('撤回改派: a dispatch taken back and sent to someone else from the 
       { type: 'dispatch', reason: null },
     ]);
   });
-  it('under way, the places of those not yet there are taken back: no re-dispatch, the order stays in service', async () => {
+  it('under way, the places of those not yet there are taken back: no re-dispatch, the order stays in service; the hall fills them', async () => {
     const n = (Date.now() % 100000) + 7;
     const note = `葵花抢收两人 ${n}`;
     const [resident] = await sql<Array<{ region_id: string; location_lat: number; location_lng: number }>>(
@@ -150,5 +150,24 @@ describe('撤回改派: a dispatch taken back and sent to someone else from the 
       { volunteer_id: cameId, state: 'in_service' },
       { volunteer_id: lateId, state: 'recalled' },
     ]);
+
+    // the freed place: another volunteer next door finds it in the task hall and joins the one already there
+    const fillName = `苏和${n}`;
+    const fill = `139${String(10000000 + n).slice(-8)}`;
+    const fillId = await helper(fillName, fill);
+    const volunteer = await e2e.login(fill);
+    const card = shown(volunteer.page).locator('.staff-card', { hasText: note });
+    await step(volunteer, 'a volunteer next door finds the place in the task hall and takes it', async () => {
+      await see(volunteer.page, note);
+      await card.getByText('服务中 · 缺 1 人补位').waitFor({ state: 'visible' });
+      await screenshot(volunteer.page, 'hall-fill-place');
+      await card.locator('.volunteer-hall__accept').click();
+      await seeAnywhere(volunteer.page, '接单成功');
+    });
+    const [filled] = await sql<Array<{ status: string; accepted_count: number }>>(`SELECT status, accepted_count FROM service_order WHERE id = $1`, [order.id]);
+    expect(filled).toEqual({ status: 'in_service', accepted_count: 2 });
+    const [taken] = await sql<Array<{ state: string }>>(`SELECT state FROM order_assignment WHERE order_id = $1 AND volunteer_id = $2`, [order.id, fillId]);
+    expect(taken).toEqual({ state: 'accepted' });
+    await volunteer.context.close();
   });
 });

@@ -26,7 +26,10 @@ describe('the buttons each person sees', () => {
     ['volunteer in the task hall', 'pending', ['eligible'], ['接单']],
     ['volunteer dispatched to', 'dispatched', ['assignee'], ['接单', '拒绝派单']],
     ['volunteer who accepted', 'accepted', ['assignee'], ['到达签到', '退单']],
-    ['volunteer at the door', 'in_service', ['assignee'], ['到达签到', '完成服务']],
+    // the machine lets a holder of an order under way take a freed place and give back one not yet arrived at; the
+    // server narrows the buttons to their own place (standing.ts, actionsFor): at the door, 签到 and 完成 are theirs
+    ['volunteer at the door', 'in_service', ['assignee'], ['接单', '到达签到', '完成服务', '退单']],
+    ['volunteer in the task hall, an order under way short of people', 'in_service', ['eligible'], ['接单']],
     ['volunteer, work done', 'completed', ['assignee'], []],
     // issue 20: 撤回改派 a dispatch, or an accepted order before check-in; waiting or being served, the machine allows
     // it for a several-person order (places taken, people not yet there) and the server sends it in `actions` only then

@@ -277,13 +277,42 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
       toStatus: 'in_service',
       data: { recalled: [{ userId: zhao.id }] },
     });
-    const back = await ok('dispatcherT', o.id, 'recall', { reason: '人手够了' });
+    const back = await ok('dispatcherT', o.id, 'recall', { reason: '李志愿者说今天来不了' });
     expect(back).toMatchObject({ status: 'in_service', acceptedCount: 1 });
     expect(states(back)).toEqual({ 甲一志愿者: 'in_service', 李志愿者: 'recalled', 赵志愿者: 'recalled' });
     expect(replayOrderEvents(await events(o.id))).toBe('in_service');
     // nobody left to take back
     expect((await view(o.id)).actions).not.toContain('recall');
     expect((await act('dispatcherT', o.id, 'recall', { reason: '改派' })).statusCode).toBe(409);
+
+    // the two freed places are in the task hall of the grid's volunteers, with 接单 on the order
+    const hall = async (who: Who) => {
+      const res = await call(who, 'GET', '/tasks/pool');
+      expect(res.statusCode).toBe(200);
+      return res.json<{ items: OrderDto[] }>().items.map((x) => x.id);
+    };
+    expect(await hall(zhao)).toContain(o.id);
+    expect((await call(zhao, 'GET', `/orders/${o.id}`)).json<OrderDto>().actions).toEqual(['accept']);
+    // 赵 fills one and may give it back before arriving; 李 fills it again, 赵 the last one
+    expect(await ok(zhao, o.id, 'accept')).toMatchObject({ status: 'in_service', acceptedCount: 2 });
+    expect(await ok(zhao, o.id, 'release', { reason: '临时有事' })).toMatchObject({ status: 'in_service', acceptedCount: 1 });
+    await ok(li, o.id, 'accept');
+    expect(await ok(zhao, o.id, 'accept')).toMatchObject({ status: 'in_service', acceptedCount: 3 });
+    // full: it leaves the hall, and a late taker is told it is taken
+    const [row] = await t.database.db.query<Array<{ id: string }>>(
+      `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty) VALUES ('周志愿者', '13711120009', '{volunteer}', $1, '{medicine_delivery}', true) RETURNING id`,
+      [w.regions.A1],
+    );
+    const late = { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
+    expect(await hall(late)).not.toContain(o.id);
+    const refused = await act(late, o.id, 'accept');
+    expect({ status: refused.statusCode, message: refused.json().message }).toEqual({ status: 409, message: '该需求已被接单。' });
+    // 李 arrives and joins; the order is completed when the last one there is done (赵 never came: a no-show)
+    await ok(li, o.id, 'check-in');
+    expect((await ok('volunteerA1', o.id, 'complete', { note: '药送到了' })).status).toBe('in_service');
+    const done = await ok(li, o.id, 'complete', { note: '药送到了' });
+    expect(done).toMatchObject({ status: 'completed', acceptedCount: 2 });
+    expect(replayOrderEvents(await events(o.id))).toBe('completed');
   });
 
   it('under auto-dispatch, a recall without a new assignee makes the order due at once — not back to the one taken off it', async () => {

@@ -49,6 +49,10 @@ const ALLOWED: Partial<Record<OrderStatus, Partial<Record<OrderAction, { by: Ord
   in_service: {
     // the second and later people of a several-person order arriving
     check_in: { by: ['assignee'], to: 'in_service' },
+    // a place taken back by staff while the others serve is filled from the task hall (the dispatched squad may too),
+    // and who took it may give it back before arriving
+    accept: { by: ['eligible', 'assignee'], to: 'in_service' },
+    release: { by: ['assignee'], to: 'in_service' },
     complete: { by: ['assignee'], to: 'completed' },
     cancel: { by: ['staff'], to: 'cancelled' },
     // several people: the places of those not yet there, while the others serve
@@ -99,6 +103,16 @@ describe('the order state machine', () => {
     // dispatched to one person or a squad: the first accept opens the rest of the places
     expect(transition('dispatched', 'accept', ['assignee'], { headcount: 3, accepted: 0 })).toEqual({ ok: true, to: 'pending' });
     expect(transition('dispatched', 'accept', ['assignee'], { headcount: 3, accepted: 2 })).toEqual({ ok: true, to: 'accepted' });
+  });
+
+  it('under way, takes a place only while the order is short of people; it stays in service', () => {
+    expect(transition('in_service', 'accept', ['eligible'], { headcount: 3, accepted: 1 })).toEqual({ ok: true, to: 'in_service' });
+    expect(transition('in_service', 'accept', ['eligible'], { headcount: 3, accepted: 2 })).toEqual({ ok: true, to: 'in_service' });
+    // full: a late taker is told it is taken, whoever they are
+    expect(transition('in_service', 'accept', ['eligible'], { headcount: 3, accepted: 3 })).toEqual({ ok: false, kind: 'state', message: '该需求已被接单。' });
+    expect(transition('in_service', 'accept', ['requester'], { headcount: 1, accepted: 1 })).toEqual({ ok: false, kind: 'state', message: '该需求已被接单。' });
+    // one not able to take it (a resident) is refused for who they are
+    expect(transition('in_service', 'accept', ['requester'], { headcount: 3, accepted: 1 })).toMatchObject({ ok: false, kind: 'role' });
   });
 
   it('completes an order served by several people when the last of them is done', () => {

@@ -114,11 +114,15 @@ export function StaffOrderCard({ order, onClick, extra, showFlags = true, showSt
         {showStatus && <StatusTag status={status ?? order.status} />}
         <UrgencyTag urgency={order.urgency} />
         {showFlags && <AttentionTags order={order} />}
-        {order.headcount > 1 && (
-          <StaffTag color='blue'>
-            需 {order.headcount} 人 · 已 {order.acceptedCount} 人
-          </StaffTag>
-        )}
+        {order.headcount > 1 &&
+          (order.status === 'in_service' && order.acceptedCount < order.headcount ? (
+            // under way, a place taken back by staff: whoever takes it joins the people already there
+            <StaffTag color='orange'>服务中 · 缺 {order.headcount - order.acceptedCount} 人补位</StaffTag>
+          ) : (
+            <StaffTag color='blue'>
+              需 {order.headcount} 人 · 已 {order.acceptedCount} 人
+            </StaffTag>
+          ))}
       </View>
       {waiting !== null && <Text className='staff-card__waiting'>{waiting}</Text>}
       <Text className='staff-card__desc'>{order.description}</Text>

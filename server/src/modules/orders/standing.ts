@@ -141,9 +141,11 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing, people: readonly
   return actions.filter((a) => {
     switch (a) {
       case 'accept':
-        return (
-          !s.holding && (o.status === 'pending' ? s.relations.includes('eligible') || s.relations.includes('offered') || s.dispatchedToMe : s.dispatchedToMe)
-        );
+        if (s.holding) return false;
+        if (o.status === 'pending') return s.relations.includes('eligible') || s.relations.includes('offered') || s.dispatchedToMe;
+        // under way and short of people: a freed place, from the task hall
+        if (o.status === 'in_service') return shortOfPeople(o) && (s.relations.includes('eligible') || s.dispatchedToMe);
+        return s.dispatchedToMe;
       case 'reject':
         // a squad leader may decline a dispatch to the squad even while holding a place of their own
         return mayReject(v, o);
@@ -175,6 +177,11 @@ export function mayReject(v: Viewer, o: Pick<OrderRow, 'dispatched_to_user_id' |
   return o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.leads.has(o.dispatched_to_squad_id));
 }
 
+/** Under way with a place free (taken back by staff): the task hall offers it to fill. */
+export function shortOfPeople(o: Pick<OrderRow, 'status' | 'accepted_count' | 'headcount'>): boolean {
+  return o.status === 'in_service' && o.accepted_count < o.headcount;
+}
+
 /** May the viewer read the order at all (anything else is answered 404, its existence not leaked)? */
 export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonly AssignmentRow[]): boolean {
   if (s.relations.some((r) => r !== 'eligible')) return true;
@@ -185,8 +192,9 @@ export function maySee(v: Viewer, o: OrderRow, s: Standing, assignments: readonl
   // someone who was on it once (released, did not come, an earlier round) still sees it in their history
   if (assignments.some((a) => a.volunteer_id === v.actor.id)) return true;
   // the task hall: a volunteer sees the open orders they could take, even while off duty, and — the race lost —
-  // that it has just been taken; not how it goes on from there
+  // that it has just been taken; not how it goes on from there. A several-person order under way may be short of
+  // people (a place taken back) and listed again, so it stays visible to them while in service
   const inHall =
     isServing(v.actor) && skillFits(o.category_kind, o.category_code, v.actor.user.skills) && (v.actor.regionPath?.startsWith(o.scope_path) ?? false);
-  return inHall && (o.status === 'pending' || o.status === 'dispatched' || o.status === 'accepted');
+  return inHall && (o.status === 'pending' || o.status === 'dispatched' || o.status === 'accepted' || (o.status === 'in_service' && o.headcount > 1));
 }

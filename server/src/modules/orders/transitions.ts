@@ -37,7 +37,7 @@ import {
   releaseAssignment,
 } from './order.repo';
 import { acceptMinutes, HOLDING, type AssignmentRow, type OrderRow } from './order-row';
-import { cancelRelations, mayReject, overLevel, type Standing, type Viewer } from './standing';
+import { cancelRelations, mayReject, overLevel, shortOfPeople, type Standing, type Viewer } from './standing';
 import { loadVisibleOrder } from './visibility';
 
 /**
@@ -273,7 +273,8 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
   if (s.holding) throw new ConflictError('您已接下这个需求。');
   if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
   const offered = s.relations.includes('offered');
-  if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && !offered && (o.status === 'pending' || o.status === 'dispatched')) {
+  const open = o.status === 'pending' || o.status === 'dispatched' || shortOfPeople(o);
+  if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && !offered && open) {
     throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
   }
   const to = allowed(o, 'accept', s, { headcount: o.headcount, accepted: o.accepted_count });
@@ -323,8 +324,11 @@ export async function release(m: EntityManager, v: Viewer, id: string, body: Ord
   await releaseAssignment(m, s.holding.id, v.now, body.reason);
   const set: Record<string, unknown> = { status: to, accepted_count: new Sql('accepted_count - 1') };
   if (o.dispatched_to_user_id === v.actor.id) set.dispatched_to_user_id = null;
-  if (o.status !== 'pending') set.escalate_at = waitingAgain(o, v.now);
-  set.auto_dispatch_at = nextAutoDispatch(o, v.now);
+  // waiting again (an order under way stays so: the place goes back to the task hall)
+  if (o.status !== 'in_service') {
+    if (o.status !== 'pending') set.escalate_at = waitingAgain(o, v.now);
+    set.auto_dispatch_at = nextAutoDispatch(o, v.now);
+  }
   await commit(m, o, set, { type: 'release', actorId: v.actor.id, at: v.now, to, reason: body.reason, data: { acceptedCount: o.accepted_count - 1 } });
 }
 

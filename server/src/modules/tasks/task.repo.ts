@@ -25,8 +25,8 @@ export type HallRow = OrderRow & { offer_asked: number | null; offer_answer_by: 
 
 /**
  * The task hall of a person living at `placePath` with these skills: first the waiting orders offered to them now
- * (wherever they are: an offer reaches across the hall's area), then waiting orders that have escalated to a level
- * covering their place and whose service they may take (catalogue's `skillFitsSql`: any general service, a
+ * (wherever they are: an offer reaches across the hall's area), then waiting orders — and orders under way short of
+ * people, a place taken back by staff (migration HallOffersFreedPlaces) — that have escalated to a level covering their place and whose service they may take (catalogue's `skillFitsSql`: any general service, a
  * qualified one with their skill), which they do not already hold; nearest first when their location is known,
  * oldest first otherwise.
  */
@@ -49,7 +49,7 @@ export async function hallOrders(
             CASE WHEN mine.order_id IS NULL THEN NULL
                  ELSE (SELECT count(*)::int FROM order_offer g WHERE g.order_id = o.id AND g.round = o.round) END AS offer_asked
      FROM (${ORDER_SELECT}
-           WHERE o.status = 'pending'
+           WHERE (o.status = 'pending' OR (o.status = 'in_service' AND o.accepted_count < o.headcount))
              AND (o.id IN (SELECT order_id FROM mine)
                   OR (o.scope_path = ANY($1::text[]) AND ${skillFitsSql('c.kind', 'o.category_code', '$2::text[]')}))
              AND NOT EXISTS (SELECT 1 FROM order_assignment a WHERE a.order_id = o.id AND a.round = o.round AND a.volunteer_id = $3

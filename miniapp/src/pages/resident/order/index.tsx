@@ -29,7 +29,9 @@ function progressLine(o: OrderDto): string {
     case 'accepted':
       return `${names || '志愿者'}已接单，会尽快上门`;
     case 'in_service':
-      return `${names || '志愿者'}正在为您服务`;
+      return o.acceptedCount < o.headcount
+        ? `${names || '志愿者'}正在为您服务，还在找 ${o.headcount - o.acceptedCount} 人补位`
+        : `${names || '志愿者'}正在为您服务`;
     case 'completed':
       return '服务已完成，请您确认并评价';
     case 'closed':
