@@ -268,6 +268,13 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
       details: [{ field: 'assigneeId', message: '服务已经开始，撤回后空出的名额由任务大厅补位，不能在此改派' }],
     });
     expect(await events(o.id)).toEqual(before);
+    // a volunteer next door, on duty, not yet told of it
+    const [row] = await t.database.db.query<Array<{ id: string }>>(
+      `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty, location_lat, location_lng)
+       VALUES ('周志愿者', '13711120009', '{volunteer}', $1, '{medicine_delivery}', true, 40.752, 107.401) RETURNING id`,
+      [w.regions.A1],
+    );
+    const zhou = { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
     // 赵's place alone is taken back, then everyone not yet there (李); the order stays in service throughout
     const one = await ok('dispatcherT', o.id, 'recall', { reason: '赵志愿者联系不上', volunteerId: zhao.id });
     expect(one).toMatchObject({ status: 'in_service', acceptedCount: 2 });
@@ -285,6 +292,14 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     expect((await view(o.id)).actions).not.toContain('recall');
     expect((await act('dispatcherT', o.id, 'recall', { reason: '改派' })).statusCode).toBe(409);
 
+    // volunteers nearby hear of the freed places (附近新需求), whatever the dispatch mode: nothing else offers them
+    const nearby = await waitFor(
+      async () =>
+        (await call(zhou, 'GET', '/me/notifications')).json<NotificationPageDto>().items.find((n) => n.kind === 'task.nearby' && n.orderId === o.id),
+      15_000,
+      'task.nearby for the freed places',
+    );
+    expect(nearby.body).toContain('送医送药');
     // the two freed places are in the task hall of the grid's volunteers, with 接单 on the order
     const hall = async (who: Who) => {
       const res = await call(who, 'GET', '/tasks/pool');
@@ -299,11 +314,7 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
     await ok(li, o.id, 'accept');
     expect(await ok(zhao, o.id, 'accept')).toMatchObject({ status: 'in_service', acceptedCount: 3 });
     // full: it leaves the hall, and a late taker is told it is taken
-    const [row] = await t.database.db.query<Array<{ id: string }>>(
-      `INSERT INTO app_user (name, phone, roles, region_id, skills, on_duty) VALUES ('周志愿者', '13711120009', '{volunteer}', $1, '{medicine_delivery}', true) RETURNING id`,
-      [w.regions.A1],
-    );
-    const late = { id: row!.id, token: t.app.jwt.sign({ sub: row!.id }) };
+    const late = zhou;
     expect(await hall(late)).not.toContain(o.id);
     const refused = await act(late, o.id, 'accept');
     expect({ status: refused.statusCode, message: refused.json().message }).toEqual({ status: 409, message: '该需求已被接单。' });

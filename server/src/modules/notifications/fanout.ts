@@ -95,9 +95,12 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         });
       }
     };
-    // still waiting for someone, and nobody in particular is asked: tell on-duty volunteers nearby
+    // still waiting for someone, and nobody in particular is asked: tell on-duty volunteers nearby. A place freed
+    // while the others already serve is never offered by the dispatching (it is not waiting): nearby, whatever the mode
     const offerNearby = () => {
-      if (!stale && e.status === 'pending' && e.dispatch_mode !== 'auto' && e.dispatch_mode !== 'sequential')
+      if (stale) return;
+      const freed = e.status === 'in_service' && e.accepted_count < e.headcount;
+      if (freed || (e.status === 'pending' && e.dispatch_mode !== 'auto' && e.dispatch_mode !== 'sequential'))
         out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
     };
     const holders = (round: number, states: string[]) =>
@@ -170,6 +173,8 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
         const to: To[] = recalled.filter((id): id is string => id !== null).map((userId) => ({ userId }));
         if (squad) to.push(...(around.members.get(squad) ?? []).map((userId) => ({ userId })));
         say('task.recalled', to);
+        // places freed while the others serve: volunteers nearby may come and fill them
+        if (e.to_status === 'in_service') offerNearby();
         break;
       }
       case 'urge': {

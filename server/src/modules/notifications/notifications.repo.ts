@@ -44,6 +44,9 @@ export interface EventFacts {
   responsible_id: string | null;
   /** When its present wait began: placed, or last reopened. */
   waiting_since: Date;
+  /** Places taken and needed (under way and short of people: a place staff took back, open in the task hall). */
+  accepted_count: number;
+  headcount: number;
 }
 
 /** When an order's present wait began: placed, or last reopened (migration ReopenStartsANewWait). */
@@ -53,7 +56,7 @@ const WAITING_SINCE = 'COALESCE(o.reopened_at, o.created_at)';
 const ORDER_FACTS = `o.status, o.round, o.resident_id, res.name AS resident_name, o.requester_id, o.region_id, r.name AS region_name,
   o.region_path, o.scope_path, o.scope_region_id, s.name AS scope_name, o.escalation_level, o.urgency, c.name AS category_name,
   o.preferred_start, o.dispatched_to_user_id, o.dispatched_to_squad_id, o.dispatch_mode, o.auto_dispatch_at, o.escalate_at,
-  o.responsible_id, ${WAITING_SINCE} AS waiting_since`;
+  o.responsible_id, ${WAITING_SINCE} AS waiting_since, o.accepted_count, o.headcount`;
 const ORDER_FACT_JOINS = `JOIN app_user res ON res.id = o.resident_id JOIN region r ON r.id = o.region_id
   JOIN region s ON s.id = o.scope_region_id JOIN service_category c ON c.code = o.category_code`;
 

@@ -195,7 +195,9 @@ export function createNotificationService({ db, clock, config, matching, channel
     if (config.nearbyLimit <= 0 || offers.length === 0) return;
     const now = clock();
     await db.transaction(async (m) => {
-      const orders = (await Promise.all(offers.map((o) => loadOrder(m, o.orderId)))).filter((o): o is OrderRow => o !== undefined && o.status === 'pending');
+      const orders = (await Promise.all(offers.map((o) => loadOrder(m, o.orderId)))).filter(
+        (o): o is OrderRow => o !== undefined && (o.status === 'pending' || (o.status === 'in_service' && o.accepted_count < o.headcount)),
+      );
       if (orders.length === 0) return;
       const found = await findCandidatesForOrders(m, orders, { weights: matching.weights, maxActiveTasks: matching.maxActiveTasks, now, limit: 30 });
       const facts = await loadOrderFacts(
