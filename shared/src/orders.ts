@@ -527,7 +527,8 @@ export function replayOrderEvents(events: ReadonlyArray<Pick<OrderEventDto, 'seq
       return;
     }
     if (e.type === 'remind') {
-      if (e.toStatus !== status || (status !== 'accepted' && status !== 'pending')) throw new Error(`event ${e.seq} reminds on a ${String(status)} order`);
+      if (e.toStatus !== status || (status !== 'accepted' && status !== 'pending' && status !== 'in_service'))
+        throw new Error(`event ${e.seq} reminds on a ${String(status)} order`);
       return;
     }
     // a no-show (accepted, never came by the agreed time) gives the place back as a release does

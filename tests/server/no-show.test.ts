@@ -198,6 +198,41 @@ describe('no-shows (未到场)', () => {
     expect((await eventsOf(o.id)).filter((e) => e.type === 'no_show')).toEqual([]);
   });
 
+  it('several people, under way: the one not there is reminded, then their place is open in the hall while the others serve', async () => {
+    clock.now = at(3000);
+    const here = await volunteer('先到志愿者');
+    const late = await volunteer('迟到志愿者');
+    const o = await order({ categoryCode: 'errands', description: '帮忙搬家具', headcount: 2 });
+    expect((await accept(here, o.id)).statusCode).toBe(200);
+    expect((await accept(late, o.id)).statusCode).toBe(200);
+    expect((await call(here.token, 'POST', `/orders/${o.id}/check-in`, {})).statusCode).toBe(200);
+    // due like the first: NO_SHOW_MINUTES after accepting (a normal order), reminded while the other serves
+    await sweepNoShows(database.db, at(3240), config.noShow);
+    const reminded = (await eventsOf(o.id)).filter((e) => e.type === 'remind');
+    expect(reminded).toEqual([expect.objectContaining({ fromStatus: 'in_service', toStatus: 'in_service', data: { volunteerId: late.id } })]);
+    expect((await toldOf(o.id)).filter((x) => x.kind === 'task.check_in_reminder').map((x) => x.recipient_id)).toEqual([late.id]);
+    // the grace period over: their place is given up, the order goes on in service, one short
+    clock.now = at(3270);
+    expect((await sweepNoShows(database.db, at(3270), config.noShow)).noShows).toBe(1);
+    const after = (await call(w.users.gridWorkerA1.token, 'GET', `/orders/${o.id}`)).json<OrderDto>();
+    expect(after).toMatchObject({ status: 'in_service', acceptedCount: 1 });
+    expect(after.assignees.map((a) => [a.name, a.state])).toEqual([
+      ['先到志愿者', 'in_service'],
+      ['迟到志愿者', 'no_show'],
+    ]);
+    expect((await eventsOf(o.id)).at(-1)).toMatchObject({ type: 'no_show', fromStatus: 'in_service', toStatus: 'in_service' });
+    expect(replayOrderEvents(await eventsOf(o.id))).toBe('in_service');
+    // the responsible person is alarmed, and someone next door may fill the place from the hall
+    const told = await toldOf(o.id);
+    expect(told.filter((x) => x.kind === 'staff.no_show').map((x) => x.recipient_id)).toEqual([o.responsible!.id]);
+    const next = await volunteer('补位志愿者');
+    const hall = (await call(next.token, 'GET', '/tasks/pool')).json<{ items: OrderDto[] }>().items;
+    expect(hall.map((x) => x.id)).toContain(o.id);
+    expect((await accept(next, o.id)).statusCode).toBe(200);
+    const filled = (await call(w.users.gridWorkerA1.token, 'GET', `/orders/${o.id}`)).json<OrderDto>();
+    expect(filled).toMatchObject({ status: 'in_service', acceptedCount: 2 });
+  });
+
   it('under auto-dispatch the order is due again at once', async () => {
     clock.now = at(2000);
     await database.db.query(`UPDATE region SET effective_dispatch_mode = 'pool' WHERE id = $1`, [w.regions.A1]);

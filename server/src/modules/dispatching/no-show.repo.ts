@@ -35,14 +35,15 @@ const DUE_AT = `CASE WHEN o.preferred_start IS NOT NULL THEN GREATEST(o.preferre
 /**
  * Places accepted and not checked in whose volunteer is due at the door and has not been reminded, up to `batch`,
  * their orders locked FOR UPDATE SKIP LOCKED: an order a request is changing (the volunteer checking in this very
- * moment) is left to it, and two sweeps never remind anyone twice. Orders with someone serving already are left
- * alone: a holder who never came is recorded at completion.
+ * moment) is left to it, and two sweeps never remind anyone twice. Orders under way count too: the second and later
+ * people of a several-person order are due like the first (a holder still not there when the work is done is
+ * recorded at completion).
  */
 export async function takeDueReminders(m: Db, now: Date, t: NoShowTimes, batch: number): Promise<DuePlace[]> {
   return m.query<DuePlace[]>(
     `SELECT a.id AS assignment_id, o.id AS order_id, a.volunteer_id
      FROM order_assignment a JOIN service_order o ON o.id = a.order_id AND o.round = a.round
-     WHERE a.state = 'accepted' AND a.reminded_at IS NULL AND o.status IN ('pending', 'accepted') AND ${DUE_AT} <= $1
+     WHERE a.state = 'accepted' AND a.reminded_at IS NULL AND o.status IN ('pending', 'accepted', 'in_service') AND ${DUE_AT} <= $1
      ORDER BY a.accepted_at LIMIT $4
      FOR UPDATE OF o SKIP LOCKED`,
     [now, t.urgentMinutes, t.normalMinutes, batch],
@@ -54,7 +55,7 @@ export async function takeDueNoShows(m: Db, now: Date, t: NoShowTimes, batch: nu
   return m.query<DuePlace[]>(
     `SELECT a.id AS assignment_id, o.id AS order_id, a.volunteer_id
      FROM order_assignment a JOIN service_order o ON o.id = a.order_id AND o.round = a.round
-     WHERE a.state = 'accepted' AND a.reminded_at <= $1::timestamptz - make_interval(mins => $2) AND o.status IN ('pending', 'accepted')
+     WHERE a.state = 'accepted' AND a.reminded_at <= $1::timestamptz - make_interval(mins => $2) AND o.status IN ('pending', 'accepted', 'in_service')
      ORDER BY a.reminded_at LIMIT $3
      FOR UPDATE OF o SKIP LOCKED`,
     [now, t.graceMinutes, batch],

@@ -9,6 +9,8 @@ import { markReminded, takeDueNoShows, takeDueReminders, type DuePlace, type NoS
  * the place: their place ends as `no_show` (it counts against their reliability, like a release), the order goes
  * back to waiting (a `no_show` event, moving like a release: accepted → pending) with a fresh window before it
  * escalates, under auto-dispatch due at once, and the fan-out tells the volunteer and alarms the order's 兜底责任人.
+ * Of a several-person order already under way, the order goes on in service one short: the place is open in the task
+ * hall and offered to volunteers nearby (as after staff take a place back).
  *
  * Part of the timed work (runTimedWork); each step one transaction, due orders taken FOR UPDATE SKIP LOCKED, so
  * any number of sweeps at once remind and return each place once.
@@ -54,21 +56,22 @@ async function returnToPool(m: EntityManager, now: Date, t: NoShowTimes, batch: 
     for (const p of places) {
       const o = (await loadOrder(m, orderId))!;
       await endAssignments(m, [p.assignment_id], 'no_show', now, `提醒后 ${t.graceMinutes} 分钟仍未签到`);
-      const set: Record<string, unknown> = {
-        status: 'pending',
-        accepted_count: new Sql('accepted_count - 1'),
-        // under auto-dispatch (auto, pool) the next person is sought at once
-        auto_dispatch_at: o.dispatch_mode === 'manual' ? null : now,
-      };
+      const underway = o.status === 'in_service';
+      const to = underway ? 'in_service' : 'pending';
+      const set: Record<string, unknown> = { status: to, accepted_count: new Sql('accepted_count - 1') };
       if (o.dispatched_to_user_id === p.volunteer_id) set.dispatched_to_user_id = null;
-      // waiting again: a fresh window before it escalates (none at the top level), as after a release
-      if (o.status !== 'pending') set.escalate_at = o.escalation_level === 'county' ? null : new Date(now.getTime() + acceptMinutes(o) * MINUTE);
+      if (!underway) {
+        // under auto-dispatch (auto, pool) the next person is sought at once
+        set.auto_dispatch_at = o.dispatch_mode === 'manual' ? null : now;
+        // waiting again: a fresh window before it escalates (none at the top level), as after a release
+        if (o.status !== 'pending') set.escalate_at = o.escalation_level === 'county' ? null : new Date(now.getTime() + acceptMinutes(o) * MINUTE);
+      }
       await commit(m, o, set, {
         type: 'no_show',
         actorId: null,
         at: now,
-        to: 'pending',
-        reason: '接单后未按时签到，需求重新等待接单',
+        to,
+        reason: underway ? '接单后未按时签到，空出的名额回到任务大厅' : '接单后未按时签到，需求重新等待接单',
         // `noShow` as the complete event names them, so the fan-out finds their names the same way
         data: { volunteerId: p.volunteer_id, noShow: [p.volunteer_id], acceptedCount: o.accepted_count - 1 },
       });
