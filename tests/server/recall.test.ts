@@ -294,8 +294,7 @@ describe('POST /orders/:id/recall (撤回改派)', () => {
 
     // volunteers nearby hear of the freed places (附近新需求), whatever the dispatch mode: nothing else offers them
     const nearby = await waitFor(
-      async () =>
-        (await call(zhou, 'GET', '/me/notifications')).json<NotificationPageDto>().items.find((n) => n.kind === 'task.nearby' && n.orderId === o.id),
+      async () => (await call(zhou, 'GET', '/me/notifications')).json<NotificationPageDto>().items.find((n) => n.kind === 'task.nearby' && n.orderId === o.id),
       15_000,
       'task.nearby for the freed places',
     );
