@@ -197,6 +197,14 @@ export function isLegalMove(from: OrderStatus, action: OrderAction, to: OrderSta
   );
 }
 
+/**
+ * Under way and short of people: a place of a several-person order taken back by staff (撤回) or given up by someone
+ * who never came (未到场) while the others serve. The task hall lists it and whoever takes it joins them.
+ */
+export function shortOfPeople(status: string, acceptedCount: number, headcount: number): boolean {
+  return status === 'in_service' && acceptedCount < headcount;
+}
+
 /** The default of REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still say 「问题未解决」. */
 export const REOPEN_AFTER_CONFIRM_DAYS = 7;
 

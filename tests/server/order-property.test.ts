@@ -6,6 +6,7 @@ import {
   isFinal,
   isLegalMove,
   replayOrderEvents,
+  shortOfPeople,
   transition,
   type AcceptProgress,
   type CompleteProgress,
@@ -348,7 +349,7 @@ interface Standing {
 }
 
 /** Under way with a place free (staff took back someone who had not arrived): the task hall offers it. */
-const shortOfPeople = (o: Model) => o.status === 'in_service' && o.acceptedCount < o.headcount;
+const shortOfPeopleM = (o: Model) => shortOfPeople(o.status, o.acceptedCount, o.headcount);
 
 /** The model's copy of standing.ts, in terms of the place tree rather than paths. */
 function standing(o: Model, who: Who, now: number): Standing {
@@ -479,7 +480,11 @@ function predict(o: Model, c: Command, now: number): Prediction {
     case 'accept': {
       if (s.holding) return { code: 409, message: '您已接下这个需求。' };
       if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) return { code: 409, message: '该需求已派给他人。' };
-      if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && (o.status === 'pending' || o.status === 'dispatched' || shortOfPeople(o))) {
+      if (
+        !s.relations.includes('assignee') &&
+        !s.relations.includes('eligible') &&
+        (o.status === 'pending' || o.status === 'dispatched' || shortOfPeopleM(o))
+      ) {
         return { code: 403, message: s.ineligible ?? '您不能接这个需求。' };
       }
       const r = transition(o.status, 'accept', s.relations, { headcount: o.headcount, accepted: o.acceptedCount });

@@ -1,7 +1,7 @@
 import type { PropsWithChildren, ReactNode } from 'react';
 import { Text, View } from '@tarojs/components';
 import { Tag } from '@nutui/nutui-react-taro';
-import { ESCALATION_LEVEL_NAMES, type MatchReason, type OrderDto, type OrderStatus } from '@bangbang/shared';
+import { ESCALATION_LEVEL_NAMES, shortOfPeople, type MatchReason, type OrderDto, type OrderStatus } from '@bangbang/shared';
 import { StatusTag, UrgencyTag } from './status-tag';
 import { formatMinutes, formatTime } from '../services/labels';
 import './staff-order-card.css';
@@ -115,7 +115,7 @@ export function StaffOrderCard({ order, onClick, extra, showFlags = true, showSt
         <UrgencyTag urgency={order.urgency} />
         {showFlags && <AttentionTags order={order} />}
         {order.headcount > 1 &&
-          (order.status === 'in_service' && order.acceptedCount < order.headcount ? (
+          (shortOfPeople(order.status, order.acceptedCount, order.headcount) ? (
             // under way, a place taken back by staff: whoever takes it joins the people already there
             <StaffTag color='orange'>服务中 · 缺 {order.headcount - order.acceptedCount} 人补位</StaffTag>
           ) : (

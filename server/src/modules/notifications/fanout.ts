@@ -1,4 +1,4 @@
-import type { NotificationKind } from '@bangbang/shared';
+import { shortOfPeople, type NotificationKind } from '@bangbang/shared';
 import type { EventFacts, NewNotification } from './notifications.repo';
 import { orderTextFacts, textOf, type TextFacts } from './texts';
 
@@ -99,8 +99,7 @@ export function fanOut(events: readonly EventFacts[], around: Around, now: Date)
     // while the others already serve is never offered by the dispatching (it is not waiting): nearby, whatever the mode
     const offerNearby = () => {
       if (stale) return;
-      const freed = e.status === 'in_service' && e.accepted_count < e.headcount;
-      if (freed || (e.status === 'pending' && e.dispatch_mode !== 'auto' && e.dispatch_mode !== 'sequential'))
+      if (shortOfPeople(e.status, e.accepted_count, e.headcount) || (e.status === 'pending' && e.dispatch_mode !== 'auto' && e.dispatch_mode !== 'sequential'))
         out.nearby.push({ orderId: e.order_id, source: `near:${e.order_id}:${e.seq}` });
     };
     const holders = (round: number, states: string[]) =>

@@ -1,6 +1,7 @@
 import {
   NOTIFICATION_KINDS,
   NOTIFICATION_KIND_INFO,
+  shortOfPeople,
   type Channel,
   type FailedJobDto,
   type MarkReadDto,
@@ -196,7 +197,7 @@ export function createNotificationService({ db, clock, config, matching, channel
     const now = clock();
     await db.transaction(async (m) => {
       const orders = (await Promise.all(offers.map((o) => loadOrder(m, o.orderId)))).filter(
-        (o): o is OrderRow => o !== undefined && (o.status === 'pending' || (o.status === 'in_service' && o.accepted_count < o.headcount)),
+        (o): o is OrderRow => o !== undefined && (o.status === 'pending' || shortOfPeople(o.status, o.accepted_count, o.headcount)),
       );
       if (orders.length === 0) return;
       const found = await findCandidatesForOrders(m, orders, { weights: matching.weights, maxActiveTasks: matching.maxActiveTasks, now, limit: 30 });

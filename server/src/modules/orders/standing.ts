@@ -1,4 +1,13 @@
-import { availableActions, isAvailableNow, reopenWindowOpen, skillFits, transition, type OrderAction, type OrderRelation } from '@bangbang/shared';
+import {
+  availableActions,
+  isAvailableNow,
+  reopenWindowOpen,
+  shortOfPeople,
+  skillFits,
+  transition,
+  type OrderAction,
+  type OrderRelation,
+} from '@bangbang/shared';
 import type { EntityManager } from 'typeorm';
 import { covers, isStaff, jurisdictionOf, type Jurisdiction } from '../access/jurisdiction';
 import type { Actor } from '../auth/actor';
@@ -144,7 +153,7 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing, people: readonly
         if (s.holding) return false;
         if (o.status === 'pending') return s.relations.includes('eligible') || s.relations.includes('offered') || s.dispatchedToMe;
         // under way and short of people: a freed place, from the task hall
-        if (o.status === 'in_service') return shortOfPeople(o) && (s.relations.includes('eligible') || s.dispatchedToMe);
+        if (o.status === 'in_service') return shortOfPeople(o.status, o.accepted_count, o.headcount) && (s.relations.includes('eligible') || s.dispatchedToMe);
         return s.dispatchedToMe;
       case 'reject':
         // a squad leader may decline a dispatch to the squad even while holding a place of their own
@@ -175,11 +184,6 @@ export function actionsFor(v: Viewer, o: OrderRow, s: Standing, people: readonly
 /** A dispatch is declined by the person it went to, or for a squad by its leader. */
 export function mayReject(v: Viewer, o: Pick<OrderRow, 'dispatched_to_user_id' | 'dispatched_to_squad_id'>): boolean {
   return o.dispatched_to_user_id === v.actor.id || (o.dispatched_to_squad_id !== null && v.leads.has(o.dispatched_to_squad_id));
-}
-
-/** Under way with a place free (taken back by staff): the task hall offers it to fill. */
-export function shortOfPeople(o: Pick<OrderRow, 'status' | 'accepted_count' | 'headcount'>): boolean {
-  return o.status === 'in_service' && o.accepted_count < o.headcount;
 }
 
 /** May the viewer read the order at all (anything else is answered 404, its existence not leaked)? */

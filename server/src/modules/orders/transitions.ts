@@ -4,6 +4,7 @@ import {
   distanceMeters,
   reopenWindowOpen,
   offersToSeveral,
+  shortOfPeople,
   transition,
   type AcceptOrderDto,
   type AcceptProgress,
@@ -37,7 +38,7 @@ import {
   releaseAssignment,
 } from './order.repo';
 import { acceptMinutes, HOLDING, type AssignmentRow, type OrderRow } from './order-row';
-import { cancelRelations, mayReject, overLevel, shortOfPeople, type Standing, type Viewer } from './standing';
+import { cancelRelations, mayReject, overLevel, type Standing, type Viewer } from './standing';
 import { loadVisibleOrder } from './visibility';
 
 /**
@@ -273,7 +274,7 @@ export async function accept(m: EntityManager, v: Viewer, id: string, body: Acce
   if (s.holding) throw new ConflictError('您已接下这个需求。');
   if (o.status === 'dispatched' && !s.dispatchedToMe && s.relations.includes('eligible')) throw new ConflictError('该需求已派给他人。');
   const offered = s.relations.includes('offered');
-  const open = o.status === 'pending' || o.status === 'dispatched' || shortOfPeople(o);
+  const open = o.status === 'pending' || o.status === 'dispatched' || shortOfPeople(o.status, o.accepted_count, o.headcount);
   if (!s.relations.includes('assignee') && !s.relations.includes('eligible') && !offered && open) {
     throw new ForbiddenError(s.ineligible ?? '您不能接这个需求。');
   }

@@ -26,9 +26,9 @@ export type HallRow = OrderRow & { offer_asked: number | null; offer_answer_by: 
 /**
  * The task hall of a person living at `placePath` with these skills: first the waiting orders offered to them now
  * (wherever they are: an offer reaches across the hall's area), then waiting orders — and orders under way short of
- * people, a place taken back by staff (migration HallOffersFreedPlaces) — that have escalated to a level covering their place and whose service they may take (catalogue's `skillFitsSql`: any general service, a
- * qualified one with their skill), which they do not already hold; nearest first when their location is known,
- * oldest first otherwise.
+ * people (shared `shortOfPeople`; migration HallOffersFreedPlaces) — that have escalated to a level covering their
+ * place and whose service they may take (catalogue's `skillFitsSql`: any general service, a qualified one with their
+ * skill), which they do not already hold; nearest first when their location is known, oldest first otherwise.
  */
 export async function hallOrders(
   m: Db,

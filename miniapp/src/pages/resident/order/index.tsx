@@ -1,7 +1,7 @@
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Cell, Rate } from '@nutui/nutui-react-taro';
-import type { OrderDto, OrderEventDto } from '@bangbang/shared';
+import { shortOfPeople, type OrderDto, type OrderEventDto } from '@bangbang/shared';
 import { AppPage, OrderActions, OrderTimeline, PageState, StatusTag, UrgencyTag, useLiveReload, useLoader } from '../../../components';
 import { assetUrl } from '../../../services/api';
 import { getOrder, getOrderEvents } from '../../../services/endpoints';
@@ -29,7 +29,7 @@ function progressLine(o: OrderDto): string {
     case 'accepted':
       return `${names || '志愿者'}已接单，会尽快上门`;
     case 'in_service':
-      return o.acceptedCount < o.headcount
+      return shortOfPeople(o.status, o.acceptedCount, o.headcount)
         ? `${names || '志愿者'}正在为您服务，还在找 ${o.headcount - o.acceptedCount} 人补位`
         : `${names || '志愿者'}正在为您服务`;
     case 'completed':
