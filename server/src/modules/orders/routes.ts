@@ -183,7 +183,7 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
   action(
     'accept',
     '接单',
-    '从任务大厅接单（技能相符、在需求当前级别的区域内、当前可接单），或接受派给自己/自己小分队的需求。需要 N 人的需求，第 N 人接单后变为「已接单」。多人同时接单时只有所需人数成功，其余得到 409「该需求已被接单」。',
+    '从任务大厅接单（技能相符、在需求当前级别的区域内、当前可接单），或接受派给自己/自己小分队的需求。需要 N 人的需求，第 N 人接单后变为「已接单」；服务中缺人（有人被撤回或未到场）时也可接单补位，需求仍为「服务中」。多人同时接单时只有所需人数成功，其余得到 409「该需求已被接单」。',
     AcceptOrderDto,
     orders.accept,
     [[409, '该需求已被接单 / 已派给他人 / 您已接下']],
@@ -202,9 +202,14 @@ export default async function orderRoutes(app: FastifyInstance, { orders }: { or
     orders.complete,
     [[409, '尚未签到或已完成']],
   );
-  action('release', '退单（签到前）', '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」。', OrderReasonDto, orders.release, [
-    [409, '已签到或需求状态不允许'],
-  ]);
+  action(
+    'release',
+    '退单（签到前）',
+    '接单人在签到前退回需求（计入其可靠性记录），需求回到「待接单」（服务中补位的名额则回到任务大厅，需求仍为「服务中」）。',
+    OrderReasonDto,
+    orders.release,
+    [[409, '已签到或需求状态不允许']],
+  );
   action('confirm', '确认并评价（或反馈未解决）', '居民本人或代下单人。`resolved: false` 重新打开同一个需求（历史保留）。', ConfirmOrderDto, orders.confirm, [
     [409, '需求当前不是「待确认」'],
   ]);

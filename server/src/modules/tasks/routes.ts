@@ -15,7 +15,7 @@ export default async function taskRoutes(app: FastifyInstance, { tasks }: { task
         tags: ['tasks'],
         summary: '任务大厅：我可以接的需求（由近到远）',
         description:
-          '待接单、服务类别在我的技能内、已升级到覆盖我所在地的级别（网格 → 嘎查村/社区 → 苏木乡镇 → 旗县）的需求，最近的在前，附距离；居民联系方式打码。不在岗时也能浏览，`availableNow` 为 false 时不能接单。',
+          '待接单（以及服务中但缺人补位的多人需求：有人被撤回或未到场）、服务类别在我的技能内、已升级到覆盖我所在地的级别（网格 → 嘎查村/社区 → 苏木乡镇 → 旗县）的需求，最近的在前，附距离；居民联系方式打码。不在岗时也能浏览，`availableNow` 为 false 时不能接单。',
         auth: 'required',
         response: { 200: taskPoolSchema },
         errors: [[403, '只有志愿者和网格员有任务大厅']],
