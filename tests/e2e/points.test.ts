@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { creditPoints } from '../../server/src/modules/points/ledger';
+import { tempDir, waitFor } from '../support/tmp';
+import { pngBytes } from './support/png';
 import { DEMO, screenshot, see, seeAnywhere, shown, startE2E, step, tap, type E2E } from './support/harness';
 
 jest.setTimeout(300_000);
@@ -98,5 +102,53 @@ describe('a volunteer redeems points and staff confirm the handover', () => {
       await see(volunteer.page, '积分兑换 · 洗衣液');
       await see(volunteer.page, '-80');
     });
+  });
+
+  it('the dispatcher puts an item on the shelf with a picture, and the volunteer sees it in the shop', async () => {
+    const name = `挂面 2 斤 ${Date.now() % 10000}`;
+    const picture = path.join(tempDir('e2e-shop'), 'rice.png');
+    writeFileSync(picture, pngBytes());
+
+    const dispatcher = await e2e.login(DEMO.dispatcher.phone);
+    await step(dispatcher, '管理 → 积分超市: picks 北城社区 and puts 挂面 on the shelf with a photo', async () => {
+      await dispatcher.page.goto(`${e2e.url}/#/pages/me/index`);
+      await shown(dispatcher.page).locator('.me__manage').click();
+      await shown(dispatcher.page).locator('.manage-hub__tile--shop-items').click();
+      await shown(dispatcher.page).locator('.place-picker__search input').fill('北城社区');
+      await tap(dispatcher.page, '北城社区', shown(dispatcher.page).locator('.place-picker__hits'));
+      await see(dispatcher.page, '上架新商品');
+      await shown(dispatcher.page).locator('.manage-shop-items__name input').fill(name);
+      await shown(dispatcher.page).locator('.manage-shop-items__price input').fill('120');
+      await shown(dispatcher.page).locator('.manage-shop-items__stock input').fill('10');
+      const chooser = dispatcher.page.waitForEvent('filechooser');
+      await tap(dispatcher.page, '＋ 拍照/选图');
+      await (await chooser).setFiles(picture);
+      // uploaded and shown before the item is sent
+      await shown(dispatcher.page).locator('.manage-shop-items__picture img').waitFor({ state: 'visible' });
+      await screenshot(dispatcher.page, 'manage-shop-item-picture');
+      await shown(dispatcher.page).locator('.manage-shop-items__submit').click();
+      await seeAnywhere(dispatcher.page, '已上架');
+      const card = shown(dispatcher.page).locator('.manage-shop-item').filter({ hasText: name });
+      await card.locator('.manage-shop-item__picture img').waitFor({ state: 'visible' });
+    });
+    const [item] = await sql<{ picture_url: string | null; price: number; stock: number }>(
+      `SELECT picture_url, price, stock FROM points_shop_item WHERE name = $1`,
+      [name],
+    );
+    expect(item).toMatchObject({ price: 120, stock: 10 });
+    expect(item!.picture_url).toMatch(/^\/api\/v1\/uploads\/[\w.-]+$/);
+    expect(dispatcher.problems).toEqual([]);
+
+    const volunteer = await e2e.login(DEMO.volunteer.phone);
+    await step(volunteer, 'the 积分超市 shows the new item with its picture', async () => {
+      await volunteer.page.goto(`${e2e.url}/#/pages/points/shop/index`);
+      const shelf = shown(volunteer.page).locator('.points-item').filter({ hasText: name });
+      await shelf.waitFor({ state: 'visible' });
+      const img = shelf.locator('.points-item__picture img');
+      await img.waitFor({ state: 'visible' });
+      // the picture really loads (served by the uploads route), not a broken image
+      await waitFor(() => img.evaluate((el: { complete: boolean; naturalWidth: number }) => el.complete && el.naturalWidth > 0), 10_000, 'the picture to load');
+    });
+    expect(volunteer.problems).toEqual([]);
   });
 });

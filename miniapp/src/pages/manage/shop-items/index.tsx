@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { Text, View } from '@tarojs/components';
+import Taro from '@tarojs/taro';
+import { Image, Text, View } from '@tarojs/components';
 import { Button, Input, Switch } from '@nutui/nutui-react-taro';
 import { CreateShopItemDto, type RegionHitDto, type ShopItemDto } from '@bangbang/shared';
 import { PageState, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
-import { createShopItem, getShop, updateShopItem } from '../../../services/endpoints';
+import { assetUrl } from '../../../services/api';
+import { createShopItem, getShop, updateShopItem, uploadPhoto } from '../../../services/endpoints';
 import { useCurrentUser } from '../../../services/session';
 import '../../points/points.css';
 
@@ -14,6 +16,17 @@ import '../../points/points.css';
 function int(text: string): number {
   const t = text.trim();
   return (/^-?\d+$/.test(t) ? Number(t) : t) as number;
+}
+
+/** A picture from the camera or the album, uploaded at once: its address, or undefined when the picker was closed. */
+async function pickPicture(): Promise<string | undefined> {
+  let local: string | undefined;
+  try {
+    local = (await Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: ['camera', 'album'] })).tempFilePaths[0];
+  } catch {
+    return undefined; // the person closed the picker
+  }
+  return local === undefined ? undefined : (await uploadPhoto(local)).url;
 }
 
 /** The community a picked place belongs to: itself, or a grid's parent. */
@@ -25,7 +38,8 @@ function communityOf(hit: RegionHitDto): { id: string; name: string } | undefine
 
 /**
  * 积分超市商品 (community staff: the dispatchers and admins whose area covers the community): the items of a
- * community's shop — put one on the shelf (name, points, stock), add stock (入库), take one off the shelf. Checked by
+ * community's shop — put one on the shelf (name, points, stock, a picture residents recognise), add stock (入库),
+ * change its picture, take one off the shelf. Checked by
  * the DTO the server checks with; the server's answer beside its field.
  */
 export default function ShopItems() {
@@ -33,14 +47,35 @@ export default function ShopItems() {
   const [picked, setPicked] = useState<RegionHitDto>();
   const community = picked ? communityOf(picked) : undefined;
   const items = useLoader(async () => (community ? (await getShop({ communityId: community.id, all: 'true' })).items : []), [community?.id]);
-  const [draft, setDraft] = useState({ name: '', price: '', stock: '' });
+  const [draft, setDraft] = useState<{ name: string; price: string; stock: string; pictureUrl?: string }>({ name: '', price: '', stock: '' });
+  /** The item whose picture is being uploaded ('new' for the form's), or undefined. */
+  const [uploading, setUploading] = useState<string>();
   const [adding, setAdding] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
-  const form = useFieldErrors({ name: '商品名称', price: '所需积分', stock: '库存', communityId: '社区' });
+  const form = useFieldErrors({ name: '商品名称', price: '所需积分', stock: '库存', communityId: '社区', pictureUrl: '商品图片' });
+
+  /** Picks and uploads a picture for the form ('new') or an item on the shelf, then does `use` with its address. */
+  const withPicture = async (key: string, use: (url: string) => Promise<void> | void) => {
+    setUploading(key);
+    try {
+      const url = await pickPicture();
+      if (url !== undefined) await use(url);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setUploading(undefined);
+    }
+  };
 
   const create = async () => {
     if (!community) return;
-    const body = { communityId: community.id, name: draft.name.trim(), price: int(draft.price), stock: int(draft.stock) };
+    const body = {
+      communityId: community.id,
+      name: draft.name.trim(),
+      price: int(draft.price),
+      stock: int(draft.stock),
+      ...(draft.pictureUrl !== undefined ? { pictureUrl: draft.pictureUrl } : {}),
+    };
     if (!form.check(CreateShopItemDto, body)) return;
     setSaving(true);
     try {
@@ -56,10 +91,10 @@ export default function ShopItems() {
     }
   };
 
-  const change = async (item: ShopItemDto, patch: { stockChange?: number; active?: boolean }) => {
+  const change = async (item: ShopItemDto, patch: { stockChange?: number; active?: boolean; pictureUrl?: string }) => {
     try {
       await updateShopItem(item.id, patch);
-      showSuccess(patch.stockChange !== undefined ? '库存已更新' : patch.active ? '已上架' : '已下架');
+      showSuccess(patch.stockChange !== undefined ? '库存已更新' : patch.pictureUrl !== undefined ? '图片已更换' : patch.active ? '已上架' : '已下架');
       setAdding({ ...adding, [item.id]: '' });
       await items.reload();
     } catch (error) {
@@ -84,6 +119,7 @@ export default function ShopItems() {
               {(items.data ?? []).length === 0 && <Hint>还没有商品。</Hint>}
               {(items.data ?? []).map((item) => (
                 <View key={item.id} className='points-card manage-shop-item'>
+                  {item.pictureUrl !== null && <Image className='manage-shop-item__picture' src={assetUrl(item.pictureUrl)} mode='aspectFill' />}
                   <View className='points-card__main'>
                     <Text className='points-card__title'>
                       {item.name}
@@ -102,6 +138,15 @@ export default function ShopItems() {
                       />
                       <Button size='small' onClick={() => void change(item, { stockChange: int(adding[item.id] ?? '') })}>
                         入库
+                      </Button>
+                      <Button
+                        className='manage-shop-item__picture-change'
+                        size='small'
+                        loading={uploading === item.id}
+                        disabled={uploading !== undefined}
+                        onClick={() => void withPicture(item.id, (url) => change(item, { pictureUrl: url }))}
+                      >
+                        {item.pictureUrl === null ? '加图片' : '换图片'}
                       </Button>
                     </View>
                   </View>
@@ -126,6 +171,23 @@ export default function ShopItems() {
                 <FormLabel>库存（件）</FormLabel>
                 <Input className='manage-shop-items__stock' type='number' value={draft.stock} onChange={(v) => setDraft({ ...draft, stock: v })} />
                 <FieldError errors={form} field='stock' />
+                <FormLabel>商品图片（可选，居民一看就认得）</FormLabel>
+                {draft.pictureUrl !== undefined ? (
+                  <View className='manage-shop-items__picture'>
+                    <Image src={assetUrl(draft.pictureUrl)} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
+                    <Text className='manage-shop-items__picture-remove' onClick={() => setDraft({ ...draft, pictureUrl: undefined })}>
+                      移除
+                    </Text>
+                  </View>
+                ) : (
+                  <View
+                    className='manage-shop-items__picture manage-shop-items__picture--add'
+                    onClick={() => void (uploading !== undefined ? undefined : withPicture('new', (url) => setDraft((now) => ({ ...now, pictureUrl: url }))))}
+                  >
+                    <Text>{uploading === 'new' ? '上传中…' : '＋ 拍照/选图'}</Text>
+                  </View>
+                )}
+                <FieldError errors={form} field='pictureUrl' />
                 <FormProblem errors={form} />
                 <Button
                   className='manage-shop-items__submit'
@@ -133,7 +195,7 @@ export default function ShopItems() {
                   size='large'
                   block
                   loading={saving}
-                  disabled={saving}
+                  disabled={saving || uploading !== undefined}
                   onClick={() => void create()}
                 >
                   上架

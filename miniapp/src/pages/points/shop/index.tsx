@@ -4,6 +4,7 @@ import { Button } from '@nutui/nutui-react-taro';
 import type { ShopItemDto } from '@bangbang/shared';
 import { PageState, firstLoad, showError, useLoader } from '../../../components';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
+import { assetUrl } from '../../../services/api';
 import { getMyPoints, getShop, redeemItem } from '../../../services/endpoints';
 import '../points.css';
 
@@ -58,7 +59,7 @@ export default function Shop() {
                   {item.pictureUrl !== null && (
                     <Image
                       className='points-item__picture'
-                      src={item.pictureUrl}
+                      src={assetUrl(item.pictureUrl)}
                       mode='aspectFill'
                       style={{ width: '96px', height: '96px', marginRight: '16px' }}
                     />
