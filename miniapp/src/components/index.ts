@@ -19,3 +19,4 @@ export { OrderHeader } from './order-header';
 export { PhoneBinding, type PhoneBindingProps } from './phone-binding';
 export { SmsCodeForm, type SmsCodeFormProps } from './sms-code-form';
 export { PlacePicker } from './place-picker';
+export { AddPhotoTile, PhotoRow, PhotoTile } from './photo-tiles';

@@ -3,7 +3,7 @@ import Taro from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button, Input, Switch } from '@nutui/nutui-react-taro';
 import { CreateShopItemDto, type RegionHitDto, type ShopItemDto } from '@bangbang/shared';
-import { PageState, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { AddPhotoTile, PageState, PhotoRow, PhotoTile, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
@@ -172,21 +172,20 @@ export default function ShopItems() {
                 <Input className='manage-shop-items__stock' type='number' value={draft.stock} onChange={(v) => setDraft({ ...draft, stock: v })} />
                 <FieldError errors={form} field='stock' />
                 <FormLabel>商品图片（可选，居民一看就认得）</FormLabel>
-                {draft.pictureUrl !== undefined ? (
-                  <View className='manage-shop-items__picture'>
-                    <Image src={assetUrl(draft.pictureUrl)} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
-                    <Text className='manage-shop-items__picture-remove' onClick={() => setDraft({ ...draft, pictureUrl: undefined })}>
-                      移除
-                    </Text>
-                  </View>
-                ) : (
-                  <View
-                    className='manage-shop-items__picture manage-shop-items__picture--add'
-                    onClick={() => void (uploading !== undefined ? undefined : withPicture('new', (url) => setDraft((now) => ({ ...now, pictureUrl: url }))))}
-                  >
-                    <Text>{uploading === 'new' ? '上传中…' : '＋ 拍照/选图'}</Text>
-                  </View>
-                )}
+                <PhotoRow>
+                  {draft.pictureUrl !== undefined ? (
+                    <PhotoTile
+                      className='manage-shop-items__picture'
+                      src={assetUrl(draft.pictureUrl)}
+                      onRemove={() => setDraft({ ...draft, pictureUrl: undefined })}
+                    />
+                  ) : (
+                    <AddPhotoTile
+                      busy={uploading !== undefined}
+                      onAdd={() => void withPicture('new', (url) => setDraft((now) => ({ ...now, pictureUrl: url })))}
+                    />
+                  )}
+                </PhotoRow>
                 <FieldError errors={form} field='pictureUrl' />
                 <FormProblem errors={form} />
                 <Button

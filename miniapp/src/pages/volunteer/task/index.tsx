@@ -1,15 +1,18 @@
 import { useState } from 'react';
 import Taro, { usePullDownRefresh, useRouter } from '@tarojs/taro';
-import { Image, Text, View } from '@tarojs/components';
+import { View } from '@tarojs/components';
 import { Button } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
 import {
+  AddPhotoTile,
   DetailCard,
   DetailRow,
   OrderActions,
   OrderHeader,
   OrderTimeline,
   PageState,
+  PhotoRow,
+  PhotoTile,
   firstLoad,
   PreferredTimeRow,
   showError,
@@ -195,13 +198,11 @@ export default function VolunteerTask() {
                 )}
                 {mine.note && <DetailRow label='服务说明'>{mine.note}</DetailRow>}
                 {mine.photoUrls.length > 0 && (
-                  <View className='staff-photos'>
+                  <PhotoRow>
                     {mine.photoUrls.map((url) => (
-                      <View key={url} className='staff-photo'>
-                        <Image src={assetUrl(url)} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
-                      </View>
+                      <PhotoTile key={url} src={assetUrl(url)} />
                     ))}
-                  </View>
+                  </PhotoRow>
                 )}
               </DetailCard>
             )}
@@ -218,21 +219,12 @@ export default function VolunteerTask() {
                   onChange={setNote}
                 />
                 <FormLabel>现场照片（可选，最多 {MAX_PHOTOS} 张）</FormLabel>
-                <View className='staff-photos'>
+                <PhotoRow>
                   {photos.map((p) => (
-                    <View key={p.url} className='staff-photo'>
-                      <Image src={p.local} mode='aspectFill' style={{ width: '100%', height: '100%' }} />
-                      <Text className='staff-photo__remove' onClick={() => setPhotos((now) => now.filter((x) => x.url !== p.url))}>
-                        ×
-                      </Text>
-                    </View>
+                    <PhotoTile key={p.url} src={p.local} onRemove={() => setPhotos((now) => now.filter((x) => x.url !== p.url))} />
                   ))}
-                  {photos.length < MAX_PHOTOS && (
-                    <View className='staff-photo staff-photo--add volunteer-task__add-photo' onClick={() => void (uploading ? undefined : addPhotos())}>
-                      <Text>{uploading ? '上传中…' : '＋ 拍照/选图'}</Text>
-                    </View>
-                  )}
-                </View>
+                  {photos.length < MAX_PHOTOS && <AddPhotoTile className='volunteer-task__add-photo' busy={uploading} onAdd={() => void addPhotos()} />}
+                </PhotoRow>
                 <Button
                   className='volunteer-task__submit'
                   type='primary'
