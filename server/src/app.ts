@@ -226,7 +226,13 @@ export default async function app(instance: FastifyInstance, opts: AppOptions): 
   await instance.register(importRoutes, { imports: services.imports });
   await instance.register(auditRoutes, { audit: services.audit });
   await instance.register(notificationRoutes, { notifications });
-  const visits = createVisitService({ db, clock, poolOfferMinutes: config.poolOfferMinutes, contactHours: config.volunteerContactHours });
+  const visits = createVisitService({
+    db,
+    clock,
+    poolOfferMinutes: config.poolOfferMinutes,
+    contactHours: config.volunteerContactHours,
+    escalateEveryHours: config.visitEscalateHours,
+  });
   await instance.register(visitRoutes, { visits });
   await instance.register(projectRoutes, { projects: createProjectService({ db, clock }) });
   // points sit below notifications (orders credit them): the app hands them the way to tell a person

@@ -112,6 +112,8 @@ export interface AppConfig {
   urgeMinIntervalMinutes: number;
   /** REOPEN_AFTER_CONFIRM_DAYS: how long after confirming the resident's side may still say 问题未解决 (points reversed); 0: never. */
   reopenAfterConfirmDays: number;
+  /** VISIT_ESCALATE_HOURS: a missed 走访 goes one level up (the visitor → community → town → county) every this many hours. */
+  visitEscalateHours: number;
   /** Reaching people (issue 19): the job queue and the channels besides the app. */
   notify: NotifyConfig;
   version: string;
@@ -477,6 +479,8 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
   const urgeMinIntervalMinutes = parseInteger(env, 'URGE_MIN_INTERVAL_MINUTES', 10, 0, 1440, problems);
   // a week: long enough for a repair that failed again after a few days, short enough that points are settled
   const reopenAfterConfirmDays = parseInteger(env, 'REOPEN_AFTER_CONFIRM_DAYS', 7, 0, 90, problems);
+  // two days: a visitor who missed a week's round has the weekend to catch up before their community hears of it
+  const visitEscalateHours = parseInteger(env, 'VISIT_ESCALATE_HOURS', 48, 1, 24 * 30, problems);
   // An urgent visit is due within the hour of accepting (urgent categories must be accepted within 20–480 minutes,
   // most within an hour): long enough to get there across a town, short enough that a resident waiting for medicine
   // is not left the afternoon. A normal one without an agreed time within half a day (four hours: the errands'
@@ -558,6 +562,7 @@ export function parseConfig(env: Env, cwd: string = process.cwd()): Omit<AppConf
     noShow,
     urgeMinIntervalMinutes,
     reopenAfterConfirmDays,
+    visitEscalateHours,
     notify,
     version: readVersion(),
   };

@@ -36,6 +36,9 @@ describe('configuration', () => {
     expect(parseConfig({ MATCH_MAX_ACTIVE_TASKS: '5' }, '/').hallMaxTasksInHand).toBe(5);
     expect(c.noShow).toEqual({ normalMinutes: 240, urgentMinutes: 60, graceMinutes: 30 });
     expect(c.notify.countyAlarmRepeatMinutes).toBe(30);
+    expect(c.visitEscalateHours).toBe(48);
+    expect(parseConfig({ VISIT_ESCALATE_HOURS: '24' }, '/').visitEscalateHours).toBe(24);
+    expect(problemsOf({ VISIT_ESCALATE_HOURS: '0' })).toEqual([expect.stringContaining('VISIT_ESCALATE_HOURS')]);
   });
 
   it('takes the matching weights a deployment changes, keeping the others', () => {
