@@ -118,4 +118,47 @@ describe('社区项目: 双报到, a claim, attendance confirmed', () => {
     expect(member.problems).toEqual([]);
     expect(organiser.problems).toEqual([]);
   });
+
+  it('the dispatcher publishes a project over several days (助农抢收): its last day picked apart from its first', async () => {
+    const title = `河套葵花抢收 ${Date.now() % 10000}`;
+    const [community] = await sql<Array<{ id: string }>>(`SELECT id FROM region WHERE name = '北城社区'`);
+    const organiser = await e2e.login(DEMO.dispatcher.phone);
+    await step(organiser, 'a new project of 北城社区: from tomorrow 09:00 to the day after next 12:00', async () => {
+      await organiser.page.goto(`${e2e.url}/#/pages/manage/project/index?regionId=${community!.id}&regionName=${encodeURIComponent('北城社区')}`);
+      await see(organiser.page, '时间（跨几天的项目，结束选后面的日期）');
+      await shown(organiser.page).locator('.manage-project__title input').fill(title);
+      await shown(organiser.page).locator('.manage-project__description textarea').fill('三户人家的葵花要赶在下雨前收完');
+      await shown(organiser.page).locator('.manage-project__address input').fill('北城社区东边葵花地');
+      // the last day: the day after the first, picked in the date picker's columns (year, month, day as needed)
+      const first = await shown(organiser.page).locator('.manage-project__date').innerText();
+      const next = new Date(new Date(`${first}T00:00:00Z`).getTime() + 24 * 3600_000);
+      const [y, m, d] = [next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate()];
+      await shown(organiser.page).locator('.manage-project__end-date').click();
+      // Taro's H5 picker selects by where a tap lands in a column that is always moving (Playwright never finds it
+      // "stable"): a tap at the option's place, after the column has settled
+      const pick = async (text: string) => {
+        await organiser.page.waitForTimeout(400);
+        const box = await organiser.page.getByText(text, { exact: true }).last().boundingBox();
+        if (!box) throw new Error(`no ${text} in the picker`);
+        await organiser.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      };
+      if (String(y) !== first.slice(0, 4)) await pick(`${y}年`);
+      if (m !== Number(first.slice(5, 7))) await pick(`${String(m).padStart(2, '0')}月`);
+      await pick(`${String(d).padStart(2, '0')}日`);
+      await tap(organiser.page, '确定', organiser.page.locator('body'));
+      const last = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+      await see(organiser.page, last);
+      await snap(organiser.page, 'manage-project-days', shown(organiser.page).locator('.manage-project__end-date'));
+      await shown(organiser.page).locator('.manage-project__publish').click();
+      await seeAnywhere(organiser.page, '已发布');
+    });
+    const [row] = await sql<Array<{ days: number; start: string; end: string; status: string }>>(
+      `SELECT (ends_at AT TIME ZONE 'Asia/Shanghai')::date - (starts_at AT TIME ZONE 'Asia/Shanghai')::date AS days,
+              to_char(starts_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI') AS start, to_char(ends_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI') AS end, status
+         FROM project WHERE title = $1`,
+      [title],
+    );
+    expect(row).toEqual({ days: 1, start: '09:00', end: '12:00', status: 'published' });
+    expect(organiser.problems).toEqual([]);
+  });
 });

@@ -41,7 +41,9 @@ interface Draft {
   title: string;
   description: string;
   address: string;
+  /** The first day, and the last (the same for a project of one day; later for 助农抢收 over several days). */
   date: string;
+  endDate: string;
   start: string;
   end: string;
   places: string;
@@ -53,13 +55,15 @@ interface Draft {
 
 function draftOf(p: ProjectDto): Draft {
   const s = beijingParts(p.startsAt);
+  const e = beijingParts(p.endsAt);
   return {
     title: p.title,
     description: p.description,
     address: p.address,
     date: s.date,
+    endDate: e.date,
     start: s.time,
-    end: beijingParts(p.endsAt).time,
+    end: e.time,
     places: String(p.places),
     hours: String(p.hours),
     pointsBase: String(p.pointsBase),
@@ -70,11 +74,13 @@ function draftOf(p: ProjectDto): Draft {
 
 /** A new project starts tomorrow morning: 09:00–12:00, 5 places, 3 hours. */
 function blank(title: string, description: string): Draft {
+  const tomorrow = beijingParts(new Date(Date.now() + 24 * HOUR).toISOString()).date;
   return {
     title,
     description,
     address: '',
-    date: beijingParts(new Date(Date.now() + 24 * HOUR).toISOString()).date,
+    date: tomorrow,
+    endDate: tomorrow,
     start: '09:00',
     end: '12:00',
     places: '5',
@@ -160,7 +166,7 @@ export default function ManageProject() {
     description: d.description.trim(),
     address: d.address.trim(),
     startsAt: isoOf(d.date, d.start),
-    endsAt: isoOf(d.date, d.end),
+    endsAt: isoOf(d.endDate, d.end),
     places: num(d.places),
     hours: num(d.hours),
     pointsBase: num(d.pointsBase),
@@ -243,15 +249,29 @@ export default function ManageProject() {
             />
             <FieldError errors={form} field='address' />
 
-            <FormLabel>时间</FormLabel>
+            <FormLabel>时间（跨几天的项目，结束选后面的日期）</FormLabel>
             <View className='manage-project__when'>
-              <Picker mode='date' value={d.date} onChange={(e) => set({ date: String(e.detail.value) })}>
+              <Text>从</Text>
+              <Picker
+                mode='date'
+                value={d.date}
+                // a later first day moves the last day with it (a project does not end before it starts)
+                onChange={(e) => {
+                  const date = String(e.detail.value);
+                  set({ date, endDate: d.endDate < date || d.endDate === d.date ? date : d.endDate });
+                }}
+              >
                 <Text className='manage-project__picker manage-project__date'>{d.date}</Text>
               </Picker>
               <Picker mode='time' value={d.start} onChange={(e) => set({ start: String(e.detail.value) })}>
                 <Text className='manage-project__picker manage-project__start'>{d.start}</Text>
               </Picker>
+            </View>
+            <View className='manage-project__when'>
               <Text>至</Text>
+              <Picker mode='date' value={d.endDate} start={d.date} onChange={(e) => set({ endDate: String(e.detail.value) })}>
+                <Text className='manage-project__picker manage-project__end-date'>{d.endDate}</Text>
+              </Picker>
               <Picker mode='time' value={d.end} onChange={(e) => set({ end: String(e.detail.value) })}>
                 <Text className='manage-project__picker manage-project__end'>{d.end}</Text>
               </Picker>
