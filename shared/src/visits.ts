@@ -255,6 +255,9 @@ export interface VisitCoverageRowDto {
   level: RegionLevel | null;
   /** Ledger households living there now. */
   households: number;
+  /** Households visited at least once (on time or late) among the visits of the window: 户, not 户次. */
+  householdsVisited: number;
+  /** Visits due in the window (户次: a weekly household counts once a week). */
   due: number;
   onTime: number;
   late: number;

@@ -481,8 +481,20 @@ describe('coverage', () => {
     const window = `from=2028-03-01T00:00:00Z&to=2028-04-30T00:00:00Z`;
     const atB = (await call(w.users.dispatcherT.token, 'GET', `/visits/coverage?regionId=${w.regions.B}&${window}`)).json<VisitCoverageDto>();
     const row = atB.rows.find((r) => r.regionId === grid)!;
-    expect(row).toEqual({ regionId: grid, name: '覆盖率网格', level: 'grid', households: 4, due: 4, onTime: 2, late: 1, missed: 1, coverage: 0.5 });
-    expect(atB.total).toMatchObject({ regionId: w.regions.B, due: 4, onTime: 2, late: 1, missed: 1, coverage: 0.5 });
+    // households visited (户): three of four, on time or late; the visits (户次) one each in this window
+    expect(row).toEqual({
+      regionId: grid,
+      name: '覆盖率网格',
+      level: 'grid',
+      households: 4,
+      householdsVisited: 3,
+      due: 4,
+      onTime: 2,
+      late: 1,
+      missed: 1,
+      coverage: 0.5,
+    });
+    expect(atB.total).toMatchObject({ regionId: w.regions.B, householdsVisited: 3, due: 4, onTime: 2, late: 1, missed: 1, coverage: 0.5 });
     // the town's row for 乙社区 says the same, and the window is capped at now
     const atT = (await call(w.users.dispatcherT.token, 'GET', `/visits/coverage?regionId=${w.regions.T}&${window}`)).json<VisitCoverageDto>();
     expect(atT.rows.find((r) => r.regionId === w.regions.B)).toMatchObject({ due: 4, onTime: 2 });
@@ -496,10 +508,10 @@ describe('coverage', () => {
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
     const sheet = wb.getWorksheet('走访覆盖率')!;
-    expect(sheet.getRow(1).values).toEqual([undefined, '地区', '台账户数', '应走访（户次）', '按时走访', '逾期补访', '未走访', '按时走访率']);
+    expect(sheet.getRow(1).values).toEqual([undefined, '地区', '台账户数', '走访到的户数', '应走访（户次）', '按时走访', '逾期补访', '未走访', '按时走访率']);
     const values = sheet.getSheetValues().map((r) => (Array.isArray(r) ? r.slice(1) : r));
-    expect(values).toContainEqual(['覆盖率网格', 4, 4, 2, 1, 1, 0.5]);
-    expect(values).toContainEqual(['合计（乙社区）', 4, 4, 2, 1, 1, 0.5]);
+    expect(values).toContainEqual(['覆盖率网格', 4, 3, 4, 2, 1, 1, 0.5]);
+    expect(values).toContainEqual(['合计（乙社区）', 4, 3, 4, 2, 1, 1, 0.5]);
 
     // outside the jurisdiction: 404; the window backwards: 400 naming the field
     expect((await call(w.users.dispatcherT2.token, 'GET', `/visits/coverage?regionId=${w.regions.B}`)).statusCode).toBe(404);

@@ -88,12 +88,13 @@ export const visitPlanSchema = shape<VisitPlanDto>('VisitPlan', {
 });
 
 const coverageRowSchema = shape<VisitCoverageRowDto>('VisitCoverageRow', {
-  description: '一个地区的走访覆盖：台账户数、应走访户次、按时、逾期补访、未走访、按时走访率',
+  description: '一个地区的走访覆盖：台账户数、走访到的户数（时段内至少走访过一次的户，不是户次）、应走访户次、按时、逾期补访、未走访、按时走访率',
   properties: {
     regionId: nullable(uuid),
     name: { type: 'string' },
     level: nullable({ type: 'string', enum: [...REGION_LEVELS] }),
     households: count,
+    householdsVisited: count,
     due: count,
     onTime: count,
     late: count,

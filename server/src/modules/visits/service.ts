@@ -142,6 +142,7 @@ function coverageOf(r: CoverageRow): VisitCoverageRowDto {
     name: r.name,
     level: r.level,
     households: r.households,
+    householdsVisited: r.households_visited,
     due: r.due,
     onTime: r.on_time,
     late: r.late,
@@ -304,6 +305,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
               return {
                 ...t,
                 households: t.households + r.households,
+                householdsVisited: t.householdsVisited + r.householdsVisited,
                 due,
                 onTime,
                 late: t.late + r.late,
@@ -311,7 +313,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
                 coverage: due === 0 ? null : onTime / due,
               };
             },
-            { regionId: null, name: '全部', level: null, households: 0, due: 0, onTime: 0, late: 0, missed: 0, coverage: null },
+            { regionId: null, name: '全部', level: null, households: 0, householdsVisited: 0, due: 0, onTime: 0, late: 0, missed: 0, coverage: null },
           )
         : coverageOf((await coverageRows(db.manager, placeId, true, from, to))[0]!);
     return { from: from.toISOString(), to: to.toISOString(), total, rows };
@@ -325,6 +327,7 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
     ws.columns = [
       { header: '地区', key: 'name', width: 24 },
       { header: '台账户数', key: 'households', width: 10 },
+      { header: '走访到的户数', key: 'householdsVisited', width: 12 },
       { header: '应走访（户次）', key: 'due', width: 14 },
       { header: '按时走访', key: 'onTime', width: 10 },
       { header: '逾期补访', key: 'late', width: 10 },
@@ -338,7 +341,10 @@ export function createVisitService({ db, clock, poolOfferMinutes, contactHours, 
     const notes = wb.addWorksheet('说明');
     notes.addRow(['地区', c.total.name]);
     notes.addRow(['时段（按走访截止时间，北京时间）', `${beijingDay(c.from)} 至 ${beijingDay(c.to)}`]);
-    notes.addRow(['口径', '时段内到期的走访任务：截止前完成为按时，截止后完成为逾期补访，至今未完成为未走访；台账户数为现有台账户']);
+    notes.addRow([
+      '口径',
+      '时段内到期的走访任务（户次）：截止前完成为按时，截止后完成为逾期补访，至今未完成为未走访；台账户数为现有台账户；走访到的户数为时段内至少走访过一次的户',
+    ]);
     notes.addRow(['导出人', actor.user.name]);
     const body = Buffer.from(await wb.xlsx.writeBuffer());
     return {

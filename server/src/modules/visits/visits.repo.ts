@@ -284,6 +284,7 @@ export interface CoverageRow {
   name: string;
   level: RegionLevel | null;
   households: number;
+  households_visited: number;
   due: number;
   on_time: number;
   late: number;
@@ -300,6 +301,7 @@ export async function coverageRows(m: Db, placeId: string | null, self: boolean,
   return m.query<CoverageRow[]>(
     `SELECT c.id AS region_id, c.name, c.level,
             (SELECT count(*) FROM app_user u JOIN region ug ON ug.id = u.region_id WHERE cardinality(u.tags) > 0 AND ug.path LIKE c.path || '%')::int AS households,
+            count(DISTINCT v.household_id) FILTER (WHERE v.done_at IS NOT NULL)::int AS households_visited,
             count(v.id)::int AS due,
             count(v.id) FILTER (WHERE v.done_at < v.due_at)::int AS on_time,
             count(v.id) FILTER (WHERE v.done_at >= v.due_at)::int AS late,

@@ -139,18 +139,18 @@ export default function VisitPlans() {
 
       <Section>
         <SectionTitle>走访覆盖率（最近 90 天到期的走访）</SectionTitle>
-        <Hint>按时：截止前走访；补访：截止后才走访；未走访：至今没有走访。点地区查看下一级。</Hint>
+        <Hint>已访：时段内至少走访过一次的户；应走访、按时、补访、未走访按户次计。点地区查看下一级。</Hint>
       </Section>
       <PageState {...firstLoad(coverage)}>
         <View className='visit-plans__table'>
           <View className='visit-plans__row visit-plans__row--head'>
             <Text className='visit-plans__cell visit-plans__cell--name'>地区</Text>
-            <Text className='visit-plans__cell'>台账户</Text>
+            <Text className='visit-plans__cell visit-plans__cell--households'>已访/台账户</Text>
             <Text className='visit-plans__cell'>应走访</Text>
             <Text className='visit-plans__cell'>按时</Text>
             <Text className='visit-plans__cell'>补访</Text>
             <Text className='visit-plans__cell'>未走访</Text>
-            <Text className='visit-plans__cell'>按时率</Text>
+            <Text className='visit-plans__cell visit-plans__cell--rate'>按时率</Text>
           </View>
           {[...rows, ...(coverage.data ? [{ ...coverage.data.total, name: `合计 · ${coverage.data.total.name}` }] : [])].map((r, i) => (
             <View
@@ -164,12 +164,14 @@ export default function VisitPlans() {
               }}
             >
               <Text className='visit-plans__cell visit-plans__cell--name'>{r.name}</Text>
-              <Text className='visit-plans__cell'>{r.households}</Text>
+              <Text className='visit-plans__cell visit-plans__cell--households'>
+                {r.householdsVisited}/{r.households}
+              </Text>
               <Text className='visit-plans__cell'>{r.due}</Text>
               <Text className='visit-plans__cell'>{r.onTime}</Text>
               <Text className='visit-plans__cell'>{r.late}</Text>
               <Text className='visit-plans__cell'>{r.missed}</Text>
-              <Text className='visit-plans__cell'>{percent(r)}</Text>
+              <Text className='visit-plans__cell visit-plans__cell--rate'>{percent(r)}</Text>
             </View>
           ))}
         </View>
