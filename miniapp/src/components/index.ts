@@ -19,4 +19,4 @@ export { OrderHeader } from './order-header';
 export { PhoneBinding, type PhoneBindingProps } from './phone-binding';
 export { SmsCodeForm, type SmsCodeFormProps } from './sms-code-form';
 export { PlacePicker } from './place-picker';
-export { AddPhotoTile, PhotoRow, PhotoTile } from './photo-tiles';
+export { AddPhotoTile, PhotoRow, PhotoTile, choosePhotos } from './photo-tiles';

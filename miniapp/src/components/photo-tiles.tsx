@@ -1,6 +1,20 @@
 import type { PropsWithChildren } from 'react';
+import Taro from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import './photo-tiles.css';
+
+/**
+ * Up to `count` photos taken or chosen on the phone (compressed), as local paths to upload; empty when the person
+ * closed the picker.
+ */
+export async function choosePhotos(count: number): Promise<string[]> {
+  try {
+    const chosen = await Taro.chooseImage({ count, sizeType: ['compressed'], sourceType: ['camera', 'album'] });
+    return chosen.tempFilePaths.slice(0, count);
+  } catch {
+    return []; // the person closed the picker
+  }
+}
 
 /** Photos side by side, wrapping: a service's photos, a shop item's picture. */
 export function PhotoRow({ children }: PropsWithChildren) {

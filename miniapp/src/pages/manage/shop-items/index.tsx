@@ -1,9 +1,8 @@
 import { useState } from 'react';
-import Taro from '@tarojs/taro';
 import { Image, Text, View } from '@tarojs/components';
 import { Button, Input, Switch } from '@nutui/nutui-react-taro';
 import { CreateShopItemDto, type RegionHitDto, type ShopItemDto } from '@bangbang/shared';
-import { AddPhotoTile, PageState, PhotoRow, PhotoTile, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
+import { AddPhotoTile, PageState, choosePhotos, PhotoRow, PhotoTile, PlacePicker, firstLoad, showError, showSuccess, useLoader } from '../../../components';
 import { FieldError, FormProblem, useFieldErrors } from '../../../components/field-errors';
 import { FormLabel, StaffForm } from '../../../components/staff-form';
 import { Hint, SectionTitle, StaffPage } from '../../../components/staff-page';
@@ -20,12 +19,7 @@ function int(text: string): number {
 
 /** A picture from the camera or the album, uploaded at once: its address, or undefined when the picker was closed. */
 async function pickPicture(): Promise<string | undefined> {
-  let local: string | undefined;
-  try {
-    local = (await Taro.chooseImage({ count: 1, sizeType: ['compressed'], sourceType: ['camera', 'album'] })).tempFilePaths[0];
-  } catch {
-    return undefined; // the person closed the picker
-  }
+  const [local] = await choosePhotos(1);
   return local === undefined ? undefined : (await uploadPhoto(local)).url;
 }
 

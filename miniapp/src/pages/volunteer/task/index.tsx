@@ -5,6 +5,7 @@ import { Button } from '@nutui/nutui-react-taro';
 import { ORDER_CHANNEL_NAMES, type OrderDto, type OrderEventDto } from '@bangbang/shared';
 import {
   AddPhotoTile,
+  choosePhotos,
   DetailCard,
   DetailRow,
   OrderActions,
@@ -97,16 +98,11 @@ export default function VolunteerTask() {
   };
 
   const addPhotos = async () => {
-    let paths: string[];
-    try {
-      const chosen = await Taro.chooseImage({ count: MAX_PHOTOS - photos.length, sizeType: ['compressed'], sourceType: ['camera', 'album'] });
-      paths = chosen.tempFilePaths;
-    } catch {
-      return; // the person closed the picker
-    }
+    const paths = await choosePhotos(MAX_PHOTOS - photos.length);
+    if (paths.length === 0) return;
     setUploading(true);
     try {
-      for (const local of paths.slice(0, MAX_PHOTOS - photos.length)) {
+      for (const local of paths) {
         const { url } = await uploadPhoto(local);
         setPhotos((now) => [...now, { local, url }]);
       }
